@@ -1,0 +1,31 @@
+"""The ``controlroom`` command: one Typer app, one sub-app per topic."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from controlroom.cli import config, data
+
+app = typer.Typer(
+    name="controlroom",
+    help="Two Peaks Control Room: the GTM team's AI control room, from the terminal.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(data.app, name="data")
+app.add_typer(config.app, name="config")
+
+
+@app.callback()
+def _configure(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log details.")) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

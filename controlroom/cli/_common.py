@@ -1,0 +1,45 @@
+"""What every command shares: building services, and turning expected errors into one line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from controlroom.services import Services, build_services
+from controlroom.settings import Settings
+from integrations.importers import ImportRejectedError
+from integrations.warehouse import WarehouseError
+from policies import PolicyError
+from prompts import PromptError
+
+console = Console()
+errors = Console(stderr=True)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Print an expected error as one red line and exit non-zero: no traceback for users."""
+    try:
+        yield
+    except (PolicyError, PromptError) as error:
+        errors.print(f"[red]configuration error:[/] {error}", highlight=False)
+        raise typer.Exit(2) from None
+    except (WarehouseError, ImportRejectedError) as error:
+        errors.print(f"[red]error:[/] {error}", highlight=False)
+        raise typer.Exit(1) from None
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        errors.print(
+            f"[red]configuration error:[/] environment variable {first['loc'][0]}: {first['msg']}",
+            highlight=False,
+        )
+        raise typer.Exit(2) from None
+
+
+def services() -> Services:
+    """Settings from the environment, then the composition root (inside ``user_errors``)."""
+    return build_services(Settings())

@@ -1,0 +1,41 @@
+"""The composition root: build every adapter once from settings and policies, pass it down."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import policies
+import prompts
+from controlroom.settings import Settings
+from integrations.statestore import StateStore
+from integrations.warehouse import Warehouse
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What the workflows, the bot and the CLI need; built by ``build_services`` only."""
+
+    settings: Settings
+    policies: policies.Policies
+    prompts: dict[str, prompts.AgentPrompts]
+    state: StateStore
+    warehouse: Warehouse
+
+
+def build_services(settings: Settings) -> Services:
+    """Validate the behaviour files, open the state store (migrated) and the warehouse.
+
+    Raises ``policies.PolicyError`` / ``prompts.PromptError`` with a one-line message when a
+    behaviour file is wrong, before anything else starts.
+    """
+    loaded_policies = policies.load_policies(settings.policies_dir)
+    loaded_prompts = prompts.load_prompts(settings.prompts_dir)
+    state = StateStore(settings.effective_database_url)
+    state.migrate()
+    return Services(
+        settings=settings,
+        policies=loaded_policies,
+        prompts=loaded_prompts,
+        state=state,
+        warehouse=Warehouse(settings.effective_warehouse_path),
+    )

@@ -1,0 +1,75 @@
+"""Secrets and locations, read from the environment (and ``.env``) once.
+
+This is the only module that reads the environment. Behaviour (thresholds, channels, schedule)
+lives in ``policies/*.yaml``, not here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+import policies
+import prompts
+
+
+class Settings(BaseSettings):
+    """Every variable the control room reads; `.env.example` lists the same names."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # Where the embedded defaults keep their files.
+    var_dir: Path = Field(default=Path("var"), validation_alias="CONTROLROOM_VAR_DIR")
+    policies_dir: Path = Field(
+        default=Path(policies.__file__).parent, validation_alias="CONTROLROOM_POLICIES_DIR"
+    )
+    prompts_dir: Path = Field(
+        default=Path(prompts.__file__).parent, validation_alias="CONTROLROOM_PROMPTS_DIR"
+    )
+
+    # State store: SQLite under var/ unless DATABASE_URL names another database.
+    database_url: SecretStr | None = Field(default=None, validation_alias="DATABASE_URL")
+    # Warehouse: DuckDB file under var/ unless WAREHOUSE_PATH says otherwise.
+    warehouse_path: Path | None = Field(default=None, validation_alias="WAREHOUSE_PATH")
+
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias="SLACK_SIGNING_SECRET"
+    )
+
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+
+    google_service_account_file: Path | None = Field(
+        default=None, validation_alias="GOOGLE_SERVICE_ACCOUNT_FILE"
+    )
+    google_sheet_id: str | None = Field(default=None, validation_alias="GOOGLE_SHEET_ID")
+
+    sendgrid_api_key: SecretStr | None = Field(default=None, validation_alias="SENDGRID_API_KEY")
+    smtp_url: SecretStr | None = Field(default=None, validation_alias="SMTP_URL")
+    email_from: str = Field(default="Two Peaks <hello@example.com>", validation_alias="EMAIL_FROM")
+
+    chroma_url: str | None = Field(default=None, validation_alias="CHROMA_URL")
+
+    @property
+    def effective_database_url(self) -> str:
+        """The state store's SQLAlchemy URL: ``DATABASE_URL`` or the SQLite file under var/."""
+        if self.database_url is not None:
+            return normalise_database_url(self.database_url.get_secret_value())
+        return f"sqlite:///{(self.var_dir / 'controlroom.db').as_posix()}"
+
+    @property
+    def effective_warehouse_path(self) -> Path:
+        """The DuckDB warehouse file."""
+        return self.warehouse_path or self.var_dir / "warehouse.duckdb"
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain ``postgres://`` and ``postgresql://`` URLs at the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url

@@ -1,0 +1,1 @@
+"""Adapters to outside systems, each with an embedded default that needs no account or network."""

@@ -1,0 +1,30 @@
+"""The control room's own state: run history, audit log and email outbox, in one SQL database.
+
+SQLite under ``var/`` by default, PostgreSQL when ``DATABASE_URL`` says so; the schema is kept by
+Alembic migrations (``StateStore.migrate``).
+
+Exceptions::
+
+    StateStoreError
+     └── UnknownRunError   a run id that the store has never seen
+"""
+
+from integrations.statestore.store import (
+    AuditEntry,
+    OutboxEmail,
+    RunRecord,
+    RunStatus,
+    StateStore,
+    StateStoreError,
+    UnknownRunError,
+)
+
+__all__ = [
+    "AuditEntry",
+    "OutboxEmail",
+    "RunRecord",
+    "RunStatus",
+    "StateStore",
+    "StateStoreError",
+    "UnknownRunError",
+]

@@ -1,0 +1,143 @@
+"""``Warehouse``: one DuckDB file, its schema, seeding and a summary of what it holds."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from integrations.warehouse import sample_company
+from integrations.warehouse.schema import TABLES
+
+
+class WarehouseError(RuntimeError):
+    """Base of the warehouse's exceptions."""
+
+
+class WarehouseNotSeededError(WarehouseError):
+    """The warehouse file does not exist or has no data yet."""
+
+
+@dataclass(frozen=True, slots=True)
+class YearFigures:
+    year: int
+    orders: int
+    revenue: float
+    active_customers: int
+    average_order_value: float
+
+
+@dataclass(frozen=True, slots=True)
+class WarehouseSummary:
+    path: Path
+    source: str
+    customers: int
+    orders: int
+    support_tickets: int
+    marketing_spend_rows: int
+    first_order: date
+    last_order: date
+    revenue: float
+    marketing_opt_in_share: float
+    by_year: list[YearFigures]
+
+
+class Warehouse:
+    """The DuckDB file behind every analytic figure."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def connect(self, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+        """Open the file; raises ``WarehouseNotSeededError`` when there is nothing to read."""
+        if read_only and not self.path.exists():
+            raise WarehouseNotSeededError(
+                f"{self.path}: no warehouse yet — run `controlroom data seed` first"
+            )
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return duckdb.connect(str(self.path), read_only=read_only)
+
+    def seed(
+        self,
+        spec: sample_company.SampleCompanySpec,
+        *,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Replace the warehouse with a freshly generated sample company.
+
+        The new data is built in a side file and moved into place only when complete, so an
+        interrupted seed leaves the previous warehouse as it was.
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        building = self.path.with_name(self.path.name + ".building")
+        _remove_database_files(building)
+        connection = duckdb.connect(str(building))
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("BEGIN")
+                create_schema(cursor)
+                sample_company.generate(cursor, spec, on_progress=on_progress)
+                cursor.execute("COMMIT")
+            connection.execute("CHECKPOINT")
+        finally:
+            connection.close()
+        _remove_database_files(self.path)
+        os.replace(building, self.path)
+
+    def summary(self) -> WarehouseSummary:
+        """Counts, date range and revenue by year."""
+        with self.connect() as connection:
+            counts = connection.execute(
+                """
+                SELECT (SELECT count(*) FROM customers),
+                       (SELECT count(*) FROM orders),
+                       (SELECT count(*) FROM support_tickets),
+                       (SELECT count(*) FROM marketing_spend),
+                       (SELECT min(order_date) FROM orders),
+                       (SELECT max(order_date) FROM orders),
+                       (SELECT coalesce(sum(amount), 0)::DOUBLE FROM orders),
+                       (SELECT coalesce(avg(marketing_opt_in::INT), 0)::DOUBLE FROM customers),
+                       (SELECT coalesce(max(value), 'imported data')
+                          FROM dataset_info WHERE key = 'source')
+                """
+            ).fetchone()
+            assert counts is not None
+            if counts[1] == 0:
+                raise WarehouseNotSeededError(
+                    f"{self.path}: the warehouse has no orders — run `controlroom data seed`"
+                )
+            by_year = connection.execute(
+                """
+                SELECT year(order_date), count(*), sum(amount)::DOUBLE,
+                       count(DISTINCT customer_id), avg(amount)::DOUBLE
+                FROM orders GROUP BY 1 ORDER BY 1
+                """
+            ).fetchall()
+        return WarehouseSummary(
+            path=self.path,
+            source=counts[8],
+            customers=counts[0],
+            orders=counts[1],
+            support_tickets=counts[2],
+            marketing_spend_rows=counts[3],
+            first_order=counts[4],
+            last_order=counts[5],
+            revenue=counts[6],
+            marketing_opt_in_share=counts[7],
+            by_year=[YearFigures(*row) for row in by_year],
+        )
+
+
+def create_schema(connection: duckdb.DuckDBPyConnection) -> None:
+    """Create every warehouse table (on an empty database)."""
+    for ddl in TABLES.values():
+        connection.execute(ddl)
+
+
+def _remove_database_files(path: Path) -> None:
+    for candidate in (path, path.with_name(path.name + ".wal")):
+        candidate.unlink(missing_ok=True)

@@ -1,0 +1,1 @@
+"""LangGraph workflows: weekly GTM digest, win-back campaign and support escalation."""
