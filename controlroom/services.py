@@ -21,6 +21,10 @@ class Services:
     state: StateStore
     warehouse: Warehouse
 
+    def close(self) -> None:
+        """Release database connections."""
+        self.state.close()
+
 
 def build_services(settings: Settings) -> Services:
     """Validate the behaviour files, open the state store (migrated) and the warehouse.

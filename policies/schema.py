@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -104,18 +104,9 @@ class WinbackPolicy(_Strict):
     p_alive_max: float = Field(ge=0, le=1)
     frequency_cap_days: int = Field(ge=0)
     audience_cap: int = Field(ge=1)
-    discount_options: list[float] = Field(min_length=1)
+    # Fractions of the order value: 0.15 = 15% off.
+    discount_options: list[Annotated[float, Field(gt=0, lt=1)]] = Field(min_length=1)
     max_discount: float = Field(gt=0, lt=1)
-
-    @field_validator("discount_options")
-    @classmethod
-    def _fractions(cls, value: list[float]) -> list[float]:
-        for option in value:
-            if not 0 < option < 1:
-                raise ValueError(
-                    f"discounts as fractions between 0 and 1 (0.15 = 15%), got {option}"
-                )
-        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> WinbackPolicy:

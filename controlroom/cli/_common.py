@@ -12,6 +12,7 @@ from rich.console import Console
 from controlroom.services import Services, build_services
 from controlroom.settings import Settings
 from integrations.importers import ImportRejectedError
+from integrations.statestore import StateStoreError
 from integrations.warehouse import WarehouseError
 from policies import PolicyError
 from prompts import PromptError
@@ -28,7 +29,7 @@ def user_errors() -> Iterator[None]:
     except (PolicyError, PromptError) as error:
         errors.print(f"[red]configuration error:[/] {error}", highlight=False)
         raise typer.Exit(2) from None
-    except (WarehouseError, ImportRejectedError) as error:
+    except (WarehouseError, StateStoreError, ImportRejectedError) as error:
         errors.print(f"[red]error:[/] {error}", highlight=False)
         raise typer.Exit(1) from None
     except ValidationError as error:
@@ -40,6 +41,11 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(2) from None
 
 
-def services() -> Services:
-    """Settings from the environment, then the composition root (inside ``user_errors``)."""
-    return build_services(Settings())
+@contextmanager
+def services() -> Iterator[Services]:
+    """Settings from the environment, then the composition root; closed when the command ends."""
+    built = build_services(Settings())
+    try:
+        yield built
+    finally:
+        built.close()

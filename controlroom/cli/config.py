@@ -5,9 +5,12 @@ from __future__ import annotations
 import typer
 from pydantic import SecretStr
 from rich.table import Table
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from controlroom.adapters import adapter_choices
 from controlroom.cli._common import console, services, user_errors
+from controlroom.services import Services
 
 app = typer.Typer(help="Configuration: settings, policies, adapters.", no_args_is_help=True)
 
@@ -15,8 +18,11 @@ app = typer.Typer(help="Configuration: settings, policies, adapters.", no_args_i
 @app.command()
 def check() -> None:
     """Validate policies and prompts, then print the configuration with secrets masked."""
-    with user_errors():
-        built = services()
+    with user_errors(), services() as built:
+        _print_configuration(built)
+
+
+def _print_configuration(built: Services) -> None:
     settings = built.settings
     table = Table(title="Settings (environment and .env)")
     table.add_column("Variable")
@@ -58,9 +64,7 @@ def _mask(value: object) -> str:
 
 def _mask_url(url: str) -> str:
     """Hide the password in ``scheme://user:password@host/...``."""
-    scheme, _, rest = url.partition("://")
-    credentials, at, host = rest.rpartition("@")
-    if not at or ":" not in credentials:
-        return url
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:******@{host}"
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "******"

@@ -18,7 +18,7 @@ app = typer.Typer(help="The warehouse: sample data, summaries and imports.", no_
 def seed(
     customers: int = typer.Option(5_000, min=1, max=5_000_000, help="How many customers."),
     seed: int = typer.Option(42, help="Random seed: the same seed gives the same company."),
-    until: str = typer.Option(
+    until: str | None = typer.Option(
         None,
         help="Last day of data (YYYY-MM-DD); default: the end of last complete week.",
         show_default=False,
@@ -28,30 +28,34 @@ def seed(
     with user_errors():
         last_day = _parse_day(until) if until else last_complete_week_end(date.today())
         spec = SampleCompanySpec(customers=customers, seed=seed, until=last_day)
-        warehouse = services().warehouse
-        with Progress(
-            TextColumn("[bold]Seeding Two Peaks"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("customers"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as progress:
+        with (
+            services() as built,
+            Progress(
+                TextColumn("[bold]Seeding Two Peaks"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("customers"),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            ) as progress,
+        ):
             task = progress.add_task("seed", total=customers)
-            warehouse.seed(spec, on_progress=lambda done: progress.update(task, completed=done))
-        summary = warehouse.summary()
+            built.warehouse.seed(
+                spec, on_progress=lambda done: progress.update(task, completed=done)
+            )
+            summary = built.warehouse.summary()
     console.print(
         f"Seeded {summary.customers:,} customers and {summary.orders:,} orders "
-        f"({spec.start:%d %b %Y} – {spec.until:%d %b %Y}) into {warehouse.path}"
+        f"({spec.start:%d %b %Y} – {spec.until:%d %b %Y}) into {summary.path}"
     )
 
 
 @app.command()
 def summary() -> None:
     """Counts, date range and revenue by year of what the warehouse holds."""
-    with user_errors():
-        figures = services().warehouse.summary()
+    with user_errors(), services() as built:
+        figures = built.warehouse.summary()
     console.print(f"[bold]{figures.source}[/] — {figures.path}")
     overview = Table(show_header=False, box=None)
     overview.add_row("Customers", f"{figures.customers:,}")

@@ -6,7 +6,8 @@ Alembic migrations (``StateStore.migrate``).
 Exceptions::
 
     StateStoreError
-     └── UnknownRunError   a run id that the store has never seen
+     ├── StateStoreUnavailableError   the database cannot be reached or refuses the login
+     └── UnknownRunError              a run id that the store has never seen
 """
 
 from integrations.statestore.store import (
@@ -16,6 +17,7 @@ from integrations.statestore.store import (
     RunStatus,
     StateStore,
     StateStoreError,
+    StateStoreUnavailableError,
     UnknownRunError,
 )
 
@@ -26,5 +28,6 @@ __all__ = [
     "RunStatus",
     "StateStore",
     "StateStoreError",
+    "StateStoreUnavailableError",
     "UnknownRunError",
 ]

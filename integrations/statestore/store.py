@@ -26,6 +26,10 @@ class StateStoreError(RuntimeError):
     """Base of the state store's exceptions."""
 
 
+class StateStoreUnavailableError(StateStoreError):
+    """The database cannot be reached or refuses the login."""
+
+
 class UnknownRunError(StateStoreError):
     """A run id that the store has never seen."""
 
@@ -99,9 +103,14 @@ class StateStore:
         """Bring the schema to the newest migration (idempotent)."""
         config = Config()
         config.set_main_option("script_location", str(_MIGRATIONS))
-        with self.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        try:
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except sa.exc.OperationalError as error:
+            reason = str(error.orig or error).strip().splitlines()[-1]
+            where = self.engine.url.render_as_string(hide_password=True)
+            raise StateStoreUnavailableError(f"state store {where} unavailable: {reason}") from None
 
     def close(self) -> None:
         self.engine.dispose()

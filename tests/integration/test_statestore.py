@@ -1,0 +1,107 @@
+"""The state store on SQLite and on real PostgreSQL: migrations, runs, audit log, outbox."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from integrations.statestore import StateStore, UnknownRunError
+
+
+@pytest.fixture
+def store(database_url: str) -> StateStore:
+    state = StateStore(database_url)
+    state.migrate()
+    yield state
+    state.close()
+
+
+def test_migrating_twice_is_harmless_and_creates_every_table(store: StateStore) -> None:
+    store.migrate()
+    tables = set(sa.inspect(store.engine).get_table_names())
+    assert {"runs", "audit_log", "outbox", "alembic_version"} <= tables
+
+
+def test_a_run_is_recorded_from_start_to_finish_with_its_cost(store: StateStore) -> None:
+    before = datetime.now(UTC)
+    run = store.start_run("weekly_gtm", started_by="U0APPROVER", trigger="command")
+    assert run.status == "running"
+    assert before - timedelta(seconds=1) <= run.started_at <= datetime.now(UTC)
+    store.finish_run(run.run_id, "paused", input_tokens=100, output_tokens=20, cost_usd=0.001)
+    done = store.finish_run(run.run_id, "succeeded", input_tokens=50, cost_usd=0.0005)
+    assert done.status == "succeeded"
+    assert done.finished_at is not None and done.finished_at >= done.started_at
+    assert (done.input_tokens, done.output_tokens) == (150, 20)
+    assert done.cost_usd == pytest.approx(0.0015)
+
+
+def test_finishing_an_unknown_run_is_an_error(store: StateStore) -> None:
+    with pytest.raises(UnknownRunError):
+        store.finish_run("no-such-run", "failed")
+
+
+def test_recent_runs_come_newest_first_and_filter_by_workflow(store: StateStore) -> None:
+    first = store.start_run("weekly_gtm", started_by="schedule", trigger="schedule")
+    second = store.start_run("winback", started_by="U1", trigger="command")
+    third = store.start_run("weekly_gtm", started_by="U2", trigger="button")
+    assert [r.run_id for r in store.recent_runs()] == [third.run_id, second.run_id, first.run_id]
+    weekly = store.recent_runs(workflow="weekly_gtm")
+    assert [r.run_id for r in weekly] == [third.run_id, first.run_id]
+
+
+def test_the_audit_log_keeps_who_did_what_to_which_run(store: StateStore) -> None:
+    run = store.start_run("winback", started_by="U1", trigger="command")
+    store.record_audit("proposed", actor="controlroom", run_id=run.run_id, audience=312)
+    store.record_audit("approved", actor="U0APPROVER", run_id=run.run_id, discount=0.15)
+    store.record_audit("config_checked", actor="cli")
+    entries = store.audit_entries(run_id=run.run_id)
+    assert [(e.action, e.actor) for e in entries] == [
+        ("proposed", "controlroom"),
+        ("approved", "U0APPROVER"),
+    ]
+    assert entries[1].detail == {"discount": 0.15}
+    assert entries[0].at.tzinfo is not None
+    assert len(store.audit_entries()) == 3
+
+
+def test_an_email_is_queued_once_per_run_and_customer(store: StateStore) -> None:
+    run = store.start_run("winback", started_by="U1", trigger="command")
+    first = store.queue_email(run.run_id, 7, recipient="a@example.com", subject="Hi", body="b")
+    again = store.queue_email(run.run_id, 7, recipient="a@example.com", subject="Hi 2", body="c")
+    assert again == first
+    assert again.subject == "Hi"
+    other = store.queue_email(run.run_id, 8, recipient="b@example.com", subject="Hi", body="b")
+    assert other.email_id != first.email_id
+    assert [e.customer_id for e in store.outbox_emails(run_id=run.run_id)] == [7, 8]
+
+
+def test_concurrent_queueing_of_the_same_email_yields_one_row(store: StateStore) -> None:
+    run = store.start_run("winback", started_by="U1", trigger="command")
+
+    def queue(_: int) -> int:
+        email = store.queue_email(run.run_id, 42, recipient="x@example.com", subject="s", body="b")
+        return email.email_id
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = set(pool.map(queue, range(16)))
+    assert len(ids) == 1
+    assert len(store.outbox_emails(run_id=run.run_id)) == 1
+
+
+def test_an_email_is_marked_sent_only_once(store: StateStore) -> None:
+    run = store.start_run("winback", started_by="U1", trigger="command")
+    email = store.queue_email(run.run_id, 1, recipient="a@example.com", subject="s", body="b")
+    assert store.mark_email_sent(email.email_id, provider_message_id="m-1") is True
+    assert store.mark_email_sent(email.email_id, provider_message_id="m-2") is False
+    (sent,) = store.outbox_emails(status="sent")
+    assert sent.provider_message_id == "m-1"
+    assert sent.sent_at is not None
+    assert store.outbox_emails(status="queued") == []
+
+
+def test_an_outbox_row_must_belong_to_a_known_run(store: StateStore) -> None:
+    with pytest.raises(sa.exc.IntegrityError):
+        store.queue_email("unknown-run", 1, recipient="a@example.com", subject="s", body="b")
