@@ -14,6 +14,9 @@ from integrations.warehouse import sample_company
 from integrations.warehouse.schema import TABLES
 
 
+SEED_MEMORY_LIMIT = "1GB"
+
+
 class WarehouseError(RuntimeError):
     """Base of the warehouse's exceptions."""
 
@@ -75,7 +78,8 @@ class Warehouse:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         building = self.path.with_name(self.path.name + ".building")
         _remove_database_files(building)
-        connection = duckdb.connect(str(building))
+        # A memory limit makes DuckDB spill the final sort to disk instead of holding ~3 GB.
+        connection = duckdb.connect(str(building), config={"memory_limit": SEED_MEMORY_LIMIT})
         try:
             with connection.cursor() as cursor:
                 cursor.execute("BEGIN")
