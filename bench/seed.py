@@ -31,7 +31,9 @@ def main() -> None:
         seconds = time.perf_counter() - started
         summary = warehouse.summary()
         size = warehouse.path.stat().st_size
-    rows = summary.customers + summary.orders + summary.support_tickets + summary.marketing_spend_rows
+    rows = (
+        summary.customers + summary.orders + summary.support_tickets + summary.marketing_spend_rows
+    )
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"customers          {summary.customers:>14,}")
     print(f"orders             {summary.orders:>14,}")

@@ -13,7 +13,6 @@ import duckdb
 from integrations.warehouse import sample_company
 from integrations.warehouse.schema import TABLES
 
-
 SEED_MEMORY_LIMIT = "1GB"
 
 
