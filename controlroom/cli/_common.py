@@ -18,7 +18,8 @@ from policies import PolicyError
 from prompts import PromptError
 
 console = Console()
-errors = Console(stderr=True)
+# Soft wrap: an error stays one line however narrow the terminal (or a pipe, at 80 columns).
+errors = Console(stderr=True, soft_wrap=True)
 
 
 @contextmanager

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from controlroom.cli._common import console, services, user_errors
+from controlroom.cli._common import console, errors, services, user_errors
+from controlroom.settings import Settings
+from integrations.importers import (
+    IMPORTABLE_TABLES,
+    CsvSource,
+    SheetSource,
+    TableSource,
+    google_sheets_client,
+    import_table,
+)
 from integrations.warehouse import SampleCompanySpec, last_complete_week_end
 
 app = typer.Typer(help="The warehouse: sample data, summaries and imports.", no_args_is_help=True)
@@ -80,6 +91,62 @@ def summary() -> None:
             f"${year.average_order_value:,.2f}",
         )
     console.print(by_year)
+
+
+@app.command("import")
+def import_rows(
+    table: Annotated[
+        str, typer.Argument(help=f"The table to add to: {', '.join(IMPORTABLE_TABLES)}.")
+    ],
+    csv: Annotated[
+        Path | None, typer.Option("--csv", help="A UTF-8 CSV file, header in row 1.")
+    ] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option("--sheet", help="Google spreadsheet ID (default: GOOGLE_SHEET_ID)."),
+    ] = None,
+    worksheet: Annotated[
+        str | None, typer.Option("--worksheet", help="The worksheet's name, header in row 1.")
+    ] = None,
+) -> None:
+    """Add the rows of a CSV file or a Google Sheets worksheet to a table: all of them or none."""
+    if csv is not None and (sheet is not None or worksheet is not None):
+        raise typer.BadParameter("give either --csv or --sheet/--worksheet, not both")
+    if csv is None and worksheet is None:
+        raise typer.BadParameter(
+            "give --csv PATH, or --worksheet NAME (with --sheet ID or GOOGLE_SHEET_ID)"
+        )
+    with user_errors(), services() as built:
+        source: TableSource
+        if csv is not None:
+            source = CsvSource(csv)
+        else:
+            source = _sheet_source(built.settings, sheet, worksheet)
+        result = import_table(built.warehouse, table, source)
+    console.print(
+        f"Imported [bold]{result.rows:,}[/] row{'' if result.rows == 1 else 's'} "
+        f"into {result.table} from {result.source}",
+        highlight=False,
+        soft_wrap=True,  # one line, however long the path: scripts grep it
+    )
+
+
+def _sheet_source(settings: Settings, sheet: str | None, worksheet: str | None) -> SheetSource:
+    spreadsheet_id = sheet or settings.google_sheet_id
+    if not spreadsheet_id:
+        raise typer.BadParameter("give --sheet ID (or set GOOGLE_SHEET_ID)", param_hint="--sheet")
+    if worksheet is None:
+        raise typer.BadParameter("give the worksheet's name", param_hint="--worksheet")
+    if settings.google_service_account_file is None:
+        errors.print(
+            "[red]configuration error:[/] set GOOGLE_SERVICE_ACCOUNT_FILE to a service "
+            "account's JSON key file to import from Google Sheets",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+    client = google_sheets_client(settings.google_service_account_file)
+    return SheetSource(client, spreadsheet_id, worksheet)
 
 
 def _parse_day(text: str) -> date:

@@ -1,0 +1,87 @@
+"""Google Sheets as an import source, read with gspread.
+
+Only this module imports gspread; it translates gspread's exceptions into the importers' own
+(``SourceUnavailableError``), so nothing above it needs to know about Google.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import gspread
+from google.auth.exceptions import GoogleAuthError
+from requests import RequestException
+
+from integrations.importers._exceptions import SourceUnavailableError
+from integrations.importers.sources import SourceRows
+
+logger = logging.getLogger(__name__)
+
+# Reading is all an import does: ask for no more than that.
+READ_ONLY_SCOPES = ("https://www.googleapis.com/auth/spreadsheets.readonly",)
+REQUEST_TIMEOUT_SECONDS = 30.0
+
+
+def google_sheets_client(service_account_file: Path) -> gspread.Client:
+    """The production client: a service account's JSON key file, read-only scope, a timeout."""
+    try:
+        client = gspread.service_account(filename=service_account_file, scopes=READ_ONLY_SCOPES)
+    except FileNotFoundError:
+        raise SourceUnavailableError(
+            f"{service_account_file}: no such service account file (GOOGLE_SERVICE_ACCOUNT_FILE)"
+        ) from None
+    except (ValueError, KeyError) as error:
+        raise SourceUnavailableError(
+            f"{service_account_file}: not a service account JSON key file ({error})"
+        ) from None
+    client.set_timeout(REQUEST_TIMEOUT_SECONDS)
+    return client
+
+
+class SheetSource:
+    """One worksheet of a Google spreadsheet; its first row is the header.
+
+    Values are read as the sheet shows them (formatted), so a date must be displayed as
+    YYYY-MM-DD and an amount without a currency sign or thousands separators.
+    """
+
+    def __init__(self, client: gspread.Client, spreadsheet_id: str, worksheet: str) -> None:
+        self.client = client
+        self.spreadsheet_id = spreadsheet_id
+        self.worksheet = worksheet
+
+    @property
+    def name(self) -> str:
+        """``sheet 'Orders' of spreadsheet <id>``."""
+        return f"sheet '{self.worksheet}' of spreadsheet {self.spreadsheet_id}"
+
+    def read(self) -> SourceRows:
+        """Fetch every value of the worksheet (two requests: metadata, then values)."""
+        try:
+            spreadsheet = self.client.open_by_key(self.spreadsheet_id)
+            values = spreadsheet.worksheet(self.worksheet).get_all_values()
+        except gspread.SpreadsheetNotFound:
+            raise SourceUnavailableError(
+                f"spreadsheet {self.spreadsheet_id} not found "
+                "(check the ID, and share the sheet with the service account's email)"
+            ) from None
+        except PermissionError:  # what gspread raises for Google's 403 on open_by_key
+            raise SourceUnavailableError(
+                f"spreadsheet {self.spreadsheet_id}: permission denied "
+                "(share the sheet with the service account's email)"
+            ) from None
+        except gspread.WorksheetNotFound:
+            raise SourceUnavailableError(
+                f"spreadsheet {self.spreadsheet_id} has no worksheet '{self.worksheet}'"
+            ) from None
+        except gspread.exceptions.APIError as error:
+            raise SourceUnavailableError(
+                f"{self.name}: Google Sheets answered {error.code}: {error.error.get('message')}"
+            ) from None
+        except (RequestException, GoogleAuthError) as error:
+            raise SourceUnavailableError(
+                f"{self.name}: Google Sheets unavailable ({type(error).__name__})"
+            ) from None
+        logger.debug("read %d rows from %s", len(values), self.name)
+        return SourceRows.from_records(values)  # an empty worksheet is [[]]: no header
