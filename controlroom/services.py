@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import policies
 import prompts
 from controlroom.settings import Settings
+from integrations.llm import LanguageModel, build_language_model
 from integrations.statestore import StateStore
 from integrations.warehouse import Warehouse
 
@@ -20,10 +21,12 @@ class Services:
     prompts: dict[str, prompts.AgentPrompts]
     state: StateStore
     warehouse: Warehouse
+    llm: LanguageModel
 
     def close(self) -> None:
-        """Release database connections."""
+        """Release database and HTTP connections."""
         self.state.close()
+        self.llm.close()
 
 
 def build_services(settings: Settings) -> Services:
@@ -42,4 +45,7 @@ def build_services(settings: Settings) -> Services:
         prompts=loaded_prompts,
         state=state,
         warehouse=Warehouse(settings.effective_warehouse_path),
+        llm=build_language_model(
+            settings.openai_api_key, settings.openai_base_url, loaded_policies.models
+        ),
     )

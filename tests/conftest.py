@@ -47,7 +47,7 @@ def services(settings: Settings) -> Iterator[Services]:
     """The composition root on embedded defaults, in this test's own folder."""
     built = build_services(settings)
     yield built
-    built.state.close()
+    built.close()
 
 
 @pytest.fixture(scope="session")

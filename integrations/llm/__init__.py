@@ -1,0 +1,84 @@
+"""The language-model layer: one interface, an OpenAI-compatible backend and an offline writer.
+
+The model only writes prose from computed facts and fills typed answers; every figure comes from
+the agents' tools. ``write`` passes the model's text through the number guard (``guard``) and
+falls back to the agent's own offline text; ``structured`` raises and lets the caller take its
+deterministic path. ``build_language_model`` picks the backend from the settings: the
+``OfflineWriter`` when neither an API key nor a base URL is set.
+
+Per run, ``llm.metered(CostMeter())`` gives the agents a view that adds up tokens and dollars.
+
+Exceptions::
+
+    LanguageModelError
+     ├── LanguageModelUnavailable        no usable answer; .cause says why:
+     │    │                              breaker_open, timeout, retries_exhausted, rejected
+     │    └── LanguageModelNotConfigured the offline writer has no model to ask (not a fault)
+     └── LanguageModelOutputError        an answer, but not usable: invalid or truncated JSON,
+                                         a schema mismatch, an empty or truncated reply
+"""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+
+from integrations.llm.errors import (
+    LanguageModelError,
+    LanguageModelNotConfigured,
+    LanguageModelOutputError,
+    LanguageModelUnavailable,
+)
+from integrations.llm.guard import (
+    Figure,
+    GuardVerdict,
+    check_figures,
+    extract_figures,
+    guarded_write,
+)
+from integrations.llm.meter import Cost, CostMeter, format_usd
+from integrations.llm.offline import OfflineWriter
+from integrations.llm.openai_compatible import OpenAICompatibleModel
+from integrations.llm.protocol import Facts, LanguageModel, Written
+from integrations.llm.retrying import RetryPolicy
+from integrations.llm.structured_output import StructuredMode
+from policies.schema import ModelsPolicy
+
+__all__ = [
+    "Cost",
+    "CostMeter",
+    "Facts",
+    "Figure",
+    "GuardVerdict",
+    "LanguageModel",
+    "LanguageModelError",
+    "LanguageModelNotConfigured",
+    "LanguageModelOutputError",
+    "LanguageModelUnavailable",
+    "OfflineWriter",
+    "OpenAICompatibleModel",
+    "RetryPolicy",
+    "StructuredMode",
+    "Written",
+    "build_language_model",
+    "check_figures",
+    "extract_figures",
+    "format_usd",
+    "guarded_write",
+]
+
+
+def build_language_model(
+    api_key: SecretStr | str | None,
+    base_url: str | None,
+    models_policy: ModelsPolicy,
+    *,
+    retry: RetryPolicy | None = None,
+) -> LanguageModel:
+    """The configured model: OpenAI-compatible when a key or a base URL is set (a local server
+    needs no key), otherwise the offline writer."""
+    key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
+    if not key and not base_url:
+        return OfflineWriter()
+    return OpenAICompatibleModel(
+        api_key=key, base_url=base_url or None, models=models_policy, retry=retry
+    )

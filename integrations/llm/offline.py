@@ -1,0 +1,53 @@
+"""The embedded default: no key, no network, no model — every caller brings its own text.
+
+Each agent renders its own offline text (its template over its facts) and passes it to
+``write``; the offline writer returns it as is. Keeping the templates with the agents means the
+offline prose is written by people who know the facts, and is the same text the guard falls back
+to when a real model quotes a figure it was not given.
+
+``structured`` raises ``LanguageModelNotConfigured`` rather than taking a fallback function:
+the caller needs the same deterministic path when a configured model is down, so one
+``except LanguageModelError`` serves both cases.
+"""
+
+from __future__ import annotations
+
+from integrations.llm.errors import LanguageModelNotConfigured
+from integrations.llm.meter import CostMeter
+from integrations.llm.protocol import Facts, SchemaT, Written
+from policies.schema import AgentName
+
+OFFLINE_REASON = "no language model is configured"
+
+
+class OfflineWriter:
+    """Deterministic prose from the caller's templates; costs nothing and records no calls."""
+
+    def __init__(self, meter: CostMeter | None = None) -> None:
+        self._meter = meter if meter is not None else CostMeter()
+
+    @property
+    def meter(self) -> CostMeter:
+        """Stays at zero: the offline writer asks nobody."""
+        return self._meter
+
+    def write(
+        self, agent: AgentName, system: str, prompt: str, facts: Facts, *, offline_text: str
+    ) -> Written:
+        """Return ``offline_text``, marked as offline."""
+        return Written(text=offline_text, source="offline", reason=OFFLINE_REASON)
+
+    def structured(
+        self, agent: AgentName, system: str, prompt: str, schema: type[SchemaT]
+    ) -> SchemaT:
+        """Always raises ``LanguageModelNotConfigured``: the caller's deterministic path answers."""
+        raise LanguageModelNotConfigured(
+            f"{agent}: {OFFLINE_REASON}, so no {schema.__name__} can be filled by a model"
+        )
+
+    def metered(self, meter: CostMeter) -> OfflineWriter:
+        """An offline writer recording (nothing) into ``meter``."""
+        return OfflineWriter(meter)
+
+    def close(self) -> None:
+        """Nothing to release."""

@@ -1,0 +1,118 @@
+"""Structured output in the three dialects servers speak, and reading the answer back.
+
+``json_schema`` is OpenAI's; ``json_object`` with a ``schema`` is llama.cpp's and vLLM's; a forced
+tool call works almost everywhere. ``openai.pydantic_function_tool(schema)`` gives the strict JSON
+schema all three use.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, Literal, cast
+
+import openai
+from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+from pydantic import ValidationError
+
+from integrations.llm.errors import LanguageModelOutputError
+from integrations.llm.protocol import SchemaT
+from policies.schema import ModelChoice
+
+StructuredMode = Literal["json_schema", "json_object", "tool_call"]
+STRUCTURED_MODES: tuple[StructuredMode, ...] = ("json_schema", "json_object", "tool_call")
+
+
+def chat_messages(system: str, prompt: str) -> list[ChatCompletionMessageParam]:
+    """The system and user messages of one request; the model sees nothing else."""
+    return [{"role": "system", "content": system}, {"role": "user", "content": prompt}]
+
+
+def structured_request(
+    client: openai.OpenAI,
+    mode: StructuredMode,
+    choice: ModelChoice,
+    system: str,
+    prompt: str,
+    tool: Any,
+) -> Callable[[float], ChatCompletion]:
+    """The request for one output mode; ``tool`` is ``openai.pydantic_function_tool(schema)``,
+    whose strict JSON schema also serves the two ``response_format`` modes."""
+    function = tool["function"]
+    name, schema = function["name"], function["parameters"]
+    common: dict[str, Any] = {
+        "model": choice.model,
+        "temperature": choice.temperature,
+        "max_tokens": choice.max_tokens,
+    }
+    if mode == "json_schema":
+        common["messages"] = chat_messages(system, prompt)
+        common["response_format"] = {
+            "type": "json_schema",
+            "json_schema": {"name": name, "schema": schema, "strict": True},
+        }
+    elif mode == "json_object":
+        instruction = (
+            f"{system}\n\nReply with one JSON object that matches this JSON schema:\n"
+            f"{json.dumps(schema)}"
+        )
+        common["messages"] = chat_messages(instruction, prompt)
+        # Not in OpenAI's spec: llama.cpp and vLLM constrain the output to this schema.
+        common["response_format"] = {"type": "json_object", "schema": schema}
+    else:
+        common["messages"] = chat_messages(f"{system}\n\nAnswer by calling `{name}`.", prompt)
+        common["tools"] = [tool]
+        common["tool_choice"] = {"type": "function", "function": {"name": name}}
+
+    def send(timeout: float) -> ChatCompletion:
+        return cast(ChatCompletion, client.chat.completions.create(**common, timeout=timeout))
+
+    return send
+
+
+def reply_text(completion: ChatCompletion) -> str:
+    if not completion.choices:
+        raise LanguageModelOutputError("the language model returned no choices")
+    choice = completion.choices[0]
+    if choice.finish_reason == "length":
+        raise LanguageModelOutputError("the reply was cut at max_tokens")
+    return choice.message.content or ""
+
+
+def parse_structured(
+    completion: ChatCompletion, mode: StructuredMode, schema: type[SchemaT]
+) -> SchemaT:
+    if not completion.choices:
+        raise LanguageModelOutputError("the language model returned no choices")
+    choice = completion.choices[0]
+    message = choice.message
+    if getattr(message, "refusal", None):
+        raise LanguageModelOutputError(f"the model refused: {message.refusal}")
+    raw: str | None = None
+    if mode == "tool_call" and message.tool_calls:
+        call = message.tool_calls[0]
+        raw = call.function.arguments if call.type == "function" else None
+    if raw is None:
+        raw = message.content
+    if choice.finish_reason == "length":
+        raise LanguageModelOutputError(
+            f"the {schema.__name__} answer was cut at max_tokens ({mode})"
+        )
+    if not raw or not raw.strip():
+        raise LanguageModelOutputError(f"no {schema.__name__} in the reply ({mode})")
+    try:
+        return schema.model_validate_json(_strip_code_fence(raw))
+    except ValidationError as error:
+        raise LanguageModelOutputError(
+            f"the reply is not a valid {schema.__name__} ({mode}): "
+            f"{error.error_count()} error(s), first: {error.errors()[0]['msg']}"
+        ) from error
+
+
+def _strip_code_fence(raw: str) -> str:
+    """Some servers wrap JSON in a Markdown fence even in JSON mode."""
+    text = raw.strip()
+    if text.startswith("```"):
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+        text = text.rsplit("```", 1)[0]
+    return text
