@@ -1,0 +1,46 @@
+"""What every specialist is to the supervisor: a name, a job, and ``answer(request) -> Report``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from agents.router import Specialist
+
+ReportStatus = Literal["ok", "unavailable"]
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A PNG to post beside a report."""
+
+    title: str
+    png: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A specialist's answer: prose for a person, the computed facts behind every figure in it,
+    and whether the prose came from the model or the offline writer."""
+
+    agent: Specialist
+    title: str
+    text: str
+    facts: dict[str, Any] = field(default_factory=dict)
+    written_by: Literal["model", "offline"] = "offline"
+    charts: tuple[Chart, ...] = ()
+    status: ReportStatus = "ok"
+
+
+class SpecialistAgent(Protocol):
+    """A specialist: its tools compute, its writer words the result."""
+
+    @property
+    def name(self) -> Specialist: ...
+
+    @property
+    def job(self) -> str:
+        """One line for help texts and the routing prompt."""
+        ...
+
+    def answer(self, request: str) -> Report: ...
