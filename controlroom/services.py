@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import policies
 import prompts
+from agents.support import DEFAULT_KB_DIR, KnowledgeBase, load_chunks
 from controlroom.settings import Settings
 from integrations.llm import LanguageModel, build_language_model
 from integrations.statestore import StateStore
+from integrations.vectorstore import build_vector_store
 from integrations.warehouse import Warehouse
 
 
@@ -49,3 +52,22 @@ def build_services(settings: Settings) -> Services:
             settings.openai_api_key, settings.openai_base_url, loaded_policies.models
         ),
     )
+
+
+def build_knowledge_base(services: Services) -> KnowledgeBase:
+    """The support knowledge base over the configured vector store."""
+    store = build_vector_store(services.settings.var_dir, services.settings.chroma_url)
+    return KnowledgeBase(store, services.policies.support.retrieval)
+
+
+def ready_knowledge_base(services: Services) -> KnowledgeBase:
+    """The knowledge base, with the help centre ingested first if the collection is empty."""
+    kb = build_knowledge_base(services)
+    if kb.store.count(kb.collection) == 0:
+        kb.ingest(load_chunks(knowledge_base_folder(services.settings)))
+    return kb
+
+
+def knowledge_base_folder(settings: Settings) -> Path:
+    """Where the help centre's Markdown articles are."""
+    return settings.kb_dir or DEFAULT_KB_DIR

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
         default=Path(prompts.__file__).parent, validation_alias="CONTROLROOM_PROMPTS_DIR"
     )
 
+    # The help centre's Markdown articles (default: knowledge_base/ beside the code).
+    kb_dir: Path | None = Field(default=None, validation_alias="CONTROLROOM_KB_DIR")
+
     # State store: SQLite under var/ unless DATABASE_URL names another database.
     database_url: SecretStr | None = Field(default=None, validation_alias="DATABASE_URL")
     # Warehouse: DuckDB file under var/ unless WAREHOUSE_PATH says otherwise.

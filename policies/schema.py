@@ -107,6 +107,11 @@ class WinbackPolicy(_Strict):
     # Fractions of the order value: 0.15 = 15% off.
     discount_options: list[Annotated[float, Field(gt=0, lt=1)]] = Field(min_length=1)
     max_discount: float = Field(gt=0, lt=1)
+    # Offer economics for the finance agent's ROI (agents/finance/roi.py explains the formulas).
+    response_rate_by_discount: dict[float, Annotated[float, Field(ge=0, le=1)]]
+    baseline_order_rate: float = Field(ge=0, le=1)
+    gross_margin_rate: float = Field(gt=0, lt=1)
+    cost_per_email: float = Field(ge=0)
 
     @model_validator(mode="after")
     def _consistent(self) -> WinbackPolicy:
@@ -116,12 +121,57 @@ class WinbackPolicy(_Strict):
             raise ValueError("at least one discount option within max_discount")
         return self
 
+    @model_validator(mode="after")
+    def _response_rate_for_every_option(self) -> WinbackPolicy:
+        missing = [d for d in self.discount_options if d not in self.response_rate_by_discount]
+        if missing:
+            raise ValueError(
+                "a response rate in response_rate_by_discount for every discount option; "
+                f"missing: {', '.join(map(str, missing))}"
+            )
+        return self
+
+
+class RetrievalSettings(_Strict):
+    """How passages are found: vector candidates, fused with BM25 by reciprocal rank (``rrf``)
+    or by meaning alone (``vector``); agents/support/fusion.py has the formula."""
+
+    fusion: Literal["vector", "rrf"] = "rrf"
+    candidates: int = Field(default=20, ge=1, le=200)
+    rrf_k: float = Field(default=60.0, gt=0)
+    vector_weight: float = Field(default=1.0, ge=0)
+    lexical_weight: float = Field(default=0.5, ge=0)
+    # At most this many passages of one article in a result: room for other candidates.
+    max_per_article: int = Field(default=1, ge=1, le=20)
+
+
+class ConfidenceCalibration(_Strict):
+    """Logistic map from retrieval evidence to P(the top passage answers the question).
+
+    Fitted by ``controlroom kb eval --fit``; the weights must not be negative, so that more
+    evidence never lowers the confidence.
+    """
+
+    intercept: float = -8.0
+    similarity: float = Field(default=12.0, ge=0)
+    margin: float = Field(default=4.0, ge=0)
+    lexical: float = Field(default=0.5, ge=0)
+
+
+class SupportGuard(_Strict):
+    """Names of other companies: a question about their policies is not ours to answer."""
+
+    other_companies: list[str] = Field(default_factory=list)
+
 
 class SupportPolicy(_Strict):
     """``support.yaml``: when an answer goes out on its own and when a human must look."""
 
     confidence_threshold: float = Field(ge=0, le=1)
     top_k: int = Field(ge=1, le=20)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    calibration: ConfidenceCalibration = Field(default_factory=ConfidenceCalibration)
+    guard: SupportGuard = Field(default_factory=SupportGuard)
 
 
 AgentName = Literal["supervisor", "marketing", "finance", "insights", "support"]
@@ -149,6 +199,67 @@ class ModelsPolicy(_Strict):
         return self
 
 
+RFM_SCORES = range(1, 6)
+
+
+class SegmentRule(_Strict):
+    """One rectangle of the RFM grid: customers whose R and FM scores fall in these ranges."""
+
+    name: str = Field(min_length=1)
+    r: tuple[int, int]
+    fm: tuple[int, int]
+
+    @field_validator("r", "fm")
+    @classmethod
+    def _score_range(cls, value: tuple[int, int]) -> tuple[int, int]:
+        low, high = value
+        if not 1 <= low <= high <= 5:
+            raise ValueError("a score range [low, high] with 1 <= low <= high <= 5")
+        return value
+
+    def matches(self, r: int, fm: int) -> bool:
+        return self.r[0] <= r <= self.r[1] and self.fm[0] <= fm <= self.fm[1]
+
+
+ChurnModelName = Literal["mbg_nbd", "bg_nbd"]
+
+
+class ChurnPolicy(_Strict):
+    """Which repeat-buying model gives P(alive), and how far ahead expected purchases look."""
+
+    model: ChurnModelName = "mbg_nbd"
+    horizon_days: int = Field(default=90, ge=1, le=3650)
+
+
+class RFMPolicy(_Strict):
+    """``rfm.yaml``: the (R score, FM score) -> segment map and the churn model settings."""
+
+    segments: list[SegmentRule] = Field(min_length=1)
+    churn: ChurnPolicy = Field(default_factory=ChurnPolicy)
+
+    @model_validator(mode="after")
+    def _every_cell_exactly_once(self) -> RFMPolicy:
+        for r in RFM_SCORES:
+            for fm in RFM_SCORES:
+                names = [rule.name for rule in self.segments if rule.matches(r, fm)]
+                if len(names) != 1:
+                    found = "no rule" if not names else "rules " + ", ".join(map(repr, names))
+                    raise ValueError(
+                        "'segments' to cover each (R, FM) score pair from 1 to 5 exactly once; "
+                        f"R={r}, FM={fm} matches {found}"
+                    )
+        return self
+
+    def segment_of(self, r: int, fm: int) -> str:
+        """The segment name for one cell of the grid."""
+        return next(rule.name for rule in self.segments if rule.matches(r, fm))
+
+    @property
+    def segment_names(self) -> tuple[str, ...]:
+        """Segment names in the order the file first lists them."""
+        return tuple(dict.fromkeys(rule.name for rule in self.segments))
+
+
 class Policies(_Strict):
     """All policy files, one field per file (the field name is the file's stem)."""
 
@@ -157,3 +268,4 @@ class Policies(_Strict):
     winback: WinbackPolicy
     support: SupportPolicy
     models: ModelsPolicy
+    rfm: RFMPolicy

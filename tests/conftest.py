@@ -12,8 +12,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from agents.support import DEFAULT_KB_DIR, KnowledgeBase, load_chunks
 from controlroom.services import Services, build_services
 from controlroom.settings import Settings
+from integrations.vectorstore import ChromaVectorStore
 from integrations.warehouse import SampleCompanySpec, Warehouse
 
 # The last day of the sample company's data in tests: fixed, so every figure is reproducible.
@@ -67,6 +69,23 @@ def sample_warehouse(sample_warehouse_file: Path, isolated_environment: Path) ->
     path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(sample_warehouse_file, path)
     return Warehouse(path)
+
+
+@pytest.fixture(scope="session")
+def ingested_kb_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped help centre ingested once per test session (the slow part: ~10 s)."""
+    folder = tmp_path_factory.mktemp("chroma")
+    KnowledgeBase(ChromaVectorStore.persistent(folder)).ingest(load_chunks(DEFAULT_KB_DIR))
+    return folder
+
+
+@pytest.fixture
+def ingested_kb(ingested_kb_dir: Path, isolated_environment: Path) -> Path:
+    """A private copy of the ingested help centre where the settings look for it (var/chroma),
+    so a test may add answers to it."""
+    folder = isolated_environment / "chroma"
+    shutil.copytree(ingested_kb_dir, folder)
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from controlroom.cli import config, data
+from controlroom.cli import config, data, finance, insights, kb
 
 app = typer.Typer(
     name="controlroom",
@@ -16,6 +16,9 @@ app = typer.Typer(
 )
 app.add_typer(data.app, name="data")
 app.add_typer(config.app, name="config")
+app.add_typer(finance.app, name="finance")
+app.add_typer(insights.app, name="insights")
+app.add_typer(kb.app, name="kb")
 
 
 @app.callback()

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from agents.finance import FinanceError
+from agents.insights import InsightsError
+from agents.support import SupportError
 from controlroom.services import Services, build_services
 from controlroom.settings import Settings
 from integrations.importers import ImportRejectedError
 from integrations.statestore import StateStoreError
+from integrations.vectorstore import VectorStoreError
 from integrations.warehouse import WarehouseError
 from policies import PolicyError
 from prompts import PromptError
@@ -30,7 +35,15 @@ def user_errors() -> Iterator[None]:
     except (PolicyError, PromptError) as error:
         errors.print(f"[red]configuration error:[/] {error}", highlight=False)
         raise typer.Exit(2) from None
-    except (WarehouseError, StateStoreError, ImportRejectedError) as error:
+    except (
+        WarehouseError,
+        StateStoreError,
+        ImportRejectedError,
+        FinanceError,
+        InsightsError,
+        SupportError,
+        VectorStoreError,
+    ) as error:
         errors.print(f"[red]error:[/] {error}", highlight=False)
         raise typer.Exit(1) from None
     except ValidationError as error:
@@ -50,3 +63,13 @@ def services() -> Iterator[Services]:
         yield built
     finally:
         built.close()
+
+
+def parse_day(text: str, option: str) -> date:
+    """A ``YYYY-MM-DD`` option value, or a usage error naming the option."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r} is not a date like 2026-11-22", param_hint=option
+        ) from None

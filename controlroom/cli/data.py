@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from controlroom.cli._common import console, errors, services, user_errors
+from controlroom.cli._common import console, errors, parse_day, services, user_errors
 from controlroom.settings import Settings
 from integrations.importers import (
     IMPORTABLE_TABLES,
@@ -37,7 +37,7 @@ def seed(
 ) -> None:
     """Generate the sample company "Two Peaks" into the warehouse (replacing what is there)."""
     with user_errors():
-        last_day = _parse_day(until) if until else last_complete_week_end(date.today())
+        last_day = parse_day(until, "--until") if until else last_complete_week_end(date.today())
         spec = SampleCompanySpec(customers=customers, seed=seed, until=last_day)
         with (
             services() as built,
@@ -147,12 +147,3 @@ def _sheet_source(settings: Settings, sheet: str | None, worksheet: str | None) 
         raise typer.Exit(2)
     client = google_sheets_client(settings.google_service_account_file)
     return SheetSource(client, spreadsheet_id, worksheet)
-
-
-def _parse_day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{text!r} is not a date like 2026-11-22", param_hint="--until"
-        ) from None

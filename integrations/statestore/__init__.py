@@ -18,6 +18,7 @@ from integrations.statestore.store import (
     StateStore,
     StateStoreError,
     StateStoreUnavailableError,
+    Trigger,
     UnknownRunError,
 )
 
@@ -29,5 +30,6 @@ __all__ = [
     "StateStore",
     "StateStoreError",
     "StateStoreUnavailableError",
+    "Trigger",
     "UnknownRunError",
 ]

@@ -13,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
 
-from integrations.statestore.tables import audit_log, outbox, runs
+from integrations.statestore.tables import audit_log, kb_answers, outbox, runs
 
 RunStatus = Literal["running", "paused", "succeeded", "failed"]
 Trigger = Literal["command", "schedule", "button", "cli"]
@@ -71,6 +71,17 @@ class OutboxEmail:
     queued_at: datetime
     sent_at: datetime | None
     provider_message_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class KBAnswerRecord:
+    """A person's answer to a support question, kept for the knowledge base."""
+
+    answer_id: str
+    question: str
+    answer: str
+    author: str
+    approved_at: datetime
 
 
 def _now() -> datetime:
@@ -247,6 +258,43 @@ class StateStore:
         with self.engine.connect() as connection:
             return [_email(row) for row in connection.execute(query)]
 
+    # Knowledge-base answers from people ------------------------------------------------------
+
+    def add_kb_answer(
+        self, answer_id: str, *, question: str, answer: str, author: str, approved_at: datetime
+    ) -> KBAnswerRecord:
+        """Keep a person's answer to a question; the same ``answer_id`` again replaces it."""
+        values = {
+            "answer_id": answer_id,
+            "question": question,
+            "answer": answer,
+            "author": author,
+            "approved_at": approved_at,
+        }
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        elif self.engine.dialect.name == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+        else:
+            raise StateStoreError(f"unsupported database backend: {self.engine.dialect.name}")
+        statement = upsert(kb_answers).values(**values)
+        statement = statement.on_conflict_do_update(
+            index_elements=["answer_id"],
+            set_={k: statement.excluded[k] for k in values if k != "answer_id"},
+        )
+        with self.engine.begin() as connection:
+            connection.execute(statement)
+            row = connection.execute(
+                kb_answers.select().where(kb_answers.c.answer_id == answer_id)
+            ).one()
+        return _kb_answer(row)
+
+    def kb_answers(self) -> list[KBAnswerRecord]:
+        """Every kept answer, oldest approval first."""
+        query = kb_answers.select().order_by(kb_answers.c.approved_at, kb_answers.c.answer_id)
+        with self.engine.connect() as connection:
+            return [_kb_answer(row) for row in connection.execute(query)]
+
 
 def _insert_ignoring_conflict(engine: Engine, values: dict[str, Any]) -> sa.Insert:
     if engine.dialect.name == "postgresql":
@@ -307,4 +355,14 @@ def _email(row: sa.Row[Any]) -> OutboxEmail:
         queued_at=cast(datetime, _utc(row.queued_at)),
         sent_at=_utc(row.sent_at),
         provider_message_id=row.provider_message_id,
+    )
+
+
+def _kb_answer(row: sa.Row[Any]) -> KBAnswerRecord:
+    return KBAnswerRecord(
+        answer_id=row.answer_id,
+        question=row.question,
+        answer=row.answer,
+        author=row.author,
+        approved_at=cast(datetime, _utc(row.approved_at)),
     )

@@ -51,3 +51,15 @@ outbox = sa.Table(
     # One email per customer per run, whatever retries or double clicks happen.
     sa.UniqueConstraint("run_id", "customer_id", name="uq_outbox_run_customer"),
 )
+
+# Answers a person approved or wrote in a support escalation; the knowledge base re-adds them
+# on every rebuild. One row per question (answer_id is a hash of the normalised question).
+kb_answers = sa.Table(
+    "kb_answers",
+    metadata,
+    sa.Column("answer_id", sa.String(64), primary_key=True),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("answer", sa.Text, nullable=False),
+    sa.Column("author", sa.String(128), nullable=False),
+    sa.Column("approved_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -57,7 +57,7 @@ ESCALATION_RATE = 0.08
 # Cost of acquiring a customer through each paid channel, and what email costs a week per
 # thousand customers on file.
 CAC = {"paid_search": 38.0, "paid_social": 46.0, "referral": 20.0, "affiliate": 31.0}
-EMAIL_COST_PER_1K_CUSTOMERS_WEEK = 6.0
+EMAIL_COST_PER_1K_CUSTOMERS_WEEK = 120.0  # the email platform plus the people writing it
 CPM = {"paid_search": 11.0, "paid_social": 7.5, "referral": 0.0, "affiliate": 4.0, "email": 0.0}
 CTR = {"paid_search": 0.032, "paid_social": 0.011, "referral": 0.0, "affiliate": 0.006}
 

@@ -1,0 +1,64 @@
+"""The support agent's tools: the help centre as a knowledge base, and answers with sources.
+
+- ``kb``: Markdown articles → passages → vector store; hybrid (vector + BM25) search.
+- ``answer``: the reply (offline: the best passage quoted and cited; or a passed-in writer),
+  its sources and a calibrated confidence; ``learn_from_human`` keeps a person's answer.
+- ``guard``: injections, account look-ups and other companies, as a risk in the confidence.
+- ``confidence``: the calibrated confidence and its fitting.
+- ``evals``: the quality gate behind ``controlroom kb eval``.
+
+Exceptions::
+
+    SupportError
+     ├── KnowledgeBaseSourceError   a help-centre Markdown file cannot be ingested
+     └── EvalSetError               the evaluation set is malformed
+"""
+
+from agents.support._exceptions import EvalSetError, KnowledgeBaseSourceError, SupportError
+from agents.support.answer import (
+    AnswerWriter,
+    Source,
+    SupportAnswer,
+    WrittenAnswer,
+    answer,
+    answer_many,
+    learn_from_human,
+    offline_answer,
+    stored_human_answers,
+)
+from agents.support.guard import Guard, GuardVerdict
+from agents.support.kb import (
+    COLLECTION,
+    DEFAULT_KB_DIR,
+    Chunk,
+    HumanAnswer,
+    IngestReport,
+    KnowledgeBase,
+    Passage,
+    load_chunks,
+)
+
+__all__ = [
+    "COLLECTION",
+    "DEFAULT_KB_DIR",
+    "AnswerWriter",
+    "Chunk",
+    "EvalSetError",
+    "Guard",
+    "GuardVerdict",
+    "HumanAnswer",
+    "IngestReport",
+    "KnowledgeBase",
+    "KnowledgeBaseSourceError",
+    "Passage",
+    "Source",
+    "SupportAnswer",
+    "SupportError",
+    "WrittenAnswer",
+    "answer",
+    "answer_many",
+    "learn_from_human",
+    "load_chunks",
+    "offline_answer",
+    "stored_human_answers",
+]

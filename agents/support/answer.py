@@ -1,0 +1,239 @@
+"""Answer a customer's question from the knowledge base, with sources and a calibrated confidence.
+
+``answer`` retrieves the best passages, asks the guard about the question, computes the
+confidence (``confidence``) and writes the reply. The offline writer quotes the best passage and
+cites it; a model-backed writer (``AnswerWriter``, e.g. over ``integrations.llm``) can be passed
+in to write a grounded answer that cites the passages instead. A question the guard flags as an
+injection never reaches a writer: it is escalated with the offline text.
+
+Below ``policy.confidence_threshold`` the answer is marked ``escalate``: the support workflow
+sends it to a person, whose final answer comes back through ``learn_from_human``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal, Protocol
+
+from agents.support.confidence import Evidence, combined_confidence, evidence_of
+from agents.support.guard import Guard, GuardVerdict
+from agents.support.kb import HumanAnswer, KnowledgeBase, Passage, human_answer_id
+from integrations.statestore import StateStore
+from policies.schema import SupportPolicy
+
+logger = logging.getLogger(__name__)
+
+# Slack shows 3,000 characters per section; a quote longer than this is cut at a sentence.
+MAX_QUOTE_CHARS = 900
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenAnswer:
+    """A writer's reply: the text, the passage ids it cites, and its own support check.
+
+    ``supported`` is the writer's judgement in [0, 1] that the cited passages answer the
+    question (a model's self-check); ``None`` when the writer makes no such judgement.
+    """
+
+    text: str
+    cited: tuple[str, ...]
+    supported: float | None = None
+
+
+# What a question that tries to instruct the bot gets: no passage, no promise, a person next.
+HAND_OFF = WrittenAnswer(
+    text="Thanks for your message: a member of the Two Peaks team will reply to you here.",
+    cited=(),
+)
+
+
+class AnswerWriter(Protocol):
+    """Writes the reply from the question and the retrieved passages (best first)."""
+
+    def __call__(self, question: str, passages: Sequence[Passage]) -> WrittenAnswer: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A passage an answer cites, as a customer or an agent sees it."""
+
+    passage_id: str
+    title: str
+    section: str
+    url: str
+    updated: str
+    author: str | None
+
+    @classmethod
+    def of(cls, passage: Passage) -> Source:
+        return cls(
+            passage_id=passage.id,
+            title=passage.title,
+            section=passage.section,
+            url=passage.url,
+            updated=passage.updated,
+            author=passage.author,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SupportAnswer:
+    """The reply, its sources, how sure we are, and whether a person must look first."""
+
+    question: str
+    text: str
+    sources: tuple[Source, ...]
+    confidence: float
+    escalate: bool
+    reasons: tuple[str, ...]
+    evidence: Evidence
+    guard: GuardVerdict
+    written_by: Literal["offline", "model"]
+    passages: tuple[Passage, ...] = field(default=(), repr=False)
+
+
+def offline_answer(question: str, passages: Sequence[Passage]) -> WrittenAnswer:
+    """The best passage, quoted and cited: nothing is said that the help centre does not say."""
+    if not passages:
+        return WrittenAnswer(
+            text="I could not find this in our help centre; a member of the team will reply.",
+            cited=(),
+        )
+    best = passages[0]
+    # Markdown wraps paragraphs at a fixed width; a quote reads better unwrapped.
+    quote = _shorten(re.sub(r"(?<!\n)\n(?![\n>*-])", " ", best.text), MAX_QUOTE_CHARS)
+    quoted = "\n".join(f"> {line}" if line else ">" for line in quote.splitlines())
+    if best.kind == "human":
+        source = f"— answer from the Two Peaks support team ({best.author}, {best.updated})"
+    else:
+        source = f"— {best.title} › {best.section} ({best.url})"
+    return WrittenAnswer(text=f"{quoted}\n{source}", cited=(best.id,))
+
+
+def answer(
+    question: str,
+    kb: KnowledgeBase,
+    policy: SupportPolicy,
+    *,
+    guard: Guard | None = None,
+    writer: AnswerWriter | None = None,
+) -> SupportAnswer:
+    """Answer one question; see the module docstring for the steps."""
+    return answer_many([question], kb, policy, guard=guard, writer=writer)[0]
+
+
+def answer_many(
+    questions: Sequence[str],
+    kb: KnowledgeBase,
+    policy: SupportPolicy,
+    *,
+    guard: Guard | None = None,
+    writer: AnswerWriter | None = None,
+) -> list[SupportAnswer]:
+    """``answer`` for several questions with batched embedding (the evaluation uses it)."""
+    guard = guard or Guard(policy.guard.other_companies, embed=kb.store.embed)
+    results = kb.search_many(questions, policy.top_k)
+    verdicts = guard.check_many(questions)
+    return [
+        _answer_one(question, passages, verdict, policy, writer)
+        for question, passages, verdict in zip(questions, results, verdicts, strict=True)
+    ]
+
+
+def _answer_one(
+    question: str,
+    passages: list[Passage],
+    verdict: GuardVerdict,
+    policy: SupportPolicy,
+    writer: AnswerWriter | None,
+) -> SupportAnswer:
+    evidence = evidence_of(passages)
+    written = HAND_OFF if verdict.is_injection else offline_answer(question, passages)
+    written_by: Literal["offline", "model"] = "offline"
+    if writer is not None and passages and not verdict.is_injection:
+        drafted = writer(question, passages)
+        known = {p.id for p in passages}
+        if drafted.cited and set(drafted.cited) <= known:
+            written, written_by = drafted, "model"
+        else:
+            logger.warning("writer cited no retrieved passage; using the offline answer")
+    confidence = combined_confidence(
+        evidence,
+        policy.calibration,
+        verdict.risk,
+        written.supported if written_by == "model" else None,
+    )
+    reasons = list(verdict.reasons)
+    if confidence < policy.confidence_threshold:
+        reasons.append(f"confidence {confidence:.2f} below {policy.confidence_threshold:.2f}")
+    by_id = {p.id: p for p in passages}
+    return SupportAnswer(
+        question=question,
+        text=written.text,
+        sources=tuple(Source.of(by_id[i]) for i in written.cited),
+        confidence=confidence,
+        escalate=confidence < policy.confidence_threshold or verdict.is_injection,
+        reasons=tuple(reasons),
+        evidence=evidence,
+        guard=verdict,
+        written_by=written_by,
+        passages=tuple(passages),
+    )
+
+
+def learn_from_human(
+    kb: KnowledgeBase,
+    state: StateStore,
+    question: str,
+    text: str,
+    *,
+    author: str,
+    at: datetime | None = None,
+) -> HumanAnswer:
+    """Keep a person's answer durably and add it to the knowledge base at once.
+
+    The state store is the record (``rebuild`` re-adds from it); the same question asked again
+    replaces the earlier answer.
+    """
+    human = HumanAnswer(
+        answer_id=human_answer_id(question),
+        question=question.strip(),
+        answer=text.strip(),
+        author=author,
+        approved_at=at or datetime.now(UTC),
+    )
+    state.add_kb_answer(
+        human.answer_id,
+        question=human.question,
+        answer=human.answer,
+        author=human.author,
+        approved_at=human.approved_at,
+    )
+    kb.add_human_answer(human)
+    return human
+
+
+def stored_human_answers(state: StateStore) -> list[HumanAnswer]:
+    """Every human answer in the state store, oldest first, ready for ``KnowledgeBase.rebuild``."""
+    return [
+        HumanAnswer(
+            answer_id=row.answer_id,
+            question=row.question,
+            answer=row.answer,
+            author=row.author,
+            approved_at=row.approved_at,
+        )
+        for row in state.kb_answers()
+    ]
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    end = max(cut.rfind(". "), cut.rfind(".\n"))
+    return (cut[: end + 1] if end > limit // 3 else cut.rstrip() + "…").strip()

@@ -1,0 +1,218 @@
+"""The knowledge base's quality gate: retrieval hits and the escalation trade-off, measured.
+
+The evaluation set (``tests/evals/support_kb.yaml``) holds answerable questions, each naming the
+article that answers it, and unanswerable ones labelled with their kind. Each question falls in
+one of two halves by a hash of its text: ``calibration`` (the confidence is fitted and the
+threshold chosen there) and ``held_out`` (reported, never fitted on), so the figures on the
+held-out half say how the settings do on questions they were not tuned for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import yaml
+
+from agents.support._exceptions import EvalSetError
+from agents.support.answer import SupportAnswer, answer_many
+from agents.support.confidence import combined_confidence, fit_calibration
+from agents.support.guard import Guard
+from agents.support.kb import KnowledgeBase
+from policies.schema import ConfidenceCalibration, SupportPolicy
+
+Split = Literal["calibration", "held_out"]
+UNANSWERABLE_KINDS = ("other_company", "injection", "personal_account", "off_topic", "not_in_kb")
+DEFAULT_EVAL_SET = Path(__file__).resolve().parents[2] / "tests" / "evals" / "support_kb.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class EvalCase:
+    question: str
+    article: str | None
+    kind: str
+
+    @property
+    def answerable(self) -> bool:
+        return self.article is not None
+
+    @property
+    def split(self) -> Split:
+        digest = hashlib.sha256(self.question.strip().lower().encode()).digest()
+        return "calibration" if digest[0] % 2 == 0 else "held_out"
+
+
+@dataclass(frozen=True, slots=True)
+class EvalFigures:
+    """The issue's figures for one group of questions at one threshold."""
+
+    answerable: int
+    unanswerable: int
+    hit_at_1: float
+    hit_at_3: float
+    answered_directly: float
+    escalated: float
+    correct_when_answered: float
+    escalated_by_kind: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class EvalOutcome:
+    case: EvalCase
+    result: SupportAnswer
+
+    @property
+    def articles(self) -> list[str]:
+        return [p.article for p in self.result.passages]
+
+    @property
+    def top_correct(self) -> bool:
+        return self.case.answerable and self.articles[:1] == [self.case.article]
+
+
+@dataclass(frozen=True, slots=True)
+class EvalReport:
+    threshold: float
+    fusion: str
+    overall: EvalFigures
+    calibration: EvalFigures
+    held_out: EvalFigures
+    outcomes: tuple[EvalOutcome, ...]
+
+
+def load_eval_set(
+    path: Path = DEFAULT_EVAL_SET, *, articles: set[str] | None = None
+) -> list[EvalCase]:
+    """The cases in ``path``; with ``articles``, refuse a case naming an unknown article."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise EvalSetError(f"{path}: cannot read the evaluation set ({error})") from None
+    if not isinstance(data, dict):
+        raise EvalSetError(f"{path}: expected 'answerable' and 'unanswerable' lists")
+    cases = []
+    for item in data.get("answerable") or []:
+        article = str(item["article"])
+        if articles is not None and article not in articles:
+            raise EvalSetError(f"{path}: {item['q']!r} names unknown article {article!r}")
+        cases.append(EvalCase(question=str(item["q"]), article=article, kind="answerable"))
+    for item in data.get("unanswerable") or []:
+        if item.get("kind") not in UNANSWERABLE_KINDS:
+            raise EvalSetError(
+                f"{path}: {item['q']!r}: kind must be one of {', '.join(UNANSWERABLE_KINDS)}"
+            )
+        cases.append(EvalCase(question=str(item["q"]), article=None, kind=str(item["kind"])))
+    return cases
+
+
+def run_cases(
+    cases: Sequence[EvalCase], kb: KnowledgeBase, policy: SupportPolicy
+) -> list[EvalOutcome]:
+    """Answer every case offline (k = max(3, top_k) so hit@3 can be measured)."""
+    measured = policy.model_copy(update={"top_k": max(3, policy.top_k)})
+    guard = Guard(policy.guard.other_companies, embed=kb.store.embed)
+    results = answer_many([c.question for c in cases], kb, measured, guard=guard)
+    return [EvalOutcome(case, result) for case, result in zip(cases, results, strict=True)]
+
+
+def figures(outcomes: Sequence[EvalOutcome], threshold: float) -> EvalFigures:
+    """hit@1, hit@3, and the answered / escalated shares at ``threshold``."""
+    answerable = [o for o in outcomes if o.case.answerable]
+    unanswerable = [o for o in outcomes if not o.case.answerable]
+
+    def direct(o: EvalOutcome) -> bool:
+        return o.result.confidence >= threshold and not o.result.guard.is_injection
+
+    answered = [o for o in answerable if direct(o)]
+    by_kind = {
+        kind: _share([not direct(o) for o in unanswerable if o.case.kind == kind])
+        for kind in UNANSWERABLE_KINDS
+    }
+    return EvalFigures(
+        answerable=len(answerable),
+        unanswerable=len(unanswerable),
+        hit_at_1=_share([o.top_correct for o in answerable]),
+        hit_at_3=_share([o.case.article in o.articles[:3] for o in answerable]),
+        answered_directly=_share([direct(o) for o in answerable]),
+        escalated=_share([not direct(o) for o in unanswerable]),
+        correct_when_answered=_share([o.top_correct for o in answered]),
+        escalated_by_kind={k: v for k, v in by_kind.items() if not np.isnan(v)},
+    )
+
+
+def evaluate(cases: Sequence[EvalCase], kb: KnowledgeBase, policy: SupportPolicy) -> EvalReport:
+    """Run the set and report overall and per split at the policy's threshold."""
+    outcomes = run_cases(cases, kb, policy)
+    threshold = policy.confidence_threshold
+    return EvalReport(
+        threshold=threshold,
+        fusion=policy.retrieval.fusion,
+        overall=figures(outcomes, threshold),
+        calibration=figures([o for o in outcomes if o.case.split == "calibration"], threshold),
+        held_out=figures([o for o in outcomes if o.case.split == "held_out"], threshold),
+        outcomes=tuple(outcomes),
+    )
+
+
+def fit_on_calibration_split(
+    outcomes: Sequence[EvalOutcome],
+    *,
+    min_escalated: float = 0.9,
+    min_correct: float = 0.9,
+    thresholds: Sequence[float] = tuple(np.round(np.arange(0.30, 0.91, 0.05), 2)),
+) -> tuple[ConfidenceCalibration, float]:
+    """Fit the calibration on the calibration half, then the threshold that answers the most
+    answerable questions directly while escalating at least ``min_escalated`` of the rest and
+    keeping at least ``min_correct`` of the direct answers right (a wrong answer sent costs more
+    than an escalation).
+
+    The returned values go into ``policies/support.yaml``; re-run ``evaluate`` with them to see
+    the held-out figures.
+    """
+    chosen = [o for o in outcomes if o.case.split == "calibration"]
+    calibration = fit_calibration(
+        [o.result.evidence for o in chosen], [o.top_correct for o in chosen]
+    )
+    return calibration, _best_threshold(chosen, calibration, min_escalated, min_correct, thresholds)
+
+
+def _best_threshold(
+    outcomes: Sequence[EvalOutcome],
+    calibration: ConfidenceCalibration,
+    min_escalated: float,
+    min_correct: float,
+    thresholds: Sequence[float],
+) -> float:
+
+    confidence = np.array(
+        [combined_confidence(o.result.evidence, calibration, o.result.guard.risk) for o in outcomes]
+    )
+    answerable = np.array([o.case.answerable for o in outcomes])
+    correct = np.array([o.top_correct for o in outcomes])
+    injection = np.array([o.result.guard.is_injection for o in outcomes])
+    best, best_answered = float(thresholds[-1]), -1.0
+    for threshold in thresholds:
+        direct = (confidence >= threshold) & ~injection
+        escalated = float(np.mean(~direct[~answerable])) if (~answerable).any() else 1.0
+        answered = float(np.mean(direct[answerable])) if answerable.any() else 0.0
+        right = float(np.mean(correct[direct])) if direct.any() else 1.0
+        if escalated >= min_escalated and right >= min_correct and answered > best_answered:
+            best, best_answered = float(threshold), answered
+    return best
+
+
+def _share(flags: Sequence[bool]) -> float:
+    return float(np.mean(flags)) if len(flags) else float("nan")
+
+
+def threshold_sweep(
+    outcomes: Sequence[EvalOutcome], thresholds: Sequence[float]
+) -> list[tuple[float, EvalFigures, EvalFigures]]:
+    """The trade-off at each threshold: (threshold, calibration figures, held-out figures)."""
+    calibration = [o for o in outcomes if o.case.split == "calibration"]
+    held_out = [o for o in outcomes if o.case.split == "held_out"]
+    return [(t, figures(calibration, t), figures(held_out, t)) for t in thresholds]

@@ -1,0 +1,131 @@
+"""The weekly analytics pass, step by step: seconds and peak memory, at 50K and 10M orders.
+
+    python bench/analytics.py                      # both sizes (seeds 1M customers: ~30-60 s)
+    python bench/analytics.py --customers 5000     # one size
+    python bench/analytics.py --warehouse PATH     # an existing warehouse file
+
+Steps: customer history (the one SQL pass behind RFM, cohorts and the BG/NBD input), RFM scores,
+cohorts, the MBG/NBD fit, P(alive) and expected purchases for every customer, KPIs, the revenue
+forecast. With the `bench` extra installed it also fits `lifetimes`' BetaGeoFitter on the same
+data and prints the ratio. Peak memory is the process's peak resident set during the step
+(Linux: reset through /proc/self/clear_refs before each step); DuckDB runs in this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+# Imported here so that the forecast step times the fit, not statsmodels' import (~0.5 s).
+import pandas  # noqa: F401
+import statsmodels.tsa.exponential_smoothing.ets  # noqa: F401
+
+import policies
+from agents.finance.forecast import forecast_revenue
+from agents.finance.kpis import weekly_kpis
+from agents.finance.weeks import weekly_revenue
+from agents.insights.churn import expected_purchases, fit_bgnbd, probability_alive
+from agents.insights.cohorts import retention_from_history
+from agents.insights.history import customer_history
+from agents.insights.rfm import score_rfm
+from integrations.warehouse import SampleCompanySpec, Warehouse
+
+UNTIL = date(2026, 11, 22)
+
+
+def _peak_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _reset_peak() -> None:
+    gc.collect()
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def _step(name: str, work: Callable[[], Any], timings: list[tuple[str, float, float]]) -> Any:
+    _reset_peak()
+    started = time.perf_counter()
+    result = work()
+    timings.append((name, time.perf_counter() - started, _peak_mib()))
+    return result
+
+
+def run(warehouse: Warehouse) -> None:
+    rfm_policy = policies.load_policies(Path(policies.__file__).parent).rfm
+    timings: list[tuple[str, float, float]] = []
+    with warehouse.connect() as connection:
+        orders = connection.execute("SELECT count(*) FROM orders").fetchall()[0][0]
+        history = _step(
+            "customer history (SQL)", lambda: customer_history(connection, UNTIL), timings
+        )
+        _step("RFM scores", lambda: score_rfm(history, rfm_policy), timings)
+        _step("cohorts", lambda: retention_from_history(history), timings)
+        x = history.repeat_orders.astype(np.float64)
+        tx = history.first_to_last_days.astype(np.float64)
+        age = history.age_days.astype(np.float64)
+        params = _step("MBG/NBD fit", lambda: fit_bgnbd(x, tx, age, model="mbg_nbd"), timings)
+        _step(
+            "P(alive) + expected purchases",
+            lambda: (
+                probability_alive(params, x, tx, age),
+                expected_purchases(params, 90.0, x, tx, age),
+            ),
+            timings,
+        )
+        _step("KPIs", lambda: weekly_kpis(connection), timings)
+        series = _step("weekly revenue", lambda: weekly_revenue(connection), timings)
+    _step("forecast (8 weeks + backtest)", lambda: forecast_revenue(series, weeks=8), timings)
+
+    print(f"\n{warehouse.path}: {orders:,} orders, {len(history):,} customers")
+    print(f"{'step':<32}{'seconds':>10}{'peak MiB':>10}")
+    for name, seconds, peak in timings:
+        print(f"{name:<32}{seconds:>10.3f}{peak:>10.0f}")
+    total = sum(seconds for _, seconds, _ in timings)
+    first_three = sum(seconds for _, seconds, _ in timings[:3])
+    print(f"{'whole pass':<32}{total:>10.3f}{max(p for *_, p in timings):>10.0f}")
+    print(f"{'RFM + cohorts + BG/NBD input':<32}{first_three:>10.3f}")
+    _compare_with_lifetimes(x, tx, age, timings[3][1])
+
+
+def _compare_with_lifetimes(x: np.ndarray, tx: np.ndarray, age: np.ndarray, ours: float) -> None:
+    try:
+        from lifetimes import BetaGeoFitter
+    except ImportError:
+        print("lifetimes not installed (pip install -e '.[bench]'): no comparison")
+        return
+    started = time.perf_counter()
+    BetaGeoFitter().fit(x, tx, age)
+    theirs = time.perf_counter() - started
+    print(f"lifetimes BetaGeoFitter (BG/NBD): {theirs:.3f} s — ours is {theirs / ours:.1f}× faster")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, action="append")
+    parser.add_argument("--warehouse", type=Path)
+    args = parser.parse_args()
+    if args.warehouse:
+        run(Warehouse(args.warehouse))
+        return
+    for customers in args.customers or [5_000, 1_000_000]:
+        with tempfile.TemporaryDirectory(prefix="controlroom-bench-") as folder:
+            warehouse = Warehouse(Path(folder) / "warehouse.duckdb")
+            started = time.perf_counter()
+            warehouse.seed(SampleCompanySpec(customers=customers, seed=42, until=UNTIL))
+            print(f"seeded {customers:,} customers in {time.perf_counter() - started:.1f} s")
+            run(warehouse)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""Knowledge-base speed: ingest time (the help centre, 10,000 synthetic passages) and query latency.
+
+Prints figures; asserts nothing. Run: ``.venv/bin/python bench/rag.py [--chunks 10000]``.
+Retrieval latency is one question end to end: embedding it, Chroma's HNSW search and the BM25
+fusion, as ``KnowledgeBase.search`` does it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from agents.support.kb import DEFAULT_KB_DIR, Chunk, KnowledgeBase, load_chunks
+from integrations.vectorstore import ChromaVectorStore, MiniLMEmbeddingFunction
+
+QUERIES = [
+    "how long do i have to send something back",
+    "do you ship to canada",
+    "my zipper broke",
+    "can I pay in installments",
+    "how do I wash a down jacket",
+    "forgot my password",
+    "price match amazon",
+    "cancel my order",
+]
+
+
+def synthetic_chunks(count: int, seed: int = 1) -> list[Chunk]:
+    """``count`` passages made by recombining the real ones' sentences (realistic lengths)."""
+    real = load_chunks(DEFAULT_KB_DIR)
+    sentences = [s.strip() for c in real for s in c.text.split(". ") if len(s) > 20]
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(sentences), size=(count, 4))
+    return [
+        Chunk(
+            article=f"synthetic-{i // 5}",
+            title=f"Synthetic article {i // 5}",
+            category="synthetic",
+            section=f"Section {i % 5}",
+            url=f"/help/synthetic/{i // 5}#section-{i % 5}",
+            updated=real[0].updated,
+            text=". ".join(sentences[j] for j in row) + ".",
+        )
+        for i, row in enumerate(picks)
+    ]
+
+
+def timed_ingest(kb: KnowledgeBase, chunks: list[Chunk]) -> float:
+    start = time.perf_counter()
+    kb.ingest(chunks)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--chunks", type=int, default=10_000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=1, help="onnxruntime intra-op threads")
+    args = parser.parse_args()
+    embedding = MiniLMEmbeddingFunction(threads=args.threads)
+    with tempfile.TemporaryDirectory() as folder:
+        kb = KnowledgeBase(ChromaVectorStore.persistent(Path(folder) / "kb", embedding))
+        help_centre = load_chunks(DEFAULT_KB_DIR)
+        seconds = timed_ingest(kb, help_centre)
+        print(f"help centre: {len(help_centre)} passages ingested in {seconds:.1f} s")
+
+        big = KnowledgeBase(ChromaVectorStore.persistent(Path(folder) / "big", embedding))
+        chunks = synthetic_chunks(args.chunks)
+        seconds = timed_ingest(big, chunks)
+        print(
+            f"synthetic: {len(chunks):,} passages ingested in {seconds:.1f} s "
+            f"({len(chunks) / seconds:.0f} passages/s)"
+        )
+        for mode in ("vector", "rrf"):
+            big.retrieval = big.retrieval.model_copy(update={"fusion": mode})
+            big.search(QUERIES[0], 4)  # warm: model session, HNSW index, BM25 index
+            latencies = []
+            for i in range(args.queries):
+                start = time.perf_counter()
+                big.search(QUERIES[i % len(QUERIES)] + f" {i}", 4)
+                latencies.append((time.perf_counter() - start) * 1000)
+            p50, p99 = np.percentile(latencies, [50, 99])
+            print(
+                f"query on {len(chunks):,} passages ({mode}): p50 {p50:.1f} ms, p99 {p99:.1f} ms "
+                f"over {args.queries} queries"
+            )
+
+
+if __name__ == "__main__":
+    main()

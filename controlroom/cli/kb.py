@@ -1,0 +1,213 @@
+"""``controlroom kb``: build, search, ask and evaluate the support knowledge base."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from agents.support import (
+    answer,
+    learn_from_human,
+    load_chunks,
+    stored_human_answers,
+)
+from agents.support.evals import (
+    DEFAULT_EVAL_SET,
+    EvalFigures,
+    evaluate,
+    fit_on_calibration_split,
+    load_eval_set,
+    threshold_sweep,
+)
+from controlroom.cli._common import console, services, user_errors
+from controlroom.services import build_knowledge_base, knowledge_base_folder
+
+app = typer.Typer(help="The support knowledge base: ingest, rebuild, search, ask, eval.")
+
+SOURCE = typer.Option(
+    None,
+    "--source",
+    help="Folder of help-centre articles (default: CONTROLROOM_KB_DIR, else knowledge_base/).",
+    show_default=False,
+)
+JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
+EVAL_SET = typer.Option(DEFAULT_EVAL_SET, "--set", help="The evaluation set (YAML).")
+
+
+@app.command()
+def ingest(source: Path | None = SOURCE) -> None:
+    """Upsert the articles' passages; human answers stay as they are."""
+    with user_errors(), services() as built:
+        report = build_knowledge_base(built).ingest(
+            load_chunks(source or knowledge_base_folder(built.settings))
+        )
+    console.print(
+        f"Ingested {report.chunks} passages from {report.articles} articles "
+        f"({report.removed} stale removed, {report.human_answers} human answers kept)"
+    )
+
+
+@app.command()
+def rebuild(source: Path | None = SOURCE) -> None:
+    """Drop the collection, re-ingest the articles and re-add every human answer."""
+    with user_errors(), services() as built:
+        humans = stored_human_answers(built.state)
+        report = build_knowledge_base(built).rebuild(
+            load_chunks(source or knowledge_base_folder(built.settings)), humans
+        )
+    console.print(
+        f"Rebuilt: {report.chunks} passages from {report.articles} articles "
+        f"and {report.human_answers} human answers"
+    )
+
+
+@app.command()
+def search(
+    query: str,
+    k: int = typer.Option(5, "-k", min=1, max=50, help="How many passages."),
+    as_json: bool = JSON,
+) -> None:
+    """The best passages for a query, with their scores."""
+    with user_errors(), services() as built:
+        passages = build_knowledge_base(built).search(query, k)
+    if as_json:
+        console.print_json(json.dumps([asdict(p) for p in passages]))
+        return
+    table = Table(title=f"kb search: {query}")
+    for column in ("#", "article › section", "similarity", "BM25", "fused", "url"):
+        table.add_column(column)
+    for rank, p in enumerate(passages, 1):
+        table.add_row(
+            str(rank),
+            f"{p.title} › {p.section}",
+            f"{p.similarity:.3f}",
+            f"{p.lexical:.2f}",
+            f"{p.fused:.4f}",
+            p.url,
+        )
+    console.print(table)
+
+
+@app.command()
+def ask(question: str, as_json: bool = JSON) -> None:
+    """Answer a question offline: the reply, its sources, the confidence and the decision."""
+    with user_errors(), services() as built:
+        policy = built.policies.support
+        result = answer(question, build_knowledge_base(built), policy)
+    if as_json:
+        payload = {
+            "question": result.question,
+            "answer": result.text,
+            "confidence": round(result.confidence, 4),
+            "escalate": result.escalate,
+            "reasons": list(result.reasons),
+            "sources": [asdict(s) for s in result.sources],
+            "evidence": asdict(result.evidence),
+            "guard": {
+                "risk": result.guard.risk,
+                "signals": [list(s) for s in result.guard.signals],
+            },
+        }
+        console.print_json(json.dumps(payload))
+        return
+    decision = "[yellow]escalate to a person[/]" if result.escalate else "[green]answer directly[/]"
+    console.print(result.text, highlight=False, markup=False)
+    console.print(
+        f"\nconfidence {result.confidence:.2f} (threshold {policy.confidence_threshold:.2f}): "
+        f"{decision}"
+    )
+    if result.reasons:
+        console.print(f"reasons: {', '.join(result.reasons)}", highlight=False)
+
+
+@app.command()
+def learn(
+    question: str,
+    text: str = typer.Argument(..., metavar="ANSWER"),
+    author: str = typer.Option(..., "--author", help="Who wrote or approved the answer."),
+) -> None:
+    """Add a person's answer to the knowledge base now (kept in the state store for rebuilds)."""
+    with user_errors(), services() as built:
+        kept = learn_from_human(
+            build_knowledge_base(built), built.state, question, text, author=author
+        )
+    console.print(f"Learnt answer {kept.answer_id} by {kept.author}")
+
+
+@app.command(name="eval")
+def eval_(
+    eval_set: Path = EVAL_SET,
+    source: Path | None = SOURCE,
+    fit: bool = typer.Option(
+        False, "--fit", help="Fit calibration and threshold on the calibration half; print them."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """hit@1, hit@3 and the answered / escalated shares at the threshold, per split."""
+    with user_errors(), services() as built:
+        policy = built.policies.support
+        chunks = load_chunks(source or knowledge_base_folder(built.settings))
+        kb = build_knowledge_base(built)
+        if kb.store.count(kb.collection) == 0:
+            kb.ingest(chunks)
+        cases = load_eval_set(eval_set, articles={c.article for c in chunks})
+        report = evaluate(cases, kb, policy)
+        if fit:
+            calibration, threshold = fit_on_calibration_split(report.outcomes)
+            policy = policy.model_copy(
+                update={"calibration": calibration, "confidence_threshold": threshold}
+            )
+            report = evaluate(cases, kb, policy)
+    groups = {"overall": report.overall, "calibration": report.calibration}
+    groups["held-out"] = report.held_out
+    if as_json:
+        payload = {
+            "threshold": report.threshold,
+            "fusion": report.fusion,
+            "calibration_weights": policy.calibration.model_dump(),
+            **{name: asdict(figures) for name, figures in groups.items()},
+        }
+        console.print_json(json.dumps(payload))
+        return
+    _print_figures(groups, report.threshold, report.fusion)
+    sweep = Table(title="trade-off by threshold (answered directly / escalated)")
+    for column in ("threshold", "calibration", "held-out"):
+        sweep.add_column(column)
+    for t, cal, held in threshold_sweep(report.outcomes, [0.3, 0.4, 0.5, 0.6, 0.7, 0.8]):
+        sweep.add_row(
+            f"{t:.2f}",
+            f"{cal.answered_directly:.2f} / {cal.escalated:.2f}",
+            f"{held.answered_directly:.2f} / {held.escalated:.2f}",
+        )
+    console.print(sweep)
+    if fit:
+        weights = ", ".join(f"{k}: {v}" for k, v in policy.calibration.model_dump().items())
+        console.print(
+            f"fitted on the calibration half — put in policies/support.yaml: "
+            f"confidence_threshold: {policy.confidence_threshold}; calibration: {{{weights}}}"
+        )
+
+
+def _print_figures(groups: dict[str, EvalFigures], threshold: float, fusion: str) -> None:
+    table = Table(title=f"support KB evaluation (threshold {threshold:.2f}, fusion {fusion})")
+    for column in ("split", "questions", "hit@1", "hit@3", "answered", "escalated", "right"):
+        table.add_column(column, justify="right")
+    for name, f in groups.items():
+        table.add_row(
+            name,
+            f"{f.answerable} + {f.unanswerable}",
+            f"{f.hit_at_1:.3f}",
+            f"{f.hit_at_3:.3f}",
+            f"{f.answered_directly:.3f}",
+            f"{f.escalated:.3f}",
+            f"{f.correct_when_answered:.3f}",
+        )
+    console.print(table)
+    console.print(
+        "answered: share of answerable questions answered directly; escalated: share of "
+        "unanswerable ones sent to a person; right: top passage correct when answered directly"
+    )
