@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Annotated, Literal, TypedDict
 
 from langgraph.graph import END, START, StateGraph
@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from agents.router import SPECIALISTS, Specialist, route_request
 from agents.specialist import Report, SpecialistAgent
 from integrations.llm import LanguageModel, LanguageModelError
+from integrations.warehouse import WarehouseNotSeededError
 from prompts import AgentPrompts
 
 logger = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ def build_supervisor(
 
     graph.add_node("route", route)
     for name, specialist in specialists.items():
-        graph.add_node(name, _specialist_node(specialist))
+        graph.add_node(name, _RunSpecialist(specialist), input_schema=_SpecialistTask)
         graph.add_edge(name, "assemble")
     graph.add_node("assemble", assemble)
     graph.add_edge(START, "route")
@@ -96,10 +97,18 @@ def build_supervisor(
     return graph
 
 
-def _specialist_node(specialist: SpecialistAgent) -> Callable[[_SpecialistTask], SupervisorState]:
-    def run(task: _SpecialistTask) -> SupervisorState:
+class _RunSpecialist:
+    """The graph node of one specialist."""
+
+    def __init__(self, specialist: SpecialistAgent) -> None:
+        self._specialist = specialist
+
+    def __call__(self, state: _SpecialistTask) -> SupervisorState:
+        specialist = self._specialist
         try:
-            report = specialist.answer(task["request"])
+            report = specialist.answer(state["request"])
+        except WarehouseNotSeededError:
+            raise  # nothing can answer: the person must seed or import data first
         except Exception:
             # One specialist failing must not sink the others' answers; the error is logged
             # with its traceback for the run log, and the reader sees the section unavailable.
@@ -111,8 +120,6 @@ def _specialist_node(specialist: SpecialistAgent) -> Callable[[_SpecialistTask],
                 status="unavailable",
             )
         return {"reports": [report]}
-
-    return run
 
 
 def _in_order(reports: list[Report]) -> list[Report]:

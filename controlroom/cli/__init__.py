@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from controlroom.cli import config, data, finance, insights, kb
+from controlroom.cli import ask, config, data, finance, insights, kb
 
 app = typer.Typer(
     name="controlroom",
@@ -19,6 +19,7 @@ app.add_typer(config.app, name="config")
 app.add_typer(finance.app, name="finance")
 app.add_typer(insights.app, name="insights")
 app.add_typer(kb.app, name="kb")
+app.command(name="ask")(ask.ask)
 
 
 @app.callback()

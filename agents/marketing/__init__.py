@@ -1,0 +1,1 @@
+"""The Marketing specialist: channel performance, campaign copy and personal email drafts."""

@@ -1,0 +1,164 @@
+"""The Marketing specialist: how each channel did last week, and campaign copy on request.
+
+Channel figures are Finance's weekly KPIs by channel (``agents.finance.kpis``): one definition of
+ROAS and CAC for the whole control room. Copy written offline is built from the request's theme
+and the categories customers bought most in the last four weeks.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from agents import formatting as fmt
+from agents.finance.kpis import ChannelKpis, WeeklyKpis, weekly_kpis
+from agents.router import Specialist
+from agents.specialist import Report
+from integrations.llm import LanguageModel
+from integrations.warehouse import Warehouse
+from prompts import AgentPrompts
+
+_WANTS_COPY = re.compile(
+    r"\b(write|draft|copy|subject lines?|headlines?|taglines?|captions?|blurbs?|ideas?|"
+    r"newsletter|rewrite)\b",
+    re.IGNORECASE,
+)
+_THEME = re.compile(r"\b(?:for|about|on)\s+(.+?)[?.!]*$", re.IGNORECASE)
+
+
+class MarketingAgent:
+    """Channel performance or campaign copy, whichever the request asks for."""
+
+    name: Specialist = "marketing"
+    job = "channel performance (spend, ROAS, CAC by channel), campaign copy and email drafts"
+
+    def __init__(
+        self, *, warehouse: Warehouse, model: LanguageModel, prompts: AgentPrompts
+    ) -> None:
+        self._warehouse = warehouse
+        self._model = model
+        self._prompts = prompts
+
+    def answer(self, request: str) -> Report:
+        if _WANTS_COPY.search(request):
+            return self._campaign_copy(request)
+        with self._warehouse.connect() as connection:
+            kpis = weekly_kpis(connection)
+        facts = channel_facts(kpis)
+        offline = channel_text(kpis)
+        prompt = self._prompts.tasks["channel_summary"].render(facts=facts)
+        written = self._model.write(
+            "marketing", self._prompts.system, prompt, facts, offline_text=offline
+        )
+        return Report(
+            agent="marketing",
+            title=f"Marketing — channels, week of {fmt.day(kpis.week_start)}",
+            text=written.text,
+            facts=facts,
+            written_by=written.source,
+        )
+
+    def _campaign_copy(self, request: str) -> Report:
+        with self._warehouse.connect() as connection:
+            top = top_categories(connection)
+        found = _THEME.search(request)
+        theme = found.group(1).strip() if found else "our new season"
+        facts = {"theme": theme, "top_categories": top}
+        offline = campaign_copy_text(theme, top)
+        prompt = self._prompts.tasks["campaign_copy"].render(request=request, facts=facts)
+        written = self._model.write(
+            "marketing", self._prompts.system, prompt, facts, offline_text=offline
+        )
+        return Report(
+            agent="marketing",
+            title=f"Marketing — copy for {theme}",
+            text=written.text,
+            facts=facts,
+            written_by=written.source,
+        )
+
+
+def top_categories(connection: Any, *, weeks: int = 4, limit: int = 3) -> list[str]:
+    """The categories with the most revenue in the last ``weeks`` weeks of data."""
+    rows = connection.execute(
+        """
+        SELECT category FROM orders
+        WHERE order_date > (SELECT max(order_date) FROM orders) - $days
+        GROUP BY category ORDER BY sum(amount) DESC LIMIT $limit
+        """,
+        {"days": timedelta(weeks=weeks).days, "limit": limit},
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def _paid(channels: list[ChannelKpis]) -> list[ChannelKpis]:
+    return [channel for channel in channels if channel.spend.value]
+
+
+def channel_facts(kpis: WeeklyKpis) -> dict[str, Any]:
+    """Every channel's figures for the week, by channel name."""
+    return {
+        "week_start": kpis.week_start.isoformat(),
+        "channels": {
+            channel.channel: {
+                "spend": channel.spend.value,
+                "attributed_revenue": channel.attributed_revenue.value,
+                "revenue_change_ratio": channel.attributed_revenue.change_ratio,
+                "attributed_orders": channel.attributed_orders.value,
+                "new_customers": channel.new_customers.value,
+                "roas": channel.roas.value,
+                "cac": channel.cac.value,
+            }
+            for channel in kpis.channels
+        },
+    }
+
+
+def channel_text(kpis: WeeklyKpis) -> str:
+    """The offline writer's channel summary: each channel in one line, best and worst named."""
+    by_revenue = sorted(
+        kpis.channels, key=lambda channel: channel.attributed_revenue.value or 0, reverse=True
+    )
+    lines = []
+    for channel in by_revenue:
+        line = (
+            f"• {channel.channel.replace('_', ' ').capitalize()}: "
+            f"{fmt.money(channel.attributed_revenue.value)} from "
+            f"{fmt.count(channel.attributed_orders.value)} orders "
+            f"({fmt.change(channel.attributed_revenue.change_ratio)})"
+        )
+        if channel.spend.value:
+            line += (
+                f", spend {fmt.money(channel.spend.value)}, ROAS {fmt.times(channel.roas.value)}"
+                f", CAC {fmt.money(channel.cac.value, cents=True)}"
+            )
+        lines.append(line)
+    paid = [channel for channel in _paid(kpis.channels) if channel.roas.value is not None]
+    if paid:
+        best = max(paid, key=lambda channel: channel.roas.value or 0)
+        worst = min(paid, key=lambda channel: channel.roas.value or 0)
+        lines.append(
+            f"Best return on spend: {best.channel.replace('_', ' ')} "
+            f"({fmt.times(best.roas.value)}); weakest: {worst.channel.replace('_', ' ')} "
+            f"({fmt.times(worst.roas.value)})."
+        )
+    return "\n".join(lines)
+
+
+def campaign_copy_text(theme: str, top_categories: list[str]) -> str:
+    """Offline campaign copy: three subject lines and an opening paragraph for ``theme``."""
+    title = theme[:1].upper() + theme[1:]
+    focus = " and ".join(category.lower() for category in top_categories[:2]) or "new gear"
+    return "\n".join(
+        [
+            "Subject lines:",
+            f"• {title}: gear up for your next trail",
+            f"• Your picks for {theme} are here",
+            f"• Don't miss {theme} — the {focus} our customers love right now",
+            "",
+            f"Opening: {title} is here. From {focus} to the small things that make a long day "
+            "outside better, we picked what our customers are buying most right now — so you "
+            "can spend less time choosing and more time out there.",
+        ]
+    )

@@ -1,0 +1,34 @@
+"""``controlroom ask``: a free-text request, answered by the specialists it needs."""
+
+from __future__ import annotations
+
+import getpass
+
+import typer
+
+from controlroom.cli._common import console, services, user_errors
+from controlroom.services import ready_knowledge_base
+from controlroom.team import team_factory
+from workflows.ask import answer_request
+
+
+def ask(
+    request: str = typer.Argument(..., help='What you want to know, e.g. "who is about to churn?"'),
+) -> None:
+    """Ask the control room in plain words; the supervisor picks the specialists."""
+    with user_errors(), services() as built:
+        kb = ready_knowledge_base(built)
+        result = answer_request(
+            request,
+            state=built.state,
+            model=built.llm,
+            team=team_factory(built, kb),
+            prompts=built.prompts["supervisor"],
+            started_by=getpass.getuser(),
+            trigger="cli",
+        )
+    console.print(result.text, markup=False, highlight=False)
+    who = ", ".join(result.agents) or "nobody (help)"
+    by = "the model" if result.routed_by == "model" else "rules"
+    cost = f"cost {result.cost.usd_text}" if result.cost.calls else "offline writer, no cost"
+    console.print(f"[dim]Routed to {who} by {by} · run {result.run_id[:8]} · {cost}[/]")

@@ -1,0 +1,46 @@
+"""The four specialists, built over the services and one run's (metered) language model."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from agents.finance.agent import FinanceAgent
+from agents.insights.agent import InsightsAgent
+from agents.marketing.agent import MarketingAgent
+from agents.router import Specialist
+from agents.specialist import SpecialistAgent
+from agents.support import KnowledgeBase
+from agents.support.agent import SupportAgent
+from controlroom.services import Services
+from integrations.llm import LanguageModel
+from workflows.ask import TeamFactory
+
+
+def team_factory(services: Services, knowledge_base: KnowledgeBase) -> TeamFactory:
+    """A function giving the specialists over a run's model (so each run meters its own cost)."""
+
+    def build(model: LanguageModel) -> Mapping[Specialist, SpecialistAgent]:
+        prompts = services.prompts
+        return {
+            "marketing": MarketingAgent(
+                warehouse=services.warehouse, model=model, prompts=prompts["marketing"]
+            ),
+            "finance": FinanceAgent(
+                warehouse=services.warehouse, model=model, prompts=prompts["finance"]
+            ),
+            "insights": InsightsAgent(
+                warehouse=services.warehouse,
+                model=model,
+                prompts=prompts["insights"],
+                policy=services.policies.rfm,
+            ),
+            "support": SupportAgent(
+                knowledge_base=knowledge_base,
+                warehouse=services.warehouse,
+                model=model,
+                prompts=prompts["support"],
+                policy=services.policies.support,
+            ),
+        }
+
+    return build

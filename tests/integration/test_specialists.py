@@ -1,0 +1,129 @@
+"""The specialists on the sample company: correct figures, guarded prose, model or offline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+import policies
+import prompts
+from agents.finance.agent import FinanceAgent
+from agents.finance.kpis import weekly_kpis
+from agents.marketing.agent import MarketingAgent
+from integrations.llm import OfflineWriter, OpenAICompatibleModel, RetryPolicy, check_figures
+from integrations.warehouse import Warehouse
+from policies.schema import ModelsPolicy
+from tests.fakes.openai_server import FakeOpenAIServer, completion_reply
+
+PROMPTS = prompts.load_prompts(Path(prompts.__file__).parent)
+
+
+def _finance(warehouse: Warehouse, model=None) -> FinanceAgent:
+    return FinanceAgent(
+        warehouse=warehouse, model=model or OfflineWriter(), prompts=PROMPTS["finance"]
+    )
+
+
+def _marketing(warehouse: Warehouse, model=None) -> MarketingAgent:
+    return MarketingAgent(
+        warehouse=warehouse, model=model or OfflineWriter(), prompts=PROMPTS["marketing"]
+    )
+
+
+def test_finance_reports_last_weeks_revenue_as_the_warehouse_counts_it(
+    sample_warehouse: Warehouse,
+) -> None:
+    report = _finance(sample_warehouse).answer("weekly KPIs please")
+    with sample_warehouse.connect() as connection:
+        (revenue, orders), *_ = connection.execute(
+            "SELECT sum(amount)::DOUBLE, count(*) FROM orders "
+            "WHERE order_date BETWEEN '2026-11-16' AND '2026-11-22'"
+        ).fetchall()
+    assert report.title == "Finance — week of 16 Nov 2026"
+    assert f"Revenue was ${revenue:,.0f}" in report.text
+    assert f"from {orders:,} orders" in report.text
+    assert report.written_by == "offline"
+    assert check_figures(report.text, report.facts).passed
+    assert report.charts[0].png.startswith(b"\x89PNG")
+    assert "Forecast" not in report.text
+
+
+def test_finance_adds_the_forecast_with_its_interval_and_error_when_asked(
+    sample_warehouse: Warehouse,
+) -> None:
+    report = _finance(sample_warehouse).answer("forecast revenue for the next 8 weeks")
+    assert "Forecast for the 8 weeks from 23 Nov 2026" in report.text
+    assert "80% interval" in report.text and "backtest error" in report.text
+    assert len(report.facts["forecast"]["weeks"]) == 8
+    assert check_figures(report.text, report.facts).passed
+
+
+def test_marketing_lists_every_channel_with_roas_from_finances_definition(
+    sample_warehouse: Warehouse,
+) -> None:
+    report = _marketing(sample_warehouse).answer("how did email do last week?")
+    with sample_warehouse.connect() as connection:
+        kpis = weekly_kpis(connection)
+    email = next(channel for channel in kpis.channels if channel.channel == "email")
+    assert f"• Email: ${email.attributed_revenue.value:,.0f}" in report.text
+    assert f"ROAS {email.roas.value:,.1f}×" in report.text
+    assert "Best return on spend:" in report.text
+    assert check_figures(report.text, report.facts).passed
+
+
+def test_marketing_writes_copy_for_the_theme_it_was_asked_about(
+    sample_warehouse: Warehouse,
+) -> None:
+    report = _marketing(sample_warehouse).answer("write subject lines for the fall boot sale")
+    assert report.title == "Marketing — copy for the fall boot sale"
+    assert report.text.count("• ") == 3
+    assert "The fall boot sale is here." in report.text
+
+
+@pytest.fixture
+def model() -> Iterator[tuple[FakeOpenAIServer, OpenAICompatibleModel]]:
+    data = yaml.safe_load((Path(policies.__file__).parent / "models.yaml").read_text())
+    models = ModelsPolicy.model_validate({**data, "timeout_seconds": 5})
+    retry = RetryPolicy(
+        attempts=1,
+        first_wait_seconds=0.01,
+        max_wait_seconds=0.01,
+        jitter_seconds=0.0,
+        breaker_failures=5,
+        breaker_reset_seconds=60,
+    )
+    with FakeOpenAIServer() as server:
+        client = OpenAICompatibleModel(
+            api_key="test", base_url=server.base_url, models=models, retry=retry
+        )
+        yield server, client
+        client.close()
+
+
+def test_model_prose_quoting_the_facts_is_kept_and_metered(
+    sample_warehouse: Warehouse, model: tuple[FakeOpenAIServer, OpenAICompatibleModel]
+) -> None:
+    server, client = model
+    with sample_warehouse.connect() as connection:
+        revenue = weekly_kpis(connection).revenue.value
+    server.script(completion_reply(f"A strong week: revenue reached ${revenue:,.0f}."))
+    report = _finance(sample_warehouse, client).answer("what was revenue last week")
+    assert report.written_by == "model"
+    assert report.text == f"A strong week: revenue reached ${revenue:,.0f}."
+    assert client.meter.total().calls == 1
+    (sent,) = server.chat_requests
+    assert sent["model"] == "gpt-4o-mini"
+
+
+def test_model_prose_with_an_invented_figure_is_replaced_by_the_offline_text(
+    sample_warehouse: Warehouse, model: tuple[FakeOpenAIServer, OpenAICompatibleModel]
+) -> None:
+    server, client = model
+    server.script(completion_reply("Email revenue grew 73% to $999,999 last week."))
+    report = _marketing(sample_warehouse, client).answer("how did email do last week?")
+    assert report.written_by == "offline"
+    assert "999,999" not in report.text
+    assert report.text.startswith("• ")
