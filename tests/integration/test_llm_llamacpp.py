@@ -26,8 +26,13 @@ import yaml
 from pydantic import BaseModel
 
 import policies
+from controlroom.services import build_services, ready_knowledge_base
+from controlroom.settings import Settings
+from controlroom.team import team_factory
 from integrations.llm import OpenAICompatibleModel, check_figures
+from integrations.warehouse import Warehouse
 from policies.schema import ModelsPolicy
+from workflows.ask import answer_request
 
 pytestmark = [pytest.mark.slow, pytest.mark.llamacpp]
 
@@ -232,3 +237,31 @@ def test_a_forced_tool_call_gives_a_valid_answer(llamacpp_url: str, models: Mode
     assert isinstance(route, Route)
     assert model.structured_mode == "tool_call"
     assert model.meter.total().calls == 1
+
+
+def test_a_question_through_the_whole_control_room_on_a_real_server_is_metered_and_guarded(
+    llamacpp_url: str,
+    sample_warehouse: Warehouse,
+    ingested_kb: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", llamacpp_url)
+    services = build_services(Settings())
+    try:
+        result = answer_request(
+            "weekly KPIs please",
+            state=services.state,
+            model=services.llm,
+            team=team_factory(services, ready_knowledge_base(services)),
+            prompts=services.prompts["supervisor"],
+            started_by="U0APPROVER",
+            trigger="command",
+        )
+    finally:
+        services.close()
+    # The tiny model routes as it likes; whatever it chose, the run is metered and every
+    # figure a reader sees is one the tools computed.
+    assert result.cost.calls >= 1 and result.cost.usd > 0
+    assert services.state.get_run(result.run_id).cost_usd == pytest.approx(result.cost.usd)
+    for report in result.reports:
+        assert check_figures(report.text, report.facts).passed, report.text
