@@ -19,8 +19,15 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+import yaml
+
+import policies
+from integrations.llm import OpenAICompatibleModel, RetryPolicy
+from policies.schema import ModelsPolicy
 
 Body = dict[str, Any]
 
@@ -202,3 +209,33 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the tests assert on ``requests`` instead."""
+
+
+# Retries fast enough for tests: three attempts, waits of hundredths of a second.
+FAST_RETRY = RetryPolicy(
+    attempts=3,
+    first_wait_seconds=0.01,
+    max_wait_seconds=0.05,
+    jitter_seconds=0.01,
+    breaker_failures=5,
+    breaker_reset_seconds=60,
+)
+
+
+def models_policy(timeout_seconds: float = 5.0) -> ModelsPolicy:
+    """The project's own ``models.yaml``, with a test-sized timeout."""
+    path = Path(policies.__file__).parent / "models.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return ModelsPolicy.model_validate({**data, "timeout_seconds": timeout_seconds})
+
+
+def connect_model(
+    server: FakeOpenAIServer, *, retry: RetryPolicy = FAST_RETRY, timeout_seconds: float = 5.0
+) -> OpenAICompatibleModel:
+    """The real OpenAI-compatible backend pointed at ``server``."""
+    return OpenAICompatibleModel(
+        api_key="test-key",
+        base_url=server.base_url,
+        models=models_policy(timeout_seconds),
+        retry=retry,
+    )

@@ -22,16 +22,15 @@ from typing import Literal
 
 import openai
 import pytest
-import yaml
 from pydantic import BaseModel
 
-import policies
 from controlroom.services import build_services, ready_knowledge_base
 from controlroom.settings import Settings
 from controlroom.team import team_factory
 from integrations.llm import OpenAICompatibleModel, check_figures
 from integrations.warehouse import Warehouse
 from policies.schema import ModelsPolicy
+from tests.fakes.openai_server import models_policy
 from workflows.ask import answer_request
 
 pytestmark = [pytest.mark.slow, pytest.mark.llamacpp]
@@ -134,9 +133,7 @@ def llamacpp_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def models() -> ModelsPolicy:
-    path = Path(policies.__file__).parent / "models.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return ModelsPolicy.model_validate({**data, "timeout_seconds": TIMEOUT_SECONDS})
+    return models_policy(TIMEOUT_SECONDS)
 
 
 @pytest.fixture

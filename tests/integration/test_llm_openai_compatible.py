@@ -7,13 +7,10 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import yaml
 from pydantic import BaseModel
 
-import policies
 from integrations.llm import (
     CostMeter,
     LanguageModelOutputError,
@@ -21,24 +18,17 @@ from integrations.llm import (
     OpenAICompatibleModel,
     RetryPolicy,
 )
-from policies.schema import ModelsPolicy
 from tests.fakes.openai_server import (
+    FAST_RETRY,
     Body,
     FakeOpenAIServer,
     Reply,
     completion_reply,
+    connect_model,
     error_reply,
     tool_call_reply,
 )
 
-FAST = RetryPolicy(
-    attempts=3,
-    first_wait_seconds=0.01,
-    max_wait_seconds=0.05,
-    jitter_seconds=0.01,
-    breaker_failures=5,
-    breaker_reset_seconds=60,
-)
 FACTS = {"revenue": 1204.3, "growth": 0.125}
 OFFLINE = "Revenue grew 12.5% to $1,204."
 
@@ -51,33 +41,15 @@ class Route(BaseModel):
 ROUTE = {"agents": ["finance"], "reason": "a revenue question"}
 
 
-def models_policy(timeout_seconds: float = 5.0) -> ModelsPolicy:
-    """The project's own ``models.yaml``, with a test-sized timeout."""
-    path = Path(policies.__file__).parent / "models.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return ModelsPolicy.model_validate({**data, "timeout_seconds": timeout_seconds})
-
-
 @pytest.fixture
 def server() -> Iterator[FakeOpenAIServer]:
     with FakeOpenAIServer() as running:
         yield running
 
 
-def connect(
-    server: FakeOpenAIServer, *, retry: RetryPolicy = FAST, timeout_seconds: float = 5.0
-) -> OpenAICompatibleModel:
-    return OpenAICompatibleModel(
-        api_key="test-key",
-        base_url=server.base_url,
-        models=models_policy(timeout_seconds),
-        retry=retry,
-    )
-
-
 @pytest.fixture
 def model(server: FakeOpenAIServer) -> Iterator[OpenAICompatibleModel]:
-    built = connect(server)
+    built = connect_model(server)
     yield built
     built.close()
 
@@ -213,7 +185,7 @@ def test_rate_limit_is_retried_after_the_servers_retry_after_and_then_succeeds(
         error_reply(429, "slow down", retry_after_ms="300"),
         completion_reply("Revenue grew 12.5%."),
     )
-    model = connect(server, retry=RetryPolicy(attempts=3, first_wait_seconds=0.01))
+    model = connect_model(server, retry=RetryPolicy(attempts=3, first_wait_seconds=0.01))
     try:
         started = time.monotonic()
         written = model.write("finance", "s", "p", FACTS, offline_text=OFFLINE)
@@ -236,15 +208,15 @@ def test_server_errors_are_retried_with_backoff_until_the_attempts_run_out(
 
     assert (written.text, written.source) == (OFFLINE, "offline")
     assert written.reason is not None and "after retries" in written.reason
-    assert len(server.chat_requests) == FAST.attempts
-    assert caplog.text.count("retrying in") == FAST.attempts - 1
+    assert len(server.chat_requests) == FAST_RETRY.attempts
+    assert caplog.text.count("retrying in") == FAST_RETRY.attempts - 1
 
 
 def test_repeated_server_errors_open_the_breaker_and_later_calls_do_not_reach_the_server(
     server: FakeOpenAIServer,
 ) -> None:
     server.default = lambda body: error_reply(500, "boom")
-    model = connect(
+    model = connect_model(
         server,
         retry=RetryPolicy(
             attempts=2, first_wait_seconds=0.01, max_wait_seconds=0.02, breaker_failures=3
@@ -271,7 +243,7 @@ def test_repeated_server_errors_open_the_breaker_and_later_calls_do_not_reach_th
 
 def test_slow_reply_times_out_within_the_configured_budget(server: FakeOpenAIServer) -> None:
     server.default = lambda body: completion_reply("too late", delay=30)
-    model = connect(server, timeout_seconds=1.0)
+    model = connect_model(server, timeout_seconds=1.0)
     try:
         started = time.monotonic()
         written = model.write("finance", "s", "p", FACTS, offline_text=OFFLINE)

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-import yaml
 
-import policies
 import prompts
 from agents.finance.agent import FinanceAgent
 from agents.finance.kpis import weekly_kpis
 from agents.marketing.agent import MarketingAgent
-from integrations.llm import OfflineWriter, OpenAICompatibleModel, RetryPolicy, check_figures
+from integrations.llm import OfflineWriter, OpenAICompatibleModel, check_figures
 from integrations.warehouse import Warehouse
-from policies.schema import ModelsPolicy
-from tests.fakes.openai_server import FakeOpenAIServer, completion_reply
+from tests.fakes.openai_server import (
+    FAST_RETRY,
+    FakeOpenAIServer,
+    completion_reply,
+    connect_model,
+)
 
 PROMPTS = prompts.load_prompts(Path(prompts.__file__).parent)
 
@@ -85,20 +88,8 @@ def test_marketing_writes_copy_for_the_theme_it_was_asked_about(
 
 @pytest.fixture
 def model() -> Iterator[tuple[FakeOpenAIServer, OpenAICompatibleModel]]:
-    data = yaml.safe_load((Path(policies.__file__).parent / "models.yaml").read_text())
-    models = ModelsPolicy.model_validate({**data, "timeout_seconds": 5})
-    retry = RetryPolicy(
-        attempts=1,
-        first_wait_seconds=0.01,
-        max_wait_seconds=0.01,
-        jitter_seconds=0.0,
-        breaker_failures=5,
-        breaker_reset_seconds=60,
-    )
     with FakeOpenAIServer() as server:
-        client = OpenAICompatibleModel(
-            api_key="test", base_url=server.base_url, models=models, retry=retry
-        )
+        client = connect_model(server, retry=replace(FAST_RETRY, attempts=1))
         yield server, client
         client.close()
 

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
-import yaml
 
-import policies
 import prompts
 from agents.router import Specialist
 from agents.specialist import Report
 from agents.supervisor import build_supervisor
-from integrations.llm import OfflineWriter, OpenAICompatibleModel, RetryPolicy
-from policies.schema import ModelsPolicy
-from tests.fakes.openai_server import FakeOpenAIServer, completion_reply, error_reply
+from integrations.llm import OfflineWriter, OpenAICompatibleModel
+from tests.fakes.openai_server import (
+    FAST_RETRY,
+    FakeOpenAIServer,
+    completion_reply,
+    connect_model,
+    error_reply,
+    models_policy,
+)
 
 PROMPTS = prompts.load_prompts(Path(prompts.__file__).parent)["supervisor"]
 
@@ -99,11 +103,6 @@ def test_a_failing_specialist_is_marked_unavailable_and_the_others_still_answer(
     assert "specialist finance failed" in caplog.text
 
 
-def _models_policy() -> ModelsPolicy:
-    data = yaml.safe_load((Path(policies.__file__).parent / "models.yaml").read_text())
-    return ModelsPolicy.model_validate({**data, "timeout_seconds": 5})
-
-
 @pytest.fixture
 def server() -> Iterator[FakeOpenAIServer]:
     with FakeOpenAIServer() as fake:
@@ -111,17 +110,7 @@ def server() -> Iterator[FakeOpenAIServer]:
 
 
 def _model(server: FakeOpenAIServer) -> OpenAICompatibleModel:
-    fast = RetryPolicy(
-        attempts=1,
-        first_wait_seconds=0.01,
-        max_wait_seconds=0.01,
-        jitter_seconds=0.0,
-        breaker_failures=5,
-        breaker_reset_seconds=60,
-    )
-    return OpenAICompatibleModel(
-        api_key="test", base_url=server.base_url, models=_models_policy(), retry=fast
-    )
+    return connect_model(server, retry=replace(FAST_RETRY, attempts=1))
 
 
 def test_a_configured_model_routes_with_structured_output(server: FakeOpenAIServer) -> None:
@@ -136,7 +125,7 @@ def test_a_configured_model_routes_with_structured_output(server: FakeOpenAIServ
     assert state["agents"] == ["finance", "support"]
     (sent,) = server.chat_requests
     assert "refunds are up" in sent["messages"][-1]["content"]
-    assert sent["model"] == _models_policy().agents["supervisor"].model
+    assert sent["model"] == models_policy().agents["supervisor"].model
 
 
 def test_when_the_model_fails_the_rules_route_instead(server: FakeOpenAIServer) -> None:
