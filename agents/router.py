@@ -3,20 +3,34 @@
 It is the supervisor's fallback when no language model is configured (and when the model's
 routing fails). Each specialist has a lexicon of weighted patterns in the team's words; a
 specialist is chosen when its cues add up to at least one full cue. A request that asks to
-*start* a win-back needs all three of the win-back's specialists. A request with no cue at all
-gets help, not a guess.
+*start* a win-back needs all three of the win-back's specialists. A request with no cue is
+routed like its most similar labelled example (``routing_examples.yaml``, compared by sentence
+embeddings) when one is similar enough, and otherwise gets help, not a guess.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import yaml
 
 Specialist = Literal["marketing", "finance", "insights", "support"]
 SPECIALISTS: tuple[Specialist, ...] = ("marketing", "finance", "insights", "support")
 
 _THRESHOLD = 1.0
+# How similar (cosine, all-MiniLM-L6-v2) a request must be to an example to be routed like it;
+# chosen on requests kept apart from the examples before they were added to them.
+MIN_EXAMPLE_SIMILARITY = 0.3
+EXAMPLES_FILE = Path(__file__).with_name("routing_examples.yaml")
+
+Embed = Callable[[Sequence[str]], npt.NDArray[np.float32]]
 
 # (pattern, weight): a weight of 1 is enough on its own, 0.5 only with another cue.
 _LEXICON: dict[Specialist, tuple[tuple[str, float], ...]] = {
@@ -122,8 +136,65 @@ class Route:
         return not self.agents
 
 
+@dataclass(frozen=True, slots=True)
+class Example:
+    request: str
+    agents: tuple[Specialist, ...]
+
+
+def load_examples(path: Path = EXAMPLES_FILE) -> list[Example]:
+    """The labelled requests, empty ones (help) left out: they are nobody's nearest example."""
+    rows = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [
+        Example(request=row["request"], agents=tuple(row["agents"]))
+        for row in rows
+        if row["request"].strip()
+    ]
+
+
+class Router:
+    """Cues first; without any, the nearest labelled example (embedded on first use)."""
+
+    def __init__(
+        self,
+        examples: Sequence[Example] = (),
+        embed: Embed | None = None,
+        *,
+        min_similarity: float = MIN_EXAMPLE_SIMILARITY,
+    ) -> None:
+        self._examples = list(examples)
+        self._embed = embed
+        self._min_similarity = min_similarity
+        self._vectors: npt.NDArray[np.float32] | None = None
+        self._lock = threading.Lock()
+
+    def route(self, request: str) -> Route:
+        by_cues = route_request(request)
+        if by_cues.agents or not request.strip() or self._embed is None or not self._examples:
+            return by_cues
+        query = self._embed([request])[0]
+        similarities = self._example_vectors() @ query
+        best = int(np.argmax(similarities))
+        if similarities[best] < self._min_similarity:
+            return by_cues
+        example = self._examples[best]
+        cue = f"like {example.request!r} (similarity {similarities[best]:.2f})"
+        return Route(agents=_in_order(example.agents), cues=(cue,))
+
+    def _example_vectors(self) -> npt.NDArray[np.float32]:
+        with self._lock:
+            if self._vectors is None:
+                assert self._embed is not None
+                self._vectors = self._embed([example.request for example in self._examples])
+            return self._vectors
+
+
+def _in_order(agents: Sequence[Specialist]) -> tuple[Specialist, ...]:
+    return tuple(agent for agent in SPECIALISTS if agent in agents)
+
+
 def route_request(request: str) -> Route:
-    """Choose specialists for ``request`` by its cues, in a stable order."""
+    """Choose specialists for ``request`` by its cues alone, in a stable order."""
     text = " ".join(request.split()).replace("’", "'")
     if not text:
         return Route(agents=(), cues=())

@@ -19,7 +19,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
 from pydantic import BaseModel, ConfigDict, Field
 
-from agents.router import SPECIALISTS, Specialist, route_request
+from agents.router import SPECIALISTS, Router, Specialist
 from agents.specialist import Report, SpecialistAgent
 from integrations.llm import LanguageModel, LanguageModelError
 from integrations.warehouse import WarehouseNotSeededError
@@ -57,9 +57,12 @@ def build_supervisor(
     *,
     model: LanguageModel,
     prompts: AgentPrompts,
+    router: Router | None = None,
 ) -> StateGraph[SupervisorState]:
-    """The supervisor graph over ``specialists`` (uncompiled)."""
+    """The supervisor graph over ``specialists`` (uncompiled); ``router`` routes when the model
+    cannot (default: cues only)."""
     graph: StateGraph[SupervisorState] = StateGraph(SupervisorState)
+    fallback = router or Router()
 
     def route(state: SupervisorState) -> SupervisorState:
         request = state["request"]
@@ -70,7 +73,7 @@ def build_supervisor(
             choice = model.structured("supervisor", prompts.system, prompt, RoutingChoice)
         except LanguageModelError as error:
             logger.info("routing by rules: %s", error)
-            return {"agents": list(route_request(request).agents), "routed_by": "rules"}
+            return {"agents": list(fallback.route(request).agents), "routed_by": "rules"}
         chosen = [agent for agent in SPECIALISTS if agent in choice.agents]
         return {"agents": chosen, "routed_by": "model"}
 

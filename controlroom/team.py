@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from agents.finance.agent import FinanceAgent
 from agents.insights.agent import InsightsAgent
 from agents.marketing.agent import MarketingAgent
-from agents.router import Specialist
+from agents.router import Router, Specialist, load_examples
 from agents.specialist import SpecialistAgent
 from agents.support import KnowledgeBase
 from agents.support.agent import SupportAgent
@@ -44,3 +44,8 @@ def team_factory(services: Services, knowledge_base: KnowledgeBase) -> TeamFacto
         }
 
     return build
+
+
+def build_router(knowledge_base: KnowledgeBase) -> Router:
+    """The rules router with its labelled examples, embedded by the knowledge base's model."""
+    return Router(load_examples(), knowledge_base.store.embed)

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from agents.router import Specialist
+from agents.router import Router, Specialist
 from agents.specialist import Report, SpecialistAgent
 from agents.supervisor import RoutedBy, build_supervisor
 from integrations.llm import Cost, CostMeter, LanguageModel
@@ -39,6 +39,7 @@ def answer_request(
     model: LanguageModel,
     team: TeamFactory,
     prompts: AgentPrompts,
+    router: Router | None = None,
     started_by: str,
     trigger: Trigger,
 ) -> Answer:
@@ -49,7 +50,7 @@ def answer_request(
     """
     run = state.start_run("ask", started_by=started_by, trigger=trigger)
     metered = model.metered(CostMeter())
-    graph = build_supervisor(team(metered), model=metered, prompts=prompts).compile()
+    graph = build_supervisor(team(metered), model=metered, prompts=prompts, router=router).compile()
     try:
         final = graph.invoke({"request": request})
     except Exception as error:

@@ -8,7 +8,7 @@ import typer
 
 from controlroom.cli._common import console, services, user_errors
 from controlroom.services import ready_knowledge_base
-from controlroom.team import team_factory
+from controlroom.team import build_router, team_factory
 from workflows.ask import answer_request
 
 
@@ -24,6 +24,7 @@ def ask(
             model=built.llm,
             team=team_factory(built, kb),
             prompts=built.prompts["supervisor"],
+            router=build_router(kb),
             started_by=getpass.getuser(),
             trigger="cli",
         )

@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import prompts
-from agents.router import Specialist
+from agents.router import Example, Router, Specialist
 from agents.specialist import Report
 from agents.supervisor import build_supervisor
 from integrations.llm import OfflineWriter, OpenAICompatibleModel
@@ -139,3 +140,37 @@ def test_when_the_model_fails_the_rules_route_instead(server: FakeOpenAIServer) 
     assert state["routed_by"] == "rules"
     assert state["agents"] == ["finance"]
     assert team["finance"].requests == ["weekly KPIs please"]
+
+
+def _embed_by_words(texts):  # type: ignore[no-untyped-def]
+    """A stand-in sentence embedding: which of a few words the text holds, normalised."""
+    words = ("lose", "buyers", "weather", "jacket")
+    vectors = np.array([[float(w in t.lower()) for w in words] + [0.01] for t in texts])
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_a_request_without_cues_is_routed_like_its_nearest_example() -> None:
+    router = Router([Example("are we losing buyers", ("insights",))], _embed_by_words)
+    route = router.route("which buyers might we lose")
+    assert route.agents == ("insights",)
+    assert route.cues[0].startswith("like 'are we losing buyers'")
+
+
+def test_a_request_like_no_example_still_gets_help() -> None:
+    router = Router([Example("are we losing buyers", ("insights",))], _embed_by_words)
+    assert router.route("what's the weather").agents == ()
+
+
+def test_cues_win_over_examples_and_the_examples_are_embedded_once() -> None:
+    calls: list[int] = []
+
+    def counting(texts):  # type: ignore[no-untyped-def]
+        calls.append(len(texts))
+        return _embed_by_words(texts)
+
+    router = Router([Example("are we losing buyers", ("insights",))], counting)
+    assert router.route("weekly KPIs please").agents == ("finance",)
+    assert calls == []
+    router.route("which buyers might we lose")
+    router.route("buyers we lose")
+    assert calls == [1, 1, 1]  # the examples once, then each request
