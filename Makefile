@@ -1,5 +1,5 @@
 # Two Peaks Control Room — the commands the README promises.
-#   make run    install, seed the sample company and print its summary (embedded defaults)
+#   make run    install, seed the sample company and run the weekly GTM digest (embedded defaults)
 #   make test   install and run every test suite
 PYTHON ?= python3
 VENV := .venv
@@ -28,7 +28,7 @@ llamacpp: $(LLAMACPP_STAMP)
 
 run: $(STAMP)
 	$(BIN)/controlroom data seed
-	$(BIN)/controlroom data summary
+	$(BIN)/controlroom run weekly-gtm --charts var/charts/latest
 
 test: $(STAMP)
 	$(BIN)/pytest

@@ -1,4 +1,5 @@
-"""What every specialist is to the supervisor: a name, a job, and ``answer(request) -> Report``."""
+"""What every specialist is to the supervisor: a name, a job, and ``answer(request) -> Report``;
+and to the weekly digest: ``weekly_section() -> Report``, its part of last complete week."""
 
 from __future__ import annotations
 
@@ -44,3 +45,8 @@ class SpecialistAgent(Protocol):
         ...
 
     def answer(self, request: str) -> Report: ...
+
+    def weekly_section(self) -> Report:
+        """The specialist's part of the weekly GTM digest for the last complete week: every
+        figure in ``facts``, its prose, and its charts."""
+        ...

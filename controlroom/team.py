@@ -16,8 +16,11 @@ from integrations.llm import LanguageModel
 from workflows.ask import TeamFactory
 
 
-def team_factory(services: Services, knowledge_base: KnowledgeBase) -> TeamFactory:
-    """A function giving the specialists over a run's model (so each run meters its own cost)."""
+def team_factory(services: Services, knowledge_base: KnowledgeBase | None) -> TeamFactory:
+    """A function giving the specialists over a run's model (so each run meters its own cost).
+
+    Without a knowledge base (the weekly digest needs none) support reports ticket volume only.
+    """
 
     def build(model: LanguageModel) -> Mapping[Specialist, SpecialistAgent]:
         prompts = services.prompts

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.postgres import PostgresSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
@@ -43,6 +44,6 @@ def open_checkpointer(database_url: str) -> Iterator[BaseCheckpointSaver[str]]:
     raise ValueError(f"no checkpointer for {url.get_backend_name()} databases")
 
 
-def run_config(run_id: str) -> dict[str, dict[str, str]]:
+def run_config(run_id: str) -> RunnableConfig:
     """The LangGraph config of a run: its id is the thread id."""
     return {"configurable": {"thread_id": run_id}}

@@ -12,9 +12,9 @@ from typing import Any
 
 from agents import formatting as fmt
 from agents.finance.charts import revenue_chart
-from agents.finance.forecast import RevenueForecast, forecast_revenue
+from agents.finance.forecast import SEASON_WEEKS, RevenueForecast, forecast_revenue
 from agents.finance.kpis import WeeklyKpis, weekly_kpis
-from agents.finance.weeks import weekly_revenue
+from agents.finance.weeks import WeeklyRevenue, weekly_revenue
 from agents.router import Specialist
 from agents.specialist import Chart, Report
 from integrations.llm import LanguageModel
@@ -50,8 +50,38 @@ class FinanceAgent:
             if _WANTS_FORECAST.search(request)
             else None
         )
+        return self._report(kpis, history, forecast, kpi_facts(kpis, forecast))
+
+    def weekly_section(self) -> Report:
+        """The digest's finance part: last complete week's KPIs, the forecast beside the same
+        weeks a year earlier (the season repeats), and the revenue chart."""
+        with self._warehouse.connect() as connection:
+            kpis = weekly_kpis(connection)
+            history = weekly_revenue(connection)
+        forecast = forecast_revenue(history, weeks=FORECAST_WEEKS)
         facts = kpi_facts(kpis, forecast)
+        last_year = same_weeks_last_year(history, forecast)
+        facts["forecast"]["same_weeks_last_year"] = last_year
+        facts["forecast"]["change_vs_last_year"] = (
+            facts["forecast"]["total"] / last_year - 1 if last_year else None
+        )
+        return self._report(kpis, history, forecast, facts)
+
+    def _report(
+        self,
+        kpis: WeeklyKpis,
+        history: WeeklyRevenue,
+        forecast: RevenueForecast | None,
+        facts: dict[str, Any],
+    ) -> Report:
         offline = kpi_text(kpis, forecast)
+        change = facts.get("forecast", {}).get("change_vs_last_year")
+        if forecast is not None and change is not None:
+            offline += (
+                f"\nThe same {len(forecast.weeks)} weeks last year brought "
+                f"{fmt.money(facts['forecast']['same_weeks_last_year'])}: the forecast is "
+                f"{fmt.change(change)} on them."
+            )
         prompt = self._prompts.tasks["kpi_report"].render(facts=facts)
         written = self._model.write(
             "finance", self._prompts.system, prompt, facts, offline_text=offline
@@ -65,6 +95,17 @@ class FinanceAgent:
             written_by=written.source,
             charts=(Chart("Weekly revenue", chart),),
         )
+
+
+def same_weeks_last_year(history: WeeklyRevenue, forecast: RevenueForecast) -> float | None:
+    """Revenue of the forecast's weeks one year (52 weeks) earlier; None when the history does
+    not reach back that far."""
+    indexes = [
+        (week.week_start - history.first).days // 7 - SEASON_WEEKS for week in forecast.weeks
+    ]
+    if not indexes or min(indexes) < 0 or max(indexes) >= len(history.revenue):
+        return None
+    return float(history.revenue[indexes].sum())
 
 
 def kpi_facts(kpis: WeeklyKpis, forecast: RevenueForecast | None = None) -> dict[str, Any]:

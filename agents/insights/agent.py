@@ -61,7 +61,14 @@ class InsightsAgent:
 
     def answer(self, request: str) -> Report:
         focus = [name for name, pattern in _FOCUS.items() if pattern.search(request)]
-        focus = focus or list(_FOCUS)
+        return self._report(focus or list(_FOCUS))
+
+    def weekly_section(self) -> Report:
+        """The digest's insights part: segments and who moved in the last week, churn risk, the
+        cohort highlight and the retention heatmap."""
+        return self._report(list(_FOCUS))
+
+    def _report(self, focus: list[str]) -> Report:
         with self._warehouse.connect() as connection:
             as_of = last_order_date(connection)
             history = customer_history(connection, as_of)

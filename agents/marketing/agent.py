@@ -43,6 +43,11 @@ class MarketingAgent:
     def answer(self, request: str) -> Report:
         if _WANTS_COPY.search(request):
             return self._campaign_copy(request)
+        return self.weekly_section()
+
+    def weekly_section(self) -> Report:
+        """The digest's marketing part: every channel's spend, revenue, ROAS and CAC for the
+        last complete week."""
         with self._warehouse.connect() as connection:
             kpis = weekly_kpis(connection)
         facts = channel_facts(kpis)
@@ -108,6 +113,7 @@ def channel_facts(kpis: WeeklyKpis) -> dict[str, Any]:
                 "attributed_orders": channel.attributed_orders.value,
                 "new_customers": channel.new_customers.value,
                 "roas": channel.roas.value,
+                "previous_roas": channel.roas.previous,
                 "cac": channel.cac.value,
             }
             for channel in kpis.channels

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from agents import formatting as fmt
 from agents.router import Specialist
 from agents.specialist import Report
+from agents.support._exceptions import SupportError
 from agents.support.answer import SupportAnswer, WrittenAnswer, answer, offline_answer
 from agents.support.kb import KnowledgeBase, Passage
 from agents.support.tickets import TicketWeek, ticket_week
@@ -80,7 +81,7 @@ class SupportAgent:
     def __init__(
         self,
         *,
-        knowledge_base: KnowledgeBase,
+        knowledge_base: KnowledgeBase | None,
         warehouse: Warehouse,
         model: LanguageModel,
         prompts: AgentPrompts,
@@ -105,22 +106,47 @@ class SupportAgent:
 
     def reply(self, question: str) -> SupportAnswer:
         """The answer to one customer question, with its confidence and escalation verdict."""
+        if self._kb is None:
+            raise SupportError(
+                "this support agent was built without the knowledge base: it reports ticket "
+                "volume only"
+            )
         return answer(question, self._kb, self._policy, writer=self._writer)
 
     def ticket_report(self) -> Report:
         """Last complete week's support volume."""
         with self._warehouse.connect() as connection:
-            (last,), *_ = connection.execute("SELECT max(order_date) FROM orders").fetchall()
-            week_start = last - timedelta(days=last.weekday())
-            if (last - week_start).days < 6:  # the data's last week is not complete yet
-                week_start -= timedelta(days=7)
-            week = ticket_week(connection, week_start)
+            week = ticket_week(connection, _last_complete_week(connection))
         return Report(
             agent="support",
             title=f"Support — week of {fmt.day(week.week_start)}",
             text=ticket_text(week),
             facts=ticket_facts(week),
         )
+
+    def weekly_section(self) -> Report:
+        """The digest's support part: last complete week's tickets and escalations, with the
+        week before's escalation rate to compare (no knowledge base needed)."""
+        with self._warehouse.connect() as connection:
+            week_start = _last_complete_week(connection)
+            week = ticket_week(connection, week_start)
+            before = ticket_week(connection, week_start - timedelta(days=7))
+        facts = ticket_facts(week) | {"previous_escalation_rate": before.escalation_rate}
+        return Report(
+            agent="support",
+            title=f"Support — week of {fmt.day(week.week_start)}",
+            text=ticket_text(week),
+            facts=facts,
+        )
+
+
+def _last_complete_week(connection: Any) -> date:
+    """The Monday of the data's last complete week (by the last order date)."""
+    (last,), *_ = connection.execute("SELECT max(order_date) FROM orders").fetchall()
+    week_start: date = last - timedelta(days=last.weekday())
+    if (last - week_start).days < 6:  # the data's last week is not complete yet
+        week_start -= timedelta(days=7)
+    return week_start
 
 
 def answer_facts(reply: SupportAnswer) -> dict[str, Any]:

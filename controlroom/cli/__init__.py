@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from controlroom.cli import ask, config, data, finance, insights, kb
+from controlroom.cli import ask, config, data, finance, insights, kb, run, runs
 
 app = typer.Typer(
     name="controlroom",
@@ -19,6 +19,8 @@ app.add_typer(config.app, name="config")
 app.add_typer(finance.app, name="finance")
 app.add_typer(insights.app, name="insights")
 app.add_typer(kb.app, name="kb")
+app.add_typer(run.app, name="run")
+app.add_typer(runs.app, name="runs")
 app.command(name="ask")(ask.ask)
 
 

@@ -4,7 +4,12 @@ It serves what ``open_by_key(...)``, ``worksheet(...)`` and ``get_all_values()``
 
 - ``GET /v4/spreadsheets/{id}``: the spreadsheet's metadata (title, its sheets' properties);
 - ``GET /v4/spreadsheets/{id}/values/{range}``: the values of a whole sheet, trailing empty
-  cells and rows trimmed as Google does;
+  cells and rows trimmed as Google does (or of one row, ``A1:1``, as ``row_values`` asks);
+
+and what ``add_worksheet(...)`` and ``append_rows(...)`` send:
+
+- ``POST /v4/spreadsheets/{id}:batchUpdate`` with ``addSheet`` requests: a new empty sheet;
+- ``POST /v4/spreadsheets/{id}/values/{range}:append``: rows added after the sheet's last row;
 
 and answers in Google's error shape (``{"error": {"code", "message", "status"}}``): 404 for an
 unknown spreadsheet, 400 for a range naming an unknown sheet, 403 for a spreadsheet marked as not
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -118,6 +124,23 @@ class FakeSheetsServer:
             return _values(spreadsheet, unquote(parts[5]))
         return _error(HTTPStatus.NOT_FOUND, "Requested entity was not found.")
 
+    def answer_post(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """The status and JSON body for a POST of ``body`` to ``path``."""
+        parts = urlsplit(path).path.split("/")
+        if len(parts) < 4 or parts[1:3] != ["v4", "spreadsheets"]:
+            return _error(HTTPStatus.NOT_FOUND, "Requested entity was not found.")
+        spreadsheet_id, _, method = unquote(parts[3]).partition(":")
+        spreadsheet = self.spreadsheets.get(spreadsheet_id)
+        if spreadsheet is None:
+            return _error(HTTPStatus.NOT_FOUND, "Requested entity was not found.")
+        if not spreadsheet.shared:
+            return _error(HTTPStatus.FORBIDDEN, "The caller does not have permission")
+        if len(parts) == 4 and method == "batchUpdate":
+            return _batch_update(spreadsheet, body)
+        if len(parts) == 6 and parts[4] == "values" and unquote(parts[5]).endswith(":append"):
+            return _append(spreadsheet, unquote(parts[5]).removesuffix(":append"), body)
+        return _error(HTTPStatus.NOT_FOUND, "Requested entity was not found.")
+
 
 class RedirectedSession(requests.Session):
     """A ``requests.Session`` that rewrites one URL prefix to another (Google → local fake)."""
@@ -154,6 +177,19 @@ class _Handler(BaseHTTPRequestHandler):
         fake.received.append(f"GET {self.path}")
         status, body = fake.answer(self.path)
         payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def do_POST(self) -> None:
+        fake = self.server.fake
+        fake.received.append(f"POST {self.path}")
+        length = int(self.headers.get("Content-Length") or 0)
+        body = json.loads(self.rfile.read(length) or b"{}")
+        status, answer = fake.answer_post(self.path, body)
+        payload = json.dumps(answer).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=UTF-8")
         self.send_header("Content-Length", str(len(payload)))
@@ -202,9 +238,15 @@ def _values(spreadsheet: FakeSpreadsheet, range_name: str) -> tuple[int, dict[st
     title, a1 = _split_range(range_name)
     if title not in spreadsheet.worksheets:
         return _error(HTTPStatus.BAD_REQUEST, f"Unable to parse range: {range_name}")
-    if a1:
+    one_row = re.fullmatch(r"A(\d+):(\d+)", a1)
+    if a1 and not (one_row and one_row.group(1) == one_row.group(2)):
         return _error(HTTPStatus.BAD_REQUEST, f"the fake serves whole sheets only: {range_name}")
     rows = [_trimmed(row) for row in spreadsheet.worksheets[title]]
+    if one_row:
+        number = int(one_row.group(1))
+        row = rows[number - 1] if number <= len(rows) else []
+        body = {"range": f"'{title}'!A{number}:{number}", "majorDimension": "ROWS"}
+        return HTTPStatus.OK, body | ({"values": [row]} if row else {})
     while rows and not rows[-1]:
         rows.pop()
     width = max((len(row) for row in rows), default=1)
@@ -249,3 +291,73 @@ def _column(number: int) -> str:
         number, remainder = divmod(number - 1, 26)
         letters = chr(ord("A") + remainder) + letters
     return letters
+
+
+def _batch_update(spreadsheet: FakeSpreadsheet, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """``addSheet`` requests only: each adds an empty worksheet and replies with its properties."""
+    replies = []
+    for request in body.get("requests", []):
+        if "addSheet" not in request:
+            return _error(HTTPStatus.BAD_REQUEST, f"the fake handles addSheet only: {request}")
+        properties = request["addSheet"]["properties"]
+        title = properties["title"]
+        if title in spreadsheet.worksheets:
+            return _error(
+                HTTPStatus.BAD_REQUEST,
+                f'Invalid requests[0].addSheet: A sheet with the name "{title}" already exists.',
+            )
+        index = len(spreadsheet.worksheets)
+        spreadsheet.worksheets[title] = []
+        replies.append(
+            {
+                "addSheet": {
+                    "properties": {
+                        "sheetId": index * 1000 + 7,
+                        "title": title,
+                        "index": index,
+                        "sheetType": "GRID",
+                        "gridProperties": properties.get(
+                            "gridProperties", {"rowCount": 1000, "columnCount": 26}
+                        ),
+                    }
+                }
+            }
+        )
+    return HTTPStatus.OK, {"spreadsheetId": spreadsheet.spreadsheet_id, "replies": replies}
+
+
+def _append(
+    spreadsheet: FakeSpreadsheet, range_name: str, body: dict[str, Any]
+) -> tuple[int, dict[str, Any]]:
+    """Rows added after the last non-empty row, cells as Google shows RAW values."""
+    title, _ = _split_range(range_name)
+    if title not in spreadsheet.worksheets:
+        return _error(HTTPStatus.BAD_REQUEST, f"Unable to parse range: {range_name}")
+    rows = spreadsheet.worksheets[title]
+    while rows and not _trimmed(rows[-1]):
+        rows.pop()
+    first = len(rows) + 1
+    added = [[_cell_text(value) for value in row] for row in body.get("values", [])]
+    rows.extend(added)
+    width = max((len(row) for row in added), default=1)
+    updated = f"'{title}'!A{first}:{_column(width)}{first + len(added) - 1}"
+    return HTTPStatus.OK, {
+        "spreadsheetId": spreadsheet.spreadsheet_id,
+        "tableRange": f"'{title}'!A1:{_column(width)}{max(first - 1, 1)}",
+        "updates": {
+            "spreadsheetId": spreadsheet.spreadsheet_id,
+            "updatedRange": updated,
+            "updatedRows": len(added),
+            "updatedColumns": width,
+            "updatedCells": sum(len(row) for row in added),
+        },
+    }
+
+
+def _cell_text(value: Any) -> str:
+    """How Google shows a RAW value when read back formatted."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    return str(value)

@@ -1,0 +1,77 @@
+"""``controlroom run``: run a workflow now, as a recorded run (``controlroom runs`` lists them)."""
+
+from __future__ import annotations
+
+import getpass
+import shutil
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from controlroom.cli._common import console, errors, services, user_errors
+from controlroom.settings import Settings
+from controlroom.team import team_factory
+from integrations.sheets import DigestSheet, SheetsError
+from workflows.digest import digest_text
+from workflows.weekly_gtm import run_weekly_gtm
+
+app = typer.Typer(help="Run a workflow now.", no_args_is_help=True)
+
+AsJson = Annotated[bool, typer.Option("--json", help="Print the digest as JSON, not text.")]
+Charts = Annotated[
+    Path | None,
+    typer.Option("--charts", help="Also copy the digest's charts (PNG) into this folder."),
+]
+
+
+@app.callback()
+def _run() -> None:
+    """Run a workflow now."""
+
+
+@app.command("weekly-gtm")
+def weekly_gtm(as_json: AsJson = False, charts: Charts = None) -> None:
+    """The weekly GTM digest: marketing, finance, insights and support at once, one digest."""
+    with user_errors(), services() as built:
+        digest = run_weekly_gtm(
+            state=built.state,
+            model=built.llm,
+            team=team_factory(built, None),  # the digest needs no knowledge base
+            database_url=built.settings.effective_database_url,
+            charts_dir=built.settings.var_dir / "charts",
+            started_by=getpass.getuser(),
+            trigger="cli",
+            sheet=digest_sheet(built.settings),
+        )
+    if charts is not None:
+        charts.mkdir(parents=True, exist_ok=True)
+        for chart in digest.charts:
+            shutil.copyfile(chart.path, charts / chart.path.name)
+    if as_json:
+        typer.echo(digest.model_dump_json(indent=2))
+    else:
+        console.print(digest_text(digest), markup=False, highlight=False)
+        cost = digest.cost
+        spent = f"cost ${cost.usd:.4f}" if cost.calls else "offline writer, no cost"
+        console.print(f"[dim]Run {digest.run_id[:8]} · {spent}[/]")
+    if charts is not None and digest.charts:
+        errors.print(f"{len(digest.charts)} charts written to {charts}", highlight=False)
+
+
+def digest_sheet(settings: Settings) -> DigestSheet | None:
+    """The Google Sheets worksheet for the digest's rows, when a sheet is configured.
+
+    A key file that cannot be read costs the rows, not the digest: it is reported and the run
+    goes on without the sheet.
+    """
+    if settings.google_service_account_file is None or not settings.google_sheet_id:
+        return None
+    from integrations.sheets.google import GoogleDigestSheet, google_sheets_writer_client
+
+    try:
+        client = google_sheets_writer_client(settings.google_service_account_file)
+    except SheetsError as error:
+        errors.print(f"[yellow]warning:[/] digest rows not written: {error}", highlight=False)
+        return None
+    return GoogleDigestSheet(client, settings.google_sheet_id)

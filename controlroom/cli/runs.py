@@ -1,0 +1,110 @@
+"""``controlroom runs``: the run history — what ran, who started it and how, what it cost."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich import box
+from rich.table import Table
+
+from controlroom.cli._common import console, services, user_errors
+from integrations.llm import format_usd
+from integrations.statestore import RunRecord, StateStore, UnknownRunError
+
+app = typer.Typer(
+    help="The run history: status, who started each run and how, timings and cost.",
+    no_args_is_help=True,
+)
+
+# How far back `show` looks for a run named by the first characters of its id.
+PREFIX_SEARCH_RUNS = 500
+
+
+@app.command("list")
+def list_runs(
+    limit: Annotated[int, typer.Option("--limit", help="How many runs, newest first.")] = 20,
+    workflow: Annotated[
+        str | None, typer.Option("--workflow", help="Only this workflow, e.g. weekly_gtm.")
+    ] = None,
+) -> None:
+    """The most recent runs, newest first."""
+    with user_errors(), services() as built:
+        runs = built.state.recent_runs(limit, workflow=workflow)
+    if not runs:
+        console.print("No runs yet. Try `controlroom run weekly-gtm`.")
+        return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("run", "workflow", "status", "by", "how", "started", "took", "cost"):
+        table.add_column(column, no_wrap=column != "by")
+    for run in runs:
+        table.add_row(
+            run.run_id[:8],
+            run.workflow,
+            run.status,
+            run.started_by,
+            run.trigger,
+            f"{run.started_at:%m-%d %H:%M}",
+            _took(run),
+            format_usd(run.cost_usd),
+        )
+    console.print(table)
+    console.print("[dim]Times in UTC; `controlroom runs show RUN` for one run's audit log.[/]")
+
+
+@app.command()
+def show(
+    run_id: Annotated[str, typer.Argument(help="The run id, or its first characters.")],
+) -> None:
+    """One run's record and every audit entry it wrote."""
+    with user_errors(), services() as built:
+        run = _find(built.state, run_id)
+        entries = built.state.audit_entries(run_id=run.run_id)
+    console.print(f"Run {run.run_id}", markup=False, highlight=False)
+    fields = {
+        "workflow": run.workflow,
+        "status": run.status,
+        "started by": f"{run.started_by} ({run.trigger})",
+        "started": f"{run.started_at:%Y-%m-%d %H:%M:%S %Z}",
+        "finished": f"{run.finished_at:%Y-%m-%d %H:%M:%S %Z}" if run.finished_at else "—",
+        "took": _took(run),
+        "tokens": f"{run.input_tokens:,} in, {run.output_tokens:,} out",
+        "cost": format_usd(run.cost_usd),
+    }
+    if run.error:
+        fields["error"] = run.error
+    for name, value in fields.items():
+        console.print(f"  {name:<11} {value}", markup=False, highlight=False)
+    console.print(f"Audit log ({len(entries)} entries)", markup=False, highlight=False)
+    for entry in entries:
+        console.print(
+            f"  {entry.at:%Y-%m-%d %H:%M:%S} {entry.actor} {entry.action} "
+            f"{json.dumps(entry.detail, default=str)}",
+            markup=False,
+            highlight=False,
+        )
+
+
+def _find(state: StateStore, run_id: str) -> RunRecord:
+    """The run with this id, or the one recent run whose id starts with it."""
+    try:
+        return state.get_run(run_id)
+    except UnknownRunError:
+        pass
+    matches = [r for r in state.recent_runs(PREFIX_SEARCH_RUNS) if r.run_id.startswith(run_id)]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise typer.BadParameter(
+            f"{len(matches)} runs start with {run_id!r}: give more characters", param_hint="RUN_ID"
+        )
+    raise typer.BadParameter(
+        f"no run {run_id!r} (see `controlroom runs list`)", param_hint="RUN_ID"
+    )
+
+
+def _took(run: RunRecord) -> str:
+    if run.finished_at is None:
+        return "—"
+    return f"{(run.finished_at - run.started_at).total_seconds():.1f} s"

@@ -1,0 +1,95 @@
+"""``GoogleDigestSheet``: digest rows appended to a Google Sheets worksheet with gspread.
+
+Only this module (and the importers' reader) imports gspread; it translates gspread's and
+Google's errors into ``SheetsUnavailableError``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import gspread
+from google.auth.exceptions import GoogleAuthError
+from gspread.utils import ValueInputOption
+from requests import RequestException
+
+from integrations.sheets import Cell, SheetsUnavailableError
+
+logger = logging.getLogger(__name__)
+
+# Appending rows needs write access to spreadsheets, nothing more (no Drive scope).
+WRITE_SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
+REQUEST_TIMEOUT_SECONDS = 30.0
+DEFAULT_WORKSHEET = "Weekly digest"
+
+
+def google_sheets_writer_client(service_account_file: Path) -> gspread.Client:
+    """The production client: a service account's JSON key file, write scope, a timeout."""
+    try:
+        client = gspread.service_account(filename=service_account_file, scopes=WRITE_SCOPES)
+    except FileNotFoundError:
+        raise SheetsUnavailableError(
+            f"{service_account_file}: no such service account file (GOOGLE_SERVICE_ACCOUNT_FILE)"
+        ) from None
+    except (ValueError, KeyError) as error:
+        raise SheetsUnavailableError(
+            f"{service_account_file}: not a service account JSON key file ({error})"
+        ) from None
+    client.set_timeout(REQUEST_TIMEOUT_SECONDS)
+    return client
+
+
+class GoogleDigestSheet:
+    """One worksheet of a Google spreadsheet; created (with the header) when missing."""
+
+    def __init__(
+        self, client: gspread.Client, spreadsheet_id: str, worksheet: str = DEFAULT_WORKSHEET
+    ) -> None:
+        self.client = client
+        self.spreadsheet_id = spreadsheet_id
+        self.worksheet = worksheet
+
+    @property
+    def name(self) -> str:
+        return f"worksheet '{self.worksheet}' of spreadsheet {self.spreadsheet_id}"
+
+    def append_rows(self, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> int:
+        """Append ``rows`` in one request (two more the first time: add the sheet, the header).
+
+        Values are sent RAW: a date string stays text and a number stays a number.
+        """
+        try:
+            spreadsheet = self.client.open_by_key(self.spreadsheet_id)
+            try:
+                sheet = spreadsheet.worksheet(self.worksheet)
+                new = not sheet.row_values(1)
+            except gspread.WorksheetNotFound:
+                sheet = spreadsheet.add_worksheet(self.worksheet, rows=1000, cols=len(header))
+                new = True
+            values: list[list[Any]] = [list(row) for row in rows]
+            if new:
+                values.insert(0, list(header))
+            sheet.append_rows(values, value_input_option=ValueInputOption.raw)
+        except gspread.SpreadsheetNotFound:
+            raise SheetsUnavailableError(
+                f"spreadsheet {self.spreadsheet_id} not found "
+                "(check GOOGLE_SHEET_ID, and share the sheet with the service account's email)"
+            ) from None
+        except PermissionError:  # what gspread raises for Google's 403 on open_by_key
+            raise SheetsUnavailableError(
+                f"spreadsheet {self.spreadsheet_id}: permission denied "
+                "(share the sheet with the service account's email, as an editor)"
+            ) from None
+        except gspread.exceptions.APIError as error:
+            raise SheetsUnavailableError(
+                f"{self.name}: Google Sheets answered {error.code}: {error.error.get('message')}"
+            ) from None
+        except (RequestException, GoogleAuthError) as error:
+            raise SheetsUnavailableError(
+                f"{self.name}: Google Sheets unavailable ({type(error).__name__})"
+            ) from None
+        logger.debug("appended %d rows to %s", len(rows), self.name)
+        return len(rows)

@@ -1,0 +1,467 @@
+"""The weekly GTM digest as data: built from the four specialists' weekly sections, with the
+actions it recommends, rendered as text for the terminal and as rows for a spreadsheet.
+
+Every figure is copied from a section's facts (the specialists' tools computed it); nothing here
+recomputes a number. ``recommended_actions`` turns the facts into suggestions by fixed rules
+(``ActionRules``), so the same week always gives the same suggestions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agents import formatting as fmt
+from agents.router import SPECIALISTS, Specialist
+
+Unit = Literal["money", "count", "share", "times"]
+ActionKind = Literal["winback", "review_spend", "forecast", "support"]
+
+# The headline figures, in the digest's order: (fact name, label, unit).
+HEADLINE: tuple[tuple[str, str, Unit], ...] = (
+    ("revenue", "Revenue", "money"),
+    ("orders", "Orders", "count"),
+    ("average_order_value", "Average order value", "money"),
+    ("new_customers", "New customers", "count"),
+    ("repeat_rate", "Repeat rate", "share"),
+    ("active_customers", "Active customers (90 days)", "count"),
+    ("marketing_spend", "Marketing spend", "money"),
+    ("blended_roas", "Blended ROAS", "times"),
+    ("blended_cac", "Blended CAC", "money"),
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Kpi(_Model):
+    """One headline figure with the week before and the change."""
+
+    name: str
+    label: str
+    unit: Unit
+    value: float | None
+    previous: float | None
+    change_ratio: float | None
+
+
+class ChannelRow(_Model):
+    """One marketing channel's week."""
+
+    channel: str
+    spend: float
+    attributed_revenue: float | None
+    revenue_change_ratio: float | None
+    attributed_orders: float | None
+    new_customers: float | None
+    roas: float | None
+    previous_roas: float | None
+    cac: float | None
+
+
+class SegmentMovement(_Model):
+    """Customers who moved from one RFM segment to another during the week."""
+
+    from_segment: str
+    to_segment: str
+    customers: int
+
+
+class ChurnRisk(_Model):
+    """Recent customers unlikely to still be buying (P(alive) below the threshold)."""
+
+    model: str
+    recent_customers: int
+    at_risk_customers: int
+    at_risk_share: float
+    at_risk_average_order_value: float | None
+
+
+class CohortHighlight(_Model):
+    """The latest cohort's retention in a given month against earlier cohorts."""
+
+    cohort: date
+    customers: int
+    month: int
+    rate: float
+    earlier_average_rate: float | None
+
+
+class ForecastSummary(_Model):
+    """Revenue forecast for the coming weeks, beside the same weeks a year before."""
+
+    model: str
+    weeks: int
+    first_week: date
+    total: float
+    same_weeks_last_year: float | None
+    change_vs_last_year: float | None
+    backtest_mape: float | None
+
+
+class SupportVolume(_Model):
+    """Tickets and escalations of the week."""
+
+    week_start: date
+    tickets: int
+    previous_tickets: int
+    escalated: int
+    escalation_rate: float | None
+    previous_escalation_rate: float | None
+    median_hours_to_resolve: float | None
+    top_topics: list[tuple[str, int]]
+
+
+class Action(_Model):
+    """A recommended next step; ``payload`` is what a button needs to start it."""
+
+    text: str
+    kind: ActionKind
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
+class Unavailable(_Model):
+    """A section the digest could not include, and why (the error is in the run log)."""
+
+    section: Specialist
+    reason: str
+
+
+class DigestChart(_Model):
+    """A chart of the digest, kept as a PNG file (not in the workflow checkpoint)."""
+
+    section: Specialist
+    title: str
+    path: Path
+
+    def png(self) -> bytes:
+        return self.path.read_bytes()
+
+
+class DigestCost(_Model):
+    """What the run's language-model calls cost (zero with the offline writer)."""
+
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    usd: float = 0.0
+
+
+class Digest(_Model):
+    """The weekly GTM digest: every section's figures, the recommended actions, what was
+    unavailable, the charts and the specialists' prose."""
+
+    run_id: str
+    week_start: date | None
+    week_end: date | None
+    headline: list[Kpi] = Field(default_factory=list)
+    channels: list[ChannelRow] = Field(default_factory=list)
+    movements: list[SegmentMovement] = Field(default_factory=list)
+    churn: ChurnRisk | None = None
+    cohort: CohortHighlight | None = None
+    forecast: ForecastSummary | None = None
+    support: SupportVolume | None = None
+    recommended_actions: list[Action] = Field(default_factory=list)
+    unavailable: list[Unavailable] = Field(default_factory=list)
+    charts: list[DigestChart] = Field(default_factory=list)
+    prose: dict[Specialist, str] = Field(default_factory=dict)
+    cost: DigestCost = DigestCost()
+
+
+class ActionRules(_Model):
+    """The thresholds behind the recommended actions."""
+
+    # Moving into these segments is worth a win-back campaign ...
+    winback_segments: tuple[str, ...] = ("At Risk", "Can't Lose Them")
+    # ... once at least this many customers moved in during the week.
+    min_movers: int = 10
+    # A paid channel returning less than this per dollar of spend needs a look (break-even at a
+    # 45% gross margin is 2.2×).
+    min_roas: float = 3.0
+    # Forecast this far (ratio) below the same weeks last year: plan for it.
+    forecast_shortfall: float = 0.0
+    # Escalation rate up by at least this many points (0.05 = 5 points) on the week before.
+    escalation_rise: float = 0.05
+
+
+def digest_from_sections(
+    run_id: str,
+    facts: Mapping[Specialist, Mapping[str, Any]],
+    *,
+    prose: Mapping[Specialist, str] | None = None,
+    unavailable: list[Unavailable] | None = None,
+    charts: list[DigestChart] | None = None,
+    rules: ActionRules | None = None,
+) -> Digest:
+    """The digest from the facts of the sections that came back (a missing one stays empty)."""
+    finance, marketing = facts.get("finance"), facts.get("marketing")
+    insights, support = facts.get("insights"), facts.get("support")
+    week_start = next(
+        (date.fromisoformat(part["week_start"]) for part in (finance, marketing, support) if part),
+        None,
+    )
+    digest = Digest(
+        run_id=run_id,
+        week_start=week_start,
+        week_end=date.fromisoformat(finance["week_end"]) if finance else None,
+        headline=_headline(finance) if finance else [],
+        channels=_channels(marketing) if marketing else [],
+        movements=[
+            SegmentMovement(from_segment=m["from"], to_segment=m["to"], customers=m["customers"])
+            for m in (insights or {}).get("moves", [])
+        ],
+        churn=_churn(insights.get("churn")) if insights else None,
+        cohort=_cohort(insights.get("cohorts")) if insights else None,
+        forecast=_forecast(finance.get("forecast")) if finance else None,
+        support=_support(support) if support else None,
+        unavailable=sorted(unavailable or [], key=lambda u: SPECIALISTS.index(u.section)),
+        charts=charts or [],
+        prose={name: prose[name] for name in SPECIALISTS if prose and name in prose},
+    )
+    actions = recommended_actions(digest, rules or ActionRules())
+    return digest.model_copy(update={"recommended_actions": actions})
+
+
+def _headline(finance: Mapping[str, Any]) -> list[Kpi]:
+    return [
+        Kpi(
+            name=name,
+            label=label,
+            unit=unit,
+            value=finance[name]["value"],
+            previous=finance[name]["previous"],
+            change_ratio=finance[name]["change_ratio"],
+        )
+        for name, label, unit in HEADLINE
+    ]
+
+
+def _channels(marketing: Mapping[str, Any]) -> list[ChannelRow]:
+    rows = [ChannelRow(channel=name, **figures) for name, figures in marketing["channels"].items()]
+    return sorted(rows, key=lambda row: -(row.attributed_revenue or 0))
+
+
+def _churn(churn: Mapping[str, Any] | None) -> ChurnRisk | None:
+    if churn is None:
+        return None
+    return ChurnRisk(
+        model=churn["model"],
+        recent_customers=churn["recent_customers"],
+        at_risk_customers=churn["at_risk_customers"],
+        at_risk_share=churn["at_risk_share"],
+        at_risk_average_order_value=churn["at_risk_average_order_value"],
+    )
+
+
+def _cohort(cohorts: Mapping[str, Any] | None) -> CohortHighlight | None:
+    if not cohorts or not cohorts.get("latest_cohort"):
+        return None
+    return CohortHighlight(
+        cohort=date.fromisoformat(cohorts["latest_cohort"]),
+        customers=cohorts["latest_cohort_size"],
+        month=cohorts["month"],
+        rate=cohorts["latest_rate"],
+        earlier_average_rate=cohorts["earlier_average_rate"],
+    )
+
+
+def _forecast(forecast: Mapping[str, Any] | None) -> ForecastSummary | None:
+    if not forecast:
+        return None
+    return ForecastSummary(
+        model=forecast["model"],
+        weeks=len(forecast["weeks"]),
+        first_week=date.fromisoformat(forecast["weeks"][0]["week_start"]),
+        total=forecast["total"],
+        same_weeks_last_year=forecast.get("same_weeks_last_year"),
+        change_vs_last_year=forecast.get("change_vs_last_year"),
+        backtest_mape=forecast["backtest_mape"],
+    )
+
+
+def _support(support: Mapping[str, Any]) -> SupportVolume:
+    return SupportVolume(
+        week_start=date.fromisoformat(support["week_start"]),
+        tickets=support["tickets"],
+        previous_tickets=support["previous_tickets"],
+        escalated=support["escalated"],
+        escalation_rate=support["escalation_rate"],
+        previous_escalation_rate=support.get("previous_escalation_rate"),
+        median_hours_to_resolve=support["median_hours_to_resolve"],
+        top_topics=list(support["by_topic"].items())[:3],
+    )
+
+
+def recommended_actions(digest: Digest, rules: ActionRules) -> list[Action]:
+    """What the team should do next, by fixed rules over the digest's figures."""
+    actions: list[Action] = []
+    for segment in rules.winback_segments:
+        moved = sum(
+            move.customers
+            for move in digest.movements
+            if move.to_segment == segment and move.from_segment != segment
+        )
+        if moved >= rules.min_movers:
+            actions.append(
+                Action(
+                    text=f"{fmt.count(moved)} customers moved to {segment} — start a win-back",
+                    kind="winback",
+                    payload={"segment": segment, "customers": moved},
+                )
+            )
+    for channel in digest.channels:
+        if channel.spend > 0 and channel.roas is not None and channel.roas < rules.min_roas:
+            name = channel.channel.replace("_", " ")
+            was = (
+                f" (was {fmt.times(channel.previous_roas)})"
+                if channel.previous_roas is not None
+                else ""
+            )
+            actions.append(
+                Action(
+                    text=f"{name.capitalize()} returned {fmt.times(channel.roas)}{was}, below "
+                    f"{fmt.times(rules.min_roas)} — review its {fmt.money(channel.spend)} spend",
+                    kind="review_spend",
+                    payload={"channel": channel.channel, "roas": channel.roas},
+                )
+            )
+    forecast = digest.forecast
+    if (
+        forecast is not None
+        and forecast.change_vs_last_year is not None
+        and forecast.change_vs_last_year < -rules.forecast_shortfall
+    ):
+        actions.append(
+            Action(
+                text=f"The next {forecast.weeks} weeks are forecast "
+                f"{fmt.share(-forecast.change_vs_last_year, digits=1)} below the same weeks "
+                "last year — plan a promotion",
+                kind="forecast",
+                payload={"change_vs_last_year": forecast.change_vs_last_year},
+            )
+        )
+    support = digest.support
+    if (
+        support is not None
+        and support.escalation_rate is not None
+        and support.previous_escalation_rate is not None
+        and support.escalation_rate - support.previous_escalation_rate >= rules.escalation_rise
+    ):
+        topics = [topic for topic, _ in support.top_topics]
+        actions.append(
+            Action(
+                text=f"Escalations rose to {fmt.share(support.escalation_rate)} of tickets "
+                f"(from {fmt.share(support.previous_escalation_rate)}) — review "
+                + (", ".join(t.replace("_", " ") for t in topics) or "the queue"),
+                kind="support",
+                payload={"escalation_rate": support.escalation_rate, "topics": topics},
+            )
+        )
+    return actions
+
+
+def _figure(value: float | None, unit: Unit) -> str:
+    if unit == "money":
+        return fmt.money(value)
+    if unit == "share":
+        return fmt.share(value, digits=1)
+    if unit == "times":
+        return fmt.times(value)
+    return fmt.count(value)
+
+
+def digest_text(digest: Digest) -> str:
+    """The digest as Markdown-ish plain text for the terminal (and a Slack fallback)."""
+    week = f"week of {fmt.day(digest.week_start)}" if digest.week_start else "last week"
+    lines = [f"# Weekly GTM digest — {week}"]
+    if digest.headline:
+        lines += ["", "## Headline KPIs"]
+        lines += [
+            f"- {kpi.label}: {_figure(kpi.value, kpi.unit)} ({fmt.change(kpi.change_ratio)})"
+            for kpi in digest.headline
+        ]
+    if digest.channels:
+        lines += ["", "## Channels", "| channel | revenue | change | spend | ROAS | CAC |"]
+        lines.append("|---|---:|---:|---:|---:|---:|")
+        lines += [
+            f"| {row.channel.replace('_', ' ')} | {fmt.money(row.attributed_revenue)} | "
+            f"{fmt.change(row.revenue_change_ratio)} | {fmt.money(row.spend)} | "
+            f"{fmt.times(row.roas) if row.spend else '—'} | {fmt.money(row.cac, cents=True)} |"
+            for row in digest.channels
+        ]
+    if "insights" in digest.prose:
+        lines += ["", "## Customers", digest.prose["insights"]]
+    if digest.forecast is not None:
+        forecast = digest.forecast
+        line = (
+            f"{fmt.money(forecast.total)} over the {forecast.weeks} weeks from "
+            f"{fmt.day(forecast.first_week)} ({forecast.model})"
+        )
+        if forecast.change_vs_last_year is not None:
+            line += f", {fmt.change(forecast.change_vs_last_year)} on the same weeks last year"
+        lines += ["", "## Forecast", line + "."]
+    if "support" in digest.prose:
+        lines += ["", "## Support", digest.prose["support"]]
+    if digest.recommended_actions:
+        lines += ["", "## Recommended actions"]
+        lines += [f"- {action.text}" for action in digest.recommended_actions]
+    if digest.unavailable:
+        lines += ["", "## Unavailable"]
+        lines += [
+            f"- {item.section.capitalize()}: unavailable ({item.reason})"
+            for item in digest.unavailable
+        ]
+    if digest.charts:
+        lines += ["", "Charts: " + ", ".join(chart.title for chart in digest.charts)]
+    return "\n".join(lines)
+
+
+SHEET_HEADER = ("week_start", "section", "metric", "value", "previous", "change_ratio", "run_id")
+SheetRow = list[str | float | None]
+
+
+def digest_rows(digest: Digest) -> list[SheetRow]:
+    """The digest's figures as spreadsheet rows (``SHEET_HEADER``'s columns): the headline
+    KPIs, each channel's revenue, spend and ROAS, support volume and the forecast."""
+    week = digest.week_start.isoformat() if digest.week_start else ""
+
+    def row(
+        section: str, metric: str, value: float | None, previous: float | None = None
+    ) -> SheetRow:
+        change = value / previous - 1 if value is not None and previous else None
+        return [week, section, metric, value, previous, change, digest.run_id]
+
+    rows: list[SheetRow] = [
+        [week, "kpi", kpi.name, kpi.value, kpi.previous, kpi.change_ratio, digest.run_id]
+        for kpi in digest.headline
+    ]
+    for channel in digest.channels:
+        rows.append(row("channel", f"{channel.channel}.revenue", channel.attributed_revenue))
+        rows.append(row("channel", f"{channel.channel}.spend", channel.spend))
+        rows.append(row("channel", f"{channel.channel}.roas", channel.roas, channel.previous_roas))
+    if digest.support is not None:
+        support = digest.support
+        rows.append(row("support", "tickets", support.tickets, support.previous_tickets))
+        rows.append(
+            row(
+                "support",
+                "escalation_rate",
+                support.escalation_rate,
+                support.previous_escalation_rate,
+            )
+        )
+    if digest.forecast is not None:
+        rows.append(
+            row(
+                "forecast",
+                "revenue_total",
+                digest.forecast.total,
+                digest.forecast.same_weeks_last_year,
+            )
+        )
+    return rows
