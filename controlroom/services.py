@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import SecretStr
+
 import policies
 import prompts
 from agents.support import DEFAULT_KB_DIR, KnowledgeBase, load_chunks
 from controlroom.settings import Settings
+from integrations.email import EmailSender, build_email_sender
 from integrations.llm import LanguageModel, build_language_model
 from integrations.statestore import StateStore
 from integrations.vectorstore import build_vector_store
@@ -25,6 +28,7 @@ class Services:
     state: StateStore
     warehouse: Warehouse
     llm: LanguageModel
+    email: EmailSender
 
     def close(self) -> None:
         """Release database and HTTP connections."""
@@ -51,7 +55,16 @@ def build_services(settings: Settings) -> Services:
         llm=build_language_model(
             settings.openai_api_key, settings.openai_base_url, loaded_policies.models
         ),
+        email=build_email_sender(
+            sendgrid_api_key=_secret(settings.sendgrid_api_key),
+            smtp_url=_secret(settings.smtp_url),
+            outbox_folder=settings.var_dir / "outbox",
+        ),
     )
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
 
 
 def build_knowledge_base(services: Services) -> KnowledgeBase:

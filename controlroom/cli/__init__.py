@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from controlroom.cli import ask, config, data, finance, insights, kb, run, runs
+from controlroom.cli import approvals, ask, config, data, finance, insights, kb, run, runs
 
 app = typer.Typer(
     name="controlroom",
@@ -21,6 +21,7 @@ app.add_typer(insights.app, name="insights")
 app.add_typer(kb.app, name="kb")
 app.add_typer(run.app, name="run")
 app.add_typer(runs.app, name="runs")
+app.add_typer(approvals.app, name="approvals")
 app.command(name="ask")(ask.ask)
 
 

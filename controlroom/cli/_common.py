@@ -15,12 +15,14 @@ from agents.insights import InsightsError
 from agents.support import SupportError
 from controlroom.services import Services, build_services
 from controlroom.settings import Settings
+from integrations.email import EmailError
 from integrations.importers import ImportRejectedError
 from integrations.statestore import StateStoreError
 from integrations.vectorstore import VectorStoreError
 from integrations.warehouse import WarehouseError
 from policies import PolicyError
 from prompts import PromptError
+from workflows.approvals import ApprovalError
 
 console = Console()
 # Soft wrap: an error stays one line however narrow the terminal (or a pipe, at 80 columns).
@@ -43,6 +45,8 @@ def user_errors() -> Iterator[None]:
         InsightsError,
         SupportError,
         VectorStoreError,
+        ApprovalError,
+        EmailError,
     ) as error:
         errors.print(f"[red]error:[/] {error}", highlight=False)
         raise typer.Exit(1) from None

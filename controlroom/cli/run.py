@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from controlroom.cli import run_campaigns
 from controlroom.cli._common import console, errors, services, user_errors
 from controlroom.settings import Settings
 from controlroom.team import team_factory
@@ -75,3 +76,7 @@ def digest_sheet(settings: Settings) -> DigestSheet | None:
         errors.print(f"[yellow]warning:[/] digest rows not written: {error}", highlight=False)
         return None
     return GoogleDigestSheet(client, settings.google_sheet_id)
+
+
+app.command("winback")(run_campaigns.winback)
+app.command("support")(run_campaigns.support)

@@ -1,4 +1,4 @@
-"""The control room's own state: run history, audit log and email outbox, in one SQL database.
+"""The control room's own state: runs, audit log, outbox, approvals, suppressions, in one database.
 
 SQLite under ``var/`` by default, PostgreSQL when ``DATABASE_URL`` says so; the schema is kept by
 Alembic migrations (``StateStore.migrate``).
@@ -7,11 +7,17 @@ Exceptions::
 
     StateStoreError
      ├── StateStoreUnavailableError   the database cannot be reached or refuses the login
-     └── UnknownRunError              a run id that the store has never seen
+     ├── UnknownRunError              a run id that the store has never seen
+     └── UnknownApprovalError         no approval was ever asked for this run
 """
 
 from integrations.statestore.store import (
+    ApprovalRecord,
+    ApprovalStatus,
     AuditEntry,
+    Claim,
+    Decision,
+    EmailStatus,
     OutboxEmail,
     RunRecord,
     RunStatus,
@@ -19,11 +25,17 @@ from integrations.statestore.store import (
     StateStoreError,
     StateStoreUnavailableError,
     Trigger,
+    UnknownApprovalError,
     UnknownRunError,
 )
 
 __all__ = [
+    "ApprovalRecord",
+    "ApprovalStatus",
     "AuditEntry",
+    "Claim",
+    "Decision",
+    "EmailStatus",
     "OutboxEmail",
     "RunRecord",
     "RunStatus",
@@ -31,5 +43,6 @@ __all__ = [
     "StateStoreError",
     "StateStoreUnavailableError",
     "Trigger",
+    "UnknownApprovalError",
     "UnknownRunError",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,11 +14,22 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
 
-from integrations.statestore.tables import audit_log, kb_answers, outbox, runs
+from integrations.statestore.tables import (
+    approvals,
+    audit_log,
+    kb_answers,
+    outbox,
+    runs,
+    suppressions,
+)
 
 RunStatus = Literal["running", "paused", "succeeded", "failed"]
 Trigger = Literal["command", "schedule", "button", "cli"]
-EmailStatus = Literal["queued", "sent", "suppressed"]
+# queued → sending (claimed by one sender) → sent | suppressed (at send time) | failed (refused);
+# in_doubt: a crash left it claimed on a provider that cannot say whether it was delivered.
+EmailStatus = Literal["queued", "sending", "sent", "suppressed", "failed", "in_doubt"]
+ApprovalStatus = Literal["pending", "approved", "rejected", "edited"]
+Decision = Literal["approved", "rejected", "edited"]
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -32,6 +44,10 @@ class StateStoreUnavailableError(StateStoreError):
 
 class UnknownRunError(StateStoreError):
     """A run id that the store has never seen."""
+
+
+class UnknownApprovalError(StateStoreError):
+    """No approval was ever asked for this run."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +87,35 @@ class OutboxEmail:
     queued_at: datetime
     sent_at: datetime | None
     provider_message_id: str | None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRecord:
+    """A run waiting for (or past) a person's decision, with what they were shown."""
+
+    run_id: str
+    workflow: str
+    kind: str
+    status: ApprovalStatus
+    round: int
+    requested_at: datetime
+    summary: dict[str, Any]
+    decided_by: str | None
+    decided_at: datetime | None
+    reason: str | None
+    edits: dict[str, Any] | None
+    channel_id: str | None
+    message_ts: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """The outcome of ``claim_approval``: ``won`` is True for exactly one of simultaneous
+    deciders; ``approval`` is the row after the attempt (the winner's decision either way)."""
+
+    won: bool
+    approval: ApprovalRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +303,205 @@ class StateStore:
         with self.engine.connect() as connection:
             return [_email(row) for row in connection.execute(query)]
 
+    def claim_email(self, email_id: int, token: str, *, take_over_sending: bool = False) -> bool:
+        """Claim one email for sending (queued → sending); False if another sender has it.
+
+        ``take_over_sending`` also claims a row left in ``sending`` (by a crash), for senders
+        that are idempotent by the email's key.
+        """
+        claimable = ("queued", "sending") if take_over_sending else ("queued",)
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                outbox.update()
+                .where((outbox.c.email_id == email_id) & outbox.c.status.in_(claimable))
+                .values(status="sending", claim_token=token, claimed_at=_now())
+            )
+        return result.rowcount == 1
+
+    def finish_email(
+        self,
+        email_id: int,
+        token: str,
+        status: EmailStatus,
+        *,
+        provider_message_id: str | None = None,
+        error: str | None = None,
+    ) -> bool:
+        """Settle a claimed email (sent, suppressed, failed, or back to queued); False if the
+        claim was taken over meanwhile."""
+        values: dict[str, Any] = {"status": status, "error": error}
+        if status == "sent":
+            values |= {"sent_at": _now(), "provider_message_id": provider_message_id}
+        if status == "queued":
+            values |= {"claim_token": None, "claimed_at": None}
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                outbox.update()
+                .where(
+                    (outbox.c.email_id == email_id)
+                    & (outbox.c.status == "sending")
+                    & (outbox.c.claim_token == token)
+                )
+                .values(**values)
+            )
+        return result.rowcount == 1
+
+    def mark_emails_in_doubt(self, run_id: str, *, claimed_before: datetime) -> int:
+        """Move a run's emails stuck in ``sending`` since before a time to ``in_doubt``."""
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                outbox.update()
+                .where(
+                    (outbox.c.run_id == run_id)
+                    & (outbox.c.status == "sending")
+                    & (outbox.c.claimed_at < claimed_before)
+                )
+                .values(status="in_doubt")
+            )
+        return int(result.rowcount)
+
+    def recently_contacted(self, customer_ids: Sequence[int], *, since: datetime) -> set[int]:
+        """Which of these customers were emailed (or may have been) since a time."""
+        if not customer_ids:
+            return set()
+        contacted = ((outbox.c.status == "sent") & (outbox.c.sent_at >= since)) | (
+            outbox.c.status.in_(("sending", "in_doubt")) & (outbox.c.claimed_at >= since)
+        )
+        found: set[int] = set()
+        with self.engine.connect() as connection:
+            for start in range(0, len(customer_ids), _IN_BATCH):
+                batch = [int(c) for c in customer_ids[start : start + _IN_BATCH]]
+                query = (
+                    sa.select(outbox.c.customer_id)
+                    .where(outbox.c.customer_id.in_(batch) & contacted)
+                    .distinct()
+                )
+                found.update(int(row[0]) for row in connection.execute(query))
+        return found
+
+    # Suppression list -------------------------------------------------------------------------
+
+    def suppress(self, email: str, *, reason: str, customer_id: int | None = None) -> None:
+        """Never email this address again (kept with the first reason given)."""
+        values = {
+            "email": email.strip().lower(),
+            "customer_id": customer_id,
+            "reason": reason,
+            "at": _now(),
+        }
+        with self.engine.begin() as connection:
+            connection.execute(_insert_ignoring(self.engine, suppressions, values))
+
+    def suppressed(self, emails: Sequence[str]) -> set[str]:
+        """Which of these addresses are on the suppression list (compared case-insensitively)."""
+        wanted = sorted({e.strip().lower() for e in emails})
+        found: set[str] = set()
+        with self.engine.connect() as connection:
+            for start in range(0, len(wanted), _IN_BATCH):
+                query = sa.select(suppressions.c.email).where(
+                    suppressions.c.email.in_(wanted[start : start + _IN_BATCH])
+                )
+                found.update(row[0] for row in connection.execute(query))
+        return found
+
+    def is_suppressed(self, email: str) -> bool:
+        return bool(self.suppressed([email]))
+
+    # Approvals --------------------------------------------------------------------------------
+
+    def request_approval(
+        self, run_id: str, *, workflow: str, kind: str, summary: dict[str, Any]
+    ) -> ApprovalRecord:
+        """Ask for a decision on a paused run, or ask again after an edit (a new round)."""
+        with self.engine.begin() as connection:
+            current = connection.execute(
+                sa.select(approvals.c.status).where(approvals.c.run_id == run_id)
+            ).one_or_none()
+            if current is None:
+                connection.execute(
+                    approvals.insert().values(
+                        run_id=run_id,
+                        workflow=workflow,
+                        kind=kind,
+                        status="pending",
+                        round=1,
+                        requested_at=_now(),
+                        summary=summary,
+                    )
+                )
+            else:
+                connection.execute(
+                    approvals.update()
+                    .where(
+                        (approvals.c.run_id == run_id)
+                        & approvals.c.status.in_(("pending", "edited"))
+                    )
+                    .values(
+                        status="pending",
+                        round=approvals.c.round + (1 if current.status == "edited" else 0),
+                        requested_at=_now(),
+                        summary=summary,
+                        decided_by=None,
+                        decided_at=None,
+                        reason=None,
+                        edits=None,
+                    )
+                )
+        return self.get_approval(run_id)
+
+    def claim_approval(
+        self,
+        run_id: str,
+        decision: Decision,
+        *,
+        actor: str,
+        reason: str | None = None,
+        edits: dict[str, Any] | None = None,
+    ) -> Claim:
+        """Decide a pending approval, atomically: one conditional UPDATE, so of several
+        simultaneous deciders exactly one wins; the others read who decided and when."""
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                approvals.update()
+                .where((approvals.c.run_id == run_id) & (approvals.c.status == "pending"))
+                .values(
+                    status=decision,
+                    decided_by=actor,
+                    decided_at=_now(),
+                    reason=reason,
+                    edits=edits,
+                )
+            )
+        return Claim(won=result.rowcount == 1, approval=self.get_approval(run_id))
+
+    def record_approval_message(self, run_id: str, *, channel_id: str, message_ts: str) -> None:
+        """Remember where the approval was posted in Slack, to update it when decided."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                approvals.update()
+                .where(approvals.c.run_id == run_id)
+                .values(channel_id=channel_id, message_ts=message_ts)
+            )
+
+    def get_approval(self, run_id: str) -> ApprovalRecord:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                approvals.select().where(approvals.c.run_id == run_id)
+            ).one_or_none()
+        if row is None:
+            raise UnknownApprovalError(f"no approval for run {run_id}")
+        return _approval(row)
+
+    def approvals(
+        self, *, status: ApprovalStatus | None = None, limit: int = 50
+    ) -> list[ApprovalRecord]:
+        """Approvals, newest request first, optionally only those with one status."""
+        query = approvals.select().order_by(approvals.c.requested_at.desc()).limit(limit)
+        if status is not None:
+            query = query.where(approvals.c.status == status)
+        with self.engine.connect() as connection:
+            return [_approval(row) for row in connection.execute(query)]
+
     # Knowledge-base answers from people ------------------------------------------------------
 
     def add_kb_answer(
@@ -297,15 +541,23 @@ class StateStore:
 
 
 def _insert_ignoring_conflict(engine: Engine, values: dict[str, Any]) -> sa.Insert:
+    return _insert_ignoring(engine, outbox, values)
+
+
+def _insert_ignoring(engine: Engine, table: sa.Table, values: dict[str, Any]) -> sa.Insert:
     if engine.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        return pg_insert(outbox).values(**values).on_conflict_do_nothing()
+        return pg_insert(table).values(**values).on_conflict_do_nothing()
     if engine.dialect.name == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        return sqlite_insert(outbox).values(**values).on_conflict_do_nothing()
+        return sqlite_insert(table).values(**values).on_conflict_do_nothing()
     raise StateStoreError(f"unsupported database backend: {engine.dialect.name}")
+
+
+# Values per IN (...) list: well under SQLite's bound-parameter limit.
+_IN_BATCH = 500
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -355,6 +607,25 @@ def _email(row: sa.Row[Any]) -> OutboxEmail:
         queued_at=cast(datetime, _utc(row.queued_at)),
         sent_at=_utc(row.sent_at),
         provider_message_id=row.provider_message_id,
+        error=row.error,
+    )
+
+
+def _approval(row: sa.Row[Any]) -> ApprovalRecord:
+    return ApprovalRecord(
+        run_id=row.run_id,
+        workflow=row.workflow,
+        kind=row.kind,
+        status=cast(ApprovalStatus, row.status),
+        round=row.round,
+        requested_at=cast(datetime, _utc(row.requested_at)),
+        summary=dict(row.summary),
+        decided_by=row.decided_by,
+        decided_at=_utc(row.decided_at),
+        reason=row.reason,
+        edits=dict(row.edits) if row.edits is not None else None,
+        channel_id=row.channel_id,
+        message_ts=row.message_ts,
     )
 
 

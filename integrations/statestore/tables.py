@@ -63,3 +63,43 @@ kb_answers = sa.Table(
     sa.Column("author", sa.String(128), nullable=False),
     sa.Column("approved_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# Outbox columns and index added by migration 0003: the send claim (who is sending this row,
+# since when) and the contact history the win-back frequency cap reads.
+outbox.append_column(sa.Column("claim_token", sa.String(64)))
+outbox.append_column(sa.Column("claimed_at", sa.DateTime(timezone=True)))
+outbox.append_column(sa.Column("error", sa.Text))
+sa.Index("ix_outbox_customer_sent", outbox.c.customer_id, outbox.c.sent_at)
+
+# One approval per run: a paused workflow waiting for a person. Deciding is one conditional
+# UPDATE ... WHERE status = 'pending', so of two simultaneous decisions exactly one wins.
+approvals = sa.Table(
+    "approvals",
+    metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), primary_key=True),
+    sa.Column("workflow", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    # How many times it was asked: an edit re-asks with a new summary.
+    sa.Column("round", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("summary", sa.JSON, nullable=False),
+    sa.Column("decided_by", sa.String(128)),
+    sa.Column("decided_at", sa.DateTime(timezone=True)),
+    sa.Column("reason", sa.Text),
+    sa.Column("edits", sa.JSON),
+    # Where the approval was posted in Slack (filled by the bot).
+    sa.Column("channel_id", sa.String(32)),
+    sa.Column("message_ts", sa.String(32)),
+    sa.Index("ix_approvals_status", "status"),
+)
+
+# Addresses that must never get marketing email again (unsubscribed, bounced, complained).
+suppressions = sa.Table(
+    "suppressions",
+    metadata,
+    sa.Column("email", sa.String(320), primary_key=True),
+    sa.Column("customer_id", sa.BigInteger),
+    sa.Column("reason", sa.String(256), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,143 @@
+"""Email exactly once: kill -9 mid-send then resume, suppression at send time, crash doubt."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import signal
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from integrations.email import OutgoingEmail
+from integrations.statestore import StateStore
+from integrations.warehouse import Warehouse
+from tests.integration._campaigns import APPROVER, EMAIL_FROM, make_desk
+from tests.integration.test_approvals_claimed_once import _approve_in_a_process
+from workflows.sending import CampaignEmail, queue_emails, send_queued
+from workflows.winback import start_winback
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[StateStore]:
+    built = StateStore(database_url)
+    built.migrate()
+    yield built
+    built.close()
+
+
+def test_a_send_killed_after_40_of_100_emails_resumes_and_sends_each_exactly_once(
+    store: StateStore, database_url: str, sample_warehouse: Warehouse, isolated_environment: Path
+) -> None:
+    outbox = isolated_environment / "outbox"
+    desk = make_desk(store, database_url, sample_warehouse.path, outbox, audience_cap=100)
+    started = start_winback(
+        desk.workflows["winback"],
+        state=store,
+        database_url=database_url,
+        started_by="tester",
+        trigger="cli",
+    )
+    assert started.proposal is not None and started.proposal["audience"] == 100
+
+    # The child writes its 41st .eml file and dies before recording it as sent.
+    child = _approve_in_a_process(
+        started.run_id,
+        database_url,
+        sample_warehouse.path,
+        outbox,
+        audience_cap=100,
+        kill_after=41,
+    )
+    child.communicate(timeout=180)
+    assert child.returncode == -signal.SIGKILL
+    rows = store.outbox_emails(run_id=started.run_id)
+    assert len(rows) == 100
+    assert sum(r.status == "sent" for r in rows) == 40
+    assert sum(r.status == "sending" for r in rows) == 1
+    assert len(list(outbox.glob("*.eml"))) == 41
+
+    outcome = desk.resume(started.run_id, APPROVER)
+    assert outcome.status == "succeeded"
+    assert outcome.result["sent_now"] == 60
+    rows = store.outbox_emails(run_id=started.run_id)
+    assert [r.status for r in rows] == ["sent"] * 100
+    assert len({r.customer_id for r in rows}) == 100
+    files = list(outbox.glob("*.eml"))
+    assert len(files) == 100
+    recipients = [
+        email.message_from_bytes(f.read_bytes(), policy=email.policy.default)["To"] for f in files
+    ]
+    assert sorted(recipients) == sorted(r.recipient for r in rows)
+    # Resuming again does nothing more.
+    with pytest.raises(Exception, match="nothing left to do"):
+        desk.resume(started.run_id, APPROVER)
+    assert len(list(outbox.glob("*.eml"))) == 100
+
+
+def test_an_address_suppressed_after_approval_is_not_sent_to(
+    store: StateStore, database_url: str, sample_warehouse: Warehouse, isolated_environment: Path
+) -> None:
+    outbox = isolated_environment / "outbox"
+    desk = make_desk(store, database_url, sample_warehouse.path, outbox)
+    started = start_winback(
+        desk.workflows["winback"],
+        state=store,
+        database_url=database_url,
+        started_by="tester",
+        trigger="cli",
+    )
+    assert started.proposal is not None
+    unsubscribed = started.proposal["samples"][1]
+    store.suppress(unsubscribed["recipient"].upper(), reason="unsubscribed")
+
+    done = desk.decide(started.run_id, "approved", APPROVER)
+    assert (done.result["sent"], done.result["suppressed"]) == (4, 1)
+    (row,) = [
+        r
+        for r in store.outbox_emails(run_id=started.run_id)
+        if r.customer_id == unsubscribed["customer_id"]
+    ]
+    assert row.status == "suppressed"
+    assert len(list(outbox.glob("*.eml"))) == 4
+
+
+class _RecordingProvider:
+    """A provider that cannot say whether it delivered (like SMTP or SendGrid)."""
+
+    name = "provider"
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def send(self, email: OutgoingEmail) -> str:
+        self.sent.append(email.idempotency_key)
+        return f"<{email.idempotency_key}>"
+
+
+def test_a_crash_mid_send_on_a_remote_provider_leaves_the_email_in_doubt_not_resent(
+    database_url: str,
+) -> None:
+    store = StateStore(database_url)
+    store.migrate()
+    run = store.start_run("winback", started_by="tester", trigger="cli")
+    queue_emails(
+        store,
+        run.run_id,
+        [CampaignEmail(i, f"customer{i}@example.com", "Hello", "Hi there") for i in (1, 2, 3)],
+    )
+    # A sender claimed customer 1's email and died before recording the provider's answer.
+    first = store.outbox_emails(run_id=run.run_id)[0]
+    assert store.claim_email(first.email_id, "dead-sender")
+
+    provider = _RecordingProvider()
+    report = send_queued(
+        store, run.run_id, provider, email_from=EMAIL_FROM, lease=timedelta(seconds=0)
+    )
+    assert (report.sent, report.in_doubt) == (2, 1)
+    assert provider.sent == [f"{run.run_id}:2", f"{run.run_id}:3"]
+    again = send_queued(store, run.run_id, provider, email_from=EMAIL_FROM)
+    assert (again.sent_now, len(provider.sent)) == (0, 2)
+    store.close()

@@ -1,0 +1,68 @@
+"""Support escalation through the real knowledge base: confident answers go out, others wait."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from controlroom.desk import approval_desk
+from controlroom.services import Services
+from workflows.approvals import ApprovalDesk, RunOutcome
+from workflows.support_escalation import WORKFLOW, start_support
+
+APPROVER = "U0APPROVER"
+UNSURE = "Can I pay for my order with a goat?"
+
+
+@pytest.fixture
+def desk(services: Services, ingested_kb: Path) -> ApprovalDesk:
+    return approval_desk(services)
+
+
+def _ask(desk: ApprovalDesk, question: str) -> RunOutcome:
+    return start_support(
+        desk.workflows[WORKFLOW],
+        question,
+        asker="U0ASKER01",
+        state=desk.state,
+        database_url=desk.database_url,
+        trigger="cli",
+    )
+
+
+def test_a_confident_answer_is_sent_without_a_person(desk: ApprovalDesk) -> None:
+    outcome = _ask(desk, "do gift cards expire")
+    assert outcome.status == "succeeded", outcome.proposal
+    assert outcome.result["reviewed_by"] is None
+    (sent,) = desk.state.audit_entries(run_id=outcome.run_id)
+    assert (sent.action, sent.detail["to"]) == ("answer_sent", "U0ASKER01")
+
+
+def test_an_unsure_answer_waits_and_the_edited_text_is_sent_and_learned(
+    desk: ApprovalDesk,
+) -> None:
+    outcome = _ask(desk, UNSURE)
+    assert outcome.status == "paused"
+    assert outcome.proposal is not None and outcome.proposal["question"] == UNSURE
+    done = desk.decide(
+        outcome.run_id, "edited", APPROVER, edits={"text": "No, we take cards and PayPal only."}
+    )
+    assert done.result == {
+        "status": "answered",
+        "text": "No, we take cards and PayPal only.",
+        "reviewed_by": APPROVER,
+    }
+    (learned,) = desk.state.kb_answers()
+    assert (learned.answer, learned.author) == ("No, we take cards and PayPal only.", APPROVER)
+    actions = [e.action for e in desk.state.audit_entries(run_id=outcome.run_id)]
+    assert actions == ["edited", "answer_sent"]
+
+
+def test_a_rejected_answer_becomes_a_ticket_in_the_thread(desk: ApprovalDesk) -> None:
+    outcome = _ask(desk, UNSURE)
+    done = desk.decide(outcome.run_id, "rejected", APPROVER, reason="needs billing team")
+    assert done.result == {"status": "ticket", "reason": "needs billing team"}
+    assert desk.state.kb_answers() == []
+    actions = [e.action for e in desk.state.audit_entries(run_id=outcome.run_id)]
+    assert actions == ["rejected", "ticket_opened"]

@@ -1,0 +1,157 @@
+"""The win-back workflow on the sample company: proposal, approve, reject, edit, frequency cap."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from integrations.statestore import StateStore
+from integrations.warehouse import Warehouse
+from tests.integration._campaigns import APPROVER, make_desk
+from workflows.approvals import ApprovalDesk, InvalidDecisionError, RunOutcome
+from workflows.winback import start_winback
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[StateStore]:
+    built = StateStore(database_url)
+    built.migrate()
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def outbox(isolated_environment: Path) -> Path:
+    return isolated_environment / "outbox"
+
+
+@pytest.fixture
+def desk(
+    store: StateStore, database_url: str, sample_warehouse: Warehouse, outbox: Path
+) -> ApprovalDesk:
+    return make_desk(store, database_url, sample_warehouse.path, outbox)
+
+
+def _start(desk: ApprovalDesk) -> RunOutcome:
+    return start_winback(
+        desk.workflows["winback"],
+        state=desk.state,
+        database_url=desk.database_url,
+        started_by="tester",
+        trigger="cli",
+    )
+
+
+def test_a_winback_run_pauses_with_a_proposal_and_sample_emails(desk: ApprovalDesk) -> None:
+    outcome = _start(desk)
+    assert outcome.status == "paused"
+    assert outcome.proposal is not None
+    assert outcome.proposal["audience"] == 5
+    assert outcome.proposal["discount"] in (0.10, 0.15, 0.20)
+    assert len(outcome.proposal["samples"]) == 3
+    assert f"{outcome.proposal['discount']:.0%}" in outcome.proposal["samples"][0]["body"]
+    assert outcome.proposal["excluded"]["not opted in"] > 0
+    (pending,) = desk.pending()
+    assert pending.run_id == outcome.run_id
+    assert pending.summary == outcome.proposal
+    assert desk.state.get_run(outcome.run_id).status == "paused"
+    assert desk.state.outbox_emails(run_id=outcome.run_id) == []
+
+
+def test_approving_sends_exactly_the_approved_audience_to_the_outbox(
+    desk: ApprovalDesk, outbox: Path
+) -> None:
+    started = _start(desk)
+    assert started.proposal is not None
+    done = desk.decide(started.run_id, "approved", APPROVER)
+    assert done.status == "succeeded"
+    assert done.result["sent"] == 5
+    rows = desk.state.outbox_emails(run_id=started.run_id)
+    assert [r.status for r in rows] == ["sent"] * 5
+    files = sorted(outbox.glob("*.eml"))
+    assert len(files) == 5
+    recipients = {
+        email.message_from_bytes(f.read_bytes(), policy=email.policy.default)["To"] for f in files
+    }
+    assert recipients == {r.recipient for r in rows}
+    message = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
+    assert (
+        message["List-Unsubscribe"].strip().startswith("<mailto:unsubscribe@twopeaks.example.com")
+    )
+    assert "Unsubscribe:" in message.get_content()
+    assert desk.state.get_run(started.run_id).status == "succeeded"
+    actions = [e.action for e in desk.state.audit_entries(run_id=started.run_id)]
+    assert actions == ["approved", "campaign_sent"]
+
+
+def test_a_rejection_records_the_reason_and_sends_nothing(desk: ApprovalDesk, outbox: Path) -> None:
+    started = _start(desk)
+    with pytest.raises(InvalidDecisionError, match="reason"):
+        desk.decide(started.run_id, "rejected", APPROVER)
+    done = desk.decide(started.run_id, "rejected", APPROVER, reason="Black Friday is next week")
+    assert done.result == {
+        "status": "rejected",
+        "reason": "Black Friday is next week",
+        "by": APPROVER,
+    }
+    approval = desk.state.get_approval(started.run_id)
+    assert (approval.status, approval.reason) == ("rejected", "Black Friday is next week")
+    (entry,) = desk.state.audit_entries(run_id=started.run_id)
+    assert entry.detail["reason"] == "Black Friday is next week"
+    assert not outbox.exists() or not list(outbox.glob("*.eml"))
+
+
+def test_an_edit_changes_the_offer_and_asks_again(desk: ApprovalDesk) -> None:
+    started = _start(desk)
+    assert started.proposal is not None
+    new_discount = 0.10 if started.proposal["discount"] != 0.10 else 0.15
+    with pytest.raises(InvalidDecisionError, match="discount must be one of"):
+        desk.decide(started.run_id, "edited", APPROVER, edits={"discount": 0.25})
+    asked_again = desk.decide(
+        started.run_id,
+        "edited",
+        APPROVER,
+        edits={"discount": new_discount, "subject": "A gift for you", "audience_cap": 2},
+    )
+    assert asked_again.status == "paused"
+    assert asked_again.proposal is not None
+    assert asked_again.proposal["discount"] == new_discount
+    assert asked_again.proposal["audience"] == 2
+    assert asked_again.proposal["subject"] == "A gift for you"
+    assert f"{new_discount:.0%} off" in asked_again.proposal["samples"][0]["body"]
+    approval = desk.state.get_approval(started.run_id)
+    assert (approval.status, approval.round) == ("pending", 2)
+
+    done = desk.decide(started.run_id, "approved", APPROVER)
+    assert done.result["sent"] == 2
+    subjects = {r.subject for r in desk.state.outbox_emails(run_id=started.run_id)}
+    assert subjects == {"A gift for you"}
+
+
+def test_customers_emailed_within_the_frequency_cap_are_left_out(desk: ApprovalDesk) -> None:
+    first = _start(desk)
+    desk.decide(first.run_id, "approved", APPROVER)
+    contacted = {r.customer_id for r in desk.state.outbox_emails(run_id=first.run_id)}
+
+    second = _start(desk)
+    assert second.proposal is not None
+    assert second.proposal["excluded"]["contacted recently"] == 5
+    desk.decide(second.run_id, "approved", APPROVER)
+    again = {r.customer_id for r in desk.state.outbox_emails(run_id=second.run_id)}
+    assert len(again) == 5
+    assert not again & contacted
+
+
+def test_someone_who_is_not_an_approver_is_refused_and_audited(desk: ApprovalDesk) -> None:
+    from workflows.approvals import NotAnApproverError
+
+    started = _start(desk)
+    with pytest.raises(NotAnApproverError, match="U0INTRUDER is not an approver"):
+        desk.decide(started.run_id, "approved", "U0INTRUDER")
+    (entry,) = desk.state.audit_entries(run_id=started.run_id)
+    assert (entry.action, entry.actor) == ("approval_refused", "U0INTRUDER")
+    assert desk.state.get_approval(started.run_id).status == "pending"

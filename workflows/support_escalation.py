@@ -1,0 +1,162 @@
+"""Support escalation: answer → confidence gate → a person approves, edits or rejects → reply.
+
+A confident answer goes to the asker at once. Below the policy's threshold (or when the guard
+flags the question) the run pauses in ``ask_human`` with the draft, its confidence and sources.
+Approve sends the draft, edit sends the person's text; either way the final answer is added to
+the knowledge base (``learn_from_human``). Reject opens a ticket: the approval thread itself is
+the ticket until a Zendesk adapter is configured.
+
+For now "sent to the asker" is an ``answer_sent`` audit entry with the text; the Slack layer will
+post it in the asker's thread. Side effects live after the interrupt, in ``deliver`` and
+``open_ticket``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any, Literal, TypedDict
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import interrupt
+
+from agents.support import KnowledgeBase, SupportAnswer, learn_from_human
+from integrations.statestore import StateStore, Trigger
+from workflows.approvals import InvalidDecisionError, RunOutcome, WorkflowSpec, advance
+
+WORKFLOW = "support"
+MAX_ANSWER_CHARS = 3_000
+
+Reply = Callable[[str], SupportAnswer]
+
+
+class SupportState(TypedDict, total=False):
+    run_id: str
+    question: str
+    asker: str
+    draft: dict[str, Any]
+    decision: dict[str, Any]
+    outcome: dict[str, Any]
+
+
+def build_support_escalation(
+    *, reply: Reply, knowledge_base: KnowledgeBase, store: StateStore
+) -> StateGraph[SupportState]:
+    """The escalation graph, uncompiled; ``reply`` answers a question (``SupportAgent.reply``)."""
+
+    def answer(state: SupportState) -> SupportState:
+        result = reply(state["question"])
+        return {
+            "draft": {
+                "text": result.text,
+                "confidence": result.confidence,
+                "escalate": result.escalate,
+                "reasons": list(result.reasons),
+                "sources": [source.url for source in result.sources],
+            }
+        }
+
+    def ask_human(state: SupportState) -> SupportState:
+        decision = interrupt(
+            {
+                "workflow": WORKFLOW,
+                "question": state["question"],
+                "asker": state["asker"],
+                **state["draft"],
+            }
+        )
+        return {"decision": dict(decision)}
+
+    def deliver(state: SupportState) -> SupportState:
+        decision = state.get("decision")
+        text = state["draft"]["text"]
+        reviewer = None
+        if decision is not None:
+            reviewer = decision["actor"]
+            text = (decision.get("edits") or {}).get("text") or text
+        store.record_audit(
+            "answer_sent",
+            actor="controlroom",
+            run_id=state["run_id"],
+            to=state["asker"],
+            text=text,
+            reviewed_by=reviewer,
+        )
+        if reviewer is not None:
+            learn_from_human(knowledge_base, store, state["question"], text, author=reviewer)
+        return {"outcome": {"status": "answered", "text": text, "reviewed_by": reviewer}}
+
+    def open_ticket(state: SupportState) -> SupportState:
+        decision = state["decision"]
+        store.record_audit(
+            "ticket_opened",
+            actor=decision["actor"],
+            run_id=state["run_id"],
+            where="approval thread",
+            reason=decision.get("reason"),
+        )
+        return {"outcome": {"status": "ticket", "reason": decision.get("reason")}}
+
+    graph: StateGraph[SupportState] = StateGraph(SupportState)
+    graph.add_node("answer", answer)
+    graph.add_node("ask_human", ask_human)
+    graph.add_node("deliver", deliver)
+    graph.add_node("open_ticket", open_ticket)
+    graph.add_edge(START, "answer")
+    graph.add_conditional_edges("answer", _gate, {"ask_human": "ask_human", "deliver": "deliver"})
+    graph.add_conditional_edges(
+        "ask_human", _route_decision, {"deliver": "deliver", "open_ticket": "open_ticket"}
+    )
+    graph.add_edge("deliver", END)
+    graph.add_edge("open_ticket", END)
+    return graph
+
+
+def _gate(state: SupportState) -> Literal["ask_human", "deliver"]:
+    return "ask_human" if state["draft"]["escalate"] else "deliver"
+
+
+def _route_decision(state: SupportState) -> Literal["deliver", "open_ticket"]:
+    return "open_ticket" if state["decision"]["decision"] == "rejected" else "deliver"
+
+
+def check_edits(edits: Mapping[str, Any]) -> dict[str, Any]:
+    """An edited answer: the person's text, and nothing else."""
+    text = str(edits.get("text") or "").strip()
+    if set(edits) != {"text"} or not text or len(text) > MAX_ANSWER_CHARS:
+        raise InvalidDecisionError(
+            f"an edit of a support answer is its new text (1 to {MAX_ANSWER_CHARS} characters)"
+        )
+    return {"text": text}
+
+
+def support_spec(*, reply: Reply, knowledge_base: KnowledgeBase, store: StateStore) -> WorkflowSpec:
+    """The support escalation as the approval desk rebuilds it."""
+    return WorkflowSpec(
+        build=partial(
+            build_support_escalation, reply=reply, knowledge_base=knowledge_base, store=store
+        ),
+        kind="answer",
+        check_edits=check_edits,
+    )
+
+
+def start_support(
+    spec: WorkflowSpec,
+    question: str,
+    *,
+    asker: str,
+    state: StateStore,
+    database_url: str,
+    trigger: Trigger,
+) -> RunOutcome:
+    """Answer a question: sent at once when confident, else paused for a person."""
+    run = state.start_run(WORKFLOW, started_by=asker, trigger=trigger)
+    return advance(
+        spec,
+        run.run_id,
+        {"run_id": run.run_id, "question": question, "asker": asker},
+        state=state,
+        database_url=database_url,
+        workflow=WORKFLOW,
+    )

@@ -1,0 +1,384 @@
+"""The win-back campaign: who → offer and ROI → personal drafts → a person approves → send.
+
+``select`` (Insights) keeps the customers the policy targets — RFM segment, days since the last
+order, P(alive) band — and drops those not opted in, on the suppression list, or emailed within
+the frequency cap, best value at stake first, capped. ``price`` (Finance) compares the discount
+options and picks the recommended one; ``draft`` (Marketing) writes one personal email per
+customer with that offer (drafts quote the discount, so pricing comes before drafting). The
+run then pauses in ``ask_approval`` with a summary, sample emails and the ROI. Approve → ``send``
+(exactly once per customer: ``workflows.sending``); reject → the reason is recorded; edit
+(discount, subject, audience cap) → re-priced, re-drafted and asked again.
+
+Sending happens in its own node after the interrupt: the interrupted node re-runs from its start
+on resume, so it must not have side effects. The state holds ids, numbers and drafts only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from typing import Any, Literal, TypedDict
+
+import numpy as np
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import interrupt
+
+from agents.finance import WinbackCandidates, winback_offer_roi
+from agents.insights.churn import churn_scores
+from agents.insights.history import customer_history, last_order_date
+from agents.insights.rfm import score_rfm
+from agents.marketing.emails import CustomerProfile, Offer, customer_profiles, draft_email
+from integrations.email import EmailSender
+from integrations.statestore import StateStore, Trigger
+from integrations.warehouse import Warehouse
+from policies.schema import RFMPolicy, WinbackPolicy
+from workflows.approvals import InvalidDecisionError, RunOutcome, WorkflowSpec, advance
+from workflows.sending import CampaignEmail, queue_emails, send_queued
+
+logger = logging.getLogger(__name__)
+
+WORKFLOW = "winback"
+OFFER_DAYS = 14
+SAMPLE_EMAILS = 3
+MAX_SUBJECT_CHARS = 150
+
+
+class WinbackState(TypedDict, total=False):
+    run_id: str
+    as_of: str
+    # Customers the policy allows, best first, at most the policy's audience cap.
+    eligible: list[dict[str, Any]]
+    excluded: dict[str, int]
+    # A person's edits: they override the recommendation until edited again.
+    chosen_discount: float | None
+    audience_cap: int | None
+    subject: str | None
+    discount: float
+    roi: dict[str, Any]
+    drafts: list[dict[str, Any]]
+    decision: dict[str, Any]
+    outcome: dict[str, Any]
+
+
+def build_winback(
+    *,
+    warehouse: Warehouse,
+    store: StateStore,
+    sender: EmailSender,
+    policy: WinbackPolicy,
+    rfm: RFMPolicy,
+    email_from: str,
+) -> StateGraph[WinbackState]:
+    """The win-back graph, uncompiled: the caller compiles it with the checkpointer."""
+
+    def select(state: WinbackState) -> WinbackState:
+        return select_audience(warehouse, store, policy, rfm, as_of=state.get("as_of"))
+
+    def price(state: WinbackState) -> WinbackState:
+        cap = state.get("audience_cap") or policy.audience_cap
+        audience = state["eligible"][:cap]
+        roi = winback_offer_roi(
+            WinbackCandidates.of(
+                [c["customer_id"] for c in audience],
+                [c["p_alive"] for c in audience],
+                [c["expected_order_value"] for c in audience],
+            ),
+            policy,
+        )
+        within = [d for d in policy.discount_options if d <= policy.max_discount]
+        discount = state.get("chosen_discount") or roi.recommended_discount or min(within)
+        return {"discount": discount, "roi": roi.model_dump(mode="json")}
+
+    def draft(state: WinbackState) -> WinbackState:
+        cap = state.get("audience_cap") or policy.audience_cap
+        offer = Offer(
+            discount=state["discount"],
+            code=f"COMEBACK{round(state['discount'] * 100)}",
+            expires=datetime.now(UTC).date() + timedelta(days=OFFER_DAYS),
+        )
+        drafts = []
+        for customer in state["eligible"][:cap]:
+            written = draft_email(_profile(customer), offer)
+            drafts.append(
+                {
+                    "customer_id": written.customer_id,
+                    "recipient": written.recipient,
+                    "subject": state.get("subject") or written.subject,
+                    "body": written.body,
+                }
+            )
+        return {"drafts": drafts}
+
+    def ask_approval(state: WinbackState) -> WinbackState:
+        # Nothing before interrupt() may have side effects: this node re-runs on resume.
+        decision = interrupt(proposal(state))
+        return {"decision": dict(decision)}
+
+    def apply_edits(state: WinbackState) -> WinbackState:
+        edits = state["decision"].get("edits") or {}
+        update: WinbackState = {}
+        if "discount" in edits:
+            update["chosen_discount"] = float(edits["discount"])
+        if "audience_cap" in edits:
+            update["audience_cap"] = int(edits["audience_cap"])
+        if "subject" in edits:
+            update["subject"] = str(edits["subject"])
+        return update
+
+    def send(state: WinbackState) -> WinbackState:
+        run_id = state["run_id"]
+        queue_emails(
+            store,
+            run_id,
+            [
+                CampaignEmail(d["customer_id"], d["recipient"], d["subject"], d["body"])
+                for d in state["drafts"]
+            ],
+        )
+        report = send_queued(store, run_id, sender, email_from=email_from)
+        if report.in_doubt:
+            store.record_audit(
+                "emails_in_doubt", actor="controlroom", run_id=run_id, emails=report.in_doubt
+            )
+        store.record_audit("campaign_sent", actor="controlroom", run_id=run_id, **report.as_dict())
+        return {"outcome": {"status": "sent", **report.as_dict()}}
+
+    def record_rejection(state: WinbackState) -> WinbackState:
+        decision = state["decision"]
+        return {
+            "outcome": {
+                "status": "rejected",
+                "reason": decision.get("reason"),
+                "by": decision.get("actor"),
+            }
+        }
+
+    graph: StateGraph[WinbackState] = StateGraph(WinbackState)
+    graph.add_node("select", select)
+    graph.add_node("price", price)
+    graph.add_node("draft", draft)
+    graph.add_node("ask_approval", ask_approval)
+    graph.add_node("apply_edits", apply_edits)
+    graph.add_node("send", send)
+    graph.add_node("record_rejection", record_rejection)
+    graph.add_edge(START, "select")
+    graph.add_conditional_edges("select", _anyone, {"price": "price", "nobody": END})
+    graph.add_edge("price", "draft")
+    graph.add_edge("draft", "ask_approval")
+    graph.add_conditional_edges(
+        "ask_approval",
+        _route_decision,
+        {"send": "send", "record_rejection": "record_rejection", "apply_edits": "apply_edits"},
+    )
+    graph.add_edge("apply_edits", "price")
+    graph.add_edge("send", END)
+    graph.add_edge("record_rejection", END)
+    return graph
+
+
+def _anyone(current: WinbackState) -> Literal["price", "nobody"]:
+    return "price" if current["eligible"] else "nobody"
+
+
+def _route_decision(current: WinbackState) -> Literal["send", "record_rejection", "apply_edits"]:
+    decision = current["decision"]["decision"]
+    if decision == "approved":
+        return "send"
+    if decision == "edited":
+        return "apply_edits"
+    return "record_rejection"
+
+
+def select_audience(
+    warehouse: Warehouse,
+    state: StateStore,
+    policy: WinbackPolicy,
+    rfm: RFMPolicy,
+    *,
+    as_of: str | None = None,
+) -> WinbackState:
+    """The customers the policy targets, best value at stake first, and why others were left out.
+
+    Segments, days since the last order and the P(alive) band come from the warehouse's models;
+    opt-in from the customer record; suppressions and the frequency cap from the state store.
+    """
+    with warehouse.connect() as connection:
+        day = date.fromisoformat(as_of) if as_of else last_order_date(connection)
+        history = customer_history(connection, day)
+        segments = np.asarray(score_rfm(history, rfm).customers["segment"].to_pylist())
+        churn = churn_scores(history, rfm.churn).customers
+        p_alive = churn["p_alive"].to_numpy()
+        value = churn["expected_average_value"].to_numpy()
+        in_segment = np.isin(segments, policy.segments)
+        lapsed = history.days_since_last_order >= policy.min_days_since_last_order
+        in_band = (p_alive >= policy.p_alive_min) & (p_alive <= policy.p_alive_max)
+        targeted = np.flatnonzero(in_segment & lapsed & in_band)
+        # Most value at stake first: the cap keeps the customers worth most to win back.
+        order = targeted[np.lexsort((history.customer_id[targeted], -(p_alive * value)[targeted]))]
+        ids = [int(i) for i in history.customer_id[order]]
+        profiles = customer_profiles(
+            connection,
+            ids,
+            as_of=day,
+            segments={int(history.customer_id[i]): str(segments[i]) for i in order},
+        )
+    scores = {int(history.customer_id[i]): (float(p_alive[i]), float(value[i])) for i in order}
+    suppressed = state.suppressed([p.email for p in profiles])
+    since = datetime.now(UTC) - timedelta(days=policy.frequency_cap_days)
+    contacted = state.recently_contacted(ids, since=since) if policy.frequency_cap_days else set()
+    excluded = {"not opted in": 0, "suppressed": 0, "contacted recently": 0, "over the cap": 0}
+    eligible: list[dict[str, Any]] = []
+    for profile in profiles:
+        if not profile.marketing_opt_in:
+            excluded["not opted in"] += 1
+        elif profile.email.strip().lower() in suppressed:
+            excluded["suppressed"] += 1
+        elif profile.customer_id in contacted:
+            excluded["contacted recently"] += 1
+        elif len(eligible) >= policy.audience_cap:
+            excluded["over the cap"] += 1
+        else:
+            p, v = scores[profile.customer_id]
+            eligible.append(_customer(profile, p, v))
+    logger.info("win-back as of %s: %d eligible, excluded %s", day, len(eligible), excluded)
+    return {"as_of": day.isoformat(), "eligible": eligible, "excluded": excluded}
+
+
+def _customer(profile: CustomerProfile, p_alive: float, value: float) -> dict[str, Any]:
+    return {
+        "customer_id": profile.customer_id,
+        "p_alive": p_alive,
+        "expected_order_value": value,
+        "first_name": profile.first_name,
+        "email": profile.email,
+        "segment": profile.segment,
+        "last_order": profile.last_order.isoformat(),
+        "days_since_last_order": profile.days_since_last_order,
+        "orders": profile.orders,
+        "favourite_category": profile.favourite_category,
+    }
+
+
+def _profile(customer: Mapping[str, Any]) -> CustomerProfile:
+    return CustomerProfile(
+        customer_id=customer["customer_id"],
+        first_name=customer["first_name"],
+        email=customer["email"],
+        segment=customer["segment"],
+        last_order=date.fromisoformat(customer["last_order"]),
+        days_since_last_order=customer["days_since_last_order"],
+        orders=customer["orders"],
+        favourite_category=customer["favourite_category"],
+        marketing_opt_in=True,
+    )
+
+
+def proposal(current: WinbackState) -> dict[str, Any]:
+    """What the approver sees: audience, offer, ROI of each option, sample emails."""
+    roi = current["roi"]
+    chosen = next(
+        (o for o in roi["options"] if o["discount"] == current["discount"]), roi["options"][0]
+    )
+    drafts = current["drafts"]
+    return {
+        "workflow": WORKFLOW,
+        "as_of": current["as_of"],
+        "audience": len(drafts),
+        "excluded": current["excluded"],
+        "discount": current["discount"],
+        "recommended_discount": roi["recommended_discount"],
+        "recommendation": roi["recommendation"],
+        "expected_profit": chosen["expected_profit"],
+        "roi": chosen["roi"],
+        "options": [
+            {k: o[k] for k in ("discount", "expected_profit", "roi", "within_cap")}
+            for o in roi["options"]
+        ],
+        "notes": roi["notes"],
+        "subject": drafts[0]["subject"] if drafts else None,
+        "samples": drafts[:SAMPLE_EMAILS],
+    }
+
+
+def check_edits(policy: WinbackPolicy, edits: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate an approver's edits against the policy; raise ``InvalidDecisionError``."""
+    allowed = {"discount", "subject", "audience_cap"}
+    unknown = set(edits) - allowed
+    if unknown or not edits:
+        raise InvalidDecisionError(
+            "an edit changes the discount, the subject or the audience cap"
+            + (f"; not {', '.join(sorted(unknown))}" if unknown else "")
+        )
+    checked: dict[str, Any] = {}
+    if "discount" in edits:
+        discount = float(edits["discount"])
+        if discount not in policy.discount_options or discount > policy.max_discount:
+            options = [f"{d:.0%}" for d in policy.discount_options if d <= policy.max_discount]
+            raise InvalidDecisionError(f"the discount must be one of {', '.join(options)}")
+        checked["discount"] = discount
+    if "audience_cap" in edits:
+        cap = int(edits["audience_cap"])
+        if not 1 <= cap <= policy.audience_cap:
+            raise InvalidDecisionError(
+                f"the audience cap must be between 1 and the policy's {policy.audience_cap}"
+            )
+        checked["audience_cap"] = cap
+    if "subject" in edits:
+        subject = str(edits["subject"]).strip()
+        if not subject or "\n" in subject or len(subject) > MAX_SUBJECT_CHARS:
+            raise InvalidDecisionError(
+                f"the subject must be one line of 1 to {MAX_SUBJECT_CHARS} characters"
+            )
+        checked["subject"] = subject
+    return checked
+
+
+def winback_spec(
+    *,
+    warehouse: Warehouse,
+    state: StateStore,
+    sender: EmailSender,
+    policy: WinbackPolicy,
+    rfm: RFMPolicy,
+    email_from: str,
+) -> WorkflowSpec:
+    """The win-back workflow as the approval desk rebuilds it."""
+    return WorkflowSpec(
+        build=partial(
+            build_winback,
+            warehouse=warehouse,
+            store=state,
+            sender=sender,
+            policy=policy,
+            rfm=rfm,
+            email_from=email_from,
+        ),
+        kind="campaign",
+        check_edits=partial(check_edits, policy),
+    )
+
+
+def start_winback(
+    spec: WorkflowSpec,
+    *,
+    state: StateStore,
+    database_url: str,
+    started_by: str,
+    trigger: Trigger,
+    as_of: date | None = None,
+) -> RunOutcome:
+    """Start a win-back run: it pauses with a proposal (or ends when nobody qualifies)."""
+    run = state.start_run(WORKFLOW, started_by=started_by, trigger=trigger)
+    initial: WinbackState = {"run_id": run.run_id}
+    if as_of is not None:
+        initial["as_of"] = as_of.isoformat()
+    return advance(
+        spec,
+        run.run_id,
+        dict(initial),
+        state=state,
+        database_url=database_url,
+        workflow=WORKFLOW,
+    )
