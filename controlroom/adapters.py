@@ -44,7 +44,11 @@ def adapter_choices(settings: Settings) -> list[AdapterChoice]:
             "Slack workspace (tokens set)" if settings.slack_bot_token else "none: local sandbox",
             settings.slack_bot_token is not None,
         ),
-        AdapterChoice("tickets", "the approval thread", False),
+        AdapterChoice(
+            "tickets",
+            f"Zendesk {settings.zendesk_url}" if settings.zendesk_url else "the approval thread",
+            settings.zendesk_url is not None,
+        ),
     ]
 
 

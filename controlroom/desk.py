@@ -59,6 +59,8 @@ def support_spec(built: Services) -> WorkflowSpec:
 
     def build() -> StateGraph[SupportState]:
         support, kb = agent()
-        return build_support_escalation(reply=support.reply, knowledge_base=kb, store=built.state)
+        return build_support_escalation(
+            reply=support.reply, knowledge_base=kb, store=built.state, tickets=built.tickets
+        )
 
     return WorkflowSpec(build=build, kind="answer", check_edits=check_answer_edits)

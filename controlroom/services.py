@@ -14,6 +14,7 @@ from controlroom.settings import Settings
 from integrations.email import EmailSender, build_email_sender
 from integrations.llm import LanguageModel, build_language_model
 from integrations.statestore import StateStore
+from integrations.tickets import TicketDesk, build_ticket_desk
 from integrations.vectorstore import build_vector_store
 from integrations.warehouse import Warehouse
 
@@ -29,6 +30,7 @@ class Services:
     warehouse: Warehouse
     llm: LanguageModel
     email: EmailSender
+    tickets: TicketDesk
 
     def close(self) -> None:
         """Release database and HTTP connections."""
@@ -59,6 +61,11 @@ def build_services(settings: Settings) -> Services:
             sendgrid_api_key=_secret(settings.sendgrid_api_key),
             smtp_url=_secret(settings.smtp_url),
             outbox_folder=settings.var_dir / "outbox",
+        ),
+        tickets=build_ticket_desk(
+            zendesk_url=settings.zendesk_url,
+            zendesk_email=settings.zendesk_email,
+            zendesk_api_token=_secret(settings.zendesk_api_token),
         ),
     )
 

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
 
     chroma_url: str | None = Field(default=None, validation_alias="CHROMA_URL")
 
+    zendesk_url: str | None = Field(default=None, validation_alias="ZENDESK_URL")
+    zendesk_email: str | None = Field(default=None, validation_alias="ZENDESK_EMAIL")
+    zendesk_api_token: SecretStr | None = Field(default=None, validation_alias="ZENDESK_API_TOKEN")
+
     @property
     def effective_database_url(self) -> str:
         """The state store's SQLAlchemy URL: ``DATABASE_URL`` or the SQLite file under var/."""

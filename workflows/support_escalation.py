@@ -4,7 +4,8 @@ A confident answer goes to the asker at once. Below the policy's threshold (or w
 flags the question) the run pauses in ``ask_human`` with the draft, its confidence and sources.
 Approve sends the draft, edit sends the person's text; either way the final answer is added to
 the knowledge base (``learn_from_human``). Reject opens a ticket: the approval thread itself is
-the ticket until a Zendesk adapter is configured.
+the ticket unless Zendesk is configured (``integrations.tickets``); Zendesk finds the ticket it
+already opened for the run if the step re-runs.
 
 For now "sent to the asker" is an ``answer_sent`` audit entry with the text; the Slack layer will
 post it in the asker's thread. Side effects live after the interrupt, in ``deliver`` and
@@ -14,7 +15,6 @@ post it in the asker's thread. Side effects live after the interrupt, in ``deliv
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import partial
 from typing import Any, Literal, TypedDict
 
 from langgraph.graph import END, START, StateGraph
@@ -22,6 +22,7 @@ from langgraph.types import interrupt
 
 from agents.support import KnowledgeBase, SupportAnswer, learn_from_human
 from integrations.statestore import StateStore, Trigger
+from integrations.tickets import TicketDesk
 from workflows.approvals import InvalidDecisionError, RunOutcome, WorkflowSpec, advance
 
 WORKFLOW = "support"
@@ -40,7 +41,7 @@ class SupportState(TypedDict, total=False):
 
 
 def build_support_escalation(
-    *, reply: Reply, knowledge_base: KnowledgeBase, store: StateStore
+    *, reply: Reply, knowledge_base: KnowledgeBase, store: StateStore, tickets: TicketDesk
 ) -> StateGraph[SupportState]:
     """The escalation graph, uncompiled; ``reply`` answers a question (``SupportAgent.reply``)."""
 
@@ -88,14 +89,33 @@ def build_support_escalation(
 
     def open_ticket(state: SupportState) -> SupportState:
         decision = state["decision"]
+        ticket = tickets.open_ticket(
+            external_id=state["run_id"],
+            subject=f"Support question from {state['asker']}",
+            description=(
+                f"Question: {state['question']}\n\nDraft answer (rejected by "
+                f"{decision['actor']}: {decision.get('reason') or 'no reason given'}):\n"
+                f"{state['draft']['text']}"
+            ),
+            requester=state["asker"],
+        )
         store.record_audit(
             "ticket_opened",
             actor=decision["actor"],
             run_id=state["run_id"],
-            where="approval thread",
+            where=ticket.system,
+            ticket_id=ticket.ticket_id,
+            url=ticket.url,
             reason=decision.get("reason"),
         )
-        return {"outcome": {"status": "ticket", "reason": decision.get("reason")}}
+        return {
+            "outcome": {
+                "status": "ticket",
+                "reason": decision.get("reason"),
+                "where": ticket.system,
+                "url": ticket.url,
+            }
+        }
 
     graph: StateGraph[SupportState] = StateGraph(SupportState)
     graph.add_node("answer", answer)
@@ -128,17 +148,6 @@ def check_edits(edits: Mapping[str, Any]) -> dict[str, Any]:
             f"an edit of a support answer is its new text (1 to {MAX_ANSWER_CHARS} characters)"
         )
     return {"text": text}
-
-
-def support_spec(*, reply: Reply, knowledge_base: KnowledgeBase, store: StateStore) -> WorkflowSpec:
-    """The support escalation as the approval desk rebuilds it."""
-    return WorkflowSpec(
-        build=partial(
-            build_support_escalation, reply=reply, knowledge_base=knowledge_base, store=store
-        ),
-        kind="answer",
-        check_edits=check_edits,
-    )
 
 
 def start_support(

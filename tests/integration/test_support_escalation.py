@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from controlroom.desk import approval_desk
 from controlroom.services import Services
+from integrations.tickets import ZendeskTickets
+from tests.fakes.local_http import LocalHTTPServer
+from tests.fakes.zendesk_server import FakeZendesk
 from workflows.approvals import ApprovalDesk, RunOutcome
 from workflows.support_escalation import WORKFLOW, start_support
 
@@ -62,7 +66,30 @@ def test_an_unsure_answer_waits_and_the_edited_text_is_sent_and_learned(
 def test_a_rejected_answer_becomes_a_ticket_in_the_thread(desk: ApprovalDesk) -> None:
     outcome = _ask(desk, UNSURE)
     done = desk.decide(outcome.run_id, "rejected", APPROVER, reason="needs billing team")
-    assert done.result == {"status": "ticket", "reason": "needs billing team"}
+    assert done.result == {
+        "status": "ticket",
+        "reason": "needs billing team",
+        "where": "approval thread",
+        "url": None,
+    }
     assert desk.state.kb_answers() == []
     actions = [e.action for e in desk.state.audit_entries(run_id=outcome.run_id)]
     assert actions == ["rejected", "ticket_opened"]
+
+
+def test_with_zendesk_configured_a_rejected_answer_opens_a_ticket_there(
+    services: Services, ingested_kb: Path
+) -> None:
+    fake = FakeZendesk()
+    with LocalHTTPServer(fake.route) as server:
+        zendesk = ZendeskTickets(server.url, email=fake.email, api_token=fake.token)
+        desk = approval_desk(replace(services, tickets=zendesk))
+        outcome = _ask(desk, UNSURE)
+        done = desk.decide(outcome.run_id, "rejected", APPROVER, reason="needs billing team")
+    assert done.result["where"] == "Zendesk"
+    assert done.result["url"] == f"{server.url}/agent/tickets/1000"
+    (ticket,) = fake.tickets
+    assert ticket["external_id"] == outcome.run_id
+    assert UNSURE in ticket["comment"]["body"]
+    opened = desk.state.audit_entries(run_id=outcome.run_id)[-1]
+    assert (opened.action, opened.detail["ticket_id"]) == ("ticket_opened", "1000")
