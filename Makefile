@@ -31,7 +31,7 @@ run: $(STAMP)
 	$(BIN)/controlroom run weekly-gtm --charts var/charts/latest
 
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -m "slow or not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
