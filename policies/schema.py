@@ -143,12 +143,6 @@ class RetrievalSettings(_Strict):
     lexical_weight: float = Field(default=0.5, ge=0)
     # At most this many passages of one article in a result: room for other candidates.
     max_per_article: int = Field(default=1, ge=1, le=20)
-    # Also match the question against each article's title (one more vector per article): a
-    # passage's similarity is the larger of its own and its article's title's.
-    title_vectors: bool = False
-    # How many times an article passage's title and heading count in its BM25 text (1: once, as
-    # embedded; 2: once more, a light field boost).
-    lexical_title_repeats: int = Field(default=1, ge=1, le=5)
 
 
 class ConfidenceCalibration(_Strict):

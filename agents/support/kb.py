@@ -19,8 +19,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
-import numpy.typing as npt
 import yaml
 
 from agents.support._exceptions import KnowledgeBaseSourceError
@@ -215,10 +213,6 @@ class KnowledgeBase:
         self._lexical: LexicalIndex | None = None
         self._lexical_ids: list[str] = []
         self._by_id: dict[str, tuple[str, Metadata]] = {}
-        self._position: dict[str, int] = {}
-        # Per stored passage, the row of its article's title vector (-1: none, a human answer).
-        self._title_row: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
-        self._titles: npt.NDArray[np.float32] | None = None
 
     # Writing ----------------------------------------------------------------------------------
 
@@ -292,58 +286,12 @@ class KnowledgeBase:
         """``search`` for several queries with one batched embedding call."""
         settings = self.retrieval
         depth = max(k, settings.candidates)
-        if not queries:
-            return []
         vector_hits = self.store.query(self.collection, queries, depth)
         lexical = self._lexical_index() if settings.fusion == "rrf" else None
-        title_sims: list[npt.NDArray[np.float32] | None] = [None] * len(queries)
-        if settings.title_vectors:
-            titles = self._title_vectors()
-            if len(titles):
-                title_sims = list(self.store.embed(queries) @ titles.T)
         return [
-            self._fuse(query, self._with_titles(hits, title_sim, depth), lexical, k)
-            for query, hits, title_sim in zip(queries, vector_hits, title_sims, strict=True)
+            self._fuse(query, hits, lexical, k)
+            for query, hits in zip(queries, vector_hits, strict=True)
         ]
-
-    def _with_titles(
-        self, hits: list[VectorHit], title_sim: npt.NDArray[np.float32] | None, depth: int
-    ) -> list[VectorHit]:
-        """The vector candidates when each passage's similarity is the larger of its own and its
-        article's title's: the best ``depth``, ties broken by the passage's own similarity."""
-        if title_sim is None or not len(self._title_row):
-            return hits
-        own = np.full(len(self._title_row), -np.inf)
-        extra: list[VectorHit] = []
-        for hit in hits:
-            position = self._position.get(hit.id)
-            if position is None:
-                extra.append(hit)  # stored after the index was built: its own similarity only
-            else:
-                own[position] = hit.similarity
-        # Row -1 of the padded title similarities is -inf: a human answer has no title vector.
-        padded = np.append(title_sim.astype(np.float64), -np.inf)
-        combined = np.maximum(own, padded[self._title_row])
-        depth = min(depth, len(combined))
-        best = np.argpartition(-combined, depth - 1)[:depth]
-        best = best[np.lexsort((-own[best], -combined[best]))]
-        found = [
-            VectorHit(
-                id=self._lexical_ids[i],
-                text=self._by_id[self._lexical_ids[i]][0],
-                metadata=self._by_id[self._lexical_ids[i]][1],
-                similarity=float(combined[i]),
-            )
-            for i in best
-            if np.isfinite(combined[i])
-        ]
-        return sorted(found + extra, key=lambda h: -h.similarity)[: max(depth, len(hits))]
-
-    def _title_vectors(self) -> npt.NDArray[np.float32]:
-        if self._titles is None or self._lexical is None:
-            self._lexical_index()
-        assert self._titles is not None
-        return self._titles
 
     def _fuse(
         self, query: str, hits: list[VectorHit], lexical: LexicalIndex | None, k: int
@@ -393,39 +341,9 @@ class KnowledgeBase:
         if self._lexical is None:
             stored = self.store.all_texts(self.collection)
             self._lexical_ids = [s.id for s in stored]
-            self._position = {s.id: i for i, s in enumerate(stored)}
             self._by_id = {s.id: (s.text, s.metadata) for s in stored}
-            repeats = self.retrieval.lexical_title_repeats
-            self._lexical = LexicalIndex(
-                [_lexical_text(s.text, s.metadata, repeats) for s in stored]
-            )
-            self._titles = None
-            if self.retrieval.title_vectors:
-                titles: dict[str, int] = {}
-                for s in stored:
-                    if s.metadata.get("kind") == "article":
-                        titles.setdefault(str(s.metadata.get("title", "")), len(titles))
-                self._title_row = np.array(
-                    [
-                        titles[str(s.metadata.get("title", ""))]
-                        if s.metadata.get("kind") == "article"
-                        else -1
-                        for s in stored
-                    ],
-                    dtype=np.int64,
-                )
-                self._titles = (
-                    self.store.embed(list(titles)) if titles else np.zeros((0, 0), dtype=np.float32)
-                )
+            self._lexical = LexicalIndex([s.text for s in stored])
         return self._lexical
-
-
-def _lexical_text(text: str, metadata: Metadata, repeats: int) -> str:
-    """What BM25 matches: the stored text, an article passage's title and heading repeated."""
-    if repeats <= 1 or metadata.get("kind") != "article":
-        return text
-    heading = f"{metadata.get('title', '')} {metadata.get('section', '')}\n"
-    return heading * (repeats - 1) + text
 
 
 def _chunk_metadata(chunk: Chunk) -> Metadata:
