@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from agents.router import Router, Specialist
 from agents.specialist import Report, SpecialistAgent
 from agents.supervisor import RoutedBy, build_supervisor
-from integrations.llm import Cost, CostMeter, LanguageModel
+from integrations.llm import Cost, LanguageModel
 from integrations.statestore import StateStore, Trigger
 from prompts import AgentPrompts
+from workflows.runtime import recorded_run
 
 logger = logging.getLogger(__name__)
 
@@ -48,30 +49,11 @@ def answer_request(
     The run is recorded in the run history (status, who, how, tokens and cost); a failure
     marks the run failed and propagates.
     """
-    run = state.start_run("ask", started_by=started_by, trigger=trigger)
-    metered = model.metered(CostMeter())
-    graph = build_supervisor(team(metered), model=metered, prompts=prompts, router=router).compile()
-    try:
+    with recorded_run(state, "ask", model=model, started_by=started_by, trigger=trigger) as run:
+        graph = build_supervisor(
+            team(run.model), model=run.model, prompts=prompts, router=router
+        ).compile()
         final = graph.invoke({"request": request})
-    except Exception as error:
-        cost = metered.meter.total()
-        state.finish_run(
-            run.run_id,
-            "failed",
-            error=f"{type(error).__name__}: {error}",
-            input_tokens=cost.input_tokens,
-            output_tokens=cost.output_tokens,
-            cost_usd=cost.usd,
-        )
-        raise
-    cost = metered.meter.total()
-    state.finish_run(
-        run.run_id,
-        "succeeded",
-        input_tokens=cost.input_tokens,
-        output_tokens=cost.output_tokens,
-        cost_usd=cost.usd,
-    )
     return Answer(
         run_id=run.run_id,
         request=request,
@@ -79,5 +61,5 @@ def answer_request(
         agents=tuple(final["agents"]),
         routed_by=final["routed_by"],
         reports=tuple(final.get("reports", ())),
-        cost=cost,
+        cost=run.cost,
     )

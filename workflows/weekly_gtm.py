@@ -37,7 +37,7 @@ from langgraph.types import Send
 
 from agents.router import SPECIALISTS, Specialist
 from agents.specialist import Report, SpecialistAgent
-from integrations.llm import CostMeter, LanguageModel
+from integrations.llm import LanguageModel
 from integrations.sheets import DigestSheet, SheetsError
 from integrations.statestore import StateStore, Trigger
 from integrations.warehouse import WarehouseNotSeededError
@@ -52,7 +52,7 @@ from workflows.digest import (
     digest_from_sections,
     digest_rows,
 )
-from workflows.runtime import open_checkpointer, run_config
+from workflows.runtime import open_checkpointer, recorded_run, run_config
 
 logger = logging.getLogger(__name__)
 
@@ -234,12 +234,10 @@ def run_weekly_gtm(
     is in the audit log as ``section_unavailable``. A failure of the workflow itself (the
     warehouse not seeded, the checkpointer unreachable) marks the run failed and propagates.
     """
-    run = state.start_run(WORKFLOW, started_by=started_by, trigger=trigger)
-    metered = model.metered(CostMeter())
-    graph = build_weekly_gtm(
-        team(metered), charts_dir=charts_dir, section_timeout=section_timeout, rules=rules
-    )
-    try:
+    with recorded_run(state, WORKFLOW, model=model, started_by=started_by, trigger=trigger) as run:
+        graph = build_weekly_gtm(
+            team(run.model), charts_dir=charts_dir, section_timeout=section_timeout, rules=rules
+        )
         with open_checkpointer(database_url) as saver:
             final = graph.compile(checkpointer=saver).invoke(
                 WeeklyGtmState(run_id=run.run_id),
@@ -257,25 +255,7 @@ def run_weekly_gtm(
             )
         if sheet is not None:
             _write_sheet(sheet, digest, state)
-    except Exception as error:
-        cost = metered.meter.total()
-        state.finish_run(
-            run.run_id,
-            "failed",
-            error=f"{type(error).__name__}: {error}",
-            input_tokens=cost.input_tokens,
-            output_tokens=cost.output_tokens,
-            cost_usd=cost.usd,
-        )
-        raise
-    cost = metered.meter.total()
-    state.finish_run(
-        run.run_id,
-        "succeeded",
-        input_tokens=cost.input_tokens,
-        output_tokens=cost.output_tokens,
-        cost_usd=cost.usd,
-    )
+    cost = run.cost
     return digest.model_copy(
         update={
             "cost": DigestCost(
