@@ -1,7 +1,7 @@
 """Google Sheets as an import source, read with gspread.
 
-Only this module imports gspread; it translates gspread's exceptions into the importers' own
-(``SourceUnavailableError``), so nothing above it needs to know about Google.
+Only this module and ``integrations.sheets`` import gspread; this one translates their errors into
+the importers' own (``SourceUnavailableError``), so nothing above it needs to know about Google.
 """
 
 from __future__ import annotations
@@ -15,28 +15,21 @@ from requests import RequestException
 
 from integrations.importers._exceptions import SourceUnavailableError
 from integrations.importers.sources import SourceRows
+from integrations.sheets import SheetsUnavailableError
+from integrations.sheets.google import service_account_client
 
 logger = logging.getLogger(__name__)
 
 # Reading is all an import does: ask for no more than that.
 READ_ONLY_SCOPES = ("https://www.googleapis.com/auth/spreadsheets.readonly",)
-REQUEST_TIMEOUT_SECONDS = 30.0
 
 
 def google_sheets_client(service_account_file: Path) -> gspread.Client:
-    """The production client: a service account's JSON key file, read-only scope, a timeout."""
+    """A read-only client for imports (``integrations.sheets`` builds it)."""
     try:
-        client = gspread.service_account(filename=service_account_file, scopes=READ_ONLY_SCOPES)
-    except FileNotFoundError:
-        raise SourceUnavailableError(
-            f"{service_account_file}: no such service account file (GOOGLE_SERVICE_ACCOUNT_FILE)"
-        ) from None
-    except (ValueError, KeyError) as error:
-        raise SourceUnavailableError(
-            f"{service_account_file}: not a service account JSON key file ({error})"
-        ) from None
-    client.set_timeout(REQUEST_TIMEOUT_SECONDS)
-    return client
+        return service_account_client(service_account_file, scopes=READ_ONLY_SCOPES)
+    except SheetsUnavailableError as error:
+        raise SourceUnavailableError(str(error)) from None
 
 
 class SheetSource:

@@ -26,10 +26,12 @@ REQUEST_TIMEOUT_SECONDS = 30.0
 DEFAULT_WORKSHEET = "Weekly digest"
 
 
-def google_sheets_writer_client(service_account_file: Path) -> gspread.Client:
-    """The production client: a service account's JSON key file, write scope, a timeout."""
+def service_account_client(
+    service_account_file: Path, *, scopes: Sequence[str] = WRITE_SCOPES
+) -> gspread.Client:
+    """The production client: a service account's JSON key file, the given scopes, a timeout."""
     try:
-        client = gspread.service_account(filename=service_account_file, scopes=WRITE_SCOPES)
+        client = gspread.service_account(filename=service_account_file, scopes=list(scopes))
     except FileNotFoundError:
         raise SheetsUnavailableError(
             f"{service_account_file}: no such service account file (GOOGLE_SERVICE_ACCOUNT_FILE)"
@@ -40,6 +42,11 @@ def google_sheets_writer_client(service_account_file: Path) -> gspread.Client:
         ) from None
     client.set_timeout(REQUEST_TIMEOUT_SECONDS)
     return client
+
+
+def google_sheets_writer_client(service_account_file: Path) -> gspread.Client:
+    """A client allowed to append rows (write scope, no Drive scope)."""
+    return service_account_client(service_account_file, scopes=WRITE_SCOPES)
 
 
 class GoogleDigestSheet:
