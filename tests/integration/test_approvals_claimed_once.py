@@ -6,46 +6,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from integrations.statestore import StateStore
 from integrations.warehouse import Warehouse
-from tests.integration._campaigns import APPROVER, make_desk
-from workflows.approvals import AlreadyDecidedError, ApprovalDesk, RunOutcome
-from workflows.winback import start_winback
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[StateStore]:
-    built = StateStore(database_url)
-    built.migrate()
-    yield built
-    built.close()
-
-
-@pytest.fixture
-def outbox(isolated_environment: Path) -> Path:
-    return isolated_environment / "outbox"
-
-
-@pytest.fixture
-def desk(
-    store: StateStore, database_url: str, sample_warehouse: Warehouse, outbox: Path
-) -> ApprovalDesk:
-    return make_desk(store, database_url, sample_warehouse.path, outbox)
-
-
-def _start(desk: ApprovalDesk) -> RunOutcome:
-    return start_winback(
-        desk.workflows["winback"],
-        state=desk.state,
-        database_url=desk.database_url,
-        started_by="tester",
-        trigger="cli",
-    )
+from tests.integration._campaigns import APPROVER
+from tests.integration.conftest import propose_winback
+from workflows.approvals import AlreadyDecidedError, ApprovalDesk
 
 
 def _assert_sent_once(desk: ApprovalDesk, run_id: str, outbox: Path) -> None:
@@ -65,7 +33,7 @@ def _assert_sent_once(desk: ApprovalDesk, run_id: str, outbox: Path) -> None:
 
 
 def test_the_second_approval_is_refused_with_who_decided_and_when(desk: ApprovalDesk) -> None:
-    started = _start(desk)
+    started = propose_winback(desk)
     desk.decide(started.run_id, "approved", APPROVER)
     with pytest.raises(AlreadyDecidedError, match=f"already approved by {APPROVER} at 20"):
         desk.decide(started.run_id, "rejected", APPROVER, reason="too late")
@@ -75,7 +43,7 @@ def test_the_second_approval_is_refused_with_who_decided_and_when(desk: Approval
 def test_two_approvals_at_once_from_two_threads_send_each_email_once(
     desk: ApprovalDesk, outbox: Path
 ) -> None:
-    started = _start(desk)
+    started = propose_winback(desk)
     barrier = threading.Barrier(2)
     results: list[object] = []
 
@@ -120,7 +88,7 @@ def _approve_in_a_process(
 def test_a_run_paused_here_is_approved_from_another_process(
     desk: ApprovalDesk, database_url: str, sample_warehouse: Warehouse, outbox: Path
 ) -> None:
-    started = _start(desk)
+    started = propose_winback(desk)
     child = _approve_in_a_process(started.run_id, database_url, sample_warehouse.path, outbox)
     out, _ = child.communicate(timeout=120)
     assert (child.returncode, out.strip()) == (0, "succeeded")
@@ -131,7 +99,7 @@ def test_a_run_paused_here_is_approved_from_another_process(
 def test_two_approvals_at_once_from_two_processes_send_each_email_once(
     desk: ApprovalDesk, database_url: str, sample_warehouse: Warehouse, outbox: Path
 ) -> None:
-    started = _start(desk)
+    started = propose_winback(desk)
     # Both processes import everything first, then decide at the same moment.
     start_at = time.time() + 8
     children = [

@@ -11,14 +11,6 @@ import sqlalchemy as sa
 from integrations.statestore import StateStore, UnknownRunError
 
 
-@pytest.fixture
-def store(database_url: str) -> StateStore:
-    state = StateStore(database_url)
-    state.migrate()
-    yield state
-    state.close()
-
-
 def test_migrating_twice_is_harmless_and_creates_every_table(store: StateStore) -> None:
     store.migrate()
     tables = set(sa.inspect(store.engine).get_table_names())

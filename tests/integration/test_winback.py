@@ -4,50 +4,17 @@ from __future__ import annotations
 
 import email
 import email.policy
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from integrations.statestore import StateStore
-from integrations.warehouse import Warehouse
-from tests.integration._campaigns import APPROVER, make_desk
-from workflows.approvals import ApprovalDesk, InvalidDecisionError, RunOutcome
-from workflows.winback import start_winback
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[StateStore]:
-    built = StateStore(database_url)
-    built.migrate()
-    yield built
-    built.close()
-
-
-@pytest.fixture
-def outbox(isolated_environment: Path) -> Path:
-    return isolated_environment / "outbox"
-
-
-@pytest.fixture
-def desk(
-    store: StateStore, database_url: str, sample_warehouse: Warehouse, outbox: Path
-) -> ApprovalDesk:
-    return make_desk(store, database_url, sample_warehouse.path, outbox)
-
-
-def _start(desk: ApprovalDesk) -> RunOutcome:
-    return start_winback(
-        desk.workflows["winback"],
-        state=desk.state,
-        database_url=desk.database_url,
-        started_by="tester",
-        trigger="cli",
-    )
+from tests.integration._campaigns import APPROVER
+from tests.integration.conftest import propose_winback
+from workflows.approvals import ApprovalDesk, InvalidDecisionError
 
 
 def test_a_winback_run_pauses_with_a_proposal_and_sample_emails(desk: ApprovalDesk) -> None:
-    outcome = _start(desk)
+    outcome = propose_winback(desk)
     assert outcome.status == "paused"
     assert outcome.proposal is not None
     assert outcome.proposal["audience"] == 5
@@ -65,7 +32,7 @@ def test_a_winback_run_pauses_with_a_proposal_and_sample_emails(desk: ApprovalDe
 def test_approving_sends_exactly_the_approved_audience_to_the_outbox(
     desk: ApprovalDesk, outbox: Path
 ) -> None:
-    started = _start(desk)
+    started = propose_winback(desk)
     assert started.proposal is not None
     done = desk.decide(started.run_id, "approved", APPROVER)
     assert done.status == "succeeded"
@@ -89,7 +56,7 @@ def test_approving_sends_exactly_the_approved_audience_to_the_outbox(
 
 
 def test_a_rejection_records_the_reason_and_sends_nothing(desk: ApprovalDesk, outbox: Path) -> None:
-    started = _start(desk)
+    started = propose_winback(desk)
     with pytest.raises(InvalidDecisionError, match="reason"):
         desk.decide(started.run_id, "rejected", APPROVER)
     done = desk.decide(started.run_id, "rejected", APPROVER, reason="Black Friday is next week")
@@ -106,7 +73,7 @@ def test_a_rejection_records_the_reason_and_sends_nothing(desk: ApprovalDesk, ou
 
 
 def test_an_edit_changes_the_offer_and_asks_again(desk: ApprovalDesk) -> None:
-    started = _start(desk)
+    started = propose_winback(desk)
     assert started.proposal is not None
     new_discount = 0.10 if started.proposal["discount"] != 0.10 else 0.15
     with pytest.raises(InvalidDecisionError, match="discount must be one of"):
@@ -133,11 +100,11 @@ def test_an_edit_changes_the_offer_and_asks_again(desk: ApprovalDesk) -> None:
 
 
 def test_customers_emailed_within_the_frequency_cap_are_left_out(desk: ApprovalDesk) -> None:
-    first = _start(desk)
+    first = propose_winback(desk)
     desk.decide(first.run_id, "approved", APPROVER)
     contacted = {r.customer_id for r in desk.state.outbox_emails(run_id=first.run_id)}
 
-    second = _start(desk)
+    second = propose_winback(desk)
     assert second.proposal is not None
     assert second.proposal["excluded"]["contacted recently"] == 5
     desk.decide(second.run_id, "approved", APPROVER)
@@ -149,7 +116,7 @@ def test_customers_emailed_within_the_frequency_cap_are_left_out(desk: ApprovalD
 def test_someone_who_is_not_an_approver_is_refused_and_audited(desk: ApprovalDesk) -> None:
     from workflows.approvals import NotAnApproverError
 
-    started = _start(desk)
+    started = propose_winback(desk)
     with pytest.raises(NotAnApproverError, match="U0INTRUDER is not an approver"):
         desk.decide(started.run_id, "approved", "U0INTRUDER")
     (entry,) = desk.state.audit_entries(run_id=started.run_id)
