@@ -11,9 +11,10 @@ from agents.router import Router, Specialist, load_examples
 from agents.specialist import SpecialistAgent
 from agents.support import KnowledgeBase
 from agents.support.agent import SupportAgent
-from controlroom.services import Services
+from controlroom.services import Services, ready_knowledge_base
 from integrations.llm import LanguageModel
-from workflows.ask import TeamFactory
+from integrations.statestore import Trigger
+from workflows.ask import Answer, TeamFactory, answer_request
 
 
 def team_factory(services: Services, knowledge_base: KnowledgeBase | None) -> TeamFactory:
@@ -52,3 +53,19 @@ def team_factory(services: Services, knowledge_base: KnowledgeBase | None) -> Te
 def build_router(knowledge_base: KnowledgeBase) -> Router:
     """The rules router with its labelled examples, embedded by the knowledge base's model."""
     return Router(load_examples(), knowledge_base.store.embed)
+
+
+def ask(services: Services, question: str, *, started_by: str, trigger: Trigger) -> Answer:
+    """Answer a free-text question through the supervisor (the CLI's `ask`, Slack's `/controlroom
+    ask` and free text), over the knowledge base ingested on first use."""
+    kb = ready_knowledge_base(services)
+    return answer_request(
+        question,
+        state=services.state,
+        model=services.llm,
+        team=team_factory(services, kb),
+        prompts=services.prompts["supervisor"],
+        router=build_router(kb),
+        started_by=started_by,
+        trigger=trigger,
+    )

@@ -6,10 +6,8 @@ import getpass
 
 import typer
 
+from controlroom import team
 from controlroom.cli._common import console, services, user_errors
-from controlroom.services import ready_knowledge_base
-from controlroom.team import build_router, team_factory
-from workflows.ask import answer_request
 
 
 def ask(
@@ -17,17 +15,7 @@ def ask(
 ) -> None:
     """Ask the control room in plain words; the supervisor picks the specialists."""
     with user_errors(), services() as built:
-        kb = ready_knowledge_base(built)
-        result = answer_request(
-            request,
-            state=built.state,
-            model=built.llm,
-            team=team_factory(built, kb),
-            prompts=built.prompts["supervisor"],
-            router=build_router(kb),
-            started_by=getpass.getuser(),
-            trigger="cli",
-        )
+        result = team.ask(built, request, started_by=getpass.getuser(), trigger="cli")
     console.print(result.text, markup=False, highlight=False)
     who = ", ".join(result.agents) or "nobody (help)"
     by = "the model" if result.routed_by == "model" else "rules"

@@ -1,0 +1,142 @@
+"""``/controlroom``: parse the text into a typed request, ack at once, run it, respond.
+
+``help``, ``ask <question>``, ``gtm``, ``winback [--as-of YYYY-MM-DD]``, ``status`` and
+``approvals``; several words that are not a subcommand are a question for the supervisor; one
+unknown word, or bad arguments, get the help with what was wrong.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import blocks, ids, work
+from controlroom.services import Services
+
+logger = logging.getLogger(__name__)
+
+Kind = Literal["help", "ask", "gtm", "winback", "status", "approvals"]
+SUBCOMMANDS: tuple[Kind, ...] = ("help", "ask", "gtm", "winback", "status", "approvals")
+WORKING = "Working on it… this takes a few seconds."
+
+
+@dataclass(frozen=True, slots=True)
+class CommandRequest:
+    """One ``/controlroom`` request; ``problem`` says what was wrong when it cannot run."""
+
+    kind: Kind
+    question: str = ""
+    as_of: date | None = None
+    problem: str | None = None
+
+
+def parse_command(text: str) -> CommandRequest:
+    """Read the command's text; never raises: a mistake becomes help with the ``problem``."""
+    words = text.split()
+    if not words:
+        return CommandRequest("help")
+    first, rest = words[0].lower(), words[1:]
+    if first not in SUBCOMMANDS:
+        if len(words) == 1 and not first.endswith("?"):
+            return CommandRequest(
+                "help", problem=f"`{words[0]}` is not a subcommand; ask a question in a sentence."
+            )
+        return CommandRequest("ask", question=" ".join(words))
+    kind = first  # narrowed to Kind by the membership test above
+    if kind == "ask":
+        if not rest:
+            return CommandRequest("help", problem="`ask` needs a question: `ask who churned?`")
+        return CommandRequest("ask", question=" ".join(rest))
+    if kind == "winback":
+        return _winback(rest)
+    if rest:
+        return CommandRequest(
+            "help", problem=f"`{kind}` takes no arguments (got `{' '.join(rest)}`)."
+        )
+    return CommandRequest(kind)
+
+
+def _winback(args: list[str]) -> CommandRequest:
+    if not args:
+        return CommandRequest("winback")
+    if len(args) == 2 and args[0] == "--as-of":
+        try:
+            return CommandRequest("winback", as_of=date.fromisoformat(args[1]))
+        except ValueError:
+            pass
+    return CommandRequest(
+        "help", problem="`winback` takes at most `--as-of YYYY-MM-DD`, e.g. `--as-of 2026-11-22`."
+    )
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    """Answer ``/controlroom`` on ``app``."""
+
+    async def controlroom(
+        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        request = parse_command(command.get("text") or "")
+        user = command["user_id"]
+        if request.kind == "help":
+            help_blocks = blocks.help_blocks(request.problem)
+            await ack(text=request.problem or "How to use /controlroom", blocks=help_blocks)
+            return
+        if request.kind in ("status", "approvals"):
+            await ack()
+        else:
+            await ack(text=WORKING, blocks=blocks.notice_blocks(WORKING))
+        logger.info("/controlroom %s by %s", request.kind, user)
+        if request.kind == "ask":
+            answer = await asyncio.to_thread(work.ask, services, request.question, user)
+            await respond(
+                text=blocks.fallback_text(answer.text),
+                blocks=blocks.answer_blocks(answer),
+                response_type="in_channel",
+            )
+        elif request.kind == "gtm":
+            digest = await asyncio.to_thread(work.weekly_digest, services, user)
+            await respond(
+                text="Weekly GTM digest",
+                blocks=blocks.digest_blocks(digest),
+                response_type="in_channel",
+            )
+        elif request.kind == "winback":
+            await _winback_proposal(services, client, respond, user, request.as_of)
+        elif request.kind == "status":
+            runs = await asyncio.to_thread(work.recent_runs, services)
+            await respond(text="Latest runs", blocks=blocks.runs_blocks(runs))
+        else:
+            pending = await asyncio.to_thread(work.pending_approvals, services)
+            await respond(text="Waiting for a decision", blocks=blocks.approvals_blocks(pending))
+
+    app.command(ids.COMMAND)(controlroom)
+
+
+async def _winback_proposal(
+    services: Services,
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    user: str,
+    as_of: date | None,
+) -> None:
+    """Start a win-back; post its proposal in the approvals channel and remember the message."""
+    outcome = await asyncio.to_thread(work.propose_winback, services, user, as_of)
+    if outcome.proposal is None:
+        await respond(text="Nobody qualifies for a win-back right now; nothing to approve.")
+        return
+    channel = services.policies.approvals.channels.approvals
+    posted = await client.chat_postMessage(
+        channel=channel,
+        text=f"Win-back proposal for approval (run {outcome.run_id[:8]})",
+        blocks=blocks.proposal_blocks(outcome.run_id, outcome.proposal),
+    )
+    await asyncio.to_thread(
+        work.remember_message, services, outcome.run_id, posted["channel"], posted["ts"]
+    )
+    await respond(text=f"Win-back proposal posted in {channel} for approval.")

@@ -1,0 +1,282 @@
+"""A fake Slack for the bot's tests: the Web API and response URLs, recording every call, and
+the Slack side of a request: payloads signed exactly as Slack signs them, sent over real HTTP to
+the real Bolt app served by uvicorn on 127.0.0.1.
+
+Payload shapes follow bolt-python's ``tests/scenario_tests`` (slash commands as form fields,
+interactions as a form field ``payload`` holding JSON).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import requests
+import uvicorn
+from slack_sdk.signature import SignatureVerifier
+
+from tests.fakes.local_http import LocalHTTPServer, json_reply
+
+TEAM_ID = "T0TWOPEAKS"
+BOT_USER_ID = "U0CONTROLROOM"
+CHANNEL_IDS = {"#gtm-approvals": "C0APPROVALS", "#gtm-digest": "C0DIGEST"}
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One request the app made: a Web API method (``chat.update``) or ``response_url``."""
+
+    method: str
+    args: dict[str, Any]
+
+
+class FakeSlackAPI:
+    """The Slack Web API at ``api_url`` and a response URL at ``response_url``; use as a context
+    manager. ``wait_for`` blocks until the app made a matching call (its work is asynchronous)."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._changed = threading.Condition()
+        self._messages = 0
+        self._server = LocalHTTPServer(self._route)
+
+    @property
+    def api_url(self) -> str:
+        return f"{self._server.url}/api/"
+
+    @property
+    def response_url(self) -> str:
+        return f"{self._server.url}/response/T0TWOPEAKS/1/secret"
+
+    def __enter__(self) -> FakeSlackAPI:
+        self._server.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.__exit__(None, None, None)
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._changed:
+            return [call for call in self.calls if call.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 120.0) -> list[Call]:
+        """The first ``count`` calls to ``method``, waiting for them up to ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                found = [call for call in self.calls if call.method == method]
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    made = [call.method for call in self.calls]
+                    raise AssertionError(f"no {count} {method} call(s) in {timeout}s; got {made}")
+                self._changed.wait(left)
+
+    def _route(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        url = urlsplit(path)
+        args: dict[str, Any] = dict(parse_qsl(url.query))
+        if body:
+            if "json" in headers.get("Content-Type", ""):
+                args.update(json.loads(body))
+            else:
+                args.update(parse_qsl(body.decode()))
+        if url.path.startswith("/response/"):
+            self._record("response_url", args)
+            return 200, {"Content-Type": "text/plain"}, b"ok"
+        name = url.path.removeprefix("/api/")
+        self._record(name, args)
+        return json_reply(200, self._answer(name, args))
+
+    def _record(self, method: str, args: dict[str, Any]) -> None:
+        with self._changed:
+            self.calls.append(Call(method, args))
+            self._changed.notify_all()
+
+    def _answer(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        if name == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://twopeaks.slack.com/",
+                "team": "Two Peaks",
+                "user": "controlroom",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": "B0CONTROLROOM",
+                "is_enterprise_install": False,
+            }
+        if name in ("chat.postMessage", "chat.update"):
+            channel = str(args.get("channel", ""))
+            channel = CHANNEL_IDS.get(channel, channel)
+            with self._changed:
+                self._messages += 1
+                ts = str(args.get("ts") or f"1764000000.{self._messages:06d}")
+            return {"ok": True, "channel": channel, "ts": ts, "message": {"ts": ts}}
+        if name == "views.open":
+            return {"ok": True, "view": {"id": "V0REJECT"}}
+        return {"ok": True}
+
+
+class BotServer:
+    """Serves an ASGI app with uvicorn on 127.0.0.1 in a thread; use as a context manager."""
+
+    def __init__(self, asgi: Any) -> None:
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.bind(("127.0.0.1", 0))
+        config = uvicorn.Config(asgi, lifespan="off", log_level="warning", ws="none")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        host, port = self._socket.getsockname()[:2]
+        return f"http://{host}:{port}/slack/events"
+
+    def __enter__(self) -> BotServer:
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self._socket.close()
+
+
+class SlackSender:
+    """Sends requests to the app as Slack does: signed with the signing secret."""
+
+    def __init__(self, url: str, signing_secret: str, response_url: str) -> None:
+        self.url = url
+        self.verifier = SignatureVerifier(signing_secret)
+        self.response_url = response_url
+
+    def post(self, body: str, *, timestamp: int | None = None, signature: str | None = None):
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": signature
+            or self.verifier.generate_signature(timestamp=ts, body=body),
+        }
+        return requests.post(self.url, data=body.encode(), headers=headers, timeout=10)
+
+    def command_body(self, text: str, *, user_id: str = "U0MARKETER") -> str:
+        return urlencode(
+            {
+                "token": "legacy-verification-token",
+                "team_id": TEAM_ID,
+                "team_domain": "twopeaks",
+                "channel_id": "C0GTM",
+                "channel_name": "gtm",
+                "user_id": user_id,
+                "user_name": "someone",
+                "command": "/controlroom",
+                "text": text,
+                "api_app_id": "A0CONTROLROOM",
+                "response_url": self.response_url,
+                "trigger_id": "1764000000.1.trigger",
+            }
+        )
+
+    def command(self, text: str, *, user_id: str = "U0MARKETER"):
+        """``/controlroom <text>`` typed by ``user_id``; returns the HTTP response (the ack)."""
+        return self.post(self.command_body(text, user_id=user_id))
+
+    def click(self, action_id: str, value: str, *, user_id: str, message_ts: str, channel: str):
+        """A click on a button of the message at (``channel``, ``message_ts``)."""
+        payload = {
+            "type": "block_actions",
+            "user": {"id": user_id, "username": "someone", "name": "someone", "team_id": TEAM_ID},
+            "api_app_id": "A0CONTROLROOM",
+            "token": "legacy-verification-token",
+            "container": {
+                "type": "message",
+                "message_ts": message_ts,
+                "channel_id": channel,
+                "is_ephemeral": False,
+            },
+            "trigger_id": "1764000000.2.trigger",
+            "team": {"id": TEAM_ID, "domain": "twopeaks"},
+            "channel": {"id": channel, "name": "gtm-approvals"},
+            "message": {"type": "message", "ts": message_ts, "text": "Win-back proposal"},
+            "response_url": self.response_url,
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": "approval_actions",
+                    "text": {"type": "plain_text", "text": "Approve"},
+                    "value": value,
+                    "type": "button",
+                    "action_ts": "1764000001.000001",
+                }
+            ],
+        }
+        return self.post(urlencode({"payload": json.dumps(payload)}))
+
+    def submit_view(self, view: dict[str, Any], values: dict[str, Any], *, user_id: str):
+        """The submission of ``view`` (as the app opened it) with ``values`` typed in."""
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM_ID, "domain": "twopeaks"},
+            "user": {"id": user_id, "username": "someone", "name": "someone", "team_id": TEAM_ID},
+            "api_app_id": "A0CONTROLROOM",
+            "token": "legacy-verification-token",
+            "trigger_id": "1764000000.3.trigger",
+            "view": {
+                "id": "V0REJECT",
+                "team_id": TEAM_ID,
+                "type": "modal",
+                "callback_id": view["callback_id"],
+                "private_metadata": view["private_metadata"],
+                "blocks": view["blocks"],
+                "state": {"values": values},
+                "app_id": "A0CONTROLROOM",
+                "bot_id": "B0CONTROLROOM",
+            },
+        }
+        return self.post(urlencode({"payload": json.dumps(payload)}))
+
+
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+
+
+@dataclass(frozen=True, slots=True)
+class RunningBot:
+    """The real app served over HTTP, the fake Slack it talks to, and a signed sender."""
+
+    api: FakeSlackAPI
+    slack: SlackSender
+
+
+@contextmanager
+def running_bot(services: Any) -> Iterator[RunningBot]:
+    """``bot.app.build_app(services)`` on uvicorn, its Web API client pointed at the fake.
+
+    The services' settings must carry ``SIGNING_SECRET`` (see the bot tests' ``settings``).
+    """
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from bot.app import build_app, http_app
+
+    with FakeSlackAPI() as api:
+        client = AsyncWebClient(token=BOT_TOKEN, base_url=api.api_url)
+        app = build_app(services, client=client)
+        with BotServer(http_app(app)) as server:
+            yield RunningBot(api, SlackSender(server.url, SIGNING_SECRET, api.response_url))

@@ -1,0 +1,155 @@
+"""``/controlroom`` through the real Bolt app over HTTP, signed as Slack signs, against a fake
+Slack Web API that also serves as the response URL."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.app import SORRY
+from bot.listeners.commands import CommandRequest, parse_command
+from controlroom.services import Services
+from controlroom.settings import Settings
+from integrations.warehouse import Warehouse
+from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, RunningBot, running_bot
+
+
+@pytest.fixture
+def settings(isolated_environment: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    return Settings()
+
+
+@pytest.fixture
+def bot(services: Services) -> Iterator[RunningBot]:
+    with running_bot(services) as running:
+        yield running
+
+
+def texts(blocks: list[dict]) -> str:
+    """All the text in a message's blocks, to read what a person would see."""
+    found = []
+    for block in blocks:
+        for key in ("text",):
+            if isinstance(block.get(key), dict):
+                found.append(block[key]["text"])
+        for element in block.get("fields", []) + block.get("elements", []):
+            if isinstance(element, dict) and "text" in element:
+                text = element["text"]
+                found.append(text["text"] if isinstance(text, dict) else text)
+    return "\n".join(found)
+
+
+def test_request_with_a_bad_signature_is_refused_with_401(bot: RunningBot) -> None:
+    reply = bot.slack.post(bot.slack.command_body("help"), signature="v0=" + "0" * 64)
+    assert reply.status_code == 401
+    assert bot.api.calls == []
+
+
+def test_request_with_a_stale_timestamp_is_refused_with_401(bot: RunningBot) -> None:
+    six_minutes_ago = int(time.time()) - 6 * 60
+    reply = bot.slack.post(bot.slack.command_body("help"), timestamp=six_minutes_ago)
+    assert reply.status_code == 401
+
+
+def test_help_lists_the_subcommands_in_the_ack(bot: RunningBot) -> None:
+    reply = bot.slack.command("help")
+    assert reply.status_code == 200
+    shown = texts(reply.json()["blocks"])
+    for subcommand in ("ask <question>", "gtm", "winback", "status", "approvals"):
+        assert f"/controlroom {subcommand}".replace("<", "&lt;").replace(">", "&gt;") in shown
+    assert bot.api.calls_to("response_url") == []
+
+
+def test_unknown_subcommand_gets_help_saying_what_was_wrong(bot: RunningBot) -> None:
+    reply = bot.slack.command("gtn")
+    assert reply.status_code == 200
+    body = reply.json()
+    assert body.get("response_type", "ephemeral") == "ephemeral"
+    assert "`gtn` is not a subcommand" in texts(body["blocks"])
+    assert "/controlroom gtm" in texts(body["blocks"])
+
+
+def test_bad_arguments_get_help_saying_what_was_wrong(bot: RunningBot) -> None:
+    reply = bot.slack.command("winback --as-of yesterday")
+    assert "`--as-of YYYY-MM-DD`" in texts(reply.json()["blocks"])
+
+
+def test_ask_is_acked_at_once_then_answered_in_the_channel(
+    bot: RunningBot, sample_warehouse: Warehouse, ingested_kb: Path
+) -> None:
+    reply = bot.slack.command("ask how do I reset my password?")
+    assert reply.status_code == 200
+    assert "Working on it" in texts(reply.json()["blocks"])
+    [answer] = bot.api.wait_for("response_url")
+    assert answer.args["response_type"] == "in_channel"
+    shown = texts(answer.args["blocks"])
+    assert "Routed to support" in shown
+    assert "Sources:" in shown and "Confidence" in shown
+
+
+def test_status_lists_the_latest_runs(bot: RunningBot, services: Services) -> None:
+    services.state.start_run("winback", started_by="U0MARKETER", trigger="command")
+    reply = bot.slack.command("status")
+    assert reply.status_code == 200
+    [shown] = bot.api.wait_for("response_url")
+    assert "*winback*" in texts(shown.args["blocks"])
+
+
+def test_a_failing_workflow_gets_a_plain_message_and_the_log_gets_the_error(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    # No warehouse was seeded: the digest workflow itself fails.
+    reply = bot.slack.command("gtm")
+    assert reply.status_code == 200
+    [sorry] = bot.api.wait_for("response_url")
+    assert sorry.args["text"] == SORRY
+    assert sorry.args["response_type"] == "ephemeral"
+    failures = [r for r in caplog.records if r.name == "bot.app" and r.exc_info]
+    assert failures and failures[0].levelname == "ERROR"
+    assert str(failures[0].exc_info[1]) not in sorry.args["text"]
+
+
+def test_gtm_posts_the_digest_in_the_channel(bot: RunningBot, sample_warehouse: Warehouse) -> None:
+    bot.slack.command("gtm")
+    [digest] = bot.api.wait_for("response_url")
+    assert digest.args["response_type"] == "in_channel"
+    assert digest.args["blocks"][0]["type"] == "header"
+    assert "Weekly GTM digest" in digest.args["blocks"][0]["text"]["text"]
+    assert any("fields" in block for block in digest.args["blocks"])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", CommandRequest("help")),
+        ("HELP", CommandRequest("help")),
+        ("ask who churned?", CommandRequest("ask", question="who churned?")),
+        ("who is about to churn?", CommandRequest("ask", question="who is about to churn?")),
+        ("churn?", CommandRequest("ask", question="churn?")),
+        ("winback --as-of 2026-11-22", CommandRequest("winback", as_of=date(2026, 11, 22))),
+        ("status", CommandRequest("status")),
+    ],
+)
+def test_command_text_is_read_into_a_request(text: str, expected: CommandRequest) -> None:
+    assert parse_command(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("gtn", "`gtn` is not a subcommand"),
+        ("ask", "`ask` needs a question"),
+        ("gtm now", "`gtm` takes no arguments (got `now`)"),
+        ("winback --days 30", "`winback` takes at most `--as-of YYYY-MM-DD`"),
+    ],
+)
+def test_command_mistakes_say_what_was_wrong(text: str, problem: str) -> None:
+    request = parse_command(text)
+    assert request.kind == "help"
+    assert request.problem is not None and request.problem.startswith(problem)
