@@ -20,7 +20,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot import blocks
@@ -30,6 +30,7 @@ from controlroom.services import Services
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
 SORRY = "Something went wrong on our side; it is in the log. Please try again in a minute."
 
 Authorize = Callable[..., Awaitable[AuthorizeResult]]
@@ -87,10 +88,19 @@ async def _report_error(
 
 
 def http_app(app: AsyncApp) -> Starlette:
-    """The ASGI app serving Slack's requests (commands, buttons, modals) at ``/slack/events``."""
+    """The ASGI app serving Slack's requests (commands, buttons, modals) at ``/slack/events``,
+    and ``/healthz`` for the load balancer."""
     handler = AsyncSlackRequestHandler(app)
 
     async def events(request: Request) -> Response:
         return await handler.handle(request)
 
-    return Starlette(routes=[Route(EVENTS_PATH, events, methods=["POST"])])
+    async def health(request: Request) -> Response:
+        return JSONResponse({"ok": True})
+
+    return Starlette(
+        routes=[
+            Route(EVENTS_PATH, events, methods=["POST"]),
+            Route(HEALTH_PATH, health, methods=["GET"]),
+        ]
+    )

@@ -10,7 +10,7 @@ from datetime import date
 from controlroom import team
 from controlroom.desk import approval_desk
 from controlroom.services import Services
-from integrations.statestore import ApprovalRecord, Decision, RunRecord
+from integrations.statestore import ApprovalRecord, Decision, RunRecord, Trigger
 from workflows.approvals import RunOutcome
 from workflows.ask import Answer
 from workflows.digest import Digest
@@ -24,8 +24,9 @@ def ask(services: Services, question: str, user_id: str) -> Answer:
     return team.ask(services, question, started_by=user_id, trigger="command")
 
 
-def weekly_digest(services: Services, user_id: str) -> Digest:
-    """Run the weekly GTM digest now (without the spreadsheet: that is the scheduler's)."""
+def weekly_digest(services: Services, user_id: str, *, trigger: Trigger = "command") -> Digest:
+    """Run the weekly GTM digest now (without the spreadsheet); ``trigger`` is "schedule" when
+    the clock runs it, so the run history says who asked."""
     return run_weekly_gtm(
         state=services.state,
         model=services.llm,
@@ -33,7 +34,7 @@ def weekly_digest(services: Services, user_id: str) -> Digest:
         database_url=services.settings.effective_database_url,
         charts_dir=services.settings.var_dir / "charts",
         started_by=user_id,
-        trigger="command",
+        trigger=trigger,
     )
 
 

@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from controlroom.cli import approvals, ask, config, data, finance, insights, kb, run, runs
+from controlroom.cli import approvals, ask, config, data, finance, insights, kb, run, runs, serve
 
 app = typer.Typer(
     name="controlroom",
@@ -23,6 +23,7 @@ app.add_typer(run.app, name="run")
 app.add_typer(runs.app, name="runs")
 app.add_typer(approvals.app, name="approvals")
 app.command(name="ask")(ask.ask)
+app.command(name="serve")(serve.serve)
 
 
 @app.callback()

@@ -1,0 +1,187 @@
+"""The clock: APScheduler running the scheduled jobs of ``policies/schedule.yaml``.
+
+Jobs live in a persistent job store on the state database (table ``scheduler_jobs``), so a
+restart keeps each job's next run time and a run missed by less than ``misfire_grace_seconds``
+still happens once. Exactly one process runs the clock (the ``clock`` role): ``run_clock``.
+
+Each job is a module-level function named by reference ("bot.scheduler:run_weekly_digest") and
+takes no arguments: the stored job holds no live object, and the function builds its own
+services from the settings, runs one workflow and closes them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from apscheduler.job import Job
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from agents.support import load_chunks, stored_human_answers
+from bot.work import weekly_digest
+from controlroom.services import (
+    Services,
+    build_knowledge_base,
+    build_services,
+    knowledge_base_folder,
+)
+from controlroom.settings import Settings
+from policies.schema import ScheduledJob, SchedulePolicy
+
+logger = logging.getLogger(__name__)
+
+# The job store's own table in the state database.
+JOBS_TABLE: Final = "scheduler_jobs"
+# Who the run history says started a scheduled run.
+SCHEDULER_USER: Final = "scheduler"
+_JOB_STORE: Final = "default"
+
+# Job id (a key of schedule.yaml) -> the function the clock runs, as "module:function".
+JOB_FUNCTIONS: Final[Mapping[str, str]] = {
+    "weekly_digest": "bot.scheduler:run_weekly_digest",
+    "kb_rebuild": "bot.scheduler:run_kb_rebuild",
+}
+
+
+def build_scheduler(
+    services: Services,
+    *,
+    scheduler_cls: type[BaseScheduler] = BackgroundScheduler,
+    functions: Mapping[str, str] = JOB_FUNCTIONS,
+) -> BaseScheduler:
+    """A scheduler (not started) over the state database's job store, with one job per entry
+    of ``functions`` timed by the schedule policy; a job the policy disables is removed from
+    the store. ``functions`` lets a test schedule its own recorder in place of the real work."""
+    policy = services.policies.schedule
+    store = SQLAlchemyJobStore(engine=services.state.engine, tablename=JOBS_TABLE)
+    scheduler = scheduler_cls(
+        jobstores={_JOB_STORE: store},
+        timezone=ZoneInfo(policy.timezone),
+        job_defaults={
+            "misfire_grace_time": policy.misfire_grace_seconds,
+            "coalesce": True,
+            "max_instances": 1,
+        },
+    )
+    # Before start the scheduler only sees jobs added in this process; the store itself shows
+    # what an earlier clock left (``start`` creates the table and is repeated harmlessly).
+    store.start(scheduler, _JOB_STORE)
+    for job_id, function in functions.items():
+        schedule = _schedule_of(policy, job_id)
+        if schedule.enabled:
+            schedule_job(
+                scheduler, job_id, function, schedule, policy, stored=_stored(store, job_id)
+            )
+        else:
+            _remove_stored(store, job_id)
+    return scheduler
+
+
+def schedule_job(
+    scheduler: BaseScheduler,
+    job_id: str,
+    function: str,
+    schedule: ScheduledJob,
+    policy: SchedulePolicy,
+    *,
+    stored: Job | None = None,
+) -> None:
+    """Add (or replace) the job ``job_id`` running ``function`` ("module:function") on
+    ``schedule``'s cron line in the policy's time zone.
+
+    When ``stored`` (the job an earlier clock persisted) has the same function and trigger, its
+    next run time is kept: replacing it would otherwise count from now and lose a run missed
+    while the clock was down. ``coalesce`` makes several missed runs one; ``misfire_grace_time``
+    lets a run missed by a short restart still happen (APScheduler's default is one second).
+    """
+    trigger = CronTrigger.from_crontab(schedule.cron, timezone=ZoneInfo(policy.timezone))
+    kept: dict[str, Any] = {}
+    if stored is not None and stored.func_ref == function and repr(stored.trigger) == repr(trigger):
+        kept["next_run_time"] = stored.next_run_time
+    scheduler.add_job(
+        function,
+        trigger,
+        id=job_id,
+        name=job_id,
+        jobstore=_JOB_STORE,
+        replace_existing=True,
+        misfire_grace_time=policy.misfire_grace_seconds,
+        coalesce=True,
+        max_instances=1,
+        **kept,
+    )
+    logger.info("scheduled %s (%s) at '%s' %s", job_id, function, schedule.cron, policy.timezone)
+
+
+def run_clock(services: Services) -> None:
+    """Run the scheduled jobs until the process is stopped (the ``clock`` role; one only)."""
+    scheduler = build_scheduler(services, scheduler_cls=BlockingScheduler)
+    logger.info("clock started in %s", services.policies.schedule.timezone)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        logger.info("clock stopped")
+
+
+def run_weekly_digest() -> None:
+    """The scheduled weekly GTM digest, recorded as a run with trigger "schedule"."""
+    with _job_services() as services:
+        digest = weekly_digest(services, SCHEDULER_USER, trigger="schedule")
+    logger.info("scheduled weekly digest finished: run %s", digest.run_id)
+
+
+def run_kb_rebuild() -> None:
+    """The nightly knowledge-base rebuild: re-ingest the help centre, keep every human answer."""
+    with _job_services() as services:
+        report = build_knowledge_base(services).rebuild(
+            load_chunks(knowledge_base_folder(services.settings)),
+            stored_human_answers(services.state),
+        )
+    logger.info(
+        "scheduled knowledge-base rebuild: %d passages from %d articles, %d human answers",
+        report.chunks,
+        report.articles,
+        report.human_answers,
+    )
+
+
+@contextmanager
+def _job_services() -> Iterator[Services]:
+    services = build_services(Settings())
+    try:
+        yield services
+    finally:
+        services.close()
+
+
+def _schedule_of(policy: SchedulePolicy, job_id: str) -> ScheduledJob:
+    schedule = getattr(policy, job_id, None)
+    if not isinstance(schedule, ScheduledJob):
+        raise ValueError(f"{job_id!r} is not a job in schedule.yaml")
+    return schedule
+
+
+def _stored(store: SQLAlchemyJobStore, job_id: str) -> Job | None:
+    try:
+        job: Job | None = store.lookup_job(job_id)
+    except LookupError:
+        # The stored function no longer imports (renamed): the job is replaced.
+        logger.warning("stored job %s refers to a missing function; replacing it", job_id)
+        return None
+    return job
+
+
+def _remove_stored(store: SQLAlchemyJobStore, job_id: str) -> None:
+    try:
+        store.remove_job(job_id)
+    except JobLookupError:
+        return
+    logger.info("removed %s: disabled in schedule.yaml", job_id)

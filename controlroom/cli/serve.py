@@ -1,0 +1,84 @@
+"""``controlroom serve``: run the Slack app (HTTP or Socket Mode), or the scheduler clock.
+
+With no flag the mode follows the environment: Socket Mode when ``SLACK_APP_TOKEN`` is set (no
+public URL needed), HTTP when only the bot token and signing secret are, and otherwise a message
+that says what is missing instead of a stack trace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Literal
+
+import typer
+
+from controlroom.cli._common import errors, services, user_errors
+from controlroom.settings import Settings
+
+Mode = Literal["http", "socket", "clock"]
+
+NOT_CONFIGURED = (
+    "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode, "
+    "behind a public URL) and SLACK_APP_TOKEN too for Socket Mode (no public URL). Create the "
+    "app from manifest.yml at https://api.slack.com/apps → 'From an app manifest'. Without a "
+    "workspace, everything the app does runs from this command line: `controlroom ask`, "
+    "`controlroom run weekly-gtm|winback|support`, `controlroom approvals`."
+)
+
+
+def choose_mode(settings: Settings, *, http: bool, socket_mode: bool, clock: bool) -> Mode:
+    """The mode asked for, else the one the environment allows; raises ``typer.Exit(2)`` with
+    what is missing when there is none."""
+    asked = [
+        mode for mode, flag in (("http", http), ("socket", socket_mode), ("clock", clock)) if flag
+    ]
+    if len(asked) > 1:
+        raise typer.BadParameter("choose one of --http, --socket-mode, --clock")
+    if asked == ["clock"]:
+        return "clock"
+    has_app = settings.slack_bot_token is not None and settings.slack_signing_secret is not None
+    if not has_app:
+        errors.print(f"[red]configuration error:[/] {NOT_CONFIGURED}", highlight=False)
+        raise typer.Exit(2)
+    if asked == ["socket"] or (not asked and settings.slack_app_token is not None):
+        if settings.slack_app_token is None:
+            errors.print(
+                "[red]configuration error:[/] SLACK_APP_TOKEN is not set: create an app-level "
+                "token with the connections:write scope (Basic Information → App-Level Tokens)",
+                highlight=False,
+            )
+            raise typer.Exit(2)
+        return "socket"
+    return "http"
+
+
+def serve(
+    http: bool = typer.Option(False, "--http", help="HTTP mode: /slack/events (the `web` role)."),
+    socket_mode: bool = typer.Option(
+        False, "--socket-mode", help="Socket Mode: no public URL (the `worker` role)."
+    ),
+    clock: bool = typer.Option(False, "--clock", help="The scheduler (the one `clock` process)."),
+    host: str = typer.Option("127.0.0.1", help="HTTP mode: the address to listen on."),
+    port: int = typer.Option(3000, help="HTTP mode: the port."),
+) -> None:
+    """Run the Slack app or the scheduler; with no flag, the mode the environment allows."""
+    with user_errors(), services() as built:
+        mode = choose_mode(built.settings, http=http, socket_mode=socket_mode, clock=clock)
+        if mode == "clock":
+            from bot.scheduler import run_clock
+
+            run_clock(built)
+            return
+        from bot.app import build_app, http_app
+
+        app = build_app(built)
+        if mode == "socket":
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            app_token = built.settings.slack_app_token
+            assert app_token is not None
+            asyncio.run(AsyncSocketModeHandler(app, app_token.get_secret_value()).start_async())
+            return
+        import uvicorn
+
+        uvicorn.run(http_app(app), host=host, port=port, log_level="info")
