@@ -96,6 +96,7 @@ def test_a_run_paused_here_is_approved_from_another_process(
     assert len(desk.state.outbox_emails(run_id=started.run_id, status="sent")) == 5
 
 
+@pytest.mark.slow  # two fresh Python processes per backend: ~10 s each
 def test_two_approvals_at_once_from_two_processes_send_each_email_once(
     desk: ApprovalDesk, database_url: str, sample_warehouse: Warehouse, outbox: Path
 ) -> None:
