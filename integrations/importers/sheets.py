@@ -10,13 +10,11 @@ import logging
 from pathlib import Path
 
 import gspread
-from google.auth.exceptions import GoogleAuthError
-from requests import RequestException
 
 from integrations.importers._exceptions import SourceUnavailableError
 from integrations.importers.sources import SourceRows
 from integrations.sheets import SheetsUnavailableError
-from integrations.sheets.google import service_account_client
+from integrations.sheets.google import google_sheets_errors, service_account_client
 
 logger = logging.getLogger(__name__)
 
@@ -52,29 +50,14 @@ class SheetSource:
     def read(self) -> SourceRows:
         """Fetch every value of the worksheet (two requests: metadata, then values)."""
         try:
-            spreadsheet = self.client.open_by_key(self.spreadsheet_id)
-            values = spreadsheet.worksheet(self.worksheet).get_all_values()
-        except gspread.SpreadsheetNotFound:
-            raise SourceUnavailableError(
-                f"spreadsheet {self.spreadsheet_id} not found "
-                "(check the ID, and share the sheet with the service account's email)"
-            ) from None
-        except PermissionError:  # what gspread raises for Google's 403 on open_by_key
-            raise SourceUnavailableError(
-                f"spreadsheet {self.spreadsheet_id}: permission denied "
-                "(share the sheet with the service account's email)"
-            ) from None
+            with google_sheets_errors(self.spreadsheet_id, self.name, check="check the ID"):
+                spreadsheet = self.client.open_by_key(self.spreadsheet_id)
+                values = spreadsheet.worksheet(self.worksheet).get_all_values()
         except gspread.WorksheetNotFound:
             raise SourceUnavailableError(
                 f"spreadsheet {self.spreadsheet_id} has no worksheet '{self.worksheet}'"
             ) from None
-        except gspread.exceptions.APIError as error:
-            raise SourceUnavailableError(
-                f"{self.name}: Google Sheets answered {error.code}: {error.error.get('message')}"
-            ) from None
-        except (RequestException, GoogleAuthError) as error:
-            raise SourceUnavailableError(
-                f"{self.name}: Google Sheets unavailable ({type(error).__name__})"
-            ) from None
+        except SheetsUnavailableError as error:
+            raise SourceUnavailableError(str(error)) from None
         logger.debug("read %d rows from %s", len(values), self.name)
         return SourceRows.from_records(values)  # an empty worksheet is [[]]: no header

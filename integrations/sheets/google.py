@@ -7,7 +7,8 @@ Google's errors into ``SheetsUnavailableError``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,34 @@ def google_sheets_writer_client(service_account_file: Path) -> gspread.Client:
     return service_account_client(service_account_file, scopes=WRITE_SCOPES)
 
 
+@contextmanager
+def google_sheets_errors(
+    spreadsheet_id: str, name: str, *, check: str, access: str = ""
+) -> Iterator[None]:
+    """Google's failures as ``SheetsUnavailableError`` saying what to check: ``check`` names
+    where the spreadsheet id comes from, ``access`` the sharing the service account needs."""
+    try:
+        yield
+    except gspread.SpreadsheetNotFound:
+        raise SheetsUnavailableError(
+            f"spreadsheet {spreadsheet_id} not found "
+            f"({check}, and share the sheet with the service account's email)"
+        ) from None
+    except PermissionError:  # what gspread raises for Google's 403 on open_by_key
+        raise SheetsUnavailableError(
+            f"spreadsheet {spreadsheet_id}: permission denied "
+            f"(share the sheet with the service account's email{access})"
+        ) from None
+    except gspread.exceptions.APIError as error:
+        raise SheetsUnavailableError(
+            f"{name}: Google Sheets answered {error.code}: {error.error.get('message')}"
+        ) from None
+    except (RequestException, GoogleAuthError) as error:
+        raise SheetsUnavailableError(
+            f"{name}: Google Sheets unavailable ({type(error).__name__})"
+        ) from None
+
+
 class GoogleDigestSheet:
     """One worksheet of a Google spreadsheet; created (with the header) when missing."""
 
@@ -68,7 +97,9 @@ class GoogleDigestSheet:
 
         Values are sent RAW: a date string stays text and a number stays a number.
         """
-        try:
+        with google_sheets_errors(
+            self.spreadsheet_id, self.name, check="check GOOGLE_SHEET_ID", access=", as an editor"
+        ):
             spreadsheet = self.client.open_by_key(self.spreadsheet_id)
             try:
                 sheet = spreadsheet.worksheet(self.worksheet)
@@ -80,23 +111,5 @@ class GoogleDigestSheet:
             if new:
                 values.insert(0, list(header))
             sheet.append_rows(values, value_input_option=ValueInputOption.raw)
-        except gspread.SpreadsheetNotFound:
-            raise SheetsUnavailableError(
-                f"spreadsheet {self.spreadsheet_id} not found "
-                "(check GOOGLE_SHEET_ID, and share the sheet with the service account's email)"
-            ) from None
-        except PermissionError:  # what gspread raises for Google's 403 on open_by_key
-            raise SheetsUnavailableError(
-                f"spreadsheet {self.spreadsheet_id}: permission denied "
-                "(share the sheet with the service account's email, as an editor)"
-            ) from None
-        except gspread.exceptions.APIError as error:
-            raise SheetsUnavailableError(
-                f"{self.name}: Google Sheets answered {error.code}: {error.error.get('message')}"
-            ) from None
-        except (RequestException, GoogleAuthError) as error:
-            raise SheetsUnavailableError(
-                f"{self.name}: Google Sheets unavailable ({type(error).__name__})"
-            ) from None
         logger.debug("appended %d rows to %s", len(rows), self.name)
         return len(rows)
