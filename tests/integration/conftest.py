@@ -1,15 +1,17 @@
-"""Fixtures the integration suites share: a migrated state store on each backend, and the
-win-back approval desk over the sample company."""
+"""Fixtures the integration suites share: a migrated state store on each backend, the real
+gspread client against the fake Sheets server, and the win-back desk over the sample company."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
 
+import gspread
 import pytest
 
 from integrations.statestore import StateStore
 from integrations.warehouse import Warehouse
+from tests.fakes.sheets_server import FakeSheetsServer
 from tests.integration._campaigns import make_desk
 from workflows.approvals import ApprovalDesk, RunOutcome
 from workflows.winback import start_winback
@@ -22,6 +24,20 @@ def store(database_url: str) -> Iterator[StateStore]:
     built.migrate()
     yield built
     built.close()
+
+
+@pytest.fixture
+def fake_sheets() -> Iterator[FakeSheetsServer]:
+    with FakeSheetsServer() as server:
+        yield server
+
+
+@pytest.fixture
+def sheets_client(fake_sheets: FakeSheetsServer) -> Iterator[gspread.Client]:
+    """The real gspread client, its requests sent to the fake instead of Google."""
+    session = fake_sheets.session()
+    yield gspread.Client(auth=None, session=session)  # type: ignore[arg-type]
+    session.close()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -40,20 +39,6 @@ SPEND = [
     ["2026-11-30", "paid_search", "1250.00", "410000", "8200"],
     ["2026-11-30", "paid_social", "980.50", "515000", "5150"],
 ]
-
-
-@pytest.fixture
-def fake_sheets() -> Iterator[FakeSheetsServer]:
-    with FakeSheetsServer() as server:
-        yield server
-
-
-@pytest.fixture
-def sheets_client(fake_sheets: FakeSheetsServer) -> Iterator[gspread.Client]:
-    """The real gspread client, its requests sent to the fake instead of Google."""
-    session = fake_sheets.session()
-    yield gspread.Client(auth=None, session=session)  # type: ignore[arg-type]
-    session.close()
 
 
 def _counts(warehouse: Warehouse) -> dict[str, int]:

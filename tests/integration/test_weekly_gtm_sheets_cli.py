@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -25,20 +24,6 @@ from workflows.weekly_gtm import run_weekly_gtm
 
 SPREADSHEET_ID = "1TwoPeaksDigestFakeSheetId0123456789abcdef"
 runner = CliRunner()
-
-
-@pytest.fixture
-def fake_sheets() -> Iterator[FakeSheetsServer]:
-    with FakeSheetsServer() as server:
-        yield server
-
-
-@pytest.fixture
-def sheets_client(fake_sheets: FakeSheetsServer) -> Iterator[gspread.Client]:
-    """The real gspread client, its requests sent to the fake instead of Google."""
-    session = fake_sheets.session()
-    yield gspread.Client(auth=None, session=session)  # type: ignore[arg-type]
-    session.close()
 
 
 def _digest(run_id: str) -> Digest:

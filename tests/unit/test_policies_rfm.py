@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -13,15 +12,6 @@ import policies
 from policies import PolicyError, load_policies
 
 SHIPPED = Path(policies.__file__).parent
-
-
-@pytest.fixture
-def policy_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "policies"
-    folder.mkdir()
-    for path in SHIPPED.glob("*.yaml"):
-        shutil.copy(path, folder)
-    return folder
 
 
 def _rewrite(folder: Path, change: dict[str, Any]) -> Path:
