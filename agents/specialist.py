@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from agents.router import Specialist
+from integrations.llm import LanguageModel, Written
+from prompts import AgentPrompts
 
 ReportStatus = Literal["ok", "unavailable"]
 
@@ -50,3 +52,19 @@ class SpecialistAgent(Protocol):
         """The specialist's part of the weekly GTM digest for the last complete week: every
         figure in ``facts``, its prose, and its charts."""
         ...
+
+
+def write_text(
+    model: LanguageModel,
+    prompts: AgentPrompts,
+    agent: Specialist,
+    task: str,
+    facts: dict[str, Any],
+    *,
+    offline: str,
+    **values: Any,
+) -> Written:
+    """Word ``facts`` with the agent's ``task`` prompt; text quoting a figure not in the facts
+    (or no model at all) gives ``offline`` instead."""
+    prompt = prompts.tasks[task].render(facts=facts, **values)
+    return model.write(agent, prompts.system, prompt, facts, offline_text=offline)

@@ -16,7 +16,7 @@ from agents.finance.forecast import SEASON_WEEKS, RevenueForecast, forecast_reve
 from agents.finance.kpis import WeeklyKpis, weekly_kpis
 from agents.finance.weeks import WeeklyRevenue, weekly_revenue
 from agents.router import Specialist
-from agents.specialist import Chart, Report
+from agents.specialist import Chart, Report, write_text
 from integrations.llm import LanguageModel
 from integrations.warehouse import Warehouse
 from prompts import AgentPrompts
@@ -82,9 +82,8 @@ class FinanceAgent:
                 f"{fmt.money(facts['forecast']['same_weeks_last_year'])}: the forecast is "
                 f"{fmt.change(change)} on them."
             )
-        prompt = self._prompts.tasks["kpi_report"].render(facts=facts)
-        written = self._model.write(
-            "finance", self._prompts.system, prompt, facts, offline_text=offline
+        written = write_text(
+            self._model, self._prompts, "finance", "kpi_report", facts, offline=offline
         )
         chart = revenue_chart(history, highlight_week=kpis.week_start, forecast=forecast)
         return Report(

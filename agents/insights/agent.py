@@ -19,7 +19,7 @@ from agents.insights.cohorts import CohortRetention, retention_from_history, ret
 from agents.insights.history import customer_history, last_order_date
 from agents.insights.rfm import RFMResult, SegmentMovements, movements_between, score_rfm
 from agents.router import Specialist
-from agents.specialist import Chart, Report
+from agents.specialist import Chart, Report, write_text
 from integrations.llm import LanguageModel
 from integrations.warehouse import Warehouse
 from policies import RFMPolicy
@@ -79,9 +79,8 @@ class InsightsAgent:
         cohorts = retention_from_history(history) if "cohorts" in focus else None
         facts = insight_facts(as_of, now, moves, churn, cohorts)
         offline = insight_text(facts, focus)
-        prompt = self._prompts.tasks["segment_report"].render(facts=facts)
-        written = self._model.write(
-            "insights", self._prompts.system, prompt, facts, offline_text=offline
+        written = write_text(
+            self._model, self._prompts, "insights", "segment_report", facts, offline=offline
         )
         charts = (
             (Chart("Cohort retention", retention_heatmap_png(cohorts)),)

@@ -14,7 +14,7 @@ from typing import Any
 from agents import formatting as fmt
 from agents.finance.kpis import ChannelKpis, WeeklyKpis, weekly_kpis
 from agents.router import Specialist
-from agents.specialist import Report
+from agents.specialist import Report, write_text
 from integrations.llm import LanguageModel
 from integrations.warehouse import Warehouse
 from prompts import AgentPrompts
@@ -52,9 +52,8 @@ class MarketingAgent:
             kpis = weekly_kpis(connection)
         facts = channel_facts(kpis)
         offline = channel_text(kpis)
-        prompt = self._prompts.tasks["channel_summary"].render(facts=facts)
-        written = self._model.write(
-            "marketing", self._prompts.system, prompt, facts, offline_text=offline
+        written = write_text(
+            self._model, self._prompts, "marketing", "channel_summary", facts, offline=offline
         )
         return Report(
             agent="marketing",
@@ -71,9 +70,14 @@ class MarketingAgent:
         theme = found.group(1).strip() if found else "our new season"
         facts = {"theme": theme, "top_categories": top}
         offline = campaign_copy_text(theme, top)
-        prompt = self._prompts.tasks["campaign_copy"].render(request=request, facts=facts)
-        written = self._model.write(
-            "marketing", self._prompts.system, prompt, facts, offline_text=offline
+        written = write_text(
+            self._model,
+            self._prompts,
+            "marketing",
+            "campaign_copy",
+            facts,
+            offline=offline,
+            request=request,
         )
         return Report(
             agent="marketing",
