@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot import blocks
+from bot.blocks import messages
 from bot.listeners import approvals, commands
 from controlroom.services import Services
 
@@ -58,7 +58,7 @@ def build_app(
     if client is None and authorize is None:
         if token is None:
             raise BotConfigError("SLACK_BOT_TOKEN is not set: copy the app's xoxb- token")
-        client = AsyncWebClient(token=token)
+        client = AsyncWebClient(token=token, base_url=settings.slack_api_url)
     app = AsyncApp(
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         client=client,
@@ -81,7 +81,7 @@ async def _report_error(
     if respond is not None:
         await respond(
             text=SORRY,
-            blocks=blocks.notice_blocks(SORRY),
+            blocks=messages.notice_blocks(SORRY),
             response_type="ephemeral",
             replace_original=False,
         )

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(
         default=None, validation_alias="SLACK_SIGNING_SECRET"
     )
+    # The Web API the app calls: Slack's own, or the local sandbox of `controlroom demo`.
+    slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
 
     openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")

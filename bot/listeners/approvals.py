@@ -17,7 +17,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import blocks, ids, work
+from bot import ids, work
+from bot.blocks import approvals as approval_blocks
+from bot.blocks import kit, messages
 from controlroom.services import Services
 from integrations.statestore import ApprovalRecord, Decision
 from workflows.approvals import (
@@ -58,13 +60,13 @@ def register(app: AsyncApp, services: Services) -> None:
             return
         metadata = json.dumps({"run_id": run_id, "where": _message(body)})
         await client.views_open(
-            trigger_id=body["trigger_id"], view=blocks.reject_modal(run_id, metadata)
+            trigger_id=body["trigger_id"], view=approval_blocks.reject_modal(run_id, metadata)
         )
 
     async def rejection_reason(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        reason = blocks.reject_reason(view)
+        reason = approval_blocks.reject_reason(view)
         if not reason:
             await ack(response_action="errors", errors={ids.REJECT_REASON_BLOCK: "Say why."})
             return
@@ -107,11 +109,11 @@ async def _decide(
         await reply(_refusal(services))
         return
     except AlreadyDecidedError as refused:
-        await reply(blocks.already_decided_text(refused.approval))
+        await reply(approval_blocks.already_decided_text(refused.approval))
         return
     except (NoSuchApprovalError, InvalidDecisionError) as problem:
         # The desk's messages are written for people: what was wrong and what to do.
-        await reply(blocks.escape(str(problem)))
+        await reply(kit.escape(str(problem)))
         return
     await _update_proposal(client, approval, outcome.result, where)
 
@@ -130,8 +132,8 @@ async def _update_proposal(
     await client.chat_update(
         channel=channel,
         ts=ts,
-        text=blocks.decided_text(approval),
-        blocks=blocks.decided_blocks(approval, result=result),
+        text=approval_blocks.decided_text(approval),
+        blocks=approval_blocks.decided_blocks(approval, result=result),
     )
 
 
@@ -159,7 +161,7 @@ def _ephemeral(respond: AsyncRespond) -> Reply:
     async def reply(text: str) -> None:
         await respond(
             text=text,
-            blocks=blocks.notice_blocks(text),
+            blocks=messages.notice_blocks(text),
             response_type="ephemeral",
             replace_original=False,
         )
@@ -171,6 +173,6 @@ def _direct_message(client: AsyncWebClient, user: str) -> Reply:
     """A modal has no response_url: tell the person in a direct message from the app."""
 
     async def reply(text: str) -> None:
-        await client.chat_postMessage(channel=user, text=text, blocks=blocks.notice_blocks(text))
+        await client.chat_postMessage(channel=user, text=text, blocks=messages.notice_blocks(text))
 
     return reply

@@ -16,7 +16,10 @@ from typing import Any, Literal
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import blocks, ids, work
+from bot import ids, work
+from bot.blocks import approvals as approval_blocks
+from bot.blocks import digest as digest_blocks
+from bot.blocks import kit, messages
 from controlroom.services import Services
 
 logger = logging.getLogger(__name__)
@@ -84,36 +87,36 @@ def register(app: AsyncApp, services: Services) -> None:
         request = parse_command(command.get("text") or "")
         user = command["user_id"]
         if request.kind == "help":
-            help_blocks = blocks.help_blocks(request.problem)
+            help_blocks = messages.help_blocks(request.problem)
             await ack(text=request.problem or "How to use /controlroom", blocks=help_blocks)
             return
         if request.kind in ("status", "approvals"):
             await ack()
         else:
-            await ack(text=WORKING, blocks=blocks.notice_blocks(WORKING))
+            await ack(text=WORKING, blocks=messages.notice_blocks(WORKING))
         logger.info("/controlroom %s by %s", request.kind, user)
         if request.kind == "ask":
             answer = await asyncio.to_thread(work.ask, services, request.question, user)
             await respond(
-                text=blocks.fallback_text(answer.text),
-                blocks=blocks.answer_blocks(answer),
+                text=kit.fallback_text(answer.text),
+                blocks=messages.answer_blocks(answer),
                 response_type="in_channel",
             )
         elif request.kind == "gtm":
             digest = await asyncio.to_thread(work.weekly_digest, services, user)
             await respond(
                 text="Weekly GTM digest",
-                blocks=blocks.digest_blocks(digest),
+                blocks=digest_blocks.digest_blocks(digest),
                 response_type="in_channel",
             )
         elif request.kind == "winback":
             await _winback_proposal(services, client, respond, user, request.as_of)
         elif request.kind == "status":
             runs = await asyncio.to_thread(work.recent_runs, services)
-            await respond(text="Latest runs", blocks=blocks.runs_blocks(runs))
+            await respond(text="Latest runs", blocks=messages.runs_blocks(runs))
         else:
             pending = await asyncio.to_thread(work.pending_approvals, services)
-            await respond(text="Waiting for a decision", blocks=blocks.approvals_blocks(pending))
+            await respond(text="Waiting for a decision", blocks=messages.approvals_blocks(pending))
 
     app.command(ids.COMMAND)(controlroom)
 
@@ -134,7 +137,7 @@ async def _winback_proposal(
     posted = await client.chat_postMessage(
         channel=channel,
         text=f"Win-back proposal for approval (run {outcome.run_id[:8]})",
-        blocks=blocks.proposal_blocks(outcome.run_id, outcome.proposal),
+        blocks=approval_blocks.proposal_blocks(outcome.run_id, outcome.proposal),
     )
     await asyncio.to_thread(
         work.remember_message, services, outcome.run_id, posted["channel"], posted["ts"]

@@ -13,7 +13,9 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from agents.specialist import Report
-from bot import blocks, ids
+from bot import ids
+from bot.blocks import approvals, kit, messages
+from bot.blocks.digest import digest_blocks
 from integrations.llm import Cost
 from integrations.statestore import ApprovalRecord
 from workflows.ask import Answer
@@ -29,7 +31,7 @@ def assert_valid(message_blocks: list[dict[str, Any]]) -> None:
         assert block is not None
         block.validate_json()
     # slack_sdk's Message model (which checks the 50) is deprecated and warns: count here.
-    assert len(parsed) <= blocks.MAX_BLOCKS
+    assert len(parsed) <= kit.MAX_BLOCKS
 
 
 def proposal() -> dict[str, Any]:
@@ -48,14 +50,14 @@ def proposal() -> dict[str, Any]:
 
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=20_000))
 def test_split_text_keeps_every_piece_within_the_limit_and_loses_nothing(text: str) -> None:
-    pieces = blocks.split_text(text, 3000)
+    pieces = kit.split_text(text, 3000)
     assert all(0 < len(piece) <= 3000 for piece in pieces)
     assert re.sub(r"\s", "", "".join(pieces)) == re.sub(r"\s", "", text)
 
 
 @given(st.text(max_size=300), st.integers(min_value=1, max_value=200))
 def test_truncate_cuts_to_the_limit_ending_with_an_ellipsis(text: str, limit: int) -> None:
-    cut = blocks.truncate(text, limit)
+    cut = kit.truncate(text, limit)
     assert len(cut) <= limit
     assert cut == text or cut.endswith("…")
 
@@ -76,7 +78,7 @@ def test_a_long_answer_is_split_over_valid_sections_with_sources_and_confidence(
         reports=(support,),
         cost=Cost(),
     )
-    built = blocks.answer_blocks(answer)
+    built = messages.answer_blocks(answer)
     assert_valid(built)
     sections = [b for b in built if b["type"] == "section"]
     assert len(sections) > 1
@@ -104,8 +106,8 @@ def test_a_huge_digest_keeps_to_fifty_blocks_and_says_what_was_left_out() -> Non
         headline=headline,
         prose={name: "A long week. " * 4000 for name in ("marketing", "finance", "insights")},
     )
-    built = blocks.digest_blocks(digest)
-    assert len(built) == blocks.MAX_BLOCKS
+    built = digest_blocks(digest)
+    assert len(built) == kit.MAX_BLOCKS
     assert_valid(built)
     assert built[0]["type"] == "header"
     assert "more blocks left out" in built[-1]["elements"][0]["text"]
@@ -128,7 +130,7 @@ def test_a_small_digest_has_header_figures_sections_and_the_run() -> None:
         ],
         prose={"finance": "Revenue rose."},
     )
-    built = blocks.digest_blocks(digest)
+    built = digest_blocks(digest)
     assert_valid(built)
     assert [b["type"] for b in built] == ["header", "section", "divider", "section", "context"]
     assert "*Revenue*" in built[1]["fields"][0]["text"]
@@ -136,7 +138,7 @@ def test_a_small_digest_has_header_figures_sections_and_the_run() -> None:
 
 
 def test_a_proposal_has_three_buttons_carrying_the_run_id() -> None:
-    built = blocks.proposal_blocks(RUN_ID, proposal())
+    built = approvals.proposal_blocks(RUN_ID, proposal())
     assert_valid(built)
     actions = built[-1]
     assert actions["type"] == "actions"
@@ -146,11 +148,11 @@ def test_a_proposal_has_three_buttons_carrying_the_run_id() -> None:
 
 
 def test_button_text_is_cut_to_75_characters_and_an_oversized_value_is_refused() -> None:
-    long = blocks.button("x" * 200, ids.APPROVE, RUN_ID)
+    long = kit.button("x" * 200, ids.APPROVE, RUN_ID)
     assert len(long["text"]["text"]) == 75 and long["text"]["text"].endswith("…")
     Block.parse({"type": "actions", "elements": [long]}).validate_json()  # type: ignore[union-attr]
     with pytest.raises(ValueError, match="2000"):
-        blocks.button("Approve", ids.APPROVE, "x" * 2001)
+        kit.button("Approve", ids.APPROVE, "x" * 2001)
 
 
 def test_a_decided_proposal_says_who_when_and_the_result_without_buttons() -> None:
@@ -169,7 +171,7 @@ def test_a_decided_proposal_says_who_when_and_the_result_without_buttons() -> No
         channel_id="C0APPROVALS",
         message_ts="1.2",
     )
-    built = blocks.decided_blocks(approval, result={"status": "sent", "sent": 240, "failed": 2})
+    built = approvals.decided_blocks(approval, result={"status": "sent", "sent": 240, "failed": 2})
     assert_valid(built)
     assert all(b["type"] != "actions" for b in built)
     assert "*Approved* by <@U0APPROVER> at 2026-11-24 09:30 UTC" in str(built)
@@ -177,12 +179,12 @@ def test_a_decided_proposal_says_who_when_and_the_result_without_buttons() -> No
 
 
 def test_help_says_first_what_was_wrong() -> None:
-    built = blocks.help_blocks("`gtn` is not a subcommand")
+    built = messages.help_blocks("`gtn` is not a subcommand")
     assert_valid(built)
     assert built[0]["text"]["text"].startswith(":warning: `gtn` is not a subcommand")
 
 
 def test_the_reject_modal_is_a_valid_view() -> None:
-    view = blocks.reject_modal(RUN_ID, '{"run_id": "x"}')
+    view = approvals.reject_modal(RUN_ID, '{"run_id": "x"}')
     View(**view).validate_json()
     assert view["callback_id"] == ids.REJECT_MODAL
