@@ -11,7 +11,7 @@ Exceptions::
      └── UnknownApprovalError         no approval was ever asked for this run
 """
 
-from integrations.statestore.store import (
+from integrations.statestore.records import (
     ApprovalRecord,
     ApprovalStatus,
     AuditEntry,
@@ -21,13 +21,14 @@ from integrations.statestore.store import (
     OutboxEmail,
     RunRecord,
     RunStatus,
-    StateStore,
+    SlackThread,
     StateStoreError,
     StateStoreUnavailableError,
     Trigger,
     UnknownApprovalError,
     UnknownRunError,
 )
+from integrations.statestore.store import StateStore
 
 __all__ = [
     "ApprovalRecord",
@@ -39,6 +40,7 @@ __all__ = [
     "OutboxEmail",
     "RunRecord",
     "RunStatus",
+    "SlackThread",
     "StateStore",
     "StateStoreError",
     "StateStoreUnavailableError",

@@ -91,7 +91,20 @@ approvals = sa.Table(
     # Where the approval was posted in Slack (filled by the bot).
     sa.Column("channel_id", sa.String(32)),
     sa.Column("message_ts", sa.String(32)),
+    # When a pending approval was last reminded in its thread (migration 0004).
+    sa.Column("reminded_at", sa.DateTime(timezone=True)),
     sa.Index("ix_approvals_status", "status"),
+)
+
+# Where a run's answer goes back to in Slack: the asker's thread (migration 0004, filled by the
+# bot). A support answer decided by a person hours later is posted there.
+run_threads = sa.Table(
+    "run_threads",
+    metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), primary_key=True),
+    sa.Column("channel_id", sa.String(32), nullable=False),
+    sa.Column("thread_ts", sa.String(32), nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 # Addresses that must never get marketing email again (unsubscribed, bounced, complained).

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from integrations.statestore import StateStore, UnknownRunError
+from integrations.statestore import SlackThread, StateStore, UnknownRunError
+from integrations.statestore.tables import approvals
 
 
 def test_migrating_twice_is_harmless_and_creates_every_table(store: StateStore) -> None:
@@ -97,3 +98,42 @@ def test_an_email_is_marked_sent_only_once(store: StateStore) -> None:
 def test_an_outbox_row_must_belong_to_a_known_run(store: StateStore) -> None:
     with pytest.raises(sa.exc.IntegrityError):
         store.queue_email("unknown-run", 1, recipient="a@example.com", subject="s", body="b")
+
+
+def test_a_pending_approval_is_reminded_once_per_delay_and_never_once_decided(
+    store: StateStore,
+) -> None:
+    old, fresh, decided = (
+        store.start_run("winback", started_by="U1", trigger="cli") for _ in "abc"
+    )
+    for run in (old, fresh, decided):
+        store.request_approval(run.run_id, workflow="winback", kind="campaign", summary={})
+    store.claim_approval(decided.run_id, "approved", actor="U0APPROVER")
+    asked = store.get_approval(old.run_id).requested_at
+    # Pretend the first was asked a day ago.
+    with store.engine.begin() as connection:
+        connection.execute(
+            approvals.update()
+            .where(approvals.c.run_id.in_((old.run_id, decided.run_id)))
+            .values(requested_at=asked - timedelta(days=1))
+        )
+    cutoff = asked - timedelta(hours=1)
+    assert [a.run_id for a in store.approvals_to_remind(asked_before=cutoff)] == [old.run_id]
+    assert store.record_reminder(old.run_id, at=asked)
+    assert store.approvals_to_remind(asked_before=cutoff) == []
+    assert store.get_approval(old.run_id).reminded_at == asked
+    # A day later it is due again; a decided approval is never reminded.
+    later = asked + timedelta(days=1)
+    assert [a.run_id for a in store.approvals_to_remind(asked_before=later)] == [
+        old.run_id,
+        fresh.run_id,
+    ]
+    assert not store.record_reminder(decided.run_id)
+
+
+def test_the_thread_a_run_answers_into_is_kept_and_replaced(store: StateStore) -> None:
+    run = store.start_run("support", started_by="U1", trigger="command")
+    assert store.run_thread(run.run_id) is None
+    store.record_run_thread(run.run_id, SlackThread("C0HELP", "1764000000.000100"))
+    store.record_run_thread(run.run_id, SlackThread("D0ASKER", "1764000000.000200"))
+    assert store.run_thread(run.run_id) == SlackThread("D0ASKER", "1764000000.000200")

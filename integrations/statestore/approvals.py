@@ -1,0 +1,170 @@
+"""Approvals: runs paused for a person's decision, claimed by exactly one decider."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from integrations.statestore.records import (
+    ApprovalRecord,
+    ApprovalStatus,
+    Claim,
+    Decision,
+    SlackThread,
+    UnknownApprovalError,
+    approval_record,
+    now,
+)
+from integrations.statestore.tables import approvals, run_threads
+
+
+class ApprovalBook:
+    """Approvals: runs paused for a person's decision, claimed by exactly one decider."""
+
+    engine: Engine
+
+    def request_approval(
+        self, run_id: str, *, workflow: str, kind: str, summary: dict[str, Any]
+    ) -> ApprovalRecord:
+        """Ask for a decision on a paused run, or ask again after an edit (a new round)."""
+        with self.engine.begin() as connection:
+            current = connection.execute(
+                sa.select(approvals.c.status).where(approvals.c.run_id == run_id)
+            ).one_or_none()
+            if current is None:
+                connection.execute(
+                    approvals.insert().values(
+                        run_id=run_id,
+                        workflow=workflow,
+                        kind=kind,
+                        status="pending",
+                        round=1,
+                        requested_at=now(),
+                        summary=summary,
+                    )
+                )
+            else:
+                connection.execute(
+                    approvals.update()
+                    .where(
+                        (approvals.c.run_id == run_id)
+                        & approvals.c.status.in_(("pending", "edited"))
+                    )
+                    .values(
+                        status="pending",
+                        round=approvals.c.round + (1 if current.status == "edited" else 0),
+                        requested_at=now(),
+                        summary=summary,
+                        decided_by=None,
+                        decided_at=None,
+                        reason=None,
+                        edits=None,
+                    )
+                )
+        return self.get_approval(run_id)
+
+    def claim_approval(
+        self,
+        run_id: str,
+        decision: Decision,
+        *,
+        actor: str,
+        reason: str | None = None,
+        edits: dict[str, Any] | None = None,
+    ) -> Claim:
+        """Decide a pending approval, atomically: one conditional UPDATE, so of several
+        simultaneous deciders exactly one wins; the others read who decided and when."""
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                approvals.update()
+                .where((approvals.c.run_id == run_id) & (approvals.c.status == "pending"))
+                .values(
+                    status=decision,
+                    decided_by=actor,
+                    decided_at=now(),
+                    reason=reason,
+                    edits=edits,
+                )
+            )
+        return Claim(won=result.rowcount == 1, approval=self.get_approval(run_id))
+
+    def record_approval_message(self, run_id: str, *, channel_id: str, message_ts: str) -> None:
+        """Remember where the approval was posted in Slack, to update it when decided."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                approvals.update()
+                .where(approvals.c.run_id == run_id)
+                .values(channel_id=channel_id, message_ts=message_ts)
+            )
+
+    def get_approval(self, run_id: str) -> ApprovalRecord:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                approvals.select().where(approvals.c.run_id == run_id)
+            ).one_or_none()
+        if row is None:
+            raise UnknownApprovalError(f"no approval for run {run_id}")
+        return approval_record(row)
+
+    def approvals(
+        self, *, status: ApprovalStatus | None = None, limit: int = 50
+    ) -> list[ApprovalRecord]:
+        """Approvals, newest request first, optionally only those with one status."""
+        query = approvals.select().order_by(approvals.c.requested_at.desc()).limit(limit)
+        if status is not None:
+            query = query.where(approvals.c.status == status)
+        with self.engine.connect() as connection:
+            return [approval_record(row) for row in connection.execute(query)]
+
+    def approvals_to_remind(self, *, asked_before: datetime) -> list[ApprovalRecord]:
+        """Pending approvals asked before ``asked_before`` and not reminded since then: each
+        is reminded once per delay, however often the reminder job runs."""
+        query = (
+            approvals.select()
+            .where(
+                (approvals.c.status == "pending")
+                & (approvals.c.requested_at < asked_before)
+                & (approvals.c.reminded_at.is_(None) | (approvals.c.reminded_at < asked_before))
+            )
+            .order_by(approvals.c.requested_at)
+        )
+        with self.engine.connect() as connection:
+            return [approval_record(row) for row in connection.execute(query)]
+
+    def record_reminder(self, run_id: str, *, at: datetime | None = None) -> bool:
+        """Mark a pending approval reminded; False if it was decided meanwhile."""
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                approvals.update()
+                .where((approvals.c.run_id == run_id) & (approvals.c.status == "pending"))
+                .values(reminded_at=at or now())
+            )
+        return result.rowcount == 1
+
+    # Where a run answers in Slack -----------------------------------------------------------
+
+    def record_run_thread(self, run_id: str, thread: SlackThread) -> None:
+        """Remember the Slack thread a run's answer goes back to (replaced if recorded again)."""
+        values = {"channel_id": thread.channel_id, "thread_ts": thread.thread_ts}
+        with self.engine.begin() as connection:
+            updated = connection.execute(
+                run_threads.update()
+                .where(run_threads.c.run_id == run_id)
+                .values(**values, recorded_at=now())
+            )
+            if updated.rowcount == 0:
+                connection.execute(
+                    run_threads.insert().values(run_id=run_id, recorded_at=now(), **values)
+                )
+
+    def run_thread(self, run_id: str) -> SlackThread | None:
+        """The Slack thread a run answers into, if one was recorded."""
+        query = sa.select(run_threads.c.channel_id, run_threads.c.thread_ts).where(
+            run_threads.c.run_id == run_id
+        )
+        with self.engine.connect() as connection:
+            row = connection.execute(query).one_or_none()
+        return SlackThread(row.channel_id, row.thread_ts) if row is not None else None

@@ -1,0 +1,204 @@
+"""The state store's records, statuses and exceptions, and how a row becomes a record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, cast
+
+import sqlalchemy as sa
+
+RunStatus = Literal["running", "paused", "succeeded", "failed"]
+Trigger = Literal["command", "schedule", "button", "cli"]
+# queued → sending (claimed by one sender) → sent | suppressed (at send time) | failed (refused);
+# in_doubt: a crash left it claimed on a provider that cannot say whether it was delivered.
+EmailStatus = Literal["queued", "sending", "sent", "suppressed", "failed", "in_doubt"]
+ApprovalStatus = Literal["pending", "approved", "rejected", "edited"]
+Decision = Literal["approved", "rejected", "edited"]
+
+
+class StateStoreError(RuntimeError):
+    """Base of the state store's exceptions."""
+
+
+class StateStoreUnavailableError(StateStoreError):
+    """The database cannot be reached or refuses the login."""
+
+
+class UnknownRunError(StateStoreError):
+    """A run id that the store has never seen."""
+
+
+class UnknownApprovalError(StateStoreError):
+    """No approval was ever asked for this run."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    run_id: str
+    workflow: str
+    status: RunStatus
+    started_by: str
+    trigger: Trigger
+    started_at: datetime
+    finished_at: datetime | None
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    entry_id: int
+    at: datetime
+    run_id: str | None
+    actor: str
+    action: str
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEmail:
+    email_id: int
+    run_id: str
+    customer_id: int
+    recipient: str
+    subject: str
+    body: str
+    status: EmailStatus
+    queued_at: datetime
+    sent_at: datetime | None
+    provider_message_id: str | None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRecord:
+    """A run waiting for (or past) a person's decision, with what they were shown."""
+
+    run_id: str
+    workflow: str
+    kind: str
+    status: ApprovalStatus
+    round: int
+    requested_at: datetime
+    summary: dict[str, Any]
+    decided_by: str | None
+    decided_at: datetime | None
+    reason: str | None
+    edits: dict[str, Any] | None
+    channel_id: str | None
+    message_ts: str | None
+    reminded_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SlackThread:
+    """A message thread in Slack: the channel and the parent message's timestamp."""
+
+    channel_id: str
+    thread_ts: str
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """The outcome of ``claim_approval``: ``won`` is True for exactly one of simultaneous
+    deciders; ``approval`` is the row after the attempt (the winner's decision either way)."""
+
+    won: bool
+    approval: ApprovalRecord
+
+
+@dataclass(frozen=True, slots=True)
+class KBAnswerRecord:
+    """A person's answer to a support question, kept for the knowledge base."""
+
+    answer_id: str
+    question: str
+    answer: str
+    author: str
+    approved_at: datetime
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def utc(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; every timestamp the store writes is UTC.
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def run_record(row: sa.Row[Any]) -> RunRecord:
+    return RunRecord(
+        run_id=row.run_id,
+        workflow=row.workflow,
+        status=cast(RunStatus, row.status),
+        started_by=row.started_by,
+        trigger=cast(Trigger, row.trigger),
+        started_at=cast(datetime, utc(row.started_at)),
+        finished_at=utc(row.finished_at),
+        input_tokens=row.input_tokens,
+        output_tokens=row.output_tokens,
+        cost_usd=row.cost_usd,
+        error=row.error,
+    )
+
+
+def audit_entry(row: sa.Row[Any]) -> AuditEntry:
+    return AuditEntry(
+        entry_id=row.entry_id,
+        at=cast(datetime, utc(row.at)),
+        run_id=row.run_id,
+        actor=row.actor,
+        action=row.action,
+        detail=dict(row.detail),
+    )
+
+
+def outbox_email(row: sa.Row[Any]) -> OutboxEmail:
+    return OutboxEmail(
+        email_id=row.email_id,
+        run_id=row.run_id,
+        customer_id=row.customer_id,
+        recipient=row.recipient,
+        subject=row.subject,
+        body=row.body,
+        status=cast(EmailStatus, row.status),
+        queued_at=cast(datetime, utc(row.queued_at)),
+        sent_at=utc(row.sent_at),
+        provider_message_id=row.provider_message_id,
+        error=row.error,
+    )
+
+
+def approval_record(row: sa.Row[Any]) -> ApprovalRecord:
+    return ApprovalRecord(
+        run_id=row.run_id,
+        workflow=row.workflow,
+        kind=row.kind,
+        status=cast(ApprovalStatus, row.status),
+        round=row.round,
+        requested_at=cast(datetime, utc(row.requested_at)),
+        summary=dict(row.summary),
+        decided_by=row.decided_by,
+        decided_at=utc(row.decided_at),
+        reason=row.reason,
+        edits=dict(row.edits) if row.edits is not None else None,
+        channel_id=row.channel_id,
+        message_ts=row.message_ts,
+        reminded_at=utc(row.reminded_at),
+    )
+
+
+def kb_answer_record(row: sa.Row[Any]) -> KBAnswerRecord:
+    return KBAnswerRecord(
+        answer_id=row.answer_id,
+        question=row.question,
+        answer=row.answer,
+        author=row.author,
+        approved_at=cast(datetime, utc(row.approved_at)),
+    )

@@ -1,0 +1,112 @@
+"""Runs and the audit log: what ran, who started it, what it cost, and every step."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from integrations.statestore.records import (
+    AuditEntry,
+    RunRecord,
+    RunStatus,
+    Trigger,
+    UnknownRunError,
+    audit_entry,
+    now,
+    run_record,
+)
+from integrations.statestore.tables import audit_log, runs
+
+
+class RunLog:
+    """Runs and the audit log: what ran, who started it, what it cost, and every step."""
+
+    engine: Engine
+
+    # Runs -------------------------------------------------------------------------------------
+
+    def start_run(self, workflow: str, *, started_by: str, trigger: Trigger) -> RunRecord:
+        """Record a new run as running and return it; its id is also the workflow thread id."""
+        run_id = uuid.uuid4().hex
+        values = {
+            "run_id": run_id,
+            "workflow": workflow,
+            "status": "running",
+            "started_by": started_by,
+            "trigger": trigger,
+            "started_at": now(),
+        }
+        with self.engine.begin() as connection:
+            connection.execute(runs.insert().values(**values))
+        return self.get_run(run_id)
+
+    def finish_run(
+        self,
+        run_id: str,
+        status: RunStatus,
+        *,
+        error: str | None = None,
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+        cost_usd: float = 0.0,
+    ) -> RunRecord:
+        """Set a run's final (or paused) status and add its token use and cost."""
+        finished_at = None if status in ("running", "paused") else now()
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                runs.update()
+                .where(runs.c.run_id == run_id)
+                .values(
+                    status=status,
+                    finished_at=finished_at,
+                    error=error,
+                    input_tokens=runs.c.input_tokens + input_tokens,
+                    output_tokens=runs.c.output_tokens + output_tokens,
+                    cost_usd=runs.c.cost_usd + cost_usd,
+                )
+            )
+        if result.rowcount == 0:
+            raise UnknownRunError(run_id)
+        return self.get_run(run_id)
+
+    def get_run(self, run_id: str) -> RunRecord:
+        with self.engine.connect() as connection:
+            row = connection.execute(runs.select().where(runs.c.run_id == run_id)).one_or_none()
+        if row is None:
+            raise UnknownRunError(run_id)
+        return run_record(row)
+
+    def recent_runs(self, limit: int = 20, *, workflow: str | None = None) -> list[RunRecord]:
+        query = runs.select().order_by(runs.c.started_at.desc()).limit(limit)
+        if workflow is not None:
+            query = query.where(runs.c.workflow == workflow)
+        with self.engine.connect() as connection:
+            return [run_record(row) for row in connection.execute(query)]
+
+    # Audit log --------------------------------------------------------------------------------
+
+    def record_audit(
+        self, action: str, *, actor: str, run_id: str | None = None, **detail: Any
+    ) -> AuditEntry:
+        """Append one decision or event to the audit log."""
+        with self.engine.begin() as connection:
+            inserted = connection.execute(
+                audit_log.insert().values(
+                    at=now(), run_id=run_id, actor=actor, action=action, detail=detail
+                )
+            ).inserted_primary_key
+            assert inserted is not None
+            entry_id = inserted[0]
+            row = connection.execute(
+                audit_log.select().where(audit_log.c.entry_id == entry_id)
+            ).one()
+        return audit_entry(row)
+
+    def audit_entries(self, *, run_id: str | None = None, limit: int = 100) -> list[AuditEntry]:
+        query = audit_log.select().order_by(audit_log.c.entry_id).limit(limit)
+        if run_id is not None:
+            query = query.where(audit_log.c.run_id == run_id)
+        with self.engine.connect() as connection:
+            return [audit_entry(row) for row in connection.execute(query)]
