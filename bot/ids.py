@@ -15,3 +15,23 @@ EDIT = "approval_edit"
 REJECT_MODAL = "approval_reject_modal"
 REJECT_REASON_BLOCK = "reject_reason"
 REJECT_REASON_INPUT = "reject_reason_input"
+
+# The modal editing a proposal (a win-back's discount, subject, audience cap; an answer's text):
+# one input block per field, each holding one element.
+EDIT_MODAL = "approval_edit_modal"
+EDIT_DISCOUNT_BLOCK = "edit_discount"
+EDIT_DISCOUNT_INPUT = "edit_discount_input"
+EDIT_SUBJECT_BLOCK = "edit_subject"
+EDIT_SUBJECT_INPUT = "edit_subject_input"
+EDIT_AUDIENCE_CAP_BLOCK = "edit_audience_cap"
+EDIT_AUDIENCE_CAP_INPUT = "edit_audience_cap_input"
+EDIT_TEXT_BLOCK = "edit_text"
+EDIT_TEXT_INPUT = "edit_text_input"
+
+# "Run weekly digest now" (App Home) and "Start win-back for At Risk" (digest, App Home).
+RUN_DIGEST = "run_weekly_digest"
+START_WINBACK = "digest_start_winback"
+
+# Support answers: the feedback buttons under an answer (their value is the answer's run id).
+SUPPORT_HELPFUL = "support_helpful"
+SUPPORT_NOT_HELPFUL = "support_not_helpful"

@@ -11,6 +11,7 @@ services from the settings, runs one workflow and closes them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -24,8 +25,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from slack_sdk.web.async_client import AsyncWebClient
 
 from agents.support import load_chunks, stored_human_answers
+from bot.digest import publish_digest
+from bot.reminders import remind_pending_approvals
 from bot.work import weekly_digest
 from controlroom.services import (
     Services,
@@ -48,6 +52,7 @@ _JOB_STORE: Final = "default"
 JOB_FUNCTIONS: Final[Mapping[str, str]] = {
     "weekly_digest": "bot.scheduler:run_weekly_digest",
     "kb_rebuild": "bot.scheduler:run_kb_rebuild",
+    "approval_reminders": "bot.scheduler:run_approval_reminders",
 }
 
 
@@ -132,10 +137,25 @@ def run_clock(services: Services) -> None:
 
 
 def run_weekly_digest() -> None:
-    """The scheduled weekly GTM digest, recorded as a run with trigger "schedule"."""
+    """The scheduled weekly GTM digest, recorded as a run with trigger "schedule" and posted in
+    the digest channel (progress, digest, charts in its thread) when a bot token is set."""
     with _job_services() as services:
-        digest = weekly_digest(services, SCHEDULER_USER, trigger="schedule")
-    logger.info("scheduled weekly digest finished: run %s", digest.run_id)
+        token = services.settings.slack_bot_token
+        if token is None:
+            digest = weekly_digest(services, SCHEDULER_USER, trigger="schedule")
+            logger.warning(
+                "weekly digest %s not posted in Slack: SLACK_BOT_TOKEN is not set", digest.run_id
+            )
+            return
+        client = AsyncWebClient(
+            token=token.get_secret_value(), base_url=services.settings.slack_api_url
+        )
+        published = asyncio.run(
+            publish_digest(client, services, SCHEDULER_USER, trigger="schedule")
+        )
+    logger.info(
+        "scheduled weekly digest %s posted in %s", published.digest.run_id, published.channel_id
+    )
 
 
 def run_kb_rebuild() -> None:
@@ -151,6 +171,20 @@ def run_kb_rebuild() -> None:
         report.articles,
         report.human_answers,
     )
+
+
+def run_approval_reminders() -> None:
+    """Remind pending approvals in their threads after the policy's ``remind_after_hours``
+    (once per delay, however often the job runs); without a bot token, nothing to post to."""
+    with _job_services() as services:
+        token = services.settings.slack_bot_token
+        if token is None:
+            logger.warning("approval reminders not posted: SLACK_BOT_TOKEN is not set")
+            return
+        client = AsyncWebClient(
+            token=token.get_secret_value(), base_url=services.settings.slack_api_url
+        )
+        asyncio.run(remind_pending_approvals(client, services))
 
 
 @contextmanager

@@ -5,16 +5,30 @@ workflows, with the same arguments the CLI passes, and ``trigger`` saying it cam
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
 
+from agents.router import SPECIALISTS, Specialist
 from controlroom import team
 from controlroom.desk import approval_desk
 from controlroom.services import Services
-from integrations.statestore import ApprovalRecord, Decision, RunRecord, Trigger
+from integrations.statestore import (
+    ApprovalRecord,
+    AuditEntry,
+    Decision,
+    RunRecord,
+    SlackThread,
+    Trigger,
+)
 from workflows.approvals import RunOutcome
 from workflows.ask import Answer
 from workflows.digest import Digest
-from workflows.weekly_gtm import run_weekly_gtm
+from workflows.support_escalation import WORKFLOW as SUPPORT
+from workflows.support_escalation import start_support
+from workflows.weekly_gtm import WORKFLOW as WEEKLY_GTM
+from workflows.weekly_gtm import SectionProgress, run_weekly_gtm, stored_digest
 from workflows.winback import WORKFLOW as WINBACK
 from workflows.winback import start_winback
 
@@ -24,9 +38,16 @@ def ask(services: Services, question: str, user_id: str) -> Answer:
     return team.ask(services, question, started_by=user_id, trigger="command")
 
 
-def weekly_digest(services: Services, user_id: str, *, trigger: Trigger = "command") -> Digest:
+def weekly_digest(
+    services: Services,
+    user_id: str,
+    *,
+    trigger: Trigger = "command",
+    on_progress: SectionProgress | None = None,
+) -> Digest:
     """Run the weekly GTM digest now (without the spreadsheet); ``trigger`` is "schedule" when
-    the clock runs it, so the run history says who asked."""
+    the clock runs it, so the run history says who asked; ``on_progress`` hears each section
+    finish (from worker threads)."""
     return run_weekly_gtm(
         state=services.state,
         model=services.llm,
@@ -35,6 +56,7 @@ def weekly_digest(services: Services, user_id: str, *, trigger: Trigger = "comma
         charts_dir=services.settings.var_dir / "charts",
         started_by=user_id,
         trigger=trigger,
+        on_progress=on_progress,
     )
 
 
@@ -63,12 +85,58 @@ def decide(
     user_id: str,
     *,
     reason: str | None = None,
+    edits: dict[str, Any] | None = None,
+    approvers: Collection[str] | None = None,
 ) -> tuple[RunOutcome, ApprovalRecord]:
     """Decide a paused run through the approval desk (the CLI's desk); return the outcome and
-    the approval as decided. Raises the desk's ``ApprovalError`` subclasses."""
+    the approval as decided. ``approvers``: who may decide, as the bot resolved it (listed ids
+    plus the user group's members). Raises the desk's ``ApprovalError`` subclasses."""
     desk = approval_desk(services)
-    outcome = desk.decide(run_id, decision, user_id, reason=reason)
+    outcome = desk.decide(
+        run_id, decision, user_id, reason=reason, edits=edits, approvers=approvers
+    )
     return outcome, desk.find(run_id)
+
+
+def check_decision(
+    services: Services,
+    run_id: str,
+    decision: Decision,
+    user_id: str,
+    *,
+    reason: str | None = None,
+    edits: dict[str, Any] | None = None,
+    approvers: Collection[str] | None = None,
+) -> ApprovalRecord:
+    """What ``decide`` checks, without deciding: a modal's answer (errors beside its fields)
+    is due within 3 s, the decision itself may take longer. Returns the approval as it stands."""
+    approval, _ = approval_desk(services).check_decision(
+        run_id, decision, user_id, reason=reason, edits=edits, approvers=approvers
+    )
+    return approval
+
+
+def pending_approval(
+    services: Services, run_id: str, user_id: str, approvers: Collection[str] | None = None
+) -> ApprovalRecord:
+    """The pending approval ``user_id`` may decide, before a modal is opened for it; refuses
+    (and audits) a non-approver and a proposal already decided."""
+    return approval_desk(services).pending_for(run_id, user_id, approvers=approvers)
+
+
+def edit_history(services: Services, run_id: str) -> list[AuditEntry]:
+    """The ``edited`` audit entries of a run, oldest first (what each person changed)."""
+    return [e for e in services.state.audit_entries(run_id=run_id) if e.action == "edited"]
+
+
+def approvals_to_remind(services: Services, now: datetime) -> list[ApprovalRecord]:
+    """Pending approvals due a reminder at ``now`` (``remind_after_hours`` in the policy)."""
+    return approval_desk(services).due_reminders(now)
+
+
+def mark_reminded(services: Services, run_id: str, now: datetime) -> bool:
+    """Record a reminder before posting it; False when the run was decided meanwhile."""
+    return approval_desk(services).mark_reminded(run_id, now)
 
 
 def recent_runs(services: Services) -> list[RunRecord]:
@@ -81,6 +149,186 @@ def pending_approvals(services: Services) -> list[ApprovalRecord]:
     return approval_desk(services).pending()
 
 
-def authorise(services: Services, run_id: str, user_id: str) -> None:
-    """Refuse (and audit) someone who is not an approver, before asking them for a reason."""
-    approval_desk(services).authorise(user_id, run_id)
+# App Home ----------------------------------------------------------------------------------
+
+HOME_RUNS = 10  # recent runs listed
+HEALTH_RUNS = 5  # weekly runs an agent's error count looks back over
+PENDING_READ = 100  # pending approvals read (App Home lists the first few and counts the rest)
+# The weekly run's audit entry for a section it had to leave out (see workflows.weekly_gtm).
+SECTION_UNAVAILABLE = "section_unavailable"
+
+SectionHealth = Literal["ok", "unavailable", "not run"]
+
+
+@dataclass(frozen=True, slots=True)
+class LastDigest:
+    """The latest weekly digest (as its run's checkpoint kept it) and the run."""
+
+    run: RunRecord
+    digest: Digest
+
+
+@dataclass(frozen=True, slots=True)
+class AgentHealth:
+    """One specialist over the latest weekly runs: how its last section went, how many of
+    ``runs`` runs it failed in, and how long the last run took (sections run in parallel)."""
+
+    agent: Specialist
+    status: SectionHealth
+    last_run: RunRecord | None
+    errors: int
+    runs: int
+    seconds: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ControlRoom:
+    """What App Home shows: the last digest, agent health, pending approvals, recent runs."""
+
+    digest: LastDigest | None
+    health: tuple[AgentHealth, ...]
+    pending: tuple[ApprovalRecord, ...]
+    recent: tuple[RunRecord, ...]
+
+
+def control_room(services: Services) -> ControlRoom:
+    """Read App Home's figures from the run history, the audit log and the last weekly run's
+    checkpoint (nothing re-runs)."""
+    state = services.state
+    weekly = [
+        run
+        for run in state.recent_runs(limit=HEALTH_RUNS, workflow=WEEKLY_GTM)
+        if run.finished_at is not None
+    ]
+    audit = {run.run_id: state.audit_entries(run_id=run.run_id) for run in weekly}
+    return ControlRoom(
+        digest=last_digest(services, weekly),
+        health=agent_health(weekly, audit),
+        pending=tuple(state.approvals(status="pending", limit=PENDING_READ)),
+        recent=tuple(state.recent_runs(limit=HOME_RUNS)),
+    )
+
+
+def last_digest(services: Services, weekly: list[RunRecord]) -> LastDigest | None:
+    """The newest succeeded weekly run's digest (``weekly`` is newest first), from its
+    checkpoint on the state database."""
+    database_url = services.settings.effective_database_url
+    for run in weekly:
+        if run.status != "succeeded":
+            continue
+        digest = stored_digest(database_url, run.run_id)
+        if digest is not None:
+            return LastDigest(run=run, digest=digest)
+    return None
+
+
+def agent_health(
+    weekly: list[RunRecord], audit: dict[str, list[AuditEntry]]
+) -> tuple[AgentHealth, ...]:
+    """Each specialist's health over the finished weekly runs (newest first): a failed run
+    counts against every specialist, an unavailable section against its own."""
+
+    def failed(agent: Specialist, run: RunRecord) -> bool:
+        return run.status == "failed" or any(
+            e.action == SECTION_UNAVAILABLE and e.detail.get("section") == agent
+            for e in audit.get(run.run_id, [])
+        )
+
+    last = weekly[0] if weekly else None
+    seconds = None
+    if last is not None and last.finished_at is not None:
+        seconds = (last.finished_at - last.started_at).total_seconds()
+    health = []
+    for agent in SPECIALISTS:
+        status: SectionHealth = "not run"
+        if last is not None:
+            status = "unavailable" if failed(agent, last) else "ok"
+        health.append(
+            AgentHealth(
+                agent=agent,
+                status=status,
+                last_run=last,
+                errors=sum(failed(agent, run) for run in weekly),
+                runs=len(weekly),
+                seconds=seconds,
+            )
+        )
+    return tuple(health)
+
+
+# Support answers ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SupportReply:
+    """A support question's run: answered at once (text, confidence, sources), or waiting for
+    a person with ``proposal`` (the question, the draft, its confidence, sources and asker)."""
+
+    run_id: str
+    text: str
+    confidence: float | None
+    sources: tuple[str, ...]
+    proposal: dict[str, Any] | None = None
+
+    @property
+    def escalated(self) -> bool:
+        return self.proposal is not None
+
+
+def support_answer(
+    services: Services, question: str, asker: str, *, thread: SlackThread | None = None
+) -> SupportReply:
+    """Answer a customer's question with the Support agent, through the support escalation
+    workflow (below the confidence threshold it pauses for a person); ``thread`` is remembered
+    as where the run's answer goes back."""
+    desk = approval_desk(services)
+    outcome = start_support(
+        desk.workflows[SUPPORT],
+        question,
+        asker=asker,
+        state=services.state,
+        database_url=desk.database_url,
+        trigger="message",
+    )
+    if thread is not None:
+        services.state.record_run_thread(outcome.run_id, thread)
+    # Paused: the proposal holds the draft; answered at once: the outcome holds what was sent.
+    sent = outcome.proposal or outcome.result
+    confidence = sent.get("confidence")
+    return SupportReply(
+        run_id=outcome.run_id,
+        text=str(sent.get("text") or ""),
+        confidence=float(confidence) if isinstance(confidence, int | float) else None,
+        sources=tuple(str(source) for source in sent.get("sources") or ()),
+        proposal=outcome.proposal,
+    )
+
+
+def support_escalates(answer: Answer) -> bool:
+    """The supervisor asked the Support agent, which wants a person to answer."""
+    return any(r.agent == "support" and r.facts.get("escalate") for r in answer.reports)
+
+
+def escalate_ask(services: Services, answer: Answer, asker: str) -> SupportReply | None:
+    """A ``/controlroom ask`` whose support part wants a person goes the way of a mention:
+    through the support escalation workflow (which answers again and pauses for a person).
+    None when there is nothing to escalate."""
+    if not support_escalates(answer):
+        return None
+    reply = support_answer(services, answer.request, asker)
+    return reply if reply.escalated else None
+
+
+def remember_thread(services: Services, run_id: str, thread: SlackThread) -> None:
+    """Record the asker's thread, where a person's answer to the run is posted."""
+    services.state.record_run_thread(run_id, thread)
+
+
+def answer_thread(services: Services, run_id: str) -> SlackThread | None:
+    """The asker's thread of a support run, if one was recorded."""
+    return services.state.run_thread(run_id)
+
+
+def record_feedback(services: Services, run_id: str, user_id: str, *, helpful: bool) -> None:
+    """Audit a Helpful / Not helpful click on an answer, with who clicked."""
+    services.state.record_audit("answer_feedback", actor=user_id, run_id=run_id, helpful=helpful)

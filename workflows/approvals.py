@@ -6,6 +6,11 @@ status = 'pending'); only the winner resumes the graph, with ``Command(resume=..
 ``durability="sync"``. The loser gets ``AlreadyDecidedError`` ("already approved by X at T") and
 the refusal is audited. The CLI and the Slack buttons call the same ``ApprovalDesk`` methods.
 
+Who may decide is the policy's ``approver_user_ids``, unless the caller passes the approvers it
+resolved (the Slack app adds the members of the policy's user group): the desk never calls
+Slack. ``check_decision`` checks a decision without taking it, for a form that must answer at
+once; pending approvals are reminded once per ``remind_after_hours`` (``due_reminders``).
+
 Exceptions::
 
     ApprovalError
@@ -13,13 +18,15 @@ Exceptions::
      ├── AlreadyDecidedError     someone decided first: who, what and when
      ├── NoSuchApprovalError     no run with this id is waiting for a decision
      └── InvalidDecisionError    a rejection without a reason, an edit the workflow cannot apply
+                                 (``fields``: each wrong field and what was wrong with it)
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from langgraph.graph import StateGraph
@@ -54,7 +61,20 @@ class NoSuchApprovalError(ApprovalError):
 
 
 class InvalidDecisionError(ApprovalError):
-    """A decision the workflow cannot take: a rejection without a reason, a bad edit."""
+    """A decision the workflow cannot take: a rejection without a reason, a bad edit.
+
+    ``fields`` maps each edited field that was wrong to what was wrong with it, so a form can
+    show the message beside the field; it is empty when the problem is not one field's.
+    """
+
+    def __init__(self, message: str, *, fields: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.fields = dict(fields or {})
+
+    @property
+    def field(self) -> str | None:
+        """The (first) field that was wrong, if the problem is a field's."""
+        return next(iter(self.fields), None)
 
 
 class AlreadyDecidedError(ApprovalError):
@@ -165,9 +185,16 @@ class ApprovalDesk:
             raise NoSuchApprovalError(f"{found} for run id {run_id!r}") from None
         return matches[0]
 
-    def authorise(self, actor: str, run_id: str | None = None) -> None:
-        """Refuse (and audit) anyone who is not an approver in the policy."""
-        if actor in self.policy.approver_user_ids:
+    def authorise(
+        self, actor: str, run_id: str | None = None, *, approvers: Collection[str] | None = None
+    ) -> None:
+        """Refuse (and audit) anyone who is not an approver.
+
+        ``approvers`` is who may decide as the caller resolved it (the Slack app adds the
+        members of the policy's user group); without it, the policy's listed user ids.
+        """
+        allowed = self.policy.approver_user_ids if approvers is None else approvers
+        if actor in allowed:
             return
         self.state.record_audit(
             "approval_refused", actor=actor, run_id=run_id, reason="not an approver"
@@ -175,6 +202,45 @@ class ApprovalDesk:
         raise NotAnApproverError(
             f"{actor} is not an approver (policies/approvals.yaml: approver_user_ids)"
         )
+
+    def pending_for(
+        self, run_id: str, actor: str, *, approvers: Collection[str] | None = None
+    ) -> ApprovalRecord:
+        """The pending approval of a run that ``actor`` may decide.
+
+        Refuses (and audits) a non-approver with ``NotAnApproverError`` and a run already decided
+        with ``AlreadyDecidedError``; before a form is shown, and before a decision is claimed.
+        """
+        approval = self.find(run_id)
+        self.authorise(actor, approval.run_id, approvers=approvers)
+        if approval.status != "pending":
+            raise self._refuse_late(approval, actor)
+        return approval
+
+    def check_decision(
+        self,
+        run_id: str,
+        decision: Decision,
+        actor: str,
+        *,
+        reason: str | None = None,
+        edits: Mapping[str, Any] | None = None,
+        approvers: Collection[str] | None = None,
+    ) -> tuple[ApprovalRecord, dict[str, Any] | None]:
+        """Everything ``decide`` checks before it claims, without claiming: who decides, that
+        the run still waits, the reason of a rejection and the edits (the workflow's own
+        ``check_edits``). Returns the approval as it stands and the checked edits.
+
+        A form that must answer within seconds (a Slack modal) checks with this, then decides.
+        """
+        if decision not in DECISIONS:
+            raise InvalidDecisionError(f"a decision is one of {', '.join(DECISIONS)}")
+        approval = self.pending_for(run_id, actor, approvers=approvers)
+        spec = self._spec(approval.workflow)
+        if decision == "rejected" and not (reason and reason.strip()):
+            raise InvalidDecisionError("a rejection needs a reason (--reason)")
+        checked = spec.check_edits(edits or {}) if decision == "edited" else None
+        return approval, checked
 
     def decide(
         self,
@@ -184,35 +250,29 @@ class ApprovalDesk:
         *,
         reason: str | None = None,
         edits: Mapping[str, Any] | None = None,
+        approvers: Collection[str] | None = None,
     ) -> RunOutcome:
         """Claim the pending approval for ``actor`` and resume the run with the decision.
 
         Of simultaneous callers exactly one resumes the run; the others get
-        ``AlreadyDecidedError`` and an ``approval_refused`` audit entry.
+        ``AlreadyDecidedError`` and an ``approval_refused`` audit entry. ``approvers`` as for
+        ``authorise``.
         """
-        if decision not in DECISIONS:
-            raise InvalidDecisionError(f"a decision is one of {', '.join(DECISIONS)}")
-        approval = self.find(run_id)
+        approval, checked = self.check_decision(
+            run_id, decision, actor, reason=reason, edits=edits, approvers=approvers
+        )
         run_id = approval.run_id
-        self.authorise(actor, run_id)
         spec = self._spec(approval.workflow)
-        checked: dict[str, Any] | None = None
-        if decision == "rejected" and not (reason and reason.strip()):
-            raise InvalidDecisionError("a rejection needs a reason (--reason)")
-        if decision == "edited":
-            checked = spec.check_edits(edits or {})
         claim = self.state.claim_approval(
             run_id, decision, actor=actor, reason=reason, edits=checked
         )
         if not claim.won:
-            refusal = AlreadyDecidedError(claim.approval)
-            self.state.record_audit(
-                "approval_refused", actor=actor, run_id=run_id, reason=str(refusal)
-            )
-            raise refusal
-        self.state.record_audit(
-            decision, actor=actor, run_id=run_id, reason=reason, edits=checked or {}
-        )
+            raise self._refuse_late(claim.approval, actor)
+        detail: dict[str, Any] = {"reason": reason, "edits": checked or {}}
+        if decision == "edited":
+            # What the person saw before the edit, so the change can be shown (15% → 20%).
+            detail["was"] = _figures(approval.summary)
+        self.state.record_audit(decision, actor=actor, run_id=run_id, **detail)
         logger.info("run %s %s by %s", run_id, decision, actor)
         return advance(
             spec,
@@ -222,6 +282,16 @@ class ApprovalDesk:
             database_url=self.database_url,
             workflow=approval.workflow,
         )
+
+    def due_reminders(self, now: datetime) -> list[ApprovalRecord]:
+        """Pending approvals asked more than the policy's ``remind_after_hours`` ago and not
+        reminded within that delay: each is reminded once per delay."""
+        delay = timedelta(hours=self.policy.remind_after_hours)
+        return self.state.approvals_to_remind(asked_before=now - delay)
+
+    def mark_reminded(self, run_id: str, now: datetime) -> bool:
+        """Record a reminder before it is sent; False when the run was decided meanwhile."""
+        return self.state.record_reminder(run_id, at=now)
 
     def resume(self, run_id: str, actor: str) -> RunOutcome:
         """Continue a run that stopped after its decision (a crash, a provider outage).
@@ -257,8 +327,20 @@ class ApprovalDesk:
             workflow=run.workflow,
         )
 
+    def _refuse_late(self, approval: ApprovalRecord, actor: str) -> AlreadyDecidedError:
+        refusal = AlreadyDecidedError(approval)
+        self.state.record_audit(
+            "approval_refused", actor=actor, run_id=approval.run_id, reason=str(refusal)
+        )
+        return refusal
+
     def _spec(self, workflow: str) -> WorkflowSpec:
         try:
             return self.workflows[workflow]
         except KeyError:
             raise ApprovalError(f"no workflow {workflow!r} is set up on this desk") from None
+
+
+def _figures(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """The plain values of a summary (figures and short texts, not its lists of samples)."""
+    return {k: v for k, v in summary.items() if v is None or isinstance(v, str | int | float)}

@@ -7,9 +7,9 @@ the knowledge base (``learn_from_human``). Reject opens a ticket: the approval t
 the ticket unless Zendesk is configured (``integrations.tickets``); Zendesk finds the ticket it
 already opened for the run if the step re-runs.
 
-For now "sent to the asker" is an ``answer_sent`` audit entry with the text; the Slack layer will
-post it in the asker's thread. Side effects live after the interrupt, in ``deliver`` and
-``open_ticket``.
+"Sent to the asker" is an ``answer_sent`` audit entry with the text; the Slack layer posts the
+outcome (text, confidence, sources) in the asker's thread. Side effects live after the
+interrupt, in ``deliver`` and ``open_ticket``.
 """
 
 from __future__ import annotations
@@ -70,11 +70,15 @@ def build_support_escalation(
 
     def deliver(state: SupportState) -> SupportState:
         decision = state.get("decision")
-        text = state["draft"]["text"]
+        draft = state["draft"]
+        text, sources = draft["text"], list(draft["sources"])
         reviewer = None
         if decision is not None:
             reviewer = decision["actor"]
-            text = (decision.get("edits") or {}).get("text") or text
+            edited = (decision.get("edits") or {}).get("text")
+            if edited:
+                # The person's own words: the draft's passages no longer back them.
+                text, sources = edited, []
         store.record_audit(
             "answer_sent",
             actor="controlroom",
@@ -85,7 +89,15 @@ def build_support_escalation(
         )
         if reviewer is not None:
             learn_from_human(knowledge_base, store, state["question"], text, author=reviewer)
-        return {"outcome": {"status": "answered", "text": text, "reviewed_by": reviewer}}
+        return {
+            "outcome": {
+                "status": "answered",
+                "text": text,
+                "confidence": draft["confidence"],
+                "sources": sources,
+                "reviewed_by": reviewer,
+            }
+        }
 
     def open_ticket(state: SupportState) -> SupportState:
         decision = state["decision"]
@@ -142,11 +154,12 @@ def _route_decision(state: SupportState) -> Literal["deliver", "open_ticket"]:
 
 def check_edits(edits: Mapping[str, Any]) -> dict[str, Any]:
     """An edited answer: the person's text, and nothing else."""
+    problem = f"an edit of a support answer is its new text (1 to {MAX_ANSWER_CHARS} characters)"
+    if set(edits) != {"text"}:
+        raise InvalidDecisionError(problem)
     text = str(edits.get("text") or "").strip()
-    if set(edits) != {"text"} or not text or len(text) > MAX_ANSWER_CHARS:
-        raise InvalidDecisionError(
-            f"an edit of a support answer is its new text (1 to {MAX_ANSWER_CHARS} characters)"
-        )
+    if not text or len(text) > MAX_ANSWER_CHARS:
+        raise InvalidDecisionError(problem, fields={"text": problem})
     return {"text": text}
 
 

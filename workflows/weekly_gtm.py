@@ -62,6 +62,9 @@ WORKFLOW = "weekly_gtm"
 SECTION_TIMEOUT_SECONDS = 120.0
 
 SectionStatus = Literal["ok", "unavailable"]
+# Told each section's outcome as it finishes (from the graph's worker threads), e.g. to update
+# a progress message; it must be thread-safe, and a failure in it is logged, never the run's.
+SectionProgress = Callable[[Specialist, SectionStatus], None]
 
 
 class SectionResult(TypedDict):
@@ -91,8 +94,10 @@ def build_weekly_gtm(
     charts_dir: Path,
     section_timeout: float = SECTION_TIMEOUT_SECONDS,
     rules: ActionRules | None = None,
+    on_progress: SectionProgress | None = None,
 ) -> StateGraph[WeeklyGtmState]:
-    """The weekly GTM graph over ``team`` (uncompiled); the input is ``{"run_id": ...}``."""
+    """The weekly GTM graph over ``team`` (uncompiled); the input is ``{"run_id": ...}``.
+    ``on_progress`` hears each section's status as it finishes."""
     graph: StateGraph[WeeklyGtmState] = StateGraph(WeeklyGtmState)
 
     def fan_out(state: WeeklyGtmState) -> list[Send] | str:
@@ -129,7 +134,9 @@ def build_weekly_gtm(
         return {"digest": digest.model_dump(mode="json")}
 
     for name, specialist in team.items():
-        node = _SectionNode(specialist, timeout=section_timeout, charts_dir=charts_dir)
+        node = _SectionNode(
+            specialist, timeout=section_timeout, charts_dir=charts_dir, on_progress=on_progress
+        )
         graph.add_node(name, node, input_schema=_SectionTask)
         graph.add_edge(name, "aggregate")
     graph.add_node("aggregate", aggregate)
@@ -141,12 +148,27 @@ def build_weekly_gtm(
 class _SectionNode:
     """The graph node of one specialist: its weekly section, within the time limit."""
 
-    def __init__(self, specialist: SpecialistAgent, *, timeout: float, charts_dir: Path) -> None:
+    def __init__(
+        self,
+        specialist: SpecialistAgent,
+        *,
+        timeout: float,
+        charts_dir: Path,
+        on_progress: SectionProgress | None = None,
+    ) -> None:
         self._specialist = specialist
         self._timeout = timeout
         self._charts_dir = charts_dir
+        self._on_progress = on_progress
 
     def __call__(self, state: _SectionTask) -> WeeklyGtmState:
+        written = self._write(state)
+        if self._on_progress is not None:
+            for section in written.get("sections", []):
+                _report(self._on_progress, section["agent"], section["status"])
+        return written
+
+    def _write(self, state: _SectionTask) -> WeeklyGtmState:
         name = self._specialist.name
         try:
             report = _within(self._timeout, self._specialist.weekly_section, name)
@@ -208,6 +230,14 @@ def _within(seconds: float, work: Callable[[], Report], name: str) -> Report:
     return report
 
 
+def _report(on_progress: SectionProgress, name: Specialist, status: SectionStatus) -> None:
+    try:
+        on_progress(name, status)
+    except Exception:
+        # Progress is for show: a listener that fails must not cost the section.
+        logger.warning("progress report for section %s failed", name, exc_info=True)
+
+
 def _unavailable(name: Specialist, error: str) -> SectionResult:
     return SectionResult(
         agent=name, status="unavailable", text="", facts={}, charts=[], error=error
@@ -226,9 +256,10 @@ def run_weekly_gtm(
     sheet: DigestSheet | None = None,
     section_timeout: float = SECTION_TIMEOUT_SECONDS,
     rules: ActionRules | None = None,
+    on_progress: SectionProgress | None = None,
 ) -> Digest:
     """Run the weekly GTM workflow once, checkpointed on the state database, and return the
-    digest.
+    digest; ``on_progress`` hears each section's status as it finishes.
 
     The run is recorded (status, who, how, tokens and cost); each unavailable section's error
     is in the audit log as ``section_unavailable``. A failure of the workflow itself (the
@@ -236,7 +267,11 @@ def run_weekly_gtm(
     """
     with recorded_run(state, WORKFLOW, model=model, started_by=started_by, trigger=trigger) as run:
         graph = build_weekly_gtm(
-            team(run.model), charts_dir=charts_dir, section_timeout=section_timeout, rules=rules
+            team(run.model),
+            charts_dir=charts_dir,
+            section_timeout=section_timeout,
+            rules=rules,
+            on_progress=on_progress,
         )
         with open_checkpointer(database_url) as saver:
             final = graph.compile(checkpointer=saver).invoke(
@@ -279,3 +314,14 @@ def _write_sheet(sheet: DigestSheet, digest: Digest, state: StateStore) -> None:
         )
         return
     logger.info("appended %d digest rows to %s", written, sheet.name)
+
+
+def stored_digest(database_url: str, run_id: str) -> Digest | None:
+    """The digest a finished run left in its checkpoint, read back without re-running anything
+    (its cost is in the run history, not here); None when the run left no digest."""
+    with open_checkpointer(database_url) as saver:
+        saved = saver.get_tuple(run_config(run_id))
+    if saved is None:
+        return None
+    digest = saved.checkpoint["channel_values"].get("digest")
+    return Digest.model_validate(digest) if digest else None

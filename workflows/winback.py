@@ -303,7 +303,8 @@ def proposal(current: WinbackState) -> dict[str, Any]:
 
 
 def check_edits(policy: WinbackPolicy, edits: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate an approver's edits against the policy; raise ``InvalidDecisionError``."""
+    """Validate an approver's edits against the policy; raise ``InvalidDecisionError`` naming
+    each field that was wrong (``fields``), so a form can show each message beside its field."""
     allowed = {"discount", "subject", "audience_cap"}
     unknown = set(edits) - allowed
     if unknown or not edits:
@@ -312,27 +313,46 @@ def check_edits(policy: WinbackPolicy, edits: Mapping[str, Any]) -> dict[str, An
             + (f"; not {', '.join(sorted(unknown))}" if unknown else "")
         )
     checked: dict[str, Any] = {}
+    problems: dict[str, str] = {}
     if "discount" in edits:
-        discount = float(edits["discount"])
-        if discount not in policy.discount_options or discount > policy.max_discount:
-            options = [f"{d:.0%}" for d in policy.discount_options if d <= policy.max_discount]
-            raise InvalidDecisionError(f"the discount must be one of {', '.join(options)}")
-        checked["discount"] = discount
+        options = [d for d in policy.discount_options if d <= policy.max_discount]
+        discount = _number(edits["discount"], float)
+        if discount is None or discount not in options:
+            shown = ", ".join(f"{d:.0%}" for d in options)
+            problems["discount"] = f"the discount must be one of {shown}"
+        else:
+            checked["discount"] = discount
     if "audience_cap" in edits:
-        cap = int(edits["audience_cap"])
-        if not 1 <= cap <= policy.audience_cap:
-            raise InvalidDecisionError(
-                f"the audience cap must be between 1 and the policy's {policy.audience_cap}"
+        cap = _number(edits["audience_cap"], int)
+        if cap is None or not 1 <= cap <= policy.audience_cap:
+            problems["audience_cap"] = (
+                f"the audience cap must be a whole number between 1 and the policy's "
+                f"{policy.audience_cap}"
             )
-        checked["audience_cap"] = cap
+        else:
+            checked["audience_cap"] = cap
     if "subject" in edits:
-        subject = str(edits["subject"]).strip()
+        subject = str(edits["subject"] or "").strip()
         if not subject or "\n" in subject or len(subject) > MAX_SUBJECT_CHARS:
-            raise InvalidDecisionError(
+            problems["subject"] = (
                 f"the subject must be one line of 1 to {MAX_SUBJECT_CHARS} characters"
             )
-        checked["subject"] = subject
+        else:
+            checked["subject"] = subject
+    if problems:
+        raise InvalidDecisionError("; ".join(problems.values()), fields=problems)
     return checked
+
+
+def _number(value: Any, kind: type[float] | type[int]) -> float | int | None:
+    """``value`` (a number, or its text from a form) as ``kind``; None when it is not one."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if kind is int:
+        return int(number) if number.is_integer() else None
+    return number
 
 
 def winback_spec(

@@ -1,8 +1,13 @@
-"""Win-back proposals: the message with Approve / Reject / Edit, its decided form, the modal."""
+"""Approvals in Slack: a proposal (a win-back campaign, an escalated support answer) with
+Approve / Reject (each behind a confirm dialog) / Edit, its decided form with the edits that led
+to it, the reject modal, who may decide, and the reminder. The edit modal is ``edit_modal``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from agents import formatting as fmt
@@ -13,43 +18,78 @@ from bot.blocks.kit import (
     confirm_dialog,
     context,
     escape,
+    escape_keeping_quotes,
     fit,
     header,
+    link,
     plain,
     section,
     truncate,
     user_mention,
     when,
 )
-from integrations.statestore import ApprovalRecord
+from integrations.statestore import ApprovalRecord, AuditEntry
+from workflows.support_escalation import WORKFLOW as SUPPORT
 
 
-def proposal_blocks(run_id: str, proposal: Mapping[str, Any]) -> list[Block]:
-    """A win-back proposal with Approve / Reject / Edit buttons carrying the run id."""
+@dataclass(frozen=True, slots=True)
+class EditNote:
+    """One person's edit of a proposal: who, when, and what changed ("discount 15% → 20%")."""
+
+    actor: str
+    at: datetime
+    changes: tuple[str, ...]
+
+
+# The proposal -----------------------------------------------------------------------------
+
+
+def proposal_blocks(
+    run_id: str, proposal: Mapping[str, Any], *, edits: Sequence[EditNote] = ()
+) -> list[Block]:
+    """A proposal with Approve / Reject / Edit buttons carrying the run id; ``edits`` are the
+    edits that led to it (shown as "Edited by X: discount 15% → 20%")."""
+    answer = is_answer(proposal)
+    if answer:
+        approve_confirm = confirm_dialog(
+            "Send this answer?", "The asker gets this answer in their thread.", yes="Send it"
+        )
+        reject_confirm = confirm_dialog(
+            "Reject the answer?",
+            "You will be asked why; the question becomes a ticket.",
+            yes="Reject…",
+        )
+    else:
+        approve_confirm = confirm_dialog(
+            "Send the campaign?",
+            f"Approving emails {fmt.count(proposal.get('audience'))} customers now.",
+            yes="Approve and send",
+        )
+        reject_confirm = confirm_dialog(
+            "Reject the campaign?", "You will be asked why; nothing will be sent.", yes="Reject…"
+        )
     actions: Block = {
         "type": "actions",
         "block_id": "approval_actions",
         "elements": [
-            button(
-                "Approve",
-                ids.APPROVE,
-                run_id,
-                style="primary",
-                confirm=confirm_dialog(
-                    "Send the campaign?",
-                    f"Approving emails {fmt.count(proposal.get('audience'))} customers now.",
-                    yes="Approve and send",
-                ),
-            ),
-            button("Reject", ids.REJECT, run_id, style="danger"),
+            button("Approve", ids.APPROVE, run_id, style="primary", confirm=approve_confirm),
+            button("Reject", ids.REJECT, run_id, style="danger", confirm=reject_confirm),
             button("Edit", ids.EDIT, run_id),
         ],
     }
-    return fit([*_proposal_body(run_id, proposal), actions])
+    return fit([*_body(run_id, proposal), *_edit_lines(edits), actions])
+
+
+def proposal_text(run_id: str, proposal: Mapping[str, Any]) -> str:
+    """The notification text of a proposal waiting for a decision."""
+    return f"{_noun(proposal).capitalize()} for approval (run {run_id[:8]})"
 
 
 def decided_blocks(
-    approval: ApprovalRecord, *, result: Mapping[str, Any] | None = None
+    approval: ApprovalRecord,
+    *,
+    result: Mapping[str, Any] | None = None,
+    edits: Sequence[EditNote] = (),
 ) -> list[Block]:
     """The proposal after its decision: who decided, when and what came of it; no buttons."""
     verb = {"approved": "Approved", "rejected": "Rejected", "edited": "Edited and approved"}
@@ -59,20 +99,75 @@ def decided_blocks(
         line += f"\nReason: {escape(approval.reason)}"
     if result:
         line += f"\n{_result(result)}"
-    return fit([*_proposal_body(approval.run_id, approval.summary), *section(line)])
+    summary = dict(approval.summary)
+    edited_text = (approval.edits or {}).get("text")
+    if is_answer(summary) and edited_text:
+        # The asker got the person's text, not the draft: show what was sent.
+        summary["text"] = edited_text
+    return fit([*_body(approval.run_id, summary), *_edit_lines(edits), *section(line)])
 
 
 def decided_text(approval: ApprovalRecord) -> str:
     """The notification text of a decided proposal."""
-    return f"Win-back proposal {approval.status} by {approval.decided_by}"
+    return f"{_noun(approval.summary).capitalize()} {approval.status} by {approval.decided_by}"
 
 
 def already_decided_text(approval: ApprovalRecord) -> str:
     """What a late click is told: who decided first, what and when."""
     return (
-        f"This proposal was already {approval.status} by {user_mention(approval.decided_by)} "
-        f"{when(approval.decided_at)}."
+        f"This {_noun(approval.summary)} was already {approval.status} by "
+        f"{user_mention(approval.decided_by)} {when(approval.decided_at)}."
     )
+
+
+def already_decided_plain(approval: ApprovalRecord) -> str:
+    """The same, as plain text for an error beside a modal's field (mentions do not render)."""
+    moment = f" {when(approval.decided_at)}" if approval.decided_at else ""
+    return (
+        f"Already {approval.status} by {approval.decided_by or 'someone'}{moment}: "
+        "this form is out of date."
+    )
+
+
+# Who may decide ---------------------------------------------------------------------------
+
+
+def approvers_text(user_ids: Sequence[str], usergroup: str | None) -> str:
+    """The approvers as Slack mentions: each listed user and the user group."""
+    names = [user_mention(user) for user in user_ids]
+    if usergroup:
+        names.append(f"<!subteam^{usergroup}>")
+    return ", ".join(names) or "nobody (policies/approvals.yaml names no approver)"
+
+
+def refusal_text(user_ids: Sequence[str], usergroup: str | None) -> str:
+    """What someone who may not decide is told, naming who can."""
+    return (
+        "Only approvers may decide proposals (policies/approvals.yaml); "
+        f"ask one of them: {approvers_text(user_ids, usergroup)}"
+    )
+
+
+def refusal_plain(user_ids: Sequence[str], usergroup: str | None) -> str:
+    """The refusal as plain text, for an error in a modal."""
+    who = [*user_ids, *([f"members of user group {usergroup}"] if usergroup else [])]
+    return "Only approvers may decide proposals: " + ", ".join(who)
+
+
+# Reminders --------------------------------------------------------------------------------
+
+
+def reminder_text(approval: ApprovalRecord, approvers: str, now: datetime) -> str:
+    """The reminder posted in a pending approval's thread, mentioning who can decide."""
+    hours = max(0, int((now - approval.requested_at).total_seconds() // 3600))
+    waited = f"{hours} hour{'s' if hours != 1 else ''}"
+    return (
+        f":hourglass: Reminder: this {_noun(approval.summary)} has waited {waited} for a "
+        f"decision. {approvers}: approve, reject or edit it above."
+    )
+
+
+# The reject modal -------------------------------------------------------------------------
 
 
 def reject_modal(run_id: str, private_metadata: str) -> Block:
@@ -85,7 +180,7 @@ def reject_modal(run_id: str, private_metadata: str) -> Block:
         "submit": plain("Reject"),
         "close": plain("Cancel"),
         "blocks": [
-            *section(f"Rejecting run `{run_id[:8]}`: nothing will be sent."),
+            *section(f"Rejecting run `{run_id[:8]}`."),
             {
                 "type": "input",
                 "block_id": ids.REJECT_REASON_BLOCK,
@@ -108,7 +203,61 @@ def reject_reason(view: Mapping[str, Any]) -> str:
     return str(typed.get("value") or "").strip()
 
 
-def _proposal_body(run_id: str, proposal: Mapping[str, Any]) -> list[Block]:
+# Edits ------------------------------------------------------------------------------------
+
+
+def edit_notes(history: Sequence[AuditEntry], current: Mapping[str, Any]) -> list[EditNote]:
+    """The edits of a proposal, oldest first, from its ``edited`` audit entries: each entry
+    keeps what the person saw before (``was``); what came after is the next entry's ``was``,
+    or ``current`` (the proposal as it stands) for the last one."""
+    notes: list[EditNote] = []
+    edited = [entry for entry in history if entry.action == "edited"]
+    for i, entry in enumerate(edited):
+        before: Mapping[str, Any] = entry.detail.get("was") or {}
+        after = (edited[i + 1].detail.get("was") or {}) if i + 1 < len(edited) else current
+        changes = tuple(
+            _change(field, value, before, after)
+            for field, value in (entry.detail.get("edits") or {}).items()
+        )
+        notes.append(EditNote(entry.actor, entry.at, changes))
+    return notes
+
+
+def _change(field: str, value: Any, before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
+    if field == "discount":
+        return f"discount {fmt.share(before.get('discount'))} → {fmt.share(_float(value))}"
+    if field == "audience_cap":
+        old, new = before.get("audience"), after.get("audience")
+        if old is not None and new is not None and old != new:
+            return f"audience {fmt.count(old)} → {fmt.count(new)} customers"
+        return f"audience cap set to {fmt.count(_float(value))}"
+    if field == "subject":
+        old = escape(truncate(str(before.get("subject") or ""), 60))
+        return f"subject “{old}” → “{escape(truncate(str(value), 60))}”"
+    if field == "text":
+        return "answer rewritten"
+    return f"{escape(field.replace('_', ' '))} changed"
+
+
+def _edit_lines(edits: Sequence[EditNote]) -> list[Block]:
+    lines = [
+        f":pencil2: Edited by {user_mention(note.actor)} {when(note.at)}: "
+        + (", ".join(note.changes) or "no change")
+        for note in edits
+    ]
+    return [context(*lines)] if lines else []
+
+
+# Bodies -----------------------------------------------------------------------------------
+
+
+def _body(run_id: str, proposal: Mapping[str, Any]) -> list[Block]:
+    return (
+        _answer_body(run_id, proposal) if is_answer(proposal) else _campaign_body(run_id, proposal)
+    )
+
+
+def _campaign_body(run_id: str, proposal: Mapping[str, Any]) -> list[Block]:
     blocks: list[Block] = [header("Win-back proposal")]
     lines = [
         f"*Audience:* {fmt.count(proposal.get('audience'))} customers",
@@ -128,6 +277,24 @@ def _proposal_body(run_id: str, proposal: Mapping[str, Any]) -> list[Block]:
     return blocks
 
 
+def _answer_body(run_id: str, proposal: Mapping[str, Any]) -> list[Block]:
+    question = truncate(str(proposal.get("question") or ""), 1000)
+    blocks: list[Block] = [header("Support question for a person")]
+    blocks += section(
+        f"*Question* from {user_mention(proposal.get('asker'))}:\n>{escape(question)}"
+    )
+    blocks += section(f"*Answer:*\n{escape_keeping_quotes(str(proposal.get('text') or ''))}")
+    facts = [f"Confidence {fmt.share(_float(proposal.get('confidence')))}"]
+    sources = [link(str(url)) for url in proposal.get("sources") or []]
+    if sources:
+        facts.append("Sources: " + ", ".join(sources))
+    reasons = [escape(str(r)) for r in proposal.get("reasons") or []]
+    if reasons:
+        facts.append("Escalated: " + "; ".join(reasons))
+    blocks.append(context(" · ".join(facts), f"Run `{run_id}`"))
+    return blocks
+
+
 def _result(result: Mapping[str, Any]) -> str:
     status = result.get("status")
     if status == "sent":
@@ -140,4 +307,26 @@ def _result(result: Mapping[str, Any]) -> str:
         return f":white_check_mark: {sent} emails sent" + (f" ({extra})" if extra else "")
     if status == "rejected":
         return "Nothing was sent."
+    if status == "answered":
+        return ":white_check_mark: The answer was sent to the asker."
+    if status == "ticket":
+        where = escape(str(result.get("where") or "the ticket desk"))
+        url = result.get("url")
+        return f":ticket: A ticket was opened in {where}" + (f": {link(str(url))}" if url else ".")
     return f"Result: {escape(str(status))}"
+
+
+def is_answer(summary: Mapping[str, Any]) -> bool:
+    """Whether a proposal is an escalated support answer (else a win-back campaign)."""
+    return summary.get("workflow") == SUPPORT
+
+
+def _noun(summary: Mapping[str, Any]) -> str:
+    return "escalated answer" if is_answer(summary) else "win-back proposal"
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,12 +1,20 @@
-"""The weekly GTM digest as one Slack message: header, KPI fields, each specialist's prose."""
+"""The weekly GTM digest as one Slack message: first its progress while the specialists write
+("Marketing … Finance ✓ …"), then the digest itself — header, KPI fields, each specialist's
+prose, the run — with a button for the win-back it recommends."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from agents import formatting as fmt
+from agents.router import SPECIALISTS, Specialist
+from bot import ids
 from bot.blocks.kit import (
+    MAX_BLOCKS,
     MAX_FIELD_TEXT,
     MAX_FIELDS,
     Block,
+    button,
     context,
     escape,
     fit,
@@ -16,14 +24,48 @@ from bot.blocks.kit import (
     truncate,
 )
 from workflows.digest import Digest, Kpi
+from workflows.weekly_gtm import SectionStatus
+
+TITLE = "Weekly GTM digest"
+ACTIONS_BLOCK = "digest_actions"
+FAILED = "The weekly GTM digest could not be written this time; the error is in the run log."
+
+# Each section's status as the progress message shows it; None: still being written.
+Progress = Mapping[Specialist, SectionStatus | None]
+_MARKS: dict[SectionStatus | None, str] = {None: "…", "ok": "✓", "unavailable": "✗ unavailable"}
+
+
+def progress_text(progress: Progress) -> str:
+    """One line: "Weekly GTM digest: Marketing … Finance ✓ Insights ✓ Support ✗ unavailable"."""
+    marks = " ".join(f"{name.capitalize()} {_MARKS[progress.get(name)]}" for name in SPECIALISTS)
+    return f"{TITLE}: {marks}"
+
+
+def progress_blocks(progress: Progress) -> list[Block]:
+    """The message standing for the digest while its sections are written."""
+    lines = " · ".join(f"{name.capitalize()} {_MARKS[progress.get(name)]}" for name in SPECIALISTS)
+    return [
+        *section(f"*{TITLE}* — the specialists are writing…\n{lines}"),
+        context("This message becomes the digest when every section is in."),
+    ]
+
+
+def failed_blocks() -> list[Block]:
+    """What the progress message turns into when the run itself failed (no error text)."""
+    return section(f":warning: {FAILED}")
+
+
+def digest_summary(digest: Digest) -> str:
+    """The digest's notification text: its title and week."""
+    if digest.week_start and digest.week_end:
+        return f"{TITLE} · {fmt.day(digest.week_start)} – {fmt.day(digest.week_end)}"
+    return TITLE
 
 
 def digest_blocks(digest: Digest) -> list[Block]:
-    """The weekly digest: header, headline figures, each specialist's prose, actions, run."""
-    week = ""
-    if digest.week_start and digest.week_end:
-        week = f" · {fmt.day(digest.week_start)} – {fmt.day(digest.week_end)}"
-    blocks: list[Block] = [header(f"Weekly GTM digest{week}")]
+    """The weekly digest: header, headline figures, each specialist's prose, recommended
+    actions, the run; and a button to start the win-back it recommends, if it does."""
+    blocks: list[Block] = [header(digest_summary(digest))]
     fields = [mrkdwn(truncate(_kpi(kpi), MAX_FIELD_TEXT)) for kpi in digest.headline]
     for start in range(0, len(fields), MAX_FIELDS):
         blocks.append({"type": "section", "fields": fields[start : start + MAX_FIELDS]})
@@ -31,7 +73,7 @@ def digest_blocks(digest: Digest) -> list[Block]:
         blocks.append({"type": "divider"})
         blocks += section(f"*{name.capitalize()}*\n{escape(prose)}")
     if digest.unavailable:
-        missing = ", ".join(u.section.capitalize() for u in digest.unavailable)
+        missing = ", ".join(f"{u.section.capitalize()} ✗" for u in digest.unavailable)
         blocks += section(f":warning: Unavailable this week: {missing} (see the run log).")
     if digest.recommended_actions:
         blocks.append({"type": "divider"})
@@ -40,7 +82,20 @@ def digest_blocks(digest: Digest) -> list[Block]:
     cost = digest.cost
     spent = f"cost ${cost.usd:.4f}" if cost.calls else "offline writer, no cost"
     blocks.append(context(f"Run `{digest.run_id[:8]}` · {spent}"))
-    return fit(blocks)
+    buttons = _buttons(digest)
+    # The buttons are kept whatever the length: long prose gives way to them.
+    return fit(blocks, MAX_BLOCKS - len(buttons)) + buttons
+
+
+def _buttons(digest: Digest) -> list[Block]:
+    winback = next((a for a in digest.recommended_actions if a.kind == "winback"), None)
+    if winback is None:
+        return []
+    segment = str(winback.payload.get("segment") or "the customers at risk")
+    start = button(
+        f"Start win-back for {segment}", ids.START_WINBACK, digest.run_id, style="primary"
+    )
+    return [{"type": "actions", "block_id": ACTIONS_BLOCK, "elements": [start]}]
 
 
 def _kpi(kpi: Kpi) -> str:

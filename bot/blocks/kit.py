@@ -14,6 +14,8 @@ Block = dict[str, Any]
 
 # Slack's limits (https://docs.slack.dev/reference/block-kit/blocks).
 MAX_BLOCKS = 50
+# A Home tab (or modal) view holds up to 100 blocks.
+MAX_VIEW_BLOCKS = 100
 MAX_SECTION_TEXT = 3000
 MAX_FIELD_TEXT = 2000
 MAX_FIELDS = 10
@@ -35,6 +37,13 @@ def truncate(text: str, limit: int) -> str:
 def escape(text: str) -> str:
     """Escape the three characters Slack's mrkdwn treats as control characters."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_keeping_quotes(text: str) -> str:
+    """``text`` escaped, so no mention or link can be smuggled into it, with the quoted lines
+    (a help-centre passage) kept as quotes."""
+    lines = escape(text).splitlines() or [" "]
+    return "\n".join(">" + line[4:] if line.startswith("&gt;") else line for line in lines)
 
 
 def split_text(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
@@ -106,11 +115,12 @@ def confirm_dialog(title: str, text: str, *, yes: str, no: str = "Cancel") -> Bl
     }
 
 
-def fit(blocks: Sequence[Block]) -> list[Block]:
-    """At most 50 blocks: the ones over the limit are replaced by a note saying so."""
-    if len(blocks) <= MAX_BLOCKS:
+def fit(blocks: Sequence[Block], limit: int = MAX_BLOCKS) -> list[Block]:
+    """At most ``limit`` blocks (50, a message's limit, unless told): the ones over the limit
+    are replaced by a note saying so."""
+    if len(blocks) <= limit:
         return list(blocks)
-    kept = list(blocks[: MAX_BLOCKS - 1])
+    kept = list(blocks[: limit - 1])
     left_out = len(blocks) - len(kept)
     return [*kept, context(f"{ELLIPSIS} {left_out} more blocks left out (Slack's limit).")]
 

@@ -1,9 +1,17 @@
-"""Approve / Reject / Edit buttons on a proposal, decided through the same ``ApprovalDesk`` as the
-CLI, as the person who clicked.
+"""Approve / Reject / Edit buttons on a proposal (a win-back campaign, an escalated support
+answer), decided through the same ``ApprovalDesk`` as the CLI, as the person who clicked.
 
-Only approvers (``policies/approvals.yaml``) may decide; the desk audits every refusal. The
-winner's decision updates the proposal in place (who, when, result; no more buttons); a later
-click is told who decided first. A rejection needs a reason, so Reject opens a small modal.
+Only approvers may decide: the user ids in ``policies/approvals.yaml`` and the members of its
+user group (``bot.approvers``); others are refused in private and the desk audits it. Approve
+and Reject sit behind confirm dialogs; Reject then asks why in a modal; Edit opens a modal with
+the editable fields of the approval's kind, checked on submit by the workflow's own
+``check_edits`` (errors beside the fields). The winner's decision updates the proposal in place
+(who, when, result; no more buttons) — or, for an edited win-back, with the re-priced proposal
+and fresh buttons; a later click, or a modal gone stale, is told who decided first.
+
+A modal's submission must be answered within Slack's 3 s, and a decision may take longer (an
+edit re-prices and re-drafts): the submission is checked first (``work.check_decision``), the
+modal closed, then the decision taken.
 """
 
 from __future__ import annotations
@@ -12,53 +20,68 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import ids, work
+from bot.approvers import ApproverDirectory
 from bot.blocks import approvals as approval_blocks
-from bot.blocks import kit, messages
+from bot.blocks import edit_modal, kit, messages
+from bot.listeners import support
 from controlroom.services import Services
 from integrations.statestore import ApprovalRecord, Decision
 from workflows.approvals import (
     AlreadyDecidedError,
+    ApprovalError,
     InvalidDecisionError,
     NoSuchApprovalError,
     NotAnApproverError,
+    RunOutcome,
 )
 
 logger = logging.getLogger(__name__)
 
-EDIT_FROM_CLI = "Editing in Slack is not available yet: use `controlroom approvals edit {run_id}`."
-
 Reply = Callable[[str], Awaitable[None]]
+Where = dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRequest:
+    """One person's decision on a run, and where its proposal message is (to update it)."""
+
+    run_id: str
+    decision: Decision
+    user: str
+    where: Where | None
+    reason: str | None = None
+    edits: dict[str, Any] | None = None
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    """Answer the proposal buttons and the rejection modal on ``app``."""
+    """Answer the proposal buttons and the reject and edit modals on ``app``."""
+    directory = ApproverDirectory(services.policies.approvals)
 
     async def approve(
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         await ack()
-        run_id, user = _run_id(body), body["user"]["id"]
-        where = _message(body)
-        await _decide(services, client, _ephemeral(respond), run_id, "approved", user, where)
+        request = DecisionRequest(_run_id(body), "approved", body["user"]["id"], _message(body))
+        approvers = await directory.approvers(client)
+        await _decide(services, client, _ephemeral(respond), request, approvers)
 
     async def reject(
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         await ack()
         run_id, user = _run_id(body), body["user"]["id"]
-        reply = _ephemeral(respond)
-        try:
-            await asyncio.to_thread(work.authorise, services, run_id, user)
-        except NotAnApproverError:
-            await reply(_refusal(services))
+        approvers = await directory.approvers(client)
+        approval = await _pending(services, _ephemeral(respond), run_id, user, approvers)
+        if approval is None:
             return
-        metadata = json.dumps({"run_id": run_id, "where": _message(body)})
+        metadata = json.dumps({"run_id": approval.run_id, "where": _message(body)})
         await client.views_open(
             trigger_id=body["trigger_id"], view=approval_blocks.reject_modal(run_id, metadata)
         )
@@ -70,40 +93,78 @@ def register(app: AsyncApp, services: Services) -> None:
         if not reason:
             await ack(response_action="errors", errors={ids.REJECT_REASON_BLOCK: "Say why."})
             return
-        await ack()
         metadata = json.loads(view["private_metadata"])
-        user = body["user"]["id"]
-        reply = _direct_message(client, user)
-        where = metadata.get("where")
-        await _decide(
-            services, client, reply, metadata["run_id"], "rejected", user, where, reason=reason
+        request = DecisionRequest(
+            metadata["run_id"], "rejected", body["user"]["id"], metadata.get("where"), reason
         )
-
-    async def edit(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        approvers = await directory.approvers(client)
+        problem = await _check(services, request, approvers)
+        if problem is not None:
+            message = _plain(services, problem)
+            await ack(response_action="errors", errors={ids.REJECT_REASON_BLOCK: message})
+            return
         await ack()
-        await _ephemeral(respond)(EDIT_FROM_CLI.format(run_id=_run_id(body)[:8]))
+        reply = _direct_message(client, request.user)
+        await _decide(services, client, reply, request, approvers)
+
+    async def edit(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        run_id, user = _run_id(body), body["user"]["id"]
+        approvers = await directory.approvers(client)
+        approval = await _pending(services, _ephemeral(respond), run_id, user, approvers)
+        if approval is None:
+            return
+        modal = edit_modal.edit_modal(
+            approval, policy=services.policies.winback, where=_message(body)
+        )
+        await client.views_open(trigger_id=body["trigger_id"], view=modal)
+
+    async def edited(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        submitted = edit_modal.edit_request(view)
+        request = DecisionRequest(
+            submitted.run_id, "edited", body["user"]["id"], submitted.where, edits=submitted.edits
+        )
+        approvers = await directory.approvers(client)
+        problem = await _check(services, request, approvers)
+        if problem is not None:
+            fields = problem.fields if isinstance(problem, InvalidDecisionError) else {}
+            errors = edit_modal.edit_errors(view, fields, _plain(services, problem))
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        reply = _direct_message(client, request.user)
+        await _decide(services, client, reply, request, approvers)
 
     app.action(ids.APPROVE)(approve)
     app.action(ids.REJECT)(reject)
     app.action(ids.EDIT)(edit)
     app.view(ids.REJECT_MODAL)(rejection_reason)
+    app.view(ids.EDIT_MODAL)(edited)
 
 
 async def _decide(
     services: Services,
     client: AsyncWebClient,
     reply: Reply,
-    run_id: str,
-    decision: Decision,
-    user: str,
-    where: dict[str, str] | None,
-    *,
-    reason: str | None = None,
+    request: DecisionRequest,
+    approvers: frozenset[str],
 ) -> None:
-    """Decide through the desk; update the proposal, or tell the person why not."""
+    """Decide through the desk; update the proposal, or tell the person why not. Then what
+    the decision sets going in Slack (a support answer back in the asker's thread)."""
     try:
         outcome, approval = await asyncio.to_thread(
-            work.decide, services, run_id, decision, user, reason=reason
+            work.decide,
+            services,
+            request.run_id,
+            request.decision,
+            request.user,
+            reason=request.reason,
+            edits=request.edits,
+            approvers=approvers,
         )
     except NotAnApproverError:
         await reply(_refusal(services))
@@ -115,33 +176,89 @@ async def _decide(
         # The desk's messages are written for people: what was wrong and what to do.
         await reply(kit.escape(str(problem)))
         return
-    await _update_proposal(client, approval, outcome.result, where)
+    await _update_proposal(services, client, approval, outcome, request.where)
+    await support.after_decision(services, client, approval, outcome)
 
 
 async def _update_proposal(
+    services: Services,
     client: AsyncWebClient,
     approval: ApprovalRecord,
-    result: dict[str, Any],
-    where: dict[str, str] | None,
+    outcome: RunOutcome,
+    where: Where | None,
 ) -> None:
+    """The proposal's message in place: decided (no buttons), or asked again after an edit."""
     channel = (where or {}).get("channel") or approval.channel_id
     ts = (where or {}).get("ts") or approval.message_ts
     if not channel or not ts:
         logger.warning("run %s decided but its message is unknown", approval.run_id)
         return
-    await client.chat_update(
-        channel=channel,
-        ts=ts,
-        text=approval_blocks.decided_text(approval),
-        blocks=approval_blocks.decided_blocks(approval, result=result),
-    )
+    history = await asyncio.to_thread(work.edit_history, services, approval.run_id)
+    if outcome.status == "paused" and outcome.proposal is not None:
+        # An edit re-priced the proposal: a new round, with fresh buttons.
+        edits = approval_blocks.edit_notes(history, outcome.proposal)
+        text = approval_blocks.proposal_text(approval.run_id, outcome.proposal)
+        blocks = approval_blocks.proposal_blocks(approval.run_id, outcome.proposal, edits=edits)
+    else:
+        edits = approval_blocks.edit_notes(history, approval.summary)
+        text = approval_blocks.decided_text(approval)
+        blocks = approval_blocks.decided_blocks(approval, result=outcome.result, edits=edits)
+    await client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+
+
+async def _pending(
+    services: Services, reply: Reply, run_id: str, user: str, approvers: frozenset[str]
+) -> ApprovalRecord | None:
+    """The pending approval before a modal opens for it; None (and the person told why) for a
+    non-approver, a proposal already decided or an unknown run."""
+    try:
+        return await asyncio.to_thread(work.pending_approval, services, run_id, user, approvers)
+    except NotAnApproverError:
+        await reply(_refusal(services))
+    except AlreadyDecidedError as refused:
+        await reply(approval_blocks.already_decided_text(refused.approval))
+    except NoSuchApprovalError as problem:
+        await reply(kit.escape(str(problem)))
+    return None
+
+
+async def _check(
+    services: Services, request: DecisionRequest, approvers: frozenset[str]
+) -> ApprovalError | None:
+    """What is wrong with a submitted decision (the desk audits a refusal); None when it may
+    be taken."""
+    try:
+        await asyncio.to_thread(
+            work.check_decision,
+            services,
+            request.run_id,
+            request.decision,
+            request.user,
+            reason=request.reason,
+            edits=request.edits,
+            approvers=approvers,
+        )
+    except ApprovalError as problem:
+        return problem
+    return None
+
+
+def _plain(services: Services, problem: ApprovalError) -> str:
+    """A problem as plain text, for an error beside a modal's field."""
+    policy = services.policies.approvals
+    if isinstance(problem, NotAnApproverError):
+        return approval_blocks.refusal_plain(policy.approver_user_ids, policy.approver_usergroup)
+    if isinstance(problem, AlreadyDecidedError):
+        return approval_blocks.already_decided_plain(problem.approval)
+    # The desk's messages are written for people: what was wrong and what to do.
+    return str(problem)
 
 
 def _run_id(body: dict[str, Any]) -> str:
     return str(body["actions"][0]["value"])
 
 
-def _message(body: dict[str, Any]) -> dict[str, str] | None:
+def _message(body: dict[str, Any]) -> Where | None:
     """Where the clicked proposal is (channel and ts), to update it in place."""
     container = body.get("container") or {}
     channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
@@ -150,11 +267,8 @@ def _message(body: dict[str, Any]) -> dict[str, str] | None:
 
 
 def _refusal(services: Services) -> str:
-    return (
-        "Only approvers may decide proposals (policies/approvals.yaml); "
-        "ask one of them: "
-        + ", ".join(f"<@{u}>" for u in services.policies.approvals.approver_user_ids)
-    )
+    policy = services.policies.approvals
+    return approval_blocks.refusal_text(policy.approver_user_ids, policy.approver_usergroup)
 
 
 def _ephemeral(respond: AsyncRespond) -> Reply:

@@ -18,8 +18,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import ids, work
 from bot.blocks import approvals as approval_blocks
-from bot.blocks import digest as digest_blocks
-from bot.blocks import kit, messages
+from bot.blocks import messages
+from bot.digest import DigestChannelError, PublishedDigest, publish_digest
+from bot.listeners import support
 from controlroom.services import Services
 
 logger = logging.getLogger(__name__)
@@ -96,21 +97,16 @@ def register(app: AsyncApp, services: Services) -> None:
             await ack(text=WORKING, blocks=messages.notice_blocks(WORKING))
         logger.info("/controlroom %s by %s", request.kind, user)
         if request.kind == "ask":
-            answer = await asyncio.to_thread(work.ask, services, request.question, user)
-            await respond(
-                text=kit.fallback_text(answer.text),
-                blocks=messages.answer_blocks(answer),
-                response_type="in_channel",
-            )
+            await support.answer_command(services, client, respond, command, request.question)
         elif request.kind == "gtm":
-            digest = await asyncio.to_thread(work.weekly_digest, services, user)
-            await respond(
-                text="Weekly GTM digest",
-                blocks=digest_blocks.digest_blocks(digest),
-                response_type="in_channel",
-            )
+            try:
+                published = await publish_digest(client, services, user)
+            except DigestChannelError as problem:
+                await respond(text=str(problem))
+                return
+            await respond(text=posted_where(published))
         elif request.kind == "winback":
-            await _winback_proposal(services, client, respond, user, request.as_of)
+            await respond(text=await post_winback_proposal(services, client, user, request.as_of))
         elif request.kind == "status":
             runs = await asyncio.to_thread(work.recent_runs, services)
             await respond(text="Latest runs", blocks=messages.runs_blocks(runs))
@@ -121,18 +117,15 @@ def register(app: AsyncApp, services: Services) -> None:
     app.command(ids.COMMAND)(controlroom)
 
 
-async def _winback_proposal(
-    services: Services,
-    client: AsyncWebClient,
-    respond: AsyncRespond,
-    user: str,
-    as_of: date | None,
-) -> None:
-    """Start a win-back; post its proposal in the approvals channel and remember the message."""
+async def post_winback_proposal(
+    services: Services, client: AsyncWebClient, user: str, as_of: date | None = None
+) -> str:
+    """Start a win-back as ``user``; post its proposal in the approvals channel and remember
+    the message. Returns what to tell the person (``/controlroom winback``, the digest's
+    "Start win-back" button)."""
     outcome = await asyncio.to_thread(work.propose_winback, services, user, as_of)
     if outcome.proposal is None:
-        await respond(text="Nobody qualifies for a win-back right now; nothing to approve.")
-        return
+        return "Nobody qualifies for a win-back right now; nothing to approve."
     channel = services.policies.approvals.channels.approvals
     posted = await client.chat_postMessage(
         channel=channel,
@@ -142,4 +135,12 @@ async def _winback_proposal(
     await asyncio.to_thread(
         work.remember_message, services, outcome.run_id, posted["channel"], posted["ts"]
     )
-    await respond(text=f"Win-back proposal posted in {channel} for approval.")
+    return f"Win-back proposal posted in {channel} for approval."
+
+
+def posted_where(published: PublishedDigest) -> str:
+    """Tell the person who asked for the digest where it is."""
+    return (
+        f"Weekly GTM digest posted in <#{published.channel_id}> "
+        f"(run `{published.digest.run_id[:8]}`)."
+    )

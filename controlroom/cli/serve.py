@@ -69,15 +69,13 @@ def serve(
 
             run_clock(built)
             return
-        from bot.app import build_app, http_app
+        from bot.app import build_app, http_app, run_socket_mode
 
         app = build_app(built)
         if mode == "socket":
-            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
             app_token = built.settings.slack_app_token
             assert app_token is not None
-            asyncio.run(AsyncSocketModeHandler(app, app_token.get_secret_value()).start_async())
+            asyncio.run(run_socket_mode(app, app_token.get_secret_value()))
             return
         import uvicorn
 

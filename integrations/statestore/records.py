@@ -9,7 +9,9 @@ from typing import Any, Literal, cast
 import sqlalchemy as sa
 
 RunStatus = Literal["running", "paused", "succeeded", "failed"]
-Trigger = Literal["command", "schedule", "button", "cli"]
+# How a run was started: a slash command, the clock, a button, a Slack message (mention or DM),
+# or the terminal.
+Trigger = Literal["command", "schedule", "button", "message", "cli"]
 # queued → sending (claimed by one sender) → sent | suppressed (at send time) | failed (refused);
 # in_doubt: a crash left it claimed on a provider that cannot say whether it was delivered.
 EmailStatus = Literal["queued", "sending", "sent", "suppressed", "failed", "in_doubt"]

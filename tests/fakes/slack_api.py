@@ -8,6 +8,7 @@ interactions as a form field ``payload`` holding JSON).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
 import threading
@@ -26,7 +27,11 @@ from tests.fakes.local_http import LocalHTTPServer, json_reply
 
 TEAM_ID = "T0TWOPEAKS"
 BOT_USER_ID = "U0CONTROLROOM"
-CHANNEL_IDS = {"#gtm-approvals": "C0APPROVALS", "#gtm-digest": "C0DIGEST"}
+CHANNEL_IDS = {
+    "#gtm-approvals": "C0APPROVALS",
+    "#gtm-digest": "C0DIGEST",
+    "#support-escalations": "C0ESCALATIONS",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +42,37 @@ class Call:
     args: dict[str, Any]
 
 
+UPLOAD_PATH = "/upload/v1/"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def is_png(data: bytes | None) -> bool:
+    return data is not None and data.startswith(PNG_SIGNATURE)
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file uploaded as Slack's files_upload_v2 does it: announced (name, declared length),
+    its bytes received at the upload URL, then shared (title, channel, thread)."""
+
+    file_id: str
+    filename: str
+    length: int
+    alt_txt: str | None = None
+    data: bytes | None = None
+    title: str | None = None
+    channel: str | None = None
+    thread_ts: str | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.data or b"")
+
+    @property
+    def is_png(self) -> bool:
+        return is_png(self.data)
+
+
 class FakeSlackAPI:
     """The Slack Web API at ``api_url`` and a response URL at ``response_url``; use as a context
     manager. ``wait_for`` blocks until the app made a matching call (its work is asynchronous)."""
@@ -45,6 +81,15 @@ class FakeSlackAPI:
         self.calls: list[Call] = []
         self._changed = threading.Condition()
         self._messages = 0
+        self._uploads: dict[str, Upload] = {}  # by file ID
+        # Channel IDs the app was never invited to: posting there answers "not_in_channel".
+        self.channels_without_the_app: set[str] = set()
+        # What apps.connections.open hands out: the ws:// URL of a local Socket Mode server.
+        self.socket_mode_url: str | None = None
+        # User groups (S… -> member user ids) for usergroups.users.list; an unknown group is
+        # Slack's no_such_subteam. ``failures`` makes a method answer {"ok": false, "error": …}.
+        self.usergroups: dict[str, list[str]] = {}
+        self.failures: dict[str, str] = {}
         self._server = LocalHTTPServer(self._route)
 
     @property
@@ -84,6 +129,8 @@ class FakeSlackAPI:
         self, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
         url = urlsplit(path)
+        if url.path.startswith(UPLOAD_PATH):
+            return self._receive_upload(url.path.removeprefix(UPLOAD_PATH), body)
         args: dict[str, Any] = dict(parse_qsl(url.query))
         if body:
             if "json" in headers.get("Content-Type", ""):
@@ -103,6 +150,13 @@ class FakeSlackAPI:
             self._changed.notify_all()
 
     def _answer(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        if name in self.failures:
+            return {"ok": False, "error": self.failures[name]}
+        if name == "usergroups.users.list":
+            members = self.usergroups.get(str(args.get("usergroup", "")))
+            if members is None:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {"ok": True, "users": list(members)}
         if name == "auth.test":
             return {
                 "ok": True,
@@ -117,13 +171,105 @@ class FakeSlackAPI:
         if name in ("chat.postMessage", "chat.update"):
             channel = str(args.get("channel", ""))
             channel = CHANNEL_IDS.get(channel, channel)
+            if channel in self.channels_without_the_app:
+                return {"ok": False, "error": "not_in_channel"}
             with self._changed:
                 self._messages += 1
                 ts = str(args.get("ts") or f"1764000000.{self._messages:06d}")
             return {"ok": True, "channel": channel, "ts": ts, "message": {"ts": ts}}
+        if name == "chat.getPermalink":
+            channel, ts = str(args.get("channel", "")), str(args.get("message_ts", ""))
+            if not channel.startswith(("C", "D", "G")) or not ts:
+                return {"ok": False, "error": "channel_not_found"}
+            permalink = f"https://twopeaks.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+            return {"ok": True, "channel": channel, "permalink": permalink}
+        if name == "apps.connections.open":
+            if self.socket_mode_url is None:
+                return {"ok": False, "error": "not_allowed_token_type"}
+            return {"ok": True, "url": self.socket_mode_url}
         if name == "views.open":
             return {"ok": True, "view": {"id": "V0REJECT"}}
+        if name == "files.getUploadURLExternal":
+            return self._upload_url(args)
+        if name == "files.completeUploadExternal":
+            return self._complete_uploads(args)
         return {"ok": True}
+
+    # Files, as slack_sdk's files_upload_v2 sends them: files.getUploadURLExternal (filename,
+    # length) gives a file ID and an upload URL; the bytes are POSTed to that URL (HTTP 200,
+    # "OK - <bytes>"); files.completeUploadExternal (files=[{"id", "title"}] as JSON, channel_id,
+    # thread_ts) shares them.
+
+    def uploads_in(self, channel: str, thread_ts: str | None = None) -> list[Upload]:
+        """The files shared in ``channel`` (in the thread ``thread_ts`` when given)."""
+        with self._changed:
+            return [
+                upload
+                for upload in self._uploads.values()
+                if upload.channel == channel
+                and (thread_ts is None or upload.thread_ts == thread_ts)
+            ]
+
+    def _upload_url(self, args: dict[str, Any]) -> dict[str, Any]:
+        length = str(args.get("length", ""))
+        if not args.get("filename") or not length.isdigit() or int(length) == 0:
+            return {"ok": False, "error": "invalid_arguments"}
+        with self._changed:
+            file_id = f"F0UPLOAD{len(self._uploads) + 1:04d}"
+            self._uploads[file_id] = Upload(
+                file_id=file_id,
+                filename=str(args["filename"]),
+                length=int(length),
+                alt_txt=args.get("alt_txt"),
+            )
+        return {
+            "ok": True,
+            "upload_url": f"{self._server.url}{UPLOAD_PATH}{file_id}",
+            "file_id": file_id,
+        }
+
+    def _receive_upload(self, file_id: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        with self._changed:
+            upload = self._uploads.get(file_id)
+            if upload is None:
+                return 404, {"Content-Type": "text/plain"}, b"Not Found"
+            self._uploads[file_id] = dataclasses.replace(upload, data=body)
+        self._record("upload", {"file_id": file_id, "size": len(body), "png": is_png(body)})
+        return 200, {"Content-Type": "text/plain"}, f"OK - {len(body)}".encode()
+
+    def _complete_uploads(self, args: dict[str, Any]) -> dict[str, Any]:
+        try:
+            files = json.loads(str(args.get("files", "")))
+        except json.JSONDecodeError:
+            return {"ok": False, "error": "invalid_arguments"}
+        channel = args.get("channel_id")
+        thread_ts = args.get("thread_ts")
+        shared = []
+        with self._changed:
+            for item in files:
+                upload = self._uploads.get(str(item.get("id")))
+                if upload is None or upload.data is None:
+                    return {"ok": False, "error": "file_not_found"}
+                shared.append(
+                    dataclasses.replace(
+                        upload, title=item.get("title"), channel=channel, thread_ts=thread_ts
+                    )
+                )
+            for upload in shared:
+                self._uploads[upload.file_id] = upload
+        return {
+            "ok": True,
+            "files": [
+                {
+                    "id": upload.file_id,
+                    "name": upload.filename,
+                    "title": upload.title,
+                    "mimetype": "image/png" if upload.is_png else "application/octet-stream",
+                    "size": upload.size,
+                }
+                for upload in shared
+            ],
+        }
 
 
 class BotServer:
@@ -198,6 +344,19 @@ class SlackSender:
         """``/controlroom <text>`` typed by ``user_id``; returns the HTTP response (the ack)."""
         return self.post(self.command_body(text, user_id=user_id))
 
+    def event(self, event: dict[str, Any]):
+        """An Events API delivery of ``event`` (``app_home_opened``, ``app_mention`` …): an
+        ``event_callback`` envelope posted as JSON, signed like the rest."""
+        envelope = event_callback(event)
+        body = json.dumps(envelope)
+        ts = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json",
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": self.verifier.generate_signature(timestamp=ts, body=body),
+        }
+        return requests.post(self.url, data=body.encode(), headers=headers, timeout=10)
+
     def click(self, action_id: str, value: str, *, user_id: str, message_ts: str, channel: str):
         """A click on a button of the message at (``channel``, ``message_ts``)."""
         payload = {
@@ -251,6 +410,41 @@ class SlackSender:
             },
         }
         return self.post(urlencode({"payload": json.dumps(payload)}))
+
+
+def event_callback(event: dict[str, Any]) -> dict[str, Any]:
+    """The Events API envelope Slack wraps ``event`` in (over HTTP, or as a Socket Mode
+    ``events_api`` payload)."""
+    return {
+        "token": "legacy-verification-token",
+        "team_id": TEAM_ID,
+        "api_app_id": "A0CONTROLROOM",
+        "event": event,
+        "type": "event_callback",
+        "event_id": f"Ev{time.monotonic_ns()}",
+        "event_time": int(time.time()),
+        "authorizations": [
+            {
+                "enterprise_id": None,
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
+        "is_ext_shared_channel": False,
+    }
+
+
+def app_home_opened(user_id: str) -> dict[str, Any]:
+    """The ``app_home_opened`` event of ``user_id`` opening the app's Home tab."""
+    return {
+        "type": "app_home_opened",
+        "user": user_id,
+        "channel": "D0HOME",
+        "tab": "home",
+        "event_ts": f"{time.time():.6f}",
+    }
 
 
 SIGNING_SECRET = "test-signing-secret"

@@ -118,15 +118,16 @@ def test_jobs_are_stored_in_the_state_database_and_survive_a_restart(
             restarted.shutdown()
             engine.dispose()
 
-    assert set(jobs) == {"weekly_digest", "kb_rebuild"}
+    assert set(jobs) == {"weekly_digest", "kb_rebuild", "approval_reminders"}
     digest = jobs["weekly_digest"]
     assert digest.func_ref == "bot.scheduler:run_weekly_digest"
     assert jobs["kb_rebuild"].func_ref == "bot.scheduler:run_kb_rebuild"
+    assert jobs["approval_reminders"].func_ref == "bot.scheduler:run_approval_reminders"
     assert digest.next_run_time == MONDAY_BEFORE_DST_END
     assert (digest.misfire_grace_time, digest.coalesce, digest.max_instances) == (3600, True, 1)
     with state_services.state.engine.connect() as connection:
         rows = connection.execute(sa.text(f"SELECT COUNT(*) FROM {JOBS_TABLE}")).scalar_one()
-    assert rows == 2
+    assert rows == 3
 
 
 def test_a_job_disabled_in_the_policy_is_removed_from_the_store(services: Services) -> None:

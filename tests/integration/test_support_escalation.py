@@ -55,6 +55,8 @@ def test_an_unsure_answer_waits_and_the_edited_text_is_sent_and_learned(
     assert done.result == {
         "status": "answered",
         "text": "No, we take cards and PayPal only.",
+        "confidence": outcome.proposal["confidence"],
+        "sources": [],
         "reviewed_by": APPROVER,
     }
     (learned,) = desk.state.kb_answers()

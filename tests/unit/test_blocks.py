@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,14 +13,16 @@ from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+import policies
 from agents.specialist import Report
 from bot import ids
-from bot.blocks import approvals, kit, messages
-from bot.blocks.digest import digest_blocks
+from bot.blocks import approvals, edit_modal, kit, messages
+from bot.blocks.digest import digest_blocks, failed_blocks, progress_blocks, progress_text
 from integrations.llm import Cost
-from integrations.statestore import ApprovalRecord
+from integrations.statestore import ApprovalRecord, AuditEntry
+from policies import WinbackPolicy, load_policies
 from workflows.ask import Answer
-from workflows.digest import Digest, Kpi
+from workflows.digest import Action, Digest, Kpi, Unavailable
 
 RUN_ID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 
@@ -188,3 +191,246 @@ def test_the_reject_modal_is_a_valid_view() -> None:
     view = approvals.reject_modal(RUN_ID, '{"run_id": "x"}')
     View(**view).validate_json()
     assert view["callback_id"] == ids.REJECT_MODAL
+
+
+# Approvals: confirm dialogs, the edit modal, edits shown, reminders ---------------------------
+
+ANSWER = {
+    "workflow": "support",
+    "question": "Can I pay with a goat?",
+    "asker": "U0CUSTOMER",
+    "text": "We take cards & PayPal <only>.",
+    "confidence": 0.31,
+    "escalate": True,
+    "reasons": ["low confidence"],
+    "sources": ["https://help.example.com/payments"],
+}
+
+
+def approval_of(summary: dict[str, Any], **changes: Any) -> ApprovalRecord:
+    fields: dict[str, Any] = {
+        "run_id": RUN_ID,
+        "workflow": summary["workflow"],
+        "kind": "answer" if summary["workflow"] == "support" else "campaign",
+        "status": "pending",
+        "round": 1,
+        "requested_at": datetime(2026, 11, 24, 9, 0, tzinfo=UTC),
+        "summary": summary,
+        "decided_by": None,
+        "decided_at": None,
+        "reason": None,
+        "edits": None,
+        "channel_id": "C0APPROVALS",
+        "message_ts": "1.2",
+    }
+    return ApprovalRecord(**{**fields, **changes})
+
+
+def winback_policy() -> WinbackPolicy:
+    return load_policies(Path(policies.__file__).parent).winback
+
+
+@pytest.mark.parametrize("summary", [proposal(), ANSWER], ids=["campaign", "answer"])
+def test_approve_and_reject_ask_for_confirmation_and_edit_does_not(summary: dict) -> None:
+    built = approvals.proposal_blocks(RUN_ID, summary)
+    assert_valid(built)
+    approve, reject, edit = built[-1]["elements"]
+    assert approve["confirm"]["confirm"]["text"] and reject["confirm"]["deny"]["text"] == "Cancel"
+    assert "asked why" in reject["confirm"]["text"]["text"]
+    assert "confirm" not in edit
+
+
+def test_an_escalated_answer_shows_question_draft_confidence_and_sources() -> None:
+    built = approvals.proposal_blocks(RUN_ID, ANSWER)
+    shown = str(built)
+    assert "Can I pay with a goat?" in shown and "&lt;only&gt;" in shown
+    assert "Confidence 31%" in shown and "<https://help.example.com/payments>" in shown
+    assert approvals.proposal_text(RUN_ID, ANSWER).startswith("Escalated answer for approval")
+
+
+def test_the_win_back_edit_modal_is_valid_and_prefilled_within_the_policy() -> None:
+    policy = winback_policy()
+    view = edit_modal.edit_modal(
+        approval_of(proposal()), policy=policy, where={"channel": "C1", "ts": "1.2"}
+    )
+    View(**view).validate_json()
+    assert view["callback_id"] == ids.EDIT_MODAL
+    inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert list(inputs) == [
+        ids.EDIT_DISCOUNT_BLOCK,
+        ids.EDIT_SUBJECT_BLOCK,
+        ids.EDIT_AUDIENCE_CAP_BLOCK,
+    ]
+    discount = inputs[ids.EDIT_DISCOUNT_BLOCK]
+    assert [o["value"] for o in discount["options"]] == ["0.1", "0.15", "0.2"]  # max 20%
+    assert discount["initial_option"]["value"] == "0.15"
+    assert inputs[ids.EDIT_SUBJECT_BLOCK]["initial_value"] == "We miss you"
+    cap = inputs[ids.EDIT_AUDIENCE_CAP_BLOCK]
+    assert (cap["initial_value"], cap["min_value"], cap["max_value"]) == ("240", "1", "500")
+
+
+def test_the_answer_edit_modal_is_valid_and_holds_the_draft() -> None:
+    view = edit_modal.edit_modal(approval_of(ANSWER), policy=winback_policy(), where=None)
+    View(**view).validate_json()
+    [text] = [b for b in view["blocks"] if b["type"] == "input"]
+    assert text["block_id"] == ids.EDIT_TEXT_BLOCK
+    assert text["element"]["initial_value"] == ANSWER["text"]
+    assert text["element"]["multiline"] is True
+
+
+def test_a_submitted_edit_modal_gives_only_the_fields_changed() -> None:
+    view = edit_modal.edit_modal(approval_of(proposal()), policy=winback_policy(), where=None)
+    values = {
+        ids.EDIT_DISCOUNT_BLOCK: {
+            ids.EDIT_DISCOUNT_INPUT: {
+                "type": "static_select",
+                "selected_option": {"text": kit.plain("20% off"), "value": "0.2"},
+            }
+        },
+        ids.EDIT_SUBJECT_BLOCK: {
+            ids.EDIT_SUBJECT_INPUT: {"type": "plain_text_input", "value": "We miss you"}
+        },
+        ids.EDIT_AUDIENCE_CAP_BLOCK: {
+            ids.EDIT_AUDIENCE_CAP_INPUT: {"type": "number_input", "value": "240"}
+        },
+    }
+    request = edit_modal.edit_request({**view, "state": {"values": values}})
+    assert (request.run_id, request.edits) == (RUN_ID, {"discount": "0.2"})
+
+
+def test_edit_errors_go_beside_their_fields_or_the_first_input() -> None:
+    view = edit_modal.edit_modal(approval_of(proposal()), policy=winback_policy(), where=None)
+    by_field = edit_modal.edit_errors(
+        view, {"audience_cap": "the audience cap must be between 1 and 500"}, "ignored"
+    )
+    assert by_field == {ids.EDIT_AUDIENCE_CAP_BLOCK: "The audience cap must be between 1 and 500."}
+    general = edit_modal.edit_errors(view, {}, "x" * 1000)
+    assert list(general) == [ids.EDIT_DISCOUNT_BLOCK]
+    assert len(general[ids.EDIT_DISCOUNT_BLOCK]) <= edit_modal.MAX_FIELD_ERROR
+
+
+def test_a_decided_proposal_shows_who_edited_what_before_it_was_approved() -> None:
+    edited_at = datetime(2026, 11, 24, 9, 10, tzinfo=UTC)
+    was = {"workflow": "winback", "discount": 0.15, "audience": 240, "subject": "We miss you"}
+    history = [
+        AuditEntry(1, edited_at, RUN_ID, "U0EDITOR", "approval_refused", {}),
+        AuditEntry(
+            2,
+            edited_at,
+            RUN_ID,
+            "U0EDITOR",
+            "edited",
+            {"edits": {"discount": 0.2, "audience_cap": 100}, "was": was},
+        ),
+    ]
+    now = {**proposal(), "discount": 0.2, "audience": 100}
+    notes = approvals.edit_notes(history, now)
+    approved = approval_of(
+        now,
+        status="approved",
+        round=2,
+        decided_by="U0APPROVER",
+        decided_at=datetime(2026, 11, 24, 9, 30, tzinfo=UTC),
+    )
+    built = approvals.decided_blocks(approved, result={"status": "sent", "sent": 100}, edits=notes)
+    assert_valid(built)
+    shown = str(built)
+    assert (
+        "Edited by <@U0EDITOR> at 2026-11-24 09:10 UTC: discount 15% → 20%, "
+        "audience 240 → 100 customers"
+    ) in shown
+    assert "*Approved* by <@U0APPROVER>" in shown and "100 emails sent" in shown
+
+
+def test_an_edited_answer_shows_the_text_that_was_sent() -> None:
+    decided = approval_of(
+        ANSWER,
+        status="edited",
+        decided_by="U0APPROVER",
+        decided_at=datetime(2026, 11, 24, 9, 30, tzinfo=UTC),
+        edits={"text": "No goats; cards and PayPal."},
+    )
+    built = approvals.decided_blocks(decided, result={"status": "answered"})
+    assert_valid(built)
+    shown = str(built)
+    assert "No goats; cards and PayPal." in shown and "We take cards" not in shown
+    assert "*Edited and approved* by <@U0APPROVER>" in shown
+    assert all(b["type"] != "actions" for b in built)
+
+
+def test_a_reminder_says_how_long_it_waited_and_mentions_the_approvers() -> None:
+    who = approvals.approvers_text(["U0APPROVER"], "S0APPROVERS")
+    assert who == "<@U0APPROVER>, <!subteam^S0APPROVERS>"
+    text = approvals.reminder_text(
+        approval_of(proposal()), who, datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
+    )
+    assert "win-back proposal has waited 25 hours" in text and who in text
+    assert_valid(messages.notice_blocks(text))
+
+
+def test_digest_progress_marks_each_section_pending_done_or_unavailable() -> None:
+    progress = {"finance": "ok", "support": "unavailable"}
+    assert progress_text({}) == "Weekly GTM digest: Marketing … Finance … Insights … Support …"
+    assert progress_text(progress) == (
+        "Weekly GTM digest: Marketing … Finance ✓ Insights … Support ✗ unavailable"
+    )
+    built = progress_blocks(progress)
+    assert_valid(built)
+    assert "Marketing … · Finance ✓ · Insights … · Support ✗ unavailable" in str(built)
+
+
+def test_a_digest_recommending_a_winback_ends_with_its_start_button() -> None:
+    winback = Action(
+        text="14 customers moved to At Risk — start a win-back",
+        kind="winback",
+        payload={"segment": "At Risk", "customers": 14},
+    )
+    small = Digest(
+        run_id=RUN_ID,
+        week_start=date(2026, 11, 16),
+        week_end=date(2026, 11, 22),
+        recommended_actions=[winback],
+        unavailable=[Unavailable(section="support", reason="OperationalError: no such table")],
+    )
+    built = digest_blocks(small)
+    assert_valid(built)
+    assert [b["type"] for b in built[-3:]] == ["section", "context", "actions"]
+    [start] = built[-1]["elements"]
+    assert (start["action_id"], start["value"]) == (ids.START_WINBACK, RUN_ID)
+    assert start["text"]["text"] == "Start win-back for At Risk"
+    assert "Unavailable this week: Support ✗" in str(built)
+    assert "no such table" not in str(built)
+
+
+def test_a_huge_digest_keeps_its_winback_button_within_fifty_blocks() -> None:
+    huge = Digest(
+        run_id=RUN_ID,
+        week_start=None,
+        week_end=None,
+        prose={name: "A long week. " * 4000 for name in ("marketing", "finance", "insights")},
+        recommended_actions=[Action(text="Win back", kind="winback", payload={})],
+    )
+    built = digest_blocks(huge)
+    assert_valid(built)
+    assert len(built) == kit.MAX_BLOCKS
+    assert "more blocks left out" in built[-2]["elements"][0]["text"]
+    assert built[-1]["elements"][0]["action_id"] == ids.START_WINBACK
+
+
+def test_a_digest_without_a_winback_recommendation_has_no_buttons() -> None:
+    plain = Digest(
+        run_id=RUN_ID,
+        week_start=None,
+        week_end=None,
+        recommended_actions=[Action(text="Review paid social", kind="review_spend")],
+    )
+    built = digest_blocks(plain)
+    assert_valid(built)
+    assert all(b["type"] != "actions" for b in built)
+    assert built[0]["text"]["text"] == "Weekly GTM digest"
+
+
+def test_a_failed_digest_run_says_so_without_the_error() -> None:
+    built = failed_blocks()
+    assert_valid(built)
+    assert built[0]["text"]["text"].startswith(":warning: The weekly GTM digest could not")

@@ -1,0 +1,356 @@
+"""Slack ack latency under load: signed slash commands and button clicks, 20 at a time for 30 s,
+against the real HTTP app while the workflows they start run.
+
+    python -m bench.slack_ack                              # 20 at a time, 30 s
+    python -m bench.slack_ack --concurrency 50 --seconds 60 --customers 5000
+
+The app is ``bot.app.build_app`` + ``http_app`` on uvicorn (127.0.0.1) in a child process, as
+``controlroom serve --http`` runs it, over a freshly seeded sample company in a temporary folder
+on the embedded defaults (offline writer, SQLite state, local outbox). Its Web API client and
+every ``response_url`` point at the test suite's fake Slack Web API, served in this process, so
+``respond()``, ``chat.postMessage`` and the digest's uploads all land somewhere real.
+
+Each of ``--concurrency`` workers sends one request, waits for the response (Slack's ack), and
+sends the next: ``/controlroom status``, ``help``, ``ask …``, now and then ``gtm``, and clicks on
+a win-back proposal's buttons (Approve by a non-approver and by the approver — one wins, the
+rest are told who decided — and Edit). Latency is from sending the request to reading the whole
+response. Prints p50/p99/max, the count over Slack's 3 s, errors, and how many workflow runs the
+app started and finished meanwhile. Asserts nothing. Target: p99 under 100 ms, none over 3 s.
+Run it as a module (``-m``) from the repository root: it imports ``tests.fakes``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import random
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+from slack_sdk.signature import SignatureVerifier
+
+from controlroom.settings import Settings
+from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, FakeSlackAPI
+
+SLACK_DEADLINE = 3.0
+UNTIL = date(2026, 11, 22)
+APPROVER = "U0APPROVER"  # policies/approvals.yaml
+MARKETER = "U0MARKETER"
+QUESTIONS = (
+    "who is about to churn?",
+    "how did revenue do last week?",
+    "do you ship to canada?",
+    "which channel has the best ROAS?",
+    "what is the return policy?",
+)
+# (kind, weight): mostly quick commands, many questions, clicks, and a digest now and then.
+MIX = (("status", 30), ("help", 25), ("ask", 20), ("click", 23), ("gtm", 2))
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    run_id: str
+    channel: str
+    ts: str
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--customers", type=int, default=5_000)
+    parser.add_argument("--seed", type=int, default=1, help="the request mix's random seed")
+    parser.add_argument(
+        "--kinds",
+        default=",".join(kind for kind, _ in MIX),
+        help="which requests to send, e.g. `help` alone for the ack floor with no work behind",
+    )
+    parser.add_argument(
+        "--switch-interval", type=float, help="experiment: the app's sys.setswitchinterval (s)"
+    )
+    parser.add_argument(
+        "--workflow-threads", type=int, help="experiment: threads running the app's workflows"
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="controlroom-bench-") as folder, FakeSlackAPI() as api:
+        var_dir = Path(folder) / "var"
+        print(f"seeding the sample company ({args.customers:,} customers) …")
+        _seed(var_dir, args.customers)
+        port = _free_port()
+        spawn = multiprocessing.get_context("spawn")
+        told, ready = spawn.Pipe(duplex=False)
+        app = spawn.Process(
+            target=serve_app,
+            args=(str(var_dir), api.api_url, port, ready),
+            kwargs={
+                "switch_interval": args.switch_interval,
+                "workflow_threads": args.workflow_threads,
+            },
+            daemon=True,
+        )
+        print("starting the app (and ingesting the help centre) …")
+        app.start()
+        try:
+            started = time.monotonic()
+            while not told.poll(0.5):
+                if not app.is_alive():
+                    raise SystemExit("the app exited before serving (its error is above)")
+                if time.monotonic() - started > 300:
+                    raise SystemExit("the app did not start within 5 minutes")
+            print(f"app serving at 127.0.0.1:{port}, pid {app.pid} (for py-spy)")
+            url = f"http://127.0.0.1:{port}/slack/events"
+            results = asyncio.run(_load(url, api, args))
+            _report(results, args, var_dir)
+        finally:
+            app.terminate()
+            app.join(timeout=15)
+
+
+def serve_app(
+    var_dir: str,
+    api_url: str,
+    port: int,
+    ready: Any,
+    switch_interval: float | None = None,
+    workflow_threads: int | None = None,
+) -> None:
+    """The child process: services on the embedded defaults in ``var_dir``, the knowledge base
+    ingested, then the HTTP app on uvicorn (its own event loop, uvloop when installed, as
+    ``controlroom serve`` runs it) until terminated. ``switch_interval`` and
+    ``workflow_threads`` are experiments: the GIL's switch interval, and how many threads run
+    the workflows (default ``bot.app.WORKFLOW_THREADS``)."""
+    import uvicorn
+
+    from bot.app import WORKFLOW_THREADS, build_app, http_app
+    from controlroom.services import build_services, ready_knowledge_base
+
+    if switch_interval is not None:
+        sys.setswitchinterval(switch_interval)
+    services = build_services(_settings(var_dir, api_url))
+    ready_knowledge_base(services)
+    app = http_app(build_app(services), workflow_threads=workflow_threads or WORKFLOW_THREADS)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+
+    async def serve() -> None:
+        serving = asyncio.ensure_future(server.serve())
+        while not server.started:
+            await asyncio.sleep(0.05)
+        ready.send("serving")
+        await serving
+
+    with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+        runner.run(serve())
+
+
+def _settings(var_dir: str, api_url: str) -> Settings:
+    # Embedded defaults whatever the environment says: nothing here may reach a real service.
+    offline: dict[str, Any] = {
+        str(field.validation_alias): None
+        for field in Settings.model_fields.values()
+        if field.validation_alias and field.default is None
+    }
+    chosen = {
+        "CONTROLROOM_VAR_DIR": var_dir,
+        "SLACK_API_URL": api_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+    }
+    return Settings(_env_file=None, **(offline | chosen))
+
+
+def _seed(var_dir: Path, customers: int) -> None:
+    from integrations.warehouse import SampleCompanySpec, Warehouse
+
+    var_dir.mkdir(parents=True)
+    Warehouse(var_dir / "warehouse.duckdb").seed(
+        SampleCompanySpec(customers=customers, seed=42, until=UNTIL)
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class _Slack:
+    """Signs and sends requests as Slack does; every response URL is the fake's."""
+
+    def __init__(self, session: aiohttp.ClientSession, url: str, response_url: str) -> None:
+        self.session = session
+        self.url = url
+        self.response_url = response_url
+        self.verifier = SignatureVerifier(SIGNING_SECRET)
+
+    async def post(self, body: str) -> tuple[int, float]:
+        ts = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": self.verifier.generate_signature(timestamp=ts, body=body) or "",
+        }
+        started = time.perf_counter()
+        async with self.session.post(self.url, data=body.encode(), headers=headers) as reply:
+            await reply.read()
+            return reply.status, time.perf_counter() - started
+
+    def command(self, text: str, user_id: str = MARKETER) -> str:
+        return urlencode(
+            {
+                "token": "legacy-verification-token",
+                "team_id": TEAM_ID,
+                "team_domain": "twopeaks",
+                "channel_id": "C0GTM",
+                "channel_name": "gtm",
+                "user_id": user_id,
+                "user_name": "someone",
+                "command": "/controlroom",
+                "text": text,
+                "api_app_id": "A0CONTROLROOM",
+                "response_url": self.response_url,
+                "trigger_id": "1764000000.1.trigger",
+            }
+        )
+
+    def click(self, action_id: str, proposal: Proposal, user_id: str) -> str:
+        payload = {
+            "type": "block_actions",
+            "user": {"id": user_id, "username": "someone", "name": "someone", "team_id": TEAM_ID},
+            "api_app_id": "A0CONTROLROOM",
+            "token": "legacy-verification-token",
+            "container": {
+                "type": "message",
+                "message_ts": proposal.ts,
+                "channel_id": proposal.channel,
+                "is_ephemeral": False,
+            },
+            "trigger_id": "1764000000.2.trigger",
+            "team": {"id": TEAM_ID, "domain": "twopeaks"},
+            "channel": {"id": proposal.channel, "name": "gtm-approvals"},
+            "message": {"type": "message", "ts": proposal.ts, "text": "Win-back proposal"},
+            "response_url": self.response_url,
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": "approval_actions",
+                    "text": {"type": "plain_text", "text": "Approve"},
+                    "value": proposal.run_id,
+                    "type": "button",
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+        return urlencode({"payload": json.dumps(payload)})
+
+
+async def _propose(slack: _Slack, api: FakeSlackAPI) -> Proposal:
+    """``/controlroom winback`` once, before the load: the proposal the clicks land on."""
+    status, _ = await slack.post(slack.command("winback"))
+    if status != 200:
+        raise SystemExit(f"/controlroom winback answered HTTP {status}")
+    posted = await asyncio.to_thread(api.wait_for, "chat.postMessage", 1, 300)
+    proposal = posted[0]
+    actions = next(b for b in proposal.args["blocks"] if b["type"] == "actions")
+    run_id = actions["elements"][0]["value"]
+    return Proposal(run_id, "C0APPROVALS", "1764000000.000001")
+
+
+async def _load(url: str, api: FakeSlackAPI, args: argparse.Namespace) -> dict[str, list[float]]:
+    """Run the workers for ``args.seconds``; latencies by request kind (errors as ``nan``)."""
+    from bot import ids
+
+    connector = aiohttp.TCPConnector(limit=args.concurrency)
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        slack = _Slack(session, url, api.response_url)
+        print("posting a win-back proposal to click on …")
+        proposal = await _propose(slack, api)
+        results: dict[str, list[float]] = defaultdict(list)
+        wanted = set(args.kinds.split(","))
+        kinds = [kind for kind, _ in MIX if kind in wanted]
+        weights = [weight for kind, weight in MIX if kind in wanted]
+        clicks = (
+            (ids.APPROVE, MARKETER),
+            (ids.APPROVE, APPROVER),
+            (ids.EDIT, MARKETER),
+            (ids.REJECT, MARKETER),
+        )
+        deadline = time.perf_counter() + args.seconds
+
+        async def worker(number: int) -> None:
+            rng = random.Random(args.seed * 1000 + number)
+            while time.perf_counter() < deadline:
+                kind = rng.choices(kinds, weights)[0]
+                if kind == "click":
+                    action_id, user = rng.choice(clicks)
+                    body = slack.click(action_id, proposal, user)
+                elif kind == "ask":
+                    body = slack.command(f"ask {rng.choice(QUESTIONS)}")
+                else:
+                    body = slack.command(kind)
+                try:
+                    status, seconds = await slack.post(body)
+                except (aiohttp.ClientError, TimeoutError):
+                    status, seconds = 0, float("nan")
+                results[kind].append(seconds if status == 200 else float("nan"))
+
+        print(f"{args.concurrency} at a time for {args.seconds:g} s …")
+        await asyncio.gather(*(worker(n) for n in range(args.concurrency)))
+        return results
+
+
+def _report(results: dict[str, list[float]], args: argparse.Namespace, var_dir: Path) -> None:
+    from integrations.statestore import StateStore
+
+    every = [s for kind in results.values() for s in kind]
+    ok = sorted(s for s in every if s == s)  # NaN marks an error
+    errors = len(every) - len(ok)
+    print()
+    print(f"requests           {len(every):>10,}  ({len(every) / args.seconds:,.0f}/s)")
+    if ok:
+        print(f"ack p50 (ms)       {_ms(statistics.median(ok)):>10.1f}")
+        print(f"ack p99 (ms)       {_ms(_percentile(ok, 0.99)):>10.1f}")
+        print(f"ack max (ms)       {_ms(ok[-1]):>10.1f}")
+    print(f"over {SLACK_DEADLINE:g} s           {sum(s > SLACK_DEADLINE for s in ok):>10,}")
+    print(f"errors             {errors:>10,}")
+    for kind, _ in MIX:
+        times = sorted(s for s in results.get(kind, []) if s == s)
+        if times:
+            print(
+                f"  {kind:<8} {len(times):>7,} requests"
+                f"  p50 {_ms(statistics.median(times)):6.1f} ms"
+                f"  p99 {_ms(_percentile(times, 0.99)):6.1f} ms  max {_ms(times[-1]):7.1f} ms"
+            )
+    store = StateStore(f"sqlite:///{(var_dir / 'controlroom.db').as_posix()}")
+    runs = Counter((run.workflow, run.status) for run in store.recent_runs(limit=1_000_000))
+    store.close()
+    started = sum(runs.values())
+    finished = sum(n for (_, status), n in runs.items() if status in ("succeeded", "failed"))
+    print(f"workflow runs      {started:>10,} started, {finished:,} finished by the end")
+    for (workflow, status), count in sorted(runs.items()):
+        print(f"  {workflow:<10} {status:<10} {count:>6,}")
+
+
+def _percentile(ordered: list[float], fraction: float) -> float:
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def _ms(seconds: float) -> float:
+    return seconds * 1000
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""Support answers in Slack: the answer in the asker's thread with Helpful / Not helpful, what
+the asker is told when a person answers instead, and that person's answer or ticket.
+
+The escalation itself (the question, the draft, Approve / Reject / Edit) is an approval like any
+other: ``bot.blocks.approvals`` builds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from agents import formatting as fmt
+from bot import ids
+from bot.blocks.kit import (
+    MAX_BLOCKS,
+    Block,
+    button,
+    context,
+    escape,
+    escape_keeping_quotes,
+    fit,
+    link,
+    section,
+    truncate,
+    user_mention,
+)
+from integrations.tickets import ThreadTickets
+
+# A question shown back in a message; the full text stays in the run and the approval.
+MAX_QUESTION_CHARS = 1_000
+
+ESCALATED = (
+    "I'm not sure enough to answer this one myself, so I've asked a person from the team: "
+    "their answer will be posted in this thread."
+)
+HINT = (
+    "Ask me a question after the mention, e.g. _@controlroom do gift cards expire?_ — "
+    "I answer from the help centre, or ask a person when I'm not sure."
+)
+NOT_IN_CHANNEL = (
+    "I'm not a member of this channel, so this answer has no thread: "
+    "invite me with `/invite @controlroom` to get answers in threads here."
+)
+FEEDBACK_BLOCK = "support_feedback"
+# What the workflow's outcome calls a ticket kept in the escalation's own thread.
+THREAD_TICKET = ThreadTickets.name
+
+
+def answer_blocks(
+    run_id: str, text: str, *, confidence: float | None, sources: Sequence[str]
+) -> list[Block]:
+    """The Support agent's answer for the asker's thread: the text, its sources and confidence,
+    and the feedback buttons."""
+    blocks = section(escape_keeping_quotes(text))
+    blocks.append(context(_about(confidence, sources, run_id)))
+    return with_feedback(blocks, run_id)
+
+
+def feedback_actions(run_id: str) -> Block:
+    """Helpful / Not helpful, carrying the run id of the answer."""
+    return {
+        "type": "actions",
+        "block_id": FEEDBACK_BLOCK,
+        "elements": [
+            button("Helpful", ids.SUPPORT_HELPFUL, run_id),
+            button("Not helpful", ids.SUPPORT_NOT_HELPFUL, run_id),
+        ],
+    }
+
+
+def with_feedback(blocks: Sequence[Block], run_id: str, *, note: str | None = None) -> list[Block]:
+    """``blocks`` (e.g. the supervisor's answer), then ``note`` as a context line, then the
+    feedback buttons: these last two are never cut off by Slack's block limit."""
+    extra = [context(note)] if note else []
+    return [*fit(blocks, MAX_BLOCKS - 1 - len(extra)), *extra, feedback_actions(run_id)]
+
+
+def feedback_given_blocks(blocks: Sequence[Block], user: str, *, helpful: bool) -> list[Block]:
+    """The answer after feedback: the buttons replaced by a thank-you naming who clicked."""
+    kept = [block for block in blocks if block.get("block_id") != FEEDBACK_BLOCK]
+    verdict = "helpful" if helpful else "not helpful"
+    return fit([*kept, context(f"Thanks — marked {verdict} by {user_mention(user)}")])
+
+
+def escalated_notice_blocks() -> list[Block]:
+    """What the asker is told when their question went to a person."""
+    return section(f":raising_hand: {ESCALATED}")
+
+
+def escalated_direct_blocks(question: str) -> list[Block]:
+    """The direct message that becomes the thread for a person's answer, when the question was
+    asked where the bot cannot post."""
+    asked = escape(truncate(question, MAX_QUESTION_CHARS))
+    return section(f":raising_hand: You asked: _{asked}_\n{ESCALATED}")
+
+
+def hint_blocks() -> list[Block]:
+    """A mention with no question in it."""
+    return section(HINT)
+
+
+def escalation_thread_text(asker: str, asked_in: str) -> str:
+    """The first reply in the escalation's thread: who waits where, what each button does."""
+    return (
+        f"{user_mention(asker)} is waiting for an answer in {_place(asked_in)}. *Approve* sends "
+        "the draft as it is, *Edit* lets you rewrite it first — either way it is posted in "
+        "their thread and added to the knowledge base. *Reject* opens a ticket instead."
+    )
+
+
+def human_answer_blocks(
+    run_id: str, text: str, reviewer: str, *, sources: Sequence[str] = ()
+) -> list[Block]:
+    """A person's answer, posted back in the asker's thread."""
+    blocks = section(f"*Answer from {user_mention(reviewer)}:*\n{escape_keeping_quotes(text)}")
+    if sources:
+        blocks.append(context("Sources: " + ", ".join(link(url) for url in sources)))
+    return with_feedback(blocks, run_id)
+
+
+def human_answer_text(text: str, reviewer: str) -> str:
+    return truncate(f"Answer from {reviewer}: {text}", 3_000)
+
+
+def ticket_text(result: Mapping[str, Any]) -> str:
+    """What the asker is told when a person opened a ticket instead of answering (mrkdwn)."""
+    url = result.get("url")
+    opened = f"a ticket ({link(str(url))})" if url else "a ticket with the support team"
+    return (
+        f"A person from the team looked at your question and opened {opened}: "
+        "someone will follow up with you."
+    )
+
+
+def ticket_blocks(result: Mapping[str, Any]) -> list[Block]:
+    return section(f":ticket: {ticket_text(result)}")
+
+
+def ticket_thread_text(asker: str) -> str:
+    """Told in the escalation's thread when it became the ticket itself."""
+    return (
+        f"This thread is the ticket for {user_mention(asker)}'s question (no ticket system is "
+        "configured): follow up with them here or in their thread."
+    )
+
+
+def _about(confidence: float | None, sources: Sequence[str], run_id: str) -> str:
+    parts = []
+    if confidence is not None:
+        parts.append(f"Confidence {_share(confidence)}")
+    if sources:
+        parts.append("Sources: " + ", ".join(link(url) for url in sources))
+    parts.append(f"run `{run_id[:8]}`")
+    return " · ".join(parts)
+
+
+def _share(value: object) -> str:
+    return fmt.share(float(value)) if isinstance(value, int | float) else "—"
+
+
+def _place(channel: str) -> str:
+    """Where a question was asked, as Slack shows it."""
+    if channel[:1] == "D":
+        return "a direct message"
+    if channel[:1] in "CG" and channel.isalnum():
+        return f"<#{channel}>"
+    return escape(channel)

@@ -1,0 +1,84 @@
+"""The digest's buttons: "Start win-back for At Risk" on a posted digest, and "Run weekly digest
+now" (App Home), which publishes a digest exactly as ``/controlroom gtm`` does.
+
+Each acks at once, does the work as the person who clicked, and tells them the outcome: in an
+ephemeral reply when the click has a response URL (a message's button), else in a direct
+message from the app (App Home has none).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import ids
+from bot.blocks import messages
+from bot.digest import DigestChannelError, publish_digest
+from bot.listeners.commands import post_winback_proposal, posted_where
+from controlroom.services import Services
+
+logger = logging.getLogger(__name__)
+
+Reply = Callable[[str], Awaitable[None]]
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    """Answer the digest's buttons on ``app``."""
+
+    async def start_winback(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        user = body["user"]["id"]
+        logger.info("win-back started by %s from digest %s", user, _clicked_value(body)[:8])
+        told = await post_winback_proposal(services, client, user)
+        await _reply(body, respond, client)(told)
+
+    async def run_digest(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        user = body["user"]["id"]
+        logger.info("weekly digest run by %s from a button", user)
+        reply = _reply(body, respond, client)
+        try:
+            published = await publish_digest(client, services, user)
+        except DigestChannelError as problem:
+            await reply(str(problem))
+            return
+        await reply(posted_where(published))
+
+    app.action(ids.START_WINBACK)(start_winback)
+    app.action(ids.RUN_DIGEST)(run_digest)
+
+
+def _clicked_value(body: dict[str, Any]) -> str:
+    actions = body.get("actions") or [{}]
+    return str(actions[0].get("value") or "")
+
+
+def _reply(body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> Reply:
+    """Tell the person who clicked: ephemerally where the click came with a response URL (Bolt's
+    ``respond`` raises without one), else in a direct message."""
+    user = body["user"]["id"]
+    has_response_url = bool(body.get("response_url"))
+
+    async def reply(text: str) -> None:
+        if has_response_url:
+            # Not replace_original: the clicked message is the digest, which stays.
+            await respond(
+                text=text,
+                blocks=messages.notice_blocks(text),
+                response_type="ephemeral",
+                replace_original=False,
+            )
+        else:
+            await client.chat_postMessage(
+                channel=user, text=text, blocks=messages.notice_blocks(text)
+            )
+
+    return reply

@@ -1,0 +1,128 @@
+"""Pending approvals are reminded in their thread after the policy's delay, once per delay,
+through the real slack_sdk client against the fake Slack Web API; and the hourly job does it
+with the bot token and Web API URL from the settings."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.reminders import remind_pending_approvals
+from bot.scheduler import JOB_FUNCTIONS, run_approval_reminders
+from controlroom.services import Services
+from integrations.statestore import ApprovalRecord
+from tests.fakes.slack_api import BOT_TOKEN, FakeSlackAPI
+from tests.integration.test_bot_commands import texts
+
+CHANNEL, TS = "C0APPROVALS", "1764000000.000042"
+HOURS = timedelta(hours=1)
+
+
+@pytest.fixture
+def api() -> Iterator[FakeSlackAPI]:
+    with FakeSlackAPI() as fake:
+        yield fake
+
+
+def ask_approval(
+    services: Services, *, message: bool = True, at: datetime | None = None
+) -> ApprovalRecord:
+    """A win-back run paused for approval (asked at ``at``), posted at (CHANNEL, TS)."""
+    with time_machine.travel(at or datetime.now(UTC), tick=False):
+        run = services.state.start_run("winback", started_by="U0MARKETER", trigger="command")
+        services.state.request_approval(
+            run.run_id, workflow="winback", kind="campaign", summary={"workflow": "winback"}
+        )
+    if message:
+        services.state.record_approval_message(run.run_id, channel_id=CHANNEL, message_ts=TS)
+    return services.state.get_approval(run.run_id)
+
+
+def remind(api: FakeSlackAPI, services: Services, now: datetime) -> int:
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=api.api_url)
+    return asyncio.run(remind_pending_approvals(client, services, now=now))
+
+
+def test_a_pending_approval_is_reminded_in_its_thread_once_per_delay(
+    api: FakeSlackAPI, services: Services
+) -> None:
+    approval = ask_approval(services)
+    asked = approval.requested_at
+    delay = services.policies.approvals.remind_after_hours * HOURS
+    assert remind(api, services, asked + delay - HOURS) == 0
+    assert api.calls_to("chat.postMessage") == []
+
+    assert remind(api, services, asked + delay + HOURS) == 1
+    [reminder] = api.calls_to("chat.postMessage")
+    assert (reminder.args["channel"], reminder.args["thread_ts"]) == (CHANNEL, TS)
+    assert "has waited 25 hours for a decision" in reminder.args["text"]
+    assert "<@U0APPROVER>" in texts(reminder.args["blocks"])
+
+    # The job runs hourly: nothing more until another delay has passed.
+    for hours in (2, 12, 24):
+        assert remind(api, services, asked + delay + hours * HOURS) == 0
+    assert remind(api, services, asked + 2 * delay + 2 * HOURS) == 1
+    assert len(api.calls_to("chat.postMessage")) == 2
+    reminded_at = services.state.get_approval(approval.run_id).reminded_at
+    assert reminded_at == asked + 2 * delay + 2 * HOURS
+
+
+def test_decided_approvals_and_approvals_without_a_message_are_not_reminded(
+    api: FakeSlackAPI, services: Services
+) -> None:
+    decided = ask_approval(services)
+    services.state.claim_approval(decided.run_id, "approved", actor="U0APPROVER")
+    unposted = ask_approval(services, message=False)
+    later = unposted.requested_at + 100 * HOURS
+    assert remind(api, services, later) == 0
+    assert api.calls_to("chat.postMessage") == []
+    assert services.state.get_approval(unposted.run_id).reminded_at is None
+
+
+def test_a_reminder_slack_refuses_is_logged_and_not_repeated_within_the_delay(
+    api: FakeSlackAPI, services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    approval = ask_approval(services)
+    api.failures["chat.postMessage"] = "channel_not_found"
+    due = approval.requested_at + 25 * HOURS
+    with caplog.at_level(logging.WARNING, logger="bot.reminders"):
+        assert remind(api, services, due) == 0
+    assert "channel_not_found" in caplog.text
+    assert remind(api, services, due + HOURS) == 0
+    assert len(api.calls_to("chat.postMessage")) == 1
+
+
+def test_the_hourly_job_posts_with_the_token_and_web_api_from_the_settings(
+    api: FakeSlackAPI, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert JOB_FUNCTIONS["approval_reminders"] == "bot.scheduler:run_approval_reminders"
+    approval = ask_approval(services, at=datetime.now(UTC) - 30 * HOURS)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("SLACK_API_URL", api.api_url)
+    run_approval_reminders()
+    run_approval_reminders()
+    [reminder] = api.calls_to("chat.postMessage")
+    assert (reminder.args["channel"], reminder.args["thread_ts"]) == (CHANNEL, TS)
+    assert services.state.get_approval(approval.run_id).reminded_at is not None
+
+
+def test_without_a_bot_token_the_job_warns_once_and_posts_nothing(
+    api: FakeSlackAPI,
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    approval = ask_approval(services, at=datetime.now(UTC) - 30 * HOURS)
+    monkeypatch.setenv("SLACK_API_URL", api.api_url)
+    with caplog.at_level(logging.WARNING, logger="bot.scheduler"):
+        run_approval_reminders()
+    [warning] = [r for r in caplog.records if r.name == "bot.scheduler"]
+    assert "SLACK_BOT_TOKEN is not set" in warning.getMessage()
+    assert api.calls == []
+    assert services.state.get_approval(approval.run_id).reminded_at is None

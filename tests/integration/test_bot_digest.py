@@ -1,0 +1,288 @@
+"""The weekly digest in Slack: one message in the digest channel showing the sections' progress,
+updated in place into the digest, its charts uploaded as PNGs into its thread, and a button that
+starts the win-back it recommends; the same from the clock. Through the real Bolt app over
+signed HTTP, against a fake Slack Web API (files_upload_v2's three steps included)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import duckdb
+import pytest
+
+from bot import ids
+from bot.app import SORRY
+from bot.blocks.digest import FAILED
+from bot.scheduler import SCHEDULER_USER, run_weekly_digest
+from controlroom.services import Services
+from controlroom.settings import Settings
+from integrations.warehouse import Warehouse
+from tests.fakes.slack_api import (
+    BOT_TOKEN,
+    PNG_SIGNATURE,
+    SIGNING_SECRET,
+    TEAM_ID,
+    Call,
+    FakeSlackAPI,
+    RunningBot,
+    running_bot,
+)
+from tests.integration.test_bot_commands import texts
+
+DIGEST_CHANNEL = "C0DIGEST"  # "#gtm-digest" (policies/approvals.yaml) as the fake names it
+MARKETER = "U0MARKETER"
+# The sample company's digest draws two charts: finance's weekly revenue, insights' cohorts.
+CHARTS = {"Weekly revenue", "Cohort retention"}
+
+
+@pytest.fixture
+def settings(isolated_environment: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    return Settings()
+
+
+@pytest.fixture
+def bot(services: Services) -> Iterator[RunningBot]:
+    with running_bot(services) as running:
+        yield running
+
+
+def digest_updates(api: FakeSlackAPI, ts: str) -> tuple[list[Call], Call]:
+    """The progress updates of the message ``ts``, and the last update (the digest)."""
+    updates = [call for call in api.calls_to("chat.update") if call.args["ts"] == ts]
+    assert updates and all(call.args["channel"] == DIGEST_CHANNEL for call in updates)
+    progress = [call for call in updates[:-1] if call.args["text"].startswith("Weekly GTM digest:")]
+    return progress, updates[-1]
+
+
+def blocks_of(call: Call) -> list[dict[str, Any]]:
+    blocks = call.args["blocks"]
+    return json.loads(blocks) if isinstance(blocks, str) else blocks
+
+
+def assert_is_the_digest(final: Call, run_id: str) -> None:
+    blocks = blocks_of(final)
+    assert blocks[0]["type"] == "header"
+    assert blocks[0]["text"]["text"].startswith("Weekly GTM digest · ")
+    fields = next(block["fields"] for block in blocks if "fields" in block)
+    assert "*Revenue*" in fields[0]["text"]
+    run_context = next(block for block in blocks if block["type"] == "context")
+    assert f"Run `{run_id[:8]}`" in run_context["elements"][0]["text"]
+
+
+def assert_charts_in_thread(api: FakeSlackAPI, ts: str) -> None:
+    """Every chart went up through files_upload_v2 into the digest's thread, as a PNG."""
+    [completed] = api.calls_to("files.completeUploadExternal")
+    assert (completed.args["channel_id"], completed.args["thread_ts"]) == (DIGEST_CHANNEL, ts)
+    uploads = api.uploads_in(DIGEST_CHANNEL, thread_ts=ts)
+    assert {upload.title for upload in uploads} == CHARTS
+    for upload in uploads:
+        assert upload.data is not None and upload.data.startswith(PNG_SIGNATURE)
+        assert upload.size == upload.length > 10_000
+        assert upload.filename.endswith(".png")
+    received = api.calls_to("upload")
+    assert len(received) == len(CHARTS) and all(call.args["png"] for call in received)
+
+
+def run_id_of(final: Call) -> str:
+    actions = next(block for block in blocks_of(final) if block["type"] == "actions")
+    [start] = actions["elements"]
+    assert start["action_id"] == ids.START_WINBACK
+    assert start["text"]["text"] == "Start win-back for At Risk"
+    return str(start["value"])
+
+
+def test_gtm_shows_progress_then_the_digest_in_the_digest_channel_with_charts_in_its_thread(
+    bot: RunningBot, services: Services, sample_warehouse: Warehouse
+) -> None:
+    reply = bot.slack.command("gtm", user_id=MARKETER)
+    assert reply.status_code == 200
+    assert "Working on it" in texts(reply.json()["blocks"])
+
+    [told] = bot.api.wait_for("response_url")
+    assert told.args["text"].startswith(f"Weekly GTM digest posted in <#{DIGEST_CHANNEL}>")
+    assert told.args.get("response_type", "ephemeral") == "ephemeral"
+    [posted] = bot.api.calls_to("chat.postMessage")
+    assert posted.args["channel"] == "#gtm-digest"
+    assert posted.args["text"] == ("Weekly GTM digest: Marketing … Finance … Insights … Support …")
+    ts = "1764000000.000001"
+    progress, final = digest_updates(bot.api, ts)
+    # Updated as sections finished, only when something changed: each shows more done.
+    assert 1 <= len(progress) <= 4
+    done = [call.args["text"].count("✓") for call in progress]
+    assert done == sorted(set(done)) and done[0] >= 1
+    run_id = run_id_of(final)
+    assert_is_the_digest(final, run_id)
+    assert_charts_in_thread(bot.api, ts)
+    run = services.state.get_run(run_id)
+    assert (run.workflow, run.trigger, run.started_by) == ("weekly_gtm", "command", MARKETER)
+
+
+def test_start_winback_on_the_digest_posts_a_proposal_in_the_approvals_channel(
+    bot: RunningBot, sample_warehouse: Warehouse
+) -> None:
+    bot.slack.command("gtm", user_id=MARKETER)
+    bot.api.wait_for("response_url")
+    _, final = digest_updates(bot.api, "1764000000.000001")
+    digest_run = run_id_of(final)
+
+    reply = bot.slack.click(
+        ids.START_WINBACK,
+        digest_run,
+        user_id=MARKETER,
+        message_ts="1764000000.000001",
+        channel=DIGEST_CHANNEL,
+    )
+
+    assert reply.status_code == 200
+    _, proposal = bot.api.wait_for("chat.postMessage", count=2)
+    assert proposal.args["channel"] == "#gtm-approvals"
+    actions = next(b for b in blocks_of(proposal) if b["type"] == "actions")
+    assert [e["action_id"] for e in actions["elements"]] == [ids.APPROVE, ids.REJECT, ids.EDIT]
+    assert actions["elements"][0]["value"] != digest_run  # a new run: the win-back's own
+    _, told = bot.api.wait_for("response_url", count=2)
+    assert told.args["text"] == "Win-back proposal posted in #gtm-approvals for approval."
+    assert (told.args["response_type"], told.args["replace_original"]) == ("ephemeral", False)
+
+
+def test_a_section_that_fails_shows_as_unavailable_in_the_posted_digest(
+    bot: RunningBot, sample_warehouse: Warehouse
+) -> None:
+    with duckdb.connect(str(sample_warehouse.path)) as connection:
+        connection.execute("DROP TABLE support_tickets")  # support's one source
+
+    bot.slack.command("gtm", user_id=MARKETER)
+
+    [told] = bot.api.wait_for("response_url")
+    assert "Weekly GTM digest posted" in told.args["text"]
+    progress, final = digest_updates(bot.api, "1764000000.000001")
+    assert any("Support ✗ unavailable" in call.args["text"] for call in progress)
+    shown = texts(blocks_of(final))
+    assert ":warning: Unavailable this week: Support ✗ (see the run log)." in shown
+    assert "*Finance*" in shown and "*Support*" not in shown
+    assert "support_tickets" not in shown  # the error stays in the run log
+    assert_charts_in_thread(bot.api, "1764000000.000001")
+
+
+def test_gtm_when_the_app_is_not_in_the_digest_channel_says_how_to_fix_it_and_runs_nothing(
+    bot: RunningBot, services: Services, sample_warehouse: Warehouse
+) -> None:
+    bot.api.channels_without_the_app.add(DIGEST_CHANNEL)
+
+    bot.slack.command("gtm", user_id=MARKETER)
+
+    [told] = bot.api.wait_for("response_url")
+    assert told.args["text"] == (
+        "I cannot post in #gtm-digest (Slack says `not_in_channel`): invite the app to that "
+        "channel, or name another under `channels.digest` in policies/approvals.yaml."
+    )
+    assert told.args.get("response_type", "ephemeral") == "ephemeral"
+    assert services.state.recent_runs(limit=5) == []
+
+
+def test_a_digest_run_that_fails_turns_its_progress_message_into_a_plain_notice(
+    bot: RunningBot,
+) -> None:
+    # No warehouse was seeded: the run itself fails before any section.
+    bot.slack.command("gtm", user_id=MARKETER)
+
+    [sorry] = bot.api.wait_for("response_url")
+    assert sorry.args["text"] == SORRY
+    assert len(bot.api.calls_to("chat.postMessage")) == 1
+    [failed] = bot.api.calls_to("chat.update")
+    assert (failed.args["channel"], failed.args["ts"]) == (DIGEST_CHANNEL, "1764000000.000001")
+    assert failed.args["text"] == FAILED
+    assert "seed" not in json.dumps(failed.args)  # no exception text reaches Slack
+    assert bot.api.calls_to("files.getUploadURLExternal") == []
+
+
+def test_run_weekly_digest_now_on_app_home_publishes_and_tells_the_person_in_a_direct_message(
+    bot: RunningBot, sample_warehouse: Warehouse
+) -> None:
+    # A Home tab button: the container is a view and there is no response_url.
+    payload = {
+        "type": "block_actions",
+        "user": {"id": MARKETER, "username": "someone", "name": "someone", "team_id": TEAM_ID},
+        "api_app_id": "A0CONTROLROOM",
+        "token": "legacy-verification-token",
+        "container": {"type": "view", "view_id": "V0HOME"},
+        "trigger_id": "1764000000.4.trigger",
+        "team": {"id": TEAM_ID, "domain": "twopeaks"},
+        "view": {
+            "id": "V0HOME",
+            "team_id": TEAM_ID,
+            "type": "home",
+            "blocks": [],
+            "private_metadata": "",
+            "callback_id": "",
+            "state": {"values": {}},
+            "hash": "1764000000.home",
+            "app_id": "A0CONTROLROOM",
+            "bot_id": "B0CONTROLROOM",
+        },
+        "actions": [
+            {
+                "action_id": ids.RUN_DIGEST,
+                "block_id": "home_actions",
+                "text": {"type": "plain_text", "text": "Run weekly digest now"},
+                "value": "home",
+                "type": "button",
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }
+    reply = bot.slack.post(urlencode({"payload": json.dumps(payload)}))
+    assert reply.status_code == 200
+
+    posted, direct = bot.api.wait_for("chat.postMessage", count=2)
+    assert posted.args["channel"] == "#gtm-digest"
+    assert direct.args["channel"] == MARKETER
+    assert direct.args["text"].startswith(f"Weekly GTM digest posted in <#{DIGEST_CHANNEL}>")
+    _, final = digest_updates(bot.api, "1764000000.000001")
+    assert_is_the_digest(final, run_id_of(final))
+    assert bot.api.calls_to("response_url") == []
+
+
+@pytest.mark.slow
+def test_the_scheduled_job_posts_the_digest_in_the_digest_channel(
+    services: Services, sample_warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with FakeSlackAPI() as api:
+        monkeypatch.setenv("SLACK_API_URL", api.api_url)
+        run_weekly_digest()
+
+    [posted] = api.calls_to("chat.postMessage")
+    assert posted.args["channel"] == "#gtm-digest"
+    progress, final = digest_updates(api, "1764000000.000001")
+    run_id = run_id_of(final)
+    assert_is_the_digest(final, run_id)
+    assert_charts_in_thread(api, "1764000000.000001")
+    run = services.state.get_run(run_id)
+    assert (run.trigger, run.started_by, run.status) == ("schedule", SCHEDULER_USER, "succeeded")
+
+
+@pytest.mark.slow
+def test_without_a_bot_token_the_scheduled_digest_runs_and_says_once_it_was_not_posted(
+    services: Services,
+    sample_warehouse: Warehouse,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.delenv("SLACK_BOT_TOKEN")
+    with FakeSlackAPI() as api, caplog.at_level(logging.WARNING, logger="bot.scheduler"):
+        monkeypatch.setenv("SLACK_API_URL", api.api_url)
+        run_weekly_digest()
+
+    assert api.calls == []
+    warnings = [r for r in caplog.records if r.name == "bot.scheduler"]
+    assert len(warnings) == 1
+    assert "not posted in Slack: SLACK_BOT_TOKEN is not set" in warnings[0].getMessage()
+    [run] = services.state.recent_runs(limit=5)
+    assert (run.trigger, run.status) == ("schedule", "succeeded")

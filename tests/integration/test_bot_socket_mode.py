@@ -1,0 +1,85 @@
+"""`controlroom serve` in Socket Mode, the production path (``AsyncSocketModeHandler``, aiohttp):
+it opens a connection through the Web API, is sent a slash command and an event over a local
+websocket, acks each on the socket, then does the work through the fake Slack Web API."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.slack_api import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    FakeSlackAPI,
+    app_home_opened,
+    event_callback,
+)
+from tests.fakes.socket_mode_server import FakeSocketMode, events_api, slash_command
+
+APP_TOKEN = "xapp-1-A0CONTROLROOM-1-test"
+
+
+@pytest.mark.slow
+def test_serve_in_socket_mode_acks_on_the_socket_then_answers_through_the_web_api(
+    isolated_environment: Path, tmp_path: Path
+) -> None:
+    log = tmp_path / "serve.log"
+    with FakeSlackAPI() as api, FakeSocketMode() as socket_mode, log.open("wb") as output:
+        api.socket_mode_url = socket_mode.url
+        environment = {
+            **os.environ,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_APP_TOKEN": APP_TOKEN,
+            "SLACK_API_URL": api.api_url,
+            "CONTROLROOM_VAR_DIR": str(isolated_environment),
+        }
+        # No --socket-mode flag: the app token in the environment is what picks Socket Mode.
+        process = subprocess.Popen(
+            [sys.executable, "-m", "controlroom.cli", "serve"],
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_connected(socket_mode, process, log)
+            assert api.calls_to("apps.connections.open")
+
+            command = slash_command("status", user_id="U0MARKETER", response_url=api.response_url)
+            acked = socket_mode.wait_for_ack(socket_mode.deliver(command))
+            assert acked["envelope_id"] == command["envelope_id"]
+            [answer] = api.wait_for("response_url", timeout=30)
+            assert answer.args["text"] == "Latest runs"
+            assert "No runs yet." in answer.args["blocks"][0]["text"]["text"]
+
+            opened = events_api(event_callback(app_home_opened("U0APPROVER")))
+            acked = socket_mode.wait_for_ack(socket_mode.deliver(opened))
+            assert acked["envelope_id"] == opened["envelope_id"]
+            [publish] = api.wait_for("views.publish", timeout=30)
+            assert publish.args["user_id"] == "U0APPROVER"
+            assert publish.args["view"]["type"] == "home"
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+
+
+def _wait_connected(
+    socket_mode: FakeSocketMode, process: subprocess.Popen[bytes], log: Path
+) -> None:
+    """Until the app connects; fail at once, with its output, if it exits first."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            socket_mode.wait_connected(timeout=0.5)
+            return
+        except AssertionError:
+            if process.poll() is not None:
+                message = f"serve exited with {process.returncode}:\n{log.read_text()}"
+                raise AssertionError(message) from None
+            if time.monotonic() > deadline:
+                raise AssertionError(f"serve did not connect in 60 s:\n{log.read_text()}") from None
