@@ -42,7 +42,8 @@ import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
 from controlroom.settings import Settings
-from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, FakeSlackAPI
+from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, FakeSlackAPI
+from tests.fakes.slack_sender import TEAM_ID
 
 SLACK_DEADLINE = 3.0
 UNTIL = date(2026, 11, 22)

@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.fakes.slack_api import TEAM_ID
+from tests.fakes.slack_sender import TEAM_ID
 
 HELLO = {
     "type": "hello",

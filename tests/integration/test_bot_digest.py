@@ -27,12 +27,12 @@ from tests.fakes.slack_api import (
     BOT_TOKEN,
     PNG_SIGNATURE,
     SIGNING_SECRET,
-    TEAM_ID,
     Call,
     FakeSlackAPI,
     RunningBot,
     running_bot,
 )
+from tests.fakes.slack_sender import TEAM_ID
 from tests.integration.test_bot_commands import texts
 
 DIGEST_CHANNEL = "C0DIGEST"  # "#gtm-digest" (policies/approvals.yaml) as the fake names it

@@ -19,13 +19,8 @@ from controlroom.settings import Settings
 from controlroom.team import team_factory
 from integrations.llm import LanguageModel
 from integrations.warehouse import Warehouse
-from tests.fakes.slack_api import (
-    BOT_TOKEN,
-    SIGNING_SECRET,
-    RunningBot,
-    app_home_opened,
-    running_bot,
-)
+from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, RunningBot, running_bot
+from tests.fakes.slack_sender import app_home_opened
 from tests.unit.test_blocks_home import texts
 from workflows.weekly_gtm import run_weekly_gtm
 

@@ -12,13 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.slack_api import (
-    BOT_TOKEN,
-    SIGNING_SECRET,
-    FakeSlackAPI,
-    app_home_opened,
-    event_callback,
-)
+from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, FakeSlackAPI
+from tests.fakes.slack_sender import app_home_opened, event_callback
 from tests.fakes.socket_mode_server import FakeSocketMode, events_api, slash_command
 
 APP_TOKEN = "xapp-1-A0CONTROLROOM-1-test"

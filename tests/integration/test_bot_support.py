@@ -23,17 +23,15 @@ from controlroom.settings import Settings
 from integrations.statestore import SlackThread
 from tests.fakes.slack_api import (
     BOT_TOKEN,
-    BOT_USER_ID,
     CHANNEL_IDS,
     SIGNING_SECRET,
-    TEAM_ID,
     BotServer,
     Call,
     FakeSlackAPI,
     RunningBot,
-    SlackSender,
     running_bot,
 )
+from tests.fakes.slack_sender import BOT_USER_ID, TEAM_ID, SlackSender
 from tests.integration.test_bot_commands import texts
 
 APPROVER = "U0APPROVER"  # policies/approvals.yaml
