@@ -4,7 +4,7 @@ prose, the run — with a button for the win-back it recommends."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from agents import formatting as fmt
 from agents.router import SPECIALISTS, Specialist
@@ -66,9 +66,7 @@ def digest_blocks(digest: Digest) -> list[Block]:
     """The weekly digest: header, headline figures, each specialist's prose, recommended
     actions, the run; and a button to start the win-back it recommends, if it does."""
     blocks: list[Block] = [header(digest_summary(digest))]
-    fields = [mrkdwn(truncate(_kpi(kpi), MAX_FIELD_TEXT)) for kpi in digest.headline]
-    for start in range(0, len(fields), MAX_FIELDS):
-        blocks.append({"type": "section", "fields": fields[start : start + MAX_FIELDS]})
+    blocks += kpi_sections(digest.headline)
     for name, prose in digest.prose.items():
         blocks.append({"type": "divider"})
         blocks += section(f"*{name.capitalize()}*\n{escape(prose)}")
@@ -96,6 +94,15 @@ def _buttons(digest: Digest) -> list[Block]:
         f"Start win-back for {segment}", ids.START_WINBACK, digest.run_id, style="primary"
     )
     return [{"type": "actions", "block_id": ACTIONS_BLOCK, "elements": [start]}]
+
+
+def kpi_sections(headline: Sequence[Kpi]) -> list[Block]:
+    """The headline figures as section fields, ten to a section (Slack's limit)."""
+    fields = [mrkdwn(truncate(_kpi(kpi), MAX_FIELD_TEXT)) for kpi in headline]
+    return [
+        {"type": "section", "fields": fields[start : start + MAX_FIELDS]}
+        for start in range(0, len(fields), MAX_FIELDS)
+    ]
 
 
 def _kpi(kpi: Kpi) -> str:

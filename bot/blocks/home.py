@@ -12,6 +12,7 @@ from typing import Any
 
 from agents import formatting as fmt
 from bot import ids
+from bot.blocks.digest import kpi_sections
 from bot.blocks.kit import (
     MAX_FIELD_TEXT,
     MAX_FIELDS,
@@ -30,7 +31,6 @@ from bot.blocks.kit import (
 )
 from bot.work import AgentHealth, ControlRoom, LastDigest
 from integrations.statestore import ApprovalRecord, RunRecord
-from workflows.digest import Kpi
 
 HOME_APPROVALS = 10  # listed one section each; the rest are counted
 BUTTONS_BLOCK = "home_run"
@@ -88,10 +88,8 @@ def digest_blocks(last: LastDigest | None) -> list[Block]:
         )
         return blocks
     run, figures = last.run, last.digest
-    fields = [mrkdwn(truncate(_kpi(kpi), MAX_FIELD_TEXT)) for kpi in figures.headline]
-    for start in range(0, len(fields), MAX_FIELDS):
-        blocks.append({"type": "section", "fields": fields[start : start + MAX_FIELDS]})
-    if not fields:
+    blocks += kpi_sections(figures.headline)
+    if not figures.headline:
         blocks += section("The last digest had no headline figures (see its run).")
     if figures.unavailable:
         missing = ", ".join(u.section.capitalize() for u in figures.unavailable)
@@ -153,22 +151,6 @@ def permalink_text(url: str, label: str) -> str:
     if url.startswith(("http://", "https://")) and not any(c in url for c in "<>|"):
         return f"<{url}|{escape(label)}>"
     return escape(label)
-
-
-def _kpi(kpi: Kpi) -> str:
-    value = _figure(kpi.value, kpi.unit)
-    change = f" ({fmt.change(kpi.change_ratio)})" if kpi.change_ratio is not None else ""
-    return f"*{escape(kpi.label)}*\n{value}{change}"
-
-
-def _figure(value: float | None, unit: str) -> str:
-    if unit == "money":
-        return fmt.money(value)
-    if unit == "share":
-        return fmt.share(value, digits=1)
-    if unit == "times":
-        return fmt.times(value)
-    return fmt.count(value)
 
 
 def _agent(agent: AgentHealth) -> str:
