@@ -1,6 +1,8 @@
 # Two Peaks Control Room — the commands the README promises.
-#   make run    install, seed the sample company and run the weekly GTM digest (embedded defaults)
-#   make test   install and run every test suite
+#   make run    install, then `controlroom demo`: the Slack app and a local Slack sandbox in the
+#               browser (seeds the sample company on first run; prints the URL)
+#   make test   install and run every test suite, the browser ones included (Chromium needed:
+#               without /usr/bin/chromium they skip, saying so)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +10,7 @@ STAMP := $(VENV)/.installed
 
 LLAMACPP_STAMP := $(VENV)/.llamacpp
 
-.PHONY: run test lint fmt typecheck bench check clean llamacpp
+.PHONY: run digest test lint fmt typecheck bench check clean llamacpp
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +29,10 @@ $(LLAMACPP_STAMP): $(STAMP)
 llamacpp: $(LLAMACPP_STAMP)
 
 run: $(STAMP)
+	$(BIN)/controlroom demo
+
+# The weekly GTM digest in the terminal, on a freshly seeded sample company.
+digest: $(STAMP)
 	$(BIN)/controlroom data seed
 	$(BIN)/controlroom run weekly-gtm --charts var/charts/latest
 
@@ -51,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/seed.py
 	$(BIN)/python bench/analytics.py
 	$(BIN)/python bench/rag.py
+	$(BIN)/python -m bench.slack_ack
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

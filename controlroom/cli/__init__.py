@@ -6,7 +6,19 @@ import logging
 
 import typer
 
-from controlroom.cli import approvals, ask, config, data, finance, insights, kb, run, runs, serve
+from controlroom.cli import (
+    approvals,
+    ask,
+    config,
+    data,
+    demo,
+    finance,
+    insights,
+    kb,
+    run,
+    runs,
+    serve,
+)
 
 app = typer.Typer(
     name="controlroom",
@@ -24,6 +36,7 @@ app.add_typer(runs.app, name="runs")
 app.add_typer(approvals.app, name="approvals")
 app.command(name="ask")(ask.ask)
 app.command(name="serve")(serve.serve)
+app.command(name="demo")(demo.demo)
 
 
 @app.callback()
