@@ -1,6 +1,8 @@
 """The support agent's tools: the help centre as a knowledge base, and answers with sources.
 
-- ``kb``: Markdown articles → passages → vector store; hybrid (vector + BM25) search.
+- ``articles``: the help centre's Markdown articles → passages (one per heading).
+- ``kb``: passages → vector store; hybrid (vector + BM25) search.
+- ``query``: the question in the help centre's words: spelling correction, the glossary.
 - ``answer``: the reply (offline: the best passage quoted and cited; or a passed-in writer),
   its sources and a calibrated confidence; ``learn_from_human`` keeps a person's answer.
 - ``guard``: injections, account look-ups and other companies, as a risk in the confidence.
@@ -26,16 +28,14 @@ from agents.support.answer import (
     offline_answer,
     stored_human_answers,
 )
+from agents.support.articles import DEFAULT_KB_DIR, Chunk, load_chunks
 from agents.support.guard import Guard, GuardVerdict
 from agents.support.kb import (
     COLLECTION,
-    DEFAULT_KB_DIR,
-    Chunk,
     HumanAnswer,
     IngestReport,
     KnowledgeBase,
     Passage,
-    load_chunks,
 )
 
 __all__ = [

@@ -5,6 +5,10 @@ article that answers it, and unanswerable ones labelled with their kind. Each qu
 one of two halves by a hash of its text: ``calibration`` (the confidence is fitted and the
 threshold chosen there) and ``held_out`` (reported, never fitted on), so the figures on the
 held-out half say how the settings do on questions they were not tuned for.
+
+The development set (``tests/evals/support_kb_dev.yaml``, same format, one group) is where
+retrieval changes are studied: ``misses`` lists the questions retrieval gets wrong there and in
+the calibration half, and never in the held-out half, whose questions must stay unseen.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from policies.schema import ConfidenceCalibration, SupportPolicy
 Split = Literal["calibration", "held_out"]
 UNANSWERABLE_KINDS = ("other_company", "injection", "personal_account", "off_topic", "not_in_kb")
 DEFAULT_EVAL_SET = Path(__file__).resolve().parents[2] / "tests" / "evals" / "support_kb.yaml"
+DEFAULT_DEV_SET = DEFAULT_EVAL_SET.with_name("support_kb_dev.yaml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +87,8 @@ class EvalReport:
     calibration: EvalFigures
     held_out: EvalFigures
     outcomes: tuple[EvalOutcome, ...]
+    dev: EvalFigures | None = None
+    dev_outcomes: tuple[EvalOutcome, ...] = ()
 
 
 def load_eval_set(
@@ -144,36 +151,81 @@ def figures(outcomes: Sequence[EvalOutcome], threshold: float) -> EvalFigures:
     )
 
 
-def evaluate(cases: Sequence[EvalCase], kb: KnowledgeBase, policy: SupportPolicy) -> EvalReport:
-    """Run the set and report overall and per split at the policy's threshold."""
-    outcomes = run_cases(cases, kb, policy)
+def evaluate(
+    cases: Sequence[EvalCase],
+    kb: KnowledgeBase,
+    policy: SupportPolicy,
+    *,
+    dev_cases: Sequence[EvalCase] = (),
+) -> EvalReport:
+    """Run the set and report overall and per split at the policy's threshold; with
+    ``dev_cases``, the development set too, as one group."""
+    outcomes = run_cases([*cases, *dev_cases], kb, policy)
+    evaluated, dev = outcomes[: len(cases)], outcomes[len(cases) :]
     threshold = policy.confidence_threshold
     return EvalReport(
         threshold=threshold,
         fusion=policy.retrieval.fusion,
-        overall=figures(outcomes, threshold),
-        calibration=figures([o for o in outcomes if o.case.split == "calibration"], threshold),
-        held_out=figures([o for o in outcomes if o.case.split == "held_out"], threshold),
-        outcomes=tuple(outcomes),
+        overall=figures(evaluated, threshold),
+        calibration=figures([o for o in evaluated if o.case.split == "calibration"], threshold),
+        held_out=figures([o for o in evaluated if o.case.split == "held_out"], threshold),
+        outcomes=tuple(evaluated),
+        dev=figures(dev, threshold) if dev else None,
+        dev_outcomes=tuple(dev),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Miss:
+    """An answerable question whose article retrieval did not rank first."""
+
+    group: str  # "calibration" or "dev"
+    question: str
+    expected: str
+    found: tuple[str, ...]
+
+    @property
+    def in_top_3(self) -> bool:
+        return self.expected in self.found[:3]
+
+
+def misses(report: EvalReport) -> list[Miss]:
+    """Retrieval's misses in the calibration half and the development set, worst first.
+
+    The held-out half is left out on purpose: reading its failures would tune the settings to
+    it, and its figures would no longer say anything about unseen questions.
+    """
+    studied = [
+        *(("calibration", o) for o in report.outcomes if o.case.split == "calibration"),
+        *(("dev", o) for o in report.dev_outcomes),
+    ]
+    found = [
+        Miss(group, o.case.question, o.case.article, tuple(o.articles[:3]))
+        for group, o in studied
+        if o.case.article is not None and not o.top_correct
+    ]
+    return sorted(found, key=lambda m: m.in_top_3)
 
 
 def fit_on_calibration_split(
     outcomes: Sequence[EvalOutcome],
     *,
+    dev_outcomes: Sequence[EvalOutcome] = (),
     min_escalated: float = 0.9,
     min_correct: float = 0.9,
     thresholds: Sequence[float] = tuple(np.round(np.arange(0.30, 0.91, 0.05), 2)),
 ) -> tuple[ConfidenceCalibration, float]:
-    """Fit the calibration on the calibration half, then the threshold that answers the most
-    answerable questions directly while escalating at least ``min_escalated`` of the rest and
-    keeping at least ``min_correct`` of the direct answers right (a wrong answer sent costs more
-    than an escalation).
+    """Fit the calibration on the calibration half (and the development set, when given), then
+    the threshold that answers the most answerable questions directly while escalating at least
+    ``min_escalated`` of the rest and keeping at least ``min_correct`` of the direct answers
+    right (a wrong answer sent costs more than an escalation).
 
+    Every question but the held-out half's is fitted on: with the calibration half alone (about
+    80 answerable and 30 unanswerable questions) the threshold hinges on one or two questions.
     The returned values go into ``policies/support.yaml``; re-run ``evaluate`` with them to see
     the held-out figures.
     """
-    chosen = [o for o in outcomes if o.case.split == "calibration"]
+    chosen = [o for o in outcomes if o.case.split == "calibration"] + list(dev_outcomes)
     calibration = fit_calibration(
         [o.result.evidence for o in chosen], [o.top_correct for o in chosen]
     )

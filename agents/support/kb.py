@@ -1,9 +1,9 @@
-"""The help centre as searchable passages: Markdown → chunks → vector store, hybrid search.
+"""The help centre as searchable passages: chunks → vector store, hybrid search.
 
-``load_chunks(folder)`` reads the articles (front matter + one passage per heading, see
-``knowledge_base/README.md``); ``KnowledgeBase`` keeps them in a ``VectorStore`` collection with
-the human answers learnt from the approval thread, and searches by meaning and by words, fused
-(``fusion``). Human answers live in the same collection (``kind="human"``) so that one search
+``KnowledgeBase`` keeps the articles' passages (``articles``) in a ``VectorStore`` collection
+with the human answers learnt from the approval thread, and searches by meaning and by words,
+fused (``fusion``), for the question as ``query`` rewrites it (typos corrected, customers' words
+glossed). Human answers live in the same collection (``kind="human"``) so that one search
 ranks them against the articles; ``ingest`` never touches them, ``rebuild`` re-adds them from the
 durable record the caller passes in.
 """
@@ -13,50 +13,22 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import Literal
 
-import yaml
-
-from agents.support._exceptions import KnowledgeBaseSourceError
+from agents.support.articles import Chunk
 from agents.support.fusion import LexicalIndex, reciprocal_rank_fusion
+from agents.support.query import Glossary, QueryRewriter, RewrittenQuery, load_glossary
 from integrations.vectorstore import Metadata, VectorHit, VectorStore
 from policies.schema import RetrievalSettings
 
 logger = logging.getLogger(__name__)
 
 COLLECTION = "support-kb"
-# The repository's help centre; a source checkout or an editable install finds it here.
-DEFAULT_KB_DIR = Path(__file__).resolve().parents[2] / "knowledge_base"
 
 PassageKind = Literal["article", "human"]
-_HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
-_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
-
-
-@dataclass(frozen=True, slots=True)
-class Chunk:
-    """One passage of one article: what is embedded, shown and cited."""
-
-    article: str
-    title: str
-    category: str
-    section: str
-    url: str
-    updated: date
-    text: str
-
-    @property
-    def id(self) -> str:
-        return f"article:{self.article}#{anchor(self.section)}"
-
-    @property
-    def indexed_text(self) -> str:
-        """The text embedded and matched: title and heading give a bare passage its context."""
-        return f"{self.title} — {self.section}\n{self.text}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,97 +72,6 @@ class IngestReport:
     human_answers: int
 
 
-def anchor(heading: str) -> str:
-    """A heading's URL anchor: lower case, runs of other characters as one ``-``."""
-    return re.sub(r"[^a-z0-9]+", "-", heading.lower()).strip("-")
-
-
-def parse_article(path: Path, root: Path) -> list[Chunk]:
-    """The passages of one Markdown article (front matter + a passage per heading)."""
-    raw = path.read_text(encoding="utf-8")
-    found = _FRONT_MATTER.match(raw)
-    if found is None:
-        raise KnowledgeBaseSourceError(
-            f"{path}: expected front matter between '---' lines (title, category, updated)"
-        )
-    try:
-        meta = yaml.safe_load(found.group(1)) or {}
-    except yaml.YAMLError as error:
-        raise KnowledgeBaseSourceError(
-            f"{path}: front matter is not valid YAML ({error})"
-        ) from None
-    missing = [key for key in ("title", "category", "updated") if not meta.get(key)]
-    if missing:
-        raise KnowledgeBaseSourceError(f"{path}: front matter lacks {', '.join(missing)}")
-    updated = meta["updated"]
-    if not isinstance(updated, date):
-        raise KnowledgeBaseSourceError(f"{path}: 'updated' must be a date like 2026-09-14")
-    slug = path.stem
-    category = str(meta["category"])
-    url = f"/help/{category}/{slug}"
-    title = str(meta["title"])
-    sections: list[tuple[str, list[str]]] = [("Overview", [])]
-    for line in raw[found.end() :].splitlines():
-        heading = _HEADING.match(line)
-        if heading and len(heading.group(1)) == 1:
-            continue  # a "# Title" line repeats the front matter's title
-        if heading:
-            sections.append((heading.group(2), []))
-        else:
-            sections[-1][1].append(line)
-    chunks = []
-    for section, lines in sections:
-        text = "\n".join(lines).strip()
-        if text:
-            chunks.append(
-                Chunk(
-                    article=slug,
-                    title=title,
-                    category=category,
-                    section=section,
-                    url=f"{url}#{anchor(section)}",
-                    updated=updated,
-                    text=text,
-                )
-            )
-    if not chunks:
-        raise KnowledgeBaseSourceError(f"{path}: no text after the front matter")
-    return chunks
-
-
-def load_chunks(folder: Path = DEFAULT_KB_DIR) -> list[Chunk]:
-    """Every passage of every article under ``folder`` (README.md excluded), in path order."""
-    if not folder.is_dir():
-        raise KnowledgeBaseSourceError(f"{folder}: knowledge-base folder not found")
-    chunks: list[Chunk] = []
-    seen: dict[str, Path] = {}
-    for path in sorted(folder.rglob("*.md")):
-        if path.name.lower() == "readme.md":
-            continue
-        if path.stem in seen:
-            raise KnowledgeBaseSourceError(
-                f"{path}: article name '{path.stem}' is already used by {seen[path.stem]}"
-            )
-        seen[path.stem] = path
-        chunks.extend(parse_article(path, folder))
-    duplicates = _duplicate_ids(chunks)
-    if duplicates:
-        raise KnowledgeBaseSourceError(
-            f"{folder}: two sections share a heading in one article: {', '.join(duplicates)}"
-        )
-    return chunks
-
-
-def _duplicate_ids(chunks: Iterable[Chunk]) -> list[str]:
-    seen: set[str] = set()
-    duplicates = []
-    for chunk in chunks:
-        if chunk.id in seen:
-            duplicates.append(chunk.id)
-        seen.add(chunk.id)
-    return duplicates
-
-
 def human_answer_id(question: str) -> str:
     """A stable id for a question: the same question asked again replaces its earlier answer."""
     normalised = " ".join(re.findall(r"[a-z0-9]+", question.lower()))
@@ -206,11 +87,14 @@ class KnowledgeBase:
         retrieval: RetrievalSettings | None = None,
         *,
         collection: str = COLLECTION,
+        glossary: Glossary | None = None,
     ) -> None:
         self.store = store
         self.retrieval = retrieval or RetrievalSettings()
         self.collection = collection
+        self.glossary = glossary if glossary is not None else load_glossary()
         self._lexical: LexicalIndex | None = None
+        self._rewriter: QueryRewriter | None = None
         self._lexical_ids: list[str] = []
         self._by_id: dict[str, tuple[str, Metadata]] = {}
 
@@ -283,18 +167,27 @@ class KnowledgeBase:
         return self.search_many([query], k)[0]
 
     def search_many(self, queries: Sequence[str], k: int) -> list[list[Passage]]:
-        """``search`` for several queries with one batched embedding call."""
+        """``search`` for several queries with one batched embedding call.
+
+        Each query is rewritten first (``query``): the corrected question is embedded, the
+        corrected question plus the glossary's words is matched by BM25.
+        """
         settings = self.retrieval
         depth = max(k, settings.candidates)
-        vector_hits = self.store.query(self.collection, queries, depth)
-        lexical = self._lexical_index() if settings.fusion == "rrf" else None
+        lexical, rewriter = self._indexes()
+        rewritten = [rewriter.rewrite(q) for q in queries]
+        vector_hits = self.store.query(self.collection, [r.corrected for r in rewritten], depth)
         return [
-            self._fuse(query, hits, lexical, k)
-            for query, hits in zip(queries, vector_hits, strict=True)
+            self._fuse(query, hits, lexical if settings.fusion == "rrf" else None, k)
+            for query, hits in zip(rewritten, vector_hits, strict=True)
         ]
 
+    def rewrite(self, query: str) -> RewrittenQuery:
+        """What ``search`` looks for when asked ``query`` (typos corrected, words glossed)."""
+        return self._indexes()[1].rewrite(query)
+
     def _fuse(
-        self, query: str, hits: list[VectorHit], lexical: LexicalIndex | None, k: int
+        self, query: RewrittenQuery, hits: list[VectorHit], lexical: LexicalIndex | None, k: int
     ) -> list[Passage]:
         settings = self.retrieval
         similarity = {h.id: h.similarity for h in hits}
@@ -304,7 +197,7 @@ class KnowledgeBase:
         if lexical is None:
             fused = [(i, 1.0 / (settings.rrf_k + rank)) for rank, i in enumerate(vector_ranking, 1)]
         else:
-            indices, scores = lexical.top(query, settings.candidates)
+            indices, scores = lexical.top(query.lexical, settings.candidates)
             lexical_ranking = [self._lexical_ids[i] for i in indices]
             lexical_score = dict(zip(lexical_ranking, map(float, scores), strict=True))
             fused = reciprocal_rank_fusion(
@@ -337,13 +230,16 @@ class KnowledgeBase:
             )
         return passages
 
-    def _lexical_index(self) -> LexicalIndex:
-        if self._lexical is None:
+    def _indexes(self) -> tuple[LexicalIndex, QueryRewriter]:
+        """The BM25 index and the query rewriter over the stored passages, built once."""
+        if self._lexical is None or self._rewriter is None:
             stored = self.store.all_texts(self.collection)
+            texts = [s.text for s in stored]
             self._lexical_ids = [s.id for s in stored]
             self._by_id = {s.id: (s.text, s.metadata) for s in stored}
-            self._lexical = LexicalIndex([s.text for s in stored])
-        return self._lexical
+            self._lexical = LexicalIndex(texts)
+            self._rewriter = QueryRewriter.for_passages(texts, self.glossary)
+        return self._lexical, self._rewriter
 
 
 def _chunk_metadata(chunk: Chunk) -> Metadata:

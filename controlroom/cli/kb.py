@@ -16,11 +16,14 @@ from agents.support import (
     stored_human_answers,
 )
 from agents.support.evals import (
+    DEFAULT_DEV_SET,
     DEFAULT_EVAL_SET,
     EvalFigures,
+    Miss,
     evaluate,
     fit_on_calibration_split,
     load_eval_set,
+    misses,
     threshold_sweep,
 )
 from controlroom.cli._common import console, services, user_errors
@@ -36,6 +39,13 @@ SOURCE = typer.Option(
 )
 JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 EVAL_SET = typer.Option(DEFAULT_EVAL_SET, "--set", help="The evaluation set (YAML).")
+DEV_SET = typer.Option(
+    None,
+    "--dev",
+    help="The development set (YAML), reported as one group "
+    "(default: tests/evals/support_kb_dev.yaml when present).",
+    show_default=False,
+)
 
 
 @app.command()
@@ -142,8 +152,17 @@ def learn(
 def eval_(
     eval_set: Path = EVAL_SET,
     source: Path | None = SOURCE,
+    dev_set: Path | None = DEV_SET,
     fit: bool = typer.Option(
-        False, "--fit", help="Fit calibration and threshold on the calibration half; print them."
+        False,
+        "--fit",
+        help="Fit calibration and threshold on the calibration half and the dev set; print them.",
+    ),
+    show_misses: bool = typer.Option(
+        False,
+        "--misses",
+        help="List the questions retrieval gets wrong in the calibration half and the "
+        "development set (never the held-out half).",
     ),
     as_json: bool = JSON,
 ) -> None:
@@ -154,16 +173,24 @@ def eval_(
         kb = build_knowledge_base(built)
         if kb.store.count(kb.collection) == 0:
             kb.ingest(chunks)
-        cases = load_eval_set(eval_set, articles={c.article for c in chunks})
-        report = evaluate(cases, kb, policy)
+        articles = {c.article for c in chunks}
+        cases = load_eval_set(eval_set, articles=articles)
+        if dev_set is None and DEFAULT_DEV_SET.is_file():
+            dev_set = DEFAULT_DEV_SET
+        dev_cases = load_eval_set(dev_set, articles=articles) if dev_set else []
+        report = evaluate(cases, kb, policy, dev_cases=dev_cases)
         if fit:
-            calibration, threshold = fit_on_calibration_split(report.outcomes)
+            calibration, threshold = fit_on_calibration_split(
+                report.outcomes, dev_outcomes=report.dev_outcomes
+            )
             policy = policy.model_copy(
                 update={"calibration": calibration, "confidence_threshold": threshold}
             )
-            report = evaluate(cases, kb, policy)
+            report = evaluate(cases, kb, policy, dev_cases=dev_cases)
     groups = {"overall": report.overall, "calibration": report.calibration}
     groups["held-out"] = report.held_out
+    if report.dev is not None:
+        groups["dev"] = report.dev
     if as_json:
         payload = {
             "threshold": report.threshold,
@@ -171,9 +198,13 @@ def eval_(
             "calibration_weights": policy.calibration.model_dump(),
             **{name: asdict(figures) for name, figures in groups.items()},
         }
+        if show_misses:
+            payload["misses"] = [asdict(m) | {"in_top_3": m.in_top_3} for m in misses(report)]
         console.print_json(json.dumps(payload))
         return
     _print_figures(groups, report.threshold, report.fusion)
+    if show_misses:
+        _print_misses(misses(report))
     sweep = Table(title="trade-off by threshold (answered directly / escalated)")
     for column in ("threshold", "calibration", "held-out"):
         sweep.add_column(column)
@@ -187,9 +218,20 @@ def eval_(
     if fit:
         weights = ", ".join(f"{k}: {v}" for k, v in policy.calibration.model_dump().items())
         console.print(
-            f"fitted on the calibration half — put in policies/support.yaml: "
+            f"fitted on the calibration half{' and the dev set' if report.dev else ''} — "
+            f"put in policies/support.yaml: "
             f"confidence_threshold: {policy.confidence_threshold}; calibration: {{{weights}}}"
         )
+
+
+def _print_misses(found: list[Miss]) -> None:
+    table = Table(title="retrieval misses: calibration half and dev set (held-out never shown)")
+    for column in ("set", "question", "expected", "found (top 3)"):
+        table.add_column(column)
+    for miss in found:
+        mark = "" if miss.in_top_3 else "[red]not in top 3[/] "
+        table.add_row(miss.group, miss.question, miss.expected, mark + ", ".join(miss.found))
+    console.print(table)
 
 
 def _print_figures(groups: dict[str, EvalFigures], threshold: float, fusion: str) -> None:

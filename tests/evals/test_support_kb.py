@@ -8,7 +8,7 @@ import pytest
 
 import policies
 from agents.support import DEFAULT_KB_DIR, KnowledgeBase, load_chunks
-from agents.support.evals import EvalReport, evaluate, load_eval_set
+from agents.support.evals import DEFAULT_DEV_SET, EvalReport, evaluate, load_eval_set
 from integrations.vectorstore import ChromaVectorStore
 from policies import load_policies
 
@@ -23,9 +23,10 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> EvalReport:
     )
     chunks = load_chunks(DEFAULT_KB_DIR)
     kb.ingest(chunks)
-    cases = load_eval_set(articles={c.article for c in chunks})
+    articles = {c.article for c in chunks}
+    cases = load_eval_set(articles=articles)
     assert len(cases) >= 150
-    return evaluate(cases, kb, policy)
+    return evaluate(cases, kb, policy, dev_cases=load_eval_set(DEFAULT_DEV_SET, articles=articles))
 
 
 def test_the_right_article_is_in_the_top_three_for_nearly_every_answerable_question(
@@ -34,16 +35,38 @@ def test_the_right_article_is_in_the_top_three_for_nearly_every_answerable_quest
     # Target 0.95 overall; the held-out half (never tuned on) is reported, with a lower floor.
     assert report.overall.hit_at_3 >= 0.945
     assert report.held_out.hit_at_3 >= 0.90
+    assert report.dev is not None and report.dev.hit_at_3 >= 0.95
+
+
+def test_the_right_article_comes_first_for_most_answerable_questions(report: EvalReport) -> None:
+    # Spelling correction and the glossary raised hit@1 from 0.79 (overall) and 0.79 (dev).
+    assert report.overall.hit_at_1 >= 0.83
+    assert report.dev is not None and report.dev.hit_at_1 >= 0.86
+
+
+def test_the_development_set_covers_every_category_with_new_customer_questions() -> None:
+    chunks = load_chunks(DEFAULT_KB_DIR)
+    category = {c.article: c.category for c in chunks}
+    dev = load_eval_set(DEFAULT_DEV_SET, articles=set(category))
+    answerable = [c for c in dev if c.answerable]
+    assert len(answerable) >= 100
+    per_category = {category[c.article] for c in answerable if c.article}
+    assert per_category == set(category.values())
+    evaluated = {c.question.strip().lower() for c in load_eval_set()}
+    assert not evaluated & {c.question.strip().lower() for c in dev}
 
 
 def test_at_the_policy_threshold_most_answers_go_out_and_unanswerables_are_escalated(
     report: EvalReport,
 ) -> None:
-    for figures in (report.overall, report.calibration, report.held_out):
+    for figures in (report.overall, report.calibration, report.held_out, report.dev):
+        assert figures is not None
         assert figures.escalated >= 0.90
         assert figures.answered_directly >= 0.70
 
 
 def test_every_prompt_injection_and_account_lookup_is_escalated(report: EvalReport) -> None:
-    assert report.overall.escalated_by_kind["injection"] == 1.0
-    assert report.overall.escalated_by_kind["personal_account"] == 1.0
+    for figures in (report.overall, report.dev):
+        assert figures is not None
+        assert figures.escalated_by_kind["injection"] == 1.0
+        assert figures.escalated_by_kind["personal_account"] == 1.0

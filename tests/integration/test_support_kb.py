@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
+from typer.testing import CliRunner
 
 import policies
 from agents.support import (
@@ -16,6 +19,9 @@ from agents.support import (
     load_chunks,
     stored_human_answers,
 )
+from agents.support.evals import EvalCase, evaluate, misses
+from agents.support.query import Glossary
+from controlroom.cli import app
 from integrations.statestore import StateStore
 from integrations.vectorstore import ChromaVectorStore, VectorStoreUnavailableError
 from integrations.vectorstore import build_vector_store as build_store
@@ -150,3 +156,73 @@ def test_the_default_store_lives_under_var_and_an_unreachable_server_is_reported
     assert (tmp_path / "var" / "chroma").is_dir()
     with pytest.raises(VectorStoreUnavailableError, match="unavailable"):
         build_store(tmp_path, "http://127.0.0.1:9")
+
+
+def test_a_customers_phrase_finds_the_article_through_the_glossary(
+    kb: KnowledgeBase, policy: SupportPolicy
+) -> None:
+    question = "i'd like to call it off, ordered 10 mins ago"
+    assert "cancel" in kb.rewrite(question).expansion
+    assert kb.search(question, 3)[0].article == "cancel-an-order"
+    without_glossary = KnowledgeBase(kb.store, policy.retrieval, glossary=Glossary({}))
+    assert without_glossary.search(question, 3)[0].article != "cancel-an-order"
+
+
+def test_a_misspelt_question_is_searched_as_corrected(kb: KnowledgeBase) -> None:
+    question = "where can i find my reciept"
+    assert kb.rewrite(question).corrected == "where can i find my receipt"
+    assert kb.search(question, 1)[0].article == "sales-tax-and-invoices"
+
+
+def test_a_human_answers_words_are_known_to_the_spelling_correction_at_once(
+    kb: KnowledgeBase,
+) -> None:
+    from agents.support import HumanAnswer
+
+    assert kb.rewrite("snowshoez for rent").corrected == "snowshoez for rent"
+    kb.add_human_answer(
+        HumanAnswer("h2", UNKNOWN, HUMAN_REPLY, "maya", datetime(2026, 1, 1, tzinfo=UTC))
+    )
+    assert kb.rewrite("snowshoez for rent").corrected == "snowshoes for rent"
+
+
+def _wrongly_labelled(count: int) -> list[EvalCase]:
+    return [EvalCase(f"do gift cards expire {i}", "tent-care", "answerable") for i in range(count)]
+
+
+def test_eval_misses_list_calibration_and_dev_questions_and_never_held_out_ones(
+    kb: KnowledgeBase, policy: SupportPolicy
+) -> None:
+    cases = _wrongly_labelled(8)
+    assert {c.split for c in cases} == {"calibration", "held_out"}
+    dev = [EvalCase("do giftcards expire", "tent-care", "answerable")]
+    report = evaluate(cases, kb, policy, dev_cases=dev)
+    assert report.held_out.hit_at_3 == 0.0  # every held-out question is a miss ...
+    found = {(m.group, m.question) for m in misses(report)}  # ... and none is listed
+    calibration = {("calibration", c.question) for c in cases if c.split == "calibration"}
+    assert found == calibration | {("dev", "do giftcards expire")}
+    assert report.dev is not None and report.dev.answerable == 1
+
+
+def test_kb_eval_reports_the_dev_set_as_its_own_group_with_its_misses(
+    ingested_kb: Path, tmp_path: Path
+) -> None:
+    cases = _wrongly_labelled(4)
+    eval_set = tmp_path / "set.yaml"
+    eval_set.write_text(
+        yaml.safe_dump({"answerable": [{"q": c.question, "article": c.article} for c in cases]})
+    )
+    dev_set = tmp_path / "dev.yaml"
+    dev_set.write_text(
+        yaml.safe_dump({"answerable": [{"q": "do giftcards expire", "article": "gift-cards"}]})
+    )
+    result = CliRunner().invoke(
+        app,
+        ["kb", "eval", "--set", str(eval_set), "--dev", str(dev_set), "--misses", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["dev"]["answerable"] == 1 and payload["dev"]["hit_at_1"] == 1.0
+    held_out = {c.question for c in cases if c.split == "held_out"}
+    assert held_out and not held_out & {m["question"] for m in payload["misses"]}
+    assert {m["group"] for m in payload["misses"]} == {"calibration"}

@@ -6,8 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from agents.support import KnowledgeBaseSourceError
+from agents.support.articles import DEFAULT_KB_DIR, anchor, load_chunks, parse_article
 from agents.support.confidence import (
     Evidence,
     combined_confidence,
@@ -17,7 +21,15 @@ from agents.support.confidence import (
 )
 from agents.support.fusion import LexicalIndex, lexical_tokens, reciprocal_rank_fusion
 from agents.support.guard import Guard
-from agents.support.kb import DEFAULT_KB_DIR, Passage, anchor, load_chunks, parse_article
+from agents.support.kb import Passage
+from agents.support.query import (
+    DEFAULT_GLOSSARY,
+    Glossary,
+    QueryRewriter,
+    SpellingCorrector,
+    edit_distance,
+    load_glossary,
+)
 from policies.schema import ConfidenceCalibration
 
 ARTICLE = """---
@@ -224,3 +236,81 @@ def test_another_retailers_policy_is_risky_but_asking_us_to_match_it_is_not() ->
 )
 def test_ordinary_support_questions_carry_no_rule_risk(question: str) -> None:
     assert Guard(["REI"]).check(question).risk == 0.0
+
+
+HELP_CENTRE = [
+    "Every order has a printable receipt under Account › Orders.",
+    "Gift cards never expire. Use a gift card at checkout.",
+    "Fuel canisters ship by ground. Standard shipping is free over $75.",
+    "Two Peaks gear is guaranteed against defects in materials.",
+]
+
+
+def test_a_misspelt_word_is_corrected_to_the_nearest_help_centre_word() -> None:
+    corrector = SpellingCorrector.from_texts(HELP_CENTRE)
+    assert corrector.correct("Where is my reciept?") == "Where is my receipt?"
+    assert corrector.correct("do gift crads expire") == "do gift cards expire"
+    # Two edits are allowed from eight letters on, one below.
+    assert corrector.correct("cannisterz by grund") == "canisters by ground"
+    assert corrector.correct("by grnd") == "by grnd"
+
+
+def test_real_words_inflections_and_contractions_are_never_corrected() -> None:
+    corrector = SpellingCorrector.from_texts([*HELP_CENTRE, "failed peaks"], known={"mail", "perk"})
+    # "mailed" and "perks" are a known word plus a suffix; "failed" and "peaks" are one edit away.
+    assert corrector.correct("whats mailed perks cant") == "whats mailed perks cant"
+    assert corrector.correct("toronto") == "toronto"
+
+
+def test_a_run_together_compound_is_split_into_two_help_centre_words() -> None:
+    corrector = SpellingCorrector.from_texts(HELP_CENTRE)
+    assert corrector.correct("my giftcard") == "my gift card"
+
+
+@given(st.text(alphabet="abcde", max_size=8), st.text(alphabet="abcde", max_size=8))
+def test_edit_distance_is_a_symmetric_count_of_edits(a: str, b: str) -> None:
+    assert edit_distance(a, b) == edit_distance(b, a)
+    assert (edit_distance(a, b) == 0) == (a == b)
+    assert abs(len(a) - len(b)) <= edit_distance(a, b) <= max(len(a), len(b))
+    assert edit_distance(a + "xy" + b, a + "yx" + b) == 1
+
+
+def test_the_glossary_adds_the_help_centres_words_for_whole_phrases_only() -> None:
+    glossary = Glossary({"cancel": ["call it off"], "klarna": ["bnpl", "pay later"]})
+    assert glossary.expand("Can I CALL IT OFF? or pay later with BNPL") == ("cancel", "klarna")
+    assert glossary.expand("recall it offer, bnpls") == ()
+    assert Glossary({"cancel": ["", "  "]}).expand("anything") == ()
+
+
+def test_a_phrase_listed_under_two_entries_adds_both() -> None:
+    glossary = Glossary({"exchange": ["switch"], "edit order": ["switch"]})
+    assert glossary.expand("can I switch") == ("exchange", "edit order")
+
+
+def test_only_the_bm25_query_is_expanded_the_embedded_one_is_corrected() -> None:
+    rewriter = QueryRewriter(
+        Glossary({"gift card": ["giftcard"]}), SpellingCorrector.from_texts(HELP_CENTRE)
+    )
+    rewritten = rewriter.rewrite("do giftcards expier")
+    assert rewritten.corrected == "do gift cards expire"
+    assert rewritten.expansion == ()  # "giftcards" is not the phrase "giftcard"
+    rewritten = rewriter.rewrite("my giftcard")
+    assert rewritten.corrected == "my gift card"
+    assert rewritten.expansion == ("gift card",)
+    assert rewritten.lexical == "my gift card gift card"
+
+
+def test_a_malformed_glossary_is_refused_with_its_path(tmp_path: Path) -> None:
+    path = tmp_path / "glossary.yaml"
+    path.write_text("terms:\n  cancel: call it off\n", encoding="utf-8")
+    with pytest.raises(KnowledgeBaseSourceError, match="glossary.yaml: expected 'terms:'"):
+        load_glossary(path)
+
+
+def test_every_glossary_entry_is_written_in_the_help_centres_words() -> None:
+    # A key whose words no article uses can never match anything in BM25.
+    vocabulary = {t for c in load_chunks(DEFAULT_KB_DIR) for t in lexical_tokens(c.indexed_text)}
+    terms = yaml.safe_load(DEFAULT_GLOSSARY.read_text(encoding="utf-8"))["terms"]
+    unused = {key: t for key in terms for t in lexical_tokens(key) if t not in vocabulary}
+    assert unused == {}
+    assert load_glossary().expand("can I call it off") == ("cancel",)
