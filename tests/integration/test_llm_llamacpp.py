@@ -36,6 +36,8 @@ from workflows.ask import answer_request
 pytestmark = [pytest.mark.slow, pytest.mark.llamacpp]
 
 REQUIRE_LLAMACPP = os.environ.get("CONTROLROOM_TEST_REQUIRE_LLAMACPP") == "1"
+# The repository root: the server is started as ``python -m tests.fakes.llamacpp_server``.
+ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 120
 # SmolLM2-135M on 2 cores answers in about a second; the first grammar-constrained reply is slower.
 TIMEOUT_SECONDS = 60.0
@@ -106,7 +108,7 @@ def llamacpp_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     command = [
         sys.executable,
         "-m",
-        "llama_cpp.server",
+        "tests.fakes.llamacpp_server",
         "--model",
         str(gguf),
         "--host",
@@ -118,7 +120,7 @@ def llamacpp_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     ]
     url = f"http://127.0.0.1:{port}/v1"
     with log.open("wb") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT)
         try:
             _wait_until_serving(url, process, log)
             yield url
