@@ -5,8 +5,9 @@ against the real HTTP app while the workflows they start run.
     python -m bench.slack_ack --concurrency 50 --seconds 60 --customers 5000
 
 The app is ``bot.app.build_app`` + ``http_app`` on uvicorn (127.0.0.1) in a child process, as
-``controlroom serve --http`` runs it, over a freshly seeded sample company in a temporary folder
-on the embedded defaults (offline writer, SQLite state, local outbox). Its Web API client and
+``controlroom serve --http`` runs it — its workflows in a ``ProcessRunner``'s worker processes,
+ready before the load starts — over a freshly seeded sample company in a temporary folder on
+the embedded defaults (offline writer, SQLite state, local outbox). Its Web API client and
 every ``response_url`` point at the test suite's fake Slack Web API, served in this process, so
 ``respond()``, ``chat.postMessage`` and the digest's uploads all land somewhere real.
 
@@ -14,8 +15,10 @@ Each of ``--concurrency`` workers sends one request, waits for the response (Sla
 sends the next: ``/controlroom status``, ``help``, ``ask …``, now and then ``gtm``, and clicks on
 a win-back proposal's buttons (Approve by a non-approver and by the approver — one wins, the
 rest are told who decided — and Edit). Latency is from sending the request to reading the whole
-response. Prints p50/p99/max, the count over Slack's 3 s, errors, and how many workflow runs the
-app started and finished meanwhile. Asserts nothing. Target: p99 under 100 ms, none over 3 s.
+response. Prints p50/p99/max (overall and per kind), the count over Slack's 3 s, errors, the
+machine's load average before and after (other work on the machine moves the figures), and how
+many workflow runs the app started and finished meanwhile. Asserts nothing. Target: p99 under
+100 ms, none over 3 s.
 Run it as a module (``-m``) from the repository root: it imports ``tests.fakes``.
 """
 
@@ -25,6 +28,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing
+import os
 import random
 import socket
 import statistics
@@ -82,7 +86,19 @@ def main() -> None:
         "--switch-interval", type=float, help="experiment: the app's sys.setswitchinterval (s)"
     )
     parser.add_argument(
-        "--workflow-threads", type=int, help="experiment: threads running the app's workflows"
+        "--workflow-threads",
+        type=int,
+        help="experiment: run the workflows in this many threads of the app's process instead",
+    )
+    parser.add_argument(
+        "--workflow-processes",
+        type=int,
+        help="experiment: worker processes running the workflows (default: as serve runs them)",
+    )
+    parser.add_argument(
+        "--workflow-backlog",
+        type=int,
+        help="experiment: workflow calls held before refusing more (default: as serve does)",
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="controlroom-bench-") as folder, FakeSlackAPI() as api:
@@ -98,10 +114,12 @@ def main() -> None:
             kwargs={
                 "switch_interval": args.switch_interval,
                 "workflow_threads": args.workflow_threads,
+                "processes": args.workflow_processes,
+                "backlog": args.workflow_backlog,
             },
-            daemon=True,
+            daemon=False,  # it starts worker processes of its own; terminated below
         )
-        print("starting the app (and ingesting the help centre) …")
+        print("starting the app and its workflow workers (and ingesting the help centre) …")
         app.start()
         try:
             started = time.monotonic()
@@ -112,8 +130,11 @@ def main() -> None:
                     raise SystemExit("the app did not start within 5 minutes")
             print(f"app serving at 127.0.0.1:{port}, pid {app.pid} (for py-spy)")
             url = f"http://127.0.0.1:{port}/slack/events"
-            results = asyncio.run(_load(url, api, args))
-            _report(results, args, var_dir)
+            load_before = os.getloadavg()
+            results, acks = asyncio.run(_load(url, api, args))
+            load_after = os.getloadavg()
+            _report(results, args, var_dir, (load_before, load_after))
+            _report_busy(acks, api)
         finally:
             app.terminate()
             app.join(timeout=15)
@@ -126,22 +147,45 @@ def serve_app(
     ready: Any,
     switch_interval: float | None = None,
     workflow_threads: int | None = None,
+    processes: int | None = None,
+    backlog: int | None = None,
 ) -> None:
-    """The child process: services on the embedded defaults in ``var_dir``, the knowledge base
-    ingested, then the HTTP app on uvicorn (its own event loop, uvloop when installed, as
-    ``controlroom serve`` runs it) until terminated. ``switch_interval`` and
-    ``workflow_threads`` are experiments: the GIL's switch interval, and how many threads run
-    the workflows (default ``bot.app.WORKFLOW_THREADS``)."""
+    """The child process: services on the embedded defaults in ``var_dir``, the workflow
+    workers started (each with its services, the knowledge base ingested), then the HTTP app on
+    uvicorn (its own event loop, uvloop when installed, as ``controlroom serve`` runs it) until
+    terminated. The rest are experiments: the GIL's switch interval; the workflows in
+    ``workflow_threads`` threads of this process (as before worker processes); or in
+    ``processes`` worker processes holding ``backlog`` calls (defaults: as
+    ``controlroom serve`` runs them, ``bot.runner.workflow_processes`` and
+    ``WORKFLOW_BACKLOG``)."""
     import uvicorn
 
-    from bot.app import WORKFLOW_THREADS, build_app, http_app
+    from bot.app import build_app, http_app
+    from bot.runner import (
+        WORKFLOW_BACKLOG,
+        ProcessRunner,
+        ThreadRunner,
+        WorkflowRunner,
+        workflow_processes,
+    )
     from controlroom.services import build_services, ready_knowledge_base
 
     if switch_interval is not None:
         sys.setswitchinterval(switch_interval)
     services = build_services(_settings(var_dir, api_url))
-    ready_knowledge_base(services)
-    app = http_app(build_app(services), workflow_threads=workflow_threads or WORKFLOW_THREADS)
+    runner: WorkflowRunner
+    if workflow_threads:
+        ready_knowledge_base(services)
+        runner = ThreadRunner(services, threads=workflow_threads)
+    else:
+        if processes and processes > workflow_processes(services.settings):
+            # Workers creating the embedded Chroma store at once collide: create it here first.
+            ready_knowledge_base(services)
+        runner = ProcessRunner(
+            services.settings, processes=processes, backlog=backlog or WORKFLOW_BACKLOG
+        )
+    runner.start()
+    app = http_app(build_app(services, runner=runner), runner=runner)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
 
@@ -196,7 +240,7 @@ class _Slack:
         self.response_url = response_url
         self.verifier = SignatureVerifier(SIGNING_SECRET)
 
-    async def post(self, body: str) -> tuple[int, float]:
+    async def post(self, body: str) -> tuple[int, float, bytes]:
         ts = str(int(time.time()))
         headers = {
             "Content-Type": "application/x-www-form-urlencoded",
@@ -205,8 +249,8 @@ class _Slack:
         }
         started = time.perf_counter()
         async with self.session.post(self.url, data=body.encode(), headers=headers) as reply:
-            await reply.read()
-            return reply.status, time.perf_counter() - started
+            answer = await reply.read()
+            return reply.status, time.perf_counter() - started, answer
 
     def command(self, text: str, user_id: str = MARKETER) -> str:
         return urlencode(
@@ -259,7 +303,7 @@ class _Slack:
 
 async def _propose(slack: _Slack, api: FakeSlackAPI) -> Proposal:
     """``/controlroom winback`` once, before the load: the proposal the clicks land on."""
-    status, _ = await slack.post(slack.command("winback"))
+    status, _, _ = await slack.post(slack.command("winback"))
     if status != 200:
         raise SystemExit(f"/controlroom winback answered HTTP {status}")
     posted = await asyncio.to_thread(api.wait_for, "chat.postMessage", 1, 300)
@@ -269,8 +313,11 @@ async def _propose(slack: _Slack, api: FakeSlackAPI) -> Proposal:
     return Proposal(run_id, "C0APPROVALS", "1764000000.000001")
 
 
-async def _load(url: str, api: FakeSlackAPI, args: argparse.Namespace) -> dict[str, list[float]]:
-    """Run the workers for ``args.seconds``; latencies by request kind (errors as ``nan``)."""
+async def _load(
+    url: str, api: FakeSlackAPI, args: argparse.Namespace
+) -> tuple[dict[str, list[float]], Counter[tuple[str, bytes]]]:
+    """Run the workers for ``args.seconds``; latencies by request kind (errors as ``nan``), and
+    how many times each kind got each ack body."""
     from bot import ids
 
     connector = aiohttp.TCPConnector(limit=args.concurrency)
@@ -280,6 +327,7 @@ async def _load(url: str, api: FakeSlackAPI, args: argparse.Namespace) -> dict[s
         print("posting a win-back proposal to click on …")
         proposal = await _propose(slack, api)
         results: dict[str, list[float]] = defaultdict(list)
+        acks: Counter[tuple[str, bytes]] = Counter()
         wanted = set(args.kinds.split(","))
         kinds = [kind for kind, _ in MIX if kind in wanted]
         weights = [weight for kind, weight in MIX if kind in wanted]
@@ -303,23 +351,38 @@ async def _load(url: str, api: FakeSlackAPI, args: argparse.Namespace) -> dict[s
                 else:
                     body = slack.command(kind)
                 try:
-                    status, seconds = await slack.post(body)
+                    status, seconds, answer = await slack.post(body)
                 except (aiohttp.ClientError, TimeoutError):
-                    status, seconds = 0, float("nan")
+                    status, seconds, answer = 0, float("nan"), b""
                 results[kind].append(seconds if status == 200 else float("nan"))
+                acks[kind, answer] += 1
 
         print(f"{args.concurrency} at a time for {args.seconds:g} s …")
         await asyncio.gather(*(worker(n) for n in range(args.concurrency)))
-        return results
+        return results, acks
 
 
-def _report(results: dict[str, list[float]], args: argparse.Namespace, var_dir: Path) -> None:
+def _report(
+    results: dict[str, list[float]],
+    args: argparse.Namespace,
+    var_dir: Path,
+    load: tuple[tuple[float, float, float], tuple[float, float, float]],
+) -> None:
+    from bot.runner import WORKFLOW_BACKLOG, workflow_processes
     from integrations.statestore import StateStore
 
     every = [s for kind in results.values() for s in kind]
     ok = sorted(s for s in every if s == s)  # NaN marks an error
     errors = len(every) - len(ok)
     print()
+    if args.workflow_threads:
+        print(f"workflows in         {args.workflow_threads} thread(s) of the app's process")
+    else:
+        processes = args.workflow_processes or workflow_processes(_settings(str(var_dir), ""))
+        backlog = args.workflow_backlog or WORKFLOW_BACKLOG
+        print(f"workflows in         {processes} worker process(es), {backlog:,} calls held")
+    (before, _, _), (after, _, _) = load
+    print(f"load average (1 min) {before:.2f} before, {after:.2f} after ({os.cpu_count()} cores)")
     print(f"requests           {len(every):>10,}  ({len(every) / args.seconds:,.0f}/s)")
     if ok:
         print(f"ack p50 (ms)       {_ms(statistics.median(ok)):>10.1f}")
@@ -343,6 +406,28 @@ def _report(results: dict[str, list[float]], args: argparse.Namespace, var_dir: 
     print(f"workflow runs      {started:>10,} started, {finished:,} finished by the end")
     for (workflow, status), count in sorted(runs.items()):
         print(f"  {workflow:<10} {status:<10} {count:>6,}")
+
+
+def _report_busy(acks: Counter[tuple[str, bytes]], api: FakeSlackAPI) -> None:
+    """How many requests were told the workers are busy: commands in their ack, the rest
+    through their response URL (imported only now: it pulls the workflows in)."""
+    from bot.listeners.commands import BUSY
+
+    def says_busy(answer: bytes) -> bool:
+        try:
+            return bool(answer) and json.loads(answer).get("text") == BUSY
+        except ValueError:
+            return False
+
+    in_ack = Counter[str]()
+    for (kind, answer), count in acks.items():
+        if says_busy(answer):
+            in_ack[kind] += count
+    later = sum(1 for call in api.calls_to("response_url") if call.args.get("text") == BUSY)
+    print(f"told busy          {in_ack.total() + later:>10,}  (try again in a minute)")
+    told = ", ".join(f"{kind} {count:,}" for kind, count in in_ack.most_common())
+    print(f"  in the ack       {in_ack.total():>10,}  ({told or 'none'})")
+    print(f"  by response URL  {later:>10,}  (buttons: their ack carries no text)")
 
 
 def _percentile(ordered: list[float], fraction: float) -> float:

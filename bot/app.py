@@ -2,20 +2,22 @@
 
 ``build_app`` gives the ``AsyncApp`` (measured: the sync ``App`` misses Slack's 3 s ack under
 modest load); ``http_app`` wraps it for uvicorn behind ``/slack/events``. Listeners ack at once and
-run the (blocking, seconds-long) workflows in a worker thread with ``asyncio.to_thread`` inside
-the listener rather than in a lazy listener: Bolt only logs a lazy listener's exception, while a
+run the (blocking, seconds-long) workflows through the app's ``WorkflowRunner`` inside the
+listener rather than in a lazy listener: Bolt only logs a lazy listener's exception, while a
 listener's own reaches the one ``@app.error`` handler below.
 
-Those worker threads are few (``WORKFLOW_THREADS``): the workflows are CPU-bound Python holding
-the GIL, so more threads finish no more work and only make acks wait (bench/slack_ack.py).
+The runner is threads of this process unless the caller gives another: ``controlroom serve``
+(and the demo, and bench/slack_ack.py) give a ``ProcessRunner``, so the workflows' CPU-bound
+Python runs in worker processes and never holds the GIL the acks need (bot/runner.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
+import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -32,17 +34,17 @@ from starlette.routing import Route
 
 from bot.blocks import messages
 from bot.listeners import approvals, commands, digest, home, support
+from bot.runner import ThreadRunner, WorkersUnavailableError, WorkflowRunner
 from controlroom.services import Services
 
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
-# Threads running workflows for the listeners (``asyncio.to_thread``). Measured with
-# bench/slack_ack.py on 2 cores, 20 requests at a time: Python's default pool (6 threads here)
-# gives ack p99 ~480 ms, 2 threads ~195 ms, for the same number of workflows finished.
-WORKFLOW_THREADS = 2
 SORRY = "Something went wrong on our side; it is in the log. Please try again in a minute."
+BUSY = commands.BUSY
+# Twice the interval at which Bolt's async listener runner looks for a listener's ack.
+ACK_LOOK_SECONDS = 0.02
 
 Authorize = Callable[..., Awaitable[AuthorizeResult]]
 
@@ -56,11 +58,14 @@ def build_app(
     *,
     client: AsyncWebClient | None = None,
     authorize: Authorize | None = None,
+    runner: WorkflowRunner | None = None,
 ) -> AsyncApp:
     """The Slack app with every listener registered.
 
     The signing secret and bot token come from ``services.settings``; ``client`` replaces the Web
     API client (tests point one at a local fake) and ``authorize`` the single-workspace token.
+    ``runner`` runs the workflows: a ``ThreadRunner`` over ``services`` unless given (the caller
+    that gives one starts and closes it).
     """
     settings = services.settings
     if settings.slack_signing_secret is None:
@@ -77,11 +82,12 @@ def build_app(
         logger=logging.getLogger("bot.bolt"),
     )
     app.error(_report_error)
-    commands.register(app, services)
-    approvals.register(app, services)
-    digest.register(app, services)
-    home.register(app, services)
-    support.register(app, services)
+    runner = runner or ThreadRunner(services)
+    commands.register(app, services, runner)
+    approvals.register(app, services, runner)
+    digest.register(app, services, runner)
+    home.register(app, services, runner)
+    support.register(app, services, runner)
     return app
 
 
@@ -90,21 +96,33 @@ async def _report_error(
 ) -> None:
     """Log the failure with its traceback; tell the person plainly, never the exception text:
     through the response URL when the request has one, else in a direct message (App Home
-    buttons, modals and events have none)."""
-    logger.exception(
-        "Slack request failed (%s)", body.get("type") or body.get("command"), exc_info=error
-    )
+    buttons, modals and events have none). Workers that cannot take the request (too busy, or
+    stopping) are no fault (the runner logs busy refusals once a minute): the person is asked
+    to try again."""
+    # Bolt's listener runner (slack_bolt/listener/asyncio_runner.py) looks for the ack every
+    # 10 ms and, when a listener fails after acking, sets the ack back to None once this
+    # handler returns: a failure within 10 ms of the ack (a busy refusal is at once) loses the
+    # HTTP response, a 404 after 3 s (140 of them in 20 s of bench/slack_ack.py before this
+    # wait). Wait out one look first.
+    await asyncio.sleep(ACK_LOOK_SECONDS)
+    what = body.get("type") or body.get("command")
+    text = SORRY
+    if isinstance(error, WorkersUnavailableError):
+        logger.debug("Slack request refused (%s): %s", what, error)
+        text = BUSY
+    else:
+        logger.exception("Slack request failed (%s)", what, exc_info=error)
     try:
         if respond is not None and _response_url(body):
             await respond(
-                text=SORRY,
-                blocks=messages.notice_blocks(SORRY),
+                text=text,
+                blocks=messages.notice_blocks(text),
                 response_type="ephemeral",
                 replace_original=False,
             )
         elif user := _user_id(body):
             await client.chat_postMessage(
-                channel=user, text=SORRY, blocks=messages.notice_blocks(SORRY)
+                channel=user, text=text, blocks=messages.notice_blocks(text)
             )
     except SlackClientError:
         logger.warning("could not tell the person about the failure", exc_info=True)
@@ -125,9 +143,15 @@ def _user_id(body: dict[str, Any]) -> str | None:
     return str(found) if found else None
 
 
-def http_app(app: AsyncApp, *, workflow_threads: int = WORKFLOW_THREADS) -> Starlette:
+def http_app(app: AsyncApp, *, runner: WorkflowRunner | None = None) -> Starlette:
     """The ASGI app serving Slack's requests (commands, buttons, modals) at ``/slack/events``,
-    and ``/healthz`` for the load balancer; its workflows run in ``workflow_threads`` threads."""
+    and ``/healthz`` for the load balancer.
+
+    ``runner`` (the one given to ``build_app``) is started before the first request and closed
+    when the server stops, in the lifespan: uvicorn re-raises SIGTERM once it has shut down, so
+    the caller's own ``finally`` never runs then. (Under ``lifespan="off"`` the caller does both,
+    and the start-up objects stay unfrozen: see ``freeze_start_up``.)
+    """
     handler = AsyncSlackRequestHandler(app)
 
     async def events(request: Request) -> Response:
@@ -138,8 +162,14 @@ def http_app(app: AsyncApp, *, workflow_threads: int = WORKFLOW_THREADS) -> Star
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        use_workflow_threads(workflow_threads)
-        yield
+        if runner is not None:
+            await asyncio.to_thread(runner.start)
+        freeze_start_up()
+        try:
+            yield
+        finally:
+            if runner is not None:
+                await asyncio.to_thread(runner.close)
 
     return Starlette(
         routes=[
@@ -150,16 +180,36 @@ def http_app(app: AsyncApp, *, workflow_threads: int = WORKFLOW_THREADS) -> Star
     )
 
 
-async def run_socket_mode(app: AsyncApp, app_token: str) -> None:
-    """Serve ``app`` over Socket Mode until stopped. The handler is built inside the running
-    event loop: aiohttp refuses to create its session outside one."""
+async def run_socket_mode(
+    app: AsyncApp, app_token: str, *, runner: WorkflowRunner | None = None
+) -> None:
+    """Serve ``app`` over Socket Mode until SIGTERM or SIGINT, then disconnect and close
+    ``runner`` (the one given to ``build_app``). The handler is built inside the running event
+    loop: aiohttp refuses to create its session outside one."""
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-    use_workflow_threads(WORKFLOW_THREADS)
-    await AsyncSocketModeHandler(app, app_token).start_async()
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for stopping in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(stopping, stop.set)
+    handler = AsyncSocketModeHandler(app, app_token)
+    try:
+        await handler.connect_async()
+        freeze_start_up()
+        logger.info("connected to Slack in Socket Mode")
+        await stop.wait()
+    finally:
+        for stopping in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(stopping)
+        await handler.close_async()
+        if runner is not None:
+            await asyncio.to_thread(runner.close)
 
 
-def use_workflow_threads(count: int) -> None:
-    """Run this event loop's ``asyncio.to_thread`` calls (the workflows) in ``count`` threads."""
-    pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix="workflow")
-    asyncio.get_running_loop().set_default_executor(pool)
+def freeze_start_up() -> None:
+    """Keep what start-up built (the imports, the app: ~300,000 objects) out of the garbage
+    collector's full passes, in a process about to serve: they live as long as it does anyway.
+    Left in, every full pass walks them all, stalling every ack in flight (~120 ms a pass here
+    under bench/slack_ack.py; none over 30 ms with them frozen)."""
+    gc.collect()
+    gc.freeze()

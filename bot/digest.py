@@ -2,9 +2,11 @@
 progress while the specialists write, becomes the digest, and gets the charts in its thread.
 
 Used alike by ``/controlroom gtm``, the "Run weekly digest now" button and the clock. The run
-itself is blocking (seconds), so it goes to a worker thread; the workflow reports each section
-from its own threads, and ``_ProgressMessage`` hands those reports back to the event loop
-(``asyncio.run_coroutine_threadsafe``), sending ``chat.update`` only when what it shows changed.
+itself is blocking (seconds), so it goes to the app's ``WorkflowRunner`` (a worker process, or a
+thread); the workflow reports each section from its own threads, relayed by the runner from a
+worker process to a thread here, and ``_ProgressMessage`` hands those reports back to the event
+loop (``asyncio.run_coroutine_threadsafe``), sending ``chat.update`` only when what it shows
+changed.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from agents.router import Specialist
 from bot import work
 from bot.blocks import digest as digest_blocks
+from bot.runner import ThreadRunner, WorkflowRunner
 from controlroom.services import Services
 from integrations.statestore import Trigger
 from workflows.digest import Digest
@@ -54,8 +57,10 @@ async def publish_digest(
     user_id: str,
     *,
     trigger: Trigger = "command",
+    runner: WorkflowRunner | None = None,
 ) -> PublishedDigest:
-    """Run the weekly GTM digest as ``user_id`` and post it in the policy's digest channel.
+    """Run the weekly GTM digest as ``user_id`` with ``runner`` (default: a thread of this
+    process, over ``services``) and post it in the policy's digest channel.
 
     A section that fails shows as unavailable. If the run itself fails (the warehouse not
     seeded), the progress message says so without the error and the exception propagates to
@@ -82,8 +87,9 @@ async def publish_digest(
     channel_id, ts = str(posted["channel"]), str(posted["ts"])
     message = _ProgressMessage(client, channel_id, ts)
     try:
-        digest = await asyncio.to_thread(
-            work.weekly_digest, services, user_id, trigger=trigger, on_progress=message.report
+        runner = runner or ThreadRunner(services, threads=None)
+        digest = await runner.call(
+            work.weekly_digest, user_id, trigger=trigger, on_progress=message.report
         )
     except Exception:
         await message.close()
@@ -121,7 +127,7 @@ class _ProgressMessage:
         self._closed = False
 
     def report(self, section: Specialist, status: SectionStatus) -> None:
-        """A section finished (called from a worker thread)."""
+        """A section finished (called from a workflow thread, or the runner's relay)."""
         with self._statuses_lock:
             if self._statuses.get(section) == status:
                 return

@@ -10,7 +10,6 @@ fails is logged and that round's reminder is lost rather than repeated.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime
 
@@ -21,18 +20,25 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import work
 from bot.blocks import approvals as approval_blocks
 from bot.blocks import messages
+from bot.runner import ThreadRunner, WorkflowRunner
 from controlroom.services import Services
 
 logger = logging.getLogger(__name__)
 
 
 async def remind_pending_approvals(
-    client: AsyncWebClient, services: Services, *, now: datetime | None = None
+    client: AsyncWebClient,
+    services: Services,
+    *,
+    now: datetime | None = None,
+    runner: WorkflowRunner | None = None,
 ) -> int:
     """Post a reminder in the thread of every approval due one at ``now`` (default: the
-    current time); return how many were posted."""
+    current time); return how many were posted. ``runner`` reads and marks the approvals
+    (default: a thread of this process, over ``services``)."""
     now = now or datetime.now(UTC)
-    due = await asyncio.to_thread(work.approvals_to_remind, services, now)
+    runner = runner or ThreadRunner(services, threads=None)
+    due = await runner.call(work.approvals_to_remind, now)
     policy = services.policies.approvals
     approvers = approval_blocks.approvers_text(policy.approver_user_ids, policy.approver_usergroup)
     posted = 0
@@ -42,7 +48,7 @@ async def remind_pending_approvals(
                 "run %s waits for a decision but has no message to remind in", approval.run_id
             )
             continue
-        if not await asyncio.to_thread(work.mark_reminded, services, approval.run_id, now):
+        if not await runner.call(work.mark_reminded, approval.run_id, now):
             continue  # decided meanwhile
         text = approval_blocks.reminder_text(approval, approvers, now)
         try:

@@ -1,6 +1,10 @@
-"""What each Slack request runs: one workflow call over the services, blocking (call it in a
-worker thread). The listeners stay about Slack; this module is the only place they reach the
-workflows, with the same arguments the CLI passes, and ``trigger`` saying it came from Slack.
+"""What each Slack request runs: one workflow call over the services, blocking. The listeners
+stay about Slack; this module is the only place they reach the workflows, with the same
+arguments the CLI passes, and ``trigger`` saying it came from Slack.
+
+The listeners call these through the app's ``bot.runner.WorkflowRunner``, which supplies the
+services: in a worker process (its own services) or a thread of the app's. So each is a
+module-level function (sent by reference), and its arguments, result and exceptions pickle.
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ def weekly_digest(
 ) -> Digest:
     """Run the weekly GTM digest now (without the spreadsheet); ``trigger`` is "schedule" when
     the clock runs it, so the run history says who asked; ``on_progress`` hears each section
-    finish (from worker threads)."""
+    finish (from the workflow's threads; relayed by a worker process's runner)."""
     return run_weekly_gtm(
         state=services.state,
         model=services.llm,

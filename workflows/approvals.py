@@ -85,6 +85,11 @@ class AlreadyDecidedError(ApprovalError):
         when = f"{approval.decided_at:%Y-%m-%d %H:%M:%S} UTC" if approval.decided_at else "?"
         super().__init__(f"already {approval.status} by {approval.decided_by} at {when}")
 
+    def __reduce__(self) -> tuple[type[AlreadyDecidedError], tuple[ApprovalRecord]]:
+        # Pickled (from a worker process) as its approval: the default would call
+        # ``AlreadyDecidedError(message)``, and the message is not an approval.
+        return (type(self), (self.approval,))
+
 
 def _no_edits(edits: Mapping[str, Any]) -> dict[str, Any]:
     raise InvalidDecisionError("this workflow takes no edits")

@@ -16,7 +16,6 @@ modal closed, then the decision taken.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -31,6 +30,7 @@ from bot.approvers import ApproverDirectory
 from bot.blocks import approvals as approval_blocks
 from bot.blocks import edit_modal, kit, messages
 from bot.listeners import support
+from bot.runner import WorkflowRunner
 from controlroom.services import Services
 from integrations.statestore import ApprovalRecord, Decision
 from workflows.approvals import (
@@ -60,8 +60,9 @@ class DecisionRequest:
     edits: dict[str, Any] | None = None
 
 
-def register(app: AsyncApp, services: Services) -> None:
-    """Answer the proposal buttons and the reject and edit modals on ``app``."""
+def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
+    """Answer the proposal buttons and the reject and edit modals on ``app``, deciding through
+    the desk with ``runner``."""
     directory = ApproverDirectory(services.policies.approvals)
 
     async def approve(
@@ -70,7 +71,7 @@ def register(app: AsyncApp, services: Services) -> None:
         await ack()
         request = DecisionRequest(_run_id(body), "approved", body["user"]["id"], _message(body))
         approvers = await directory.approvers(client)
-        await _decide(services, client, _ephemeral(respond), request, approvers)
+        await _decide(services, runner, client, _ephemeral(respond), request, approvers)
 
     async def reject(
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
@@ -78,7 +79,7 @@ def register(app: AsyncApp, services: Services) -> None:
         await ack()
         run_id, user = _run_id(body), body["user"]["id"]
         approvers = await directory.approvers(client)
-        approval = await _pending(services, _ephemeral(respond), run_id, user, approvers)
+        approval = await _pending(services, runner, _ephemeral(respond), run_id, user, approvers)
         if approval is None:
             return
         metadata = json.dumps({"run_id": approval.run_id, "where": _message(body)})
@@ -98,14 +99,14 @@ def register(app: AsyncApp, services: Services) -> None:
             metadata["run_id"], "rejected", body["user"]["id"], metadata.get("where"), reason
         )
         approvers = await directory.approvers(client)
-        problem = await _check(services, request, approvers)
+        problem = await _check(runner, request, approvers)
         if problem is not None:
             message = _plain(services, problem)
             await ack(response_action="errors", errors={ids.REJECT_REASON_BLOCK: message})
             return
         await ack()
         reply = _direct_message(client, request.user)
-        await _decide(services, client, reply, request, approvers)
+        await _decide(services, runner, client, reply, request, approvers)
 
     async def edit(
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
@@ -113,7 +114,7 @@ def register(app: AsyncApp, services: Services) -> None:
         await ack()
         run_id, user = _run_id(body), body["user"]["id"]
         approvers = await directory.approvers(client)
-        approval = await _pending(services, _ephemeral(respond), run_id, user, approvers)
+        approval = await _pending(services, runner, _ephemeral(respond), run_id, user, approvers)
         if approval is None:
             return
         modal = edit_modal.edit_modal(
@@ -129,7 +130,7 @@ def register(app: AsyncApp, services: Services) -> None:
             submitted.run_id, "edited", body["user"]["id"], submitted.where, edits=submitted.edits
         )
         approvers = await directory.approvers(client)
-        problem = await _check(services, request, approvers)
+        problem = await _check(runner, request, approvers)
         if problem is not None:
             fields = problem.fields if isinstance(problem, InvalidDecisionError) else {}
             errors = edit_modal.edit_errors(view, fields, _plain(services, problem))
@@ -137,7 +138,7 @@ def register(app: AsyncApp, services: Services) -> None:
             return
         await ack()
         reply = _direct_message(client, request.user)
-        await _decide(services, client, reply, request, approvers)
+        await _decide(services, runner, client, reply, request, approvers)
 
     app.action(ids.APPROVE)(approve)
     app.action(ids.REJECT)(reject)
@@ -148,6 +149,7 @@ def register(app: AsyncApp, services: Services) -> None:
 
 async def _decide(
     services: Services,
+    runner: WorkflowRunner,
     client: AsyncWebClient,
     reply: Reply,
     request: DecisionRequest,
@@ -156,9 +158,8 @@ async def _decide(
     """Decide through the desk; update the proposal, or tell the person why not. Then what
     the decision sets going in Slack (a support answer back in the asker's thread)."""
     try:
-        outcome, approval = await asyncio.to_thread(
+        outcome, approval = await runner.call(
             work.decide,
-            services,
             request.run_id,
             request.decision,
             request.user,
@@ -176,12 +177,12 @@ async def _decide(
         # The desk's messages are written for people: what was wrong and what to do.
         await reply(kit.escape(str(problem)))
         return
-    await _update_proposal(services, client, approval, outcome, request.where)
-    await support.after_decision(services, client, approval, outcome)
+    await _update_proposal(runner, client, approval, outcome, request.where)
+    await support.after_decision(services, runner, client, approval, outcome)
 
 
 async def _update_proposal(
-    services: Services,
+    runner: WorkflowRunner,
     client: AsyncWebClient,
     approval: ApprovalRecord,
     outcome: RunOutcome,
@@ -193,7 +194,7 @@ async def _update_proposal(
     if not channel or not ts:
         logger.warning("run %s decided but its message is unknown", approval.run_id)
         return
-    history = await asyncio.to_thread(work.edit_history, services, approval.run_id)
+    history = await runner.call(work.edit_history, approval.run_id)
     if outcome.status == "paused" and outcome.proposal is not None:
         # An edit re-priced the proposal: a new round, with fresh buttons.
         edits = approval_blocks.edit_notes(history, outcome.proposal)
@@ -207,12 +208,17 @@ async def _update_proposal(
 
 
 async def _pending(
-    services: Services, reply: Reply, run_id: str, user: str, approvers: frozenset[str]
+    services: Services,
+    runner: WorkflowRunner,
+    reply: Reply,
+    run_id: str,
+    user: str,
+    approvers: frozenset[str],
 ) -> ApprovalRecord | None:
     """The pending approval before a modal opens for it; None (and the person told why) for a
     non-approver, a proposal already decided or an unknown run."""
     try:
-        return await asyncio.to_thread(work.pending_approval, services, run_id, user, approvers)
+        return await runner.call(work.pending_approval, run_id, user, approvers)
     except NotAnApproverError:
         await reply(_refusal(services))
     except AlreadyDecidedError as refused:
@@ -223,14 +229,13 @@ async def _pending(
 
 
 async def _check(
-    services: Services, request: DecisionRequest, approvers: frozenset[str]
+    runner: WorkflowRunner, request: DecisionRequest, approvers: frozenset[str]
 ) -> ApprovalError | None:
     """What is wrong with a submitted decision (the desk audits a refusal); None when it may
     be taken."""
     try:
-        await asyncio.to_thread(
+        await runner.call(
             work.check_decision,
-            services,
             request.run_id,
             request.decision,
             request.user,

@@ -7,7 +7,6 @@ unknown word, or bad arguments, get the help with what was wrong.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +20,7 @@ from bot.blocks import approvals as approval_blocks
 from bot.blocks import messages
 from bot.digest import DigestChannelError, PublishedDigest, publish_digest
 from bot.listeners import support
+from bot.runner import WorkflowRunner
 from controlroom.services import Services
 
 logger = logging.getLogger(__name__)
@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 Kind = Literal["help", "ask", "gtm", "winback", "status", "approvals"]
 SUBCOMMANDS: tuple[Kind, ...] = ("help", "ask", "gtm", "winback", "status", "approvals")
 WORKING = "Working on it… this takes a few seconds."
+BUSY = "The control room cannot take this now (busy, or restarting). Please try again in a minute."
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +80,8 @@ def _winback(args: list[str]) -> CommandRequest:
     )
 
 
-def register(app: AsyncApp, services: Services) -> None:
-    """Answer ``/controlroom`` on ``app``."""
+def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
+    """Answer ``/controlroom`` on ``app``, running the workflows with ``runner``."""
 
     async def controlroom(
         ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
@@ -91,39 +92,49 @@ def register(app: AsyncApp, services: Services) -> None:
             help_blocks = messages.help_blocks(request.problem)
             await ack(text=request.problem or "How to use /controlroom", blocks=help_blocks)
             return
+        if runner.busy:  # said in the ack: no call to Slack for a request that cannot run
+            await ack(text=BUSY, blocks=messages.notice_blocks(BUSY))
+            return
         if request.kind in ("status", "approvals"):
             await ack()
         else:
             await ack(text=WORKING, blocks=messages.notice_blocks(WORKING))
         logger.info("/controlroom %s by %s", request.kind, user)
         if request.kind == "ask":
-            await support.answer_command(services, client, respond, command, request.question)
+            await support.answer_command(
+                services, runner, client, respond, command, request.question
+            )
         elif request.kind == "gtm":
             try:
-                published = await publish_digest(client, services, user)
+                published = await publish_digest(client, services, user, runner=runner)
             except DigestChannelError as problem:
                 await respond(text=str(problem))
                 return
             await respond(text=posted_where(published))
         elif request.kind == "winback":
-            await respond(text=await post_winback_proposal(services, client, user, request.as_of))
+            told = await post_winback_proposal(services, runner, client, user, request.as_of)
+            await respond(text=told)
         elif request.kind == "status":
-            runs = await asyncio.to_thread(work.recent_runs, services)
+            runs = await runner.call(work.recent_runs)
             await respond(text="Latest runs", blocks=messages.runs_blocks(runs))
         else:
-            pending = await asyncio.to_thread(work.pending_approvals, services)
+            pending = await runner.call(work.pending_approvals)
             await respond(text="Waiting for a decision", blocks=messages.approvals_blocks(pending))
 
     app.command(ids.COMMAND)(controlroom)
 
 
 async def post_winback_proposal(
-    services: Services, client: AsyncWebClient, user: str, as_of: date | None = None
+    services: Services,
+    runner: WorkflowRunner,
+    client: AsyncWebClient,
+    user: str,
+    as_of: date | None = None,
 ) -> str:
     """Start a win-back as ``user``; post its proposal in the approvals channel and remember
     the message. Returns what to tell the person (``/controlroom winback``, the digest's
     "Start win-back" button)."""
-    outcome = await asyncio.to_thread(work.propose_winback, services, user, as_of)
+    outcome = await runner.call(work.propose_winback, user, as_of)
     if outcome.proposal is None:
         return "Nobody qualifies for a win-back right now; nothing to approve."
     channel = services.policies.approvals.channels.approvals
@@ -132,9 +143,7 @@ async def post_winback_proposal(
         text=f"Win-back proposal for approval (run {outcome.run_id[:8]})",
         blocks=approval_blocks.proposal_blocks(outcome.run_id, outcome.proposal),
     )
-    await asyncio.to_thread(
-        work.remember_message, services, outcome.run_id, posted["channel"], posted["ts"]
-    )
+    await runner.call(work.remember_message, outcome.run_id, posted["channel"], posted["ts"])
     return f"Win-back proposal posted in {channel} for approval."
 
 

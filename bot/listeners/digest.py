@@ -19,6 +19,7 @@ from bot import ids
 from bot.blocks import messages
 from bot.digest import DigestChannelError, publish_digest
 from bot.listeners.commands import post_winback_proposal, posted_where
+from bot.runner import WorkflowRunner
 from controlroom.services import Services
 
 logger = logging.getLogger(__name__)
@@ -26,8 +27,8 @@ logger = logging.getLogger(__name__)
 Reply = Callable[[str], Awaitable[None]]
 
 
-def register(app: AsyncApp, services: Services) -> None:
-    """Answer the digest's buttons on ``app``."""
+def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
+    """Answer the digest's buttons on ``app``, running the workflows with ``runner``."""
 
     async def start_winback(
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
@@ -35,7 +36,7 @@ def register(app: AsyncApp, services: Services) -> None:
         await ack()
         user = body["user"]["id"]
         logger.info("win-back started by %s from digest %s", user, _clicked_value(body)[:8])
-        told = await post_winback_proposal(services, client, user)
+        told = await post_winback_proposal(services, runner, client, user)
         await _reply(body, respond, client)(told)
 
     async def run_digest(
@@ -46,7 +47,7 @@ def register(app: AsyncApp, services: Services) -> None:
         logger.info("weekly digest run by %s from a button", user)
         reply = _reply(body, respond, client)
         try:
-            published = await publish_digest(client, services, user)
+            published = await publish_digest(client, services, user, runner=runner)
         except DigestChannelError as problem:
             await reply(str(problem))
             return

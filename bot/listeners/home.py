@@ -18,27 +18,28 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import work
 from bot.blocks import home as home_blocks
+from bot.runner import WorkflowRunner
 from controlroom.services import Services
 from integrations.statestore import ApprovalRecord
 
 logger = logging.getLogger(__name__)
 
 
-def register(app: AsyncApp, services: Services) -> None:
+def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
     """Publish the control room on ``app`` whenever a person opens the app's Home tab."""
 
     async def home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
         # The event also fires for the Messages and About tabs.
         if event.get("tab", "home") != "home":
             return
-        await publish_home(services, client, event["user"])
+        await publish_home(runner, client, event["user"])
 
     app.event("app_home_opened")(home_opened)
 
 
-async def publish_home(services: Services, client: AsyncWebClient, user_id: str) -> None:
+async def publish_home(runner: WorkflowRunner, client: AsyncWebClient, user_id: str) -> None:
     """Read the control room and publish it as ``user_id``'s Home tab (also after a change)."""
-    room = await asyncio.to_thread(work.control_room, services)
+    room = await runner.call(work.control_room)
     listed = room.pending[: home_blocks.HOME_APPROVALS]
     links = await _permalinks(client, listed)
     await client.views_publish(user_id=user_id, view=home_blocks.home_view(room, links=links))

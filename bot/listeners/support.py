@@ -8,14 +8,13 @@ person goes to the support escalations channel with Approve / Reject / Edit, dec
 ``bot.listeners.approvals``, which calls ``after_decision``: the person's answer (or the ticket)
 is posted back in the asker's thread.
 
-Bolt acknowledges an event before its listener runs; the listener then runs the workflow in a
-worker thread (``asyncio.to_thread``), as the commands do. The bot never answers itself: its
+Bolt acknowledges an event before its listener runs; the listener then runs the workflow with
+the app's ``WorkflowRunner``, as the commands do. The bot never answers itself: its
 own messages, other bots' and message subtypes (edits, joins) are ignored.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -31,6 +30,7 @@ from bot.blocks import approvals as approval_blocks
 from bot.blocks import kit, messages
 from bot.blocks import support as support_blocks
 from bot.blocks.kit import Block
+from bot.runner import WorkflowRunner
 from controlroom.services import Services
 from integrations.statestore import ApprovalRecord, SlackThread
 from workflows.approvals import RunOutcome
@@ -77,7 +77,7 @@ def parse_event(event: dict[str, Any], bot_user_id: str | None) -> SupportQuesti
     return SupportQuestion(" ".join(text.split()), str(user), str(channel), str(ts))
 
 
-def register(app: AsyncApp, services: Services) -> None:
+def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
     """Answer mentions, direct messages and the feedback buttons on ``app``."""
 
     async def mention(
@@ -85,7 +85,7 @@ def register(app: AsyncApp, services: Services) -> None:
     ) -> None:
         asked = parse_event(event, context.bot_user_id)
         if asked is not None:
-            await answer_question(services, client, asked)
+            await answer_question(services, runner, client, asked)
 
     async def message(
         event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
@@ -94,14 +94,14 @@ def register(app: AsyncApp, services: Services) -> None:
         # mention it arrive as app_mention.
         asked = parse_event(event, context.bot_user_id)
         if event.get("channel_type") == "im" and asked is not None:
-            await answer_question(services, client, asked)
+            await answer_question(services, runner, client, asked)
 
     async def feedback(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         action, user = body["actions"][0], body["user"]["id"]
         helpful = action["action_id"] == ids.SUPPORT_HELPFUL
         run_id = str(action["value"])
-        await asyncio.to_thread(work.record_feedback, services, run_id, user, helpful=helpful)
+        await runner.call(work.record_feedback, run_id, user, helpful=helpful)
         shown = (body.get("message") or {}).get("blocks")
         if not shown:  # not a message we can rebuild: thank them privately
             await respond(text="Thanks for the feedback.", replace_original=False)
@@ -120,7 +120,7 @@ def register(app: AsyncApp, services: Services) -> None:
 
 
 async def answer_question(
-    services: Services, client: AsyncWebClient, asked: SupportQuestion
+    services: Services, runner: WorkflowRunner, client: AsyncWebClient, asked: SupportQuestion
 ) -> None:
     """Answer a mention or direct message in the asker's thread, or hand it to a person."""
     post = _poster(client, asked.thread)
@@ -129,11 +129,11 @@ async def answer_question(
         return
     logger.info("support question from %s in %s", asked.asker, asked.channel)
     try:
-        reply = await asyncio.to_thread(
-            work.support_answer, services, asked.question, asked.asker, thread=asked.thread
+        reply = await runner.call(
+            work.support_answer, asked.question, asked.asker, thread=asked.thread
         )
         if reply.escalated:
-            await _escalate(services, client, reply, asked_in=asked.channel)
+            await _escalate(services, runner, client, reply, asked_in=asked.channel)
             await post(support_blocks.ESCALATED, support_blocks.escalated_notice_blocks())
             return
         await post(
@@ -150,6 +150,7 @@ async def answer_question(
 
 async def answer_command(
     services: Services,
+    runner: WorkflowRunner,
     client: AsyncWebClient,
     respond: AsyncRespond,
     command: dict[str, Any],
@@ -160,7 +161,7 @@ async def answer_command(
     may not post, the answer goes through the command's response URL, saying so, and a person's
     answer comes in a direct message."""
     user, channel = command["user_id"], command["channel_id"]
-    answer = await asyncio.to_thread(work.ask, services, question, user)
+    answer = await runner.call(work.ask, question, user)
     shown, text = messages.answer_blocks(answer), kit.fallback_text(answer.text)
     blocks = support_blocks.with_feedback(shown, answer.run_id)
     thread = await _post_answer(client, channel, text, blocks)
@@ -170,7 +171,7 @@ async def answer_command(
         await respond(text=text, blocks=blocks, response_type="in_channel")
     if not work.support_escalates(answer):
         return
-    reply = await asyncio.to_thread(work.escalate_ask, services, answer, user)
+    reply = await runner.call(work.escalate_ask, answer, user)
     if reply is None:
         return
     if thread is None:
@@ -182,17 +183,21 @@ async def answer_command(
             blocks=support_blocks.escalated_direct_blocks(question),
         )
         thread = SlackThread(direct["channel"], direct["ts"])
-        await asyncio.to_thread(work.remember_thread, services, reply.run_id, thread)
-        await _escalate(services, client, reply, asked_in=channel)
+        await runner.call(work.remember_thread, reply.run_id, thread)
+        await _escalate(services, runner, client, reply, asked_in=channel)
         return
-    await asyncio.to_thread(work.remember_thread, services, reply.run_id, thread)
-    await _escalate(services, client, reply, asked_in=channel)
+    await runner.call(work.remember_thread, reply.run_id, thread)
+    await _escalate(services, runner, client, reply, asked_in=channel)
     notice = support_blocks.escalated_notice_blocks()
     await _poster(client, thread)(support_blocks.ESCALATED, notice)
 
 
 async def after_decision(
-    services: Services, client: AsyncWebClient, approval: ApprovalRecord, outcome: RunOutcome
+    services: Services,
+    runner: WorkflowRunner,
+    client: AsyncWebClient,
+    approval: ApprovalRecord,
+    outcome: RunOutcome,
 ) -> None:
     """After a person decided an escalated question: their answer, or word of the ticket, in
     the asker's thread. The approvals listener calls this after every decision; it acts on
@@ -200,7 +205,7 @@ async def after_decision(
     if approval.workflow != SUPPORT or outcome.status != "succeeded":
         return
     result, run_id = outcome.result, approval.run_id
-    thread = await asyncio.to_thread(work.answer_thread, services, run_id)
+    thread = await runner.call(work.answer_thread, run_id)
     if thread is None:
         logger.warning("support run %s decided but the asker's thread is unknown", run_id)
         return
@@ -226,7 +231,12 @@ async def after_decision(
 
 
 async def _escalate(
-    services: Services, client: AsyncWebClient, reply: work.SupportReply, *, asked_in: str
+    services: Services,
+    runner: WorkflowRunner,
+    client: AsyncWebClient,
+    reply: work.SupportReply,
+    *,
+    asked_in: str,
 ) -> None:
     """The question for a person in the support escalations channel (the approvals' proposal
     message, so its buttons and decided form are theirs), remembered as the run's approval
@@ -237,9 +247,7 @@ async def _escalate(
         text=approval_blocks.proposal_text(reply.run_id, proposal),
         blocks=approval_blocks.proposal_blocks(reply.run_id, proposal),
     )
-    await asyncio.to_thread(
-        work.remember_message, services, reply.run_id, posted["channel"], posted["ts"]
-    )
+    await runner.call(work.remember_message, reply.run_id, posted["channel"], posted["ts"])
     asker = str(proposal.get("asker") or "")
     await client.chat_postMessage(
         channel=posted["channel"],

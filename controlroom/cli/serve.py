@@ -2,7 +2,9 @@
 
 With no flag the mode follows the environment: Socket Mode when ``SLACK_APP_TOKEN`` is set (no
 public URL needed), HTTP when only the bot token and signing secret are, and otherwise a message
-that says what is missing instead of a stack trace.
+that says what is missing instead of a stack trace. The Slack app's workflows run in worker
+processes (``bot.runner.ProcessRunner``), started before it serves; the clock runs its jobs
+itself.
 """
 
 from __future__ import annotations
@@ -70,13 +72,25 @@ def serve(
             run_clock(built)
             return
         from bot.app import build_app, http_app, run_socket_mode
+        from bot.runner import ProcessRunner, WorkersNotStartedError
 
-        app = build_app(built)
-        if mode == "socket":
-            app_token = built.settings.slack_app_token
-            assert app_token is not None
-            asyncio.run(run_socket_mode(app, app_token.get_secret_value()))
-            return
-        import uvicorn
+        # The workflows run in worker processes, ready before the first request. The app
+        # closes them when it stops (uvicorn's lifespan, the Socket Mode coroutine); the
+        # ``finally`` covers a failed start.
+        runner = ProcessRunner(built.settings)
+        try:
+            runner.start()
+            app = build_app(built, runner=runner)
+            if mode == "socket":
+                app_token = built.settings.slack_app_token
+                assert app_token is not None
+                asyncio.run(run_socket_mode(app, app_token.get_secret_value(), runner=runner))
+                return
+            import uvicorn
 
-        uvicorn.run(http_app(app), host=host, port=port, log_level="info")
+            uvicorn.run(http_app(app, runner=runner), host=host, port=port, log_level="info")
+        except WorkersNotStartedError as error:
+            errors.print(f"[red]error:[/] {error}", highlight=False)
+            raise typer.Exit(1) from None
+        finally:
+            runner.close()
