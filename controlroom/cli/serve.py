@@ -23,7 +23,8 @@ NOT_CONFIGURED = (
     "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode, "
     "behind a public URL) and SLACK_APP_TOKEN too for Socket Mode (no public URL). Create the "
     "app from manifest.yml at https://api.slack.com/apps → 'From an app manifest'. Without a "
-    "workspace, everything the app does runs from this command line: `controlroom ask`, "
+    "workspace, `controlroom demo` runs the same app against a local Slack sandbox in your "
+    "browser, and everything it does also runs from this command line: `controlroom ask`, "
     "`controlroom run weekly-gtm|winback|support`, `controlroom approvals`."
 )
 

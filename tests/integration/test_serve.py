@@ -24,11 +24,14 @@ from controlroom.settings import Settings
 runner = CliRunner()
 
 
-def test_without_slack_settings_serve_says_what_to_set_and_where(tmp_path: Path) -> None:
+def test_without_slack_settings_serve_says_what_to_set_and_points_at_the_sandbox(
+    tmp_path: Path,
+) -> None:
     result = runner.invoke(app, ["serve"], env={"COLUMNS": "300"})
     assert result.exit_code == 2
     assert "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET" in result.output
     assert "manifest.yml" in result.output
+    assert "`controlroom demo`" in result.output  # the local sandbox, for those without Slack
     assert "Traceback" not in result.output
 
 
