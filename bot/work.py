@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
-from agents.router import SPECIALISTS, Specialist
 from controlroom import team
 from controlroom.desk import approval_desk
 from controlroom.services import Services
@@ -28,11 +27,11 @@ from integrations.statestore import (
 )
 from workflows.approvals import RunOutcome
 from workflows.ask import Answer
+from workflows.control_room import ControlRoom, read_control_room
 from workflows.digest import Digest
 from workflows.support_escalation import WORKFLOW as SUPPORT
 from workflows.support_escalation import start_support
-from workflows.weekly_gtm import WORKFLOW as WEEKLY_GTM
-from workflows.weekly_gtm import SectionProgress, run_weekly_gtm, stored_digest
+from workflows.weekly_gtm import SectionProgress, run_weekly_gtm
 from workflows.winback import WORKFLOW as WINBACK
 from workflows.winback import start_winback
 
@@ -155,109 +154,10 @@ def pending_approvals(services: Services) -> list[ApprovalRecord]:
 
 # App Home ----------------------------------------------------------------------------------
 
-HOME_RUNS = 10  # recent runs listed
-HEALTH_RUNS = 5  # weekly runs an agent's error count looks back over
-PENDING_READ = 100  # pending approvals read (App Home lists the first few and counts the rest)
-# The weekly run's audit entry for a section it had to leave out (see workflows.weekly_gtm).
-SECTION_UNAVAILABLE = "section_unavailable"
-
-SectionHealth = Literal["ok", "unavailable", "not run"]
-
-
-@dataclass(frozen=True, slots=True)
-class LastDigest:
-    """The latest weekly digest (as its run's checkpoint kept it) and the run."""
-
-    run: RunRecord
-    digest: Digest
-
-
-@dataclass(frozen=True, slots=True)
-class AgentHealth:
-    """One specialist over the latest weekly runs: how its last section went, how many of
-    ``runs`` runs it failed in, and how long the last run took (sections run in parallel)."""
-
-    agent: Specialist
-    status: SectionHealth
-    last_run: RunRecord | None
-    errors: int
-    runs: int
-    seconds: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class ControlRoom:
-    """What App Home shows: the last digest, agent health, pending approvals, recent runs."""
-
-    digest: LastDigest | None
-    health: tuple[AgentHealth, ...]
-    pending: tuple[ApprovalRecord, ...]
-    recent: tuple[RunRecord, ...]
-
 
 def control_room(services: Services) -> ControlRoom:
-    """Read App Home's figures from the run history, the audit log and the last weekly run's
-    checkpoint (nothing re-runs)."""
-    state = services.state
-    weekly = [
-        run
-        for run in state.recent_runs(limit=HEALTH_RUNS, workflow=WEEKLY_GTM)
-        if run.finished_at is not None
-    ]
-    audit = {run.run_id: state.audit_entries(run_id=run.run_id) for run in weekly}
-    return ControlRoom(
-        digest=last_digest(services, weekly),
-        health=agent_health(weekly, audit),
-        pending=tuple(state.approvals(status="pending", limit=PENDING_READ)),
-        recent=tuple(state.recent_runs(limit=HOME_RUNS)),
-    )
-
-
-def last_digest(services: Services, weekly: list[RunRecord]) -> LastDigest | None:
-    """The newest succeeded weekly run's digest (``weekly`` is newest first), from its
-    checkpoint on the state database."""
-    database_url = services.settings.effective_database_url
-    for run in weekly:
-        if run.status != "succeeded":
-            continue
-        digest = stored_digest(database_url, run.run_id)
-        if digest is not None:
-            return LastDigest(run=run, digest=digest)
-    return None
-
-
-def agent_health(
-    weekly: list[RunRecord], audit: dict[str, list[AuditEntry]]
-) -> tuple[AgentHealth, ...]:
-    """Each specialist's health over the finished weekly runs (newest first): a failed run
-    counts against every specialist, an unavailable section against its own."""
-
-    def failed(agent: Specialist, run: RunRecord) -> bool:
-        return run.status == "failed" or any(
-            e.action == SECTION_UNAVAILABLE and e.detail.get("section") == agent
-            for e in audit.get(run.run_id, [])
-        )
-
-    last = weekly[0] if weekly else None
-    seconds = None
-    if last is not None and last.finished_at is not None:
-        seconds = (last.finished_at - last.started_at).total_seconds()
-    health = []
-    for agent in SPECIALISTS:
-        status: SectionHealth = "not run"
-        if last is not None:
-            status = "unavailable" if failed(agent, last) else "ok"
-        health.append(
-            AgentHealth(
-                agent=agent,
-                status=status,
-                last_run=last,
-                errors=sum(failed(agent, run) for run in weekly),
-                runs=len(weekly),
-                seconds=seconds,
-            )
-        )
-    return tuple(health)
+    """What App Home shows, read from the state store."""
+    return read_control_room(services.state, services.settings.effective_database_url)
 
 
 # Support answers ---------------------------------------------------------------------------

@@ -57,6 +57,8 @@ from workflows.runtime import open_checkpointer, recorded_run, run_config
 logger = logging.getLogger(__name__)
 
 WORKFLOW = "weekly_gtm"
+# The audit action recording a section the digest had to leave out (read by App Home's health).
+SECTION_UNAVAILABLE = "section_unavailable"
 # Each section's time limit: the slowest on the sample company (insights) takes about 1 s
 # offline; a language model adds a few seconds per section.
 SECTION_TIMEOUT_SECONDS = 120.0
@@ -282,7 +284,7 @@ def run_weekly_gtm(
         digest = Digest.model_validate(final["digest"])
         for item in digest.unavailable:
             state.record_audit(
-                "section_unavailable",
+                SECTION_UNAVAILABLE,
                 actor="controlroom",
                 run_id=run.run_id,
                 section=item.section,

@@ -29,8 +29,8 @@ from bot.blocks.kit import (
     user_mention,
     when,
 )
-from bot.work import AgentHealth, ControlRoom, LastDigest
 from integrations.statestore import ApprovalRecord, RunRecord
+from workflows.control_room import AgentHealth, ControlRoom, LastDigest
 
 HOME_APPROVALS = 10  # listed one section each; the rest are counted
 BUTTONS_BLOCK = "home_run"

@@ -10,8 +10,8 @@ from slack_sdk.models.views import View
 
 from bot import ids
 from bot.blocks import home, kit
-from bot.work import AgentHealth, ControlRoom, LastDigest, agent_health
 from integrations.statestore import ApprovalRecord, AuditEntry, RunRecord, RunStatus
+from workflows.control_room import AgentHealth, ControlRoom, LastDigest, agent_health
 from workflows.digest import Digest, Kpi, Unavailable
 
 STARTED = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
