@@ -47,7 +47,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from controlroom.settings import Settings
 from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, FakeSlackAPI
-from tests.fakes.slack_sender import TEAM_ID
+from tests.fakes.slack_sender import click_payload, command_payload
 
 SLACK_DEADLINE = 3.0
 UNTIL = date(2026, 11, 22)
@@ -253,51 +253,17 @@ class _Slack:
             return reply.status, time.perf_counter() - started, answer
 
     def command(self, text: str, user_id: str = MARKETER) -> str:
-        return urlencode(
-            {
-                "token": "legacy-verification-token",
-                "team_id": TEAM_ID,
-                "team_domain": "twopeaks",
-                "channel_id": "C0GTM",
-                "channel_name": "gtm",
-                "user_id": user_id,
-                "user_name": "someone",
-                "command": "/controlroom",
-                "text": text,
-                "api_app_id": "A0CONTROLROOM",
-                "response_url": self.response_url,
-                "trigger_id": "1764000000.1.trigger",
-            }
-        )
+        return urlencode(command_payload(text, user_id=user_id, response_url=self.response_url))
 
     def click(self, action_id: str, proposal: Proposal, user_id: str) -> str:
-        payload = {
-            "type": "block_actions",
-            "user": {"id": user_id, "username": "someone", "name": "someone", "team_id": TEAM_ID},
-            "api_app_id": "A0CONTROLROOM",
-            "token": "legacy-verification-token",
-            "container": {
-                "type": "message",
-                "message_ts": proposal.ts,
-                "channel_id": proposal.channel,
-                "is_ephemeral": False,
-            },
-            "trigger_id": "1764000000.2.trigger",
-            "team": {"id": TEAM_ID, "domain": "twopeaks"},
-            "channel": {"id": proposal.channel, "name": "gtm-approvals"},
-            "message": {"type": "message", "ts": proposal.ts, "text": "Win-back proposal"},
-            "response_url": self.response_url,
-            "actions": [
-                {
-                    "action_id": action_id,
-                    "block_id": "approval_actions",
-                    "text": {"type": "plain_text", "text": "Approve"},
-                    "value": proposal.run_id,
-                    "type": "button",
-                    "action_ts": f"{time.time():.6f}",
-                }
-            ],
-        }
+        payload = click_payload(
+            action_id,
+            proposal.run_id,
+            user_id=user_id,
+            channel=proposal.channel,
+            message_ts=proposal.ts,
+            response_url=self.response_url,
+        )
         return urlencode({"payload": json.dumps(payload)})
 
 

@@ -38,22 +38,7 @@ class SlackSender:
         return requests.post(self.url, data=body.encode(), headers=headers, timeout=10)
 
     def command_body(self, text: str, *, user_id: str = "U0MARKETER") -> str:
-        return urlencode(
-            {
-                "token": "legacy-verification-token",
-                "team_id": TEAM_ID,
-                "team_domain": "twopeaks",
-                "channel_id": "C0GTM",
-                "channel_name": "gtm",
-                "user_id": user_id,
-                "user_name": "someone",
-                "command": "/controlroom",
-                "text": text,
-                "api_app_id": "A0CONTROLROOM",
-                "response_url": self.response_url,
-                "trigger_id": "1764000000.1.trigger",
-            }
-        )
+        return urlencode(command_payload(text, user_id=user_id, response_url=self.response_url))
 
     def command(self, text: str, *, user_id: str = "U0MARKETER"):
         """``/controlroom <text>`` typed by ``user_id``; returns the HTTP response (the ack)."""
@@ -74,33 +59,14 @@ class SlackSender:
 
     def click(self, action_id: str, value: str, *, user_id: str, message_ts: str, channel: str):
         """A click on a button of the message at (``channel``, ``message_ts``)."""
-        payload = {
-            "type": "block_actions",
-            "user": {"id": user_id, "username": "someone", "name": "someone", "team_id": TEAM_ID},
-            "api_app_id": "A0CONTROLROOM",
-            "token": "legacy-verification-token",
-            "container": {
-                "type": "message",
-                "message_ts": message_ts,
-                "channel_id": channel,
-                "is_ephemeral": False,
-            },
-            "trigger_id": "1764000000.2.trigger",
-            "team": {"id": TEAM_ID, "domain": "twopeaks"},
-            "channel": {"id": channel, "name": "gtm-approvals"},
-            "message": {"type": "message", "ts": message_ts, "text": "Win-back proposal"},
-            "response_url": self.response_url,
-            "actions": [
-                {
-                    "action_id": action_id,
-                    "block_id": "approval_actions",
-                    "text": {"type": "plain_text", "text": "Approve"},
-                    "value": value,
-                    "type": "button",
-                    "action_ts": "1764000001.000001",
-                }
-            ],
-        }
+        payload = click_payload(
+            action_id,
+            value,
+            user_id=user_id,
+            channel=channel,
+            message_ts=message_ts,
+            response_url=self.response_url,
+        )
         return self.post(urlencode({"payload": json.dumps(payload)}))
 
     def submit_view(self, view: dict[str, Any], values: dict[str, Any], *, user_id: str):
@@ -159,4 +125,56 @@ def app_home_opened(user_id: str) -> dict[str, Any]:
         "channel": "D0HOME",
         "tab": "home",
         "event_ts": f"{time.time():.6f}",
+    }
+
+
+def command_payload(text: str, *, user_id: str, response_url: str) -> dict[str, str]:
+    """The form fields of ``/controlroom <text>`` typed by ``user_id`` in #gtm."""
+    return {
+        "token": "legacy-verification-token",
+        "team_id": TEAM_ID,
+        "team_domain": "twopeaks",
+        "channel_id": "C0GTM",
+        "channel_name": "gtm",
+        "user_id": user_id,
+        "user_name": "someone",
+        "command": "/controlroom",
+        "text": text,
+        "api_app_id": "A0CONTROLROOM",
+        "response_url": response_url,
+        "trigger_id": "1764000000.1.trigger",
+    }
+
+
+def click_payload(
+    action_id: str, value: str, *, user_id: str, channel: str, message_ts: str, response_url: str
+) -> dict[str, Any]:
+    """The ``block_actions`` payload of a click on a button of the message at (``channel``,
+    ``message_ts``)."""
+    return {
+        "type": "block_actions",
+        "user": {"id": user_id, "username": "someone", "name": "someone", "team_id": TEAM_ID},
+        "api_app_id": "A0CONTROLROOM",
+        "token": "legacy-verification-token",
+        "container": {
+            "type": "message",
+            "message_ts": message_ts,
+            "channel_id": channel,
+            "is_ephemeral": False,
+        },
+        "trigger_id": "1764000000.2.trigger",
+        "team": {"id": TEAM_ID, "domain": "twopeaks"},
+        "channel": {"id": channel, "name": "gtm-approvals"},
+        "message": {"type": "message", "ts": message_ts, "text": "Win-back proposal"},
+        "response_url": response_url,
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": "approval_actions",
+                "text": {"type": "plain_text", "text": "Approve"},
+                "value": value,
+                "type": "button",
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
     }

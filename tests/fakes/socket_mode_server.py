@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.fakes.slack_sender import TEAM_ID
+from tests.fakes.slack_sender import command_payload
 
 HELLO = {
     "type": "hello",
@@ -127,20 +127,7 @@ class FakeSocketMode:
 
 def slash_command(text: str, *, user_id: str, response_url: str) -> dict[str, Any]:
     """A ``/controlroom <text>`` envelope, as Socket Mode delivers slash commands."""
-    payload = {
-        "token": "legacy-verification-token",
-        "team_id": TEAM_ID,
-        "team_domain": "twopeaks",
-        "channel_id": "C0GTM",
-        "channel_name": "gtm",
-        "user_id": user_id,
-        "user_name": "someone",
-        "command": "/controlroom",
-        "text": text,
-        "api_app_id": "A0CONTROLROOM",
-        "response_url": response_url,
-        "trigger_id": "1764000000.1.trigger",
-    }
+    payload = command_payload(text, user_id=user_id, response_url=response_url)
     return {
         "envelope_id": str(uuid.uuid4()),
         "payload": payload,
