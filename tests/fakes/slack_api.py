@@ -325,3 +325,17 @@ def running_bot(services: Any) -> Iterator[RunningBot]:
         app = build_app(services, client=client)
         with BotServer(http_app(app)) as server:
             yield RunningBot(api, SlackSender(server.url, SIGNING_SECRET, api.response_url))
+
+
+def texts(blocks: list[dict]) -> str:
+    """All the text in a message's blocks, to read what a person would see."""
+    found = []
+    for block in blocks:
+        for key in ("text",):
+            if isinstance(block.get(key), dict):
+                found.append(block[key]["text"])
+        for element in block.get("fields", []) + block.get("elements", []):
+            if isinstance(element, dict) and "text" in element:
+                text = element["text"]
+                found.append(text["text"] if isinstance(text, dict) else text)
+    return "\n".join(found)

@@ -17,8 +17,7 @@ from bot.reminders import remind_pending_approvals
 from bot.scheduler import JOB_FUNCTIONS, run_approval_reminders
 from controlroom.services import Services
 from integrations.statestore import ApprovalRecord
-from tests.fakes.slack_api import BOT_TOKEN, FakeSlackAPI
-from tests.integration.test_bot_commands import texts
+from tests.fakes.slack_api import BOT_TOKEN, FakeSlackAPI, texts
 
 CHANNEL, TS = "C0APPROVALS", "1764000000.000042"
 HOURS = timedelta(hours=1)
@@ -120,6 +119,7 @@ def test_without_a_bot_token_the_job_warns_once_and_posts_nothing(
 ) -> None:
     approval = ask_approval(services, at=datetime.now(UTC) - 30 * HOURS)
     monkeypatch.setenv("SLACK_API_URL", api.api_url)
+    monkeypatch.delenv("SLACK_BOT_TOKEN")
     with caplog.at_level(logging.WARNING, logger="bot.scheduler"):
         run_approval_reminders()
     [warning] = [r for r in caplog.records if r.name == "bot.scheduler"]

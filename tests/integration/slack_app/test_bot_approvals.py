@@ -15,19 +15,11 @@ from controlroom.desk import approval_desk
 from controlroom.services import Services, build_services
 from controlroom.settings import Settings
 from integrations.warehouse import Warehouse
-from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, RunningBot, running_bot
-from tests.integration.test_bot_commands import texts
+from tests.fakes.slack_api import RunningBot, running_bot, texts
 
 APPROVER = "U0APPROVER"  # policies/approvals.yaml
 SOMEONE_ELSE = "U0MARKETER"
 OTHER_APPROVER = "U0GROUPLEAD"  # an approver through the user group, deciding meanwhile
-
-
-@pytest.fixture
-def settings(isolated_environment: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
-    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
-    return Settings()
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
@@ -23,12 +22,17 @@ from bot.blocks.digest import FAILED
 from bot.listeners.commands import BUSY
 from bot.runner import ProcessRunner
 from controlroom.services import Services
-from controlroom.settings import Settings
 from integrations.warehouse import Warehouse
-from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, BotServer, FakeSlackAPI, RunningBot
+from tests.fakes.slack_api import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    BotServer,
+    FakeSlackAPI,
+    RunningBot,
+    texts,
+)
 from tests.fakes.slack_sender import SlackSender, app_home_opened
-from tests.integration.test_bot_commands import texts
-from tests.integration.test_bot_digest import (
+from tests.integration.slack_app.test_bot_digest import (
     DIGEST_CHANNEL,
     assert_charts_in_thread,
     assert_is_the_digest,
@@ -40,13 +44,6 @@ pytestmark = pytest.mark.slow  # each test starts a worker process (~3 s, more o
 
 APPROVER = "U0APPROVER"  # policies/approvals.yaml
 MARKETER = "U0MARKETER"
-
-
-@pytest.fixture
-def settings(isolated_environment: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
-    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
-    return Settings()
 
 
 @dataclass(frozen=True, slots=True)

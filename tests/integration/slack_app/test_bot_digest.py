@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,37 +19,20 @@ from bot.app import SORRY
 from bot.blocks.digest import FAILED
 from bot.scheduler import SCHEDULER_USER, run_weekly_digest
 from controlroom.services import Services
-from controlroom.settings import Settings
 from integrations.warehouse import Warehouse
 from tests.fakes.slack_api import (
-    BOT_TOKEN,
     PNG_SIGNATURE,
-    SIGNING_SECRET,
     Call,
     FakeSlackAPI,
     RunningBot,
-    running_bot,
+    texts,
 )
 from tests.fakes.slack_sender import TEAM_ID
-from tests.integration.test_bot_commands import texts
 
 DIGEST_CHANNEL = "C0DIGEST"  # "#gtm-digest" (policies/approvals.yaml) as the fake names it
 MARKETER = "U0MARKETER"
 # The sample company's digest draws two charts: finance's weekly revenue, insights' cohorts.
 CHARTS = {"Weekly revenue", "Cohort retention"}
-
-
-@pytest.fixture
-def settings(isolated_environment: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
-    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
-    return Settings()
-
-
-@pytest.fixture
-def bot(services: Services) -> Iterator[RunningBot]:
-    with running_bot(services) as running:
-        yield running
 
 
 def digest_updates(api: FakeSlackAPI, ts: str) -> tuple[list[Call], Call]:

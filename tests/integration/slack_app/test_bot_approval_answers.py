@@ -12,11 +12,14 @@ import pytest
 from bot import ids
 from controlroom.desk import approval_desk
 from controlroom.services import Services
-from controlroom.settings import Settings
 from integrations.statestore import SlackThread
-from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, RunningBot, running_bot
-from tests.integration.test_bot_approvals import APPROVER, Proposal, open_edit_modal, state_of
-from tests.integration.test_bot_commands import texts
+from tests.fakes.slack_api import RunningBot, running_bot, texts
+from tests.integration.slack_app.test_bot_approvals import (
+    APPROVER,
+    Proposal,
+    open_edit_modal,
+    state_of,
+)
 from workflows.support_escalation import WORKFLOW as SUPPORT
 from workflows.support_escalation import start_support
 
@@ -24,13 +27,6 @@ UNSURE = "Can I pay for my order with a goat?"
 ASKED_IN = SlackThread("C0GENERAL", "1764000100.000100")
 
 pytestmark = pytest.mark.slow  # the real embedding model answers the question (seconds)
-
-
-@pytest.fixture
-def settings(isolated_environment: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
-    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
-    return Settings()
 
 
 @pytest.fixture

@@ -15,9 +15,13 @@ from bot import ids
 from controlroom.services import Services
 from controlroom.settings import Settings
 from integrations.warehouse import Warehouse
-from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, RunningBot, running_bot
-from tests.integration.test_bot_approvals import APPROVER, SOMEONE_ELSE, Proposal, open_edit_modal
-from tests.integration.test_bot_commands import texts
+from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, RunningBot, running_bot, texts
+from tests.integration.slack_app.test_bot_approvals import (
+    APPROVER,
+    SOMEONE_ELSE,
+    Proposal,
+    open_edit_modal,
+)
 
 GROUP = "S0APPROVERS"
 MEMBER = "U0GROUPIE"

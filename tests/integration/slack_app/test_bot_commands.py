@@ -4,7 +4,6 @@ Slack Web API that also serves as the response URL."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -13,36 +12,8 @@ import pytest
 from bot.app import SORRY
 from bot.listeners.commands import CommandRequest, parse_command
 from controlroom.services import Services
-from controlroom.settings import Settings
 from integrations.warehouse import Warehouse
-from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, RunningBot, running_bot
-
-
-@pytest.fixture
-def settings(isolated_environment: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
-    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
-    return Settings()
-
-
-@pytest.fixture
-def bot(services: Services) -> Iterator[RunningBot]:
-    with running_bot(services) as running:
-        yield running
-
-
-def texts(blocks: list[dict]) -> str:
-    """All the text in a message's blocks, to read what a person would see."""
-    found = []
-    for block in blocks:
-        for key in ("text",):
-            if isinstance(block.get(key), dict):
-                found.append(block[key]["text"])
-        for element in block.get("fields", []) + block.get("elements", []):
-            if isinstance(element, dict) and "text" in element:
-                text = element["text"]
-                found.append(text["text"] if isinstance(text, dict) else text)
-    return "\n".join(found)
+from tests.fakes.slack_api import RunningBot, texts
 
 
 def test_request_with_a_bad_signature_is_refused_with_401(bot: RunningBot) -> None:

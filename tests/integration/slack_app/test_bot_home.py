@@ -3,8 +3,7 @@ posts it, publishes the control room (``views.publish``) to the fake Slack Web A
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -19,23 +18,10 @@ from controlroom.settings import Settings
 from controlroom.team import team_factory
 from integrations.llm import LanguageModel
 from integrations.warehouse import Warehouse
-from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, RunningBot, running_bot
+from tests.fakes.slack_api import RunningBot
 from tests.fakes.slack_sender import app_home_opened
 from tests.unit.test_blocks_home import texts
 from workflows.weekly_gtm import run_weekly_gtm
-
-
-@pytest.fixture
-def settings(isolated_environment: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
-    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
-    return Settings()
-
-
-@pytest.fixture
-def bot(services: Services) -> Iterator[RunningBot]:
-    with running_bot(services) as running:
-        yield running
 
 
 def published(bot: RunningBot, count: int = 1) -> list[dict[str, Any]]:
