@@ -33,7 +33,7 @@ from workflows.support_escalation import WORKFLOW as SUPPORT
 from workflows.support_escalation import start_support
 from workflows.weekly_gtm import SectionProgress, run_weekly_gtm
 from workflows.winback import WORKFLOW as WINBACK
-from workflows.winback import start_winback
+from workflows.winback import Targeting, start_winback, targeting
 
 
 def ask(services: Services, question: str, user_id: str) -> Answer:
@@ -63,7 +63,19 @@ def weekly_digest(
     )
 
 
-def propose_winback(services: Services, user_id: str, as_of: date | None = None) -> RunOutcome:
+def winback_targeting(services: Services, segment: str | None, days: int | None) -> Targeting:
+    """A person's segment and lapse, checked against the win-back policy (pure, instant);
+    raises ``WinbackTargetError`` naming what is allowed."""
+    return targeting(services.policies.winback, segment, days)
+
+
+def propose_winback(
+    services: Services,
+    user_id: str,
+    *,
+    as_of: date | None = None,
+    aim: Targeting | None = None,
+) -> RunOutcome:
     """Start a win-back run; it pauses with a proposal, or ends when nobody qualifies."""
     desk = approval_desk(services)
     return start_winback(
@@ -73,6 +85,7 @@ def propose_winback(services: Services, user_id: str, as_of: date | None = None)
         started_by=user_id,
         trigger="command",
         as_of=as_of,
+        aim=aim,
     )
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any, Literal, TypedDict
@@ -48,6 +49,9 @@ MAX_SUBJECT_CHARS = 150
 class WinbackState(TypedDict, total=False):
     run_id: str
     as_of: str
+    # Who was asked for, within the policy: some of its segments, a longer lapse (``Targeting``).
+    segments: list[str]
+    min_days: int
     # Customers the policy allows, best first, at most the policy's audience cap.
     eligible: list[dict[str, Any]]
     excluded: dict[str, int]
@@ -74,7 +78,14 @@ def build_winback(
     """The win-back graph, uncompiled: the caller compiles it with the checkpointer."""
 
     def select(state: WinbackState) -> WinbackState:
-        return select_audience(warehouse, store, policy, rfm, as_of=state.get("as_of"))
+        return select_audience(
+            warehouse,
+            store,
+            policy,
+            rfm,
+            as_of=state.get("as_of"),
+            targeting=Targeting(tuple(state.get("segments") or ()), state.get("min_days")),
+        )
 
     def price(state: WinbackState) -> WinbackState:
         cap = state.get("audience_cap") or policy.audience_cap
@@ -198,8 +209,10 @@ def select_audience(
     rfm: RFMPolicy,
     *,
     as_of: str | None = None,
+    targeting: Targeting | None = None,
 ) -> WinbackState:
-    """The customers the policy targets, best value at stake first, and why others were left out.
+    """The customers the policy targets (narrowed by ``targeting``), best value at stake first,
+    and why others were left out.
 
     Segments, days since the last order and the P(alive) band come from the warehouse's models;
     opt-in from the customer record; suppressions and the frequency cap from the state store.
@@ -211,8 +224,9 @@ def select_audience(
         churn = churn_scores(history, rfm.churn).customers
         p_alive = churn["p_alive"].to_numpy()
         value = churn["expected_average_value"].to_numpy()
-        in_segment = np.isin(segments, policy.segments)
-        lapsed = history.days_since_last_order >= policy.min_days_since_last_order
+        aim = targeting or Targeting()
+        in_segment = np.isin(segments, list(aim.segments or policy.segments))
+        lapsed = history.days_since_last_order >= (aim.min_days or policy.min_days_since_last_order)
         in_band = (p_alive >= policy.p_alive_min) & (p_alive <= policy.p_alive_max)
         targeted = np.flatnonzero(in_segment & lapsed & in_band)
         # Most value at stake first: the cap keeps the customers worth most to win back.
@@ -244,6 +258,46 @@ def select_audience(
             eligible.append(_customer(profile, p, v))
     logger.info("win-back as of %s: %d eligible, excluded %s", day, len(eligible), excluded)
     return {"as_of": day.isoformat(), "eligible": eligible, "excluded": excluded}
+
+
+class WinbackTargetError(ValueError):
+    """A win-back asked for customers the policy does not allow: the message says which may be."""
+
+
+@dataclass(frozen=True, slots=True)
+class Targeting:
+    """A narrower audience than the policy's: some of its segments, a longer lapse (days since
+    the last order). Empty: the policy's own."""
+
+    segments: tuple[str, ...] = ()
+    min_days: int | None = None
+
+
+def targeting(policy: WinbackPolicy, segment: str | None, days: int | None) -> Targeting:
+    """Read a person's "winback at-risk --days 90" against the policy: a segment it targets
+    (case, hyphens and underscores ignored) and at least its minimum lapse; else
+    ``WinbackTargetError`` naming what is allowed."""
+    segments: tuple[str, ...] = ()
+    if segment:
+        wanted = _segment_key(segment)
+        found = [s for s in policy.segments if _segment_key(s) == wanted]
+        if not found:
+            allowed = ", ".join(policy.segments)
+            raise WinbackTargetError(
+                f"{segment!r} is not a segment win-backs may target (policies/winback.yaml "
+                f"segments: {allowed})"
+            )
+        segments = tuple(found)
+    if days is not None and days < policy.min_days_since_last_order:
+        raise WinbackTargetError(
+            f"--days {days} is shorter than the policy's lapse: at least "
+            f"{policy.min_days_since_last_order} days since the last order"
+        )
+    return Targeting(segments, days)
+
+
+def _segment_key(name: str) -> str:
+    return " ".join(name.lower().replace("-", " ").replace("_", " ").replace("'", "").split())
 
 
 def _customer(profile: CustomerProfile, p_alive: float, value: float) -> dict[str, Any]:
@@ -285,6 +339,8 @@ def proposal(current: WinbackState) -> dict[str, Any]:
     return {
         "workflow": WORKFLOW,
         "as_of": current["as_of"],
+        "segments": current.get("segments") or [],
+        "min_days": current.get("min_days"),
         "audience": len(drafts),
         "excluded": current["excluded"],
         "discount": current["discount"],
@@ -388,12 +444,18 @@ def start_winback(
     started_by: str,
     trigger: Trigger,
     as_of: date | None = None,
+    aim: Targeting | None = None,
 ) -> RunOutcome:
-    """Start a win-back run: it pauses with a proposal (or ends when nobody qualifies)."""
+    """Start a win-back run: it pauses with a proposal (or ends when nobody qualifies);
+    ``aim`` narrows the policy's audience (``targeting``)."""
     run = state.start_run(WORKFLOW, started_by=started_by, trigger=trigger)
     initial: WinbackState = {"run_id": run.run_id}
     if as_of is not None:
         initial["as_of"] = as_of.isoformat()
+    if aim is not None and aim.segments:
+        initial["segments"] = list(aim.segments)
+    if aim is not None and aim.min_days is not None:
+        initial["min_days"] = aim.min_days
     return advance(
         spec,
         run.run_id,

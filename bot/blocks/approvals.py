@@ -257,10 +257,18 @@ def _body(run_id: str, proposal: Mapping[str, Any]) -> list[Block]:
     )
 
 
+def _aim(proposal: Mapping[str, Any]) -> str:
+    """Who the person asked for, when narrower than the policy: " (At Risk, 90+ days)"."""
+    parts = [escape(str(s)) for s in proposal.get("segments") or []]
+    if proposal.get("min_days"):
+        parts.append(f"{fmt.count(proposal['min_days'])}+ days since the last order")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
 def _campaign_body(run_id: str, proposal: Mapping[str, Any]) -> list[Block]:
     blocks: list[Block] = [header("Win-back proposal")]
     lines = [
-        f"*Audience:* {fmt.count(proposal.get('audience'))} customers",
+        f"*Audience:* {fmt.count(proposal.get('audience'))} customers{_aim(proposal)}",
         f"*Offer:* {fmt.share(proposal.get('discount'))} off",
         f"*Expected profit:* {fmt.money(proposal.get('expected_profit'))}"
         f" · *ROI:* {fmt.times(proposal.get('roi'))}",

@@ -89,10 +89,9 @@ def _buttons(digest: Digest) -> list[Block]:
     winback = next((a for a in digest.recommended_actions if a.kind == "winback"), None)
     if winback is None:
         return []
-    segment = str(winback.payload.get("segment") or "the customers at risk")
-    start = button(
-        f"Start win-back for {segment}", ids.START_WINBACK, digest.run_id, style="primary"
-    )
+    # The value is the segment: the click starts a win-back for it (``bot.listeners.digest``).
+    segment = str(winback.payload["segment"])
+    start = button(f"Start win-back for {segment}", ids.START_WINBACK, segment, style="primary")
     return [{"type": "actions", "block_id": ACTIONS_BLOCK, "elements": [start]}]
 
 

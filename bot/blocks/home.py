@@ -48,6 +48,10 @@ _STATUS_ICON = {
 _TITLES = {"winback": "Win-back proposal", "support": "Support answer to review"}
 
 
+# The segment of App Home's win-back button, carried as its value (bot.listeners.digest).
+AT_RISK = "At Risk"
+
+
 def home_view(room: ControlRoom, *, links: Mapping[str, str] | None = None) -> Block:
     """The Home tab for ``room``; ``links`` maps a pending approval's run id to its message's
     permalink (approvals without one say where they were posted, or that they were not)."""
@@ -73,7 +77,7 @@ def run_buttons() -> Block:
         "block_id": BUTTONS_BLOCK,
         "elements": [
             button("Run weekly digest now", ids.RUN_DIGEST, "home", style="primary"),
-            button("Start win-back for At Risk", ids.START_WINBACK, "home"),
+            button(f"Start win-back for {AT_RISK}", ids.START_WINBACK, AT_RISK),
         ],
     }
 

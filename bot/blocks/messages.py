@@ -14,7 +14,10 @@ HELP_LINES = (
     ("help", "this message"),
     ("ask <question>", "ask the specialists in plain words"),
     ("gtm", "run the weekly GTM digest now"),
-    ("winback [--as-of YYYY-MM-DD]", "propose a win-back campaign for approval"),
+    (
+        "winback [segment] [--days N] [--as-of YYYY-MM-DD]",
+        "propose a win-back campaign for approval (e.g. `winback at-risk --days 90`)",
+    ),
     ("status", "the latest runs"),
     ("approvals", "proposals waiting for a decision"),
 )

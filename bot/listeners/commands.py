@@ -22,6 +22,7 @@ from bot.digest import DigestChannelError, PublishedDigest, publish_digest
 from bot.listeners import support
 from bot.runner import WorkflowRunner
 from controlroom.services import Services
+from workflows.winback import Targeting, WinbackTargetError
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,8 @@ class CommandRequest:
     kind: Kind
     question: str = ""
     as_of: date | None = None
+    segment: str | None = None
+    days: int | None = None
     problem: str | None = None
 
 
@@ -67,17 +70,43 @@ def parse_command(text: str) -> CommandRequest:
     return CommandRequest(kind)
 
 
+WINBACK_USAGE = (
+    "`winback [segment] [--days N] [--as-of YYYY-MM-DD]`, e.g. `winback at-risk --days 90`."
+)
+
+
 def _winback(args: list[str]) -> CommandRequest:
-    if not args:
-        return CommandRequest("winback")
-    if len(args) == 2 and args[0] == "--as-of":
-        try:
-            return CommandRequest("winback", as_of=date.fromisoformat(args[1]))
-        except ValueError:
-            pass
-    return CommandRequest(
-        "help", problem="`winback` takes at most `--as-of YYYY-MM-DD`, e.g. `--as-of 2026-11-22`."
-    )
+    """``winback [segment words…] [--days N] [--as-of YYYY-MM-DD]``: whether the segment and
+    days are allowed is the policy's to say (``work.winback_targeting``)."""
+    words: list[str] = []
+    days: int | None = None
+    as_of: date | None = None
+    rest = list(args)
+    while rest:
+        word = rest.pop(0)
+        if word in ("--days", "--as-of") and not rest:
+            return _winback_help(f"`{word}` needs a value.")
+        if word == "--days":
+            value = rest.pop(0)
+            if not value.isdigit() or int(value) < 1:
+                return _winback_help(f"`--days` takes a number of days (got `{value}`).")
+            days = int(value)
+        elif word == "--as-of":
+            value = rest.pop(0)
+            try:
+                as_of = date.fromisoformat(value)
+            except ValueError:
+                return _winback_help(f"`--as-of` takes a day like 2026-11-22 (got `{value}`).")
+        elif word.startswith("--"):
+            return _winback_help(f"`{word}` is not an option of `winback`.")
+        else:
+            words.append(word)
+    segment = " ".join(words) or None
+    return CommandRequest("winback", as_of=as_of, segment=segment, days=days)
+
+
+def _winback_help(problem: str) -> CommandRequest:
+    return CommandRequest("help", problem=f"{problem} Usage: {WINBACK_USAGE}")
 
 
 def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
@@ -92,6 +121,13 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
             help_blocks = messages.help_blocks(request.problem)
             await ack(text=request.problem or "How to use /controlroom", blocks=help_blocks)
             return
+        aim = None
+        if request.kind == "winback":
+            try:
+                aim = work.winback_targeting(services, request.segment, request.days)
+            except WinbackTargetError as problem:
+                await ack(text=str(problem), blocks=messages.help_blocks(str(problem)))
+                return
         if runner.busy:  # said in the ack: no call to Slack for a request that cannot run
             await ack(text=BUSY, blocks=messages.notice_blocks(BUSY))
             return
@@ -112,7 +148,9 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
                 return
             await respond(text=posted_where(published))
         elif request.kind == "winback":
-            told = await post_winback_proposal(services, runner, client, user, request.as_of)
+            told = await post_winback_proposal(
+                services, runner, client, user, as_of=request.as_of, aim=aim
+            )
             await respond(text=told)
         elif request.kind == "status":
             runs = await runner.call(work.recent_runs)
@@ -129,12 +167,14 @@ async def post_winback_proposal(
     runner: WorkflowRunner,
     client: AsyncWebClient,
     user: str,
+    *,
     as_of: date | None = None,
+    aim: Targeting | None = None,
 ) -> str:
-    """Start a win-back as ``user``; post its proposal in the approvals channel and remember
-    the message. Returns what to tell the person (``/controlroom winback``, the digest's
-    "Start win-back" button)."""
-    outcome = await runner.call(work.propose_winback, user, as_of)
+    """Start a win-back as ``user`` (narrowed by ``aim``); post its proposal in the approvals
+    channel and remember the message. Returns what to tell the person (``/controlroom
+    winback``, the digest's "Start win-back for At Risk" button)."""
+    outcome = await runner.call(work.propose_winback, user, as_of=as_of, aim=aim)
     if outcome.proposal is None:
         return "Nobody qualifies for a win-back right now; nothing to approve."
     channel = services.policies.approvals.channels.approvals

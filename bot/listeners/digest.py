@@ -15,12 +15,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import ids
+from bot import ids, work
 from bot.blocks import messages
 from bot.digest import DigestChannelError, publish_digest
 from bot.listeners.commands import post_winback_proposal, posted_where
 from bot.runner import WorkflowRunner
 from controlroom.services import Services
+from workflows.winback import WinbackTargetError
 
 logger = logging.getLogger(__name__)
 
@@ -34,9 +35,14 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         await ack()
-        user = body["user"]["id"]
-        logger.info("win-back started by %s from digest %s", user, _clicked_value(body)[:8])
-        told = await post_winback_proposal(services, runner, client, user)
+        user, segment = body["user"]["id"], _clicked_value(body)
+        logger.info("win-back for %s started by %s from a button", segment, user)
+        try:
+            aim = work.winback_targeting(services, segment, None)
+        except WinbackTargetError as problem:
+            await _reply(body, respond, client)(str(problem))
+            return
+        told = await post_winback_proposal(services, runner, client, user, aim=aim)
         await _reply(body, respond, client)(told)
 
     async def run_digest(

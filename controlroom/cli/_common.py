@@ -23,6 +23,7 @@ from integrations.warehouse import WarehouseError
 from policies import PolicyError
 from prompts import PromptError
 from workflows.approvals import ApprovalError
+from workflows.winback import WinbackTargetError
 
 console = Console()
 # Soft wrap: an error stays one line however narrow the terminal (or a pipe, at 80 columns).
@@ -47,6 +48,7 @@ def user_errors() -> Iterator[None]:
         VectorStoreError,
         ApprovalError,
         EmailError,
+        WinbackTargetError,
     ) as error:
         errors.print(f"[red]error:[/] {error}", highlight=False)
         raise typer.Exit(1) from None

@@ -13,17 +13,24 @@ from controlroom.desk import approval_desk
 from workflows.support_escalation import WORKFLOW as SUPPORT
 from workflows.support_escalation import start_support
 from workflows.winback import WORKFLOW as WINBACK
-from workflows.winback import start_winback
+from workflows.winback import start_winback, targeting
 
 
 def winback(
     as_of: str | None = typer.Option(
         None, "--as-of", help="Judge customers as of this day (default: the last order's)."
     ),
+    segment: str | None = typer.Option(
+        None, "--segment", help="Only this one of the policy's segments, e.g. at-risk."
+    ),
+    days: int | None = typer.Option(
+        None, "--days", help="Only customers this many days or more since their last order."
+    ),
 ) -> None:
     """Propose a win-back campaign: audience, offer, ROI and sample emails, for approval."""
     day = parse_day(as_of, "--as-of") if as_of else None
     with user_errors(), services() as built:
+        aim = targeting(built.policies.winback, segment, days)
         desk = approval_desk(built)
         outcome = start_winback(
             desk.workflows[WINBACK],
@@ -32,6 +39,7 @@ def winback(
             started_by=cli_user(),
             trigger="cli",
             as_of=day,
+            aim=aim,
         )
     print_outcome(outcome)
 

@@ -42,3 +42,19 @@ def test_run_winback_pauses_and_approve_sends_exactly_the_approved_audience(
     assert again.exit_code == 1
     assert "already approved by U0APPROVER at" in again.output
     state.close()
+
+
+def test_run_winback_for_a_segment_proposes_for_it_and_refuses_one_the_policy_does_not_target(
+    sample_warehouse: Warehouse, isolated_environment: Path
+) -> None:
+    runner = CliRunner(env={"COLUMNS": "300"})
+    refused = runner.invoke(app, ["run", "winback", "--segment", "champions"])
+    assert refused.exit_code == 1
+    assert "'champions' is not a segment win-backs may target" in refused.output
+    assert "Traceback" not in refused.output
+
+    proposed = runner.invoke(app, ["run", "winback", "--segment", "at-risk", "--days", "120"])
+    assert proposed.exit_code == 0, proposed.output
+    state = StateStore(f"sqlite:///{isolated_environment / 'controlroom.db'}")
+    (pending,) = state.approvals(status="pending")
+    assert (pending.summary["segments"], pending.summary["min_days"]) == (["At Risk"], 120)

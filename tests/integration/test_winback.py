@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 
+import policies
+from integrations.warehouse import Warehouse
 from tests.integration._campaigns import APPROVER
 from tests.integration.conftest import propose_winback
 from workflows.approvals import ApprovalDesk, InvalidDecisionError
+from workflows.winback import WinbackTargetError, select_audience, start_winback, targeting
 
 
 def test_a_winback_run_pauses_with_a_proposal_and_sample_emails(desk: ApprovalDesk) -> None:
@@ -122,3 +125,47 @@ def test_someone_who_is_not_an_approver_is_refused_and_audited(desk: ApprovalDes
     (entry,) = desk.state.audit_entries(run_id=started.run_id)
     assert (entry.action, entry.actor) == ("approval_refused", "U0INTRUDER")
     assert desk.state.get_approval(started.run_id).status == "pending"
+
+
+def test_a_winback_for_one_segment_and_a_longer_lapse_targets_only_those_customers(
+    desk: ApprovalDesk, sample_warehouse: Warehouse
+) -> None:
+    shipped = policies.load_policies(Path(policies.__file__).parent)
+    aim = targeting(shipped.winback, "at-risk", 120)
+    chosen = select_audience(
+        sample_warehouse, desk.state, shipped.winback, shipped.rfm, targeting=aim
+    )
+    assert chosen["eligible"]
+    assert {c["segment"] for c in chosen["eligible"]} == {"At Risk"}
+    assert min(c["days_since_last_order"] for c in chosen["eligible"]) >= 120
+    everyone = select_audience(sample_warehouse, desk.state, shipped.winback, shipped.rfm)
+    assert len({c["segment"] for c in everyone["eligible"]}) > 1
+
+    narrowed = start_winback(
+        desk.workflows["winback"],
+        state=desk.state,
+        database_url=desk.database_url,
+        started_by="tester",
+        trigger="cli",
+        aim=aim,
+    )
+    assert narrowed.proposal is not None
+    assert narrowed.proposal["segments"] == ["At Risk"] and narrowed.proposal["min_days"] == 120
+    # The test desk caps the audience at 5 (tests/integration/_campaigns.py).
+    assert narrowed.proposal["audience"] == min(5, len(chosen["eligible"]))
+
+
+@pytest.mark.parametrize(
+    ("segment", "days", "problem"),
+    [
+        ("Champions", None, "'Champions' is not a segment win-backs may target"),
+        ("at risk", 30, "--days 30 is shorter than the policy's lapse: at least 60 days"),
+    ],
+)
+def test_a_winback_asking_for_more_than_the_policy_allows_is_refused(
+    segment: str, days: int | None, problem: str
+) -> None:
+    policy = policies.load_policies(Path(policies.__file__).parent).winback
+    with pytest.raises(WinbackTargetError, match=problem):
+        targeting(policy, segment, days)
+    assert targeting(policy, "CANT_lose-them", None).segments == ("Can't Lose Them",)

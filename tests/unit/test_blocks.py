@@ -396,7 +396,7 @@ def test_a_digest_recommending_a_winback_ends_with_its_start_button() -> None:
     assert_valid(built)
     assert [b["type"] for b in built[-3:]] == ["section", "context", "actions"]
     [start] = built[-1]["elements"]
-    assert (start["action_id"], start["value"]) == (ids.START_WINBACK, RUN_ID)
+    assert (start["action_id"], start["value"]) == (ids.START_WINBACK, "At Risk")
     assert start["text"]["text"] == "Start win-back for At Risk"
     assert "Unavailable this week: Support ✗" in str(built)
     assert "no such table" not in str(built)
@@ -408,7 +408,9 @@ def test_a_huge_digest_keeps_its_winback_button_within_fifty_blocks() -> None:
         week_start=None,
         week_end=None,
         prose={name: "A long week. " * 4000 for name in ("marketing", "finance", "insights")},
-        recommended_actions=[Action(text="Win back", kind="winback", payload={})],
+        recommended_actions=[
+            Action(text="Win back", kind="winback", payload={"segment": "At Risk"})
+        ],
     )
     built = digest_blocks(huge)
     assert_valid(built)

@@ -48,7 +48,19 @@ def test_unknown_subcommand_gets_help_saying_what_was_wrong(bot: RunningBot) -> 
 
 def test_bad_arguments_get_help_saying_what_was_wrong(bot: RunningBot) -> None:
     reply = bot.slack.command("winback --as-of yesterday")
-    assert "`--as-of YYYY-MM-DD`" in texts(reply.json()["blocks"])
+    assert "`--as-of` takes a day like 2026-11-22" in texts(reply.json()["blocks"])
+
+
+def test_a_winback_for_a_segment_the_policy_does_not_target_is_refused_in_the_ack(
+    bot: RunningBot,
+) -> None:
+    reply = bot.slack.command("winback champions")
+    shown = texts(reply.json()["blocks"])
+    assert "'champions' is not a segment win-backs may target" in shown
+    assert "At Risk" in shown  # what may be targeted, from policies/winback.yaml
+    reply = bot.slack.command("winback at-risk --days 7")
+    assert "at least 60 days since the last order" in texts(reply.json()["blocks"])
+    assert bot.api.calls_to("chat.postMessage") == []  # nothing ran
 
 
 def test_ask_is_acked_at_once_then_answered_in_the_channel(
@@ -96,6 +108,11 @@ def test_a_failing_workflow_gets_a_plain_message_and_the_log_gets_the_error(
         ("who is about to churn?", CommandRequest("ask", question="who is about to churn?")),
         ("churn?", CommandRequest("ask", question="churn?")),
         ("winback --as-of 2026-11-22", CommandRequest("winback", as_of=date(2026, 11, 22))),
+        ("winback at-risk --days 90", CommandRequest("winback", segment="at-risk", days=90)),
+        (
+            "winback Can't Lose Them --as-of 2026-11-22",
+            CommandRequest("winback", as_of=date(2026, 11, 22), segment="Can't Lose Them"),
+        ),
         ("status", CommandRequest("status")),
     ],
 )
@@ -109,7 +126,9 @@ def test_command_text_is_read_into_a_request(text: str, expected: CommandRequest
         ("gtn", "`gtn` is not a subcommand"),
         ("ask", "`ask` needs a question"),
         ("gtm now", "`gtm` takes no arguments (got `now`)"),
-        ("winback --days 30", "`winback` takes at most `--as-of YYYY-MM-DD`"),
+        ("winback --days thirty", "`--days` takes a number of days (got `thirty`)"),
+        ("winback --days", "`--days` needs a value"),
+        ("winback --segment at-risk", "`--segment` is not an option of `winback`"),
     ],
 )
 def test_command_mistakes_say_what_was_wrong(text: str, problem: str) -> None:

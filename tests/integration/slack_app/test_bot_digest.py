@@ -19,6 +19,7 @@ from bot.app import SORRY
 from bot.blocks.digest import FAILED
 from bot.scheduler import SCHEDULER_USER, run_weekly_digest
 from controlroom.services import Services
+from integrations.statestore import StateStore
 from integrations.warehouse import Warehouse
 from tests.fakes.slack_api import (
     PNG_SIGNATURE,
@@ -72,12 +73,15 @@ def assert_charts_in_thread(api: FakeSlackAPI, ts: str) -> None:
     assert len(received) == len(CHARTS) and all(call.args["png"] for call in received)
 
 
-def run_id_of(final: Call) -> str:
+def run_id_of(final: Call, state: StateStore) -> str:
+    """The digest's run: the newest weekly run, whose id the digest's context shows; the
+    digest carries the Start win-back button for the segment it recommends."""
+    [run] = state.recent_runs(limit=1, workflow="weekly_gtm")
     actions = next(block for block in blocks_of(final) if block["type"] == "actions")
     [start] = actions["elements"]
     assert start["action_id"] == ids.START_WINBACK
     assert start["text"]["text"] == "Start win-back for At Risk"
-    return str(start["value"])
+    return run.run_id
 
 
 def test_gtm_shows_progress_then_the_digest_in_the_digest_channel_with_charts_in_its_thread(
@@ -99,7 +103,7 @@ def test_gtm_shows_progress_then_the_digest_in_the_digest_channel_with_charts_in
     assert 1 <= len(progress) <= 4
     done = [call.args["text"].count("✓") for call in progress]
     assert done == sorted(set(done)) and done[0] >= 1
-    run_id = run_id_of(final)
+    run_id = run_id_of(final, services.state)
     assert_is_the_digest(final, run_id)
     assert_charts_in_thread(bot.api, ts)
     run = services.state.get_run(run_id)
@@ -107,16 +111,18 @@ def test_gtm_shows_progress_then_the_digest_in_the_digest_channel_with_charts_in
 
 
 def test_start_winback_on_the_digest_posts_a_proposal_in_the_approvals_channel(
-    bot: RunningBot, sample_warehouse: Warehouse
+    bot: RunningBot, services: Services, sample_warehouse: Warehouse
 ) -> None:
     bot.slack.command("gtm", user_id=MARKETER)
     bot.api.wait_for("response_url")
     _, final = digest_updates(bot.api, "1764000000.000001")
-    digest_run = run_id_of(final)
+    digest_run = run_id_of(final, services.state)
+    [start] = [e for b in blocks_of(final) if b["type"] == "actions" for e in b["elements"]]
+    assert (start["action_id"], start["value"]) == (ids.START_WINBACK, "At Risk")
 
     reply = bot.slack.click(
         ids.START_WINBACK,
-        digest_run,
+        start["value"],
         user_id=MARKETER,
         message_ts="1764000000.000001",
         channel=DIGEST_CHANNEL,
@@ -128,6 +134,7 @@ def test_start_winback_on_the_digest_posts_a_proposal_in_the_approvals_channel(
     actions = next(b for b in blocks_of(proposal) if b["type"] == "actions")
     assert [e["action_id"] for e in actions["elements"]] == [ids.APPROVE, ids.REJECT, ids.EDIT]
     assert actions["elements"][0]["value"] != digest_run  # a new run: the win-back's own
+    assert "customers (At Risk)" in texts(blocks_of(proposal))  # for the segment on the button
     _, told = bot.api.wait_for("response_url", count=2)
     assert told.args["text"] == "Win-back proposal posted in #gtm-approvals for approval."
     assert (told.args["response_type"], told.args["replace_original"]) == ("ephemeral", False)
@@ -185,7 +192,7 @@ def test_a_digest_run_that_fails_turns_its_progress_message_into_a_plain_notice(
 
 
 def test_run_weekly_digest_now_on_app_home_publishes_and_tells_the_person_in_a_direct_message(
-    bot: RunningBot, sample_warehouse: Warehouse
+    bot: RunningBot, services: Services, sample_warehouse: Warehouse
 ) -> None:
     # A Home tab button: the container is a view and there is no response_url.
     payload = {
@@ -227,7 +234,7 @@ def test_run_weekly_digest_now_on_app_home_publishes_and_tells_the_person_in_a_d
     assert direct.args["channel"] == MARKETER
     assert direct.args["text"].startswith(f"Weekly GTM digest posted in <#{DIGEST_CHANNEL}>")
     _, final = digest_updates(bot.api, "1764000000.000001")
-    assert_is_the_digest(final, run_id_of(final))
+    assert_is_the_digest(final, run_id_of(final, services.state))
     assert bot.api.calls_to("response_url") == []
 
 
@@ -242,7 +249,7 @@ def test_the_scheduled_job_posts_the_digest_in_the_digest_channel(
     [posted] = api.calls_to("chat.postMessage")
     assert posted.args["channel"] == "#gtm-digest"
     progress, final = digest_updates(api, "1764000000.000001")
-    run_id = run_id_of(final)
+    run_id = run_id_of(final, services.state)
     assert_is_the_digest(final, run_id)
     assert_charts_in_thread(api, "1764000000.000001")
     run = services.state.get_run(run_id)

@@ -86,7 +86,7 @@ def test_gtm_in_a_worker_shows_progress_then_posts_the_digest_with_its_charts(
     assert 1 <= len(progress) <= 4
     done = [call.args["text"].count("✓") for call in progress]
     assert done == sorted(set(done)) and done[0] >= 1
-    run_id = run_id_of(final)
+    run_id = run_id_of(final, services.state)
     assert_is_the_digest(final, run_id)
     assert_charts_in_thread(bot.api, ts)
     run = services.state.get_run(run_id)  # written by the worker, read here
@@ -163,7 +163,7 @@ def test_a_command_beyond_the_backlog_is_told_in_its_ack_to_try_again(
         assert reply.json()["text"] == BUSY
         # A button's ack carries no text: it is acked, then told through its response URL.
         where = {"message_ts": "1764000000.000001", "channel": DIGEST_CHANNEL}
-        reply = bot.slack.click(ids.START_WINBACK, "run", user_id=MARKETER, **where)
+        reply = bot.slack.click(ids.START_WINBACK, "At Risk", user_id=MARKETER, **where)
         assert reply.status_code == 200
         [busy] = bot.api.wait_for("response_url")
         assert busy.args["text"] == BUSY and busy.args["response_type"] == "ephemeral"
