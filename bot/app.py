@@ -71,16 +71,19 @@ def build_app(
     if settings.slack_signing_secret is None:
         raise BotConfigError("SLACK_SIGNING_SECRET is not set: copy it from the app's Basic Info")
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    if client is None and authorize is None:
-        if token is None:
-            raise BotConfigError("SLACK_BOT_TOKEN is not set: copy the app's xoxb- token")
-        client = AsyncWebClient(token=token, base_url=settings.slack_api_url)
+    if client is None and authorize is None and token is None:
+        raise BotConfigError("SLACK_BOT_TOKEN is not set: copy the app's xoxb- token")
     app = AsyncApp(
         signing_secret=settings.slack_signing_secret.get_secret_value(),
+        # Bolt builds its client from the token (given a client too, it warns the token is
+        # unused); each request's client copies this one's base URL.
+        token=None if client is not None or authorize is not None else token,
         client=client,
         authorize=authorize,
         logger=logging.getLogger("bot.bolt"),
     )
+    if client is None:
+        app.client.base_url = settings.slack_api_url
     app.error(_report_error)
     runner = runner or ThreadRunner(services)
     commands.register(app, services, runner)
