@@ -69,6 +69,8 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+# Slow: `serve` starts its workflow process and warms the knowledge base before serving (~12 s).
+@pytest.mark.slow
 def test_http_mode_serves_slack_events_and_a_health_check(isolated_environment: Path) -> None:
     port = _free_port()
     environment = {

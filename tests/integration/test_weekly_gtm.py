@@ -159,6 +159,7 @@ def test_one_specialist_raising_leaves_its_section_unavailable_and_the_rest_pres
     }
 
 
+@pytest.mark.slow  # waits out a section's time limit (~5 s)
 def test_a_specialist_slower_than_the_time_limit_is_unavailable(
     control_room: Services, release: threading.Event
 ) -> None:
