@@ -49,6 +49,17 @@ class Kpi(_Model):
     previous: float | None
     change_ratio: float | None
 
+    @property
+    def value_text(self) -> str:
+        """The figure as people read it: "$94,264", "89.2%", "41.2×", "893"."""
+        if self.unit == "money":
+            return fmt.money(self.value)
+        if self.unit == "share":
+            return fmt.share(self.value, digits=1)
+        if self.unit == "times":
+            return fmt.times(self.value)
+        return fmt.count(self.value)
+
 
 class ChannelRow(_Model):
     """One marketing channel's week."""
@@ -365,16 +376,6 @@ def recommended_actions(digest: Digest, rules: ActionRules) -> list[Action]:
     return actions
 
 
-def _figure(value: float | None, unit: Unit) -> str:
-    if unit == "money":
-        return fmt.money(value)
-    if unit == "share":
-        return fmt.share(value, digits=1)
-    if unit == "times":
-        return fmt.times(value)
-    return fmt.count(value)
-
-
 def digest_text(digest: Digest) -> str:
     """The digest as Markdown-ish plain text for the terminal (and a Slack fallback)."""
     week = f"week of {fmt.day(digest.week_start)}" if digest.week_start else "last week"
@@ -382,7 +383,7 @@ def digest_text(digest: Digest) -> str:
     if digest.headline:
         lines += ["", "## Headline KPIs"]
         lines += [
-            f"- {kpi.label}: {_figure(kpi.value, kpi.unit)} ({fmt.change(kpi.change_ratio)})"
+            f"- {kpi.label}: {kpi.value_text} ({fmt.change(kpi.change_ratio)})"
             for kpi in digest.headline
         ]
     if digest.channels:

@@ -105,16 +105,6 @@ def kpi_sections(headline: Sequence[Kpi]) -> list[Block]:
 
 
 def _kpi(kpi: Kpi) -> str:
-    value = _figure(kpi.value, kpi.unit)
+    value = kpi.value_text
     change = f" ({fmt.change(kpi.change_ratio)})" if kpi.change_ratio is not None else ""
     return f"*{escape(kpi.label)}*\n{value}{change}"
-
-
-def _figure(value: float | None, unit: str) -> str:
-    if unit == "money":
-        return fmt.money(value)
-    if unit == "share":
-        return fmt.share(value, digits=1)
-    if unit == "times":
-        return fmt.times(value)
-    return fmt.count(value)
