@@ -98,10 +98,10 @@ async def _report_error(
     error: Exception, body: dict[str, Any], respond: AsyncRespond | None, client: AsyncWebClient
 ) -> None:
     """Log the failure with its traceback; tell the person plainly, never the exception text:
-    through the response URL when the request has one, else in a direct message (App Home
-    buttons, modals and events have none). Workers that cannot take the request (too busy, or
-    stopping) are no fault (the runner logs busy refusals once a minute): the person is asked
-    to try again."""
+    through the response URL when the request has one, in the thread of a mention or direct
+    message, else in a direct message (App Home buttons and modals). Workers that cannot take
+    the request (too busy, or stopping) are no fault (the runner logs busy refusals once a
+    minute): the person is asked to try again."""
     # Bolt's listener runner (slack_bolt/listener/asyncio_runner.py) looks for the ack every
     # 10 ms and, when a listener fails after acking, sets the ack back to None once this
     # handler returns: a failure within 10 ms of the ack (a busy refusal is at once) loses the
@@ -123,6 +123,14 @@ async def _report_error(
                 response_type="ephemeral",
                 replace_original=False,
             )
+        elif thread := _event_thread(body):
+            channel, thread_ts = thread
+            await client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread_ts,
+                text=text,
+                blocks=messages.notice_blocks(text),
+            )
         elif user := _user_id(body):
             await client.chat_postMessage(
                 channel=user, text=text, blocks=messages.notice_blocks(text)
@@ -134,6 +142,15 @@ async def _report_error(
 def _response_url(body: dict[str, Any]) -> str | None:
     urls = body.get("response_urls") or [{}]
     return body.get("response_url") or urls[0].get("response_url")
+
+
+def _event_thread(body: dict[str, Any]) -> tuple[str, str] | None:
+    """The thread of a message event (a mention, a direct message): where its answer goes."""
+    event = body.get("event") or {}
+    if event.get("type") not in ("app_mention", "message"):
+        return None
+    channel, thread_ts = event.get("channel"), event.get("thread_ts") or event.get("ts")
+    return (str(channel), str(thread_ts)) if channel and thread_ts else None
 
 
 def _user_id(body: dict[str, Any]) -> str | None:

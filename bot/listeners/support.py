@@ -38,7 +38,6 @@ from workflows.support_escalation import WORKFLOW as SUPPORT
 
 logger = logging.getLogger(__name__)
 
-SORRY = "Something went wrong on our side while answering; it is in the log. Please try again."
 # chat.postMessage errors that mean "not here": answer through the command's response URL.
 CANNOT_POST = ("not_in_channel", "channel_not_found")
 
@@ -128,24 +127,18 @@ async def answer_question(
         await post(support_blocks.HINT, support_blocks.hint_blocks())
         return
     logger.info("support question from %s in %s", asked.asker, asked.channel)
-    try:
-        reply = await runner.call(
-            work.support_answer, asked.question, asked.asker, thread=asked.thread
-        )
-        if reply.escalated:
-            await _escalate(services, runner, client, reply, asked_in=asked.channel)
-            await post(support_blocks.ESCALATED, support_blocks.escalated_notice_blocks())
-            return
-        await post(
-            kit.fallback_text(reply.text),
-            support_blocks.answer_blocks(
-                reply.run_id, reply.text, confidence=reply.confidence, sources=reply.sources
-            ),
-        )
-    except Exception:
-        # The asker hears something went wrong; the one error handler logs the traceback.
-        await post(SORRY, messages.notice_blocks(SORRY))
-        raise
+    # A failure reaches the one error handler, which tells the asker in this same thread.
+    reply = await runner.call(work.support_answer, asked.question, asked.asker, thread=asked.thread)
+    if reply.escalated:
+        await _escalate(services, runner, client, reply, asked_in=asked.channel)
+        await post(support_blocks.ESCALATED, support_blocks.escalated_notice_blocks())
+        return
+    await post(
+        kit.fallback_text(reply.text),
+        support_blocks.answer_blocks(
+            reply.run_id, reply.text, confidence=reply.confidence, sources=reply.sources
+        ),
+    )
 
 
 async def answer_command(

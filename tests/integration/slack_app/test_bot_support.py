@@ -15,9 +15,9 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import ids
-from bot.app import build_app, http_app
+from bot.app import SORRY, build_app, http_app
 from bot.blocks import support as support_blocks
-from bot.listeners.support import SORRY, SupportQuestion, parse_event
+from bot.listeners.support import SupportQuestion, parse_event
 from controlroom.services import Services
 from integrations.statestore import SlackThread
 from tests.fakes.slack_api import (
@@ -364,6 +364,8 @@ def test_when_the_escalation_cannot_be_posted_the_asker_hears_something_went_wro
     assert sorry.args["text"] == SORRY
     assert "channel_not_found" in str(failures[0].exc_info[1])
     assert "channel_not_found" not in str(sorry.args)
+    # Told once, in the thread: not again in a direct message.
+    assert [c for c in bot.api.calls_to("chat.postMessage") if c.args["channel"] == ASKER] == []
 
 
 def test_parsing_keeps_the_question_and_the_thread_it_was_asked_in() -> None:
