@@ -69,7 +69,11 @@ def main() -> None:
         kb = KnowledgeBase(ChromaVectorStore.persistent(Path(folder) / "kb", embedding))
         help_centre = load_chunks(DEFAULT_KB_DIR)
         seconds = timed_ingest(kb, help_centre)
-        print(f"help centre: {len(help_centre)} passages ingested in {seconds:.1f} s")
+        questions = sum(len(c.questions) for c in help_centre)
+        print(
+            f"help centre: {len(help_centre)} passages and {questions} customers' questions "
+            f"ingested in {seconds:.1f} s"
+        )
 
         big = KnowledgeBase(ChromaVectorStore.persistent(Path(folder) / "big", embedding))
         chunks = synthetic_chunks(args.chunks)

@@ -2,8 +2,10 @@
 
 ``load_chunks(folder)`` reads every article under the folder (``knowledge_base/README.md`` has
 the convention); each ``Chunk`` carries its article, section, URL-like anchor and updated date,
-and the text that is embedded and matched (``indexed_text``: title and heading give a bare
-passage its context).
+the text that is embedded and matched (``indexed_text``: title and heading give a bare passage
+its context) and the customers' questions the section answers, as the article's front matter
+lists them under ``questions`` (each is indexed as another way to find the passage: a question
+is closer in words and meaning to a question than the passage that answers it is).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class Chunk:
     url: str
     updated: date
     text: str
+    questions: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -76,6 +79,7 @@ def parse_article(path: Path, root: Path) -> list[Chunk]:
     category = str(meta["category"])
     url = f"/help/{category}/{slug}"
     title = str(meta["title"])
+    questions = _questions(meta.get("questions"), path)
     sections: list[tuple[str, list[str]]] = [("Overview", [])]
     for line in raw[found.end() :].splitlines():
         heading = _HEADING.match(line)
@@ -98,11 +102,35 @@ def parse_article(path: Path, root: Path) -> list[Chunk]:
                     url=f"{url}#{anchor(section)}",
                     updated=updated,
                     text=text,
+                    questions=questions.pop(section, ()),
                 )
             )
     if not chunks:
         raise KnowledgeBaseSourceError(f"{path}: no text after the front matter")
+    if questions:
+        raise KnowledgeBaseSourceError(
+            f"{path}: 'questions' names sections the article does not have: "
+            f"{', '.join(repr(s) for s in questions)} (use a heading as written, or 'Overview')"
+        )
     return chunks
+
+
+def _questions(value: object, path: Path) -> dict[str, tuple[str, ...]]:
+    """The front matter's ``questions``: section heading → the customers' questions it answers."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise KnowledgeBaseSourceError(
+            f"{path}: 'questions' must map a section heading to a list of questions"
+        )
+    questions: dict[str, tuple[str, ...]] = {}
+    for section, asked in value.items():
+        if not isinstance(asked, list) or not all(isinstance(q, str) and q.strip() for q in asked):
+            raise KnowledgeBaseSourceError(
+                f"{path}: questions for {section!r} must be a list of non-empty strings"
+            )
+        questions[str(section)] = tuple(q.strip() for q in asked)
+    return questions
 
 
 def load_chunks(folder: Path = DEFAULT_KB_DIR) -> list[Chunk]:

@@ -213,12 +213,16 @@ def fit_on_calibration_split(
     dev_outcomes: Sequence[EvalOutcome] = (),
     min_escalated: float = 0.9,
     min_correct: float = 0.9,
+    wrong_answer_cost: float = 5.0,
     thresholds: Sequence[float] = tuple(np.round(np.arange(0.30, 0.91, 0.05), 2)),
 ) -> tuple[ConfidenceCalibration, float]:
     """Fit the calibration on the calibration half (and the development set, when given), then
-    the threshold that answers the most answerable questions directly while escalating at least
-    ``min_escalated`` of the rest and keeping at least ``min_correct`` of the direct answers
-    right (a wrong answer sent costs more than an escalation).
+    the threshold of least cost among those that escalate at least ``min_escalated`` of the
+    unanswerable questions and keep at least ``min_correct`` of the direct answers right.
+
+    The cost counts an answerable question escalated as 1 (a person answers it) and a wrong
+    answer sent — the wrong article, or any answer to an unanswerable question — as
+    ``wrong_answer_cost``: a customer acting on a wrong answer costs more than a wait.
 
     Every question but the held-out half's is fitted on: with the calibration half alone (about
     80 answerable and 30 unanswerable questions) the threshold hinges on one or two questions.
@@ -229,31 +233,47 @@ def fit_on_calibration_split(
     calibration = fit_calibration(
         [o.result.evidence for o in chosen], [o.top_correct for o in chosen]
     )
-    return calibration, _best_threshold(chosen, calibration, min_escalated, min_correct, thresholds)
+    confidence = [
+        combined_confidence(o.result.evidence, calibration, o.result.guard.risk) for o in chosen
+    ]
+    threshold = least_cost_threshold(
+        confidence,
+        answerable=[o.case.answerable for o in chosen],
+        correct=[o.top_correct for o in chosen],
+        injection=[o.result.guard.is_injection for o in chosen],
+        thresholds=thresholds,
+        min_escalated=min_escalated,
+        min_correct=min_correct,
+        wrong_answer_cost=wrong_answer_cost,
+    )
+    return calibration, threshold
 
 
-def _best_threshold(
-    outcomes: Sequence[EvalOutcome],
-    calibration: ConfidenceCalibration,
+def least_cost_threshold(
+    confidence: Sequence[float],
+    *,
+    answerable: Sequence[bool],
+    correct: Sequence[bool],
+    injection: Sequence[bool],
+    thresholds: Sequence[float],
     min_escalated: float,
     min_correct: float,
-    thresholds: Sequence[float],
+    wrong_answer_cost: float,
 ) -> float:
-
-    confidence = np.array(
-        [combined_confidence(o.result.evidence, calibration, o.result.guard.risk) for o in outcomes]
-    )
-    answerable = np.array([o.case.answerable for o in outcomes])
-    correct = np.array([o.top_correct for o in outcomes])
-    injection = np.array([o.result.guard.is_injection for o in outcomes])
-    best, best_answered = float(thresholds[-1]), -1.0
+    """The threshold of least cost (``fit_on_calibration_split`` says which) that meets both
+    floors; the highest threshold when none does. A tie goes to the lower threshold."""
+    scores = np.asarray(confidence, dtype=np.float64)
+    can_answer = np.asarray(answerable, dtype=bool)
+    right = np.asarray(correct, dtype=bool)
+    refused = np.asarray(injection, dtype=bool)
+    best, best_cost = float(thresholds[-1]), np.inf
     for threshold in thresholds:
-        direct = (confidence >= threshold) & ~injection
-        escalated = float(np.mean(~direct[~answerable])) if (~answerable).any() else 1.0
-        answered = float(np.mean(direct[answerable])) if answerable.any() else 0.0
-        right = float(np.mean(correct[direct])) if direct.any() else 1.0
-        if escalated >= min_escalated and right >= min_correct and answered > best_answered:
-            best, best_answered = float(threshold), answered
+        direct = (scores >= threshold) & ~refused
+        escalated = float(np.mean(~direct[~can_answer])) if (~can_answer).any() else 1.0
+        kept_right = float(np.mean(right[direct])) if direct.any() else 1.0
+        cost = np.sum(can_answer & ~direct) + wrong_answer_cost * np.sum(direct & ~right)
+        if escalated >= min_escalated and kept_right >= min_correct and cost < best_cost:
+            best, best_cost = float(threshold), float(cost)
     return best
 
 

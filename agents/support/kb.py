@@ -6,6 +6,12 @@ fused (``fusion``), for the question as ``query`` rewrites it (typos corrected, 
 glossed). Human answers live in the same collection (``kind="human"``) so that one search
 ranks them against the articles; ``ingest`` never touches them, ``rebuild`` re-adds them from the
 durable record the caller passes in.
+
+A passage can be found through the customers' questions its article lists for it (doc2query,
+written by hand). Each question is its own vector-store entry (``kind="question"``, ``passage``
+naming the passage): the vector search ranks entries and each passage keeps its best entry's rank
+and similarity (a multi-vector index). BM25 indexes each passage with its questions appended
+(document expansion). A result is always a passage.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
@@ -29,6 +35,8 @@ logger = logging.getLogger(__name__)
 COLLECTION = "support-kb"
 
 PassageKind = Literal["article", "human"]
+# Entries of an article: its passages and the questions that point at them.
+_ARTICLE_ENTRIES = ("article", "question")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +76,7 @@ class Passage:
 class IngestReport:
     articles: int
     chunks: int
+    questions: int
     removed: int
     human_answers: int
 
@@ -105,28 +114,38 @@ class KnowledgeBase:
 
         Human answers are left as they are.
         """
-        self.store.upsert(
-            self.collection,
-            [c.id for c in chunks],
-            [c.indexed_text for c in chunks],
-            [_chunk_metadata(c) for c in chunks],
-        )
-        current = {c.id for c in chunks}
+        ids = [c.id for c in chunks]
+        texts = [c.indexed_text for c in chunks]
+        metadatas = [_chunk_metadata(c) for c in chunks]
+        for chunk in chunks:
+            asked: Metadata = {**_chunk_metadata(chunk), "kind": "question", "passage": chunk.id}
+            for n, question in enumerate(chunk.questions, 1):
+                ids.append(f"{chunk.id}?{n}")
+                texts.append(question)
+                metadatas.append(asked)
+        self.store.upsert(self.collection, ids, texts, metadatas)
+        current = set(ids)
         stale = [
-            s.id
+            s
             for s in self.store.all_texts(self.collection)
-            if s.metadata.get("kind") == "article" and s.id not in current
+            if s.metadata.get("kind") in _ARTICLE_ENTRIES and s.id not in current
         ]
-        self.store.delete(self.collection, stale)
+        self.store.delete(self.collection, [s.id for s in stale])
         self._lexical = None
-        humans = self.store.count(self.collection) - len(chunks)
-        logger.info("ingested %d passages, removed %d stale", len(chunks), len(stale))
-        return IngestReport(
+        report = IngestReport(
             articles=len({c.article for c in chunks}),
             chunks=len(chunks),
-            removed=len(stale),
-            human_answers=humans,
+            questions=len(ids) - len(chunks),
+            removed=sum(s.metadata.get("kind") == "article" for s in stale),
+            human_answers=self.store.count(self.collection) - len(ids),
         )
+        logger.info(
+            "ingested %d passages and %d questions, removed %d stale entries",
+            report.chunks,
+            report.questions,
+            len(stale),
+        )
+        return report
 
     def rebuild(
         self, chunks: Sequence[Chunk], human_answers: Sequence[HumanAnswer]
@@ -137,7 +156,7 @@ class KnowledgeBase:
         report = self.ingest(chunks)
         for answer in human_answers:
             self.add_human_answer(answer)
-        return IngestReport(report.articles, report.chunks, report.removed, len(human_answers))
+        return replace(report, human_answers=len(human_answers))
 
     def add_human_answer(self, answer: HumanAnswer) -> None:
         """Upsert a person's answer, matched on its question: searchable at once."""
@@ -190,9 +209,11 @@ class KnowledgeBase:
         self, query: RewrittenQuery, hits: list[VectorHit], lexical: LexicalIndex | None, k: int
     ) -> list[Passage]:
         settings = self.retrieval
-        similarity = {h.id: h.similarity for h in hits}
-        texts = {h.id: (h.text, h.metadata) for h in hits}
-        vector_ranking = [h.id for h in hits]
+        found = {h.id: (h.text, h.metadata) for h in hits}
+        similarity: dict[str, float] = {}
+        for hit in hits:  # closest first: a passage keeps its best entry's similarity
+            similarity.setdefault(_passage_id(hit.id, hit.metadata), hit.similarity)
+        vector_ranking = list(similarity)
         lexical_score: dict[str, float] = {}
         if lexical is None:
             fused = [(i, 1.0 / (settings.rrf_k + rank)) for rank, i in enumerate(vector_ranking, 1)]
@@ -211,7 +232,12 @@ class KnowledgeBase:
         for passage_id, score in fused:
             if len(passages) == k:
                 break
-            text, metadata = texts.get(passage_id) or self._by_id[passage_id]
+            # Entries stored after the lexical snapshot was taken (another process's writes)
+            # are known from the hit itself; a question whose passage is unknown is skipped.
+            stored = self._by_id.get(passage_id) or found.get(passage_id)
+            if stored is None:
+                continue
+            text, metadata = stored
             article = str(metadata.get("article", passage_id))
             if per_article.get(article, 0) >= settings.max_per_article:
                 continue
@@ -234,12 +260,25 @@ class KnowledgeBase:
         """The BM25 index and the query rewriter over the stored passages, built once."""
         if self._lexical is None or self._rewriter is None:
             stored = self.store.all_texts(self.collection)
-            texts = [s.text for s in stored]
-            self._lexical_ids = [s.id for s in stored]
             self._by_id = {s.id: (s.text, s.metadata) for s in stored}
-            self._lexical = LexicalIndex(texts)
-            self._rewriter = QueryRewriter.for_passages(texts, self.glossary)
+            asked: dict[str, list[str]] = {}
+            for entry in stored:
+                if entry.metadata.get("kind") == "question":
+                    asked.setdefault(_passage_id(entry.id, entry.metadata), []).append(entry.text)
+            passages = [s for s in stored if s.metadata.get("kind") != "question"]
+            self._lexical_ids = [s.id for s in passages]
+            # BM25 matches a passage with its questions appended (document expansion): one
+            # document per passage, so a short question cannot outscore every passage.
+            self._lexical = LexicalIndex(
+                ["\n".join([s.text, *asked.get(s.id, [])]) for s in passages]
+            )
+            self._rewriter = QueryRewriter.for_passages([s.text for s in stored], self.glossary)
         return self._lexical, self._rewriter
+
+
+def _passage_id(entry_id: str, metadata: Metadata) -> str:
+    """The passage an entry stands for: a question's passage, else the entry itself."""
+    return str(metadata.get("passage", entry_id))
 
 
 def _chunk_metadata(chunk: Chunk) -> Metadata:

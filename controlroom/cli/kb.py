@@ -56,8 +56,9 @@ def ingest(source: Path | None = SOURCE) -> None:
             load_chunks(source or knowledge_base_folder(built.settings))
         )
     console.print(
-        f"Ingested {report.chunks} passages from {report.articles} articles "
-        f"({report.removed} stale removed, {report.human_answers} human answers kept)"
+        f"Ingested {report.chunks} passages from {report.articles} articles with "
+        f"{report.questions} customers' questions ({report.removed} stale passages removed, "
+        f"{report.human_answers} human answers kept)"
     )
 
 
@@ -70,8 +71,8 @@ def rebuild(source: Path | None = SOURCE) -> None:
             load_chunks(source or knowledge_base_folder(built.settings)), humans
         )
     console.print(
-        f"Rebuilt: {report.chunks} passages from {report.articles} articles "
-        f"and {report.human_answers} human answers"
+        f"Rebuilt: {report.chunks} passages from {report.articles} articles with "
+        f"{report.questions} customers' questions, and {report.human_answers} human answers"
     )
 
 

@@ -117,11 +117,16 @@ class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
             return np.zeros((0, DIMENSION), dtype=np.float32)
         if self._session is None:
             self._load()
+        # Batches of texts of similar length: a batch is padded to its longest text, so mixing a
+        # 15-token question with a 250-token passage would run the model on 235 pads.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         parts = [
-            self._embed_batch(texts[start : start + self.batch_size])
+            self._embed_batch([texts[i] for i in order[start : start + self.batch_size]])
             for start in range(0, len(texts), self.batch_size)
         ]
-        return np.concatenate(parts, axis=0)
+        vectors = np.empty((len(texts), DIMENSION), dtype=np.float32)
+        vectors[order] = np.concatenate(parts, axis=0)
+        return vectors
 
     def _embed_batch(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         encodings = self._tokenizer.encode_batch(list(texts))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -32,16 +33,29 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> EvalReport:
 def test_the_right_article_is_in_the_top_three_for_nearly_every_answerable_question(
     report: EvalReport,
 ) -> None:
-    # Target 0.95 overall; the held-out half (never tuned on) is reported, with a lower floor.
-    assert report.overall.hit_at_3 >= 0.945
-    assert report.held_out.hit_at_3 >= 0.90
-    assert report.dev is not None and report.dev.hit_at_3 >= 0.95
+    # The issue's target, 0.95, on every group, the held-out half (never tuned on) included.
+    for figures in (report.overall, report.held_out, report.dev):
+        assert figures is not None
+        assert figures.hit_at_3 >= 0.95
 
 
 def test_the_right_article_comes_first_for_most_answerable_questions(report: EvalReport) -> None:
-    # Spelling correction and the glossary raised hit@1 from 0.79 (overall) and 0.79 (dev).
-    assert report.overall.hit_at_1 >= 0.83
-    assert report.dev is not None and report.dev.hit_at_1 >= 0.86
+    # Spelling correction and the glossary raised hit@1 from 0.79 (overall) and 0.79 (dev) to
+    # 0.84 and 0.88; the articles' customers' questions to 0.91 and 0.93.
+    assert report.overall.hit_at_1 >= 0.88
+    assert report.dev is not None and report.dev.hit_at_1 >= 0.90
+
+
+def test_no_evaluation_question_is_among_the_questions_the_articles_list() -> None:
+    # The articles' questions are another way to find a passage: an evaluation question listed
+    # there would be found by its own copy and measure nothing.
+    def words(question: str) -> str:
+        return " ".join(re.findall(r"[a-z0-9]+", question.lower()))
+
+    listed = {words(q) for chunk in load_chunks(DEFAULT_KB_DIR) for q in chunk.questions}
+    assert len(listed) >= 1000
+    evaluated = [*load_eval_set(), *load_eval_set(DEFAULT_DEV_SET)]
+    assert [c.question for c in evaluated if words(c.question) in listed] == []
 
 
 def test_the_development_set_covers_every_category_with_new_customer_questions() -> None:

@@ -127,8 +127,10 @@ def test_a_rebuild_reingests_the_articles_and_keeps_the_human_answers(
 
     chunks = load_chunks(DEFAULT_KB_DIR)
     report = kb.rebuild(chunks, kept)
+    questions = sum(len(c.questions) for c in chunks)
     assert report.chunks == len(chunks) and report.human_answers == 1
-    assert kb.store.count(kb.collection) == len(chunks) + 1
+    assert report.questions == questions
+    assert kb.store.count(kb.collection) == len(chunks) + questions + 1
     result = answer(UNKNOWN, kb, policy)
     assert not result.escalate and result.sources[0].author == "sam"
     state.close()
@@ -143,9 +145,25 @@ def test_ingesting_again_removes_deleted_sections_but_not_human_answers(
         HumanAnswer("h1", "a question", "an answer", "maya", datetime(2026, 1, 1, tzinfo=UTC))
     )
     chunks = load_chunks(DEFAULT_KB_DIR)
-    report = kb.ingest(chunks[:-3])
-    assert report.removed == 3
-    assert kb.store.count(kb.collection) == len(chunks) - 3 + 1
+    kept = chunks[:-3]
+    report = kb.ingest(kept)
+    assert report.removed == 3 and report.human_answers == 1
+    # The removed passages' questions go with them.
+    assert kb.store.count(kb.collection) == len(kept) + sum(len(c.questions) for c in kept) + 1
+    assert not {c.id for c in chunks[-3:]} & {p.id for p in kb.search(chunks[-1].questions[0], 5)}
+
+
+def test_a_question_an_article_lists_finds_its_passage_and_only_passages_come_back(
+    kb: KnowledgeBase,
+) -> None:
+    chunk = next(
+        c for c in load_chunks(DEFAULT_KB_DIR) if c.article == "store-pickup" and c.questions
+    )
+    found = kb.search(chunk.questions[-1], 3)
+    assert found[0].id == chunk.id
+    assert found[0].similarity == pytest.approx(1.0, abs=1e-3)  # matched on the question itself
+    assert found[0].text == chunk.text
+    assert all(p.kind == "article" and "?" not in p.id for p in found)
 
 
 def test_the_default_store_lives_under_var_and_an_unreachable_server_is_reported(
@@ -163,9 +181,12 @@ def test_a_customers_phrase_finds_the_article_through_the_glossary(
 ) -> None:
     question = "i'd like to call it off, ordered 10 mins ago"
     assert "cancel" in kb.rewrite(question).expansion
-    assert kb.search(question, 3)[0].article == "cancel-an-order"
+    found = kb.search(question, 3)[0]
+    assert found.article == "cancel-an-order"
+    # The articles' own questions find it too; the glossary's word is what BM25 adds.
     without_glossary = KnowledgeBase(kb.store, policy.retrieval, glossary=Glossary({}))
-    assert without_glossary.search(question, 3)[0].article != "cancel-an-order"
+    unglossed = {p.id: p.lexical for p in without_glossary.search(question, 10)}
+    assert found.lexical > unglossed.get(found.id, 0.0)
 
 
 def test_a_misspelt_question_is_searched_as_corrected(kb: KnowledgeBase) -> None:

@@ -19,6 +19,7 @@ from agents.support.confidence import (
     fit_calibration,
     retrieval_probability,
 )
+from agents.support.evals import least_cost_threshold
 from agents.support.fusion import LexicalIndex, lexical_tokens, reciprocal_rank_fusion
 from agents.support.guard import Guard
 from agents.support.kb import Passage
@@ -84,6 +85,44 @@ def test_an_article_missing_its_updated_date_names_the_key(tmp_path: Path) -> No
     _write(tmp_path, "x.md", "---\ntitle: X\ncategory: shipping\n---\ntext\n")
     with pytest.raises(KnowledgeBaseSourceError, match="lacks updated"):
         load_chunks(tmp_path)
+
+
+def test_the_questions_a_section_answers_come_with_its_passage(tmp_path: Path) -> None:
+    asked = ARTICLE.replace(
+        "updated: 2026-09-14\n",
+        "updated: 2026-09-14\nquestions:\n  Overview:\n    - where do you ship from\n"
+        "  Alaska & Hawaii:\n    - ' how long to Honolulu '\n    - shipping to Anchorage?\n",
+    )
+    chunks = parse_article(_write(tmp_path, "free-shipping.md", asked), tmp_path)
+    assert [c.questions for c in chunks] == [
+        ("where do you ship from",),
+        (),
+        ("how long to Honolulu", "shipping to Anchorage?"),
+    ]
+    assert "Honolulu" not in chunks[2].indexed_text
+
+
+@pytest.mark.parametrize(
+    ("questions", "message"),
+    [
+        (
+            "  Alaska and Hawaii:\n    - how long\n",
+            "'questions' names sections the article does not have: 'Alaska and Hawaii'",
+        ),
+        ("  - how long\n", "'questions' must map a section heading"),
+        ("  Overview: how long\n", "questions for 'Overview' must be a list"),
+        ("  Overview:\n    - ''\n", "questions for 'Overview' must be a list of non-empty"),
+    ],
+)
+def test_questions_for_an_unknown_section_or_not_in_a_list_are_refused_with_the_file(
+    tmp_path: Path, questions: str, message: str
+) -> None:
+    asked = ARTICLE.replace(
+        "updated: 2026-09-14\n", f"updated: 2026-09-14\nquestions:\n{questions}"
+    )
+    path = _write(tmp_path, "free-shipping.md", asked)
+    with pytest.raises(KnowledgeBaseSourceError, match=f"free-shipping.md: {message}"):
+        parse_article(path, tmp_path)
 
 
 def test_the_shipped_help_centre_has_at_least_forty_articles_in_nine_categories() -> None:
@@ -314,3 +353,33 @@ def test_every_glossary_entry_is_written_in_the_help_centres_words() -> None:
     unused = {key: t for key in terms for t in lexical_tokens(key) if t not in vocabulary}
     assert unused == {}
     assert load_glossary().expand("can I call it off") == ("cancel",)
+
+
+def _threshold(
+    wrong_answer_cost: float, *, min_escalated: float = 0.5, injection: bool = False
+) -> float:
+    # Four answerable questions (the one at 0.5 would be answered from the wrong article) and
+    # two unanswerable ones, the one at 0.8 possibly an injection.
+    return least_cost_threshold(
+        [0.9, 0.7, 0.5, 0.3, 0.8, 0.2],
+        answerable=[True, True, True, True, False, False],
+        correct=[True, True, False, True, False, False],
+        injection=[False, False, False, False, injection, False],
+        thresholds=[0.25, 0.4, 0.6, 0.85],
+        min_escalated=min_escalated,
+        min_correct=0.5,
+        wrong_answer_cost=wrong_answer_cost,
+    )
+
+
+def test_the_threshold_weighs_wrong_answers_sent_against_questions_escalated() -> None:
+    # At 0.25 nothing answerable waits but two wrong answers go out; at 0.85 three wait.
+    assert _threshold(wrong_answer_cost=0.5) == 0.25
+    assert _threshold(wrong_answer_cost=5.0) == 0.85
+
+
+def test_the_threshold_meets_the_escalation_floor_and_never_answers_an_injection() -> None:
+    assert _threshold(wrong_answer_cost=0.5, min_escalated=0.9) == 0.85
+    # With the 0.8 question an injection (always escalated), 0.6 escalates every unanswerable
+    # one and costs 2 (two answerable questions wait), less than 0.85's 3.
+    assert _threshold(wrong_answer_cost=5.0, min_escalated=0.9, injection=True) == 0.6

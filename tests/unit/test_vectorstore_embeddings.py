@@ -35,6 +35,14 @@ def test_a_text_gets_the_same_vector_alone_or_padded_in_a_batch(
     assert float(alone @ batched) > 0.9999
 
 
+def test_texts_embedded_in_length_sorted_batches_come_back_in_their_order() -> None:
+    texts = [f"{'a long passage about tents and poles ' * (i % 7)} question {i}" for i in range(9)]
+    embedding = MiniLMEmbeddingFunction(batch_size=2)
+    together = embedding.embed(texts)
+    alone = np.concatenate([embedding.embed([t]) for t in texts])
+    assert np.allclose(np.sum(together * alone, axis=1), 1.0, atol=1e-4)
+
+
 def test_paraphrases_are_closer_than_unrelated_text(embedding: MiniLMEmbeddingFunction) -> None:
     a, b, c = embedding.embed(
         [

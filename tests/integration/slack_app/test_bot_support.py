@@ -292,7 +292,9 @@ def test_an_approved_answer_is_posted_in_the_askers_thread_and_then_answered_dir
     [_, answer] = posted(bot, "C0GTM", "1764000600.000100", count=2)
     shown = texts(answer.args["blocks"])
     assert f"Answer from <@{APPROVER}>" in shown
-    assert "2 gift cards" in shown  # the draft, approved as it was
+    [escalation] = posted(bot, ESCALATIONS, None)
+    quote = next(line for line in shown.splitlines() if line.startswith("> "))
+    assert quote in texts(escalation.args["blocks"])  # the draft, approved as it was
     [update] = bot.api.wait_for("chat.update")  # the escalation, decided in place
     assert buttons(update.args["blocks"]) == {}
     [learned] = services.state.kb_answers()
