@@ -105,6 +105,7 @@ class KnowledgeBase:
         self._lexical: LexicalIndex | None = None
         self._rewriter: QueryRewriter | None = None
         self._lexical_ids: list[str] = []
+        self._snapshot_size = 0
         self._by_id: dict[str, tuple[str, Metadata]] = {}
 
     # Writing ----------------------------------------------------------------------------------
@@ -257,9 +258,14 @@ class KnowledgeBase:
         return passages
 
     def _indexes(self) -> tuple[LexicalIndex, QueryRewriter]:
-        """The BM25 index and the query rewriter over the stored passages, built once."""
+        """The BM25 index and the query rewriter over the stored passages, built once and again
+        when the collection's size says another client changed it (the clock's nightly rebuild,
+        a human answer learnt in another process)."""
+        if self._lexical is not None and self.store.count(self.collection) != self._snapshot_size:
+            self._lexical = None
         if self._lexical is None or self._rewriter is None:
             stored = self.store.all_texts(self.collection)
+            self._snapshot_size = len(stored)
             self._by_id = {s.id: (s.text, s.metadata) for s in stored}
             asked: dict[str, list[str]] = {}
             for entry in stored:

@@ -8,10 +8,11 @@ Telemetry is off. Chroma's own exceptions become ``VectorStoreError`` subclasses
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
-from typing import cast
+from typing import TypeVar, cast
 from urllib.parse import urlsplit
 
 import chromadb
@@ -28,6 +29,8 @@ from integrations.vectorstore.embeddings import MiniLMEmbeddingFunction
 from integrations.vectorstore.protocol import Metadata, StoredText, VectorHit
 
 logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 # Chroma limits one write to max_batch_size records (about 5,000 on SQLite); stay well under.
 _WRITE_BATCH = 1_000
@@ -81,6 +84,18 @@ class ChromaVectorStore:
             self._collections[name] = found
         return found
 
+    def _on(self, name: str, operation: Callable[[Collection], _T]) -> _T:
+        """``operation`` on the named collection, once more on a fresh handle when another
+        client dropped and re-created it since (the clock's nightly rebuild, another process's
+        ``kb rebuild``): a cached handle names the old collection's id."""
+        with _translated(f"collection {name}"):
+            try:
+                return operation(self._collection(name))
+            except NotFoundError:
+                self._collections.pop(name, None)
+                logger.info("collection %s was re-created by another client; reopened", name)
+                return operation(self._collection(name))
+
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         return self._embedding.embed(texts)
 
@@ -97,30 +112,30 @@ class ChromaVectorStore:
             raise ValueError("ids, texts and metadatas must have the same length")
         if embed_texts is not None and len(embed_texts) != len(texts):
             raise ValueError("embed_texts must have one text per passage")
-        target = self._collection(collection)
         source = embed_texts if embed_texts is not None else texts
         for start in range(0, len(ids), _WRITE_BATCH):
             end = start + _WRITE_BATCH
-            vectors = self._embedding.embed(source[start:end])
-            with _translated(f"collection {collection}"):
-                target.upsert(
-                    ids=list(ids[start:end]),
-                    documents=list(texts[start:end]),
-                    metadatas=[dict(m) for m in metadatas[start:end]],
-                    embeddings=vectors,
-                )
+            write = partial(
+                Collection.upsert,
+                ids=list(ids[start:end]),
+                documents=list(texts[start:end]),
+                metadatas=[dict(m) for m in metadatas[start:end]],
+                embeddings=self._embedding.embed(source[start:end]),
+            )
+            self._on(collection, write)
 
     def query(self, collection: str, queries: Sequence[str], k: int) -> list[list[VectorHit]]:
         if not queries:
             return []
-        target = self._collection(collection)
         vectors = self._embedding.embed(queries)
-        with _translated(f"collection {collection}"):
-            result = target.query(
+        result = self._on(
+            collection,
+            lambda target: target.query(
                 query_embeddings=vectors,
                 n_results=k,
                 include=["documents", "metadatas", "distances"],
-            )
+            ),
+        )
         ids = result["ids"]
         documents = cast(list[list[str]], result["documents"])
         metadatas = cast(list[list[Metadata]], result["metadatas"])
@@ -137,9 +152,7 @@ class ChromaVectorStore:
         ]
 
     def all_texts(self, collection: str) -> list[StoredText]:
-        target = self._collection(collection)
-        with _translated(f"collection {collection}"):
-            result = target.get(include=["documents", "metadatas"])
+        result = self._on(collection, lambda target: target.get(include=["documents", "metadatas"]))
         documents = cast(list[str], result["documents"])
         metadatas = cast(list[Metadata], result["metadatas"])
         return [
@@ -150,10 +163,9 @@ class ChromaVectorStore:
     def delete(self, collection: str, ids: Sequence[str]) -> None:
         if not ids:
             return
-        target = self._collection(collection)
-        with _translated(f"collection {collection}"):
-            for start in range(0, len(ids), _WRITE_BATCH):
-                target.delete(ids=list(ids[start : start + _WRITE_BATCH]))
+        for start in range(0, len(ids), _WRITE_BATCH):
+            batch = list(ids[start : start + _WRITE_BATCH])
+            self._on(collection, partial(Collection.delete, ids=batch))
 
     def drop(self, collection: str) -> None:
         self._collections.pop(collection, None)
@@ -165,8 +177,7 @@ class ChromaVectorStore:
             raise VectorStoreError(f"collection {collection}: {error}") from error
 
     def count(self, collection: str) -> int:
-        with _translated(f"collection {collection}"):
-            return self._collection(collection).count()
+        return self._on(collection, lambda target: target.count())
 
 
 def build_vector_store(var_dir: Path, chroma_url: str | None) -> ChromaVectorStore:

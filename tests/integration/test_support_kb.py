@@ -247,3 +247,20 @@ def test_kb_eval_reports_the_dev_set_as_its_own_group_with_its_misses(
     held_out = {c.question for c in cases if c.split == "held_out"}
     assert held_out and not held_out & {m["question"] for m in payload["misses"]}
     assert {m["group"] for m in payload["misses"]} == {"calibration"}
+
+
+def test_searching_goes_on_after_another_client_rebuilds_the_collection(
+    ingested_kb: Path, policy: SupportPolicy
+) -> None:
+    # The clock's nightly rebuild drops and re-creates the collection; the serving process's
+    # store still holds a handle on the old one and must reopen it, not fail every question,
+    # and its BM25 snapshot must follow the new contents.
+    serving = KnowledgeBase(ChromaVectorStore.persistent(ingested_kb), policy.retrieval)
+    assert serving.search("do gift cards expire", 1)[0].article == "gift-cards"
+    chunks = [c for c in load_chunks(DEFAULT_KB_DIR) if c.category == "shipping"]
+    KnowledgeBase(ChromaVectorStore.persistent(ingested_kb), policy.retrieval).rebuild(chunks, [])
+    found = serving.search("do gift cards expire", 3)
+    assert {p.article for p in found} <= {c.article for c in chunks}
+    assert serving.search("do you ship to canada", 1)[0].article == (
+        "international-and-canada-shipping"
+    )
