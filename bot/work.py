@@ -9,7 +9,7 @@ module-level function (sent by reference), and its arguments, result and excepti
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -193,11 +193,16 @@ class SupportReply:
 
 
 def support_answer(
-    services: Services, question: str, asker: str, *, thread: SlackThread | None = None
+    services: Services,
+    question: str,
+    asker: str,
+    *,
+    thread: SlackThread | None = None,
+    draft: Mapping[str, Any] | None = None,
 ) -> SupportReply:
     """Answer a customer's question with the Support agent, through the support escalation
     workflow (below the confidence threshold it pauses for a person); ``thread`` is remembered
-    as where the run's answer goes back."""
+    as where the run's answer goes back; ``draft`` is an answer already given, not asked again."""
     desk = approval_desk(services)
     outcome = start_support(
         desk.workflows[SUPPORT],
@@ -206,6 +211,7 @@ def support_answer(
         state=services.state,
         database_url=desk.database_url,
         trigger="message",
+        draft=draft,
     )
     if thread is not None:
         services.state.record_run_thread(outcome.run_id, thread)
@@ -221,18 +227,31 @@ def support_answer(
     )
 
 
+def _escalated_draft(answer: Answer) -> Mapping[str, Any] | None:
+    """The Support agent's draft when the supervisor asked it and it wants a person."""
+    return next(
+        (
+            r.facts["draft"]
+            for r in answer.reports
+            if r.agent == "support" and r.facts.get("escalate")
+        ),
+        None,
+    )
+
+
 def support_escalates(answer: Answer) -> bool:
     """The supervisor asked the Support agent, which wants a person to answer."""
-    return any(r.agent == "support" and r.facts.get("escalate") for r in answer.reports)
+    return _escalated_draft(answer) is not None
 
 
 def escalate_ask(services: Services, answer: Answer, asker: str) -> SupportReply | None:
     """A ``/controlroom ask`` whose support part wants a person goes the way of a mention:
-    through the support escalation workflow (which answers again and pauses for a person).
-    None when there is nothing to escalate."""
-    if not support_escalates(answer):
+    through the support escalation workflow, which pauses with the Support agent's draft (the
+    question is not answered a second time). None when there is nothing to escalate."""
+    draft = _escalated_draft(answer)
+    if draft is None:
         return None
-    reply = support_answer(services, answer.request, asker)
+    reply = support_answer(services, answer.request, asker, draft=draft)
     return reply if reply.escalated else None
 
 

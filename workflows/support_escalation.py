@@ -46,16 +46,9 @@ def build_support_escalation(
     """The escalation graph, uncompiled; ``reply`` answers a question (``SupportAgent.reply``)."""
 
     def answer(state: SupportState) -> SupportState:
-        result = reply(state["question"])
-        return {
-            "draft": {
-                "text": result.text,
-                "confidence": result.confidence,
-                "escalate": result.escalate,
-                "reasons": list(result.reasons),
-                "sources": [source.url for source in result.sources],
-            }
-        }
+        if "draft" in state:  # answered already, by the supervisor's Support agent
+            return {}
+        return {"draft": reply(state["question"]).as_draft()}
 
     def ask_human(state: SupportState) -> SupportState:
         decision = interrupt(
@@ -171,13 +164,19 @@ def start_support(
     state: StateStore,
     database_url: str,
     trigger: Trigger,
+    draft: Mapping[str, Any] | None = None,
 ) -> RunOutcome:
-    """Answer a question: sent at once when confident, else paused for a person."""
+    """Answer a question: sent at once when confident, else paused for a person. ``draft``
+    (``SupportAnswer.as_draft`` of an answer already given to this question) is used instead of
+    answering again."""
     run = state.start_run(WORKFLOW, started_by=asker, trigger=trigger)
+    start: dict[str, Any] = {"run_id": run.run_id, "question": question, "asker": asker}
+    if draft is not None:
+        start["draft"] = dict(draft)
     return advance(
         spec,
         run.run_id,
-        {"run_id": run.run_id, "question": question, "asker": asker},
+        start,
         state=state,
         database_url=database_url,
         workflow=WORKFLOW,

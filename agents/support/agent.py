@@ -155,6 +155,8 @@ def answer_facts(reply: SupportAnswer) -> dict[str, Any]:
         "escalate": reply.escalate,
         "sources": [source.url for source in reply.sources],
         "passages": [passage.text for passage in reply.passages],
+        # What a person reviewing it needs: the escalation takes it instead of asking again.
+        "draft": reply.as_draft(),
     }
 
 

@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from agents.support.confidence import Evidence, combined_confidence, evidence_of
 from agents.support.guard import Guard, GuardVerdict
@@ -94,6 +94,16 @@ class SupportAnswer:
     guard: GuardVerdict
     written_by: Literal["offline", "model"]
     passages: tuple[Passage, ...] = field(default=(), repr=False)
+
+    def as_draft(self) -> dict[str, Any]:
+        """The answer as the support escalation workflow keeps it (its ``draft``): plain data."""
+        return {
+            "text": self.text,
+            "confidence": self.confidence,
+            "escalate": self.escalate,
+            "reasons": list(self.reasons),
+            "sources": [source.url for source in self.sources],
+        }
 
 
 def offline_answer(question: str, passages: Sequence[Passage]) -> WrittenAnswer:

@@ -65,6 +65,31 @@ def test_an_unsure_answer_waits_and_the_edited_text_is_sent_and_learned(
     assert actions == ["edited", "answer_sent"]
 
 
+def test_a_draft_already_given_is_what_waits_for_a_person(desk: ApprovalDesk) -> None:
+    draft = {
+        "text": "> We take cards and PayPal.",
+        "confidence": 0.2,
+        "escalate": True,
+        "reasons": ["low confidence"],
+        "sources": ["/help/payments/payment-methods#accepted-payment-methods"],
+    }
+    outcome = start_support(
+        desk.workflows[WORKFLOW],
+        UNSURE,
+        asker="U0ASKER01",
+        state=desk.state,
+        database_url=desk.database_url,
+        trigger="cli",
+        draft=draft,
+    )
+    assert outcome.status == "paused"
+    assert outcome.proposal == {"workflow": WORKFLOW, "question": UNSURE, "asker": "U0ASKER01"} | (
+        draft
+    )
+    done = desk.decide(outcome.run_id, "approved", APPROVER)
+    assert done.result is not None and done.result["text"] == draft["text"]
+
+
 def test_a_rejected_answer_becomes_a_ticket_in_the_thread(desk: ApprovalDesk) -> None:
     outcome = _ask(desk, UNSURE)
     done = desk.decide(outcome.run_id, "rejected", APPROVER, reason="needs billing team")

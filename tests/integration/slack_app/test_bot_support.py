@@ -14,6 +14,8 @@ from urllib.parse import urlencode
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from agents.support import agent as support_agent
+from agents.support import answer as answer_question
 from bot import ids
 from bot.app import SORRY, build_app, http_app
 from bot.blocks import support as support_blocks
@@ -405,13 +407,22 @@ def test_slash_ask_is_answered_in_a_channel_message_with_feedback_buttons(
 
 
 def test_slash_ask_that_support_is_unsure_of_goes_to_a_person_and_the_answer_to_its_thread(
-    bot: RunningBot, services: Services
+    bot: RunningBot, services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    asked: list[str] = []
+
+    def counted(question: str, *args: Any, **kwargs: Any) -> Any:
+        asked.append(question)
+        return answer_question(question, *args, **kwargs)
+
+    monkeypatch.setattr(support_agent, "answer", counted)
     bot.slack.command(f"ask {UNSURE}", user_id=ASKER)
     [answer] = posted(bot, "C0GTM", None)
     [escalation] = posted(bot, ESCALATIONS, None)
     run_id = buttons(escalation.args["blocks"])[ids.APPROVE]
     assert services.state.get_run(run_id).workflow == "support"
+    # The escalation pauses with the Support agent's draft: the question is answered once.
+    assert asked == [UNSURE]
     thread_ts = "1764000000.000001"  # the fake Slack's ts of the first message posted
     [told] = posted(bot, "C0GTM", thread_ts)  # the answer message's thread
     assert support_blocks.ESCALATED in told.args["text"]
