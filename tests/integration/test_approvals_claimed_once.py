@@ -85,6 +85,7 @@ def _approve_in_a_process(
     return subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, text=True)
 
 
+@pytest.mark.slow  # a second process: ~3 s for each database
 def test_a_run_paused_here_is_approved_from_another_process(
     desk: ApprovalDesk, database_url: str, sample_warehouse: Warehouse, outbox: Path
 ) -> None:

@@ -28,6 +28,7 @@ def store(database_url: str) -> Iterator[StateStore]:
     built.close()
 
 
+@pytest.mark.slow  # a second process: ~3 s for each database
 def test_a_send_killed_after_40_of_100_emails_resumes_and_sends_each_exactly_once(
     store: StateStore, database_url: str, sample_warehouse: Warehouse, isolated_environment: Path
 ) -> None:

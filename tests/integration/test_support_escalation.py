@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,7 @@ def desk(services: Services, ingested_kb: Path) -> ApprovalDesk:
     return approval_desk(services)
 
 
-def _ask(desk: ApprovalDesk, question: str) -> RunOutcome:
+def _ask(desk: ApprovalDesk, question: str, draft: dict[str, Any] | None = None) -> RunOutcome:
     return start_support(
         desk.workflows[WORKFLOW],
         question,
@@ -32,6 +33,7 @@ def _ask(desk: ApprovalDesk, question: str) -> RunOutcome:
         state=desk.state,
         database_url=desk.database_url,
         trigger="cli",
+        draft=draft,
     )
 
 
@@ -66,22 +68,14 @@ def test_an_unsure_answer_waits_and_the_edited_text_is_sent_and_learned(
 
 
 def test_a_draft_already_given_is_what_waits_for_a_person(desk: ApprovalDesk) -> None:
-    draft = {
+    draft: dict[str, Any] = {
         "text": "> We take cards and PayPal.",
         "confidence": 0.2,
         "escalate": True,
         "reasons": ["low confidence"],
         "sources": ["/help/payments/payment-methods#accepted-payment-methods"],
     }
-    outcome = start_support(
-        desk.workflows[WORKFLOW],
-        UNSURE,
-        asker="U0ASKER01",
-        state=desk.state,
-        database_url=desk.database_url,
-        trigger="cli",
-        draft=draft,
-    )
+    outcome = _ask(desk, UNSURE, draft)
     assert outcome.status == "paused"
     assert outcome.proposal == {"workflow": WORKFLOW, "question": UNSURE, "asker": "U0ASKER01"} | (
         draft
