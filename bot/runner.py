@@ -55,6 +55,7 @@ from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar, cast
 from bot.worker import PROGRESS, call_in_worker, start_worker
 from controlroom.services import Services
 from controlroom.settings import Settings
+from integrations.statestore import StateStore, StateStoreError, process_name
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,8 @@ WORKFLOW_BACKLOG = 100
 READY_SECONDS = 300.0
 # Seconds between two log lines about refused calls.
 REFUSALS_LOGGED_EVERY = 60.0
+# The error recorded on a run whose worker process died while it ran.
+INTERRUPTED = "interrupted: the workflow process running it died (killed, or out of memory)"
 # How often the reports thread looks up from its queue to see whether it should stop.
 _POLL_SECONDS = 0.5
 
@@ -304,7 +307,27 @@ class ProcessRunner:
             if self._workers is not broken:
                 return
             self._workers = None if self._closed else self._new_workers()
-        threading.Thread(target=broken.close, name="workflow-workers-close", daemon=True).start()
+        threading.Thread(
+            target=self._retire, args=(broken,), name="workflow-workers-close", daemon=True
+        ).start()
+
+    def _retire(self, broken: _Workers) -> None:
+        """Clear a broken generation away, then mark failed the runs its processes left
+        "running" (each run records the process it runs in): the history and App Home would
+        show them running for ever."""
+        broken.close()
+        dead = {process_name(pid) for pid in broken.pids}
+        try:
+            state = StateStore(self._settings.effective_database_url)
+            try:
+                interrupted = state.interrupt_runs(dead, INTERRUPTED)
+            finally:
+                state.close()
+        except StateStoreError:
+            logger.exception("could not mark the runs of the dead workflow processes failed")
+            return
+        for run_id in interrupted:
+            logger.warning("run %s failed: its workflow process died", run_id)
 
     def _new_workers(self) -> _Workers:
         return _Workers(

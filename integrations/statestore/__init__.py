@@ -27,6 +27,7 @@ from integrations.statestore.records import (
     Trigger,
     UnknownApprovalError,
     UnknownRunError,
+    process_name,
 )
 from integrations.statestore.store import StateStore
 
@@ -47,4 +48,5 @@ __all__ = [
     "Trigger",
     "UnknownApprovalError",
     "UnknownRunError",
+    "process_name",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
@@ -48,6 +50,7 @@ class RunRecord:
     output_tokens: int
     cost_usd: float
     error: str | None
+    process: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +150,13 @@ def run_record(row: sa.Row[Any]) -> RunRecord:
         output_tokens=row.output_tokens,
         cost_usd=row.cost_usd,
         error=row.error,
+        process=row.process,
     )
+
+
+def process_name(pid: int | None = None) -> str:
+    """``host:pid`` of a process on this machine (this one by default): where a run runs."""
+    return f"{socket.gethostname()}:{os.getpid() if pid is None else pid}"
 
 
 def audit_entry(row: sa.Row[Any]) -> AuditEntry:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from integrations.statestore.records import (
@@ -15,6 +17,7 @@ from integrations.statestore.records import (
     UnknownRunError,
     audit_entry,
     now,
+    process_name,
     run_record,
 )
 from integrations.statestore.tables import audit_log, runs
@@ -37,6 +40,7 @@ class RunLog:
             "started_by": started_by,
             "trigger": trigger,
             "started_at": now(),
+            "process": process_name(),
         }
         with self.engine.begin() as connection:
             connection.execute(runs.insert().values(**values))
@@ -52,24 +56,43 @@ class RunLog:
         output_tokens: int = 0,
         cost_usd: float = 0.0,
     ) -> RunRecord:
-        """Set a run's final (or paused) status and add its token use and cost."""
+        """Set a run's final (or paused) status and add its token use and cost; a run set
+        running again (resumed after an approval) records the process it now runs in."""
         finished_at = None if status in ("running", "paused") else now()
+        values: dict[str, Any] = {
+            "status": status,
+            "finished_at": finished_at,
+            "error": error,
+            "input_tokens": runs.c.input_tokens + input_tokens,
+            "output_tokens": runs.c.output_tokens + output_tokens,
+            "cost_usd": runs.c.cost_usd + cost_usd,
+        }
+        if status == "running":
+            values["process"] = process_name()
         with self.engine.begin() as connection:
             result = connection.execute(
-                runs.update()
-                .where(runs.c.run_id == run_id)
-                .values(
-                    status=status,
-                    finished_at=finished_at,
-                    error=error,
-                    input_tokens=runs.c.input_tokens + input_tokens,
-                    output_tokens=runs.c.output_tokens + output_tokens,
-                    cost_usd=runs.c.cost_usd + cost_usd,
-                )
+                runs.update().where(runs.c.run_id == run_id).values(**values)
             )
         if result.rowcount == 0:
             raise UnknownRunError(run_id)
         return self.get_run(run_id)
+
+    def interrupt_runs(self, processes: Collection[str], reason: str) -> list[str]:
+        """Mark failed, with ``reason``, the runs still running in ``processes`` (``host:pid``
+        names of processes that have died); returns their ids. A run that finished or paused
+        meanwhile is left alone."""
+        if not processes:
+            return []
+        stuck = (runs.c.status == "running") & runs.c.process.in_(list(processes))
+        with self.engine.begin() as connection:
+            ids = list(connection.execute(sa.select(runs.c.run_id).where(stuck)).scalars())
+            if ids:
+                connection.execute(
+                    runs.update()
+                    .where(stuck & runs.c.run_id.in_(ids))
+                    .values(status="failed", finished_at=now(), error=reason)
+                )
+        return ids
 
     def get_run(self, run_id: str) -> RunRecord:
         with self.engine.connect() as connection:

@@ -20,6 +20,8 @@ runs = sa.Table(
     sa.Column("output_tokens", sa.Integer, nullable=False, server_default="0"),
     sa.Column("cost_usd", sa.Float, nullable=False, server_default="0"),
     sa.Column("error", sa.Text),
+    # "host:pid" of the process the run is (or was last) running in (migration 0005).
+    sa.Column("process", sa.String(128)),
     sa.Index("ix_runs_started_at", "started_at"),
 )
 

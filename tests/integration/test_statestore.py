@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from integrations.statestore import SlackThread, StateStore, UnknownRunError
-from integrations.statestore.tables import approvals
+from integrations.statestore import SlackThread, StateStore, UnknownRunError, process_name
+from integrations.statestore.tables import approvals, runs
 
 
 def test_migrating_twice_is_harmless_and_creates_every_table(store: StateStore) -> None:
@@ -29,6 +31,33 @@ def test_a_run_is_recorded_from_start_to_finish_with_its_cost(store: StateStore)
     assert done.finished_at is not None and done.finished_at >= done.started_at
     assert (done.input_tokens, done.output_tokens) == (150, 20)
     assert done.cost_usd == pytest.approx(0.0015)
+
+
+def test_runs_left_running_by_a_dead_process_are_failed_and_no_others(
+    store: StateStore,
+) -> None:
+    here = process_name()
+    assert here == f"{socket.gethostname()}:{os.getpid()}"
+    stuck = store.start_run("weekly_gtm", started_by="U1", trigger="command")
+    paused = store.start_run("winback", started_by="U1", trigger="command")
+    store.finish_run(paused.run_id, "paused")
+    elsewhere = store.start_run("support", started_by="U2", trigger="message")
+    with store.engine.begin() as connection:  # as if another worker process had started it
+        connection.execute(
+            runs.update().where(runs.c.run_id == elsewhere.run_id).values(process="other:1")
+        )
+    assert store.get_run(stuck.run_id).process == here
+
+    reason = "interrupted: the workflow process died"
+    assert store.interrupt_runs({here, "gone:2"}, reason) == [stuck.run_id]
+    failed = store.get_run(stuck.run_id)
+    assert (failed.status, failed.error) == ("failed", reason)
+    assert failed.finished_at is not None
+    assert store.get_run(paused.run_id).status == "paused"
+    assert store.get_run(elsewhere.run_id).status == "running"
+    # Resumed (after an approval) in this process, a paused run records it again.
+    assert store.finish_run(paused.run_id, "running").process == here
+    assert store.interrupt_runs(set(), reason) == []
 
 
 def test_finishing_an_unknown_run_is_an_error(store: StateStore) -> None:

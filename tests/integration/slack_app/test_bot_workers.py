@@ -20,7 +20,7 @@ from bot import ids
 from bot.app import SORRY, build_app, http_app
 from bot.blocks.digest import FAILED
 from bot.listeners.commands import BUSY
-from bot.runner import ProcessRunner
+from bot.runner import INTERRUPTED, ProcessRunner
 from controlroom.services import Services
 from integrations.warehouse import Warehouse
 from tests.fakes.slack_api import (
@@ -148,6 +148,13 @@ def test_a_worker_killed_mid_digest_gets_the_plain_error_and_the_next_request_wo
     runs = bot.api.wait_for("response_url", count=2, timeout=180)[1]
     assert runs.args["text"] == "Latest runs"
     assert app.runner.pids and killed not in app.runner.pids
+    # The run the dead worker left "running" is marked failed, saying why.
+    [run] = services.state.recent_runs(workflow="weekly_gtm")
+    deadline = time.monotonic() + 30
+    while run.status == "running" and time.monotonic() < deadline:
+        time.sleep(0.1)
+        run = services.state.get_run(run.run_id)
+    assert (run.status, run.error) == ("failed", INTERRUPTED)
 
 
 def test_a_command_beyond_the_backlog_is_told_in_its_ack_to_try_again(
