@@ -161,7 +161,7 @@ def run_weekly_digest() -> None:
 def run_kb_rebuild() -> None:
     """The nightly knowledge-base rebuild: re-ingest the help centre, keep every human answer."""
     with _job_services() as services:
-        report = build_knowledge_base(services).rebuild(
+        report = build_knowledge_base(services, bulk=True).rebuild(
             load_chunks(knowledge_base_folder(services.settings)),
             stored_human_answers(services.state),
         )

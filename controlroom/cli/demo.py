@@ -26,7 +26,7 @@ import typer
 import uvicorn
 
 from controlroom.cli._common import console, errors, user_errors
-from controlroom.services import Services, build_services
+from controlroom.services import Services, build_services, ready_knowledge_base
 from controlroom.settings import Settings
 from integrations.warehouse import SampleCompanySpec, last_complete_week_end
 from sandbox import Person, Workspace, local_slack, populate
@@ -69,6 +69,9 @@ def demo(
             _seed_if_missing(built)
             with Demo(built, workspace, sandbox=sandbox_socket, app=app_socket) as running:
                 scheduler = start_clock(built)
+                # The help centre is embedded now, not when the first question waits for it;
+                # not a daemon: stopping waits for it rather than leave the index half-written.
+                threading.Thread(target=_warm_up, args=(built,), name="kb-warm-up").start()
                 signal.signal(signal.SIGTERM, _stop)
                 try:
                     console.print(
@@ -85,6 +88,13 @@ def demo(
         finally:
             built.close()
             workspace.close()
+
+
+def _warm_up(services: Services) -> None:
+    try:
+        ready_knowledge_base(services)
+    except Exception:  # the first question will try again and report what is wrong
+        logger.exception("could not ingest the help centre")
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:

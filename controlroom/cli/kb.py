@@ -52,7 +52,7 @@ DEV_SET = typer.Option(
 def ingest(source: Path | None = SOURCE) -> None:
     """Upsert the articles' passages; human answers stay as they are."""
     with user_errors(), services() as built:
-        report = build_knowledge_base(built).ingest(
+        report = build_knowledge_base(built, bulk=True).ingest(
             load_chunks(source or knowledge_base_folder(built.settings))
         )
     console.print(
@@ -67,7 +67,7 @@ def rebuild(source: Path | None = SOURCE) -> None:
     """Drop the collection, re-ingest the articles and re-add every human answer."""
     with user_errors(), services() as built:
         humans = stored_human_answers(built.state)
-        report = build_knowledge_base(built).rebuild(
+        report = build_knowledge_base(built, bulk=True).rebuild(
             load_chunks(source or knowledge_base_folder(built.settings)), humans
         )
     console.print(
@@ -171,7 +171,7 @@ def eval_(
     with user_errors(), services() as built:
         policy = built.policies.support
         chunks = load_chunks(source or knowledge_base_folder(built.settings))
-        kb = build_knowledge_base(built)
+        kb = build_knowledge_base(built, bulk=True)  # 600 questions embedded in batches
         if kb.store.count(kb.collection) == 0:
             kb.ingest(chunks)
         articles = {c.article for c in chunks}

@@ -180,11 +180,16 @@ class ChromaVectorStore:
         return self._on(collection, lambda target: target.count())
 
 
-def build_vector_store(var_dir: Path, chroma_url: str | None) -> ChromaVectorStore:
-    """The configured store: the Chroma server at ``chroma_url``, else ``var_dir/chroma``."""
+def build_vector_store(
+    var_dir: Path, chroma_url: str | None, *, threads: int = 1
+) -> ChromaVectorStore:
+    """The configured store: the Chroma server at ``chroma_url``, else ``var_dir/chroma``;
+    ``threads`` for the embedding model (one to answer questions beside other work, every core
+    to embed a whole help centre)."""
+    embedding = MiniLMEmbeddingFunction(threads=threads)
     if chroma_url:
-        return ChromaVectorStore.server(chroma_url)
-    return ChromaVectorStore.persistent(var_dir / "chroma")
+        return ChromaVectorStore.server(chroma_url, embedding)
+    return ChromaVectorStore.persistent(var_dir / "chroma", embedding)
 
 
 def _chroma_settings() -> ChromaSettings:
