@@ -73,18 +73,26 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         approvers = await directory.approvers(client)
         await _decide(services, runner, client, _ephemeral(respond), request, approvers)
 
+    async def clicked(
+        body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> ApprovalRecord | None:
+        """The pending approval a Reject or Edit click opens a modal for; None when the
+        clicker was told why not."""
+        approvers = await directory.approvers(client)
+        reply = _ephemeral(respond)
+        return await _pending(services, runner, reply, _run_id(body), body["user"]["id"], approvers)
+
     async def reject(
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         await ack()
-        run_id, user = _run_id(body), body["user"]["id"]
-        approvers = await directory.approvers(client)
-        approval = await _pending(services, runner, _ephemeral(respond), run_id, user, approvers)
+        approval = await clicked(body, respond, client)
         if approval is None:
             return
         metadata = json.dumps({"run_id": approval.run_id, "where": _message(body)})
         await client.views_open(
-            trigger_id=body["trigger_id"], view=approval_blocks.reject_modal(run_id, metadata)
+            trigger_id=body["trigger_id"],
+            view=approval_blocks.reject_modal(approval.run_id, metadata),
         )
 
     async def rejection_reason(
@@ -112,9 +120,7 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         await ack()
-        run_id, user = _run_id(body), body["user"]["id"]
-        approvers = await directory.approvers(client)
-        approval = await _pending(services, runner, _ephemeral(respond), run_id, user, approvers)
+        approval = await clicked(body, respond, client)
         if approval is None:
             return
         modal = edit_modal.edit_modal(
