@@ -73,6 +73,23 @@ def assert_charts_in_thread(api: FakeSlackAPI, ts: str) -> None:
     assert len(received) == len(CHARTS) and all(call.args["png"] for call in received)
 
 
+def assert_digest_posted(api: FakeSlackAPI, state: StateStore, ts: str) -> tuple[list[Call], str]:
+    """The message ``ts`` became the digest, its charts in its thread: its progress updates and
+    the digest's run id."""
+    progress, final = digest_updates(api, ts)
+    run_id = run_id_of(final, state)
+    assert_is_the_digest(final, run_id)
+    assert_charts_in_thread(api, ts)
+    return progress, run_id
+
+
+def assert_each_update_shows_more_done(progress: list[Call]) -> None:
+    """Updated as sections finished, only when something changed."""
+    assert 1 <= len(progress) <= 4
+    done = [call.args["text"].count("✓") for call in progress]
+    assert done == sorted(set(done)) and done[0] >= 1
+
+
 def run_id_of(final: Call, state: StateStore) -> str:
     """The digest's run: the newest weekly run, whose id the digest's context shows; the
     digest carries the Start win-back button for the segment it recommends."""
@@ -97,15 +114,8 @@ def test_gtm_shows_progress_then_the_digest_in_the_digest_channel_with_charts_in
     [posted] = bot.api.calls_to("chat.postMessage")
     assert posted.args["channel"] == "#gtm-digest"
     assert posted.args["text"] == ("Weekly GTM digest: Marketing … Finance … Insights … Support …")
-    ts = "1764000000.000001"
-    progress, final = digest_updates(bot.api, ts)
-    # Updated as sections finished, only when something changed: each shows more done.
-    assert 1 <= len(progress) <= 4
-    done = [call.args["text"].count("✓") for call in progress]
-    assert done == sorted(set(done)) and done[0] >= 1
-    run_id = run_id_of(final, services.state)
-    assert_is_the_digest(final, run_id)
-    assert_charts_in_thread(bot.api, ts)
+    progress, run_id = assert_digest_posted(bot.api, services.state, "1764000000.000001")
+    assert_each_update_shows_more_done(progress)
     run = services.state.get_run(run_id)
     assert (run.workflow, run.trigger, run.started_by) == ("weekly_gtm", "command", MARKETER)
 
@@ -248,10 +258,7 @@ def test_the_scheduled_job_posts_the_digest_in_the_digest_channel(
 
     [posted] = api.calls_to("chat.postMessage")
     assert posted.args["channel"] == "#gtm-digest"
-    progress, final = digest_updates(api, "1764000000.000001")
-    run_id = run_id_of(final, services.state)
-    assert_is_the_digest(final, run_id)
-    assert_charts_in_thread(api, "1764000000.000001")
+    _, run_id = assert_digest_posted(api, services.state, "1764000000.000001")
     run = services.state.get_run(run_id)
     assert (run.trigger, run.started_by, run.status) == ("schedule", SCHEDULER_USER, "succeeded")
 

@@ -34,10 +34,8 @@ from tests.fakes.slack_api import (
 from tests.fakes.slack_sender import SlackSender, app_home_opened
 from tests.integration.slack_app.test_bot_digest import (
     DIGEST_CHANNEL,
-    assert_charts_in_thread,
-    assert_is_the_digest,
-    digest_updates,
-    run_id_of,
+    assert_digest_posted,
+    assert_each_update_shows_more_done,
 )
 
 pytestmark = pytest.mark.slow  # each test starts a worker process (~3 s, more on a busy machine)
@@ -80,15 +78,9 @@ def test_gtm_in_a_worker_shows_progress_then_posts_the_digest_with_its_charts(
 
     [told] = bot.api.wait_for("response_url")
     assert told.args["text"].startswith(f"Weekly GTM digest posted in <#{DIGEST_CHANNEL}>")
-    ts = "1764000000.000001"
-    progress, final = digest_updates(bot.api, ts)
-    # The sections' progress, relayed from the worker's threads: each update shows more done.
-    assert 1 <= len(progress) <= 4
-    done = [call.args["text"].count("✓") for call in progress]
-    assert done == sorted(set(done)) and done[0] >= 1
-    run_id = run_id_of(final, services.state)
-    assert_is_the_digest(final, run_id)
-    assert_charts_in_thread(bot.api, ts)
+    progress, run_id = assert_digest_posted(bot.api, services.state, "1764000000.000001")
+    # The sections' progress, relayed from the worker's threads.
+    assert_each_update_shows_more_done(progress)
     run = services.state.get_run(run_id)  # written by the worker, read here
     assert (run.workflow, run.status, run.started_by) == ("weekly_gtm", "succeeded", MARKETER)
     assert os.getpid() not in app.runner.pids
