@@ -127,7 +127,8 @@ def advance(
     """Run a workflow graph until it pauses or ends, and record where it stands.
 
     A pause (``interrupt()``) asks for approval with the interrupt's value as the summary and
-    marks the run paused; the end marks it succeeded; an exception marks it failed and
+    marks the run paused; the end marks it succeeded (partial when its outcome names a
+    ``problem``); an exception marks it failed and
     propagates (the checkpoint lets ``ApprovalDesk.resume`` continue it).
     """
     state.finish_run(run_id, "running")
@@ -144,8 +145,11 @@ def advance(
         state.request_approval(run_id, workflow=workflow, kind=spec.kind, summary=proposal)
         state.finish_run(run_id, "paused")
         return RunOutcome(run_id, workflow, "paused", proposal=proposal)
-    state.finish_run(run_id, "succeeded")
-    return RunOutcome(run_id, workflow, "succeeded", result=dict(final.get("outcome") or {}))
+    result = dict(final.get("outcome") or {})
+    # A workflow that finished but not wholly (emails failed or in doubt) says why in "problem".
+    status: RunStatus = "partial" if result.get("problem") else "succeeded"
+    state.finish_run(run_id, status, error=result.get("problem"))
+    return RunOutcome(run_id, workflow, status, result=result)
 
 
 def resume_payload(approval: ApprovalRecord) -> dict[str, Any]:

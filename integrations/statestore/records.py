@@ -10,13 +10,16 @@ from typing import Any, Literal, cast
 
 import sqlalchemy as sa
 
-RunStatus = Literal["running", "paused", "succeeded", "failed"]
+# partial: the run finished, but not all of it (a digest section unavailable, emails that failed
+# or are in doubt); the reason is in ``error``.
+RunStatus = Literal["running", "paused", "succeeded", "partial", "failed"]
 # How a run was started: a slash command, the clock, a button, a Slack message (mention or DM),
 # or the terminal.
 Trigger = Literal["command", "schedule", "button", "message", "cli"]
 # queued → sending (claimed by one sender) → sent | suppressed (at send time) | failed (refused);
-# in_doubt: a crash left it claimed on a provider that cannot say whether it was delivered.
-EmailStatus = Literal["queued", "sending", "sent", "suppressed", "failed", "in_doubt"]
+# capped (skipped at send time: another campaign emailed the person within the frequency cap);
+# in_doubt: a process died with it claimed on a provider that cannot say whether it was delivered.
+EmailStatus = Literal["queued", "sending", "sent", "suppressed", "capped", "failed", "in_doubt"]
 ApprovalStatus = Literal["pending", "approved", "rejected", "edited"]
 Decision = Literal["approved", "rejected", "edited"]
 

@@ -72,6 +72,12 @@ outbox.append_column(sa.Column("claim_token", sa.String(64)))
 outbox.append_column(sa.Column("claimed_at", sa.DateTime(timezone=True)))
 outbox.append_column(sa.Column("error", sa.Text))
 sa.Index("ix_outbox_customer_sent", outbox.c.customer_id, outbox.c.sent_at)
+# Migration 0006: the person (trimmed, lower-cased address) the frequency cap is checked for at
+# claim time, across campaigns; the ``host:pid`` that claimed the row (rows of a dead process
+# are put in doubt at once).
+outbox.append_column(sa.Column("person", sa.String(320)))
+outbox.append_column(sa.Column("claimed_by", sa.String(128)))
+sa.Index("ix_outbox_person_status", outbox.c.person, outbox.c.status)
 
 # One approval per run: a paused workflow waiting for a person. Deciding is one conditional
 # UPDATE ... WHERE status = 'pending', so of two simultaneous decisions exactly one wins.
@@ -117,4 +123,14 @@ suppressions = sa.Table(
     sa.Column("customer_id", sa.BigInteger),
     sa.Column("reason", sa.String(256), nullable=False),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Slack events (and other requests Slack may retry) already taken, by id, so that a retry is
+# answered once (migration 0006); ids older than the retention are pruned.
+slack_events = sa.Table(
+    "slack_events",
+    metadata,
+    sa.Column("event_key", sa.String(255), primary_key=True),
+    sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_slack_events_seen_at", "seen_at"),
 )
