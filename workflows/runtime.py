@@ -3,15 +3,21 @@
 SQLite (the default ``var/controlroom.db``) uses ``SqliteSaver``; PostgreSQL uses
 ``PostgresSaver``. Either way a run paused by ``interrupt()`` can be resumed from another
 process, after a restart, with ``Command(resume=...)`` and the run id as ``thread_id``.
+
+``recorded_run`` records a run that does not pause (ask, the weekly digest) from start to end:
+its status tells the truth — succeeded, partial (the block called ``degrade``: some of it is
+missing, and the reason says what), or failed.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -21,6 +27,26 @@ from sqlalchemy.engine import make_url
 
 from integrations.llm import Cost, CostMeter, LanguageModel
 from integrations.statestore import RunStatus, StateStore, Trigger
+
+# pg_advisory_lock key for the checkpointer's own migrations ("CKPT" in ASCII).
+_SETUP_LOCK = 0x434B5054
+_SETUP_POLL_SECONDS = 0.05
+
+
+def _set_up_one_at_a_time(saver: PostgresSaver) -> None:
+    """``setup()`` under an advisory lock: it races itself when processes start together on a
+    new database (UniqueViolation on checkpoint_migrations). The lock is polled for, not waited
+    on: setup's CREATE INDEX CONCURRENTLY waits for every open transaction, a blocked
+    ``pg_advisory_lock`` call included (a deadlock)."""
+    # from_conn_string gives one connection (rows as dicts), not a pool.
+    connection: Any = saver.conn
+    taken = "SELECT pg_try_advisory_lock(%s) AS taken"
+    while not connection.execute(taken, (_SETUP_LOCK,)).fetchone()["taken"]:
+        time.sleep(_SETUP_POLL_SECONDS)
+    try:
+        saver.setup()
+    finally:
+        connection.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK,))
 
 
 @contextmanager
@@ -42,7 +68,7 @@ def open_checkpointer(database_url: str) -> Iterator[BaseCheckpointSaver[str]]:
     if url.get_backend_name() == "postgresql":
         plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
         with PostgresSaver.from_conn_string(plain) as postgres_saver:
-            postgres_saver.setup()
+            _set_up_one_at_a_time(postgres_saver)
             yield postgres_saver
         return
     raise ValueError(f"no checkpointer for {url.get_backend_name()} databases")
@@ -53,16 +79,52 @@ def run_config(run_id: str) -> RunnableConfig:
     return {"configurable": {"thread_id": run_id}}
 
 
-@dataclass(frozen=True, slots=True)
-class RecordedRun:
-    """A run being recorded: its id, and the model view that meters its cost."""
+# The audit actions of a model call that fell back (read by `controlroom runs show`).
+MODEL_REPLY_REFUSED = "model_reply_refused"
+MODEL_UNAVAILABLE = "model_unavailable"
 
-    run_id: str
-    model: LanguageModel
+
+class RecordedRun:
+    """A run being recorded: its id, the model view that meters its cost, and what the block
+    said about how it ended (``degrade`` for partial, ``fail`` for failed)."""
+
+    def __init__(self, run_id: str, model: LanguageModel) -> None:
+        self.run_id = run_id
+        self.model = model
+        self._lock = threading.Lock()
+        self._degraded: list[str] = []
+        self._failed: str | None = None
 
     @property
     def cost(self) -> Cost:
         return self.model.meter.total()
+
+    def degrade(self, reason: str) -> None:
+        """The run gave a result, but not all of it: it ends "partial", ``reason`` saying what
+        is missing (several reasons are joined)."""
+        with self._lock:
+            self._degraded.append(_one_line(reason))
+
+    def fail(self, reason: str) -> None:
+        """The run ends "failed" without raising (it has nothing to give), saying why."""
+        with self._lock:
+            self._failed = _one_line(reason)
+
+    @property
+    def status(self) -> RunStatus:
+        """How the run ends if the block returns now."""
+        with self._lock:
+            if self._failed is not None:
+                return "failed"
+            return "partial" if self._degraded else "succeeded"
+
+    @property
+    def reason(self) -> str | None:
+        """Why the run is not "succeeded" (None when it is)."""
+        with self._lock:
+            if self._failed is not None:
+                return self._failed
+            return "; ".join(self._degraded) or None
 
 
 @contextmanager
@@ -74,21 +136,33 @@ def recorded_run(
     started_by: str,
     trigger: Trigger,
 ) -> Iterator[RecordedRun]:
-    """Record a run from start to finish: succeeded when the block ends, failed (with the error)
-    when it raises; either way with the tokens and cost its model view metered."""
+    """Record a run from start to finish: succeeded when the block ends (partial or failed when
+    it called ``degrade`` or ``fail``), failed with the error when it raises; either way with the
+    tokens and cost its model view metered, and each model call that fell back in the audit log."""
     run = state.start_run(workflow, started_by=started_by, trigger=trigger)
-    recorded = RecordedRun(run_id=run.run_id, model=model.metered(CostMeter()))
+    recorded = RecordedRun(run.run_id, model.metered(CostMeter()))
     try:
         yield recorded
     except Exception as error:
         _finish(state, recorded, "failed", error=f"{type(error).__name__}: {error}")
         raise
-    _finish(state, recorded, "succeeded")
+    _finish(state, recorded, recorded.status, error=recorded.reason)
+
+
+def record_model_fallbacks(state: StateStore, run_id: str, meter: CostMeter) -> None:
+    """Write each model call of the run that fell back to the audit log: the model's reply was
+    refused (unusable) or the model unavailable, and the offline writer or rules answered."""
+    for fallback in meter.fallbacks():
+        action = MODEL_UNAVAILABLE if fallback.kind == "unavailable" else MODEL_REPLY_REFUSED
+        state.record_audit(
+            action, actor="controlroom", run_id=run_id, agent=fallback.agent, reason=fallback.reason
+        )
 
 
 def _finish(
     state: StateStore, run: RecordedRun, status: RunStatus, *, error: str | None = None
 ) -> None:
+    record_model_fallbacks(state, run.run_id, run.model.meter)
     cost = run.cost
     state.finish_run(
         run.run_id,
@@ -98,3 +172,8 @@ def _finish(
         output_tokens=cost.output_tokens,
         cost_usd=cost.usd,
     )
+
+
+def _one_line(reason: str) -> str:
+    """A reason as one line (a database error's message spans several)."""
+    return " ".join(reason.split())

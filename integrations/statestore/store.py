@@ -2,24 +2,47 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import filelock
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, ExceptionContext
 
 from integrations.statestore.answers import HumanAnswers
 from integrations.statestore.approvals import ApprovalBook
 from integrations.statestore.outbox import Outbox
 from integrations.statestore.records import StateStoreUnavailableError
 from integrations.statestore.runs import RunLog
+from integrations.statestore.slack_events import SlackEventLog
+from integrations.statestore.suppressions import Suppressions
+from integrations.urls import mask_url
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+# Processes starting together migrate one at a time; a wait longer than this is reported.
+MIGRATION_LOCK_TIMEOUT_S = 120
+# The PostgreSQL advisory lock key every process migrating a database takes (any fixed bigint).
+_POSTGRES_MIGRATION_LOCK = 0x436F6E74726F6C  # "Control"
+# PostgreSQL refusals that are about the database, not the statement: read-only (a standby,
+# or default_transaction_read_only), and a login without rights on the tables.
+_UNAVAILABLE_SQLSTATES = frozenset({"25006", "42501"})
+# What to do, by a clue in the driver's reason.
+_ADVICE = (
+    ("read-only transaction", "point DATABASE_URL at a writable primary"),
+    ("permission denied", "grant the login rights on the control room's tables"),
+    ("database is locked", "another process is holding it; try again in a moment"),
+    ("readonly database", "the file or its folder is read-only: make both writable"),
+    ("unable to open database file", "check that its folder exists and is writable"),
+    ("not a database", "the file is damaged: restore it, or move it aside to start afresh"),
+    ("malformed", "the file is damaged: restore it, or move it aside to start afresh"),
+)
 
 
-class StateStore(RunLog, Outbox, ApprovalBook, HumanAnswers):
+class StateStore(RunLog, Outbox, Suppressions, ApprovalBook, HumanAnswers, SlackEventLog):
     """The control room's state in one SQL database (SQLite file or PostgreSQL)."""
 
     def __init__(self, url: str) -> None:
@@ -29,23 +52,80 @@ class StateStore(RunLog, Outbox, ApprovalBook, HumanAnswers):
         self.engine: Engine = sa.create_engine(url, pool_pre_ping=True)
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        sa.event.listen(self.engine, "handle_error", self._unavailable)
 
     @property
     def backend(self) -> str:
         return self.engine.dialect.name
 
     def migrate(self) -> None:
-        """Bring the schema to the newest migration (idempotent)."""
+        """Bring the schema to the newest migration (idempotent). Processes starting together
+        take turns under a lock; the later ones find the schema at head and do nothing."""
         config = Config()
         config.set_main_option("script_location", str(_MIGRATIONS))
         try:
-            with self.engine.begin() as connection:
+            with self._sqlite_migration_lock(), self.engine.begin() as connection:
+                if self.backend == "postgresql":
+                    # Held until this transaction ends; waiting for it obeys lock_timeout.
+                    connection.execute(
+                        sa.text(f"SET LOCAL lock_timeout = '{MIGRATION_LOCK_TIMEOUT_S}s'")
+                    )
+                    connection.execute(
+                        sa.select(sa.func.pg_advisory_xact_lock(_POSTGRES_MIGRATION_LOCK))
+                    )
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
         except sa.exc.OperationalError as error:
-            reason = str(error.orig or error).strip().splitlines()[-1]
-            where = self.engine.url.render_as_string(hide_password=True)
-            raise StateStoreUnavailableError(f"state store {where} unavailable: {reason}") from None
+            raise self._unavailable_error(str(error.orig or error)) from None
+
+    @contextmanager
+    def _sqlite_migration_lock(self) -> Iterator[None]:
+        """A lock file beside a SQLite database (``<db>.migrate.lock``); nothing elsewhere."""
+        database = self.engine.url.database
+        if self.backend != "sqlite" or not database or database == ":memory:":
+            yield
+            return
+        path = f"{database}.migrate.lock"
+        try:
+            lock = filelock.FileLock(path, timeout=MIGRATION_LOCK_TIMEOUT_S)
+            lock.acquire()
+        except filelock.Timeout:
+            raise self._unavailable_error(
+                f"another process has been migrating it for over {MIGRATION_LOCK_TIMEOUT_S} s "
+                f"(lock file {path})"
+            ) from None
+        except OSError as error:
+            raise self._unavailable_error(f"cannot take the lock file {path}: {error}") from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def _unavailable(self, context: ExceptionContext) -> StateStoreUnavailableError | None:
+        """Engine ``handle_error`` hook: a database that cannot be opened, read or written
+        (unreachable, locked, read-only, not a database) becomes ``StateStoreUnavailableError``;
+        other errors (constraint violations, SQL mistakes) pass unchanged. A failed pre-ping
+        is left to the pool, which reconnects."""
+        error = context.sqlalchemy_exception
+        if context.is_pre_ping or error is None:
+            return None
+        sqlstate = getattr(context.original_exception, "sqlstate", None)
+        if (
+            isinstance(error, sa.exc.OperationalError)
+            or type(error) is sa.exc.DatabaseError
+            or sqlstate in _UNAVAILABLE_SQLSTATES
+        ):
+            return self._unavailable_error(str(context.original_exception))
+        return None
+
+    def _unavailable_error(self, reason: str) -> StateStoreUnavailableError:
+        """One line: the database (password hidden), the driver's reason, what to do."""
+        last_line = reason.strip().splitlines()[-1] if reason.strip() else "unknown reason"
+        where = mask_url(self.engine.url.render_as_string(hide_password=False))
+        advice = next((tip for clue, tip in _ADVICE if clue in last_line), "")
+        return StateStoreUnavailableError(
+            f"state store {where} unavailable: {last_line}" + (f" — {advice}" if advice else "")
+        )
 
     def close(self) -> None:
         self.engine.dispose()

@@ -6,7 +6,8 @@ imports from CSV files and Google Sheets add to it all or nothing (``integration
 Exceptions::
 
     WarehouseError
-     └── WarehouseNotSeededError   the warehouse file has no data yet
+     ├── WarehouseNotSeededError   the warehouse file has no data yet
+     └── WarehouseUnavailableError the file cannot be opened: locked, damaged, unreadable
 """
 
 from integrations.warehouse.sample_company import SampleCompanySpec, last_complete_week_end
@@ -15,6 +16,7 @@ from integrations.warehouse.warehouse import (
     WarehouseError,
     WarehouseNotSeededError,
     WarehouseSummary,
+    WarehouseUnavailableError,
     YearFigures,
 )
 
@@ -24,6 +26,7 @@ __all__ = [
     "WarehouseError",
     "WarehouseNotSeededError",
     "WarehouseSummary",
+    "WarehouseUnavailableError",
     "YearFigures",
     "last_complete_week_end",
 ]

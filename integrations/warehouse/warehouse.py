@@ -14,6 +14,8 @@ from integrations.warehouse import sample_company
 from integrations.warehouse.schema import TABLES
 
 SEED_MEMORY_LIMIT = "1GB"
+# Clues in DuckDB's reasons (and ours) that the file itself is damaged.
+_DAMAGED = ("Corrupt", "not a valid DuckDB", "Could not read enough bytes")
 
 
 class WarehouseError(RuntimeError):
@@ -22,6 +24,10 @@ class WarehouseError(RuntimeError):
 
 class WarehouseNotSeededError(WarehouseError):
     """The warehouse file does not exist or has no data yet."""
+
+
+class WarehouseUnavailableError(WarehouseError):
+    """The warehouse file cannot be opened: locked by another process, damaged, unreadable."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +67,51 @@ class Warehouse:
                 f"{self.path}: no warehouse yet — run `controlroom data seed` first"
             )
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        return duckdb.connect(str(self.path), read_only=read_only)
+        try:
+            connection = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as error:
+            raise self._unavailable(str(error)) from None
+        if read_only:
+            try:
+                self._check_readable(connection)
+            except BaseException:
+                connection.close()
+                raise
+        return connection
+
+    def _check_readable(self, connection: duckdb.DuckDBPyConnection) -> None:
+        """Refuse, before any query, a DuckDB file with none of the warehouse's tables (a wrong
+        WAREHOUSE_PATH)."""
+        try:
+            # fetchall, not fetchone: DuckDB 2 refuses the next statement while a result is open.
+            tables = connection.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+            ).fetchall()
+        except duckdb.Error as error:
+            raise self._unavailable(str(error)) from None
+        # None of them: the wrong file. One missing is that one figure's failure, not all.
+        if not set(TABLES) & {name for (name,) in tables}:
+            raise WarehouseNotSeededError(
+                f"{self.path}: not a control room warehouse (none of its tables) — "
+                "check WAREHOUSE_PATH, or run `controlroom data seed`"
+            )
+
+    def _unavailable(self, reason: str) -> WarehouseUnavailableError:
+        """One line: the file, DuckDB's reason, and what to do about it."""
+        reason = reason.strip().splitlines()[0] if reason.strip() else "unknown reason"
+        reason = reason.removeprefix("IO Error: ").replace(f' "{self.path}"', "")
+        reason = reason.split(". See also")[0]
+        if "Conflicting lock" in reason:
+            advice = "another process is writing to it; try again when it has finished"
+        elif any(clue in reason for clue in _DAMAGED):
+            advice = (
+                "the file is damaged: restore it, or run `controlroom data seed` to start again"
+            )
+        else:
+            advice = "check the file and its permissions (WAREHOUSE_PATH names it)"
+        return WarehouseUnavailableError(
+            f"warehouse {self.path} unavailable: {reason.rstrip('.!')} — {advice}"
+        )
 
     def seed(
         self,
@@ -107,8 +157,7 @@ class Warehouse:
                        (SELECT coalesce(max(value), 'imported data')
                           FROM dataset_info WHERE key = 'source')
                 """
-            ).fetchone()
-            assert counts is not None
+            ).fetchall()[0]
             if counts[1] == 0:
                 raise WarehouseNotSeededError(
                     f"{self.path}: the warehouse has no orders — run `controlroom data seed`"
