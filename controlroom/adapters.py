@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from controlroom.settings import Settings
+from integrations.urls import mask_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +36,9 @@ def adapter_choices(settings: Settings) -> list[AdapterChoice]:
         _email(settings),
         AdapterChoice(
             "vector store",
-            f"Chroma server {settings.chroma_url}" if settings.chroma_url else "embedded Chroma",
+            f"Chroma server {mask_url(settings.chroma_url)}"
+            if settings.chroma_url
+            else "embedded Chroma",
             settings.chroma_url is not None,
         ),
         _llm(settings),
@@ -46,7 +49,9 @@ def adapter_choices(settings: Settings) -> list[AdapterChoice]:
         ),
         AdapterChoice(
             "tickets",
-            f"Zendesk {settings.zendesk_url}" if settings.zendesk_url else "the approval thread",
+            f"Zendesk {mask_url(settings.zendesk_url)}"
+            if settings.zendesk_url
+            else "the approval thread",
             settings.zendesk_url is not None,
         ),
     ]
@@ -64,5 +69,7 @@ def _llm(settings: Settings) -> AdapterChoice:
     if settings.openai_api_key is None and settings.openai_base_url is None:
         return AdapterChoice("llm", "offline writer (templates over facts)", False)
     return AdapterChoice(
-        "llm", f"OpenAI-compatible at {settings.openai_base_url or 'api.openai.com'}", True
+        "llm",
+        f"OpenAI-compatible at {mask_url(settings.openai_base_url or 'api.openai.com')}",
+        True,
     )

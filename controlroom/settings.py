@@ -7,18 +7,43 @@ lives in ``policies/*.yaml``, not here.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 import policies
 import prompts
+from integrations.email.unsubscribe import MIN_SECRET_BYTES, check_base_url
+
+MAKE_SECRET = "make one with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+
+# The drivers the state store and the checkpointers are built for (after normalising).
+_DATABASE_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
+
+
+class SettingsError(ValueError):
+    """The ``.env`` file cannot be read; the message is one line naming it."""
 
 
 class Settings(BaseSettings):
     """Every variable the control room reads; `.env.example` lists the same names."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # Errors never echo a value: DATABASE_URL and the tokens are secrets.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", hide_input_in_errors=True
+    )
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except UnicodeDecodeError as error:
+            env_file = values.get("_env_file", self.model_config.get("env_file"))
+            raise SettingsError(
+                f"{env_file}: not UTF-8 text (byte offset {error.start}); save the file as UTF-8"
+            ) from None
 
     # Where the embedded defaults keep their files.
     var_dir: Path = Field(default=Path("var"), validation_alias="CONTROLROOM_VAR_DIR")
@@ -62,6 +87,49 @@ class Settings(BaseSettings):
     zendesk_url: str | None = Field(default=None, validation_alias="ZENDESK_URL")
     zendesk_email: str | None = Field(default=None, validation_alias="ZENDESK_EMAIL")
     zendesk_api_token: SecretStr | None = Field(default=None, validation_alias="ZENDESK_API_TOKEN")
+
+    # One-click unsubscribe (RFC 8058): the secret that signs the links, and the public https
+    # base the web role serves them under. Without the URL, emails carry mailto only.
+    unsubscribe_secret: SecretStr | None = Field(
+        default=None, validation_alias="UNSUBSCRIBE_SECRET"
+    )
+    unsubscribe_url: str | None = Field(default=None, validation_alias="UNSUBSCRIBE_URL")
+
+    @field_validator("unsubscribe_secret")
+    @classmethod
+    def _strong_unsubscribe_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        secret = value.get_secret_value() if value is not None else ""
+        if not secret.strip():
+            return None
+        if len(secret.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(f"is shorter than {MIN_SECRET_BYTES} characters: {MAKE_SECRET}")
+        return value
+
+    @field_validator("unsubscribe_url")
+    @classmethod
+    def _public_unsubscribe_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if not value or not value.strip():
+            return None
+        url = check_base_url(value)
+        if info.data.get("unsubscribe_secret") is None:
+            raise ValueError(f"needs UNSUBSCRIBE_SECRET to sign the links: {MAKE_SECRET}")
+        return url
+
+    @field_validator("database_url")
+    @classmethod
+    def _usable_database(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        try:
+            driver = make_url(normalise_database_url(value.get_secret_value())).drivername
+        except (ArgumentError, ValueError):
+            driver = None
+        if driver not in _DATABASE_DRIVERS:
+            found = f" (got a {driver} URL)" if driver else ""
+            raise ValueError(
+                "expected sqlite:///path or postgresql://user:password@host:5432/name" + found
+            )
+        return value
 
     @property
     def effective_database_url(self) -> str:

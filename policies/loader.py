@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from policies.schema import Policies
+from policies.yamlfile import YamlFileError, read_yaml
 
 
 class PolicyError(ValueError):
@@ -37,13 +37,9 @@ def _load_file(path: Path, model: type[BaseModel]) -> BaseModel:
     if not path.is_file():
         raise PolicyError(f"{path}: missing policy file")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise PolicyError(
-            f"{path}:{where} not valid YAML ({getattr(error, 'problem', error)})"
-        ) from None
+        data = read_yaml(path)
+    except YamlFileError as error:
+        raise PolicyError(str(error)) from None
     if not isinstance(data, dict):
         raise PolicyError(f"{path}: expected a mapping of keys to values at the top level")
     try:

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # YAML reads .nan and .inf as floats; no setting has a meaning at infinity.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 _SLACK_CHANNEL = re.compile(r"^(#[a-z0-9][a-z0-9_-]{0,79}|[CGD][A-Z0-9]{6,})$")
@@ -27,10 +36,34 @@ class ScheduledJob(_Strict):
 
     @field_validator("cron")
     @classmethod
-    def _five_fields(cls, value: str) -> str:
-        if len(value.split()) != _CRON_FIELDS:
+    def _cron_line_the_scheduler_runs(cls, value: str) -> str:
+        fields = value.split()
+        if len(fields) != _CRON_FIELDS:
             raise ValueError("a cron line with five fields, e.g. '0 9 * * mon'")
+        if any(character.isdigit() for character in fields[-1]):
+            raise ValueError(
+                "day names (mon, tue, ... sun) in the day-of-week field: the scheduler "
+                "(APScheduler 3) counts 0 as Monday where cron counts 0 as Sunday"
+            )
+        check_cron_line(value)
         return value
+
+
+def check_cron_line(line: str) -> None:
+    """Parse ``line`` with the scheduler's own parser and refuse a line that never fires.
+
+    Parsing does not depend on the time zone, so UTC stands in for the team's here.
+    """
+    # Imported here: apscheduler costs ~0.3 s to import and most importers of policies never
+    # validate a schedule.
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        trigger = CronTrigger.from_crontab(line, timezone=UTC)
+    except ValueError as error:
+        raise ValueError(f"a cron line the scheduler accepts (APScheduler: {error})") from None
+    if trigger.get_next_fire_time(None, datetime.now(UTC)) is None:
+        raise ValueError(f"a cron line that fires: {line!r} never fires (no such date)")
 
 
 class SchedulePolicy(_Strict):
@@ -167,11 +200,23 @@ class SupportGuard(_Strict):
 class SupportPolicy(_Strict):
     """``support.yaml``: when an answer goes out on its own and when a human must look."""
 
+    # Declared before the threshold: its validator reads this value.
+    allow_unreviewed_answers: bool = False
     confidence_threshold: float = Field(ge=0, le=1)
     top_k: int = Field(ge=1, le=20)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     calibration: ConfidenceCalibration = Field(default_factory=ConfidenceCalibration)
     guard: SupportGuard = Field(default_factory=SupportGuard)
+
+    @field_validator("confidence_threshold")
+    @classmethod
+    def _someone_reviews(cls, value: float, info: ValidationInfo) -> float:
+        if value == 0 and not info.data.get("allow_unreviewed_answers", False):
+            raise ValueError(
+                "a threshold above 0: at 0 every answer is sent unreviewed; if that is meant, "
+                "also set 'allow_unreviewed_answers: true' in this file"
+            )
+        return value
 
 
 AgentName = Literal["supervisor", "marketing", "finance", "insights", "support"]

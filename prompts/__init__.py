@@ -1,8 +1,10 @@
 """Prompt templates, one YAML file per agent, validated at start-up.
 
 ``load_prompts(folder)`` is the one loader. Each task template names its placeholders; a
-placeholder used but not declared (or declared but unused) is a start-up error, and rendering
-with a missing value raises ``PromptError`` — never a half-filled prompt at 9 am Monday.
+placeholder used but not declared (or declared but unused) is a start-up error, so is a file
+without a task its agent renders (``REQUIRED_TASKS``) or a task using a value its agent never
+passes; rendering with a missing value raises ``PromptError`` — never a half-filled prompt at
+9 am Monday.
 """
 
 from __future__ import annotations
@@ -11,10 +13,22 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from policies.yamlfile import YamlFileError, read_yaml
+
 AGENTS = ("supervisor", "marketing", "finance", "insights", "support")
+# The tasks each agent renders (its code under agents/) and the values it passes to each.
+REQUIRED_TASKS: dict[str, dict[str, frozenset[str]]] = {
+    "supervisor": {"route": frozenset({"request"})},
+    "marketing": {
+        "channel_summary": frozenset({"facts"}),
+        "campaign_copy": frozenset({"facts", "request"}),
+    },
+    "finance": {"kpi_report": frozenset({"facts"})},
+    "insights": {"segment_report": frozenset({"facts"})},
+    "support": {"answer": frozenset({"question", "passages"})},
+}
 
 
 class PromptError(ValueError):
@@ -64,13 +78,30 @@ def load_prompts(folder: Path) -> dict[str, AgentPrompts]:
         if not path.is_file():
             raise PromptError(f"{path}: missing prompt file")
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            loaded[agent] = AgentPrompts.model_validate(data)
-        except yaml.YAMLError as error:
-            raise PromptError(f"{path}: not valid YAML ({error})") from None
+            loaded[agent] = AgentPrompts.model_validate(read_yaml(path))
+        except YamlFileError as error:
+            raise PromptError(str(error)) from None
         except ValidationError as error:
             first = error.errors(include_url=False)[0]
             key = ".".join(str(part) for part in first["loc"])
             message = first["msg"].removeprefix("Value error, ")
             raise PromptError(f"{path}: key '{key}': {message}") from None
+        _check_tasks(path, agent, loaded[agent])
     return loaded
+
+
+def _check_tasks(path: Path, agent: str, prompts: AgentPrompts) -> None:
+    """Every task the agent renders is present and uses only values the agent passes."""
+    for task, passed in REQUIRED_TASKS[agent].items():
+        if task not in prompts.tasks:
+            raise PromptError(
+                f"{path}: missing task '{task}' (the {agent} agent renders it); "
+                "add it under 'tasks'"
+            )
+        never_filled = sorted(set(prompts.tasks[task].variables) - passed)
+        if never_filled:
+            raise PromptError(
+                f"{path}: key 'tasks.{task}.variables': the {agent} agent passes only "
+                f"{', '.join(sorted(passed))}; {', '.join(map(repr, never_filled))} "
+                "would never be filled"
+            )

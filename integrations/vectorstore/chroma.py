@@ -24,6 +24,7 @@ from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import ChromaError, NotFoundError
 
+from integrations.urls import mask_url
 from integrations.vectorstore._exceptions import VectorStoreError, VectorStoreUnavailableError
 from integrations.vectorstore.embeddings import MiniLMEmbeddingFunction
 from integrations.vectorstore.protocol import Metadata, StoredText, VectorHit
@@ -61,7 +62,9 @@ class ChromaVectorStore:
         """A store on the Chroma server at ``url`` (``http://host:8000`` or ``https://…``)."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise VectorStoreError(f"CHROMA_URL {url!r}: expected http://host:port or https://…")
+            raise VectorStoreError(
+                f"CHROMA_URL {mask_url(url)!r}: expected http://host:port or https://…"
+            )
         ssl = parts.scheme == "https"
         with _translated(f"Chroma server {parts.hostname}"), _refused_as_unavailable(url):
             client = chromadb.HttpClient(
@@ -202,7 +205,9 @@ def _refused_as_unavailable(url: str) -> Iterator[None]:
     try:
         yield
     except ValueError as error:
-        raise VectorStoreUnavailableError(f"Chroma server {url} unavailable: {error}") from error
+        raise VectorStoreUnavailableError(
+            f"Chroma server {mask_url(url)} unavailable: {error}"
+        ) from error
 
 
 @contextmanager

@@ -99,3 +99,158 @@ def test_broken_yaml_names_the_line(policy_dir: Path) -> None:
     (policy_dir / "support.yaml").write_text("confidence_threshold: 0.6\ntop_k: [4\n")
     with pytest.raises(PolicyError, match=r"support.yaml: line \d+ not valid YAML"):
         load_policies(policy_dir)
+
+
+def _write_key(folder: Path, name: str, dotted: str, value: object) -> Path:
+    """Set one (possibly nested, dotted) key in a policy file and write it back as YAML."""
+    path = folder / f"{name}.yaml"
+    data = yaml.safe_load(path.read_text())
+    *parents, last = dotted.split(".")
+    node = data
+    for part in parents:
+        node = node[part]
+    node[last] = value
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("99 99 * * mon", "the last value (99) is higher than the maximum value"),
+        ("0 25 * * *", "the last value (25) is higher than the maximum value (23)"),
+        ("0 9 * * funday", 'Invalid weekday name "funday"'),
+        ("*/0 * * * *", "Increment must be higher than 0"),
+        ("0 9 L * *", 'Unrecognized expression "L" for field "day"'),
+    ],
+)
+def test_a_cron_line_the_scheduler_cannot_parse_is_refused_with_its_reason(
+    policy_dir: Path, line: str, reason: str
+) -> None:
+    path = _write_key(policy_dir, "schedule", "weekly_digest.cron", line)
+    with pytest.raises(PolicyError) as refused:
+        load_policies(policy_dir)
+    message = str(refused.value)
+    assert message.startswith(f"{path}: key 'weekly_digest.cron' = {line!r}: expected")
+    assert reason in message
+    assert "\n" not in message
+
+
+def test_a_cron_line_that_never_fires_is_refused(policy_dir: Path) -> None:
+    _write_key(policy_dir, "schedule", "kb_rebuild.cron", "0 9 31 2 *")
+    with pytest.raises(
+        PolicyError, match=r"key 'kb_rebuild.cron' = '0 9 31 2 \*': expected .*never fires"
+    ):
+        load_policies(policy_dir)
+
+
+def test_a_numeric_day_of_week_is_refused_because_apscheduler_counts_from_monday(
+    policy_dir: Path,
+) -> None:
+    _write_key(policy_dir, "schedule", "weekly_digest.cron", "0 9 * * 1")
+    with pytest.raises(PolicyError, match=r"key 'weekly_digest.cron' = '0 9 \* \* 1'.*mon"):
+        load_policies(policy_dir)
+
+
+def test_valid_cron_lines_with_names_ranges_and_steps_load(policy_dir: Path) -> None:
+    _write_key(policy_dir, "schedule", "weekly_digest.cron", "30 8 * * mon-fri")
+    _write_key(policy_dir, "schedule", "approval_reminders.cron", "*/15 9-17 * jan,feb sat,sun")
+    loaded = load_policies(policy_dir)
+    assert loaded.schedule.weekly_digest.cron == "30 8 * * mon-fri"
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "value"),
+    [
+        ("support", "confidence_threshold", float("nan")),
+        ("support", "retrieval.rrf_k", float("inf")),
+        ("support", "calibration.intercept", float("-inf")),
+        ("support", "calibration.similarity", float("inf")),
+        ("approvals", "remind_after_hours", float("inf")),
+        ("models", "timeout_seconds", float("inf")),
+        ("models", "agents.support.usd_per_1k_input_tokens", float("inf")),
+        ("winback", "cost_per_email", float("inf")),
+        ("winback", "gross_margin_rate", float("nan")),
+    ],
+)
+def test_a_number_that_is_not_finite_is_refused(
+    policy_dir: Path, name: str, key: str, value: float
+) -> None:
+    path = _write_key(policy_dir, name, key, value)
+    assert ".nan" in path.read_text() or ".inf" in path.read_text()
+    with pytest.raises(PolicyError) as refused:
+        load_policies(policy_dir)
+    assert str(refused.value).startswith(f"{path}: key '{key}' = ")
+    assert "finite number" in str(refused.value)
+
+
+def test_a_non_finite_response_rate_key_is_refused(policy_dir: Path) -> None:
+    path = policy_dir / "winback.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["response_rate_by_discount"][float("nan")] = 0.1
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(PolicyError, match="finite number"):
+        load_policies(policy_dir)
+
+
+def test_a_key_given_twice_is_refused_with_both_lines(policy_dir: Path) -> None:
+    path = policy_dir / "support.yaml"
+    path.write_text("confidence_threshold: 0.6\ntop_k: 4\nconfidence_threshold: 0.9\n")
+    with pytest.raises(PolicyError) as refused:
+        load_policies(policy_dir)
+    message = str(refused.value)
+    assert message.startswith(f"{path}: line 3 ")
+    assert "key 'confidence_threshold' given twice (first on line 1)" in message
+
+
+def test_a_nested_key_given_twice_is_refused(policy_dir: Path) -> None:
+    path = policy_dir / "support.yaml"
+    path.write_text(
+        "confidence_threshold: 0.6\ntop_k: 4\nretrieval:\n  fusion: rrf\n  fusion: vector\n"
+    )
+    with pytest.raises(PolicyError, match=r"line 5 .*key 'fusion' given twice \(first on line 4\)"):
+        load_policies(policy_dir)
+
+
+def test_two_spellings_of_one_discount_are_the_same_key_given_twice(policy_dir: Path) -> None:
+    path = policy_dir / "winback.yaml"
+    text = path.read_text()
+    assert "response_rate_by_discount:\n" in text
+    path.write_text(
+        text.replace("response_rate_by_discount:\n", "response_rate_by_discount:\n  0.10: 0.5\n")
+    )
+    with pytest.raises(PolicyError, match=r"key 0\.1 given twice"):
+        load_policies(policy_dir)
+
+
+def test_a_file_that_is_not_utf8_is_refused_with_the_byte_offset(policy_dir: Path) -> None:
+    path = policy_dir / "approvals.yaml"
+    raw = path.read_bytes()
+    path.write_bytes(raw + "# café\n".encode("latin-1"))
+    with pytest.raises(PolicyError) as refused:
+        load_policies(policy_dir)
+    assert str(refused.value) == (
+        f"{path}: not UTF-8 text (byte offset {len(raw) + 5}); save the file as UTF-8"
+    )
+
+
+def test_a_confidence_threshold_of_zero_is_refused_as_every_answer_unreviewed(
+    policy_dir: Path,
+) -> None:
+    path = _write_key(policy_dir, "support", "confidence_threshold", 0.0)
+    with pytest.raises(PolicyError) as refused:
+        load_policies(policy_dir)
+    message = str(refused.value)
+    assert message.startswith(f"{path}: key 'confidence_threshold' = 0.0: expected")
+    assert "unreviewed" in message
+    assert "allow_unreviewed_answers: true" in message
+
+
+def test_a_confidence_threshold_of_zero_loads_when_unreviewed_answers_are_allowed(
+    policy_dir: Path,
+) -> None:
+    _write_key(policy_dir, "support", "confidence_threshold", 0.0)
+    _write_key(policy_dir, "support", "allow_unreviewed_answers", True)
+    loaded = load_policies(policy_dir)
+    assert loaded.support.confidence_threshold == 0.0
+    assert loaded.support.allow_unreviewed_answers is True

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 import prompts
 from prompts import PromptError, load_prompts
@@ -54,3 +56,92 @@ def test_a_missing_prompt_file_is_named(prompt_dir: Path) -> None:
     (prompt_dir / "insights.yaml").unlink()
     with pytest.raises(PromptError, match="insights.yaml: missing prompt file"):
         load_prompts(prompt_dir)
+
+
+# What the agents' code renders (agents/*): each task, and the values it passes in.
+TASKS_THE_AGENTS_RENDER = [
+    ("supervisor", "route"),
+    ("marketing", "channel_summary"),
+    ("marketing", "campaign_copy"),
+    ("finance", "kpi_report"),
+    ("insights", "segment_report"),
+    ("support", "answer"),
+]
+
+
+@pytest.mark.parametrize(("agent", "task"), TASKS_THE_AGENTS_RENDER)
+def test_a_prompt_file_without_a_task_its_agent_renders_stops_start_up(
+    prompt_dir: Path, agent: str, task: str
+) -> None:
+    path = prompt_dir / f"{agent}.yaml"
+    data = yaml.safe_load(path.read_text())
+    del data["tasks"][task]
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(PromptError) as refused:
+        load_prompts(prompt_dir)
+    assert str(refused.value) == (
+        f"{path}: missing task '{task}' (the {agent} agent renders it); add it under 'tasks'"
+    )
+
+
+def test_every_task_named_in_the_agents_code_is_required_by_the_loader() -> None:
+    """Guards the loader's list against drift: scan agents/ for the task look-ups."""
+    root = Path(prompts.__file__).parent.parent / "agents"
+    found: set[tuple[str, str]] = set()
+    for source in root.rglob("*.py"):
+        text = source.read_text()
+        for agent, task in re.findall(
+            r'write_text\(\s*[^,]+,\s*[^,]+,\s*"(\w+)",\s*"(\w+)"', text, flags=re.DOTALL
+        ):
+            found.add((agent, task))
+        owner = source.parent.name if source.parent != root else source.stem
+        for task in re.findall(r'tasks\["(\w+)"\]', text):
+            found.add((owner, task))
+    assert found == set(TASKS_THE_AGENTS_RENDER)
+    assert {(a, t) for a, tasks in prompts.REQUIRED_TASKS.items() for t in tasks} == found
+
+
+def test_a_task_declaring_a_value_its_agent_never_passes_stops_start_up(prompt_dir: Path) -> None:
+    path = prompt_dir / "finance.yaml"
+    path.write_text(
+        "system: s\ntasks:\n  kpi_report:\n    variables: [facts, week]\n"
+        "    template: $facts for $week\n"
+    )
+    with pytest.raises(PromptError) as refused:
+        load_prompts(prompt_dir)
+    assert str(refused.value) == (
+        f"{path}: key 'tasks.kpi_report.variables': the finance agent passes only facts; "
+        "'week' would never be filled"
+    )
+
+
+def test_a_key_given_twice_in_a_prompt_file_is_refused_with_its_line(prompt_dir: Path) -> None:
+    path = prompt_dir / "support.yaml"
+    path.write_text(
+        "system: s\ntasks:\n  answer:\n    variables: [question, passages]\n"
+        "    template: $question $passages\n"
+        "  answer:\n    variables: [question]\n    template: $question\n"
+    )
+    with pytest.raises(PromptError) as refused:
+        load_prompts(prompt_dir)
+    assert str(refused.value).startswith(f"{path}: line 6 ")
+    assert "key 'answer' given twice (first on line 3)" in str(refused.value)
+
+
+def test_a_prompt_file_that_is_not_utf8_is_refused_with_the_byte_offset(prompt_dir: Path) -> None:
+    path = prompt_dir / "marketing.yaml"
+    path.write_bytes(b"system: caf\xe9\n")
+    with pytest.raises(PromptError) as refused:
+        load_prompts(prompt_dir)
+    assert str(refused.value) == (
+        f"{path}: not UTF-8 text (byte offset 11); save the file as UTF-8"
+    )
+
+
+def test_broken_yaml_in_a_prompt_file_names_the_line_in_one_line(prompt_dir: Path) -> None:
+    path = prompt_dir / "support.yaml"
+    path.write_text("system: s\ntasks: [answer\n")
+    with pytest.raises(PromptError) as refused:
+        load_prompts(prompt_dir)
+    assert str(refused.value).startswith(f"{path}: line 3 not valid YAML (")
+    assert "\n" not in str(refused.value)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from controlroom.settings import Settings
+from controlroom.settings import Settings, SettingsError
 
 
 def test_embedded_defaults_need_no_variables(isolated_environment: Path) -> None:
@@ -45,3 +46,31 @@ def test_database_urls_as_hosts_hand_them_out_use_psycopg_3(
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", given)
     assert Settings().effective_database_url == used
+
+
+def test_a_dot_env_file_that_is_not_utf8_is_refused_with_the_byte_offset() -> None:
+    Path(".env").write_bytes(b"EMAIL_FROM=Caf\xe9 <hello@example.com>\n")
+    with pytest.raises(SettingsError) as refused:
+        Settings()
+    assert str(refused.value) == ".env: not UTF-8 text (byte offset 14); save the file as UTF-8"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://ops:hunter2@db:notaport/cr",
+        "mysql://ops:hunter2@db/cr",
+        "postgresql+psycopg2://ops:hunter2@db/cr",
+        "not a url hunter2",
+    ],
+)
+def test_a_database_url_the_state_store_cannot_use_is_refused_without_its_password(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(ValidationError) as refused:
+        Settings()
+    first = refused.value.errors(include_url=False)[0]
+    assert first["loc"] == ("DATABASE_URL",)
+    assert "expected sqlite:///path or postgresql://" in first["msg"]
+    assert "hunter2" not in str(refused.value)
