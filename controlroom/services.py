@@ -14,6 +14,7 @@ import prompts
 from agents.support import DEFAULT_KB_DIR, KnowledgeBase, load_chunks
 from controlroom.settings import Settings
 from integrations.email import EmailSender, build_email_sender
+from integrations.email.unsubscribe import UnsubscribeLinks
 from integrations.llm import LanguageModel, build_language_model
 from integrations.statestore import StateStore
 from integrations.tickets import TicketDesk, build_ticket_desk
@@ -33,6 +34,9 @@ class Services:
     llm: LanguageModel
     email: EmailSender
     tickets: TicketDesk
+    # The signed one-click unsubscribe links, when UNSUBSCRIBE_URL is set: the sender and the
+    # web role share this one object.
+    unsubscribe: UnsubscribeLinks | None = None
 
     def close(self) -> None:
         """Release database and HTTP connections."""
@@ -69,7 +73,16 @@ def build_services(settings: Settings) -> Services:
             zendesk_email=settings.zendesk_email,
             zendesk_api_token=_secret(settings.zendesk_api_token),
         ),
+        unsubscribe=unsubscribe_links(settings),
     )
+
+
+def unsubscribe_links(settings: Settings) -> UnsubscribeLinks | None:
+    """The one-click unsubscribe links, or None without ``UNSUBSCRIBE_URL`` (mailto only)."""
+    if settings.unsubscribe_url is None or settings.unsubscribe_secret is None:
+        return None
+    secret = settings.unsubscribe_secret.get_secret_value().encode()
+    return UnsubscribeLinks(settings.unsubscribe_url, secret)
 
 
 def _secret(value: SecretStr | None) -> str | None:

@@ -15,6 +15,7 @@ from typing import Literal
 import typer
 
 from controlroom.cli._common import errors, services, user_errors
+from controlroom.cli._markup import markup
 from controlroom.settings import Settings
 
 Mode = Literal["http", "socket", "clock"]
@@ -89,9 +90,10 @@ def serve(
                 return
             import uvicorn
 
-            uvicorn.run(http_app(app, runner=runner), host=host, port=port, log_level="info")
+            asgi = http_app(app, runner=runner, services=built)
+            uvicorn.run(asgi, host=host, port=port, log_level="info")
         except WorkersNotStartedError as error:
-            errors.print(f"[red]error:[/] {error}", highlight=False)
+            errors.print(markup("[red]error:[/] {error}", error=error))
             raise typer.Exit(1) from None
         finally:
             runner.close()
