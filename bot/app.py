@@ -17,14 +17,15 @@ import asyncio
 import gc
 import logging
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.adapter.starlette.async_handler import to_starlette_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
@@ -33,8 +34,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.blocks import messages
+from bot.edge import Refusal, SlackEdge, log_refusal
 from bot.listeners import approvals, commands, digest, home, support
+from bot.retries import AnswerOnce
 from bot.runner import ThreadRunner, WorkersUnavailableError, WorkflowRunner
+from bot.unsubscribe import unsubscribe_routes
 from controlroom.services import Services
 
 logger = logging.getLogger(__name__)
@@ -85,6 +89,8 @@ def build_app(
     if client is None:
         app.client.base_url = settings.slack_api_url
     app.error(_report_error)
+    # Before every listener: an event Slack delivers again is answered once (bot/retries.py).
+    app.middleware(AnswerOnce(services.state))
     runner = runner or ThreadRunner(services)
     commands.register(app, services, runner)
     approvals.register(app, services, runner)
@@ -163,19 +169,41 @@ def _user_id(body: dict[str, Any]) -> str | None:
     return str(found) if found else None
 
 
-def http_app(app: AsyncApp, *, runner: WorkflowRunner | None = None) -> Starlette:
+def http_app(
+    app: AsyncApp, *, runner: WorkflowRunner | None = None, services: Services | None = None
+) -> Starlette:
     """The ASGI app serving Slack's requests (commands, buttons, modals) at ``/slack/events``,
-    and ``/healthz`` for the load balancer.
+    and ``/healthz`` for the load balancer; given ``services`` with ``UNSUBSCRIBE_URL`` set, also
+    the one-click unsubscribe links (bot/unsubscribe.py: signed by their token, not by Slack).
 
     ``runner`` (the one given to ``build_app``) is started before the first request and closed
     when the server stops, in the lifespan: uvicorn re-raises SIGTERM once it has shut down, so
     the caller's own ``finally`` never runs then. (Under ``lifespan="off"`` the caller does both,
     and the start-up objects stay unfrozen: see ``freeze_start_up``.)
     """
-    handler = AsyncSlackRequestHandler(app)
+    # Bolt keeps the secret it was built with; the edge checks with the same one.
+    edge = SlackEdge(app._signing_secret)
 
     async def events(request: Request) -> Response:
-        return await handler.handle(request)
+        # Checked before Bolt parses anything (bot/edge.py): nothing from outside gets a 5xx.
+        body = await request.body()
+        checked = edge.check(body, request.headers)
+        if isinstance(checked, Refusal):
+            log_refusal(checked, request.headers)
+            message = "invalid request" if checked.status == 401 else "malformed request"
+            return JSONResponse({"error": message}, status_code=checked.status)
+        if checked.ssl_check:
+            return Response(status_code=200)
+        headers: dict[str, str | Sequence[str]] = {
+            **request.headers,
+            "x-slack-signature": checked.signature,
+        }
+        bolt_request = AsyncBoltRequest(
+            body=checked.text,
+            query=request.url.query,
+            headers=headers,
+        )
+        return to_starlette_response(await app.async_dispatch(bolt_request))
 
     async def health(request: Request) -> Response:
         return JSONResponse({"ok": True})
@@ -195,6 +223,7 @@ def http_app(app: AsyncApp, *, runner: WorkflowRunner | None = None) -> Starlett
         routes=[
             Route(EVENTS_PATH, events, methods=["POST"]),
             Route(HEALTH_PATH, health, methods=["GET"]),
+            *(unsubscribe_routes(services) if services is not None else []),
         ],
         lifespan=lifespan,
     )

@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import ids, work
 from bot.blocks import approvals as approval_blocks
 from bot.blocks import messages
+from bot.blocks.kit import truncate
 from bot.digest import DigestChannelError, PublishedDigest, publish_digest
 from bot.listeners import support
 from bot.runner import WorkflowRunner
@@ -30,6 +31,18 @@ Kind = Literal["help", "ask", "gtm", "winback", "status", "approvals"]
 SUBCOMMANDS: tuple[Kind, ...] = ("help", "ask", "gtm", "winback", "status", "approvals")
 WORKING = "Working on it… this takes a few seconds."
 BUSY = "The control room cannot take this now (busy, or restarting). Please try again in a minute."
+# Slack asks its clients to keep what a person sends to 4,000 characters, and a command's text
+# is typed in the same message box: longer text is not a person typing. It is refused unread
+# (a 2 MB command once came back as a 4.2 MB ack, and would have been a 2 MB question).
+MAX_COMMAND_TEXT = 4_000
+TOO_LONG = (
+    f"That command is too long: /controlroom takes {MAX_COMMAND_TEXT:,} characters at most. "
+    "Ask in a shorter sentence."
+)
+# How much of a person's own words a mistake quotes back (`…` is not a subcommand).
+MAX_QUOTED = 40
+# Segment names are a word or three (policies/winback.yaml); a longer one is no segment.
+MAX_SEGMENT = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +58,10 @@ class CommandRequest:
 
 
 def parse_command(text: str) -> CommandRequest:
-    """Read the command's text; never raises: a mistake becomes help with the ``problem``."""
+    """Read the command's text; never raises: a mistake becomes help with the ``problem``,
+    which quotes at most ``MAX_QUOTED`` characters of what was typed."""
+    if len(text) > MAX_COMMAND_TEXT:
+        return CommandRequest("help", problem=TOO_LONG)
     words = text.split()
     if not words:
         return CommandRequest("help")
@@ -53,7 +69,8 @@ def parse_command(text: str) -> CommandRequest:
     if first not in SUBCOMMANDS:
         if len(words) == 1 and not first.endswith("?"):
             return CommandRequest(
-                "help", problem=f"`{words[0]}` is not a subcommand; ask a question in a sentence."
+                "help",
+                problem=f"`{_quote(words[0])}` is not a subcommand; ask a question in a sentence.",
             )
         return CommandRequest("ask", question=" ".join(words))
     kind = first  # narrowed to Kind by the membership test above
@@ -65,7 +82,7 @@ def parse_command(text: str) -> CommandRequest:
         return _winback(rest)
     if rest:
         return CommandRequest(
-            "help", problem=f"`{kind}` takes no arguments (got `{' '.join(rest)}`)."
+            "help", problem=f"`{kind}` takes no arguments (got `{_quote(' '.join(rest))}`)."
         )
     return CommandRequest(kind)
 
@@ -89,20 +106,29 @@ def _winback(args: list[str]) -> CommandRequest:
         if word == "--days":
             value = rest.pop(0)
             if not value.isdigit() or int(value) < 1:
-                return _winback_help(f"`--days` takes a number of days (got `{value}`).")
+                return _winback_help(f"`--days` takes a number of days (got `{_quote(value)}`).")
             days = int(value)
         elif word == "--as-of":
             value = rest.pop(0)
             try:
                 as_of = date.fromisoformat(value)
             except ValueError:
-                return _winback_help(f"`--as-of` takes a day like 2026-11-22 (got `{value}`).")
+                return _winback_help(
+                    f"`--as-of` takes a day like 2026-11-22 (got `{_quote(value)}`)."
+                )
         elif word.startswith("--"):
-            return _winback_help(f"`{word}` is not an option of `winback`.")
+            return _winback_help(f"`{_quote(word)}` is not an option of `winback`.")
         else:
             words.append(word)
     segment = " ".join(words) or None
+    if segment is not None and len(segment) > MAX_SEGMENT:
+        return _winback_help(f"`{_quote(segment)}` is not a segment name.")
     return CommandRequest("winback", as_of=as_of, segment=segment, days=days)
+
+
+def _quote(typed: str) -> str:
+    """A person's words as a mistake quotes them: the first few, never all of a long text."""
+    return truncate(typed, MAX_QUOTED).replace("`", "'")
 
 
 def _winback_help(problem: str) -> CommandRequest:
