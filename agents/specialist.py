@@ -24,7 +24,8 @@ class Chart:
 @dataclass(frozen=True, slots=True)
 class Report:
     """A specialist's answer: prose for a person, the computed facts behind every figure in it,
-    and whether the prose came from the model or the offline writer."""
+    and whether the prose came from the model or the offline writer; an unavailable report
+    says why in ``reason``."""
 
     agent: Specialist
     title: str
@@ -33,6 +34,7 @@ class Report:
     written_by: Literal["model", "offline"] = "offline"
     charts: tuple[Chart, ...] = ()
     status: ReportStatus = "ok"
+    reason: str | None = None
 
 
 class SpecialistAgent(Protocol):

@@ -112,7 +112,7 @@ class _RunSpecialist:
             report = specialist.answer(state["request"])
         except WarehouseNotSeededError:
             raise  # nothing can answer: the person must seed or import data first
-        except Exception:
+        except Exception as error:
             # One specialist failing must not sink the others' answers; the error is logged
             # with its traceback for the run log, and the reader sees the section unavailable.
             logger.exception("specialist %s failed", specialist.name)
@@ -121,6 +121,7 @@ class _RunSpecialist:
                 title=specialist.name.capitalize(),
                 text=f"The {specialist.name} specialist is unavailable right now.",
                 status="unavailable",
+                reason=f"{type(error).__name__}: {error}",
             )
         return {"reports": [report]}
 

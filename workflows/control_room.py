@@ -70,10 +70,10 @@ def read_control_room(state: StateStore, database_url: str) -> ControlRoom:
 
 
 def last_digest(database_url: str, weekly: list[RunRecord]) -> LastDigest | None:
-    """The newest succeeded weekly run's digest (``weekly`` is newest first), from its
-    checkpoint on the state database."""
+    """The newest weekly run's digest that has figures (succeeded, or partial: some sections
+    unavailable), from its checkpoint on the state database (``weekly`` is newest first)."""
     for run in weekly:
-        if run.status != "succeeded":
+        if run.status not in ("succeeded", "partial"):
             continue
         digest = stored_digest(database_url, run.run_id)
         if digest is not None:

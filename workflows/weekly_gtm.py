@@ -18,7 +18,8 @@ Two choices worth knowing:
 
 ``run_weekly_gtm(...)`` records the run (who, how, status, cost), writes each unavailable
 section's error to the audit log, appends the digest's rows to a spreadsheet when one is given,
-and returns the digest.
+and returns the digest. The run's status tells the truth: "partial" when a section (or the
+spreadsheet) is missing, "failed" when no section could be written.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ from workflows.digest import (
     digest_from_sections,
     digest_rows,
 )
-from workflows.runtime import open_checkpointer, recorded_run, run_config
+from workflows.runtime import RecordedRun, open_checkpointer, recorded_run, run_config
 
 logger = logging.getLogger(__name__)
 
@@ -193,7 +194,9 @@ class _SectionNode:
             text=report.text,
             facts=report.facts,
             charts=charts,
-            error=None if report.status == "ok" else "the specialist reported itself unavailable",
+            error=None
+            if report.status == "ok"
+            else report.reason or "the specialist reported itself unavailable",
         )
         return {"sections": [section]}
 
@@ -264,7 +267,9 @@ def run_weekly_gtm(
     digest; ``on_progress`` hears each section's status as it finishes.
 
     The run is recorded (status, who, how, tokens and cost); each unavailable section's error
-    is in the audit log as ``section_unavailable``. A failure of the workflow itself (the
+    is in the audit log as ``section_unavailable``. Some sections unavailable (or the rows not
+    written to the spreadsheet) make the run "partial", every section unavailable "failed", the
+    reason naming them; the digest is returned either way. A failure of the workflow itself (the
     warehouse not seeded, the checkpointer unreachable) marks the run failed and propagates.
     """
     with recorded_run(state, WORKFLOW, model=model, started_by=started_by, trigger=trigger) as run:
@@ -290,8 +295,9 @@ def run_weekly_gtm(
                 section=item.section,
                 error=item.reason,
             )
+        _judge(run, digest)
         if sheet is not None:
-            _write_sheet(sheet, digest, state)
+            _write_sheet(sheet, digest, state, run)
     cost = run.cost
     return digest.model_copy(
         update={
@@ -305,8 +311,22 @@ def run_weekly_gtm(
     )
 
 
-def _write_sheet(sheet: DigestSheet, digest: Digest, state: StateStore) -> None:
-    """Append the digest's rows; a spreadsheet that is down costs the rows, not the digest."""
+def _judge(run: RecordedRun, digest: Digest) -> None:
+    """Partial when some sections are unavailable, failed when all are; the reason names each
+    missing section and why."""
+    if not digest.unavailable:
+        return
+    missing = "; ".join(f"{item.section} ({item.reason})" for item in digest.unavailable)
+    if len(digest.unavailable) >= len(SPECIALISTS):
+        run.fail(f"every section unavailable: {missing}")
+    else:
+        count = f"{len(digest.unavailable)} of {len(SPECIALISTS)} sections"
+        run.degrade(f"{count} unavailable: {missing}")
+
+
+def _write_sheet(sheet: DigestSheet, digest: Digest, state: StateStore, run: RecordedRun) -> None:
+    """Append the digest's rows; a spreadsheet that is down costs the rows (and makes the run
+    partial), not the digest."""
     try:
         written = sheet.append_rows(SHEET_HEADER, digest_rows(digest))
     except SheetsError as error:
@@ -314,6 +334,7 @@ def _write_sheet(sheet: DigestSheet, digest: Digest, state: StateStore) -> None:
         state.record_audit(
             "sheet_unavailable", actor="controlroom", run_id=digest.run_id, error=str(error)
         )
+        run.degrade(f"digest rows not written to the spreadsheet: {error}")
         return
     logger.info("appended %d digest rows to %s", written, sheet.name)
 

@@ -52,8 +52,9 @@ class CompleteWeeks:
 
 def complete_weeks(connection: duckdb.DuckDBPyConnection) -> CompleteWeeks:
     """The range of complete weeks, from the first and last order dates."""
-    row = connection.execute("SELECT min(order_date), max(order_date) FROM orders").fetchone()
-    if row is None or row[0] is None:
+    # fetchall, not fetchone: DuckDB 2 refuses the next statement while a result is open.
+    (row,) = connection.execute("SELECT min(order_date), max(order_date) FROM orders").fetchall()
+    if row[0] is None:
         raise NoCompleteWeekError("the warehouse has no orders: seed or import data first")
     first_order, last_order = row
     first = monday_of(first_order + timedelta(days=6))

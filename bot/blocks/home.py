@@ -33,6 +33,7 @@ from integrations.statestore import ApprovalRecord, RunRecord
 from workflows.control_room import AgentHealth, ControlRoom, LastDigest
 
 HOME_APPROVALS = 10  # listed one section each; the rest are counted
+RUN_REASON_CHARS = 150  # a partial or failed run's reason, under its line in Recent runs
 BUTTONS_BLOCK = "home_run"
 DIVIDER: Block = {"type": "divider"}
 
@@ -41,6 +42,7 @@ _STATUS_ICON = {
     "unavailable": ":red_circle:",
     "not run": ":white_circle:",
     "succeeded": ":white_check_mark:",
+    "partial": ":warning:",
     "failed": ":x:",
     "running": ":hourglass_flowing_sand:",
     "paused": ":double_vertical_bar:",
@@ -203,7 +205,11 @@ def _run(run: RunRecord) -> str:
     took = ""
     if run.finished_at is not None:
         took = f" · {(run.finished_at - run.started_at).total_seconds():.1f} s"
-    return (
+    line = (
         f"{icon} `{run.run_id[:8]}` *{escape(run.workflow)}* {run.status} · "
         f"{user_mention(run.started_by)} {when(run.started_at)}{took} · ${run.cost_usd:.4f}"
     )
+    if run.status in ("partial", "failed") and run.error:
+        # What is missing or what went wrong, short: the whole reason is in `controlroom runs`.
+        line += f"\n      {escape(truncate(run.error, RUN_REASON_CHARS))}"
+    return line

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from typing import assert_never
 
 import typer
 from pydantic import ValidationError
@@ -13,11 +14,12 @@ from rich.console import Console
 from agents.finance import FinanceError
 from agents.insights import InsightsError
 from agents.support import SupportError
+from controlroom.cli._markup import markup
 from controlroom.services import Services, build_services
-from controlroom.settings import Settings
+from controlroom.settings import Settings, SettingsError
 from integrations.email import EmailError
 from integrations.importers import ImportRejectedError
-from integrations.statestore import StateStoreError
+from integrations.statestore import RunRecord, RunStatus, StateStoreError
 from integrations.vectorstore import VectorStoreError
 from integrations.warehouse import WarehouseError
 from policies import PolicyError
@@ -35,8 +37,8 @@ def user_errors() -> Iterator[None]:
     """Print an expected error as one red line and exit non-zero: no traceback for users."""
     try:
         yield
-    except (PolicyError, PromptError) as error:
-        errors.print(f"[red]configuration error:[/] {error}", highlight=False)
+    except (PolicyError, PromptError, SettingsError) as error:
+        errors.print(markup("[red]configuration error:[/] {error}", error=error))
         raise typer.Exit(2) from None
     except (
         WarehouseError,
@@ -50,13 +52,16 @@ def user_errors() -> Iterator[None]:
         EmailError,
         WinbackTargetError,
     ) as error:
-        errors.print(f"[red]error:[/] {error}", highlight=False)
+        errors.print(markup("[red]error:[/] {error}", error=error))
         raise typer.Exit(1) from None
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
         errors.print(
-            f"[red]configuration error:[/] environment variable {first['loc'][0]}: {first['msg']}",
-            highlight=False,
+            markup(
+                "[red]configuration error:[/] environment variable {name}: {problem}",
+                name=first["loc"][0],
+                problem=first["msg"],
+            )
         )
         raise typer.Exit(2) from None
 
@@ -79,3 +84,35 @@ def parse_day(text: str, option: str) -> date:
         raise typer.BadParameter(
             f"{text!r} is not a date like 2026-11-22", param_hint=option
         ) from None
+
+
+# A command that ran a workflow exits with its run's status, so a script or a scheduler can tell
+# a partial digest from a whole one (the README's table lists the codes); 2 stays for
+# configuration and usage errors.
+EXIT_FAILED = 1
+EXIT_PARTIAL = 3
+
+
+def run_exit_code(status: RunStatus) -> int:
+    """The exit code of a command whose run ended with ``status``: 0 succeeded (or waiting for a
+    person's decision), 1 failed, 3 partial."""
+    match status:
+        case "succeeded" | "paused" | "running":
+            return 0
+        case "failed":
+            return EXIT_FAILED
+        case "partial":
+            return EXIT_PARTIAL
+    assert_never(status)
+
+
+def exit_with_run_status(run: RunRecord) -> None:
+    """End a command with its run's exit code, saying on stderr in one line why a run is
+    partial or failed."""
+    if run.status in ("partial", "failed"):
+        line = "[yellow]run partial:[/]" if run.status == "partial" else "[red]run failed:[/]"
+        why = run.error or "no reason recorded"
+        errors.print(markup(line + " {why} ({run})", why=why, run=run.run_id[:8]))
+    code = run_exit_code(run.status)
+    if code:
+        raise typer.Exit(code)

@@ -10,7 +10,14 @@ from typing import Annotated
 import typer
 
 from controlroom.cli import run_campaigns
-from controlroom.cli._common import console, errors, services, user_errors
+from controlroom.cli._common import (
+    console,
+    errors,
+    exit_with_run_status,
+    services,
+    user_errors,
+)
+from controlroom.cli._markup import markup
 from controlroom.settings import Settings
 from controlroom.team import team_factory
 from integrations.sheets import DigestSheet, SheetsError
@@ -33,7 +40,12 @@ def _run() -> None:
 
 @app.command("weekly-gtm")
 def weekly_gtm(as_json: AsJson = False, charts: Charts = None) -> None:
-    """The weekly GTM digest: marketing, finance, insights and support at once, one digest."""
+    """The weekly GTM digest: marketing, finance, insights and support at once, one digest.
+
+    Exit codes: 0 every section in; 3 partial (some sections unavailable, or the rows not
+    written to the spreadsheet: the digest is printed and the reason is on stderr); 1 failed
+    (no section could be written) or an error; 2 a configuration error.
+    """
     with user_errors(), services() as built:
         digest = run_weekly_gtm(
             state=built.state,
@@ -45,6 +57,7 @@ def weekly_gtm(as_json: AsJson = False, charts: Charts = None) -> None:
             trigger="cli",
             sheet=digest_sheet(built.settings),
         )
+        run = built.state.get_run(digest.run_id)
     if charts is not None:
         charts.mkdir(parents=True, exist_ok=True)
         for chart in digest.charts:
@@ -57,7 +70,8 @@ def weekly_gtm(as_json: AsJson = False, charts: Charts = None) -> None:
         spent = f"cost ${cost.usd:.4f}" if cost.calls else "offline writer, no cost"
         console.print(f"[dim]Run {digest.run_id[:8]} · {spent}[/]")
     if charts is not None and digest.charts:
-        errors.print(f"{len(digest.charts)} charts written to {charts}", highlight=False)
+        errors.print(markup("{n} charts written to {charts}", n=len(digest.charts), charts=charts))
+    exit_with_run_status(run)
 
 
 def digest_sheet(settings: Settings) -> DigestSheet | None:
@@ -73,7 +87,7 @@ def digest_sheet(settings: Settings) -> DigestSheet | None:
     try:
         client = google_sheets_writer_client(settings.google_service_account_file)
     except SheetsError as error:
-        errors.print(f"[yellow]warning:[/] digest rows not written: {error}", highlight=False)
+        errors.print(markup("[yellow]warning:[/] digest rows not written: {error}", error=error))
         return None
     return GoogleDigestSheet(client, settings.google_sheet_id)
 

@@ -1,4 +1,5 @@
-"""``controlroom runs``: the run history — what ran, who started it and how, what it cost."""
+"""``controlroom runs``: the run history — what ran, who started it and how, how it ended
+(succeeded, partial, failed, paused, running) and what it cost."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from typing import Annotated
 import typer
 from rich import box
 from rich.table import Table
+from rich.text import Text
 
 from controlroom.cli._common import console, services, user_errors
+from controlroom.cli._markup import cells
 from integrations.llm import format_usd
 from integrations.statestore import RunRecord, StateStore, UnknownRunError
 
@@ -40,11 +43,9 @@ def list_runs(
         table.add_column(column, no_wrap=column != "by")
     for run in runs:
         table.add_row(
-            run.run_id[:8],
-            run.workflow,
-            run.status,
-            run.started_by,
-            run.trigger,
+            *cells(run.run_id[:8], run.workflow),
+            _status(run),
+            *cells(run.started_by, run.trigger),
             f"{run.started_at:%m-%d %H:%M}",
             _took(run),
             format_usd(run.cost_usd),
@@ -59,7 +60,7 @@ def show(
 ) -> None:
     """One run's record and every audit entry it wrote."""
     with user_errors(), services() as built:
-        run = _find(built.state, run_id)
+        run = find_run(built.state, run_id)
         entries = built.state.audit_entries(run_id=run.run_id)
     console.print(f"Run {run.run_id}", markup=False, highlight=False)
     fields = {
@@ -73,7 +74,8 @@ def show(
         "cost": format_usd(run.cost_usd),
     }
     if run.error:
-        fields["error"] = run.error
+        # A partial run's note says what is missing; a failed run's says what went wrong.
+        fields["reason" if run.status == "partial" else "error"] = run.error
     for name, value in fields.items():
         console.print(f"  {name:<11} {value}", markup=False, highlight=False)
     console.print(f"Audit log ({len(entries)} entries)", markup=False, highlight=False)
@@ -86,7 +88,7 @@ def show(
         )
 
 
-def _find(state: StateStore, run_id: str) -> RunRecord:
+def find_run(state: StateStore, run_id: str) -> RunRecord:
     """The run with this id, or the one recent run whose id starts with it."""
     try:
         return state.get_run(run_id)
@@ -102,6 +104,14 @@ def _find(state: StateStore, run_id: str) -> RunRecord:
     raise typer.BadParameter(
         f"no run {run_id!r} (see `controlroom runs list`)", param_hint="RUN_ID"
     )
+
+
+# Rich styles for the statuses a reader must not miss.
+_STATUS_STYLE = {"partial": "yellow", "failed": "red"}
+
+
+def _status(run: RunRecord) -> Text:
+    return Text(run.status, style=_STATUS_STYLE.get(run.status, ""))
 
 
 def _took(run: RunRecord) -> str:

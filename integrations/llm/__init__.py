@@ -6,7 +6,9 @@ falls back to the agent's own offline text; ``structured`` raises and lets the c
 deterministic path. ``build_language_model`` picks the backend from the settings: the
 ``OfflineWriter`` when neither an API key nor a base URL is set.
 
-Per run, ``llm.metered(CostMeter())`` gives the agents a view that adds up tokens and dollars.
+Per run, ``llm.metered(CostMeter())`` gives the agents a view that adds up tokens and dollars,
+and notes each call that fell back (``ModelFallback``: the reply refused, or no reply), which
+the run records in its audit log.
 
 Exceptions::
 
@@ -35,7 +37,7 @@ from integrations.llm.guard import (
     extract_figures,
     guarded_write,
 )
-from integrations.llm.meter import Cost, CostMeter, format_usd
+from integrations.llm.meter import Cost, CostMeter, ModelFallback, format_usd
 from integrations.llm.offline import OfflineWriter
 from integrations.llm.openai_compatible import OpenAICompatibleModel
 from integrations.llm.protocol import Facts, LanguageModel, Written
@@ -54,6 +56,7 @@ __all__ = [
     "LanguageModelNotConfigured",
     "LanguageModelOutputError",
     "LanguageModelUnavailable",
+    "ModelFallback",
     "OfflineWriter",
     "OpenAICompatibleModel",
     "RetryPolicy",

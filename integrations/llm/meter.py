@@ -1,4 +1,5 @@
-"""Tokens and dollars spent by a run, so Slack can say "this digest cost $0.004".
+"""Tokens and dollars spent by a run, so Slack can say "this digest cost $0.004", and the calls
+whose reply was not used, so the run's audit log can say the offline writer stood in.
 
 One ``CostMeter`` per run; the workflow hands ``llm.metered(meter)`` to its agents, which may call
 the model from several threads at once, so recording is guarded by a lock.
@@ -8,10 +9,24 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Literal
 
 from policies.schema import ModelChoice
 
 _TOKENS_PER_PRICE_UNIT = 1_000
+
+# refused: the model answered, but with something unusable (not JSON, a schema mismatch, no text,
+# a figure not in the facts); unavailable: no answer at all (timeout, breaker open, HTTP error).
+FallbackKind = Literal["refused", "unavailable"]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFallback:
+    """One call whose reply was not used: the caller's offline text or rules answered instead."""
+
+    agent: str
+    kind: FallbackKind
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,11 +81,13 @@ def cost_of(choice: ModelChoice, input_tokens: int, output_tokens: int) -> Cost:
 
 
 class CostMeter:
-    """Adds up what a run spent, per agent; safe to share between threads."""
+    """Adds up what a run spent, per agent, and notes each fallback; safe to share between
+    threads."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_agent: dict[str, Cost] = {}
+        self._fallbacks: list[ModelFallback] = []
 
     def record(
         self, agent: str, choice: ModelChoice, input_tokens: int, output_tokens: int
@@ -90,3 +107,13 @@ class CostMeter:
         """A copy of the totals per agent."""
         with self._lock:
             return dict(self._by_agent)
+
+    def record_fallback(self, agent: str, kind: FallbackKind, reason: str) -> None:
+        """Note that ``agent``'s call fell back (the offline text or the rules answered)."""
+        with self._lock:
+            self._fallbacks.append(ModelFallback(agent=agent, kind=kind, reason=reason))
+
+    def fallbacks(self) -> tuple[ModelFallback, ...]:
+        """The fallbacks noted so far, in the order they happened."""
+        with self._lock:
+            return tuple(self._fallbacks)

@@ -13,11 +13,17 @@ Structured output tries ``response_format={"type": "json_schema"}``, then ``json
 took. While a mode is being probed, an HTTP 400/404/422/500/501 means "not supported here"
 (llama.cpp answers 500 to ``json_schema``): it is not retried and does not count against the
 breaker.
+
+Whatever comes back, a call either returns usable output or raises ``LanguageModelError``: a 200
+whose body is not JSON, or not a chat completion, is a ``LanguageModelOutputError``. Every call
+that falls back (``write`` giving the offline text, ``structured`` raising for the caller's rules)
+is noted on the meter, so the run's audit log says the model's reply was refused or unavailable.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import threading
 import time
@@ -29,7 +35,11 @@ from openai.types.chat import ChatCompletion
 from pydantic import SecretStr
 from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
-from integrations.llm.errors import LanguageModelError, LanguageModelUnavailable
+from integrations.llm.errors import (
+    LanguageModelError,
+    LanguageModelOutputError,
+    LanguageModelUnavailable,
+)
 from integrations.llm.guard import guarded_write
 from integrations.llm.meter import CostMeter
 from integrations.llm.protocol import Facts, SchemaT, Written
@@ -46,9 +56,11 @@ from integrations.llm.structured_output import (
     StructuredMode,
     chat_messages,
     parse_structured,
+    prose_problem,
     reply_text,
     structured_request,
 )
+from integrations.urls import mask_url
 from policies.schema import AgentName, ModelsPolicy
 
 logger = logging.getLogger(__name__)
@@ -75,6 +87,7 @@ class _Connection:
         self, *, api_key: str, base_url: str, timeout_seconds: float, retry: RetryPolicy
     ) -> None:
         self.base_url = base_url
+        self.where = mask_url(base_url)  # for logs and errors: no credentials
         self.timeout_seconds = timeout_seconds
         self.retry = retry
         self.client = openai.OpenAI(
@@ -83,7 +96,7 @@ class _Connection:
         self.breaker = pybreaker.CircuitBreaker(
             fail_max=retry.breaker_failures,
             reset_timeout=retry.breaker_reset_seconds,
-            name=f"language model at {base_url}",
+            name=f"language model at {self.where}",
         )
         self._lock = threading.Lock()
         self._mode: StructuredMode | None = None
@@ -96,7 +109,7 @@ class _Connection:
     def remember(self, mode: StructuredMode) -> None:
         with self._lock:
             if self._mode != mode:
-                logger.info("%s takes structured output as %s", self.base_url, mode)
+                logger.info("%s takes structured output as %s", self.where, mode)
             self._mode = mode
 
 
@@ -167,15 +180,37 @@ class OpenAICompatibleModel:
                 probing=False,
             )
             text = reply_text(completion)
+            problem = prose_problem(text)
+            if problem is not None:
+                raise LanguageModelOutputError(problem)
         except LanguageModelError as error:
             logger.warning("%s: %s; using the offline text", agent, error)
+            self._fell_back(agent, error)
             return Written(text=offline_text, source="offline", reason=str(error))
-        return guarded_write(text, facts=facts, offline_text=offline_text, agent=agent)
+        written = guarded_write(text, facts=facts, offline_text=offline_text, agent=agent)
+        if written.source == "offline":
+            self._meter.record_fallback(agent, "refused", written.reason or "refused")
+        return written
 
     def structured(
         self, agent: AgentName, system: str, prompt: str, schema: type[SchemaT]
     ) -> SchemaT:
         """An instance of ``schema`` from the first output mode this server accepts."""
+        try:
+            return self._structured(agent, system, prompt, schema)
+        except LanguageModelError as error:
+            self._fell_back(agent, error)
+            raise
+
+    def _fell_back(self, agent: AgentName, error: LanguageModelError) -> None:
+        if isinstance(error, LanguageModelUnavailable):
+            self._meter.record_fallback(agent, "unavailable", str(error))
+        else:
+            self._meter.record_fallback(agent, "refused", str(error))
+
+    def _structured(
+        self, agent: AgentName, system: str, prompt: str, schema: type[SchemaT]
+    ) -> SchemaT:
         choice = self._models.agents[agent]
         tool = openai.pydantic_function_tool(schema)
         known = self._connection.mode
@@ -195,7 +230,7 @@ class OpenAICompatibleModel:
                 logger.info(
                     "%s: %s refused %s output (HTTP %s); trying the next mode",
                     agent,
-                    self._connection.base_url,
+                    self._connection.where,
                     mode,
                     refused.error.status_code,
                 )
@@ -226,7 +261,8 @@ class OpenAICompatibleModel:
                     f"(budget {connection.timeout_seconds:g} s)",
                     cause="timeout",
                 )
-            refused: openai.APIStatusError
+            refused: openai.APIStatusError | None = None
+            garbled: Exception | None = None
             with connection.breaker.calling():
                 try:
                     return send(remaining)
@@ -237,6 +273,14 @@ class OpenAICompatibleModel:
                         raise
                     # The server is up and said no: not a failure for the breaker.
                     refused = error
+                except (json.JSONDecodeError, openai.APIResponseValidationError) as error:
+                    # The server is up and answered garbage: the caller falls back.
+                    garbled = error
+            if garbled is not None:
+                raise LanguageModelOutputError(
+                    f"{agent}: the server's reply is not JSON ({type(garbled).__name__})"
+                ) from garbled
+            assert refused is not None
             raise _Refused(refused)
 
         retrying = Retrying(
@@ -276,15 +320,15 @@ class OpenAICompatibleModel:
         return completion
 
     def _record(self, agent: AgentName, completion: ChatCompletion) -> None:
-        usage = completion.usage
-        if usage is None:
-            logger.debug("%s: the server reported no token usage", agent)
-        self._meter.record(
-            agent,
-            self._models.agents[agent],
-            usage.prompt_tokens if usage else 0,
-            usage.completion_tokens if usage else 0,
-        )
+        # Read defensively: the client does not validate the body, and a call that answered
+        # garbage still counts (its reply is refused later, by whoever reads it).
+        usage = getattr(completion, "usage", None)
+        prompt_tokens = getattr(usage, "prompt_tokens", None)
+        completion_tokens = getattr(usage, "completion_tokens", None)
+        if not (isinstance(prompt_tokens, int) and isinstance(completion_tokens, int)):
+            logger.debug("%s: the server reported no usable token usage", agent)
+            prompt_tokens = completion_tokens = 0
+        self._meter.record(agent, self._models.agents[agent], prompt_tokens, completion_tokens)
 
 
 def _short(error: openai.APIError) -> str:

@@ -3,6 +3,11 @@
 ``json_schema`` is OpenAI's; ``json_object`` with a ``schema`` is llama.cpp's and vLLM's; a forced
 tool call works almost everywhere. ``openai.pydantic_function_tool(schema)`` gives the strict JSON
 schema all three use.
+
+The ``openai`` client builds its response objects without validating them, so a server's
+malformed 200 (no message, a list for a body, a number for content) arrives as a half-built
+object. ``first_choice`` reads the reply through a small typed model of the parts we use, so
+anything malformed is a ``LanguageModelOutputError`` (and a fallback), never an AttributeError.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from typing import Any, Literal, cast
 
 import openai
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from integrations.llm.errors import LanguageModelOutputError
 from integrations.llm.protocol import SchemaT
@@ -70,28 +75,84 @@ def structured_request(
     return send
 
 
-def reply_text(completion: ChatCompletion) -> str:
-    if not completion.choices:
+class _Read(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class _Function(_Read):
+    arguments: str | None = None
+
+
+class _ToolCall(_Read):
+    type: str = "function"
+    function: _Function | None = None
+
+
+class _Message(_Read):
+    content: str | None = None
+    refusal: str | None = None
+    tool_calls: list[_ToolCall] | None = None
+
+
+class _Choice(_Read):
+    message: _Message
+    finish_reason: str | None = None
+
+
+class _Reply(_Read):
+    choices: list[_Choice]
+
+
+def first_choice(completion: ChatCompletion) -> _Choice:
+    """The reply's first choice, read as typed values; a malformed reply raises
+    ``LanguageModelOutputError``."""
+    if isinstance(completion, BaseModel) and not getattr(completion, "choices", None):
         raise LanguageModelOutputError("the language model returned no choices")
-    choice = completion.choices[0]
+    try:
+        reply = _Reply.model_validate(completion, from_attributes=True)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the body"
+        raise LanguageModelOutputError(
+            f"the server's reply is not a chat completion ({where}: {first['msg']})"
+        ) from None
+    if not reply.choices:
+        raise LanguageModelOutputError("the language model returned no choices")
+    return reply.choices[0]
+
+
+def reply_text(completion: ChatCompletion) -> str:
+    """The prose of a reply ("" when it has none); raises for a malformed or truncated one."""
+    choice = first_choice(completion)
     if choice.finish_reason == "length":
         raise LanguageModelOutputError("the reply was cut at max_tokens")
     return choice.message.content or ""
 
 
+def prose_problem(text: str) -> str | None:
+    """Why ``text`` is not prose for a person (a JSON object or array), or None."""
+    stripped = _strip_code_fence(text).strip()
+    if not stripped.startswith(("{", "[")):
+        return None
+    try:
+        json.loads(stripped)
+    except ValueError:
+        return None
+    return "the reply is JSON, not prose"
+
+
 def parse_structured(
     completion: ChatCompletion, mode: StructuredMode, schema: type[SchemaT]
 ) -> SchemaT:
-    if not completion.choices:
-        raise LanguageModelOutputError("the language model returned no choices")
-    choice = completion.choices[0]
+    """The reply read as ``schema``; raises ``LanguageModelOutputError`` when it is not one."""
+    choice = first_choice(completion)
     message = choice.message
-    if getattr(message, "refusal", None):
+    if message.refusal:
         raise LanguageModelOutputError(f"the model refused: {message.refusal}")
     raw: str | None = None
     if mode == "tool_call" and message.tool_calls:
         call = message.tool_calls[0]
-        raw = call.function.arguments if call.type == "function" else None
+        raw = call.function.arguments if call.type == "function" and call.function else None
     if raw is None:
         raw = message.content
     if choice.finish_reason == "length":

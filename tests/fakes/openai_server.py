@@ -34,12 +34,14 @@ Body = dict[str, Any]
 
 @dataclass(frozen=True)
 class Reply:
-    """One scripted HTTP answer; ``delay`` seconds pass before it is sent."""
+    """One scripted HTTP answer; ``delay`` seconds pass before it is sent. ``raw`` is sent as
+    the body instead of ``body`` as JSON (a server answering garbage)."""
 
     status: int = 200
     body: Body = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    raw: bytes | None = None
 
 
 Responder = Callable[[Body], Reply]
@@ -198,7 +200,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _respond(self, reply: Reply) -> None:
         if reply.delay:
             self.server.fake._wait(reply.delay)
-        payload = json.dumps(reply.body).encode()
+        payload = reply.raw if reply.raw is not None else json.dumps(reply.body).encode()
         self.send_response(reply.status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))

@@ -95,7 +95,12 @@ def test_the_weekly_run_appends_its_kpi_rows_and_survives_a_missing_spreadsheet(
     assert rows[0] == list(SHEET_HEADER)
     assert len(rows) == 1 + 3 * len(digest.channels)
     assert {row[6] for row in rows[1:]} == {digest.run_id}
-    assert services.state.get_run(missing.run_id).status == "succeeded"
+    # Only marketing in the team, and no spreadsheet: partial, saying both.
+    run = services.state.get_run(missing.run_id)
+    assert run.status == "partial"
+    assert run.error is not None
+    assert run.error.startswith("3 of 4 sections unavailable: finance (no finance specialist")
+    assert "digest rows not written to the spreadsheet" in run.error
     actions = [e.action for e in services.state.audit_entries(run_id=missing.run_id)]
     assert "sheet_unavailable" in actions
 
