@@ -9,7 +9,7 @@ module-level function (sent by reference), and its arguments, result and excepti
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -29,6 +29,7 @@ from workflows.approvals import RunOutcome
 from workflows.ask import Answer
 from workflows.control_room import ControlRoom, read_control_room
 from workflows.digest import Digest
+from workflows.sending import SendReport
 from workflows.support_escalation import WORKFLOW as SUPPORT
 from workflows.support_escalation import start_support
 from workflows.weekly_gtm import SectionProgress, run_weekly_gtm
@@ -103,13 +104,21 @@ def decide(
     reason: str | None = None,
     edits: dict[str, Any] | None = None,
     approvers: Collection[str] | None = None,
+    on_progress: Callable[[SendReport], None] | None = None,
 ) -> tuple[RunOutcome, ApprovalRecord]:
     """Decide a paused run through the approval desk (the CLI's desk); return the outcome and
     the approval as decided. ``approvers``: who may decide, as the bot resolved it (listed ids
-    plus the user group's members). Raises the desk's ``ApprovalError`` subclasses."""
+    plus the user group's members); ``on_progress`` hears an approved campaign's send counts.
+    Raises the desk's ``ApprovalError`` subclasses."""
     desk = approval_desk(services)
     outcome = desk.decide(
-        run_id, decision, user_id, reason=reason, edits=edits, approvers=approvers
+        run_id,
+        decision,
+        user_id,
+        reason=reason,
+        edits=edits,
+        approvers=approvers,
+        on_progress=on_progress,
     )
     return outcome, desk.find(run_id)
 
@@ -138,6 +147,12 @@ def pending_approval(
     """The pending approval ``user_id`` may decide, before a modal is opened for it; refuses
     (and audits) a non-approver and a proposal already decided."""
     return approval_desk(services).pending_for(run_id, user_id, approvers=approvers)
+
+
+def exact_approval(services: Services, run_id: str) -> ApprovalRecord:
+    """The approval of exactly ``run_id``, a button's or a modal's value (never a prefix, as
+    the CLI allows); raises ``NoSuchApprovalError`` saying what to do."""
+    return approval_desk(services).exact(run_id)
 
 
 def edit_history(services: Services, run_id: str) -> list[AuditEntry]:

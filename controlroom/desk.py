@@ -31,6 +31,7 @@ def approval_desk(built: Services, *, sender: EmailSender | None = None) -> Appr
             policy=built.policies.winback,
             rfm=built.policies.rfm,
             email_from=built.settings.email_from,
+            one_click_url=built.unsubscribe.url_for if built.unsubscribe else None,
         ),
         SUPPORT: support_spec(built),
     }

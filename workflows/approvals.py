@@ -99,7 +99,7 @@ def _no_edits(edits: Mapping[str, Any]) -> dict[str, Any]:
 class WorkflowSpec:
     """How to rebuild one workflow's graph (uncompiled) and check the edits it accepts."""
 
-    build: Callable[[], StateGraph[Any]]
+    build: Callable[[], StateGraph[Any, Any]]
     kind: str
     check_edits: Callable[[Mapping[str, Any]], dict[str, Any]] = _no_edits
 
@@ -115,6 +115,14 @@ class RunOutcome:
     result: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class StepContext:
+    """What a run's nodes may use from their caller, never checkpointed (LangGraph's runtime
+    context): ``on_progress`` hears a long step's progress (a send's counts)."""
+
+    on_progress: Callable[..., None] | None = None
+
+
 def advance(
     spec: WorkflowSpec,
     run_id: str,
@@ -123,6 +131,7 @@ def advance(
     state: StateStore,
     database_url: str,
     workflow: str,
+    on_progress: Callable[..., None] | None = None,
 ) -> RunOutcome:
     """Run a workflow graph until it pauses or ends, and record where it stands.
 
@@ -135,7 +144,12 @@ def advance(
     try:
         with open_checkpointer(database_url) as saver:
             graph = spec.build().compile(checkpointer=saver)
-            final = graph.invoke(graph_input, run_config(run_id), durability="sync")
+            final = graph.invoke(
+                graph_input,
+                run_config(run_id),
+                context=StepContext(on_progress),
+                durability="sync",
+            )
     except Exception as error:
         state.finish_run(run_id, "failed", error=f"{type(error).__name__}: {error}")
         raise
@@ -193,6 +207,21 @@ class ApprovalDesk:
             found = "no approval" if not matches else f"{len(matches)} approvals"
             raise NoSuchApprovalError(f"{found} for run id {run_id!r}") from None
         return matches[0]
+
+    def exact(self, run_id: str) -> ApprovalRecord:
+        """The approval of exactly this run id, as a Slack button or modal carries it: no
+        prefix matching (an empty value would match every run), unlike ``find``."""
+        if not run_id:
+            raise NoSuchApprovalError(
+                "this carries no run id: use the buttons on the proposal itself"
+            )
+        try:
+            return self.state.get_approval(run_id)
+        except UnknownApprovalError:
+            shown = run_id if len(run_id) <= 40 else f"{run_id[:40]}…"
+            raise NoSuchApprovalError(
+                f"no approval for run id {shown!r}: see `/controlroom approvals` for what waits"
+            ) from None
 
     def authorise(
         self, actor: str, run_id: str | None = None, *, approvers: Collection[str] | None = None
@@ -260,12 +289,13 @@ class ApprovalDesk:
         reason: str | None = None,
         edits: Mapping[str, Any] | None = None,
         approvers: Collection[str] | None = None,
+        on_progress: Callable[..., None] | None = None,
     ) -> RunOutcome:
         """Claim the pending approval for ``actor`` and resume the run with the decision.
 
         Of simultaneous callers exactly one resumes the run; the others get
         ``AlreadyDecidedError`` and an ``approval_refused`` audit entry. ``approvers`` as for
-        ``authorise``.
+        ``authorise``; ``on_progress`` hears the run's progress (a send's counts).
         """
         approval, checked = self.check_decision(
             run_id, decision, actor, reason=reason, edits=edits, approvers=approvers
@@ -290,6 +320,7 @@ class ApprovalDesk:
             state=self.state,
             database_url=self.database_url,
             workflow=approval.workflow,
+            on_progress=on_progress,
         )
 
     def due_reminders(self, now: datetime) -> list[ApprovalRecord]:
@@ -302,7 +333,9 @@ class ApprovalDesk:
         """Record a reminder before it is sent; False when the run was decided meanwhile."""
         return self.state.record_reminder(run_id, at=now)
 
-    def resume(self, run_id: str, actor: str) -> RunOutcome:
+    def resume(
+        self, run_id: str, actor: str, *, on_progress: Callable[..., None] | None = None
+    ) -> RunOutcome:
         """Continue a run that stopped after its decision (a crash, a provider outage).
 
         Safe to repeat: finished nodes do not re-run and sending is idempotent per customer.
@@ -334,6 +367,7 @@ class ApprovalDesk:
             state=self.state,
             database_url=self.database_url,
             workflow=run.workflow,
+            on_progress=on_progress,
         )
 
     def _refuse_late(self, approval: ApprovalRecord, actor: str) -> AlreadyDecidedError:

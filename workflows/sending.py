@@ -1,58 +1,66 @@
-"""Email, exactly once per (run, customer), on top of the state store's outbox table.
+"""Email, exactly once per (run, customer) and at most once per person per cap window.
 
-1. ``queue_emails``: every approved email becomes one outbox row; UNIQUE(run_id, customer_id)
-   makes queuing idempotent, so a re-run of the send step (a crash, a double approval) queues
-   nothing new.
-2. ``send_queued``: for each unsettled row of the run: claim it (queued → sending, a conditional
-   update with a fresh token: of two senders only one gets it), check the suppression list *now*
-   (an unsubscribe between approval and sending is honoured), send with the idempotency key
-   ``"<run id>:<customer id>"``, then mark it sent (conditional on the token).
+1. ``queue_emails``: the approved emails become outbox rows in one transaction;
+   UNIQUE(run_id, customer_id) makes it idempotent (a re-run of the send step queues nothing new).
+2. ``send_queued``: claims the run's rows in batches (``Outbox.claim_emails``: suppressed and
+   capped rows are settled in the same transaction, across every campaign), sends each through
+   one provider session, and settles the batch's results in one transaction.
 
-A crash (kill -9) between the provider's acceptance and "mark sent" leaves a row in ``sending``.
-What resuming does with it depends on the sender:
+What can go wrong, and what each row becomes:
 
-- **Idempotent senders** (the local outbox: the ``.eml`` file is named by the key and a resend of
-  an existing file is a no-op): the row is claimed again and re-sent — which writes nothing when
-  the file is there — then marked sent. Exactly once.
-- **SMTP and SendGrid** cannot say whether they accepted the email: once its claim is older than
-  the lease, the row is moved to ``in_doubt`` and **not** re-sent; it is counted in the report and
-  the audit log for a person to check the provider's activity by its deterministic Message-ID.
-  At most once for those rows: a missing email is better than a duplicate one.
+- this email refused (bad address, a 5xx for it, a header no mail may carry): ``failed``, with
+  why; the rest go on;
+- the provider unavailable (refused connection, 4xx, lost connection before the message):
+  retried with backoff, then the send stops with the row back in the queue and the run failed
+  "unavailable": ``approvals resume`` continues from there;
+- our login, key or sender refused: the send stops at once, every unsent row still queued, the
+  run failed with what to fix; ``resume`` sends them once fixed;
+- the connection lost after the message was handed over, or the sending process killed: the
+  provider may have it. **Idempotent senders** (the local outbox: the ``.eml`` file is named by
+  the key) simply send it again. **SMTP and SendGrid** rows become ``in_doubt`` — at once when
+  the process that claimed them is dead on this host, after the lease otherwise — and are never
+  re-sent automatically; ``controlroom outbox list --status in_doubt`` shows each with its
+  Message-ID and ``outbox settle`` records a person's verdict. At most once: a missing email is
+  better than a duplicate.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from urllib.parse import quote
 
 from integrations.email import (
+    EmailInDoubtError,
     EmailRejectedError,
     EmailSender,
+    EmailSession,
     EmailUnavailableError,
-    LocalOutboxSender,
     OutgoingEmail,
 )
-from integrations.statestore import StateStore
+from integrations.statestore import OutboxEmail, QueuedEmail, Settlement, StateStore
 
 logger = logging.getLogger(__name__)
 
-# A claim older than this is taken to be a crashed sender's (non-idempotent senders only).
+# A claim older than this is taken to be a crashed sender's, when its process cannot be checked
+# (another host). Non-idempotent senders only.
 SEND_LEASE = timedelta(minutes=15)
+# Rows per claim: a crash leaves at most one batch to settle. The local outbox re-sends its own
+# batch harmlessly; a remote provider's batch would be in doubt, so it is kept small.
+IDEMPOTENT_BATCH = 250
+REMOTE_BATCH = 20
+# Tries per email while the provider is unavailable, and the first pause between them (doubled).
+UNAVAILABLE_TRIES = 4
+FIRST_BACKOFF_SECONDS = 1.0
 
-
-@dataclass(frozen=True, slots=True)
-class CampaignEmail:
-    """One approved email, before it is queued."""
-
-    customer_id: int
-    recipient: str
-    subject: str
-    body: str
+CampaignEmail = QueuedEmail
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,19 +70,40 @@ class SendReport:
     sent_now: int
     sent: int
     suppressed: int
+    capped: int
     failed: int
     in_doubt: int
     queued: int
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.suppressed + self.capped + self.failed + self.in_doubt + self.queued
+
+    @property
+    def problem(self) -> str | None:
+        """Why the send is not wholly done (failed or in-doubt rows), or None."""
+        parts = []
+        if self.failed:
+            parts.append(f"{self.failed} failed")
+        if self.in_doubt:
+            parts.append(f"{self.in_doubt} in doubt")
+        return f"{' and '.join(parts)} of {self.total} emails" if parts else None
 
     def as_dict(self) -> dict[str, int]:
         return {
             "sent_now": self.sent_now,
             "sent": self.sent,
             "suppressed": self.suppressed,
+            "capped": self.capped,
             "failed": self.failed,
             "in_doubt": self.in_doubt,
             "queued": self.queued,
         }
+
+
+Progress = Callable[[SendReport], None]
+# (address, customer id) → the HTTPS one-click unsubscribe link for that email.
+OneClickLinks = Callable[[str, int], str]
 
 
 def idempotency_key(run_id: str, customer_id: int) -> str:
@@ -88,91 +117,158 @@ def unsubscribe_url(email_from: str, customer_id: int) -> str:
     return f"mailto:unsubscribe@{domain}?subject={quote(f'unsubscribe {customer_id}')}"
 
 
-def is_idempotent(sender: EmailSender) -> bool:
-    """Whether sending the same key twice delivers once (only the local outbox promises it)."""
-    return isinstance(sender, LocalOutboxSender)
-
-
 def queue_emails(state: StateStore, run_id: str, emails: Sequence[CampaignEmail]) -> int:
     """Queue one outbox row per (run, customer); queuing again adds nothing. Returns the rows."""
-    for email in emails:
-        state.queue_email(
-            run_id,
-            email.customer_id,
-            recipient=email.recipient,
-            subject=email.subject,
-            body=email.body,
-        )
-    return len(state.outbox_emails(run_id=run_id))
+    state.queue_emails(run_id, emails)
+    return sum(state.outbox_counts(run_id).values())
+
+
+@dataclass(frozen=True, slots=True)
+class SendOptions:
+    """How a send is made: the From address, the frequency cap, the one-click link maker."""
+
+    email_from: str
+    frequency_cap: timedelta | None = None
+    one_click_url: OneClickLinks | None = None
+    lease: timedelta = SEND_LEASE
+    backoff_seconds: float = FIRST_BACKOFF_SECONDS
 
 
 def send_queued(
     state: StateStore,
     run_id: str,
     sender: EmailSender,
+    options: SendOptions,
     *,
-    email_from: str,
-    lease: timedelta = SEND_LEASE,
+    on_progress: Progress | None = None,
 ) -> SendReport:
-    """Send every queued email of a run exactly once (see the module docstring).
-
-    Raises ``EmailUnavailableError`` when the provider is unreachable: the email being sent goes
-    back to the queue and a later resume continues from there.
-    """
-    idempotent = is_idempotent(sender)
-    if not idempotent:
-        stuck = state.mark_emails_in_doubt(run_id, claimed_before=datetime.now(UTC) - lease)
-        if stuck:
-            logger.warning(
-                "run %s: %d emails were being sent through %s when a sender stopped; not "
-                "re-sending them (check the provider's activity by Message-ID)",
-                run_id,
-                stuck,
-                sender.name,
-            )
+    """Send every queued email of a run (module docstring); ``on_progress`` hears the counts
+    before the first batch and after each. Raises ``EmailConfigError`` or
+    ``EmailUnavailableError`` when the send had to stop; every row not sent is then still
+    queued for a resume."""
+    if not sender.idempotent:
+        _put_dead_claims_in_doubt(state, run_id, sender, options.lease)
+    cap_since = datetime.now(UTC) - options.frequency_cap if options.frequency_cap else None
+    batch_size = IDEMPOTENT_BATCH if sender.idempotent else REMOTE_BATCH
     sent_now = 0
-    for row in state.outbox_emails(run_id=run_id):
-        if row.status not in ("queued", "sending"):
-            continue
-        token = uuid.uuid4().hex
-        if not state.claim_email(row.email_id, token, take_over_sending=idempotent):
-            continue
-        if state.is_suppressed(row.recipient):
-            state.finish_email(row.email_id, token, "suppressed")
-            continue
-        email = OutgoingEmail(
-            idempotency_key=idempotency_key(run_id, row.customer_id),
-            sender=email_from,
-            recipient=row.recipient,
-            subject=row.subject,
-            text=row.body,
-            unsubscribe_url=unsubscribe_url(email_from, row.customer_id),
-        )
-        try:
-            message_id = sender.send(email)
-        except EmailRejectedError as error:
-            state.finish_email(row.email_id, token, "failed", error=str(error))
-            continue
-        except EmailUnavailableError:
-            state.finish_email(row.email_id, token, "queued")
-            raise
-        if state.finish_email(row.email_id, token, "sent", provider_message_id=message_id):
-            sent_now += 1
+    if on_progress is not None:
+        on_progress(outbox_report(state, run_id))
+    token = uuid.uuid4().hex
+    try:
+        with sender.session() as session:
+            while True:
+                batch = state.claim_emails(
+                    run_id,
+                    token,
+                    limit=batch_size,
+                    take_over_sending=sender.idempotent,
+                    cap_since=cap_since,
+                )
+                if not batch.emails and not (batch.suppressed or batch.capped):
+                    break
+                settled: list[Settlement] = []
+                try:
+                    for row in batch.emails:
+                        settled.append(_send_one(session, row, run_id, options))
+                finally:
+                    state.settle_emails(token, settled)
+                sent_now += sum(1 for s in settled if s.status == "sent")
+                if on_progress is not None:
+                    on_progress(outbox_report(state, run_id, sent_now=sent_now))
+    finally:
+        state.release_claims(token)
     return outbox_report(state, run_id, sent_now=sent_now)
+
+
+def _send_one(
+    session: EmailSession, row: OutboxEmail, run_id: str, options: SendOptions
+) -> Settlement:
+    """One email through the session: its settlement, retrying while the provider is
+    unavailable; raises when the whole send must stop."""
+    try:
+        one_click = options.one_click_url and options.one_click_url(row.recipient, row.customer_id)
+    except ValueError as error:
+        return Settlement(row.email_id, "failed", error=str(error))
+    email = OutgoingEmail(
+        idempotency_key=idempotency_key(run_id, row.customer_id),
+        sender=options.email_from,
+        recipient=row.recipient,
+        subject=row.subject,
+        text=row.body,
+        unsubscribe_url=unsubscribe_url(options.email_from, row.customer_id),
+        one_click_url=one_click or None,
+    )
+    pause = options.backoff_seconds
+    for attempt in range(1, UNAVAILABLE_TRIES + 1):
+        try:
+            message_id = session.send(email)
+        except EmailRejectedError as error:
+            return Settlement(row.email_id, "failed", error=str(error))
+        except EmailInDoubtError as error:
+            return Settlement(
+                row.email_id, "in_doubt", provider_message_id=email.message_id, error=str(error)
+            )
+        except EmailUnavailableError as error:
+            if attempt == UNAVAILABLE_TRIES:
+                raise
+            logger.warning("run %s: %s; trying again in %.1f s", run_id, error, pause)
+            time.sleep(pause)
+            pause *= 2
+            continue
+        return Settlement(row.email_id, "sent", provider_message_id=message_id)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _put_dead_claims_in_doubt(
+    state: StateStore, run_id: str, sender: EmailSender, lease: timedelta
+) -> None:
+    """Rows claimed by a process that died (on this host) or longer ago than the lease may
+    have been delivered: in doubt, never re-sent."""
+    dead = [name for name in state.sending_processes(run_id) if _is_dead(name)]
+    stuck = state.mark_emails_in_doubt(
+        run_id,
+        processes=dead,
+        claimed_before=datetime.now(UTC) - lease,
+        reason=f"the process sending it through {sender.name} stopped before the provider "
+        "answered; check the provider's activity for its Message-ID",
+    )
+    if stuck:
+        logger.warning("run %s: %d emails in doubt (their sender stopped)", run_id, stuck)
+
+
+def _is_dead(process: str) -> bool:
+    """Whether ``host:pid`` names a process of this host that no longer runs."""
+    host, _, pid = process.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def refresh_run_status(state: StateStore, run_id: str) -> SendReport:
+    """After a person settled emails in doubt: a finished campaign run is partial while any of
+    its emails failed or are in doubt, succeeded once none are."""
+    report = outbox_report(state, run_id)
+    if state.get_run(run_id).status in ("partial", "succeeded") and not report.queued:
+        problem = report.problem
+        state.finish_run(run_id, "partial" if problem else "succeeded", error=problem)
+    return report
 
 
 def outbox_report(state: StateStore, run_id: str, *, sent_now: int = 0) -> SendReport:
     """Counts of a run's outbox rows by status."""
-    rows = state.outbox_emails(run_id=run_id)
-
-    def count(*statuses: str) -> int:
-        return sum(1 for row in rows if row.status in statuses)
-
+    counts = state.outbox_counts(run_id)
     return SendReport(
         sent_now=sent_now,
-        sent=count("sent"),
-        suppressed=count("suppressed"),
-        failed=count("failed"),
-        in_doubt=count("in_doubt"),
-        queued=count("queued", "sending"),
+        sent=counts.get("sent", 0),
+        suppressed=counts.get("suppressed", 0),
+        capped=counts.get("capped", 0),
+        failed=counts.get("failed", 0),
+        in_doubt=counts.get("in_doubt", 0),
+        queued=counts.get("queued", 0) + counts.get("sending", 0),
     )

@@ -24,6 +24,7 @@ from typing import Any, Literal, TypedDict
 
 import numpy as np
 from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
 from agents.finance import WinbackCandidates, winback_offer_roi
@@ -33,10 +34,17 @@ from agents.insights.rfm import score_rfm
 from agents.marketing.emails import CustomerProfile, Offer, customer_profiles, draft_email
 from integrations.email import EmailSender
 from integrations.statestore import StateStore, Trigger
+from integrations.text import person_key, unsafe_character
 from integrations.warehouse import Warehouse
 from policies.schema import RFMPolicy, WinbackPolicy
-from workflows.approvals import InvalidDecisionError, RunOutcome, WorkflowSpec, advance
-from workflows.sending import CampaignEmail, queue_emails, send_queued
+from workflows.approvals import (
+    InvalidDecisionError,
+    RunOutcome,
+    StepContext,
+    WorkflowSpec,
+    advance,
+)
+from workflows.sending import CampaignEmail, OneClickLinks, SendOptions, queue_emails, send_queued
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +82,11 @@ def build_winback(
     policy: WinbackPolicy,
     rfm: RFMPolicy,
     email_from: str,
-) -> StateGraph[WinbackState]:
-    """The win-back graph, uncompiled: the caller compiles it with the checkpointer."""
+    one_click_url: OneClickLinks | None = None,
+) -> StateGraph[WinbackState, StepContext]:
+    """The win-back graph, uncompiled: the caller compiles it with the checkpointer.
+    ``one_click_url`` makes each email's HTTPS one-click unsubscribe link, when served."""
+    options = send_options(policy, email_from, one_click_url)
 
     def select(state: WinbackState) -> WinbackState:
         return select_audience(
@@ -138,7 +149,7 @@ def build_winback(
             update["subject"] = str(edits["subject"])
         return update
 
-    def send(state: WinbackState) -> WinbackState:
+    def send(state: WinbackState, runtime: Runtime[StepContext]) -> WinbackState:
         run_id = state["run_id"]
         queue_emails(
             store,
@@ -148,13 +159,17 @@ def build_winback(
                 for d in state["drafts"]
             ],
         )
-        report = send_queued(store, run_id, sender, email_from=email_from)
+        progress = runtime.context.on_progress if runtime.context else None
+        report = send_queued(store, run_id, sender, options, on_progress=progress)
         if report.in_doubt:
             store.record_audit(
                 "emails_in_doubt", actor="controlroom", run_id=run_id, emails=report.in_doubt
             )
         store.record_audit("campaign_sent", actor="controlroom", run_id=run_id, **report.as_dict())
-        return {"outcome": {"status": "sent", **report.as_dict()}}
+        outcome: dict[str, Any] = {"status": "sent", **report.as_dict()}
+        if report.problem:
+            outcome["problem"] = f"{report.problem} (controlroom outbox list --run {run_id[:8]})"
+        return {"outcome": outcome}
 
     def record_rejection(state: WinbackState) -> WinbackState:
         decision = state["decision"]
@@ -166,7 +181,9 @@ def build_winback(
             }
         }
 
-    graph: StateGraph[WinbackState] = StateGraph(WinbackState)
+    graph: StateGraph[WinbackState, StepContext] = StateGraph(
+        WinbackState, context_schema=StepContext
+    )
     graph.add_node("select", select)
     graph.add_node("price", price)
     graph.add_node("draft", draft)
@@ -187,6 +204,14 @@ def build_winback(
     graph.add_edge("send", END)
     graph.add_edge("record_rejection", END)
     return graph
+
+
+def send_options(
+    policy: WinbackPolicy, email_from: str, one_click_url: OneClickLinks | None = None
+) -> SendOptions:
+    """How a win-back's emails go: from ``email_from``, within the policy's frequency cap."""
+    cap = timedelta(days=policy.frequency_cap_days) if policy.frequency_cap_days else None
+    return SendOptions(email_from=email_from, frequency_cap=cap, one_click_url=one_click_url)
 
 
 def _anyone(current: WinbackState) -> Literal["price", "nobody"]:
@@ -241,20 +266,35 @@ def select_audience(
     scores = {int(history.customer_id[i]): (float(p_alive[i]), float(value[i])) for i in order}
     suppressed = state.suppressed([p.email for p in profiles])
     since = datetime.now(UTC) - timedelta(days=policy.frequency_cap_days)
-    contacted = state.recently_contacted(ids, since=since) if policy.frequency_cap_days else set()
-    excluded = {"not opted in": 0, "suppressed": 0, "contacted recently": 0, "over the cap": 0}
+    contacted = (
+        state.recently_contacted([(p.customer_id, p.email) for p in profiles], since=since)
+        if policy.frequency_cap_days
+        else set()
+    )
+    excluded = {
+        "not opted in": 0,
+        "suppressed": 0,
+        "contacted recently": 0,
+        "same address as another customer": 0,
+        "over the cap": 0,
+    }
     eligible: list[dict[str, Any]] = []
+    people: set[str] = set()
     for profile in profiles:
+        person = person_key(profile.email)
         if not profile.marketing_opt_in:
             excluded["not opted in"] += 1
-        elif profile.email.strip().lower() in suppressed:
+        elif person in suppressed:
             excluded["suppressed"] += 1
         elif profile.customer_id in contacted:
             excluded["contacted recently"] += 1
+        elif person in people:
+            excluded["same address as another customer"] += 1
         elif len(eligible) >= policy.audience_cap:
             excluded["over the cap"] += 1
         else:
             p, v = scores[profile.customer_id]
+            people.add(person)
             eligible.append(_customer(profile, p, v))
     logger.info("win-back as of %s: %d eligible, excluded %s", day, len(eligible), excluded)
     return {"as_of": day.isoformat(), "eligible": eligible, "excluded": excluded}
@@ -389,9 +429,11 @@ def check_edits(policy: WinbackPolicy, edits: Mapping[str, Any]) -> dict[str, An
             checked["audience_cap"] = cap
     if "subject" in edits:
         subject = str(edits["subject"] or "").strip()
-        if not subject or "\n" in subject or len(subject) > MAX_SUBJECT_CHARS:
+        unsafe = unsafe_character(subject)
+        if not subject or unsafe or len(subject) > MAX_SUBJECT_CHARS:
             problems["subject"] = (
                 f"the subject must be one line of 1 to {MAX_SUBJECT_CHARS} characters"
+                + (f" (it holds {unsafe})" if unsafe else "")
             )
         else:
             checked["subject"] = subject
@@ -419,6 +461,7 @@ def winback_spec(
     policy: WinbackPolicy,
     rfm: RFMPolicy,
     email_from: str,
+    one_click_url: OneClickLinks | None = None,
 ) -> WorkflowSpec:
     """The win-back workflow as the approval desk rebuilds it."""
     return WorkflowSpec(
@@ -430,6 +473,7 @@ def winback_spec(
             policy=policy,
             rfm=rfm,
             email_from=email_from,
+            one_click_url=one_click_url,
         ),
         kind="campaign",
         check_edits=partial(check_edits, policy),

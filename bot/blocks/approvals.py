@@ -29,6 +29,7 @@ from bot.blocks.kit import (
     when,
 )
 from integrations.statestore import ApprovalRecord, AuditEntry
+from workflows.sending import SendReport
 from workflows.support_escalation import WORKFLOW as SUPPORT
 
 
@@ -105,6 +106,25 @@ def decided_blocks(
         # The asker got the person's text, not the draft: show what was sent.
         summary["text"] = edited_text
     return fit([*_body(approval.run_id, summary), *_edit_lines(edits), *section(line)])
+
+
+def sending_blocks(shown: Sequence[Block], approver: str, report: SendReport | None) -> list[Block]:
+    """An approved campaign while its emails go: the proposal as it was shown, without its
+    buttons, and "Sending… n of N" (``report`` None: the claim, before the first batch)."""
+    kept = [block for block in shown if block.get("type") != "actions"]
+    line = f"*Approved* by {user_mention(approver)} · :outbox_tray: Sending…"
+    if report is not None:
+        done = report.total - report.queued
+        line += f" {fmt.count(done)} of {fmt.count(report.total)}"
+        skipped = report.suppressed + report.capped
+        if skipped or report.failed:
+            line += f" ({fmt.count(skipped)} skipped, {fmt.count(report.failed)} failed)"
+    return fit([*kept, *section(line)])
+
+
+def sending_text(approver: str) -> str:
+    """The notification text while a campaign's emails go."""
+    return f"Win-back approved by {approver}: sending…"
 
 
 def decided_text(approval: ApprovalRecord) -> str:
@@ -308,11 +328,16 @@ def _result(result: Mapping[str, Any]) -> str:
     if status == "sent":
         sent = fmt.count(result.get("sent"))
         extra = ", ".join(
-            f"{fmt.count(result[k])} {k.replace('_', ' ')}"
-            for k in ("suppressed", "failed", "in_doubt")
-            if result.get(k)
+            f"{fmt.count(result[key])} {label}"
+            for key, label in _SEND_COUNTS.items()
+            if result.get(key)
         )
-        return f":white_check_mark: {sent} emails sent" + (f" ({extra})" if extra else "")
+        mark = (
+            ":warning:"
+            if result.get("failed") or result.get("in_doubt")
+            else (":white_check_mark:")
+        )
+        return f"{mark} {sent} emails sent" + (f" ({extra})" if extra else "")
     if status == "rejected":
         return "Nothing was sent."
     if status == "answered":
@@ -322,6 +347,15 @@ def _result(result: Mapping[str, Any]) -> str:
         url = result.get("url")
         return f":ticket: A ticket was opened in {where}" + (f": {link(str(url))}" if url else ".")
     return f"Result: {escape(str(status))}"
+
+
+# How the final counts name the emails that did not go.
+_SEND_COUNTS = {
+    "suppressed": "skipped: unsubscribed",
+    "capped": "skipped: emailed by another campaign within the frequency cap",
+    "failed": "failed",
+    "in_doubt": "in doubt (see `controlroom outbox list`)",
+}
 
 
 def is_answer(summary: Mapping[str, Any]) -> bool:

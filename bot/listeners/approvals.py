@@ -31,6 +31,7 @@ from bot.blocks import approvals as approval_blocks
 from bot.blocks import edit_modal, kit, messages
 from bot.listeners import support
 from bot.runner import WorkflowRunner
+from bot.sending import SendingMessage
 from controlroom.services import Services
 from integrations.statestore import ApprovalRecord, Decision
 from workflows.approvals import (
@@ -58,6 +59,9 @@ class DecisionRequest:
     where: Where | None
     reason: str | None = None
     edits: dict[str, Any] | None = None
+    # The proposal's blocks as the clicker saw them (a button click carries them): kept, less
+    # the buttons, while an approved campaign's emails go.
+    shown: list[dict[str, Any]] | None = None
 
 
 def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
@@ -69,18 +73,28 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         await ack()
-        request = DecisionRequest(_run_id(body), "approved", body["user"]["id"], _message(body))
+        reply = _ephemeral(respond)
+        run_id = await _exact_run_id(runner, reply, _run_id(body))
+        if run_id is None:
+            return
+        shown = (body.get("message") or {}).get("blocks")
+        request = DecisionRequest(
+            run_id, "approved", body["user"]["id"], _message(body), shown=shown
+        )
         approvers = await directory.approvers(client)
-        await _decide(services, runner, client, _ephemeral(respond), request, approvers)
+        await _decide(services, runner, client, reply, request, approvers)
 
     async def clicked(
         body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> ApprovalRecord | None:
         """The pending approval a Reject or Edit click opens a modal for; None when the
         clicker was told why not."""
-        approvers = await directory.approvers(client)
         reply = _ephemeral(respond)
-        return await _pending(services, runner, reply, _run_id(body), body["user"]["id"], approvers)
+        run_id = await _exact_run_id(runner, reply, _run_id(body))
+        if run_id is None:
+            return None
+        approvers = await directory.approvers(client)
+        return await _pending(services, runner, reply, run_id, body["user"]["id"], approvers)
 
     async def reject(
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
@@ -102,10 +116,12 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         if not reason:
             await ack(response_action="errors", errors={ids.REJECT_REASON_BLOCK: "Say why."})
             return
-        metadata = json.loads(view["private_metadata"])
-        request = DecisionRequest(
-            metadata["run_id"], "rejected", body["user"]["id"], metadata.get("where"), reason
-        )
+        run_id, where = _reject_target(view)
+        unknown = await _exact_problem(runner, run_id)
+        if unknown is not None:
+            await ack(response_action="errors", errors={ids.REJECT_REASON_BLOCK: unknown})
+            return
+        request = DecisionRequest(run_id, "rejected", body["user"]["id"], where, reason)
         approvers = await directory.approvers(client)
         problem = await _check(runner, request, approvers)
         if problem is not None:
@@ -131,7 +147,15 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
     async def edited(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        submitted = edit_modal.edit_request(view)
+        try:
+            submitted = edit_modal.edit_request(view)
+        except (ValueError, KeyError, TypeError, AttributeError):  # metadata not as we wrote it
+            unknown = await _exact_problem(runner, "")
+        else:
+            unknown = await _exact_problem(runner, submitted.run_id)
+        if unknown is not None:
+            await ack(response_action="errors", errors=edit_modal.edit_errors(view, {}, unknown))
+            return
         request = DecisionRequest(
             submitted.run_id, "edited", body["user"]["id"], submitted.where, edits=submitted.edits
         )
@@ -163,6 +187,7 @@ async def _decide(
 ) -> None:
     """Decide through the desk; update the proposal, or tell the person why not. Then what
     the decision sets going in Slack (a support answer back in the asker's thread)."""
+    sending = _sending_message(client, request)
     try:
         outcome, approval = await runner.call(
             work.decide,
@@ -172,6 +197,7 @@ async def _decide(
             reason=request.reason,
             edits=request.edits,
             approvers=approvers,
+            on_progress=sending.report if sending else None,
         )
     except NotAnApproverError:
         await reply(_refusal(services))
@@ -183,8 +209,27 @@ async def _decide(
         # The desk's messages are written for people: what was wrong and what to do.
         await reply(kit.escape(str(problem)))
         return
+    finally:
+        if sending is not None:
+            await sending.close()
     await _update_proposal(runner, client, approval, outcome, request.where)
     await support.after_decision(services, runner, client, approval, outcome)
+
+
+def _sending_message(client: AsyncWebClient, request: DecisionRequest) -> SendingMessage | None:
+    """Where an approval's send progress is shown: the clicked proposal message."""
+    where = request.where or {}
+    if request.decision != "approved" or not request.shown:
+        return None
+    if not where.get("channel") or not where.get("ts"):
+        return None
+    return SendingMessage(
+        client,
+        channel=where["channel"],
+        ts=where["ts"],
+        shown=request.shown,
+        approver=request.user,
+    )
 
 
 async def _update_proposal(
@@ -266,7 +311,38 @@ def _plain(services: Services, problem: ApprovalError) -> str:
 
 
 def _run_id(body: dict[str, Any]) -> str:
-    return str(body["actions"][0]["value"])
+    """A clicked button's value: the run id it was built with, or anything a request says."""
+    return str(body["actions"][0].get("value") or "")
+
+
+def _reject_target(view: dict[str, Any]) -> tuple[str, Where | None]:
+    """The run and the proposal message a reject modal was opened for (no run id: "")."""
+    try:
+        metadata = json.loads(view["private_metadata"])
+        run_id, where = metadata["run_id"], metadata.get("where")
+    except (ValueError, KeyError, TypeError, AttributeError):  # metadata not as we wrote it
+        return "", None
+    return (run_id if isinstance(run_id, str) else ""), (where if isinstance(where, dict) else None)
+
+
+async def _exact_problem(runner: WorkflowRunner, run_id: str) -> str | None:
+    """Why ``run_id`` (a button's value, a modal's metadata) names no approval; None when it
+    names one exactly. Never a prefix: an empty value would match the only pending run."""
+    try:
+        await runner.call(work.exact_approval, run_id)
+    except NoSuchApprovalError as problem:
+        # The desk's messages are written for people: what was wrong and what to do.
+        return str(problem)
+    return None
+
+
+async def _exact_run_id(runner: WorkflowRunner, reply: Reply, value: str) -> str | None:
+    """The run a click names exactly; None when the person was told there is none."""
+    problem = await _exact_problem(runner, value)
+    if problem is not None:
+        await reply(kit.escape(problem))
+        return None
+    return value
 
 
 def _message(body: dict[str, Any]) -> Where | None:

@@ -15,9 +15,11 @@ from controlroom.cli import (
     finance,
     insights,
     kb,
+    outbox,
     run,
     runs,
     serve,
+    suppress,
 )
 
 app = typer.Typer(
@@ -34,6 +36,8 @@ app.add_typer(kb.app, name="kb")
 app.add_typer(run.app, name="run")
 app.add_typer(runs.app, name="runs")
 app.add_typer(approvals.app, name="approvals")
+app.add_typer(suppress.app, name="suppress")
+app.add_typer(outbox.app, name="outbox")
 app.command(name="ask")(ask.ask)
 app.command(name="serve")(serve.serve)
 app.command(name="demo")(demo.demo)

@@ -12,7 +12,8 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from controlroom.cli._common import console, services, user_errors
+from controlroom.cli._common import console, errors, run_exit_code, services, user_errors
+from controlroom.cli._markup import cells, literal, markup
 from controlroom.desk import approval_desk
 from controlroom.services import Services
 from workflows.approvals import ApprovalError, RunOutcome
@@ -35,46 +36,62 @@ def _actor(built: Services, given: str | None) -> str:
 
 
 def print_outcome(outcome: RunOutcome) -> None:
-    """A run's state after a step: the proposal to decide, or what happened."""
+    """A run's state after a step: the proposal to decide, or what happened; a partial or
+    failed run ends the command with its exit code."""
     short = outcome.run_id[:8]
     if outcome.status == "paused" and outcome.proposal is not None:
         print_proposal(outcome.proposal)
         console.print(
-            f"[bold]Run {short} is waiting for approval:[/] controlroom approvals approve {short}"
-            f" | reject {short} --reason … | edit {short} …"
+            markup(
+                "[bold]Run {run} is waiting for approval:[/] controlroom approvals approve {run}"
+                " | reject {run} --reason … | edit {run} …",
+                run=short,
+            )
         )
         return
-    result = ", ".join(f"{k} {v}" for k, v in outcome.result.items())
-    console.print(f"Run {short} {outcome.status}: {result or 'done'}", highlight=False)
+    result = ", ".join(f"{k} {v}" for k, v in outcome.result.items() if k != "problem")
+    console.print(literal(f"Run {short} {outcome.status}: {result or 'done'}"))
+    if outcome.status == "partial":
+        why = outcome.result.get("problem") or "no reason recorded"
+        errors.print(markup("[yellow]run partial:[/] {why} ({run})", why=why, run=short))
+    code = run_exit_code(outcome.status)
+    if code:
+        raise typer.Exit(code)
 
 
 def print_proposal(proposal: dict[str, Any]) -> None:
     if proposal.get("workflow") == WINBACK:
         console.print(
-            f"Win-back as of {proposal['as_of']}: {proposal['audience']} customers, "
-            f"{proposal['discount']:.0%} off (expected profit ${proposal['expected_profit']:,.2f}"
-            + (f", ROI {proposal['roi']:.0%})" if proposal["roi"] is not None else ")"),
-            highlight=False,
+            literal(
+                f"Win-back as of {proposal['as_of']}: {proposal['audience']} customers, "
+                f"{proposal['discount']:.0%} off (expected profit "
+                f"${proposal['expected_profit']:,.2f}"
+                + (f", ROI {proposal['roi']:.0%})" if proposal["roi"] is not None else ")")
+            )
         )
-        console.print(proposal["recommendation"], highlight=False)
+        console.print(literal(proposal["recommendation"]))
         left_out = ", ".join(f"{k} {v}" for k, v in proposal["excluded"].items() if v)
-        console.print(f"Left out: {left_out or 'nobody'}", highlight=False)
+        console.print(literal(f"Left out: {left_out or 'nobody'}"))
         for sample in proposal["samples"]:
             console.print(
-                f"\n[bold]To {sample['recipient']}: {sample['subject']}[/]\n{sample['body']}",
-                highlight=False,
+                markup(
+                    "\n[bold]To {recipient}: {subject}[/]\n{body}",
+                    recipient=sample["recipient"],
+                    subject=sample["subject"],
+                    body=sample["body"],
+                )
             )
         return
     if proposal.get("workflow") == SUPPORT:
         console.print(
-            f"{proposal['asker']} asked: {proposal['question']}\n"
-            f"Draft (confidence {proposal['confidence']:.0%}):\n{proposal['text']}",
-            highlight=False,
-            markup=False,
+            literal(
+                f"{proposal['asker']} asked: {proposal['question']}\n"
+                f"Draft (confidence {proposal['confidence']:.0%}):\n{proposal['text']}"
+            )
         )
         return
     for key, value in proposal.items():
-        console.print(f"{key}: {value}", highlight=False, markup=False)
+        console.print(literal(f"{key}: {value}"))
 
 
 @app.command(name="list")
@@ -98,12 +115,14 @@ def list_approvals(
             else str(summary.get("question", ""))[:60]
         )
         table.add_row(
-            row.run_id[:8],
-            row.workflow,
-            row.status,
-            f"{row.requested_at:%Y-%m-%d %H:%M}",
-            what,
-            row.decided_by or "",
+            *cells(
+                row.run_id[:8],
+                row.workflow,
+                row.status,
+                f"{row.requested_at:%Y-%m-%d %H:%M}",
+                what,
+                row.decided_by or "",
+            )
         )
     console.print(table)
 

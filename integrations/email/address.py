@@ -16,9 +16,9 @@ MAX_ADDRESS_CHARS = 254
 
 
 def bare_address(text: str) -> str:
-    """``text`` as one bare addr-spec (surrounding spaces trimmed; the domain lower-cased), or
-    ``EmailRejectedError`` saying what is wrong with it."""
-    candidate = text.strip()
+    """``text`` as one bare addr-spec (surrounding spaces and tabs trimmed; the domain
+    lower-cased), or ``EmailRejectedError`` saying what is wrong with it."""
+    candidate = text.strip(" \t")
     if not candidate:
         raise EmailRejectedError("the email address is empty")
     if len(candidate) > MAX_ADDRESS_CHARS:
@@ -30,9 +30,3 @@ def bare_address(text: str) -> str:
     except EmailNotValidError as error:
         raise EmailRejectedError(f"{candidate!r} is not one email address: {error}") from None
     return str(checked.normalized)
-
-
-def person_key(address: str) -> str:
-    """Who an address reaches, for the frequency cap and the suppression list: the same address
-    with other capitals or spaces is the same person."""
-    return address.strip().lower()

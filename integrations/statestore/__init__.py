@@ -11,6 +11,7 @@ Exceptions::
      └── UnknownApprovalError         no approval was ever asked for this run
 """
 
+from integrations.statestore.outbox import ClaimedBatch, QueuedEmail, Settlement
 from integrations.statestore.records import (
     ApprovalRecord,
     ApprovalStatus,
@@ -29,6 +30,7 @@ from integrations.statestore.records import (
     UnknownRunError,
     process_name,
 )
+from integrations.statestore.slack_events import SlackEventLog
 from integrations.statestore.store import StateStore
 
 __all__ = [
@@ -36,11 +38,15 @@ __all__ = [
     "ApprovalStatus",
     "AuditEntry",
     "Claim",
+    "ClaimedBatch",
     "Decision",
     "EmailStatus",
     "OutboxEmail",
+    "QueuedEmail",
     "RunRecord",
     "RunStatus",
+    "Settlement",
+    "SlackEventLog",
     "SlackThread",
     "StateStore",
     "StateStoreError",

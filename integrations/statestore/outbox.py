@@ -1,13 +1,23 @@
-"""The outbox (emails queued, claimed, sent exactly once) and the suppression list."""
+"""The outbox: emails queued, claimed in batches, settled exactly once; the frequency cap per
+person across campaigns; and the suppression list.
+
+A claim is one transaction that, for a batch of a run's rows, first settles the rows that must
+not go (suppressed; the person emailed by another campaign within the cap, or twice in this
+one) and then takes the rest (queued → sending, with a token and the claiming process). On
+PostgreSQL the claim holds a transaction-level advisory lock, on SQLite the database's write
+lock: two campaigns claiming the same person at once are serialised, and the second sees the
+first's claim. A person is the trimmed, lower-cased address (``outbox.person``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from integrations.statestore.records import (
     EmailStatus,
@@ -15,36 +25,58 @@ from integrations.statestore.records import (
     StateStoreError,
     now,
     outbox_email,
+    process_name,
 )
-from integrations.statestore.tables import (
-    outbox,
-    suppressions,
-)
+from integrations.statestore.tables import outbox, suppressions
+from integrations.text import person_key
+
+# pg_advisory_xact_lock key for outbox claims ("OUTB" in ASCII).
+_CLAIM_LOCK = 0x4F555442
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedEmail:
+    """One approved email for the outbox."""
+
+    customer_id: int
+    recipient: str
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """How one claimed email ended: sent (with the provider's id), failed or in doubt (why),
+    or back to queued (not tried: the send stopped)."""
+
+    email_id: int
+    status: EmailStatus
+    provider_message_id: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedBatch:
+    """The rows one claim took, and how many of the batch it settled as not to be sent."""
+
+    emails: list[OutboxEmail]
+    suppressed: int
+    capped: int
 
 
 class Outbox:
-    """The outbox (emails queued, claimed, sent exactly once) and the suppression list."""
+    """The outbox and the suppression list (module docstring)."""
 
     engine: Engine
 
-    # Outbox -----------------------------------------------------------------------------------
+    # Queue ------------------------------------------------------------------------------------
 
     def queue_email(
         self, run_id: str, customer_id: int, *, recipient: str, subject: str, body: str
     ) -> OutboxEmail:
         """Queue one email per (run, customer); queuing the same pair again returns the first."""
-        values = {
-            "run_id": run_id,
-            "customer_id": customer_id,
-            "recipient": recipient,
-            "subject": subject,
-            "body": body,
-            "status": "queued",
-            "queued_at": now(),
-        }
-        with self.engine.begin() as connection:
-            insert = _insert_ignoring_conflict(self.engine, values)
-            connection.execute(insert)
+        self.queue_emails(run_id, [QueuedEmail(customer_id, recipient, subject, body)])
+        with self.engine.connect() as connection:
             row = connection.execute(
                 outbox.select().where(
                     (outbox.c.run_id == run_id) & (outbox.c.customer_id == customer_id)
@@ -52,20 +84,190 @@ class Outbox:
             ).one()
         return outbox_email(row)
 
-    def mark_email_sent(self, email_id: int, *, provider_message_id: str) -> bool:
-        """Move a queued email to sent; False if it was no longer queued (someone else sent it)."""
+    def queue_emails(self, run_id: str, emails: Sequence[QueuedEmail]) -> None:
+        """Queue a run's emails in one transaction; a (run, customer) already queued is kept."""
+        if not emails:
+            return
+        at = now()
+        values = [
+            {
+                "run_id": run_id,
+                "customer_id": email.customer_id,
+                "recipient": email.recipient,
+                "person": person_key(email.recipient),
+                "subject": email.subject,
+                "body": email.body,
+                "status": "queued",
+                "queued_at": at,
+            }
+            for email in emails
+        ]
+        with self.engine.begin() as connection:
+            for start in range(0, len(values), _INSERT_BATCH):
+                connection.execute(
+                    _insert_ignoring(self.engine, outbox), values[start : start + _INSERT_BATCH]
+                )
+
+    # Claim and settle -------------------------------------------------------------------------
+
+    def claim_emails(
+        self,
+        run_id: str,
+        token: str,
+        *,
+        limit: int,
+        take_over_sending: bool = False,
+        cap_since: datetime | None = None,
+    ) -> ClaimedBatch:
+        """Claim up to ``limit`` of a run's unsent rows for one sender (module docstring).
+
+        ``take_over_sending`` also takes rows left in ``sending`` (idempotent senders only);
+        ``cap_since``: a person emailed (or maybe emailed) by another run since then is capped.
+        """
+        claimable = ("queued", "sending") if take_over_sending else ("queued",)
+        with self.engine.begin() as connection:
+            self._lock_claims(connection)
+            ids = list(
+                connection.execute(
+                    sa.select(outbox.c.email_id)
+                    .where((outbox.c.run_id == run_id) & outbox.c.status.in_(claimable))
+                    .order_by(outbox.c.email_id)
+                    .limit(limit)
+                ).scalars()
+            )
+            if not ids:
+                return ClaimedBatch([], 0, 0)
+            mine = outbox.c.email_id.in_(ids) & outbox.c.status.in_(claimable)
+            suppressed = connection.execute(
+                outbox.update()
+                .where(mine & outbox.c.person.in_(sa.select(suppressions.c.email)))
+                .values(status="suppressed", claim_token=None, error="on the suppression list")
+            ).rowcount
+            capped = connection.execute(
+                outbox.update()
+                .where(mine & _emailed_elsewhere(cap_since))
+                .values(status="capped", claim_token=None, error=_CAPPED)
+            ).rowcount
+            connection.execute(
+                outbox.update()
+                .where(mine)
+                .values(
+                    status="sending",
+                    claim_token=token,
+                    claimed_at=now(),
+                    claimed_by=process_name(),
+                    error=None,
+                )
+            )
+            rows = connection.execute(
+                outbox.select()
+                .where((outbox.c.claim_token == token) & (outbox.c.status == "sending"))
+                .order_by(outbox.c.email_id)
+            )
+            return ClaimedBatch([outbox_email(row) for row in rows], suppressed, capped)
+
+    def settle_emails(self, token: str, settlements: Sequence[Settlement]) -> int:
+        """Record how claimed emails ended, in one transaction; a row whose claim was taken
+        over meanwhile is left alone. Returns how many rows were settled."""
+        if not settlements:
+            return 0
+        at = now()
+        settled = 0
+        with self.engine.begin() as connection:
+            for item in settlements:
+                values: dict[str, Any] = {"status": item.status, "error": item.error}
+                if item.status == "sent":
+                    values |= {"sent_at": at, "provider_message_id": item.provider_message_id}
+                elif item.provider_message_id:  # in doubt: the Message-ID to look it up by
+                    values["provider_message_id"] = item.provider_message_id
+                if item.status == "queued":
+                    values |= {"claim_token": None, "claimed_at": None, "claimed_by": None}
+                settled += connection.execute(
+                    outbox.update()
+                    .where(
+                        (outbox.c.email_id == item.email_id)
+                        & (outbox.c.status == "sending")
+                        & (outbox.c.claim_token == token)
+                    )
+                    .values(**values)
+                ).rowcount
+        return settled
+
+    def release_claims(self, token: str) -> int:
+        """Put the rows still claimed by ``token`` back in the queue (the send stopped)."""
+        with self.engine.begin() as connection:
+            return int(
+                connection.execute(
+                    outbox.update()
+                    .where((outbox.c.claim_token == token) & (outbox.c.status == "sending"))
+                    .values(status="queued", claim_token=None, claimed_at=None, claimed_by=None)
+                ).rowcount
+            )
+
+    def sending_processes(self, run_id: str) -> set[str]:
+        """The processes (``host:pid``) holding claims on a run's rows."""
+        with self.engine.connect() as connection:
+            found = connection.execute(
+                sa.select(outbox.c.claimed_by)
+                .where((outbox.c.run_id == run_id) & (outbox.c.status == "sending"))
+                .distinct()
+            ).scalars()
+            return {str(name) for name in found if name}
+
+    def mark_emails_in_doubt(
+        self,
+        run_id: str,
+        *,
+        processes: Sequence[str] = (),
+        claimed_before: datetime | None = None,
+        reason: str,
+    ) -> int:
+        """Move a run's rows stuck in ``sending`` — claimed by one of ``processes`` (dead) or
+        since before ``claimed_before`` (a lease) — to ``in_doubt``, saying why."""
+        stuck: sa.ColumnElement[bool] = outbox.c.claimed_by.in_(list(processes))
+        if claimed_before is not None:
+            stuck = stuck | (outbox.c.claimed_at < claimed_before)
         with self.engine.begin() as connection:
             result = connection.execute(
                 outbox.update()
-                .where((outbox.c.email_id == email_id) & (outbox.c.status == "queued"))
-                .values(status="sent", sent_at=now(), provider_message_id=provider_message_id)
+                .where((outbox.c.run_id == run_id) & (outbox.c.status == "sending") & stuck)
+                .values(status="in_doubt", error=reason)
             )
-        return result.rowcount == 1
+        return int(result.rowcount)
+
+    def settle_in_doubt(self, email_id: int, status: EmailStatus, *, reason: str) -> OutboxEmail:
+        """A person's verdict on one row in doubt: ``sent`` (the provider has it) or
+        ``queued`` (it never arrived: send it again)."""
+        values: dict[str, Any] = {"status": status, "error": reason}
+        if status == "sent":
+            values["sent_at"] = outbox.c.claimed_at
+        else:
+            values |= {"claim_token": None, "claimed_at": None, "claimed_by": None}
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                outbox.update()
+                .where((outbox.c.email_id == email_id) & (outbox.c.status == "in_doubt"))
+                .values(**values)
+            )
+            row = connection.execute(
+                outbox.select().where(outbox.c.email_id == email_id)
+            ).one_or_none()
+        if row is None:
+            raise StateStoreError(f"no email {email_id} in the outbox")
+        if result.rowcount == 0:
+            raise StateStoreError(f"email {email_id} is {row.status}, not in doubt")
+        return outbox_email(row)
+
+    # Read -------------------------------------------------------------------------------------
 
     def outbox_emails(
-        self, *, run_id: str | None = None, status: EmailStatus | None = None
+        self,
+        *,
+        run_id: str | None = None,
+        status: EmailStatus | None = None,
+        limit: int | None = None,
     ) -> list[OutboxEmail]:
-        query = outbox.select().order_by(outbox.c.email_id)
+        query = outbox.select().order_by(outbox.c.email_id).limit(limit)
         if run_id is not None:
             query = query.where(outbox.c.run_id == run_id)
         if status is not None:
@@ -73,98 +275,54 @@ class Outbox:
         with self.engine.connect() as connection:
             return [outbox_email(row) for row in connection.execute(query)]
 
-    def claim_email(self, email_id: int, token: str, *, take_over_sending: bool = False) -> bool:
-        """Claim one email for sending (queued → sending); False if another sender has it.
-
-        ``take_over_sending`` also claims a row left in ``sending`` (by a crash), for senders
-        that are idempotent by the email's key.
-        """
-        claimable = ("queued", "sending") if take_over_sending else ("queued",)
-        with self.engine.begin() as connection:
-            result = connection.execute(
-                outbox.update()
-                .where((outbox.c.email_id == email_id) & outbox.c.status.in_(claimable))
-                .values(status="sending", claim_token=token, claimed_at=now())
-            )
-        return result.rowcount == 1
-
-    def finish_email(
-        self,
-        email_id: int,
-        token: str,
-        status: EmailStatus,
-        *,
-        provider_message_id: str | None = None,
-        error: str | None = None,
-    ) -> bool:
-        """Settle a claimed email (sent, suppressed, failed, or back to queued); False if the
-        claim was taken over meanwhile."""
-        values: dict[str, Any] = {"status": status, "error": error}
-        if status == "sent":
-            values |= {"sent_at": now(), "provider_message_id": provider_message_id}
-        if status == "queued":
-            values |= {"claim_token": None, "claimed_at": None}
-        with self.engine.begin() as connection:
-            result = connection.execute(
-                outbox.update()
-                .where(
-                    (outbox.c.email_id == email_id)
-                    & (outbox.c.status == "sending")
-                    & (outbox.c.claim_token == token)
-                )
-                .values(**values)
-            )
-        return result.rowcount == 1
-
-    def mark_emails_in_doubt(self, run_id: str, *, claimed_before: datetime) -> int:
-        """Move a run's emails stuck in ``sending`` since before a time to ``in_doubt``."""
-        with self.engine.begin() as connection:
-            result = connection.execute(
-                outbox.update()
-                .where(
-                    (outbox.c.run_id == run_id)
-                    & (outbox.c.status == "sending")
-                    & (outbox.c.claimed_at < claimed_before)
-                )
-                .values(status="in_doubt")
-            )
-        return int(result.rowcount)
-
-    def recently_contacted(self, customer_ids: Sequence[int], *, since: datetime) -> set[int]:
-        """Which of these customers were emailed (or may have been) since a time."""
-        if not customer_ids:
-            return set()
-        contacted = ((outbox.c.status == "sent") & (outbox.c.sent_at >= since)) | (
-            outbox.c.status.in_(("sending", "in_doubt")) & (outbox.c.claimed_at >= since)
-        )
-        found: set[int] = set()
+    def outbox_counts(self, run_id: str) -> dict[str, int]:
+        """How many of a run's rows are in each status."""
         with self.engine.connect() as connection:
-            for start in range(0, len(customer_ids), _IN_BATCH):
-                batch = [int(c) for c in customer_ids[start : start + _IN_BATCH]]
-                query = (
-                    sa.select(outbox.c.customer_id)
-                    .where(outbox.c.customer_id.in_(batch) & contacted)
-                    .distinct()
+            rows = connection.execute(
+                sa.select(outbox.c.status, sa.func.count())
+                .where(outbox.c.run_id == run_id)
+                .group_by(outbox.c.status)
+            )
+            return {str(status): int(count) for status, count in rows}
+
+    def recently_contacted(self, people: Sequence[tuple[int, str]], *, since: datetime) -> set[int]:
+        """Which of these (customer id, address) were emailed — or may have been — since a
+        time, by customer or by address (the same address on two records is one person)."""
+        if not people:
+            return set()
+        contacted = _contacted_since(outbox, since)
+        ids: set[int] = set()
+        persons: set[str] = set()
+        with self.engine.connect() as connection:
+            for start in range(0, len(people), _IN_BATCH):
+                batch = people[start : start + _IN_BATCH]
+                customers = [int(c) for c, _ in batch]
+                addresses = [person_key(a) for _, a in batch]
+                query = sa.select(outbox.c.customer_id, outbox.c.person).where(
+                    contacted
+                    & (outbox.c.customer_id.in_(customers) | outbox.c.person.in_(addresses))
                 )
-                found.update(int(row[0]) for row in connection.execute(query))
-        return found
+                for customer_id, person in connection.execute(query):
+                    ids.add(int(customer_id))
+                    persons.add(str(person))
+        return {c for c, address in people if c in ids or person_key(address) in persons}
 
     # Suppression list -------------------------------------------------------------------------
 
     def suppress(self, email: str, *, reason: str, customer_id: int | None = None) -> None:
         """Never email this address again (kept with the first reason given)."""
         values = {
-            "email": email.strip().lower(),
+            "email": person_key(email),
             "customer_id": customer_id,
             "reason": reason,
             "at": now(),
         }
         with self.engine.begin() as connection:
-            connection.execute(_insert_ignoring(self.engine, suppressions, values))
+            connection.execute(_insert_ignoring(self.engine, suppressions).values(**values))
 
     def suppressed(self, emails: Sequence[str]) -> set[str]:
         """Which of these addresses are on the suppression list (compared case-insensitively)."""
-        wanted = sorted({e.strip().lower() for e in emails})
+        wanted = sorted({person_key(e) for e in emails})
         found: set[str] = set()
         with self.engine.connect() as connection:
             for start in range(0, len(wanted), _IN_BATCH):
@@ -174,25 +332,51 @@ class Outbox:
                 found.update(row[0] for row in connection.execute(query))
         return found
 
-    def is_suppressed(self, email: str) -> bool:
-        return bool(self.suppressed([email]))
+    def _lock_claims(self, connection: Connection) -> None:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_CLAIM_LOCK)))
 
 
-def _insert_ignoring_conflict(engine: Engine, values: dict[str, Any]) -> sa.Insert:
-    return _insert_ignoring(engine, outbox, values)
+_CAPPED = "emailed by another campaign within the frequency cap, or twice in this one"
 
 
-def _insert_ignoring(engine: Engine, table: sa.Table, values: dict[str, Any]) -> sa.Insert:
+def _contacted_since(table: sa.FromClause, since: datetime) -> sa.ColumnElement[bool]:
+    return ((table.c.status == "sent") & (table.c.sent_at >= since)) | (
+        table.c.status.in_(("sending", "in_doubt")) & (table.c.claimed_at >= since)
+    )
+
+
+def _emailed_elsewhere(cap_since: datetime | None) -> sa.ColumnElement[bool]:
+    """A row whose person has an earlier row in this run, or was contacted by another run
+    since ``cap_since`` (no cap: only the first condition)."""
+    other = outbox.alias("other")
+    same_run_twice = sa.exists().where(
+        (other.c.run_id == outbox.c.run_id)
+        & (other.c.person == outbox.c.person)
+        & (other.c.email_id < outbox.c.email_id)
+    )
+    if cap_since is None:
+        return same_run_twice
+    elsewhere = sa.exists().where(
+        (other.c.run_id != outbox.c.run_id)
+        & ((other.c.person == outbox.c.person) | (other.c.customer_id == outbox.c.customer_id))
+        & _contacted_since(other, cap_since)
+    )
+    return same_run_twice | elsewhere
+
+
+def _insert_ignoring(engine: Engine, table: sa.Table) -> sa.Insert:
     if engine.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        return pg_insert(table).values(**values).on_conflict_do_nothing()
+        return pg_insert(table).on_conflict_do_nothing()
     if engine.dialect.name == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        return sqlite_insert(table).values(**values).on_conflict_do_nothing()
+        return sqlite_insert(table).on_conflict_do_nothing()
     raise StateStoreError(f"unsupported database backend: {engine.dialect.name}")
 
 
-# Values per IN (...) list: well under SQLite's bound-parameter limit.
+# Values per IN (...) list and rows per INSERT: well under SQLite's bound-parameter limit.
 _IN_BATCH = 500
+_INSERT_BATCH = 500

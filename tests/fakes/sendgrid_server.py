@@ -40,7 +40,7 @@ class FakeSendGrid:
             return json_reply(status, {"errors": [{"message": "fake failure", "field": None}]})
         payload = json.loads(body)
         recipient = payload["personalizations"][0]["to"][0]["email"]
-        if recipient.endswith(".invalid"):  # RFC 2606: a domain that never exists
+        if recipient.startswith("bounce@"):  # an address SendGrid's own checks refuse
             return json_reply(
                 400,
                 {

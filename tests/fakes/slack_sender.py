@@ -57,8 +57,18 @@ class SlackSender:
         }
         return requests.post(self.url, data=body.encode(), headers=headers, timeout=10)
 
-    def click(self, action_id: str, value: str, *, user_id: str, message_ts: str, channel: str):
-        """A click on a button of the message at (``channel``, ``message_ts``)."""
+    def click(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        user_id: str,
+        message_ts: str,
+        channel: str,
+        blocks: list[dict[str, Any]] | None = None,
+    ):
+        """A click on a button of the message at (``channel``, ``message_ts``), which shows
+        ``blocks`` (Slack sends the clicked message's blocks along)."""
         payload = click_payload(
             action_id,
             value,
@@ -67,6 +77,8 @@ class SlackSender:
             message_ts=message_ts,
             response_url=self.response_url,
         )
+        if blocks is not None:
+            payload["message"]["blocks"] = blocks
         return self.post(urlencode({"payload": json.dumps(payload)}))
 
     def submit_view(self, view: dict[str, Any], values: dict[str, Any], *, user_id: str):

@@ -13,6 +13,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 
 from integrations.email import (
+    EmailConfigError,
     EmailRejectedError,
     EmailUnavailableError,
     LocalOutboxSender,
@@ -32,7 +33,8 @@ def _email(customer_id: int = 7, recipient: str = "avery.walker.7@example.com") 
         recipient=recipient,
         subject="We miss you on the trail",
         text="Hi Avery,\n\nHere is 15% off your next pair of boots.",
-        unsubscribe_url=f"https://twopeaks.example.com/unsubscribe?c={customer_id}",
+        unsubscribe_url=f"mailto:unsubscribe@twopeaks.example.com?subject=unsubscribe%20{customer_id}",
+        one_click_url=f"https://twopeaks.example.com/unsubscribe?c={customer_id}",
     )
 
 
@@ -49,7 +51,10 @@ def test_the_outbox_writes_one_file_with_footer_and_unsubscribe_headers(tmp_path
     message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     assert message["Message-ID"] == message_id
     assert message["To"] == "avery.walker.7@example.com"
-    assert message["List-Unsubscribe"] == "<https://twopeaks.example.com/unsubscribe?c=7>"
+    assert message["List-Unsubscribe"] == (
+        "<https://twopeaks.example.com/unsubscribe?c=7>, "
+        "<mailto:unsubscribe@twopeaks.example.com?subject=unsubscribe%207>"
+    )
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     body = message.get_content()
     assert "15% off" in body
@@ -93,7 +98,7 @@ def test_smtp_delivers_the_same_message_shape(smtp_server: tuple[int, _Recorder]
     message_id = sender.send(_email())
     (received,) = recorder.messages
     assert received["Message-ID"] == message_id
-    assert received["List-Unsubscribe"] == "<https://twopeaks.example.com/unsubscribe?c=7>"
+    assert received["List-Unsubscribe"].startswith("<https://twopeaks.example.com/unsubscribe?c=7>")
     assert "Unsubscribe:" in received.get_payload()
 
 
@@ -104,7 +109,7 @@ def test_an_unreachable_smtp_server_is_unavailable_not_a_crash() -> None:
 
 
 def test_a_malformed_smtp_url_is_refused_with_the_expected_shape() -> None:
-    with pytest.raises(EmailRejectedError, match="smtp://user:password@host:587"):
+    with pytest.raises(EmailConfigError, match="smtp://user:password@host:587"):
         SmtpSender("mail.example.com:25")
 
 
@@ -123,18 +128,18 @@ def test_sendgrid_sends_with_unsubscribe_headers_and_the_idempotency_key(
     assert message_id == "fake-1"
     (payload,) = fake.sent
     assert payload["personalizations"][0]["to"][0]["email"] == "avery.walker.7@example.com"
-    assert (
-        payload["headers"]["List-Unsubscribe"] == "<https://twopeaks.example.com/unsubscribe?c=7>"
+    assert payload["headers"]["List-Unsubscribe"].startswith(
+        "<https://twopeaks.example.com/unsubscribe?c=7>"
     )
     assert payload["custom_args"] == {"idempotency_key": "run-1:7"}
     assert "Unsubscribe:" in payload["content"][0]["value"]
 
 
-def test_a_wrong_sendgrid_key_is_rejected_with_sendgrids_reason(
+def test_a_wrong_sendgrid_key_stops_the_send_as_a_configuration_error_with_sendgrids_reason(
     sendgrid: tuple[str, FakeSendGrid],
 ) -> None:
     url, _ = sendgrid
-    with pytest.raises(EmailRejectedError, match="HTTP 401.*authorization grant is invalid"):
+    with pytest.raises(EmailConfigError, match="HTTP 401.*authorization grant is invalid"):
         SendGridSender("SG.wrong", host=url).send(_email())
 
 
@@ -144,7 +149,7 @@ def test_a_bad_address_is_rejected_and_a_sendgrid_outage_is_unavailable(
     url, fake = sendgrid
     sender = SendGridSender(fake.api_key, host=url)
     with pytest.raises(EmailRejectedError, match="valid address"):
-        sender.send(_email(recipient="bounce@nowhere.invalid"))
+        sender.send(_email(recipient="bounce@nowhere.example.com"))
     fake.fail_next = [500]
     with pytest.raises(EmailUnavailableError):
         sender.send(_email())
@@ -158,12 +163,22 @@ def test_an_unreachable_sendgrid_is_unavailable() -> None:
 
 
 @pytest.mark.parametrize(
-    "recipient", ["not-an-address", "a@localhost", "@example.com", "a b@x.com"]
+    "recipient",
+    [
+        "not-an-address",
+        "a@localhost",
+        "@example.com",
+        "a b@x.com",
+        "victim@example.com, attacker@evil.example",
+        "Attacker <a@evil.example>",
+        "a@example.com\r\nBcc: b@evil.example",
+        "a@example.com\u2028",
+    ],
 )
 def test_an_impossible_address_is_rejected_before_any_provider_sees_it(
     tmp_path: Path, recipient: str
 ) -> None:
-    with pytest.raises(EmailRejectedError, match="is not an email address"):
+    with pytest.raises(EmailRejectedError, match="is not one email address"):
         LocalOutboxSender(tmp_path).send(_email(recipient=recipient))
     assert not list(tmp_path.iterdir())
 

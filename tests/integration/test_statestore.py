@@ -10,7 +10,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from integrations.statestore import SlackThread, StateStore, UnknownRunError, process_name
+from integrations.statestore import (
+    Settlement,
+    SlackThread,
+    StateStore,
+    UnknownRunError,
+    process_name,
+)
 from integrations.statestore.tables import approvals, runs
 
 
@@ -113,11 +119,16 @@ def test_concurrent_queueing_of_the_same_email_yields_one_row(store: StateStore)
     assert len(store.outbox_emails(run_id=run.run_id)) == 1
 
 
-def test_an_email_is_marked_sent_only_once(store: StateStore) -> None:
+def test_a_claimed_email_is_settled_only_by_its_claim(store: StateStore) -> None:
     run = store.start_run("winback", started_by="U1", trigger="command")
     email = store.queue_email(run.run_id, 1, recipient="a@example.com", subject="s", body="b")
-    assert store.mark_email_sent(email.email_id, provider_message_id="m-1") is True
-    assert store.mark_email_sent(email.email_id, provider_message_id="m-2") is False
+    assert [e.email_id for e in store.claim_emails(run.run_id, "t1", limit=10).emails] == [
+        email.email_id
+    ]
+    assert store.claim_emails(run.run_id, "t2", limit=10).emails == []
+    assert store.settle_emails("t2", [Settlement(email.email_id, "sent", "m-2")]) == 0
+    assert store.settle_emails("t1", [Settlement(email.email_id, "sent", "m-1")]) == 1
+    assert store.settle_emails("t1", [Settlement(email.email_id, "failed")]) == 0
     (sent,) = store.outbox_emails(status="sent")
     assert sent.provider_message_id == "m-1"
     assert sent.sent_at is not None

@@ -82,6 +82,31 @@ def test_approve_by_an_approver_sends_and_updates_the_message(
     assert services.state.outbox_emails(run_id=proposal.run_id)
 
 
+def test_an_approved_campaign_loses_its_buttons_and_shows_sending_then_the_final_counts(
+    bot: RunningBot, proposal: Proposal, services: Services
+) -> None:
+    [posted] = bot.api.calls_to("chat.postMessage")
+    bot.slack.click(
+        ids.APPROVE,
+        proposal.run_id,
+        user_id=APPROVER,
+        message_ts=proposal.ts,
+        channel=proposal.channel,
+        blocks=posted.args["blocks"],
+    )
+    updates = bot.api.wait_for("chat.update", count=2)
+    while "emails sent" not in texts(updates[-1].args["blocks"]):
+        updates = bot.api.wait_for("chat.update", count=len(updates) + 1)
+    sending, final = updates[0], updates[-1]
+    audience = len(services.state.outbox_emails(run_id=proposal.run_id))
+    assert all(b["type"] != "actions" for b in sending.args["blocks"])
+    assert "Audience" in texts(sending.args["blocks"])  # the proposal stays readable
+    assert f"Sending… 0 of {audience}" in texts(sending.args["blocks"])
+    shown = texts(final.args["blocks"])
+    assert f"{audience} emails sent" in shown
+    assert "Sending…" not in shown
+
+
 def test_approve_by_a_non_approver_is_refused_in_private_and_audited(
     bot: RunningBot, proposal: Proposal, services: Services
 ) -> None:
