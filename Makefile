@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/seed.py
 	$(BIN)/python bench/analytics.py
 	$(BIN)/python bench/rag.py
+	$(BIN)/python bench/send.py
 	$(BIN)/python -m bench.slack_ack
 
 clean:

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from controlroom.cli._common import console, errors, parse_day, services, user_errors
+from controlroom.cli._markup import markup
 from controlroom.settings import Settings
 from integrations.importers import (
     IMPORTABLE_TABLES,
@@ -57,8 +58,15 @@ def seed(
             )
             summary = built.warehouse.summary()
     console.print(
-        f"Seeded {summary.customers:,} customers and {summary.orders:,} orders "
-        f"({spec.start:%d %b %Y} – {spec.until:%d %b %Y}) into {summary.path}"
+        markup(
+            "Seeded {customers:,} customers and {orders:,} orders "
+            "({start:%d %b %Y} – {until:%d %b %Y}) into {path}",
+            customers=summary.customers,
+            orders=summary.orders,
+            start=spec.start,
+            until=spec.until,
+            path=summary.path,
+        )
     )
 
 
@@ -67,7 +75,7 @@ def summary() -> None:
     """Counts, date range and revenue by year of what the warehouse holds."""
     with user_errors(), services() as built:
         figures = built.warehouse.summary()
-    console.print(f"[bold]{figures.source}[/] — {figures.path}")
+    console.print(markup("[bold]{source}[/] — {path}", source=figures.source, path=figures.path))
     overview = Table(show_header=False, box=None)
     overview.add_row("Customers", f"{figures.customers:,}")
     overview.add_row("Marketing opt-in", f"{figures.marketing_opt_in_share:.0%}")
@@ -124,9 +132,13 @@ def import_rows(
             source = _sheet_source(built.settings, sheet, worksheet)
         result = import_table(built.warehouse, table, source)
     console.print(
-        f"Imported [bold]{result.rows:,}[/] row{'' if result.rows == 1 else 's'} "
-        f"into {result.table} from {result.source}",
-        highlight=False,
+        markup(
+            "Imported [bold]{rows:,}[/] row{s} into {table} from {source}",
+            rows=result.rows,
+            s="" if result.rows == 1 else "s",
+            table=result.table,
+            source=result.source,
+        ),
         soft_wrap=True,  # one line, however long the path: scripts grep it
     )
 

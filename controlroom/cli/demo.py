@@ -26,6 +26,7 @@ import typer
 import uvicorn
 
 from controlroom.cli._common import console, errors, user_errors
+from controlroom.cli._markup import markup
 from controlroom.services import Services, build_services, ready_knowledge_base
 from controlroom.settings import Settings
 from integrations.warehouse import SampleCompanySpec, last_complete_week_end
@@ -75,10 +76,13 @@ def demo(
                 signal.signal(signal.SIGTERM, _stop)
                 try:
                     console.print(
-                        f"[bold]Two Peaks Control Room[/] — open [link]{running.url}[/link]\n"
-                        f"Slack app on {running.app_url}; clock in "
-                        f"{built.policies.schedule.timezone}. Ctrl-C stops.",
-                        highlight=False,
+                        markup(
+                            "[bold]Two Peaks Control Room[/] — open [link]{url}[/link]\n"
+                            "Slack app on {app_url}; clock in {timezone}. Ctrl-C stops.",
+                            url=running.url,
+                            app_url=running.app_url,
+                            timezone=built.policies.schedule.timezone,
+                        )
                     )
                     running.wait()
                 except KeyboardInterrupt:
@@ -233,7 +237,7 @@ def _seed_if_missing(services: Services) -> None:
     )
     with console.status("Seeding the sample company (first run only)…"):
         services.warehouse.seed(spec)
-    console.print(f"Seeded the sample company into {path}")
+    console.print(markup("Seeded the sample company into {path}", path=path))
 
 
 def start_clock(services: Services) -> Any:

@@ -24,6 +24,7 @@ from agents.finance import (
 )
 from agents.finance.forecast import MAX_HORIZON, MIN_HORIZON
 from controlroom.cli._common import console, errors, parse_day, services, user_errors
+from controlroom.cli._markup import literal, markup
 from controlroom.services import Services
 
 app = typer.Typer(
@@ -70,7 +71,7 @@ def kpis(week: Week = None, as_json: AsJson = False, chart: Chart = None) -> Non
     else:
         _print_kpis(result)
     if chart is not None:
-        errors.print(f"Chart written to {chart}", highlight=False)
+        errors.print(markup("Chart written to {chart}", chart=chart))
 
 
 @app.command()
@@ -92,7 +93,7 @@ def forecast(weeks: Weeks = 8, as_json: AsJson = False, chart: Chart = None) -> 
     else:
         _print_forecast(result)
     if chart is not None:
-        errors.print(f"Chart written to {chart}", highlight=False)
+        errors.print(markup("Chart written to {chart}", chart=chart))
 
 
 @app.command()
@@ -168,7 +169,7 @@ def _print_kpis(result: WeeklyKpis) -> None:
         channels.add_column(column, justify="left" if column == "Channel" else "right")
     for channel in result.channels:
         channels.add_row(
-            channel.channel,
+            literal(channel.channel),
             _format(channel.spend.value, "money"),
             _format(channel.attributed_revenue.value, "money"),
             _format(channel.roas.value, "ratio"),
@@ -181,8 +182,8 @@ def _print_kpis(result: WeeklyKpis) -> None:
 
 
 def _print_forecast(result: RevenueForecast) -> None:
-    console.print(f"[bold]Model:[/] {result.model.description}", highlight=False)
-    console.print(f"[dim]{result.model.reason}[/]", highlight=False)
+    console.print(markup("[bold]Model:[/] {model}", model=result.model.description))
+    console.print(markup("[dim]{reason}[/]", reason=result.model.reason))
     level = f"{result.interval_level:.0%}"
     table = Table(title=f"Revenue forecast ({level} prediction interval)")
     for column in ("Week of", "Forecast", "Low", "High"):
@@ -242,9 +243,9 @@ def _print_roi(result: WinbackRoi) -> None:
         )
     table.caption = f"★ recommended; † above the {result.assumptions.max_discount:.0%} cap"
     console.print(table)
-    console.print(f"[bold]{result.recommendation}[/]", highlight=False)
+    console.print(markup("[bold]{recommendation}[/]", recommendation=result.recommendation))
     for note in result.notes:
-        console.print(f"[dim]Note: {note}[/]", highlight=False)
+        console.print(markup("[dim]Note: {note}[/]", note=note))
     economics = result.assumptions
     console.print(
         f"[dim]Assumptions: gross margin {economics.gross_margin_rate:.0%}, "

@@ -23,6 +23,7 @@ from agents.insights.cohorts import (
 from agents.insights.history import customer_history, last_order_date
 from agents.insights.rfm import RFMResult, SegmentMovements, movements_between, score_rfm
 from controlroom.cli._common import console, parse_day, services, user_errors
+from controlroom.cli._markup import cells, literal, markup
 from policies import ChurnPolicy
 
 app = typer.Typer(
@@ -128,7 +129,7 @@ def cohorts(
         return
     _print_cohorts(retention, months=months, latest=latest)
     if png is not None:
-        console.print(f"Heatmap written to {png}")
+        console.print(markup("Heatmap written to {png}", png=png))
 
 
 def _as_of(connection: duckdb.DuckDBPyConnection, text: str | None) -> date:
@@ -204,7 +205,7 @@ def _print_rfm(result: RFMResult, movements: SegmentMovements | None) -> None:
         table.add_column(column, justify="left" if column == "Segment" else "right")
     for s in result.segments:
         table.add_row(
-            s.segment,
+            literal(s.segment),
             f"{s.customers:,}",
             f"{s.customer_share:.1%}",
             _money(s.revenue),
@@ -220,7 +221,7 @@ def _print_rfm(result: RFMResult, movements: SegmentMovements | None) -> None:
     for column in ("From", "To", "Customers"):
         moves.add_column(column, justify="right" if column == "Customers" else "left")
     for move in movements.changes[:15]:
-        moves.add_row(move.from_segment, move.to_segment, f"{move.customers:,}")
+        moves.add_row(*cells(move.from_segment, move.to_segment, f"{move.customers:,}"))
     console.print(moves)
 
 
@@ -295,7 +296,7 @@ def _print_churn(facts: dict[str, Any]) -> None:
         for row in facts[key]:
             mean = row["mean_p_alive"]
             table.add_row(
-                row["group"],
+                literal(row["group"]),
                 f"{row['customers']:,}",
                 "–" if mean is None else f"{mean:.1%}",
                 f"{row['expected_purchases']:,.0f}",

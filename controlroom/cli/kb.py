@@ -27,6 +27,7 @@ from agents.support.evals import (
     threshold_sweep,
 )
 from controlroom.cli._common import console, services, user_errors
+from controlroom.cli._markup import cells, literal, markup
 from controlroom.services import build_knowledge_base, knowledge_base_folder
 
 app = typer.Typer(help="The support knowledge base: ingest, rebuild, search, ask, eval.")
@@ -88,17 +89,19 @@ def search(
     if as_json:
         console.print_json(json.dumps([asdict(p) for p in passages]))
         return
-    table = Table(title=f"kb search: {query}")
+    table = Table(title=literal(f"kb search: {query}"))
     for column in ("#", "article › section", "similarity", "BM25", "fused", "url"):
         table.add_column(column)
     for rank, p in enumerate(passages, 1):
         table.add_row(
-            str(rank),
-            f"{p.title} › {p.section}",
-            f"{p.similarity:.3f}",
-            f"{p.lexical:.2f}",
-            f"{p.fused:.4f}",
-            p.url,
+            *cells(
+                rank,
+                f"{p.title} › {p.section}",
+                f"{p.similarity:.3f}",
+                f"{p.lexical:.2f}",
+                f"{p.fused:.4f}",
+                p.url,
+            )
         )
     console.print(table)
 
@@ -132,7 +135,7 @@ def ask(question: str, as_json: bool = JSON) -> None:
         f"{decision}"
     )
     if result.reasons:
-        console.print(f"reasons: {', '.join(result.reasons)}", highlight=False)
+        console.print(literal(f"reasons: {', '.join(result.reasons)}"))
 
 
 @app.command()
@@ -146,7 +149,7 @@ def learn(
         kept = learn_from_human(
             build_knowledge_base(built), built.state, question, text, author=author
         )
-    console.print(f"Learnt answer {kept.answer_id} by {kept.author}")
+    console.print(literal(f"Learnt answer {kept.answer_id} by {kept.author}"))
 
 
 @app.command(name="eval")
@@ -231,17 +234,20 @@ def _print_misses(found: list[Miss]) -> None:
         table.add_column(column)
     for miss in found:
         mark = "" if miss.in_top_3 else "[red]not in top 3[/] "
-        table.add_row(miss.group, miss.question, miss.expected, mark + ", ".join(miss.found))
+        found_cell = markup(mark + "{found}", found=", ".join(miss.found))
+        table.add_row(*cells(miss.group, miss.question, miss.expected), found_cell)
     console.print(table)
 
 
 def _print_figures(groups: dict[str, EvalFigures], threshold: float, fusion: str) -> None:
-    table = Table(title=f"support KB evaluation (threshold {threshold:.2f}, fusion {fusion})")
+    table = Table(
+        title=literal(f"support KB evaluation (threshold {threshold:.2f}, fusion {fusion})")
+    )
     for column in ("split", "questions", "hit@1", "hit@3", "answered", "escalated", "right"):
         table.add_column(column, justify="right")
     for name, f in groups.items():
         table.add_row(
-            name,
+            literal(name),
             f"{f.answerable} + {f.unanswerable}",
             f"{f.hit_at_1:.3f}",
             f"{f.hit_at_3:.3f}",

@@ -16,17 +16,20 @@ MAX_ADDRESS_CHARS = 254
 
 
 def bare_address(text: str) -> str:
-    """``text`` as one bare addr-spec (surrounding spaces and tabs trimmed; the domain
-    lower-cased), or ``EmailRejectedError`` saying what is wrong with it."""
+    """``text`` as one bare ASCII addr-spec (surrounding spaces and tabs trimmed; the domain
+    lower-cased, an international one in punycode), or ``EmailRejectedError`` saying what is
+    wrong with it."""
     candidate = text.strip(" \t")
     if not candidate:
         raise EmailRejectedError("the email address is empty")
     if len(candidate) > MAX_ADDRESS_CHARS:
         raise EmailRejectedError(f"the email address is over {MAX_ADDRESS_CHARS} characters")
     try:
+        # No SMTPUTF8: a non-ASCII local part is refused (few servers take one, and smtplib
+        # cannot send it); an international domain is kept in its ASCII (punycode) form.
         checked = validate_email(
-            candidate, check_deliverability=False, allow_display_name=False, allow_smtputf8=True
+            candidate, check_deliverability=False, allow_display_name=False, allow_smtputf8=False
         )
     except EmailNotValidError as error:
         raise EmailRejectedError(f"{candidate!r} is not one email address: {error}") from None
-    return str(checked.normalized)
+    return str(checked.ascii_email or checked.normalized)

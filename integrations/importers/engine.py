@@ -2,8 +2,10 @@
 
 The rows are loaded as text into the warehouse's own connection, parsed there, and checked by
 one SQL query that finds the first bad row (in source order) with the first thing wrong with
-it. Only a clean batch is inserted, inside the same transaction as the checks, so an import
-either adds every row or leaves the warehouse as it was.
+it. What SQL cannot judge (forbidden characters, recipient addresses) is judged per cell first
+by ``integrations.importers.cells`` and read by the same query. Only a clean batch is inserted,
+inside the same transaction as the checks, so an import either adds every row or leaves the
+warehouse as it was.
 """
 
 from __future__ import annotations
@@ -11,12 +13,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import duckdb
 
 from integrations.importers._exceptions import ImportRejectedError, RowRejectedError
-from integrations.importers.rules import IMPORT_RULES, Column, TableRules, table_columns
+from integrations.importers.cells import cell_problems, shown
+from integrations.importers.header import Layout, layout_of
+from integrations.importers.rules import (
+    EARLIEST_DATE,
+    IMPORT_RULES,
+    LATEST_DAYS_AHEAD,
+    Column,
+    TableRules,
+    table_columns,
+)
 from integrations.importers.sources import TableSource
 from integrations.warehouse import Warehouse, WarehouseError, WarehouseNotSeededError
 
@@ -26,7 +38,9 @@ IMPORTABLE_TABLES = tuple(IMPORT_RULES)
 
 _ROWS = "import_rows"  # the source's Arrow table, registered on the connection
 _BATCH = "import_batch"  # temporary table: raw text and parsed value of every column
-_LONGEST_SHOWN_VALUE = 60
+# Columns beside the source's cells: per cell, what ``cells.cell_problems`` found (or null).
+_UNSAFE = "unsafe"
+_NOT_ONE_ADDRESS = "not_one_address"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +52,14 @@ class ImportResult:
     source: str
 
 
-def import_table(warehouse: Warehouse, table_name: str, source: TableSource) -> ImportResult:
+def import_table(
+    warehouse: Warehouse, table_name: str, source: TableSource, *, today: date | None = None
+) -> ImportResult:
     """Append every row of ``source`` to ``table_name``, or none of them.
 
     Raises ``RowRejectedError`` for the first bad row (or header), ``SourceUnavailableError``
     when the source cannot be read, and ``WarehouseError`` when the warehouse cannot be written.
+    ``today`` (default: the clock's) bounds the dates taken, with ``LATEST_DAYS_AHEAD``.
     """
     rules = IMPORT_RULES.get(table_name)
     if rules is None:
@@ -51,11 +68,17 @@ def import_table(warehouse: Warehouse, table_name: str, source: TableSource) -> 
         )
     columns = table_columns(table_name)
     read = source.read()
-    layout = _layout(source.name, table_name, read.header, columns)
-    batch = _Batch(table_name, rules, columns, layout)
+    layout = layout_of(source.name, table_name, read.header, columns)
+    latest = (today or date.today()) + timedelta(days=LATEST_DAYS_AHEAD)
+    batch = _Batch(table_name, rules, columns, layout, latest=latest)
+    addresses = {layout.positions[name] for name in rules.addresses if name in layout.positions}
+    problems = cell_problems(read.rows.column("cells").to_pylist(), addresses)
+    rows = read.rows.append_column(_UNSAFE, problems.unsafe).append_column(
+        _NOT_ONE_ADDRESS, problems.address
+    )
     connection = _open_for_writing(warehouse, table_name)
     try:
-        connection.register(_ROWS, read.rows)
+        connection.register(_ROWS, rows)
         connection.execute("BEGIN TRANSACTION")
         try:
             connection.execute(batch.create_sql())
@@ -77,55 +100,23 @@ def import_table(warehouse: Warehouse, table_name: str, source: TableSource) -> 
     return ImportResult(table=table_name, rows=inserted, source=source.name)
 
 
-@dataclass(frozen=True, slots=True)
-class _Layout:
-    """Where each table column sits in the source (0-based), and which cells have no name."""
-
-    positions: dict[str, int]
-    header: tuple[str, ...]
-    unnamed: tuple[int, ...]
-
-
-def _normalised(name: str) -> str:
-    """``' Order ID '`` → ``order_id``: headers written by people still match."""
-    return "_".join(name.strip().lower().split())
-
-
-def _layout(source: str, table: str, header: Sequence[str], columns: Sequence[Column]) -> _Layout:
-    names = [_normalised(cell) for cell in header]
-    expected = ", ".join(column.name for column in columns)
-    if not any(names):
-        raise RowRejectedError(source, 1, f"no header (row 1 must name the columns: {expected})")
-    positions: dict[str, int] = {}
-    for index, name in enumerate(names):
-        if name in positions:
-            raise RowRejectedError(source, 1, f"column '{header[index].strip()}' appears twice")
-        if name:
-            positions[name] = index
-    known = {column.name for column in columns}
-    missing = [column.name for column in columns if column.required and column.name not in names]
-    unknown = [header[index].strip() for name, index in positions.items() if name not in known]
-    problems = []
-    if missing:
-        problems.append(f"missing column{'s' if len(missing) > 1 else ''} {_listed(missing)}")
-    if unknown:
-        problems.append(f"unknown column{'s' if len(unknown) > 1 else ''} {_listed(unknown)}")
-    if problems:
-        raise RowRejectedError(source, 1, f"{'; '.join(problems)} ({table} has {expected})")
-    unnamed = tuple(index for index, name in enumerate(names) if not name)
-    return _Layout(positions=positions, header=tuple(names), unnamed=unnamed)
-
-
 class _Batch:
     """The SQL of one import: stage and parse, find the first bad row, insert."""
 
     def __init__(
-        self, table: str, rules: TableRules, columns: Sequence[Column], layout: _Layout
+        self,
+        table: str,
+        rules: TableRules,
+        columns: Sequence[Column],
+        layout: Layout,
+        *,
+        latest: date,
     ) -> None:
         self.table = table
         self.rules = rules
         self.columns = {column.name: column for column in columns}
         self.layout = layout
+        self.latest = latest
         # Checks in the order a person reads a row: left to right, then the whole row.
         self.checks: list[tuple[str, _Describe]] = []
         self._add_checks()
@@ -142,6 +133,11 @@ class _Batch:
                 else f"nullif(trim(cells[{position + 1}]), '')"
             )
             raw.append(f"{text} AS {_raw(column.name)}")
+            for found in (_UNSAFE, _NOT_ONE_ADDRESS):
+                problem = (
+                    "CAST(NULL AS VARCHAR)" if position is None else f"{found}[{position + 1}]"
+                )
+                raw.append(f"{problem} AS {_ident(_problem_name(found, column.name))}")
             value = column.format.parse(_raw(column.name)) if column.format else _raw(column.name)
             typed.append(f"CAST({value} AS {column.sql_type}) AS {_ident(column.name)}")
         stray = [f"len(list_filter(cells[{len(self.layout.header) + 1}:], {_NOT_BLANK})) > 0"]
@@ -149,12 +145,12 @@ class _Batch:
         return f"""
             CREATE TEMP TABLE {_BATCH} AS
             WITH raw AS (
-                SELECT row_number, cells, ({" OR ".join(stray)}) AS stray_value, {", ".join(raw)}
+                SELECT row_number, cells, {_UNSAFE}, {_NOT_ONE_ADDRESS},
+                       ({" OR ".join(stray)}) AS stray_value, {", ".join(raw)}
                 FROM {_ROWS}
                 WHERE len(list_filter(cells, {_NOT_BLANK})) > 0
             )
-            SELECT row_number, cells, stray_value, {", ".join(_raw(c) for c in self.columns)},
-                   {", ".join(typed)}
+            SELECT * EXCLUDE ({_UNSAFE}, {_NOT_ONE_ADDRESS}), {", ".join(typed)}
             FROM raw
         """
 
@@ -197,8 +193,11 @@ class _Batch:
         )
         for column in in_reading_order:
             raw, value, name = _raw(column.name), _ident(column.name), column.name
+            unsafe = _problem_name(_UNSAFE, name)
+            not_one_address = _problem_name(_NOT_ONE_ADDRESS, name)
             if column.required:
                 self.checks.append((f"{raw} IS NULL", _always(f"{name} is empty")))
+            self.checks.append((f"{_ident(unsafe)} IS NOT NULL", _found(name, unsafe)))
             if column.format is not None:
                 self.checks.append(
                     (
@@ -209,8 +208,18 @@ class _Batch:
                         ),
                     )
                 )
+            if column.sql_type in ("DATE", "TIMESTAMP"):
+                self._add_date_bounds(name)
+            if name in rules.positive:
+                self.checks.append(
+                    (f"{value} <= 0", _about(name, "is not positive (ids start at 1)"))
+                )
             if name in rules.non_negative:
                 self.checks.append((f"{value} < 0", _about(name, "is negative")))
+            if name in rules.addresses:
+                self.checks.append(
+                    (f"{_ident(not_one_address)} IS NOT NULL", _said(name, not_one_address))
+                )
             if name in rules.mondays:
                 self.checks.append((f"isodow({value}) <> 1", _about(name, "is not a Monday")))
         for later, earlier in rules.not_before:
@@ -240,6 +249,22 @@ class _Batch:
                 )
             )
 
+    def _add_date_bounds(self, name: str) -> None:
+        day = f"CAST({_ident(name)} AS DATE)"
+        earliest, latest = EARLIEST_DATE.isoformat(), self.latest.isoformat()
+        self.checks.append(
+            (
+                f"{day} < DATE '{earliest}'",
+                _about(name, f"is before {earliest} (the earliest date an import takes)"),
+            )
+        )
+        self.checks.append(
+            (
+                f"{day} > DATE '{latest}'",
+                _about(name, f"is after {latest} (a year from today: the latest date taken)"),
+            )
+        )
+
     def _key(self, row: dict[str, Any]) -> str:
         parts = [f"{name} {_quoted(row, name)}" for name in self.rules.key]
         return " and ".join(parts) + (" are" if len(parts) > 1 else " is")
@@ -249,7 +274,7 @@ class _Batch:
         header = self.layout.header
         for index, cell in enumerate(cells):
             if cell.strip() and (index >= len(header) or not header[index]):
-                return f"value {_shown(cell)} in column {index + 1}, which has no name in row 1"
+                return f"value {shown(cell)} in column {index + 1}, which has no name in row 1"
         raise AssertionError("stray_value flagged a row without a stray value")
 
 
@@ -265,6 +290,16 @@ def _always(reason: str) -> _Describe:
 def _about(column: str, reason: str) -> _Describe:
     """``amount '-5.00' is negative``: the column, its cell as written, what is wrong."""
     return lambda row: f"{column} {_quoted(row, column)} {reason}"
+
+
+def _found(column: str, problem: str) -> _Describe:
+    """``first_name 'Ada\\r\\n' contains U+000D …``: what ``cells`` found in the cell."""
+    return lambda row: f"{column} {_quoted(row, column)} {row[problem]}"
+
+
+def _said(column: str, problem: str) -> _Describe:
+    """``email: 'a@x.com, b@y.com' is not one email address: …`` (the reason quotes the cell)."""
+    return lambda row: f"{column}: {row[problem]}"
 
 
 def _before(later: str, earlier: str) -> _Describe:
@@ -283,20 +318,12 @@ def _raw(column: str) -> str:
     return _ident(_raw_name(column))
 
 
+def _problem_name(found: str, column: str) -> str:
+    return f"{found}_{column}"
+
+
 def _quoted(row: dict[str, Any], column: str) -> str:
-    return _shown(row[_raw_name(column)])
-
-
-def _shown(value: str) -> str:
-    """A cell as a message shows it: quoted, on one line, not too long."""
-    flat = " ".join(str(value).split())
-    if len(flat) > _LONGEST_SHOWN_VALUE:
-        flat = flat[: _LONGEST_SHOWN_VALUE - 1] + "…"
-    return f"'{flat}'"
-
-
-def _listed(names: Sequence[str]) -> str:
-    return ", ".join(f"'{name}'" for name in names)
+    return shown(row[_raw_name(column)])
 
 
 def _open_for_writing(warehouse: Warehouse, table: str) -> duckdb.DuckDBPyConnection:

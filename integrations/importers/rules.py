@@ -2,7 +2,8 @@
 
 Column names, types and which columns are required come from ``integrations.warehouse.schema``
 (the one definition of the tables); this module adds what a type cannot say: keys, references to
-other tables, amounts that cannot be negative.
+other tables, amounts that cannot be negative, ids that start at 1, dates within bounds, columns
+that hold a recipient's address.
 """
 
 from __future__ import annotations
@@ -11,10 +12,18 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import duckdb
 
 from integrations.warehouse.schema import TABLES
+
+# The dates an import takes (every DATE and TIMESTAMP column). Outside them a date is a typo, and
+# an expensive one: an order on 9999-12-31 makes the weekly digest build a week-by-week range of
+# 68 GiB, and one in year 1 crashes the win-back's date arithmetic. Two Peaks' history, and any
+# shop's records worth importing, start after 1990; a year ahead leaves room for planned spend.
+EARLIEST_DATE = date(1990, 1, 1)
+LATEST_DAYS_AHEAD = 366
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +42,8 @@ class TableRules:
 
     key: tuple[str, ...]
     non_negative: tuple[str, ...] = ()
+    positive: tuple[str, ...] = ()  # ids start at 1
+    addresses: tuple[str, ...] = ()  # a recipient: exactly one bare address
     references: tuple[Reference, ...] = ()
     mondays: tuple[str, ...] = ()
     # (later, earlier): the first may not be before the second, e.g. resolved after created.
@@ -40,10 +51,11 @@ class TableRules:
 
 
 IMPORT_RULES: dict[str, TableRules] = {
-    "customers": TableRules(key=("customer_id",)),
+    "customers": TableRules(key=("customer_id",), positive=("customer_id",), addresses=("email",)),
     "orders": TableRules(
         key=("order_id",),
         non_negative=("amount", "discount"),
+        positive=("order_id",),
         references=(Reference("customer_id", "customers", "customer_id", "customer"),),
     ),
     "marketing_spend": TableRules(
@@ -53,6 +65,7 @@ IMPORT_RULES: dict[str, TableRules] = {
     ),
     "support_tickets": TableRules(
         key=("ticket_id",),
+        positive=("ticket_id",),
         references=(
             Reference("customer_id", "customers", "customer_id", "customer"),
             Reference("order_id", "orders", "order_id", "order"),
