@@ -53,7 +53,9 @@ def test_a_winback_is_refused_to_a_member_then_approved_and_its_emails_written_o
     proposal = sandbox.message_with_button("Approve")
     sandbox.click(proposal, "Approve")
     sandbox.confirm().locator("[data-role=confirm]").click()
-    decided = sandbox.message("Approved")
+    # "Approved … Sending… n of N" first (the buttons gone at the claim), then the counts.
+    decided = sandbox.message("emails sent")
+    expect(decided).to_contain_text("Approved")
     expect(decided).to_contain_text("Avery Approver")
     expect(decided.get_by_role("button", name="Approve")).to_have_count(0)
     steps.shoot(browser_page, "approved-by-approver")
@@ -100,7 +102,7 @@ def test_a_winback_edited_in_its_modal_is_asked_again_and_sends_to_the_capped_au
     dialog = sandbox.confirm()
     expect(dialog).to_contain_text("25 customers")
     dialog.locator("[data-role=confirm]").click()
-    expect(sandbox.message("Approved")).to_contain_text("Avery Approver")
+    expect(sandbox.message("emails sent")).to_contain_text("Avery Approver")
     steps.shoot(browser_page, "edited-proposal-approved")
 
     (approval,) = control_room.services.state.approvals()
