@@ -23,6 +23,7 @@ from integrations.statestore.records import (
     EmailStatus,
     OutboxEmail,
     StateStoreError,
+    insert_ignoring,
     now,
     outbox_email,
     process_name,
@@ -105,7 +106,7 @@ class Outbox:
         with self.engine.begin() as connection:
             for start in range(0, len(values), _INSERT_BATCH):
                 connection.execute(
-                    _insert_ignoring(self.engine, outbox), values[start : start + _INSERT_BATCH]
+                    insert_ignoring(self.engine, outbox), values[start : start + _INSERT_BATCH]
                 )
 
     # Claim and settle -------------------------------------------------------------------------
@@ -309,17 +310,6 @@ class Outbox:
 
     # Suppression list -------------------------------------------------------------------------
 
-    def suppress(self, email: str, *, reason: str, customer_id: int | None = None) -> None:
-        """Never email this address again (kept with the first reason given)."""
-        values = {
-            "email": person_key(email),
-            "customer_id": customer_id,
-            "reason": reason,
-            "at": now(),
-        }
-        with self.engine.begin() as connection:
-            connection.execute(_insert_ignoring(self.engine, suppressions).values(**values))
-
     def suppressed(self, emails: Sequence[str]) -> set[str]:
         """Which of these addresses are on the suppression list (compared case-insensitively)."""
         wanted = sorted({person_key(e) for e in emails})
@@ -363,18 +353,6 @@ def _emailed_elsewhere(cap_since: datetime | None) -> sa.ColumnElement[bool]:
         & _contacted_since(other, cap_since)
     )
     return same_run_twice | elsewhere
-
-
-def _insert_ignoring(engine: Engine, table: sa.Table) -> sa.Insert:
-    if engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table).on_conflict_do_nothing()
-    if engine.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        return sqlite_insert(table).on_conflict_do_nothing()
-    raise StateStoreError(f"unsupported database backend: {engine.dialect.name}")
 
 
 # Values per IN (...) list and rows per INSERT: well under SQLite's bound-parameter limit.

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 
 # partial: the run finished, but not all of it (a digest section unavailable, emails that failed
 # or are in doubt); the reason is in ``error``.
@@ -127,6 +128,20 @@ class KBAnswerRecord:
     answer: str
     author: str
     approved_at: datetime
+
+
+def insert_ignoring(engine: Engine, table: sa.Table) -> sa.Insert:
+    """``INSERT … ON CONFLICT DO NOTHING`` into ``table`` in the engine's dialect: a row that
+    is already there (by any unique key) is kept, and the statement does nothing."""
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    if engine.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing()
+    raise StateStoreError(f"unsupported database backend: {engine.dialect.name}")
 
 
 def now() -> datetime:

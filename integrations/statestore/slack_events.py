@@ -7,10 +7,9 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from integrations.statestore.records import StateStoreError, StateStoreUnavailableError, now
+from integrations.statestore.records import insert_ignoring, now
 from integrations.statestore.tables import slack_events
 
 # Ids are pruned at most this often per store (one indexed DELETE), not on every event.
@@ -31,34 +30,21 @@ class SlackEventLog:
         every later one while the id is kept. Ids older than ``retention`` are pruned now and
         then, so one seen longer ago than that may be taken again."""
         at = at or now()
-        statement = _insert_ignoring(self.engine).values(event_key=_fit(key), seen_at=at)
-        try:
-            with self.engine.begin() as connection:
-                if self._slack_events_pruned_at is None or (
-                    at - self._slack_events_pruned_at >= PRUNE_INTERVAL
-                ):
-                    connection.execute(
-                        slack_events.delete().where(slack_events.c.seen_at < at - retention)
-                    )
-                    self._slack_events_pruned_at = at
-                taken = connection.execute(statement).first() is not None
-        except sa.exc.OperationalError as error:
-            reason = str(error.orig or error).strip().splitlines()[-1]
-            raise StateStoreUnavailableError(f"state store unavailable: {reason}") from None
-        return taken
-
-
-def _insert_ignoring(engine: Engine) -> sa.Insert:
-    """``INSERT … ON CONFLICT (event_key) DO NOTHING`` in the engine's dialect."""
-    if engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif engine.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    else:
-        raise StateStoreError(f"unsupported database backend: {engine.dialect.name}")
-    statement = insert(slack_events).on_conflict_do_nothing(index_elements=["event_key"])
-    # The row comes back only when this insert made it (rowcount is not reliable here).
-    return statement.returning(slack_events.c.event_key)
+        # The row comes back only when this insert made it (rowcount is not reliable here).
+        statement = (
+            insert_ignoring(self.engine, slack_events)
+            .values(event_key=_fit(key), seen_at=at)
+            .returning(slack_events.c.event_key)
+        )
+        with self.engine.begin() as connection:
+            if self._slack_events_pruned_at is None or (
+                at - self._slack_events_pruned_at >= PRUNE_INTERVAL
+            ):
+                connection.execute(
+                    slack_events.delete().where(slack_events.c.seen_at < at - retention)
+                )
+                self._slack_events_pruned_at = at
+            return connection.execute(statement).first() is not None
 
 
 def _fit(key: str) -> str:

@@ -63,20 +63,18 @@ class StateStore(RunLog, Outbox, Suppressions, ApprovalBook, HumanAnswers, Slack
         take turns under a lock; the later ones find the schema at head and do nothing."""
         config = Config()
         config.set_main_option("script_location", str(_MIGRATIONS))
-        try:
-            with self._sqlite_migration_lock(), self.engine.begin() as connection:
-                if self.backend == "postgresql":
-                    # Held until this transaction ends; waiting for it obeys lock_timeout.
-                    connection.execute(
-                        sa.text(f"SET LOCAL lock_timeout = '{MIGRATION_LOCK_TIMEOUT_S}s'")
-                    )
-                    connection.execute(
-                        sa.select(sa.func.pg_advisory_xact_lock(_POSTGRES_MIGRATION_LOCK))
-                    )
-                config.attributes["connection"] = connection
-                command.upgrade(config, "head")
-        except sa.exc.OperationalError as error:
-            raise self._unavailable_error(str(error.orig or error)) from None
+        # A database that cannot be reached is the handle_error hook's (``_unavailable``).
+        with self._sqlite_migration_lock(), self.engine.begin() as connection:
+            if self.backend == "postgresql":
+                # Held until this transaction ends; waiting for it obeys lock_timeout.
+                connection.execute(
+                    sa.text(f"SET LOCAL lock_timeout = '{MIGRATION_LOCK_TIMEOUT_S}s'")
+                )
+                connection.execute(
+                    sa.select(sa.func.pg_advisory_xact_lock(_POSTGRES_MIGRATION_LOCK))
+                )
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
 
     @contextmanager
     def _sqlite_migration_lock(self) -> Iterator[None]:

@@ -8,8 +8,6 @@ skips a person whatever the capitals.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -17,7 +15,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from integrations.statestore.records import StateStoreUnavailableError, now, utc
+from integrations.statestore.records import insert_ignoring, now, utc
 from integrations.statestore.tables import audit_log, suppressions
 from integrations.text import person_key
 
@@ -49,12 +47,11 @@ class Suppressions:
         """Put an address on the list and audit it, in one transaction; False (and no audit
         entry) when it was already there, so a repeated unsubscribe changes nothing."""
         key = person_key(email)
-        with _available(self.engine) as connection:
+        with self.engine.begin() as connection:
             added = connection.execute(
-                _insert_ignoring(
-                    self.engine,
-                    {"email": key, "customer_id": customer_id, "reason": reason, "at": now()},
-                ).returning(suppressions.c.email)
+                insert_ignoring(self.engine, suppressions)
+                .values(email=key, customer_id=customer_id, reason=reason, at=now())
+                .returning(suppressions.c.email)
             ).first()
             if added is None:  # already on the list (perhaps added meanwhile by another request)
                 return False
@@ -71,7 +68,7 @@ class Suppressions:
     def remove_suppression(self, email: str, *, actor: str) -> Suppression | None:
         """Take an address off the list and audit it; the entry removed, or None if absent."""
         key = person_key(email)
-        with _available(self.engine) as connection:
+        with self.engine.begin() as connection:
             found = _find(connection, key)
             if found is None:
                 return None
@@ -92,7 +89,7 @@ class Suppressions:
 
     def suppression(self, email: str) -> Suppression | None:
         """The list's entry for this address (any capitals), or None."""
-        with _available(self.engine) as connection:
+        with self.engine.begin() as connection:
             return _find(connection, person_key(email))
 
     def suppression_list(self, *, limit: int | None = None) -> list[Suppression]:
@@ -100,11 +97,11 @@ class Suppressions:
         query = suppressions.select().order_by(suppressions.c.at.desc(), suppressions.c.email)
         if limit is not None:
             query = query.limit(limit)
-        with _available(self.engine) as connection:
+        with self.engine.begin() as connection:
             return [_suppression(row) for row in connection.execute(query)]
 
     def suppression_count(self) -> int:
-        with _available(self.engine) as connection:
+        with self.engine.begin() as connection:
             return int(
                 connection.execute(
                     sa.select(sa.func.count()).select_from(suppressions)
@@ -124,30 +121,3 @@ def _suppression(row: sa.Row[Any]) -> Suppression:
         reason=row.reason,
         at=cast(datetime, utc(row.at)),
     )
-
-
-@contextmanager
-def _available(engine: Engine) -> Iterator[Connection]:
-    """A transaction on ``engine``; a database that cannot be reached becomes
-    ``StateStoreUnavailableError`` (one line, no traceback), not SQLAlchemy's exception."""
-    try:
-        with engine.begin() as connection:
-            yield connection
-    except sa.exc.OperationalError as error:
-        raise _unavailable(engine, error) from None
-
-
-def _unavailable(engine: Engine, error: sa.exc.OperationalError) -> StateStoreUnavailableError:
-    reason = str(error.orig or error).strip().splitlines()[-1]
-    where = engine.url.render_as_string(hide_password=True)
-    return StateStoreUnavailableError(f"state store {where} unavailable: {reason}")
-
-
-def _insert_ignoring(engine: Engine, values: dict[str, Any]) -> sa.Insert:
-    if engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(suppressions).values(**values).on_conflict_do_nothing()
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(suppressions).values(**values).on_conflict_do_nothing()

@@ -8,7 +8,6 @@ import email
 import email.policy
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -17,41 +16,23 @@ import pytest
 from integrations.statestore import StateStore
 from integrations.warehouse import Warehouse
 from tests.integration._campaigns import APPROVER, make_desk
+from tests.integration.conftest import propose_winback
 from tests.integration.test_approvals_claimed_once import _approve_in_a_process
 from workflows.approvals import ApprovalDesk, RunOutcome
-from workflows.winback import start_winback
 
 AUDIENCE = 40
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[StateStore]:
-    built = StateStore(database_url)
-    built.migrate()
-    yield built
-    built.close()
-
-
-@pytest.fixture
-def outbox(isolated_environment: Path) -> Path:
-    return isolated_environment / "outbox"
 
 
 @pytest.fixture
 def desk(
     store: StateStore, database_url: str, sample_warehouse: Warehouse, outbox: Path
 ) -> ApprovalDesk:
+    """The shared desk, with an audience of ``AUDIENCE``."""
     return make_desk(store, database_url, sample_warehouse.path, outbox, audience_cap=AUDIENCE)
 
 
 def _propose(desk: ApprovalDesk) -> RunOutcome:
-    started = start_winback(
-        desk.workflows["winback"],
-        state=desk.state,
-        database_url=desk.database_url,
-        started_by="tester",
-        trigger="cli",
-    )
+    started = propose_winback(desk)
     assert started.proposal is not None
     return started
 

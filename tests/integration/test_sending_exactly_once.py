@@ -97,7 +97,7 @@ def test_an_address_suppressed_after_approval_is_not_sent_to(
     )
     assert started.proposal is not None
     unsubscribed = started.proposal["samples"][1]
-    store.suppress(unsubscribed["recipient"].upper(), reason="unsubscribed")
+    store.add_suppression(unsubscribed["recipient"].upper(), reason="unsubscribed", actor="tester")
 
     done = desk.decide(started.run_id, "approved", APPROVER)
     assert (done.result["sent"], done.result["suppressed"]) == (4, 1)

@@ -72,7 +72,9 @@ def test_list_shows_each_address_with_its_reason_newest_first_and_says_when_cut(
     empty = cli.invoke(app, ["suppress", "list"])
     assert empty.exit_code == 0, empty.output
     assert "Nobody is suppressed." in empty.output
-    state.suppress("bounced@example.com", reason="hard bounce", customer_id=12)
+    state.add_suppression(
+        "bounced@example.com", reason="hard bounce", actor="bounces", customer_id=12
+    )
     cli.invoke(app, ["suppress", "add", "later@example.com", "--reason", "[red]x[/] literally"])
     listed = cli.invoke(app, ["suppress", "list"])
     assert listed.exit_code == 0, listed.output

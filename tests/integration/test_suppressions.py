@@ -36,8 +36,10 @@ def test_an_added_address_is_suppressed_whatever_the_capitals_and_audited_once(
     }
 
 
-def test_an_address_suppressed_by_the_send_path_is_listed_too(store: StateStore) -> None:
-    store.suppress("Bounced@Example.com", reason="hard bounce", customer_id=7)
+def test_an_address_suppressed_again_keeps_its_first_entry(store: StateStore) -> None:
+    assert store.add_suppression(
+        "Bounced@Example.com", reason="hard bounce", actor="bounces", customer_id=7
+    )
     assert not store.add_suppression("bounced@example.com", reason="again", actor="cli:ops")
     (entry,) = store.suppression_list()
     assert (entry.email, entry.reason) == ("bounced@example.com", "hard bounce")
