@@ -34,7 +34,6 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import parseaddr
 from urllib.parse import quote
 
 from integrations.email import (
@@ -45,6 +44,7 @@ from integrations.email import (
     EmailUnavailableError,
     OutgoingEmail,
 )
+from integrations.email.message import sender_parts
 from integrations.statestore import OutboxEmail, QueuedEmail, Settlement, StateStore
 
 logger = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ def idempotency_key(run_id: str, customer_id: int) -> str:
 
 def unsubscribe_url(email_from: str, customer_id: int) -> str:
     """A ``mailto:`` unsubscribe address on the sender's domain (RFC 2369)."""
-    domain = parseaddr(email_from)[1].rpartition("@")[2] or "localhost"
+    domain = sender_parts(email_from)[2]
     return f"mailto:unsubscribe@{domain}?subject={quote(f'unsubscribe {customer_id}')}"
 
 

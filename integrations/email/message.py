@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import formatdate, parseaddr
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.utils import formataddr, formatdate, parseaddr
+from functools import cache
 
 from integrations.email.address import bare_address
 from integrations.email.errors import EmailRejectedError
+from integrations.text import unsafe_character
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +40,7 @@ class OutgoingEmail:
     @property
     def envelope_sender(self) -> str:
         """The bare address of ``sender`` (``MAIL FROM``)."""
-        return parseaddr(self.sender)[1]
+        return sender_parts(self.sender)[1]
 
     @property
     def body_with_footer(self) -> str:
@@ -56,30 +60,57 @@ class OutgoingEmail:
 def message_id_for(idempotency_key: str, sender: str) -> str:
     """The Message-ID an email with this key carries: how a person finds it at the provider."""
     digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    return f"<{digest}@{domain}>"
+    return f"<{digest}@{sender_parts(sender)[2]}>"
 
 
-def build_mime_message(email: OutgoingEmail) -> EmailMessage:
+@cache
+def sender_parts(sender: str) -> tuple[str, str, str]:
+    """``"Two Peaks <hello@twopeaks.example.com>"`` as its display name, bare address and
+    domain (``localhost`` when it has none); parsed once per From, not once per email."""
+    name, address = parseaddr(sender)
+    return name, address, address.rpartition("@")[2] or "localhost"
+
+
+def check_headers(email: OutgoingEmail) -> str:
+    """The recipient as one bare address, and every header value checked: a value no header
+    may hold (a line break, U+2028, a control character) is this email's
+    ``EmailRejectedError`` before any provider sees it, never the whole send's."""
+    recipient = bare_address(email.recipient)
+    for name, value in (
+        ("From", email.sender),
+        ("Subject", email.subject),
+        ("List-Unsubscribe", email.list_unsubscribe),
+    ):
+        if found := unsafe_character(value):
+            raise EmailRejectedError(f"the email cannot be written: its {name} holds {found}")
+    return recipient
+
+
+def build_mime_message(email: OutgoingEmail) -> Message:
     """The RFC 5322 message: footer, ``List-Unsubscribe``, and one-click unsubscribe (RFC 8058)
-    when there is an HTTPS link. A value no header may hold (a line break, U+2028 …) is this
-    email's ``EmailRejectedError``, never the whole send's."""
-    message = EmailMessage()
-    try:
-        message["From"] = email.sender
-        message["To"] = bare_address(email.recipient)
-        message["Subject"] = email.subject
-        message["Date"] = formatdate(localtime=False, usegmt=True)
-        message["Message-ID"] = email.message_id
-        message["List-Unsubscribe"] = email.list_unsubscribe
-        if email.one_click_url:
-            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        message.set_content(email.body_with_footer)
-    except ValueError as error:
-        raise EmailRejectedError(f"the email cannot be written: {error}") from None
+    when there is an HTTPS link.
+
+    Built with the ``compat32`` message class, every value checked first (``check_headers``):
+    ``EmailMessage`` parses each header through the header registry, ~4 ms an email, most of a
+    campaign's send time, for values this code wrote or checked itself.
+    """
+    recipient = check_headers(email)
+    name, address, _ = sender_parts(email.sender)
+    message = Message()
+    message["From"] = formataddr((name, address), charset="utf-8")
+    message["To"] = recipient
+    subject = email.subject
+    message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8").encode()
+    message["Date"] = formatdate(localtime=False, usegmt=True)
+    message["Message-ID"] = email.message_id
+    message["List-Unsubscribe"] = email.list_unsubscribe
+    if email.one_click_url:
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message["MIME-Version"] = "1.0"
+    message.set_payload(email.body_with_footer, _UTF8_QP)
     return message
 
 
-def check_recipient(email: OutgoingEmail) -> str:
-    """The recipient as one bare address, refused before any provider sees it otherwise."""
-    return bare_address(email.recipient)
+# Bodies in UTF-8, quoted-printable: lines stay short and 7-bit whatever the text holds.
+_UTF8_QP = Charset("utf-8")
+_UTF8_QP.body_encoding = QP

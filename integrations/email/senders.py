@@ -32,7 +32,7 @@ from integrations.email.errors import (
     EmailRejectedError,
     EmailUnavailableError,
 )
-from integrations.email.message import OutgoingEmail, build_mime_message, check_recipient
+from integrations.email.message import OutgoingEmail, build_mime_message, check_headers
 
 logger = logging.getLogger(__name__)
 
@@ -170,7 +170,7 @@ class _SmtpSession:
         self._server: smtplib.SMTP | None = None
 
     def send(self, email: OutgoingEmail) -> str:
-        recipient = check_recipient(email)
+        recipient = check_headers(email)
         data = build_mime_message(email).as_bytes()
         server = self._server or self._sender.connect()
         self._server = server
@@ -275,8 +275,7 @@ class _SendGridSession:
         self._client = client
 
     def send(self, email: OutgoingEmail) -> str:
-        recipient = check_recipient(email)
-        build_mime_message(email)  # the same header checks as every other sender
+        recipient = check_headers(email)
         mail = Mail(
             from_email=email.sender,
             to_emails=recipient,
