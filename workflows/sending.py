@@ -29,12 +29,20 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
+
+from tenacity import (
+    Retrying,
+    before_sleep_log,
+    retry_if_exception_type,
+    retry_if_not_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
 
 from integrations.email import (
     EmailInDoubtError,
@@ -198,25 +206,24 @@ def _send_one(
         unsubscribe_url=unsubscribe_url(options.email_from, row.customer_id),
         one_click_url=one_click or None,
     )
-    pause = options.backoff_seconds
-    for attempt in range(1, UNAVAILABLE_TRIES + 1):
-        try:
-            message_id = session.send(email)
-        except EmailRejectedError as error:
-            return Settlement(row.email_id, "failed", error=str(error))
-        except EmailInDoubtError as error:
-            return Settlement(
-                row.email_id, "in_doubt", provider_message_id=email.message_id, error=str(error)
-            )
-        except EmailUnavailableError as error:
-            if attempt == UNAVAILABLE_TRIES:
-                raise
-            logger.warning("run %s: %s; trying again in %.1f s", run_id, error, pause)
-            time.sleep(pause)
-            pause *= 2
-            continue
-        return Settlement(row.email_id, "sent", provider_message_id=message_id)
-    raise AssertionError("unreachable")  # pragma: no cover
+    # A provider unavailable for now is tried again with backoff; in doubt is never retried.
+    retrying = Retrying(
+        retry=retry_if_exception_type(EmailUnavailableError)
+        & retry_if_not_exception_type(EmailInDoubtError),
+        stop=stop_after_attempt(UNAVAILABLE_TRIES),
+        wait=wait_exponential(multiplier=options.backoff_seconds),
+        before_sleep=before_sleep_log(logger, logging.WARNING),
+        reraise=True,
+    )
+    try:
+        message_id = retrying(session.send, email)
+    except EmailRejectedError as error:
+        return Settlement(row.email_id, "failed", error=str(error))
+    except EmailInDoubtError as error:
+        return Settlement(
+            row.email_id, "in_doubt", provider_message_id=email.message_id, error=str(error)
+        )
+    return Settlement(row.email_id, "sent", provider_message_id=message_id)
 
 
 def _put_dead_claims_in_doubt(
