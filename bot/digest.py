@@ -4,9 +4,9 @@ progress while the specialists write, becomes the digest, and gets the charts in
 Used alike by ``/controlroom gtm``, the "Run weekly digest now" button and the clock. The run
 itself is blocking (seconds), so it goes to the app's ``WorkflowRunner`` (a worker process, or a
 thread); the workflow reports each section from its own threads, relayed by the runner from a
-worker process to a thread here, and ``_ProgressMessage`` hands those reports back to the event
-loop (``asyncio.run_coroutine_threadsafe``), sending ``chat.update`` only when what it shows
-changed.
+worker process to a thread here, and ``_ProgressMessage`` shows them through a
+``bot.live_message.LiveMessage`` (``chat.update`` on the event loop, only when what it shows
+changed).
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ import logging
 import threading
 from dataclasses import dataclass
 
-import aiohttp
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from agents.router import Specialist
 from bot import work
 from bot.blocks import digest as digest_blocks
+from bot.live_message import SLACK_FAILURES, LiveMessage
 from bot.runner import ThreadRunner, WorkflowRunner
 from controlroom.services import Services
 from integrations.statestore import Trigger
@@ -31,8 +31,6 @@ from workflows.weekly_gtm import SectionStatus
 
 logger = logging.getLogger(__name__)
 
-# What a failed Slack call can raise: Slack's answer, a bad request, the connection.
-_SLACK_FAILURES = (SlackClientError, aiohttp.ClientError, TimeoutError)
 # Slack's answers meaning the digest channel is wrong or the app is not in it.
 _CHANNEL_PROBLEMS = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 
@@ -108,23 +106,22 @@ async def publish_digest(
 
 
 class _ProgressMessage:
-    """The progress message, kept up to date with the sections' statuses as they finish.
-
-    ``report`` is called from the workflow's threads; each call schedules ``_refresh`` on the
-    event loop, which shows the latest statuses (so updates cannot arrive out of order) and
-    skips the call when they are already shown. After ``close`` nothing is sent any more.
-    """
+    """The progress message: each section's status as it finishes (``report``, from the
+    workflow's threads or the runner's relay), shown through a ``LiveMessage``."""
 
     def __init__(self, client: AsyncWebClient, channel_id: str, ts: str) -> None:
-        self._client = client
-        self._channel_id = channel_id
-        self._ts = ts
-        self._loop = asyncio.get_running_loop()
         self._statuses: dict[Specialist, SectionStatus | None] = {}
-        self._shown: dict[Specialist, SectionStatus | None] = {}
         self._statuses_lock = threading.Lock()
-        self._sending = asyncio.Lock()
-        self._closed = False
+        self._message: LiveMessage[dict[Specialist, SectionStatus | None]] = LiveMessage(
+            client,
+            channel_id,
+            ts,
+            lambda statuses: (
+                digest_blocks.progress_text(statuses),
+                digest_blocks.progress_blocks(statuses),
+            ),
+            what="digest progress",
+        )
 
     def report(self, section: Specialist, status: SectionStatus) -> None:
         """A section finished (called from a workflow thread, or the runner's relay)."""
@@ -132,33 +129,12 @@ class _ProgressMessage:
             if self._statuses.get(section) == status:
                 return
             self._statuses[section] = status
-        asyncio.run_coroutine_threadsafe(self._refresh(), self._loop)
+            statuses = dict(self._statuses)
+        self._message.show(statuses)
 
     async def close(self) -> None:
         """Stop updating: the message is about to become the digest (or the failure)."""
-        async with self._sending:
-            self._closed = True
-
-    async def _refresh(self) -> None:
-        async with self._sending:
-            if self._closed:
-                return
-            with self._statuses_lock:
-                statuses = dict(self._statuses)
-            if statuses == self._shown:
-                return
-            try:
-                await self._client.chat_update(
-                    channel=self._channel_id,
-                    ts=self._ts,
-                    text=digest_blocks.progress_text(statuses),
-                    blocks=digest_blocks.progress_blocks(statuses),
-                )
-            except _SLACK_FAILURES as error:
-                # Progress is for show; the digest itself still replaces the message.
-                logger.warning("digest progress not updated: %s", error)
-                return
-            self._shown = statuses
+        await self._message.close()
 
 
 async def _say_failed(client: AsyncWebClient, channel_id: str, ts: str) -> None:
@@ -169,7 +145,7 @@ async def _say_failed(client: AsyncWebClient, channel_id: str, ts: str) -> None:
             text=digest_blocks.FAILED,
             blocks=digest_blocks.failed_blocks(),
         )
-    except _SLACK_FAILURES as error:
+    except SLACK_FAILURES as error:
         logger.warning("failed digest's message not updated: %s", error)
 
 
@@ -195,7 +171,7 @@ async def _upload_charts(client: AsyncWebClient, channel_id: str, ts: str, diges
         return 0
     try:
         await client.files_upload_v2(file_uploads=uploads, channel=channel_id, thread_ts=ts)
-    except _SLACK_FAILURES as error:
+    except SLACK_FAILURES as error:
         logger.warning("charts of digest %s not uploaded: %s", digest.run_id, error)
         return 0
     return len(uploads)

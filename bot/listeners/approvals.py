@@ -30,8 +30,8 @@ from bot.approvers import ApproverDirectory
 from bot.blocks import approvals as approval_blocks
 from bot.blocks import edit_modal, kit, messages
 from bot.listeners import support
+from bot.live_message import LiveMessage
 from bot.runner import WorkflowRunner
-from bot.sending import SendingMessage
 from controlroom.services import Services
 from integrations.statestore import ApprovalRecord, Decision
 from workflows.approvals import (
@@ -42,6 +42,7 @@ from workflows.approvals import (
     NotAnApproverError,
     RunOutcome,
 )
+from workflows.sending import SendReport
 
 logger = logging.getLogger(__name__)
 
@@ -197,7 +198,7 @@ async def _decide(
             reason=request.reason,
             edits=request.edits,
             approvers=approvers,
-            on_progress=sending.report if sending else None,
+            on_progress=sending.show if sending else None,
         )
     except NotAnApproverError:
         await reply(_refusal(services))
@@ -216,19 +217,27 @@ async def _decide(
     await support.after_decision(services, runner, client, approval, outcome)
 
 
-def _sending_message(client: AsyncWebClient, request: DecisionRequest) -> SendingMessage | None:
-    """Where an approval's send progress is shown: the clicked proposal message."""
+def _sending_message(
+    client: AsyncWebClient, request: DecisionRequest
+) -> LiveMessage[SendReport] | None:
+    """Where an approved campaign's send shows: the clicked proposal, less its buttons, with
+    "Sending… n of N" from the send's first report (right after the claim, before any email)
+    until the final counts replace it."""
     where = request.where or {}
     if request.decision != "approved" or not request.shown:
         return None
     if not where.get("channel") or not where.get("ts"):
         return None
-    return SendingMessage(
+    shown, approver = request.shown, request.user
+    return LiveMessage(
         client,
-        channel=where["channel"],
-        ts=where["ts"],
-        shown=request.shown,
-        approver=request.user,
+        where["channel"],
+        where["ts"],
+        lambda report: (
+            approval_blocks.sending_text(approver),
+            approval_blocks.sending_blocks(shown, approver, report),
+        ),
+        what="sending progress",
     )
 
 
