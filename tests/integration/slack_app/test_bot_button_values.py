@@ -6,22 +6,15 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 
 from bot import ids
 from controlroom.services import Services
-from tests.fakes.slack_api import RunningBot, running_bot
+from tests.fakes.slack_api import RunningBot
 
 APPROVER = "U0APPROVER"  # policies/approvals.yaml
-
-
-@pytest.fixture
-def bot(services: Services) -> Iterator[RunningBot]:
-    with running_bot(services) as running:
-        yield running
 
 
 @dataclass(frozen=True)
