@@ -33,7 +33,6 @@ from integrations.statestore import ApprovalRecord, RunRecord
 from workflows.control_room import AgentHealth, ControlRoom, LastDigest
 
 HOME_APPROVALS = 10  # listed one section each; the rest are counted
-RUN_REASON_CHARS = 150  # a partial or failed run's reason, under its line in Recent runs
 BUTTONS_BLOCK = "home_run"
 DIVIDER: Block = {"type": "divider"}
 
@@ -210,6 +209,6 @@ def _run(run: RunRecord) -> str:
         f"{user_mention(run.started_by)} {when(run.started_at)}{took} · ${run.cost_usd:.4f}"
     )
     if run.status in ("partial", "failed") and run.error:
-        # What is missing or what went wrong, short: the whole reason is in `controlroom runs`.
-        line += f"\n      {escape(truncate(run.error, RUN_REASON_CHARS))}"
+        # The reason may quote an exception, which never reaches a Slack user: say where it is.
+        line += f"\n      why: `controlroom runs show {run.run_id[:8]}`"
     return line
