@@ -29,7 +29,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from agents.support import load_chunks, stored_human_answers
 from bot.digest import publish_digest
+from bot.overlaps import refresh_overlapping_campaigns
 from bot.reminders import remind_pending_approvals
+from bot.runner import ThreadRunner
 from bot.work import weekly_digest
 from controlroom.services import (
     Services,
@@ -175,7 +177,9 @@ def run_kb_rebuild() -> None:
 
 def run_approval_reminders() -> None:
     """Remind pending approvals in their threads after the policy's ``remind_after_hours``
-    (once per delay, however often the job runs); without a bot token, nothing to post to."""
+    (once per delay, however often the job runs), and say on pending campaigns who another
+    campaign has emailed since they were proposed (a send approved from the CLI updates no
+    Slack message); without a bot token, nothing to post to."""
     with _job_services() as services:
         token = services.settings.slack_bot_token
         if token is None:
@@ -184,7 +188,13 @@ def run_approval_reminders() -> None:
         client = AsyncWebClient(
             token=token.get_secret_value(), base_url=services.settings.slack_api_url
         )
-        asyncio.run(remind_pending_approvals(client, services))
+        asyncio.run(_remind_and_refresh(client, services))
+
+
+async def _remind_and_refresh(client: AsyncWebClient, services: Services) -> None:
+    runner = ThreadRunner(services, threads=None)
+    await remind_pending_approvals(client, services, runner=runner)
+    await refresh_overlapping_campaigns(client, runner)
 
 
 @contextmanager

@@ -160,6 +160,35 @@ def edit_history(services: Services, run_id: str) -> list[AuditEntry]:
     return [e for e in services.state.audit_entries(run_id=run_id) if e.action == "edited"]
 
 
+@dataclass(frozen=True, slots=True)
+class CampaignOverlap:
+    """A pending campaign some of whose audience another run emailed since it was proposed."""
+
+    approval: ApprovalRecord
+    edits: list[AuditEntry]
+    emailed_elsewhere: int
+
+
+def overlapping_campaigns(services: Services, except_run: str) -> list[CampaignOverlap]:
+    """Pending win-backs posted in Slack (other than ``except_run``) whose audience another run
+    has emailed since they were proposed: their proposals must say so before anyone approves."""
+    found = []
+    for approval in approval_desk(services).pending():
+        if approval.workflow != WINBACK or approval.run_id == except_run:
+            continue
+        if not approval.channel_id or not approval.message_ts:
+            continue
+        count = services.state.emailed_since_proposed(approval.run_id)
+        if count:
+            found.append(CampaignOverlap(approval, edit_history(services, approval.run_id), count))
+    return found
+
+
+def emailed_since_proposed(services: Services, run_id: str) -> int:
+    """How many of a proposed campaign's audience another run has emailed since."""
+    return services.state.emailed_since_proposed(run_id)
+
+
 def approvals_to_remind(services: Services, now: datetime) -> list[ApprovalRecord]:
     """Pending approvals due a reminder at ``now`` (``remind_after_hours`` in the policy)."""
     return approval_desk(services).due_reminders(now)

@@ -131,6 +131,7 @@ def build_winback(
                     "body": written.body,
                 }
             )
+        store.record_audience(state["run_id"], [(d["customer_id"], d["recipient"]) for d in drafts])
         return {"drafts": drafts}
 
     def ask_approval(state: WinbackState) -> WinbackState:

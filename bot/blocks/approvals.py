@@ -46,10 +46,15 @@ class EditNote:
 
 
 def proposal_blocks(
-    run_id: str, proposal: Mapping[str, Any], *, edits: Sequence[EditNote] = ()
+    run_id: str,
+    proposal: Mapping[str, Any],
+    *,
+    edits: Sequence[EditNote] = (),
+    emailed_elsewhere: int = 0,
 ) -> list[Block]:
     """A proposal with Approve / Reject / Edit buttons carrying the run id; ``edits`` are the
-    edits that led to it (shown as "Edited by X: discount 15% → 20%")."""
+    edits that led to it (shown as "Edited by X: discount 15% → 20%"); ``emailed_elsewhere``
+    of a campaign's audience were emailed by another campaign since it was proposed."""
     answer = is_answer(proposal)
     if answer:
         approve_confirm = confirm_dialog(
@@ -78,7 +83,16 @@ def proposal_blocks(
             button("Edit", ids.EDIT, run_id),
         ],
     }
-    return fit([*_body(run_id, proposal), *_edit_lines(edits), actions])
+    overlap = _overlap_line(proposal, emailed_elsewhere) if emailed_elsewhere else []
+    return fit([*_body(run_id, proposal), *_edit_lines(edits), *overlap, actions])
+
+
+def _overlap_line(proposal: Mapping[str, Any], emailed_elsewhere: int) -> list[Block]:
+    audience = fmt.count(proposal.get("audience"))
+    return section(
+        f":warning: {fmt.count(emailed_elsewhere)} of these {audience} customers were emailed"
+        " by another campaign since this was proposed: they will be skipped (frequency cap)."
+    )
 
 
 def proposal_text(run_id: str, proposal: Mapping[str, Any]) -> str:

@@ -31,6 +31,7 @@ from bot.blocks import approvals as approval_blocks
 from bot.blocks import edit_modal, kit, messages
 from bot.listeners import support
 from bot.live_message import LiveMessage
+from bot.overlaps import refresh_overlapping_campaigns
 from bot.runner import WorkflowRunner
 from controlroom.services import Services
 from integrations.statestore import ApprovalRecord, Decision
@@ -214,6 +215,9 @@ async def _decide(
         if sending is not None:
             await sending.close()
     await _update_proposal(runner, client, approval, outcome, request.where)
+    if request.decision == "approved":
+        # Another pending campaign may share some of this one's audience: say so on it.
+        await refresh_overlapping_campaigns(client, runner, except_run=approval.run_id)
     await support.after_decision(services, runner, client, approval, outcome)
 
 
@@ -259,7 +263,10 @@ async def _update_proposal(
         # An edit re-priced the proposal: a new round, with fresh buttons.
         edits = approval_blocks.edit_notes(history, outcome.proposal)
         text = approval_blocks.proposal_text(approval.run_id, outcome.proposal)
-        blocks = approval_blocks.proposal_blocks(approval.run_id, outcome.proposal, edits=edits)
+        overlap = await runner.call(work.emailed_since_proposed, approval.run_id)
+        blocks = approval_blocks.proposal_blocks(
+            approval.run_id, outcome.proposal, edits=edits, emailed_elsewhere=overlap
+        )
     else:
         edits = approval_blocks.edit_notes(history, approval.summary)
         text = approval_blocks.decided_text(approval)

@@ -291,7 +291,7 @@ class Outbox:
         time, by customer or by address (the same address on two records is one person)."""
         if not people:
             return set()
-        contacted = _contacted_since(outbox, since)
+        contacted = contacted_since(outbox, since)
         ids: set[int] = set()
         persons: set[str] = set()
         with self.engine.connect() as connection:
@@ -330,7 +330,11 @@ class Outbox:
 _CAPPED = "emailed by another campaign within the frequency cap, or twice in this one"
 
 
-def _contacted_since(table: sa.FromClause, since: datetime) -> sa.ColumnElement[bool]:
+def contacted_since(
+    table: sa.FromClause, since: datetime | sa.ColumnElement[Any]
+) -> sa.ColumnElement[bool]:
+    """Rows of ``table`` (the outbox or an alias) that were sent, or may have been, since a
+    time (or a column holding one)."""
     return ((table.c.status == "sent") & (table.c.sent_at >= since)) | (
         table.c.status.in_(("sending", "in_doubt")) & (table.c.claimed_at >= since)
     )
@@ -350,7 +354,7 @@ def _emailed_elsewhere(cap_since: datetime | None) -> sa.ColumnElement[bool]:
     elsewhere = sa.exists().where(
         (other.c.run_id != outbox.c.run_id)
         & ((other.c.person == outbox.c.person) | (other.c.customer_id == outbox.c.customer_id))
-        & _contacted_since(other, cap_since)
+        & contacted_since(other, cap_since)
     )
     return same_run_twice | elsewhere
 

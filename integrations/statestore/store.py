@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine, ExceptionContext
 
 from integrations.statestore.answers import HumanAnswers
 from integrations.statestore.approvals import ApprovalBook
+from integrations.statestore.audiences import ProposalAudiences
 from integrations.statestore.outbox import Outbox
 from integrations.statestore.records import StateStoreUnavailableError
 from integrations.statestore.runs import RunLog
@@ -42,7 +43,9 @@ _ADVICE = (
 )
 
 
-class StateStore(RunLog, Outbox, Suppressions, ApprovalBook, HumanAnswers, SlackEventLog):
+class StateStore(
+    RunLog, Outbox, Suppressions, ApprovalBook, ProposalAudiences, HumanAnswers, SlackEventLog
+):
     """The control room's state in one SQL database (SQLite file or PostgreSQL)."""
 
     def __init__(self, url: str) -> None:

@@ -54,6 +54,18 @@ outbox = sa.Table(
     sa.UniqueConstraint("run_id", "customer_id", name="uq_outbox_run_customer"),
 )
 
+# Who a proposed campaign would email, as proposed (replaced when an edit re-drafts it): the
+# proposal counts those another run has emailed since, who will be skipped at send.
+proposal_audiences = sa.Table(
+    "proposal_audiences",
+    metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), nullable=False),
+    sa.Column("customer_id", sa.BigInteger, nullable=False),
+    sa.Column("person", sa.String(320), nullable=False),
+    sa.Column("proposed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint("run_id", "customer_id"),
+)
+
 # Answers a person approved or wrote in a support escalation; the knowledge base re-adds them
 # on every rebuild. One row per question (answer_id is a hash of the normalised question).
 kb_answers = sa.Table(

@@ -132,3 +132,20 @@ def test_a_person_emailed_by_another_campaign_after_this_one_was_proposed_is_ski
     assert outcome.result["capped"] == 1
     assert outcome.result["sent"] == AUDIENCE - 1
     assert person.lower() not in _delivered(outbox)
+
+
+def test_a_pending_campaign_counts_who_another_campaign_emailed_since_it_was_proposed(
+    desk: ApprovalDesk, store: StateStore
+) -> None:
+    first, second = _propose(desk), _propose(desk)
+    assert store.emailed_since_proposed(second.run_id) == 0
+
+    desk.decide(first.run_id, "approved", APPROVER)
+
+    assert store.emailed_since_proposed(second.run_id) == AUDIENCE
+    assert store.emailed_since_proposed(first.run_id) == 0  # its own emails do not count
+    # An edit re-drafts the audience; who was emailed since the first proposal still counts.
+    desk.decide(second.run_id, "edited", APPROVER, edits={"discount": 0.15})
+    assert store.emailed_since_proposed(second.run_id) == AUDIENCE
+    # A campaign proposed after the send leaves those people out (the cap): nothing to count.
+    assert store.emailed_since_proposed(_propose(desk).run_id) == 0

@@ -388,3 +388,36 @@ def test_a_proposal_is_approved_on_its_old_message_after_a_restart_and_sends_onc
     assert len(list((isolated_environment / "outbox").glob("*.eml"))) == audience
     assert [e.action for e in audit].count("campaign_sent") == 1
     assert any(e.action == "approval_refused" and e.actor == SOMEONE_ELSE for e in audit)
+
+
+def test_a_pending_proposal_says_how_many_of_its_audience_another_campaign_just_emailed(
+    bot: RunningBot, proposal: Proposal, services: Services
+) -> None:
+    assert bot.slack.command("winback").status_code == 200
+    [_, second_post] = bot.api.wait_for("chat.postMessage", count=2)
+    second = next(b for b in second_post.args["blocks"] if b["type"] == "actions")
+    second_run = second["elements"][0]["value"]
+    assert "another campaign" not in texts(second_post.args["blocks"])
+    bot.api.wait_for("response_url", count=2)  # posted, and where it was recorded
+    second_at = services.state.get_approval(second_run)
+    assert second_at.message_ts
+
+    bot.slack.click(
+        ids.APPROVE,
+        proposal.run_id,
+        user_id=APPROVER,
+        message_ts=proposal.ts,
+        channel=proposal.channel,
+    )
+    updates = bot.api.wait_for("chat.update")
+    while not any(u.args["ts"] == second_at.message_ts for u in updates):
+        updates = bot.api.wait_for("chat.update", count=len(updates) + 1)
+    [warned] = [u for u in updates if u.args["ts"] == second_at.message_ts]
+    sent = len(services.state.outbox_emails(run_id=proposal.run_id))
+    assert sent > 0
+    shown = texts(warned.args["blocks"])
+    audience = second_at.summary["audience"]
+    assert f"{sent} of these {audience} customers were emailed by another campaign" in shown
+    # Still waiting for a decision: its buttons stay, and approving it emails nobody twice.
+    assert any(b["type"] == "actions" for b in warned.args["blocks"])
+    assert services.state.emailed_since_proposed(second_run) == sent
