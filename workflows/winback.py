@@ -121,8 +121,10 @@ def build_winback(
             expires=datetime.now(UTC).date() + timedelta(days=OFFER_DAYS),
         )
         drafts = []
+        audience: list[tuple[int, str]] = []
         for customer in state["eligible"][:cap]:
             written = draft_email(_profile(customer), offer)
+            audience.append((written.customer_id, written.recipient))
             drafts.append(
                 {
                     "customer_id": written.customer_id,
@@ -131,7 +133,9 @@ def build_winback(
                     "body": written.body,
                 }
             )
-        store.record_audience(state["run_id"], [(d["customer_id"], d["recipient"]) for d in drafts])
+        # Idempotent (it replaces the run's audience): who another run emails meanwhile is
+        # counted on the proposal.
+        store.record_audience(state["run_id"], audience)
         return {"drafts": drafts}
 
     def ask_approval(state: WinbackState) -> WinbackState:
