@@ -58,6 +58,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/analytics.py
 	$(BIN)/python bench/rag.py
 	$(BIN)/python bench/send.py
+	$(BIN)/python bench/ask.py
 	$(BIN)/python -m bench.slack_ack
 
 clean:

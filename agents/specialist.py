@@ -1,15 +1,17 @@
-"""What every specialist is to the supervisor: a name, a job, and ``answer(request) -> Report``;
-and to the weekly digest: ``weekly_section() -> Report``, its part of last complete week."""
+"""What every specialist is to the weekly digest: a name, a job, and ``weekly_section() ->
+Report``, its part of last complete week (``ask`` calls each specialist's own tools)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from agents.router import Specialist
 from integrations.llm import LanguageModel, Written
 from prompts import AgentPrompts
 
+Specialist = Literal["marketing", "finance", "insights", "support"]
+SPECIALISTS: tuple[Specialist, ...] = ("marketing", "finance", "insights", "support")
 ReportStatus = Literal["ok", "unavailable"]
 
 
@@ -45,10 +47,8 @@ class SpecialistAgent(Protocol):
 
     @property
     def job(self) -> str:
-        """One line for help texts and the routing prompt."""
+        """One line for help texts."""
         ...
-
-    def answer(self, request: str) -> Report: ...
 
     def weekly_section(self) -> Report:
         """The specialist's part of the weekly GTM digest for the last complete week: every
@@ -70,3 +70,7 @@ def write_text(
     (or no model at all) gives ``offline`` instead."""
     prompt = prompts.tasks[task].render(facts=facts, **values)
     return model.write(agent, prompts.system, prompt, facts, offline_text=offline)
+
+
+# Builds the specialists over a (metered) model: one team per run, so each run has its own cost.
+TeamFactory = Callable[[LanguageModel], Mapping[Specialist, SpecialistAgent]]

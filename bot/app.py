@@ -35,7 +35,7 @@ from starlette.routing import Route
 
 from bot.blocks import messages
 from bot.edge import Refusal, SlackEdge, log_refusal
-from bot.listeners import approvals, commands, digest, home, support
+from bot.listeners import approvals, ask, commands, digest, home, support
 from bot.retries import AnswerOnce
 from bot.runner import ThreadRunner, WorkersUnavailableError, WorkflowRunner
 from bot.unsubscribe import unsubscribe_routes
@@ -97,6 +97,7 @@ def build_app(
     digest.register(app, services, runner)
     home.register(app, services, runner)
     support.register(app, services, runner)
+    ask.register(app, services, runner)
     return app
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from agents.router import Specialist
+from agents.specialist import Specialist
 from bot import work
 from bot.blocks import digest as digest_blocks
 from bot.live_message import SLACK_FAILURES, LiveMessage

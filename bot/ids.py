@@ -33,5 +33,7 @@ RUN_DIGEST = "run_weekly_digest"
 START_WINBACK = "digest_start_winback"
 
 # Support answers: the feedback buttons under an answer (their value is the answer's run id).
+# "How was this computed?" under an answer: its metrics' definitions and SQL in the thread.
+ASK_EXPLAIN = "ask_explain"
 SUPPORT_HELPFUL = "support_helpful"
 SUPPORT_NOT_HELPFUL = "support_not_helpful"

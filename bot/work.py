@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from agents.planner.plans import MetricsPlan, SupportPlan
 from controlroom import team
 from controlroom.desk import approval_desk
 from controlroom.services import Services
@@ -25,8 +26,10 @@ from integrations.statestore import (
     SlackThread,
     Trigger,
 )
+from integrations.warehouse.metrics import Explanation, MetricCatalog, MetricsLayer
 from workflows.approvals import RunOutcome
-from workflows.ask import Answer
+from workflows.ask import WORKFLOW as ASK
+from workflows.ask import Answer, stored_plans
 from workflows.control_room import ControlRoom, read_control_room
 from workflows.digest import Digest
 from workflows.sending import SendReport
@@ -37,9 +40,32 @@ from workflows.winback import WORKFLOW as WINBACK
 from workflows.winback import Targeting, start_winback, targeting
 
 
-def ask(services: Services, question: str, user_id: str) -> Answer:
-    """Answer a free-text question through the supervisor."""
-    return team.ask(services, question, started_by=user_id, trigger="command")
+def ask(
+    services: Services, question: str, user_id: str, *, thread: SlackThread | None = None
+) -> Answer:
+    """Answer a free-text question: planned and answered from the metrics layer and the
+    specialists' tools; in ``thread`` (an answer's), as a follow-up of its last answer."""
+    return team.ask(services, question, started_by=user_id, trigger="command", thread=thread)
+
+
+def answered_in_thread(services: Services, thread: SlackThread) -> bool:
+    """Whether an ``ask`` answer was posted in ``thread`` (a mention there follows it up)."""
+    return services.state.latest_run_in_thread(thread, ASK) is not None
+
+
+def explanations(services: Services, run_id: str) -> list[Explanation]:
+    """How the figures of an ``ask`` run were computed: each metric's definition and SQL, from
+    the plans the run recorded (none for a run that is not an ``ask``)."""
+    plans = stored_plans(services.state, run_id)
+    if plans is None:
+        return []
+    layer = MetricsLayer(MetricCatalog.load())
+    found: dict[str, Explanation] = {}
+    for plan in plans.plans:
+        if isinstance(plan, MetricsPlan):
+            for explained in layer.explain(plan.query()):
+                found.setdefault(explained.metric, explained)
+    return list(found.values())
 
 
 def weekly_digest(
@@ -272,15 +298,9 @@ def support_answer(
 
 
 def _escalated_draft(answer: Answer) -> Mapping[str, Any] | None:
-    """The Support agent's draft when the supervisor asked it and it wants a person."""
-    return next(
-        (
-            r.facts["draft"]
-            for r in answer.reports
-            if r.agent == "support" and r.facts.get("escalate")
-        ),
-        None,
-    )
+    """The Support agent's draft when a part of the answer was a support question it wants a
+    person to check."""
+    return next((p.escalation_draft for p in answer.parts if p.escalation_draft), None)
 
 
 def support_escalates(answer: Answer) -> bool:
@@ -295,7 +315,15 @@ def escalate_ask(services: Services, answer: Answer, asker: str) -> SupportReply
     draft = _escalated_draft(answer)
     if draft is None:
         return None
-    reply = support_answer(services, answer.request, asker, draft=draft)
+    question = next(
+        (
+            p.plan.question
+            for p in answer.parts
+            if p.escalation_draft and isinstance(p.plan, SupportPlan)
+        ),
+        answer.request,
+    )
+    reply = support_answer(services, question, asker, draft=draft)
     return reply if reply.escalated else None
 
 

@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
+from functools import cache
+from zoneinfo import ZoneInfo
 
 from agents.finance.agent import FinanceAgent
 from agents.insights.agent import InsightsAgent
 from agents.marketing.agent import MarketingAgent
-from agents.router import Router, Specialist, load_examples
-from agents.specialist import SpecialistAgent
+from agents.planner.planner import Planner
+from agents.planner.rules import RulesPlanner
+from agents.specialist import Specialist, SpecialistAgent, TeamFactory
 from agents.support import KnowledgeBase
 from agents.support.agent import SupportAgent
 from controlroom.services import Services, ready_knowledge_base
 from integrations.llm import LanguageModel
-from integrations.statestore import Trigger
-from workflows.ask import Answer, TeamFactory, answer_request
+from integrations.statestore import SlackThread, Trigger
+from integrations.warehouse.metrics import MetricCatalog, MetricsLayer
+from workflows.ask import (
+    WORKFLOW as ASK,
+)
+from workflows.ask import (
+    Answer,
+    AskContext,
+    AskTools,
+    Specialists,
+    answer_request,
+    plan_answerer,
+    stored_plans,
+)
 
 
 def team_factory(services: Services, knowledge_base: KnowledgeBase | None) -> TeamFactory:
@@ -50,22 +66,72 @@ def team_factory(services: Services, knowledge_base: KnowledgeBase | None) -> Te
     return build
 
 
-def build_router(knowledge_base: KnowledgeBase) -> Router:
-    """The rules router with its labelled examples, embedded by the knowledge base's model."""
-    return Router(load_examples(), knowledge_base.store.embed)
-
-
-def ask(services: Services, question: str, *, started_by: str, trigger: Trigger) -> Answer:
-    """Answer a free-text question through the supervisor (the CLI's `ask`, Slack's `/controlroom
-    ask` and free text), over the knowledge base ingested on first use."""
+def ask(
+    services: Services,
+    question: str,
+    *,
+    started_by: str,
+    trigger: Trigger,
+    thread: SlackThread | None = None,
+) -> Answer:
+    """Answer a free-text question (the CLI's `ask`, Slack's `/controlroom ask` and replies in
+    an answer's thread): planned, then answered from the metrics layer and the specialists'
+    tools, over the knowledge base ingested on first use. In ``thread``, a follow-up continues
+    the thread's last answer."""
     kb = ready_knowledge_base(services)
+    previous_run = services.state.latest_run_in_thread(thread, ASK) if thread is not None else None
+    previous = stored_plans(services.state, previous_run) if previous_run else None
+    zone = ZoneInfo(services.policies.schedule.timezone)
+    tools = AskTools(
+        warehouse=services.warehouse,
+        state=services.state,
+        layer=MetricsLayer(MetricCatalog.load()),
+        winback=services.policies.winback,
+        rfm=services.policies.rfm,
+        prompts=services.prompts,
+        specialists=lambda model: _specialists(services, kb, model),
+    )
     return answer_request(
         question,
         state=services.state,
         model=services.llm,
-        team=team_factory(services, kb),
-        prompts=services.prompts["supervisor"],
-        router=build_router(kb),
+        planner=planner(services, kb),
+        answer_plan=plan_answerer(tools),
+        context=AskContext(
+            today=datetime.now(zone).date(), previous=previous, previous_run=previous_run
+        ),
         started_by=started_by,
         trigger=trigger,
     )
+
+
+def planner(services: Services, knowledge_base: KnowledgeBase | None = None) -> Planner:
+    """The planner over the metrics layer's catalog and the RFM policy's segments; with the
+    knowledge base, a request the rules cannot place that reads like a help-centre question
+    is a customer's question."""
+    segments = tuple(services.policies.rfm.segment_names)
+    help_centre = None
+    if knowledge_base is not None:
+        kb = knowledge_base
+
+        def help_centre(request: str) -> float:
+            found = kb.search(request, 1)
+            return found[0].similarity if found else 0.0
+
+    return Planner(
+        _rules(segments), MetricCatalog.load(), services.prompts["supervisor"], help_centre
+    )
+
+
+@cache
+def _rules(segments: tuple[str, ...]) -> RulesPlanner:
+    # Built once per process: its vocabulary and patterns are compiled from the catalog.
+    return RulesPlanner(MetricCatalog.load(), segments)
+
+
+def _specialists(services: Services, kb: KnowledgeBase, model: LanguageModel) -> Specialists:
+    team = team_factory(services, kb)(model)
+    marketing, insights, support = team["marketing"], team["insights"], team["support"]
+    assert isinstance(marketing, MarketingAgent) and isinstance(insights, InsightsAgent)
+    assert isinstance(support, SupportAgent)
+    return Specialists(marketing=marketing, insights=insights, support=support)

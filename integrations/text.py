@@ -27,3 +27,16 @@ def person_key(address: str) -> str:
     """Who an address reaches, for the frequency cap and the suppression list: the same address
     with other capitals or surrounding spaces is the same person."""
     return address.strip().lower()
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Escape the three characters Slack's mrkdwn treats as control characters, so no mention,
+    link or special (``<!channel>``) can be smuggled into a message."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_mrkdwn_keeping_quotes(text: str) -> str:
+    """``text`` escaped, so no mention or link can be smuggled into it, with the quoted lines
+    (a help-centre passage) kept as quotes."""
+    lines = escape_mrkdwn(text).splitlines() or [" "]
+    return "\n".join(">" + line[4:] if line.startswith("&gt;") else line for line in lines)

@@ -20,12 +20,17 @@ from policies.yamlfile import YamlFileError, read_yaml
 AGENTS = ("supervisor", "marketing", "finance", "insights", "support")
 # The tasks each agent renders (its code under agents/) and the values it passes to each.
 REQUIRED_TASKS: dict[str, dict[str, frozenset[str]]] = {
-    "supervisor": {"route": frozenset({"request"})},
+    "supervisor": {"plan": frozenset({"request", "today", "metrics"})},
     "marketing": {
         "channel_summary": frozenset({"facts"}),
         "campaign_copy": frozenset({"facts", "request"}),
     },
-    "finance": {"kpi_report": frozenset({"facts"})},
+    "finance": {
+        "kpi_report": frozenset({"facts"}),
+        "metrics_answer": frozenset({"request", "heading"}),
+        "forecast_answer": frozenset({"request"}),
+        "what_if_answer": frozenset({"request"}),
+    },
     "insights": {"segment_report": frozenset({"facts"})},
     "support": {"answer": frozenset({"question", "passages"})},
 }

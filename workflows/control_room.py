@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from agents.router import SPECIALISTS, Specialist
+from agents.specialist import SPECIALISTS, Specialist
 from integrations.statestore import ApprovalRecord, AuditEntry, RunRecord, StateStore
 from workflows.digest import Digest
 from workflows.weekly_gtm import SECTION_UNAVAILABLE, stored_digest

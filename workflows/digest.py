@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from agents import formatting as fmt
-from agents.router import SPECIALISTS, Specialist
+from agents.specialist import SPECIALISTS, Specialist
 
 Unit = Literal["money", "count", "share", "times"]
 ActionKind = Literal["winback", "review_spend", "forecast", "support"]

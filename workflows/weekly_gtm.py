@@ -36,13 +36,11 @@ from typing import Annotated, Any, Literal, TypedDict
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
 
-from agents.router import SPECIALISTS, Specialist
-from agents.specialist import Report, SpecialistAgent
+from agents.specialist import SPECIALISTS, Report, Specialist, SpecialistAgent, TeamFactory
 from integrations.llm import LanguageModel
 from integrations.sheets import DigestSheet, SheetsError
 from integrations.statestore import StateStore, Trigger
 from integrations.warehouse import WarehouseNotSeededError
-from workflows.ask import TeamFactory
 from workflows.digest import (
     SHEET_HEADER,
     ActionRules,

@@ -7,7 +7,6 @@ facts.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from agents import formatting as fmt
@@ -15,16 +14,11 @@ from agents.finance.charts import revenue_chart
 from agents.finance.forecast import SEASON_WEEKS, RevenueForecast, forecast_revenue
 from agents.finance.kpis import WeeklyKpis, weekly_kpis
 from agents.finance.weeks import WeeklyRevenue, weekly_revenue
-from agents.router import Specialist
-from agents.specialist import Chart, Report, write_text
+from agents.specialist import Chart, Report, Specialist, write_text
 from integrations.llm import LanguageModel
 from integrations.warehouse import Warehouse
 from prompts import AgentPrompts
 
-_WANTS_FORECAST = re.compile(
-    r"forecast|project|outlook|next (week|month|quarter)|will we|expect|christmas|december",
-    re.IGNORECASE,
-)
 FORECAST_WEEKS = 8
 
 
@@ -40,17 +34,6 @@ class FinanceAgent:
         self._warehouse = warehouse
         self._model = model
         self._prompts = prompts
-
-    def answer(self, request: str) -> Report:
-        with self._warehouse.connect() as connection:
-            kpis = weekly_kpis(connection)
-            history = weekly_revenue(connection)
-        forecast = (
-            forecast_revenue(history, weeks=FORECAST_WEEKS)
-            if _WANTS_FORECAST.search(request)
-            else None
-        )
-        return self._report(kpis, history, forecast, kpi_facts(kpis, forecast))
 
     def weekly_section(self) -> Report:
         """The digest's finance part: last complete week's KPIs, the forecast beside the same

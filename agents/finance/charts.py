@@ -1,4 +1,5 @@
-"""The weekly revenue trend as a PNG sized for Slack (1200×600), with an optional forecast.
+"""Charts as PNGs sized for Slack (1200×600): the weekly revenue trend with an optional
+forecast, and any metric's series from the metrics layer.
 
 Drawn on a bare ``matplotlib.figure.Figure`` with the Agg canvas: no pyplot, so no global figure
 state, nothing shown on screen and safe in a worker thread.
@@ -13,6 +14,7 @@ import numpy as np
 
 from agents.finance.forecast import RevenueForecast
 from agents.finance.weeks import WeeklyRevenue
+from integrations.warehouse.metrics import MetricSeries
 
 WIDTH_INCHES, HEIGHT_INCHES, DPI = 12, 6, 100
 DEFAULT_WEEKS_SHOWN = 52
@@ -80,6 +82,33 @@ def revenue_chart(
     axes.grid(alpha=0.3)
     axes.legend(loc="upper left", fontsize=11)
     figure.autofmt_xdate()
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+def series_chart(series: MetricSeries, label: str) -> bytes:
+    """A metric by day, week, month, quarter or year (a metrics-layer series) as a bar chart,
+    each bar named by its bucket's first day; money on a $ axis, rates in %."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+    starts = [f"{point.start:%d %b %Y}" for point in series.points]
+    values = [np.nan if point.value is None else point.value for point in series.points]
+    figure = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    axes.bar(range(len(values)), values, color=_HISTORY)
+    axes.set_xticks(range(len(values)), starts, rotation=45, ha="right")
+    axes.set_title(label, fontsize=16)
+    if series.unit == "currency":
+        axes.yaxis.set_major_formatter(FuncFormatter(_money))
+    elif series.unit == "ratio":
+        axes.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
+    axes.tick_params(labelsize=11)
+    axes.grid(alpha=0.3, axis="y")
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI)

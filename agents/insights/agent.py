@@ -7,7 +7,6 @@ date; the request only chooses which of the three the answer dwells on.
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,8 +17,7 @@ from agents.insights.churn import ChurnScores, churn_scores
 from agents.insights.cohorts import CohortRetention, retention_from_history, retention_heatmap_png
 from agents.insights.history import customer_history, last_order_date
 from agents.insights.rfm import RFMResult, SegmentMovements, movements_between, score_rfm
-from agents.router import Specialist
-from agents.specialist import Chart, Report, write_text
+from agents.specialist import Chart, Report, Specialist, write_text
 from integrations.llm import LanguageModel
 from integrations.warehouse import Warehouse
 from policies import RFMPolicy
@@ -33,11 +31,8 @@ RECENT_DAYS = 365
 WORRYING = ("At Risk", "Can't Lose Them", "About To Sleep", "Hibernating", "Lost")
 COHORT_MONTH = 3
 
-_FOCUS = {
-    "churn": re.compile(r"churn|risk|lapse|lapsing|leav|losing|still active|alive|slipp", re.I),
-    "segments": re.compile(r"segment|rfm|champion|loyal|moved|best|top|hibernat|lost", re.I),
-    "cohorts": re.compile(r"cohort|retention|retain|keeping|signups?|acquired", re.I),
-}
+# What a report can dwell on beside the segments (the digest has all of them).
+FOCI = ("segments", "churn", "cohorts")
 
 
 class InsightsAgent:
@@ -59,16 +54,14 @@ class InsightsAgent:
         self._prompts = prompts
         self._policy = policy
 
-    def answer(self, request: str) -> Report:
-        focus = [name for name, pattern in _FOCUS.items() if pattern.search(request)]
-        return self._report(focus or list(_FOCUS))
-
     def weekly_section(self) -> Report:
         """The digest's insights part: segments and who moved in the last week, churn risk, the
         cohort highlight and the retention heatmap."""
-        return self._report(list(_FOCUS))
+        return self.report(list(FOCI))
 
-    def _report(self, focus: list[str]) -> Report:
+    def report(self, focus: list[str]) -> Report:
+        """Segments and who moved in the last week, with churn risk and cohort retention when
+        ``focus`` names them ("churn", "cohorts")."""
         with self._warehouse.connect() as connection:
             as_of = last_order_date(connection)
             history = customer_history(connection, as_of)

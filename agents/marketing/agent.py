@@ -1,30 +1,33 @@
-"""The Marketing specialist: how each channel did last week, and campaign copy on request.
+"""The Marketing specialist: how each channel did last week, and copy in a format on a theme.
 
 Channel figures are Finance's weekly KPIs by channel (``agents.finance.kpis``): one definition of
 ROAS and CAC for the whole control room. Copy written offline is built from the request's theme
-and the categories customers bought most in the last four weeks.
+(or the categories customers bought most in the last four weeks) in each format.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 
 from agents import formatting as fmt
 from agents.finance.kpis import ChannelKpis, WeeklyKpis, weekly_kpis
-from agents.router import Specialist
-from agents.specialist import Report, write_text
+from agents.planner.plans import CopyFormat
+from agents.specialist import Report, Specialist, write_text
 from integrations.llm import LanguageModel
 from integrations.warehouse import Warehouse
 from prompts import AgentPrompts
 
-_WANTS_COPY = re.compile(
-    r"\b(write|draft|copy|subject lines?|headlines?|taglines?|captions?|blurbs?|ideas?|"
-    r"newsletter|rewrite)\b",
-    re.IGNORECASE,
-)
-_THEME = re.compile(r"\b(?:for|about|on)\s+(.+?)[?.!]*$", re.IGNORECASE)
+# What copy in each format is, for the writer (model or offline).
+COPY_FORMATS: dict[CopyFormat, str] = {
+    "instagram_caption": "an Instagram caption (two short lines and three hashtags)",
+    "social_post": "a social post (three short sentences)",
+    "email": "an email: a subject line and a short body",
+    "subject_lines": "three email subject lines",
+    "ad": "a search ad: a headline and a description",
+    "sms": "a text message under 160 characters",
+    "tagline": "three taglines",
+}
 
 
 class MarketingAgent:
@@ -39,11 +42,6 @@ class MarketingAgent:
         self._warehouse = warehouse
         self._model = model
         self._prompts = prompts
-
-    def answer(self, request: str) -> Report:
-        if _WANTS_COPY.search(request):
-            return self._campaign_copy(request)
-        return self.weekly_section()
 
     def weekly_section(self) -> Report:
         """The digest's marketing part: every channel's spend, revenue, ROAS and CAC for the
@@ -63,25 +61,24 @@ class MarketingAgent:
             written_by=written.source,
         )
 
-    def _campaign_copy(self, request: str) -> Report:
+    def copy(self, format: CopyFormat, theme: str | None, request: str) -> Report:
+        """Copy in ``format`` on ``theme`` (without one: what customers buy most right now)."""
         with self._warehouse.connect() as connection:
             top = top_categories(connection)
-        found = _THEME.search(request)
-        theme = found.group(1).strip() if found else "our new season"
-        facts = {"theme": theme, "top_categories": top}
-        offline = campaign_copy_text(theme, top)
+        subject = theme or " and ".join(c.lower() for c in top[:2]) or "our new season"
+        facts = {"theme": subject, "format": COPY_FORMATS[format], "top_categories": top}
         written = write_text(
             self._model,
             self._prompts,
             "marketing",
             "campaign_copy",
             facts,
-            offline=offline,
+            offline=campaign_copy_text(format, subject, top),
             request=request,
         )
         return Report(
             agent="marketing",
-            title=f"Marketing — copy for {theme}",
+            title=f"Marketing — {format.replace('_', ' ')} for {subject}",
             text=written.text,
             facts=facts,
             written_by=written.source,
@@ -156,19 +153,41 @@ def channel_text(kpis: WeeklyKpis) -> str:
     return "\n".join(lines)
 
 
-def campaign_copy_text(theme: str, top_categories: list[str]) -> str:
-    """Offline campaign copy: three subject lines and an opening paragraph for ``theme``."""
+def campaign_copy_text(format: CopyFormat, theme: str, top_categories: list[str]) -> str:
+    """Offline copy in ``format`` for ``theme``, built from the best-selling categories."""
     title = theme[:1].upper() + theme[1:]
     focus = " and ".join(category.lower() for category in top_categories[:2]) or "new gear"
-    return "\n".join(
-        [
-            "Subject lines:",
-            f"• {title}: gear up for your next trail",
-            f"• Your picks for {theme} are here",
-            f"• Don't miss {theme} — the {focus} our customers love right now",
-            "",
-            f"Opening: {title} is here. From {focus} to the small things that make a long day "
-            "outside better, we picked what our customers are buying most right now — so you "
-            "can spend less time choosing and more time out there.",
-        ]
+    tag = "".join(word.capitalize() for word in theme.split()[:3] if word.isalnum())
+    subjects = [
+        f"{title}: gear up for your next trail",
+        f"Your picks for {theme} are here",
+        f"Don't miss {theme} — the {focus} our customers love right now",
+    ]
+    opening = (
+        f"{title} is here. From {focus} to the small things that make a long day outside "
+        "better, we picked what our customers are buying most right now — so you can spend "
+        "less time choosing and more time out there."
     )
+    texts: dict[CopyFormat, list[str]] = {
+        "instagram_caption": [
+            f"{title} is here — made for the trail, not the shelf.",
+            "Gear up and get out there.",
+            f"#{tag or 'TwoPeaks'} #TwoPeaks #GetOutside",
+        ],
+        "social_post": [
+            f"{title} is here.",
+            f"We picked the {focus} our customers love right now.",
+            "Less time choosing, more time outside.",
+        ],
+        "email": [f"Subject: {subjects[0]}", "", opening],
+        "subject_lines": ["Subject lines:", *(f"• {line}" for line in subjects)],
+        "ad": [f"Headline: {title} | Two Peaks", f"Description: {opening.split('. ')[1]}"],
+        "sms": [f"Two Peaks: {title} is here. Shop the {focus} our customers love."],
+        "tagline": [
+            "Taglines:",
+            f"• {title}. Made to go further.",
+            "• Less choosing. More outside.",
+            f"• {title}: the trail is calling.",
+        ],
+    }
+    return "\n".join(texts[format])

@@ -9,7 +9,6 @@ falls back to the offline answer (the best passage, quoted and cited).
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -17,8 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from agents import formatting as fmt
-from agents.router import Specialist
-from agents.specialist import Report
+from agents.specialist import Report, Specialist
 from agents.support._exceptions import SupportError
 from agents.support.answer import SupportAnswer, WrittenAnswer, answer, offline_answer
 from agents.support.kb import KnowledgeBase, Passage
@@ -29,10 +27,6 @@ from policies.schema import SupportPolicy
 from prompts import AgentPrompts
 
 logger = logging.getLogger(__name__)
-
-_ABOUT_TICKETS = re.compile(
-    r"\b(support )?tickets?\b|\bescalations?\b|\bsupport (volume|load|queue)\b", re.IGNORECASE
-)
 
 
 class GroundedAnswer(BaseModel):
@@ -92,17 +86,10 @@ class SupportAgent:
         self._writer = ModelAnswerWriter(model, prompts)
         self._policy = policy
 
-    def answer(self, request: str) -> Report:
-        if _ABOUT_TICKETS.search(request):
-            return self.ticket_report()
-        reply = self.reply(request)
-        return Report(
-            agent="support",
-            title="Support",
-            text=answer_text(reply, self._policy.confidence_threshold),
-            facts=answer_facts(reply),
-            written_by=reply.written_by,
-        )
+    @property
+    def threshold(self) -> float:
+        """The confidence below which a person checks an answer first (the support policy)."""
+        return self._policy.confidence_threshold
 
     def reply(self, question: str) -> SupportAnswer:
         """The answer to one customer question, with its confidence and escalation verdict."""
@@ -112,17 +99,6 @@ class SupportAgent:
                 "volume only"
             )
         return answer(question, self._kb, self._policy, writer=self._writer)
-
-    def ticket_report(self) -> Report:
-        """Last complete week's support volume."""
-        with self._warehouse.connect() as connection:
-            week = ticket_week(connection, _last_complete_week(connection))
-        return Report(
-            agent="support",
-            title=f"Support — week of {fmt.day(week.week_start)}",
-            text=ticket_text(week),
-            facts=ticket_facts(week),
-        )
 
     def weekly_section(self) -> Report:
         """The digest's support part: last complete week's tickets and escalations, with the

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from agents import formatting as fmt
-from agents.router import SPECIALISTS, Specialist
+from agents.specialist import SPECIALISTS, Specialist
 from bot import ids
 from bot.blocks.kit import (
     MAX_BLOCKS,

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from integrations.text import escape_mrkdwn, escape_mrkdwn_keeping_quotes
+
 Block = dict[str, Any]
 
 # Slack's limits (https://docs.slack.dev/reference/block-kit/blocks).
@@ -34,16 +36,9 @@ def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
 
 
-def escape(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn treats as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def escape_keeping_quotes(text: str) -> str:
-    """``text`` escaped, so no mention or link can be smuggled into it, with the quoted lines
-    (a help-centre passage) kept as quotes."""
-    lines = escape(text).splitlines() or [" "]
-    return "\n".join(">" + line[4:] if line.startswith("&gt;") else line for line in lines)
+# Slack mrkdwn escaping (one definition, in integrations.text), by the names blocks use.
+escape = escape_mrkdwn
+escape_keeping_quotes = escape_mrkdwn_keeping_quotes
 
 
 def split_text(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:

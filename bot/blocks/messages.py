@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from agents import formatting as fmt
 from bot import ids
-from bot.blocks.kit import Block, context, escape, fit, link, section, user_mention, when
+from bot.blocks.kit import (
+    Block,
+    button,
+    context,
+    escape,
+    fit,
+    link,
+    section,
+    truncate,
+    user_mention,
+    when,
+)
 from integrations.statestore import ApprovalRecord, RunRecord
+from integrations.warehouse.metrics import Explanation
 from workflows.ask import Answer
 
 HELP_LINES = (
@@ -40,24 +51,45 @@ def notice_blocks(text: str) -> list[Block]:
 
 
 def answer_blocks(answer: Answer) -> list[Block]:
-    """The supervisor's answer, with the support agent's sources and confidence when it spoke."""
-    blocks = section(escape(answer.text))
-    for report in answer.reports:
-        if report.agent != "support":
-            continue
-        confidence = report.facts.get("confidence")
-        sources = [str(s) for s in report.facts.get("sources") or []]
-        parts = []
-        if isinstance(confidence, int | float):
-            parts.append(f"Confidence {fmt.share(float(confidence))}")
-        if sources:
-            parts.append("Sources: " + ", ".join(link(url) for url in sources))
-        if parts:
-            blocks.append(context(" · ".join(parts)))
-    who = ", ".join(answer.agents) or "nobody (help)"
-    by = "the model" if answer.routed_by == "model" else "rules"
+    """An ``ask`` answer: each part under the plan it ran (its text is mrkdwn whose figures code
+    rendered, already escaped), a support part's sources, who planned it and what it cost, and
+    "How was this computed?" when figures came from the metrics layer."""
+    blocks: list[Block] = []
+    for part in answer.parts:
+        blocks += section(f"*{escape(part.heading)}*\n{part.text}")
+        if part.sources:
+            blocks.append(context("Sources: " + ", ".join(link(url) for url in part.sources)))
+    by = "the model" if answer.planned_by == "model" else "rules"
     cost = f"cost {answer.cost.usd_text}" if answer.cost.calls else "offline writer, no cost"
-    blocks.append(context(f"Routed to {who} by {by} · run `{answer.run_id[:8]}` · {cost}"))
+    blocks.append(context(f"Planned by {by} · run `{answer.run_id[:8]}` · {cost}"))
+    if answer.explanations:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "ask_actions",
+                "elements": [button("How was this computed?", ids.ASK_EXPLAIN, answer.run_id)],
+            }
+        )
+    return fit(blocks)
+
+
+def explanation_blocks(explanations: Iterable[Explanation]) -> list[Block]:
+    """How each figure of an answer was computed: the metric's definition, a ratio's formula,
+    and the SQL it ran (with its parameters)."""
+    blocks: list[Block] = []
+    for explained in explanations:
+        lines = [f"*{escape(explained.label)}*: {escape(explained.definition)}"]
+        if explained.formula:
+            lines.append(f"Formula: {escape(explained.formula)}")
+        blocks += section("\n".join(lines))
+        for statement in explained.statements[:1]:
+            shown = truncate(statement.sql.strip(), 2500)
+            blocks += section(f"```{escape(shown)}```")
+            if statement.parameters:
+                values = ", ".join(f"{k} = {v}" for k, v in statement.parameters.items())
+                blocks.append(context(escape(truncate(values, 1500))))
+    if not blocks:
+        return section("This answer has no figures from the metrics layer.")
     return fit(blocks)
 
 

@@ -20,7 +20,7 @@ from bot.blocks import approvals as approval_blocks
 from bot.blocks import messages
 from bot.blocks.kit import truncate
 from bot.digest import DigestChannelError, PublishedDigest, publish_digest
-from bot.listeners import support
+from bot.listeners import ask
 from bot.runner import WorkflowRunner
 from controlroom.services import Services
 from workflows.winback import Targeting, WinbackTargetError
@@ -163,9 +163,7 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
             await ack(text=WORKING, blocks=messages.notice_blocks(WORKING))
         logger.info("/controlroom %s by %s", request.kind, user)
         if request.kind == "ask":
-            await support.answer_command(
-                services, runner, client, respond, command, request.question
-            )
+            await ask.answer_command(services, runner, client, respond, command, request.question)
         elif request.kind == "gtm":
             try:
                 published = await publish_digest(client, services, user, runner=runner)

@@ -1,8 +1,9 @@
 """Support in Slack: answers in the asker's thread, a person when the Support agent is unsure.
 
 Mentions (``app_mention``) and direct messages (``message.im``) are customers' questions, asked
-of the Support agent directly through the support escalation workflow; ``/controlroom ask`` stays
-the supervisor's (``answer_command``), and escalates the same way when its support part says so.
+of the Support agent directly through the support escalation workflow — except a follow-up in
+the thread of an ``ask`` answer, answered as ``ask`` (``bot.listeners.ask``); ``/controlroom ask``
+escalates the same way when its support part says so.
 An answer carries Helpful / Not helpful (audited, then replaced by who said so). A question for a
 person goes to the support escalations channel with Approve / Reject / Edit, decided in
 ``bot.listeners.approvals``, which calls ``after_decision``: the person's answer (or the ticket)
@@ -17,19 +18,16 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import ids, work
-from bot.blocks import approvals as approval_blocks
-from bot.blocks import kit, messages
+from bot.blocks import kit
 from bot.blocks import support as support_blocks
-from bot.blocks.kit import Block
+from bot.listeners import ask, replies
 from bot.runner import WorkflowRunner
 from controlroom.services import Services
 from integrations.statestore import ApprovalRecord, SlackThread
@@ -37,11 +35,6 @@ from workflows.approvals import RunOutcome
 from workflows.support_escalation import WORKFLOW as SUPPORT
 
 logger = logging.getLogger(__name__)
-
-# chat.postMessage errors that mean "not here": answer through the command's response URL.
-CANNOT_POST = ("not_in_channel", "channel_not_found")
-
-Post = Callable[[str, list[Block]], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +76,9 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
         asked = parse_event(event, context.bot_user_id)
-        if asked is not None:
-            await answer_question(services, runner, client, asked)
+        if asked is None:
+            return
+        await _answer(services, runner, client, asked, in_thread=bool(event.get("thread_ts")))
 
     async def message(
         event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
@@ -92,8 +86,9 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         # Only direct messages: the app subscribes to message.im, and channel messages that
         # mention it arrive as app_mention.
         asked = parse_event(event, context.bot_user_id)
-        if event.get("channel_type") == "im" and asked is not None:
-            await answer_question(services, runner, client, asked)
+        if event.get("channel_type") != "im" or asked is None:
+            return
+        await _answer(services, runner, client, asked, in_thread=bool(event.get("thread_ts")))
 
     async def feedback(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
@@ -118,11 +113,27 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
     app.action(ids.SUPPORT_NOT_HELPFUL)(feedback)
 
 
+async def _answer(
+    services: Services,
+    runner: WorkflowRunner,
+    client: AsyncWebClient,
+    asked: SupportQuestion,
+    *,
+    in_thread: bool,
+) -> None:
+    """A follow-up in an answer's thread; else a customer's question for the help centre."""
+    if in_thread and await ask.follow_up(
+        services, runner, client, asked.question, asked.asker, asked.thread
+    ):
+        return
+    await answer_question(services, runner, client, asked)
+
+
 async def answer_question(
     services: Services, runner: WorkflowRunner, client: AsyncWebClient, asked: SupportQuestion
 ) -> None:
     """Answer a mention or direct message in the asker's thread, or hand it to a person."""
-    post = _poster(client, asked.thread)
+    post = replies.poster(client, asked.thread)
     if not asked.question:
         await post(support_blocks.HINT, support_blocks.hint_blocks())
         return
@@ -130,7 +141,7 @@ async def answer_question(
     # A failure reaches the one error handler, which tells the asker in this same thread.
     reply = await runner.call(work.support_answer, asked.question, asked.asker, thread=asked.thread)
     if reply.escalated:
-        await _escalate(services, runner, client, reply, asked_in=asked.channel)
+        await replies.escalate(services, runner, client, reply, asked_in=asked.channel)
         await post(support_blocks.ESCALATED, support_blocks.escalated_notice_blocks())
         return
     await post(
@@ -139,50 +150,6 @@ async def answer_question(
             reply.run_id, reply.text, confidence=reply.confidence, sources=reply.sources
         ),
     )
-
-
-async def answer_command(
-    services: Services,
-    runner: WorkflowRunner,
-    client: AsyncWebClient,
-    respond: AsyncRespond,
-    command: dict[str, Any],
-    question: str,
-) -> None:
-    """``/controlroom ask``: the supervisor's answer as a message in the command's channel, whose
-    thread gets what follows (a person's answer, if its support part escalates). Where the bot
-    may not post, the answer goes through the command's response URL, saying so, and a person's
-    answer comes in a direct message."""
-    user, channel = command["user_id"], command["channel_id"]
-    answer = await runner.call(work.ask, question, user)
-    shown, text = messages.answer_blocks(answer), kit.fallback_text(answer.text)
-    blocks = support_blocks.with_feedback(shown, answer.run_id)
-    thread = await _post_answer(client, channel, text, blocks)
-    if thread is None:
-        note = support_blocks.NOT_IN_CHANNEL
-        blocks = support_blocks.with_feedback(shown, answer.run_id, note=note)
-        await respond(text=text, blocks=blocks, response_type="in_channel")
-    if not work.support_escalates(answer):
-        return
-    reply = await runner.call(work.escalate_ask, answer, user)
-    if reply is None:
-        return
-    if thread is None:
-        # The direct message telling them a person will answer is where the answer will go;
-        # it is recorded before the question reaches a person, who could answer at once.
-        direct = await client.chat_postMessage(
-            channel=user,
-            text=support_blocks.ESCALATED,
-            blocks=support_blocks.escalated_direct_blocks(question),
-        )
-        thread = SlackThread(direct["channel"], direct["ts"])
-        await runner.call(work.remember_thread, reply.run_id, thread)
-        await _escalate(services, runner, client, reply, asked_in=channel)
-        return
-    await runner.call(work.remember_thread, reply.run_id, thread)
-    await _escalate(services, runner, client, reply, asked_in=channel)
-    notice = support_blocks.escalated_notice_blocks()
-    await _poster(client, thread)(support_blocks.ESCALATED, notice)
 
 
 async def after_decision(
@@ -202,7 +169,7 @@ async def after_decision(
     if thread is None:
         logger.warning("support run %s decided but the asker's thread is unknown", run_id)
         return
-    post = _poster(client, thread)
+    post = replies.poster(client, thread)
     if result.get("status") == "answered":
         reviewer = str(result.get("reviewed_by") or approval.decided_by or "")
         text = str(result.get("text") or "")
@@ -221,55 +188,3 @@ async def after_decision(
                 thread_ts=approval.message_ts,
                 text=support_blocks.ticket_thread_text(asker),
             )
-
-
-async def _escalate(
-    services: Services,
-    runner: WorkflowRunner,
-    client: AsyncWebClient,
-    reply: work.SupportReply,
-    *,
-    asked_in: str,
-) -> None:
-    """The question for a person in the support escalations channel (the approvals' proposal
-    message, so its buttons and decided form are theirs), remembered as the run's approval
-    message, with a first reply in its thread saying who waits where."""
-    proposal = reply.proposal or {}
-    posted = await client.chat_postMessage(
-        channel=services.policies.approvals.channels.support_escalations,
-        text=approval_blocks.proposal_text(reply.run_id, proposal),
-        blocks=approval_blocks.proposal_blocks(reply.run_id, proposal),
-    )
-    await runner.call(work.remember_message, reply.run_id, posted["channel"], posted["ts"])
-    asker = str(proposal.get("asker") or "")
-    await client.chat_postMessage(
-        channel=posted["channel"],
-        thread_ts=posted["ts"],
-        text=support_blocks.escalation_thread_text(asker, asked_in),
-    )
-
-
-async def _post_answer(
-    client: AsyncWebClient, channel: str, text: str, blocks: list[Block]
-) -> SlackThread | None:
-    """Post in ``channel``; None when the bot may not post there (not a member, a private
-    channel or a DM it is not part of)."""
-    try:
-        posted = await client.chat_postMessage(channel=channel, text=text, blocks=blocks)
-    except SlackApiError as error:
-        if error.response.get("error") in CANNOT_POST:
-            logger.info("cannot post in %s (%s): answering by response URL", channel, error)
-            return None
-        raise
-    return SlackThread(posted["channel"], posted["ts"])
-
-
-def _poster(client: AsyncWebClient, thread: SlackThread) -> Post:
-    """Post into ``thread``: a text (the notification) and its blocks."""
-
-    async def post(text: str, blocks: list[Block]) -> None:
-        await client.chat_postMessage(
-            channel=thread.channel_id, thread_ts=thread.thread_ts, text=text, blocks=blocks
-        )
-
-    return post

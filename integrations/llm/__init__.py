@@ -1,7 +1,9 @@
 """The language-model layer: one interface, an OpenAI-compatible backend and an offline writer.
 
 The model only writes prose from computed facts and fills typed answers; every figure comes from
-the agents' tools. ``write`` passes the model's text through the number guard (``guard``) and
+the agents' tools. ``write_slots`` asks for text with ``{slot}`` placeholders naming ``Fact``
+values and renders every figure in code (``slots``), so no figure is ever written by the model;
+``write`` passes the model's text through the number guard (``guard``) and
 falls back to the agent's own offline text; ``structured`` raises and lets the caller take its
 deterministic path. ``build_language_model`` picks the backend from the settings: the
 ``OfflineWriter`` when neither an API key nor a base URL is set.
@@ -18,6 +20,7 @@ Exceptions::
      │    └── LanguageModelNotConfigured the offline writer has no model to ask (not a fault)
      └── LanguageModelOutputError        an answer, but not usable: invalid or truncated JSON,
                                          a schema mismatch, an empty or truncated reply
+    SlotTextError (a ValueError)         a caller's offline slot text breaks the slot rules
 """
 
 from __future__ import annotations
@@ -42,12 +45,26 @@ from integrations.llm.offline import OfflineWriter
 from integrations.llm.openai_compatible import OpenAICompatibleModel
 from integrations.llm.protocol import Facts, LanguageModel, Written
 from integrations.llm.retrying import RetryPolicy
+from integrations.llm.slots import (
+    Fact,
+    FactUnit,
+    RefusedText,
+    SlotProblem,
+    SlotProblemKind,
+    SlotText,
+    SlotTextError,
+    check_slot_text,
+    render_fact,
+    render_slot_text,
+)
 from integrations.llm.structured_output import StructuredMode
 from policies.schema import ModelsPolicy
 
 __all__ = [
     "Cost",
     "CostMeter",
+    "Fact",
+    "FactUnit",
     "Facts",
     "Figure",
     "GuardVerdict",
@@ -59,14 +76,22 @@ __all__ = [
     "ModelFallback",
     "OfflineWriter",
     "OpenAICompatibleModel",
+    "RefusedText",
     "RetryPolicy",
+    "SlotProblem",
+    "SlotProblemKind",
+    "SlotText",
+    "SlotTextError",
     "StructuredMode",
     "Written",
     "build_language_model",
     "check_figures",
+    "check_slot_text",
     "extract_figures",
     "format_usd",
     "guarded_write",
+    "render_fact",
+    "render_slot_text",
 ]
 
 

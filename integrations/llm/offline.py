@@ -12,9 +12,12 @@ the caller needs the same deterministic path when a configured model is down, so
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from integrations.llm.errors import LanguageModelNotConfigured
 from integrations.llm.meter import CostMeter
 from integrations.llm.protocol import Facts, SchemaT, Written
+from integrations.llm.slots import Fact, SlotText, render_slot_text
 from policies.schema import AgentName
 
 OFFLINE_REASON = "no language model is configured"
@@ -36,6 +39,20 @@ class OfflineWriter:
     ) -> Written:
         """Return ``offline_text``, marked as offline."""
         return Written(text=offline_text, source="offline", reason=OFFLINE_REASON)
+
+    def write_slots(
+        self,
+        agent: AgentName,
+        system: str,
+        prompt: str,
+        facts: Sequence[Fact],
+        *,
+        offline: SlotText,
+    ) -> Written:
+        """``offline`` rendered over ``facts`` by the same code as a model's slot text."""
+        return Written(
+            text=render_slot_text(offline, facts), source="offline", reason=OFFLINE_REASON
+        )
 
     def structured(
         self, agent: AgentName, system: str, prompt: str, schema: type[SchemaT]

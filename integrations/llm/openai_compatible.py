@@ -27,7 +27,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import openai
 import pybreaker
@@ -51,6 +51,8 @@ from integrations.llm.retrying import (
     is_transient,
     log_retry,
 )
+from integrations.llm.slot_writer import write_with_slots
+from integrations.llm.slots import Fact, SlotText
 from integrations.llm.structured_output import (
     STRUCTURED_MODES,
     StructuredMode,
@@ -164,25 +166,8 @@ class OpenAICompatibleModel:
         self, agent: AgentName, system: str, prompt: str, facts: Facts, *, offline_text: str
     ) -> Written:
         """The model's prose if it can be had and passes the number guard, else ``offline_text``."""
-        choice = self._models.agents[agent]
-        deadline = time.monotonic() + self._connection.timeout_seconds
         try:
-            completion = self._request(
-                agent,
-                lambda timeout: self._connection.client.chat.completions.create(
-                    model=choice.model,
-                    messages=chat_messages(system, prompt),
-                    temperature=choice.temperature,
-                    max_tokens=choice.max_tokens,
-                    timeout=timeout,
-                ),
-                deadline=deadline,
-                probing=False,
-            )
-            text = reply_text(completion)
-            problem = prose_problem(text)
-            if problem is not None:
-                raise LanguageModelOutputError(problem)
+            text = self._prose(agent, system, prompt)
         except LanguageModelError as error:
             logger.warning("%s: %s; using the offline text", agent, error)
             self._fell_back(agent, error)
@@ -191,6 +176,50 @@ class OpenAICompatibleModel:
         if written.source == "offline":
             self._meter.record_fallback(agent, "refused", written.reason or "refused")
         return written
+
+    def write_slots(
+        self,
+        agent: AgentName,
+        system: str,
+        prompt: str,
+        facts: Sequence[Fact],
+        *,
+        offline: SlotText,
+    ) -> Written:
+        """The model's slot text, re-asked once when refused, else ``offline``; each ask has the
+        call's whole time budget (``slot_writer`` holds the conversation)."""
+        return write_with_slots(
+            lambda system_text, prompt_text: self._prose(agent, system_text, prompt_text),
+            agent,
+            system,
+            prompt,
+            facts,
+            offline=offline,
+            meter=self._meter,
+        )
+
+    def _prose(self, agent: AgentName, system: str, prompt: str) -> str:
+        """One prose request within the call's budget; raises ``LanguageModelError`` when no
+        prose comes back (unavailable, garbled, truncated, or JSON instead of words)."""
+        choice = self._models.agents[agent]
+        deadline = time.monotonic() + self._connection.timeout_seconds
+        completion = self._request(
+            agent,
+            lambda timeout: self._connection.client.chat.completions.create(
+                model=choice.model,
+                messages=chat_messages(system, prompt),
+                temperature=choice.temperature,
+                max_tokens=choice.max_tokens,
+                timeout=timeout,
+            ),
+            deadline=deadline,
+            probing=False,
+        )
+        text = reply_text(completion)
+        problem = prose_problem(text)
+        if problem is not None:
+            raise LanguageModelOutputError(problem)
+        return text
 
     def structured(
         self, agent: AgentName, system: str, prompt: str, schema: type[SchemaT]

@@ -9,6 +9,7 @@ from typing import Any, Literal, Protocol, TypeAlias, TypeVar
 from pydantic import BaseModel
 
 from integrations.llm.meter import CostMeter
+from integrations.llm.slots import Fact, RefusedText, SlotText
 from policies.schema import AgentName
 
 # The computed facts a text is written from: nested mappings and lists of numbers, strings and
@@ -26,13 +27,15 @@ class Written:
 
     ``source="offline"`` means the caller's own offline text was used; ``reason`` then says why
     (no model configured, the model unavailable, or the guard refused figures — listed in
-    ``refused_figures``), so the digest and the run log can say so.
+    ``refused_figures``), so the digest and the run log can say so. ``refused`` holds the slot
+    texts ``write_slots`` refused, with their problems, whichever text was used in the end.
     """
 
     text: str
     source: WrittenSource
     reason: str | None = None
     refused_figures: tuple[str, ...] = ()
+    refused: tuple[RefusedText, ...] = ()
 
 
 class LanguageModel(Protocol):
@@ -50,6 +53,24 @@ class LanguageModel(Protocol):
 
         Never raises for an unavailable model or a refused text: ``offline_text`` (the agent's
         template rendered over the same facts) is returned instead, marked ``source="offline"``.
+        """
+        ...
+
+    def write_slots(
+        self,
+        agent: AgentName,
+        system: str,
+        prompt: str,
+        facts: Sequence[Fact],
+        *,
+        offline: SlotText,
+    ) -> Written:
+        """Prose whose every figure is a fact rendered by code, as Slack mrkdwn (escaped).
+
+        The model is told the slots and asked for slot text; a text breaking the slot rules is
+        re-asked once with its problems, then ``offline`` (rendered over the same facts) is used,
+        as it is when no model is configured or the model is unavailable. Never raises for the
+        model; raises ``SlotTextError`` when ``offline`` itself breaks the rules.
         """
         ...
 

@@ -18,7 +18,7 @@ from integrations.statestore.records import (
     approval_record,
     now,
 )
-from integrations.statestore.tables import approvals, run_threads
+from integrations.statestore.tables import approvals, run_threads, runs
 
 
 class ApprovalBook:
@@ -168,3 +168,20 @@ class ApprovalBook:
         with self.engine.connect() as connection:
             row = connection.execute(query).one_or_none()
         return SlackThread(row.channel_id, row.thread_ts) if row is not None else None
+
+    def latest_run_in_thread(self, thread: SlackThread, workflow: str) -> str | None:
+        """The newest run of ``workflow`` that answered into ``thread`` (a follow-up there
+        continues it), if any."""
+        query = (
+            sa.select(run_threads.c.run_id)
+            .join(runs, runs.c.run_id == run_threads.c.run_id)
+            .where(
+                (run_threads.c.channel_id == thread.channel_id)
+                & (run_threads.c.thread_ts == thread.thread_ts)
+                & (runs.c.workflow == workflow)
+            )
+            .order_by(run_threads.c.recorded_at.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as connection:
+            return connection.execute(query).scalar_one_or_none()

@@ -125,6 +125,7 @@ run_threads = sa.Table(
     sa.Column("channel_id", sa.String(32), nullable=False),
     sa.Column("thread_ts", sa.String(32), nullable=False),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_run_threads_thread", "channel_id", "thread_ts"),
 )
 
 # Addresses that must never get marketing email again (unsubscribed, bounced, complained).

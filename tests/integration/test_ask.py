@@ -1,19 +1,29 @@
-"""`controlroom ask` end to end: the supervisor over the real specialists, recorded as a run."""
+"""`controlroom ask` end to end: a request planned and answered over the real tools, recorded
+as a run, and printed by the CLI with the plan each part ran."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from agents.insights.agent import InsightsAgent
+from agents.planner.plans import AnalysisPlan, SupportPlan
 from controlroom.cli import app
-from controlroom.services import Services, ready_knowledge_base
-from controlroom.team import team_factory
+from controlroom.services import Services
 from integrations.warehouse import Warehouse
-from workflows.ask import answer_request
+from tests.integration._ask import ASKER, LAST_WEEK, ask, dollars, on_team_day, revenue
 
 runner = CliRunner()
+WIDE = {"COLUMNS": "200"}
+
+
+@pytest.fixture(autouse=True)
+def team_day() -> Iterator[None]:
+    with on_team_day():
+        yield
 
 
 @pytest.fixture
@@ -22,62 +32,75 @@ def control_room(sample_warehouse: Warehouse, ingested_kb: Path, services: Servi
     return services
 
 
-def _ask(services: Services, request: str):
-    return answer_request(
-        request,
-        state=services.state,
-        model=services.llm,
-        team=team_factory(services, ready_knowledge_base(services)),
-        prompts=services.prompts["supervisor"],
-        started_by="U0APPROVER",
-        trigger="command",
-    )
-
-
-def test_a_churn_question_is_answered_with_figures_and_recorded_as_a_run(
+def test_a_churn_question_is_answered_with_the_models_figures_and_recorded_as_a_run(
     control_room: Services,
 ) -> None:
-    result = _ask(control_room, "who is at risk of churning?")
-    assert result.agents == ("insights",)
-    assert result.routed_by == "rules"
-    assert "likely to still be buying (MBG/NBD model)" in result.text
-    (report,) = result.reports
-    churn = report.facts["churn"]
-    assert f"{churn['at_risk_customers']:,} of the {churn['recent_customers']:,}" in result.text
-    run = control_room.state.get_run(result.run_id)
+    answer = ask(control_room, "who is at risk of churning?")
+
+    (part,) = answer.parts
+    assert part.plan == AnalysisPlan(analysis="churn")
+    assert answer.planned_by == "rules"
+    assert part.heading == "Churn risk"
+    assert "likely to still be buying (MBG/NBD model)" in part.text
+    # The same figures as the Insights specialist states them on its own.
+    insights = InsightsAgent(
+        warehouse=control_room.warehouse,
+        model=control_room.llm,
+        prompts=control_room.prompts["insights"],
+        policy=control_room.policies.rfm,
+    )
+    churn = insights.report(["churn"]).facts["churn"]
+    assert f"{churn['at_risk_customers']:,} of the {churn['recent_customers']:,}" in part.text
+    run = control_room.state.get_run(answer.run_id)
     assert (run.workflow, run.status, run.started_by, run.trigger) == (
         "ask",
         "succeeded",
-        "U0APPROVER",
+        ASKER,
         "command",
     )
     assert run.cost_usd == 0.0
 
 
-def test_a_customer_question_goes_to_support_with_its_source(control_room: Services) -> None:
-    result = _ask(control_room, "do gift cards expire?")
-    assert result.agents == ("support",)
-    assert "/help/payments/gift-cards#" in result.text
-    assert "Confidence" in result.text
-
-
-def test_a_two_part_question_gets_both_specialists_in_one_answer(
+def test_a_customer_question_is_answered_from_the_help_centre_with_its_source(
     control_room: Services,
 ) -> None:
-    result = _ask(control_room, "weekly KPIs and how did email do last week?")
-    assert result.agents == ("marketing", "finance")
-    assert result.text.index("*Marketing") < result.text.index("*Finance")
+    answer = ask(control_room, "do gift cards expire?")
+
+    (part,) = answer.parts
+    assert isinstance(part.plan, SupportPlan)
+    assert part.heading == "Support"
+    assert any("/help/payments/gift-cards#" in source for source in part.sources)
+    assert "Confidence" in part.text
 
 
-def test_the_cli_answers_and_says_who_answered(control_room: Services) -> None:
-    result = runner.invoke(app, ["ask", "what's our return window?"], env={"COLUMNS": "200"})
+def test_a_two_part_request_gets_both_parts_in_one_answer_in_the_order_asked(
+    control_room: Services, sample_warehouse: Warehouse
+) -> None:
+    answer = ask(control_room, "revenue last week, and who is at risk of churning?")
+
+    assert [part.plan.kind for part in answer.parts] == ["metrics", "analysis"]
+    text = answer.text
+    assert text.index("*Revenue · 16–22 Nov 2026") < text.index("*Churn risk*")
+    assert f"• Revenue: {dollars(revenue(sample_warehouse, *LAST_WEEK))} (" in text
+
+
+def test_the_cli_prints_each_plan_with_its_answer_and_who_planned_it(
+    control_room: Services, sample_warehouse: Warehouse
+) -> None:
+    result = runner.invoke(app, ["ask", "revenue last week & what's our return window?"], env=WIDE)
+
     assert result.exit_code == 0, result.output
-    assert "Routed to support by rules" in result.output
+    assert "Revenue · 16–22 Nov 2026 · vs " in result.output
+    assert f"Revenue: {dollars(revenue(sample_warehouse, *LAST_WEEK))}" in result.output
+    assert "Support" in result.output
+    assert "Planned by rules" in result.output
     assert "offline writer, no cost" in result.output
+    assert "&amp;" not in result.output and "&lt;" not in result.output
 
 
 def test_the_cli_before_seeding_says_to_seed(ingested_kb: Path) -> None:
-    result = runner.invoke(app, ["ask", "weekly kpis"], env={"COLUMNS": "200"})
+    result = runner.invoke(app, ["ask", "revenue last week"], env=WIDE)
+
     assert result.exit_code == 1
     assert "run `controlroom data seed` first" in result.output
     assert "Traceback" not in result.output

@@ -161,12 +161,12 @@ def test_a_prompt_file_without_a_task_its_agent_renders_stops_config_check(
 ) -> None:
     path = my_prompts / "supervisor.yaml"
     data = yaml.safe_load(path.read_text())
-    data["tasks"]["routing"] = data["tasks"].pop("route")
+    data["tasks"]["planning"] = data["tasks"].pop("plan")
     path.write_text(yaml.safe_dump(data))
     result = runner.invoke(app, ["config", "check"], env=WIDE)
     assert result.exit_code == 2
     line = _one_configuration_error(result.output)
-    assert "supervisor.yaml: missing task 'route' (the supervisor agent renders it)" in line
+    assert "supervisor.yaml: missing task 'plan' (the supervisor agent renders it)" in line
 
 
 def test_a_dot_env_file_that_is_not_utf8_stops_config_check() -> None:

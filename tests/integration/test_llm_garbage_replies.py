@@ -1,11 +1,12 @@
 """A model that answers garbage never costs an answer: through the real ``openai`` client against
 the scripted server, every unusable reply falls back (the offline writer's words, the rules'
-routing), the run still succeeds, and its audit log says which replies were refused."""
+plans), the run still succeeds, and its audit log says which replies were refused."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from itertools import cycle
 from pathlib import Path
 from threading import Lock
@@ -15,7 +16,8 @@ from pydantic import BaseModel, ConfigDict
 from typer.testing import CliRunner
 
 from controlroom.cli import app
-from controlroom.services import Services
+from controlroom.services import Services, build_services
+from controlroom.settings import Settings
 from controlroom.team import team_factory
 from integrations.llm import (
     LanguageModel,
@@ -34,7 +36,8 @@ from tests.fakes.openai_server import (
     connect_model,
     models_policy,
 )
-from workflows.ask import Answer, answer_request
+from tests.integration._ask import ask, on_team_day
+from workflows.ask import Answer
 from workflows.digest import Digest
 from workflows.weekly_gtm import run_weekly_gtm
 
@@ -151,15 +154,29 @@ def test_a_reply_with_unreadable_usage_is_still_used_and_counted(
     assert model.meter.total().calls == 1 and model.meter.fallbacks() == ()
 
 
-def _ask(services: Services, model: LanguageModel, request: str) -> Answer:
-    return answer_request(
-        request,
-        state=services.state,
-        model=model,
-        team=team_factory(services, None),
-        prompts=services.prompts["supervisor"],
-        started_by="U0APPROVER",
-        trigger="command",
+# Two parts, each worded by the finance writer through slots: a figure and a what-if.
+TWO_PARTS = "revenue last week, and what would a 20% win-back offer return?"
+
+
+@contextmanager
+def _asking_the_server(
+    server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Services]:
+    """Services whose language model is ``server`` (over HTTP), on the team's day."""
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    built = build_services(Settings())
+    try:
+        with on_team_day():
+            yield built
+    finally:
+        built.close()
+
+
+def _refused_agents(services: Services, answer: Answer) -> list[str]:
+    return sorted(
+        entry.detail["agent"]
+        for entry in services.state.audit_entries(run_id=answer.run_id)
+        if entry.action == "model_reply_refused"
     )
 
 
@@ -175,44 +192,54 @@ def _ask(services: Services, model: LanguageModel, request: str) -> Answer:
     ],
 )
 def test_ask_with_a_model_answering_garbage_is_answered_offline_and_succeeds(
-    sample_warehouse: Warehouse, services: Services, server: FakeOpenAIServer, case: str
+    sample_warehouse: Warehouse,
+    ingested_kb: Path,
+    services: Services,
+    server: FakeOpenAIServer,
+    monkeypatch: pytest.MonkeyPatch,
+    case: str,
 ) -> None:
-    request = "weekly KPIs and how did email do last week?"
-    offline = _ask(services, services.llm, request)
+    with on_team_day():
+        offline = ask(services, TWO_PARTS)
     _answering(server, UNUSABLE[case])
-    model = connect_model(server)
 
-    answer = _ask(services, model, request)
-    model.close()
+    with _asking_the_server(server, monkeypatch) as modelled:
+        answer = ask(modelled, TWO_PARTS)
 
-    assert (answer.routed_by, answer.agents) == ("rules", ("marketing", "finance"))
+    assert answer.planned_by == "rules"
+    assert [p.plan for p in answer.parts] == [p.plan for p in offline.parts]
+    assert [p.written_by for p in answer.parts] == ["offline", "offline"]
     assert answer.text == offline.text
     run = services.state.get_run(answer.run_id)
     assert (run.status, run.error) == ("succeeded", None)
-    refused = [
-        entry.detail["agent"]
-        for entry in services.state.audit_entries(run_id=answer.run_id)
-        if entry.action == "model_reply_refused"
-    ]
-    assert sorted(refused) == ["finance", "marketing", "supervisor"]
+    # The planner's reply and each part's words, refused and recorded.
+    assert _refused_agents(services, answer) == ["finance", "finance", "supervisor"]
 
 
-def test_ask_with_a_model_answering_plain_text_routes_by_rules_and_keeps_the_prose(
-    sample_warehouse: Warehouse, services: Services, server: FakeOpenAIServer
+def test_ask_with_a_model_answering_plain_text_plans_by_rules_and_keeps_the_prose(
+    sample_warehouse: Warehouse,
+    ingested_kb: Path,
+    services: Services,
+    server: FakeOpenAIServer,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Plain text is no routing choice (refused), but it is prose: the number guard checks it.
+    # Plain text is no plan (refused), but it is slot text with no figure of its own: kept.
     _answering(server, lambda: completion_reply("Email did well; revenue rose."))
-    model = connect_model(server)
 
-    answer = _ask(services, model, "weekly KPIs and how did email do last week?")
-    model.close()
+    with _asking_the_server(server, monkeypatch) as modelled:
+        answer = ask(modelled, TWO_PARTS)
 
-    assert (answer.routed_by, answer.agents) == ("rules", ("marketing", "finance"))
+    assert answer.planned_by == "rules"
+    assert [p.written_by for p in answer.parts] == ["model", "model"]
     assert answer.text.count("Email did well; revenue rose.") == 2
     assert services.state.get_run(answer.run_id).status == "succeeded"
-    (entry,) = services.state.audit_entries(run_id=answer.run_id)
-    assert (entry.action, entry.detail["agent"]) == ("model_reply_refused", "supervisor")
-    assert "not a valid RoutingChoice" in entry.detail["reason"]
+    (entry,) = [
+        e
+        for e in services.state.audit_entries(run_id=answer.run_id)
+        if e.action == "model_reply_refused"
+    ]
+    assert entry.detail["agent"] == "supervisor"
+    assert "not a valid Plans" in entry.detail["reason"]
 
 
 def _digest(services: Services, model: LanguageModel) -> Digest:
@@ -299,9 +326,10 @@ def test_controlroom_ask_a_customer_question_against_a_garbage_server_answers_of
     result = runner.invoke(app, question, env={"COLUMNS": "250"})
 
     assert (offline.exit_code, result.exit_code) == (0, 0), result.output
-    answer = result.output.split("\nRouted to")[0]
-    assert answer == offline.output.split("\nRouted to")[0]
-    assert "Routed to support by rules" in result.output
+    answer = result.output.split("\nPlanned by")[0]
+    assert answer == offline.output.split("\nPlanned by")[0]
+    assert "Support" in answer
+    assert "Planned by rules" in result.output
     (run, _) = services.state.recent_runs(2, workflow="ask")
     assert run.status == "succeeded"
     refused = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -24,14 +25,13 @@ import openai
 import pytest
 from pydantic import BaseModel
 
-from controlroom.services import build_services, ready_knowledge_base
+from controlroom.services import build_services
 from controlroom.settings import Settings
-from controlroom.team import team_factory
 from integrations.llm import OpenAICompatibleModel, check_figures
 from integrations.warehouse import Warehouse
 from policies.schema import ModelsPolicy
 from tests.fakes.openai_server import models_policy
-from workflows.ask import answer_request
+from tests.integration._ask import ask, on_team_day
 
 pytestmark = [pytest.mark.slow, pytest.mark.llamacpp]
 
@@ -238,29 +238,42 @@ def test_a_forced_tool_call_gives_a_valid_answer(llamacpp_url: str, models: Mode
     assert model.meter.total().calls == 1
 
 
-def test_a_question_through_the_whole_control_room_on_a_real_server_is_metered_and_guarded(
+def _figures(text: str) -> set[str]:
+    return set(re.findall(r"\d+(?:[.,]\d+)*", text))
+
+
+def test_a_question_through_the_whole_control_room_on_a_real_server_is_metered_and_slot_checked(
     llamacpp_url: str,
     sample_warehouse: Warehouse,
     ingested_kb: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("OPENAI_BASE_URL", llamacpp_url)
-    services = build_services(Settings())
-    try:
-        result = answer_request(
-            "weekly KPIs please",
-            state=services.state,
-            model=services.llm,
-            team=team_factory(services, ready_knowledge_base(services)),
-            prompts=services.prompts["supervisor"],
-            started_by="U0APPROVER",
-            trigger="command",
-        )
-    finally:
-        services.close()
-    # The tiny model routes as it likes; whatever it chose, the run is metered and every
-    # figure a reader sees is one the tools computed.
-    assert result.cost.calls >= 1 and result.cost.usd > 0
-    assert services.state.get_run(result.run_id).cost_usd == pytest.approx(result.cost.usd)
-    for report in result.reports:
-        assert check_figures(report.text, report.facts).passed, report.text
+    question = "revenue last week"
+    with on_team_day():
+        offline_services = build_services(Settings())
+        try:
+            offline = ask(offline_services, question)
+        finally:
+            offline_services.close()
+        monkeypatch.setenv("OPENAI_BASE_URL", llamacpp_url)
+        services = build_services(Settings())
+        try:
+            answer = ask(services, question)
+            run = services.state.get_run(answer.run_id)
+            entries = {e.action: e.detail for e in services.state.audit_entries(run_id=run.run_id)}
+        finally:
+            services.close()
+
+    # The tiny model plans and words as it likes; whatever it did, the run is metered, recorded,
+    # and every figure a reader sees is one code rendered from the metrics layer.
+    assert answer.cost.calls >= 1 and answer.cost.usd > 0
+    assert run.cost_usd == pytest.approx(answer.cost.usd)
+    assert entries["planned"]["planned_by"] == answer.planned_by
+    assert [p["written_by"] for p in entries["answered"]["parts"]] == [
+        p.written_by for p in answer.parts
+    ]
+    refused = [r["text"] for p in entries["answered"]["parts"] for r in p["refused"]]
+    assert refused == [r.text for p in answer.parts for r in p.refused]
+    if answer.planned_by == "rules":
+        assert [p.plan for p in answer.parts] == [p.plan for p in offline.parts]
+        assert _figures(answer.text) <= _figures(offline.text), answer.text

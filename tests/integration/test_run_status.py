@@ -1,5 +1,8 @@
 """A run's status tells the truth: a digest or an answer missing a part is "partial", one with
-nothing to give is "failed", the reason names what is missing, and the CLI exits accordingly."""
+nothing to give is "failed", the reason names what is missing, and the CLI exits accordingly.
+
+An ``ask`` part is made unavailable the way it happens in life: a table its SQL reads is broken
+(``support_tickets`` loses a column), so the tickets figure fails and nothing else does."""
 
 from __future__ import annotations
 
@@ -9,17 +12,15 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from agents.router import Specialist
-from agents.specialist import Report, SpecialistAgent
+from agents.specialist import Report, Specialist, SpecialistAgent
 from bot.blocks.home import runs_blocks
 from controlroom.cli import app
 from controlroom.cli import run as run_cli
 from controlroom.services import Services
-from controlroom.team import team_factory
 from integrations.llm import LanguageModel, OfflineWriter
 from integrations.statestore import StateStore
 from integrations.warehouse import Warehouse
-from workflows.ask import TeamFactory, answer_request
+from tests.integration._ask import ask, on_team_day
 from workflows.control_room import read_control_room
 from workflows.runtime import recorded_run
 from workflows.weekly_gtm import run_weekly_gtm
@@ -52,15 +53,6 @@ def _all_raising(model: LanguageModel) -> Mapping[Specialist, SpecialistAgent]:
 def _break_support_tickets(warehouse: Warehouse) -> None:
     with duckdb.connect(str(warehouse.path)) as connection:
         connection.execute("ALTER TABLE support_tickets RENAME COLUMN created_at TO opened_at")
-
-
-def _replacing(services: Services, **replacements: SpecialistAgent) -> TeamFactory:
-    real = team_factory(services, None)
-
-    def build(model: LanguageModel) -> Mapping[Specialist, SpecialistAgent]:
-        return {**real(model), **replacements}
-
-    return build
 
 
 def test_a_recorded_run_that_degrades_ends_partial_with_every_reason(store: StateStore) -> None:
@@ -186,52 +178,61 @@ def test_run_weekly_gtm_with_no_section_available_exits_1_with_the_digest_printe
     assert run.status == "failed"
 
 
-def test_an_answer_missing_one_specialist_is_partial_and_missing_all_is_failed(
-    sample_warehouse: Warehouse, services: Services
-) -> None:
-    def ask(request: str, team: TeamFactory) -> str:
-        answer = answer_request(
-            request,
-            state=services.state,
-            model=services.llm,
-            team=team,
-            prompts=services.prompts["supervisor"],
-            started_by="U0APPROVER",
-            trigger="command",
-        )
-        return answer.run_id
-
-    failing = _replacing(services, finance=_Raising("finance"))
-    both = ask("weekly KPIs and how did email do last week?", failing)
-    alone = ask("weekly KPIs", failing)
-
-    partial = services.state.get_run(both)
-    assert (partial.status, partial.error) == (
-        "partial",
-        "1 of 2 specialists unavailable: finance (RuntimeError: finance is down)",
-    )
-    failed = services.state.get_run(alone)
-    assert (failed.status, failed.error) == (
-        "failed",
-        "no specialist could answer: finance (RuntimeError: finance is down)",
-    )
-
-
-def test_controlroom_ask_exits_3_when_a_specialist_it_needed_was_unavailable(
+def test_an_answer_missing_one_part_is_partial_and_missing_all_is_failed(
     sample_warehouse: Warehouse, ingested_kb: object, services: Services
 ) -> None:
     _break_support_tickets(sample_warehouse)
 
-    partial = runner.invoke(
-        app, ["ask", "how many support tickets last week, and the weekly KPIs?"], env=WIDE
-    )
-    failed = runner.invoke(app, ["ask", "how many support tickets did we get last week?"], env=WIDE)
+    with on_team_day():
+        both = ask(
+            services, "how many support tickets last week, and what would a 20% win-back return?"
+        )
+        alone = ask(services, "how many support tickets did we get last week?")
+
+    assert [(p.plan.kind, p.status) for p in both.parts] == [
+        ("metrics", "unavailable"),
+        ("winback_what_if", "ok"),
+    ]
+    assert both.parts[0].text == "This part could not be answered right now."
+    partial = services.state.get_run(both.run_id)
+    assert partial.status == "partial"
+    assert partial.error is not None
+    assert partial.error.startswith("1 of 2 parts unavailable: metrics (BinderException")
+    assert 'column named "created_at"' in partial.error
+    failed = services.state.get_run(alone.run_id)
+    assert failed.status == "failed"
+    assert failed.error is not None
+    assert failed.error.startswith("no part could be answered: metrics (BinderException")
+    (answered,) = [
+        e for e in services.state.audit_entries(run_id=both.run_id) if e.action == "answered"
+    ]
+    assert [(p["kind"], p["status"]) for p in answered.detail["parts"]] == [
+        ("metrics", "unavailable"),
+        ("winback_what_if", "ok"),
+    ]
+
+
+def test_controlroom_ask_exits_3_when_a_part_it_needed_was_unavailable(
+    sample_warehouse: Warehouse, ingested_kb: object, services: Services
+) -> None:
+    _break_support_tickets(sample_warehouse)
+
+    with on_team_day():
+        partial = runner.invoke(
+            app,
+            ["ask", "how many support tickets last week, and what would a 20% win-back return?"],
+            env=WIDE,
+        )
+        failed = runner.invoke(
+            app, ["ask", "how many support tickets did we get last week?"], env=WIDE
+        )
 
     assert partial.exit_code == 3, partial.output
-    assert "*Finance — week of 16 Nov 2026*" in partial.output
-    assert "The support specialist is unavailable right now." in partial.output
-    assert "run partial: 1 of 2 specialists unavailable: support (BinderException" in partial.output
+    assert "Win-back what-if · policy segments · 20% off" in partial.output
+    assert "This part could not be answered right now." in partial.output
+    assert "run partial: 1 of 2 parts unavailable: metrics (BinderException" in partial.output
     assert failed.exit_code == 1, failed.output
-    assert "run failed: no specialist could answer: support (BinderException" in failed.output
+    assert "run failed: no part could be answered: metrics (BinderException" in failed.output
+    assert "Traceback" not in partial.output + failed.output
     statuses = [run.status for run in services.state.recent_runs(5, workflow="ask")]
     assert statuses == ["failed", "partial"]

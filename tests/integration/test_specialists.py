@@ -39,7 +39,7 @@ def _marketing(warehouse: Warehouse, model=None) -> MarketingAgent:
 def test_finance_reports_last_weeks_revenue_as_the_warehouse_counts_it(
     sample_warehouse: Warehouse,
 ) -> None:
-    report = _finance(sample_warehouse).answer("weekly KPIs please")
+    report = _finance(sample_warehouse).weekly_section()
     with sample_warehouse.connect() as connection:
         (revenue, orders), *_ = connection.execute(
             "SELECT sum(amount)::DOUBLE, count(*) FROM orders "
@@ -51,23 +51,12 @@ def test_finance_reports_last_weeks_revenue_as_the_warehouse_counts_it(
     assert report.written_by == "offline"
     assert check_figures(report.text, report.facts).passed
     assert report.charts[0].png.startswith(b"\x89PNG")
-    assert "Forecast" not in report.text
-
-
-def test_finance_adds_the_forecast_with_its_interval_and_error_when_asked(
-    sample_warehouse: Warehouse,
-) -> None:
-    report = _finance(sample_warehouse).answer("forecast revenue for the next 8 weeks")
-    assert "Forecast for the 8 weeks from 23 Nov 2026" in report.text
-    assert "80% interval" in report.text and "backtest error" in report.text
-    assert len(report.facts["forecast"]["weeks"]) == 8
-    assert check_figures(report.text, report.facts).passed
 
 
 def test_marketing_lists_every_channel_with_roas_from_finances_definition(
     sample_warehouse: Warehouse,
 ) -> None:
-    report = _marketing(sample_warehouse).answer("how did email do last week?")
+    report = _marketing(sample_warehouse).weekly_section()
     with sample_warehouse.connect() as connection:
         kpis = weekly_kpis(connection)
     email = next(channel for channel in kpis.channels if channel.channel == "email")
@@ -80,10 +69,12 @@ def test_marketing_lists_every_channel_with_roas_from_finances_definition(
 def test_marketing_writes_copy_for_the_theme_it_was_asked_about(
     sample_warehouse: Warehouse,
 ) -> None:
-    report = _marketing(sample_warehouse).answer("write subject lines for the fall boot sale")
-    assert report.title == "Marketing — copy for the fall boot sale"
+    report = _marketing(sample_warehouse).copy(
+        "subject_lines", "the fall boot sale", "write subject lines for the fall boot sale"
+    )
+    assert report.title == "Marketing — subject lines for the fall boot sale"
     assert report.text.count("• ") == 3
-    assert "The fall boot sale is here." in report.text
+    assert "• The fall boot sale: gear up for your next trail" in report.text
 
 
 @pytest.fixture
@@ -101,7 +92,7 @@ def test_model_prose_quoting_the_facts_is_kept_and_metered(
     with sample_warehouse.connect() as connection:
         revenue = weekly_kpis(connection).revenue.value
     server.script(completion_reply(f"A strong week: revenue reached ${revenue:,.0f}."))
-    report = _finance(sample_warehouse, client).answer("what was revenue last week")
+    report = _finance(sample_warehouse, client).weekly_section()
     assert report.written_by == "model"
     assert report.text == f"A strong week: revenue reached ${revenue:,.0f}."
     assert client.meter.total().calls == 1
@@ -114,7 +105,7 @@ def test_model_prose_with_an_invented_figure_is_replaced_by_the_offline_text(
 ) -> None:
     server, client = model
     server.script(completion_reply("Email revenue grew 73% to $999,999 last week."))
-    report = _marketing(sample_warehouse, client).answer("how did email do last week?")
+    report = _marketing(sample_warehouse, client).weekly_section()
     assert report.written_by == "offline"
     assert "999,999" not in report.text
     assert report.text.startswith("• ")

@@ -12,15 +12,13 @@ import pytest
 from agents.finance.forecast import forecast_revenue
 from agents.finance.kpis import weekly_kpis
 from agents.finance.weeks import weekly_revenue
-from agents.router import Specialist
-from agents.specialist import Report, SpecialistAgent
+from agents.specialist import Report, Specialist, SpecialistAgent, TeamFactory
 from agents.support.tickets import ticket_week
 from controlroom.services import Services
 from controlroom.team import team_factory
 from integrations.llm import LanguageModel
 from integrations.statestore import StateStore
 from integrations.warehouse import Warehouse
-from workflows.ask import TeamFactory
 from workflows.digest import Digest, digest_text
 from workflows.runtime import open_checkpointer, run_config
 from workflows.weekly_gtm import build_weekly_gtm, run_weekly_gtm

@@ -14,14 +14,15 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 import policies
-from agents.specialist import Report
+from agents.planner.plans import MetricsPlan, SupportPlan
 from bot import ids
 from bot.blocks import approvals, edit_modal, kit, messages
 from bot.blocks.digest import digest_blocks, failed_blocks, progress_blocks, progress_text
 from integrations.llm import Cost
 from integrations.statestore import ApprovalRecord, AuditEntry
+from integrations.warehouse.metrics import DateRange, ExplainedStatement, Explanation
 from policies import WinbackPolicy, load_policies
-from workflows.ask import Answer
+from workflows.ask import Answer, PlanAnswer
 from workflows.digest import Action, Digest, Kpi, Unavailable
 
 RUN_ID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
@@ -66,28 +67,68 @@ def test_truncate_cuts_to_the_limit_ending_with_an_ellipsis(text: str, limit: in
 
 
 def test_a_long_answer_is_split_over_valid_sections_with_sources_and_confidence() -> None:
-    support = Report(
-        agent="support",
-        title="Support",
-        text="…",
-        facts={"confidence": 0.82, "sources": ["https://help.example.com/reset"]},
+    # A part's text is mrkdwn already escaped by the workflow: shown as is, never escaped twice.
+    support = PlanAnswer(
+        plan=SupportPlan(question="how do I reset?"),
+        heading="Support <for @here>",
+        text="Reset it &lt;here&gt; &amp; there. " * 1000 + "\nConfidence 82%",
+        written_by="offline",
+        sources=("https://help.example.com/reset",),
     )
     answer = Answer(
-        run_id=RUN_ID,
-        request="how do I reset?",
-        text="Reset it <here> & there. " * 1000,
-        agents=("support",),
-        routed_by="rules",
-        reports=(support,),
-        cost=Cost(),
+        run_id=RUN_ID, request="how do I reset?", planned_by="rules", parts=(support,), cost=Cost()
     )
     built = messages.answer_blocks(answer)
     assert_valid(built)
     sections = [b for b in built if b["type"] == "section"]
     assert len(sections) > 1
-    assert "&lt;here&gt; &amp;" in sections[0]["text"]["text"]
+    assert sections[0]["text"]["text"] == "*Support &lt;for @here&gt;*"
+    assert sections[1]["text"]["text"].startswith("Reset it &lt;here&gt; &amp; there.")
     shown = str(built)
+    assert "&amp;amp;" not in shown and "&amp;lt;" not in shown
     assert "Confidence 82%" in shown and "<https://help.example.com/reset>" in shown
+    assert "Planned by rules" in shown
+    assert ids.ASK_EXPLAIN not in shown  # no figure from the metrics layer: nothing to explain
+
+
+def test_an_answer_with_figures_offers_how_it_was_computed_and_the_explanation_fits_slack() -> None:
+    plan = MetricsPlan(
+        metrics=("revenue",),
+        period=DateRange(start=date(2026, 11, 16), end=date(2026, 11, 22)),
+    )
+    explanation = Explanation(
+        metric="revenue",
+        label="Revenue",
+        definition="What customers paid <after discounts>.",
+        formula=None,
+        statements=(
+            ExplainedStatement(
+                sql="SELECT sum(orders.amount) FROM orders WHERE x < 1 " * 200,
+                parameters={"start": "2026-11-16", "end": "2026-11-22"},
+            ),
+        ),
+    )
+    part = PlanAnswer(
+        plan=plan,
+        heading="Revenue · 16–22 Nov 2026 · vs the period before",
+        text="• Revenue: $94,264",
+        written_by="offline",
+        explanations=(explanation,),
+    )
+    answer = Answer(
+        run_id=RUN_ID, request="revenue last week", planned_by="rules", parts=(part,), cost=Cost()
+    )
+
+    built = messages.answer_blocks(answer)
+    assert_valid(built)
+    (actions,) = [b for b in built if b["type"] == "actions"]
+    (explain,) = actions["elements"]
+    assert (explain["action_id"], explain["value"]) == (ids.ASK_EXPLAIN, RUN_ID)
+    assert explain["text"]["text"] == "How was this computed?"
+    shown = messages.explanation_blocks(answer.explanations)
+    assert_valid(shown)
+    assert "*Revenue*: What customers paid &lt;after discounts&gt;." in str(shown)
+    assert "x &lt; 1" in str(shown) and "start = 2026-11-16" in str(shown)
 
 
 def test_a_huge_digest_keeps_to_fifty_blocks_and_says_what_was_left_out() -> None:

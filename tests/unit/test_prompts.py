@@ -60,10 +60,13 @@ def test_a_missing_prompt_file_is_named(prompt_dir: Path) -> None:
 
 # What the agents' code renders (agents/*): each task, and the values it passes in.
 TASKS_THE_AGENTS_RENDER = [
-    ("supervisor", "route"),
+    ("supervisor", "plan"),
     ("marketing", "channel_summary"),
     ("marketing", "campaign_copy"),
     ("finance", "kpi_report"),
+    ("finance", "metrics_answer"),
+    ("finance", "forecast_answer"),
+    ("finance", "what_if_answer"),
     ("insights", "segment_report"),
     ("support", "answer"),
 ]
@@ -84,21 +87,23 @@ def test_a_prompt_file_without_a_task_its_agent_renders_stops_start_up(
     )
 
 
-def test_every_task_named_in_the_agents_code_is_required_by_the_loader() -> None:
-    """Guards the loader's list against drift: scan agents/ for the task look-ups."""
-    root = Path(prompts.__file__).parent.parent / "agents"
-    found: set[tuple[str, str]] = set()
-    for source in root.rglob("*.py"):
+def test_every_task_named_in_the_code_is_required_by_the_loader() -> None:
+    """Guards the loader's list against drift: scan agents/ and workflows/ for the tasks they
+    render (by ``write_text`` with the agent named, or a ``tasks["…"]`` look-up)."""
+    root = Path(prompts.__file__).parent.parent
+    named: set[tuple[str, str]] = set()
+    looked_up: set[str] = set()
+    for source in [*(root / "agents").rglob("*.py"), *(root / "workflows").rglob("*.py")]:
         text = source.read_text()
         for agent, task in re.findall(
             r'write_text\(\s*[^,]+,\s*[^,]+,\s*"(\w+)",\s*"(\w+)"', text, flags=re.DOTALL
         ):
-            found.add((agent, task))
-        owner = source.parent.name if source.parent != root else source.stem
-        for task in re.findall(r'tasks\["(\w+)"\]', text):
-            found.add((owner, task))
-    assert found == set(TASKS_THE_AGENTS_RENDER)
-    assert {(a, t) for a, tasks in prompts.REQUIRED_TASKS.items() for t in tasks} == found
+            named.add((agent, task))
+        looked_up.update(re.findall(r'tasks\["(\w+)"\]', text))
+    required = {(a, t) for a, tasks in prompts.REQUIRED_TASKS.items() for t in tasks}
+    assert required == set(TASKS_THE_AGENTS_RENDER)
+    assert named <= required
+    assert {task for _, task in required} == {task for _, task in named} | looked_up
 
 
 def test_a_task_declaring_a_value_its_agent_never_passes_stops_start_up(prompt_dir: Path) -> None:

@@ -73,7 +73,7 @@ def test_ask_is_acked_at_once_then_answered_in_the_channel(
     [answer] = bot.api.wait_for("chat.postMessage")
     assert answer.args["channel"] == "C0GTM"
     shown = texts(answer.args["blocks"])
-    assert "Routed to support" in shown
+    assert "*Support*" in shown and "Planned by rules" in shown
     assert "Sources:" in shown and "Confidence" in shown
 
 

@@ -10,8 +10,7 @@ import pytest
 from slack_sdk.models.views import View
 
 from agents import formatting as fmt
-from agents.router import Specialist
-from agents.specialist import Report, SpecialistAgent
+from agents.specialist import Report, Specialist, SpecialistAgent
 from bot import ids, work
 from controlroom.services import Services, build_services
 from controlroom.settings import Settings

@@ -399,7 +399,7 @@ def test_slash_ask_is_answered_in_a_channel_message_with_feedback_buttons(
     assert bot.slack.command(f"ask {CONFIDENT}", user_id=ASKER).status_code == 200
     [answer] = posted(bot, "C0GTM", None)
     shown = texts(answer.args["blocks"])
-    assert "Routed to support" in shown and "Sources:" in shown
+    assert "*Support*" in shown and "Planned by rules" in shown and "Sources:" in shown
     run_id = buttons(answer.args["blocks"])[ids.SUPPORT_HELPFUL]
     assert services.state.get_run(run_id).workflow == "ask"
     assert bot.api.calls_to("response_url") == []
@@ -437,7 +437,7 @@ def test_slash_ask_that_support_is_unsure_of_goes_to_a_person_and_the_answer_to_
     )
     [_, human] = posted(bot, "C0GTM", thread_ts, count=2)
     assert f"Answer from <@{APPROVER}>" in texts(human.args["blocks"])
-    assert "Routed to support" in texts(answer.args["blocks"])
+    assert "*Support*" in texts(answer.args["blocks"])
 
 
 def test_slash_ask_where_the_bot_is_not_a_member_answers_by_response_url_and_says_so(
@@ -448,7 +448,7 @@ def test_slash_ask_where_the_bot_is_not_a_member_answers_by_response_url_and_say
         [answer] = bot.api.wait_for("response_url")
         assert answer.args["response_type"] == "in_channel"
         shown = texts(answer.args["blocks"])
-        assert "Routed to support" in shown and "not a member of this channel" in shown
+        assert "*Support*" in shown and "not a member of this channel" in shown
         # A person's answer will come in a direct message: that message is the thread.
         [direct] = posted(bot, ASKER, None)
         assert UNSURE in texts(direct.args["blocks"])

@@ -1,5 +1,6 @@
 """The audience of each proposed campaign, so a proposal can say who another run has emailed
-since it was proposed (they will be skipped at send).
+since it was proposed (they will be skipped at send); run threads found by thread, so a
+follow-up in a Slack thread finds the run it follows.
 
 Revision ID: 0007
 Revises: 0006
@@ -23,7 +24,9 @@ def upgrade() -> None:
         sa.Column("proposed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("run_id", "customer_id"),
     )
+    op.create_index("ix_run_threads_thread", "run_threads", ["channel_id", "thread_ts"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_run_threads_thread", "run_threads")
     op.drop_table("proposal_audiences")

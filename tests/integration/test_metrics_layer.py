@@ -1,0 +1,445 @@
+"""The metrics layer on the 5,000-customer sample company, against independent SQL.
+
+Every figure is checked against SQL written here in another way than the compiler writes it
+(subqueries per figure, EXISTS for returning customers, marketing spend expanded to days), and a
+Monday–Sunday week against ``agents.finance.kpis``, which the layer must agree with exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from agents.finance import weekly_kpis
+from integrations.warehouse import Warehouse
+from integrations.warehouse.metrics import (
+    DateRange,
+    Filter,
+    MetricCatalog,
+    MetricQuery,
+    MetricResult,
+    MetricsLayer,
+    MetricValue,
+)
+from tests.conftest import SAMPLE_UNTIL
+
+# The layer's metric → the field of ``WeeklyKpis`` with the same definition.
+KPI_FIELDS = {
+    "revenue": "revenue",
+    "orders": "orders",
+    "aov": "average_order_value",
+    "customers": "customers",
+    "new_customers": "new_customers",
+    "returning_customers": "returning_customers",
+    "repeat_rate": "repeat_rate",
+    "active_customers": "active_customers",
+    "marketing_spend": "marketing_spend",
+    "roas": "blended_roas",
+    "cac": "blended_cac",
+}
+SQL_METRICS = (
+    "revenue",
+    "orders",
+    "aov",
+    "customers",
+    "new_customers",
+    "returning_customers",
+    "repeat_rate",
+    "active_customers",
+    "marketing_spend",
+    "roas",
+    "cac",
+    "impressions",
+    "clicks",
+    "tickets",
+    "escalation_rate",
+    "time_to_resolve",
+    "discount_given",
+)
+ADDITIVE_BY_CHANNEL = ("revenue", "orders", "discount_given", "marketing_spend", "new_customers")
+
+
+@pytest.fixture(scope="module")
+def connection(sample_warehouse_file: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    with Warehouse(sample_warehouse_file).connect() as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def layer() -> MetricsLayer:
+    return MetricsLayer(MetricCatalog.load())
+
+
+def _days(start: str, end: str) -> DateRange:
+    return DateRange(start=date.fromisoformat(start), end=date.fromisoformat(end))
+
+
+def _by_metric(values: tuple[MetricValue, ...]) -> dict[str, MetricValue]:
+    return {value.metric: value for value in values}
+
+
+def _divide(top: float, bottom: float, *, top_required: bool = False) -> float | None:
+    return None if bottom == 0 or (top_required and top == 0) else top / bottom
+
+
+def _expected(connection: duckdb.DuckDBPyConnection, period: DateRange) -> dict[str, float | None]:
+    """Every metric over ``period``, one subquery each (the test's own reading of the defs)."""
+    (row,) = connection.execute(
+        """
+        SELECT
+          (SELECT coalesce(sum(amount), 0)::DOUBLE FROM orders
+            WHERE order_date BETWEEN $s AND $e),
+          (SELECT count(*) FROM orders WHERE order_date BETWEEN $s AND $e),
+          (SELECT count(DISTINCT customer_id) FROM orders WHERE order_date BETWEEN $s AND $e),
+          (SELECT count(*) FROM (SELECT customer_id FROM orders GROUP BY customer_id
+                                 HAVING min(order_date) BETWEEN $s AND $e)),
+          (SELECT count(DISTINCT o.customer_id) FROM orders o
+            WHERE o.order_date BETWEEN $s AND $e
+              AND EXISTS (SELECT 1 FROM orders p
+                          WHERE p.customer_id = o.customer_id AND p.order_date < $s)),
+          (SELECT count(DISTINCT customer_id) FROM orders
+            WHERE order_date > $e - 90 AND order_date <= $e),
+          (SELECT coalesce(sum(spend / 7), 0)::DOUBLE FROM (
+             SELECT spend, unnest(range(week_start, week_start + 7, INTERVAL 1 DAY))::DATE AS day
+             FROM marketing_spend) WHERE day BETWEEN $s AND $e),
+          (SELECT coalesce(sum(impressions / 7), 0)::DOUBLE FROM (
+             SELECT impressions,
+                    unnest(range(week_start, week_start + 7, INTERVAL 1 DAY))::DATE AS day
+             FROM marketing_spend) WHERE day BETWEEN $s AND $e),
+          (SELECT coalesce(sum(clicks / 7), 0)::DOUBLE FROM (
+             SELECT clicks, unnest(range(week_start, week_start + 7, INTERVAL 1 DAY))::DATE AS day
+             FROM marketing_spend) WHERE day BETWEEN $s AND $e),
+          (SELECT count(*) FROM support_tickets
+            WHERE created_at >= $s AND created_at < $e + 1),
+          (SELECT count(*) FROM support_tickets
+            WHERE created_at >= $s AND created_at < $e + 1 AND escalated),
+          (SELECT quantile_cont(epoch(resolved_at - created_at) / 3600, 0.5) FROM support_tickets
+            WHERE created_at >= $s AND created_at < $e + 1 AND resolved_at IS NOT NULL),
+          (SELECT coalesce(sum(discount), 0)::DOUBLE FROM orders
+            WHERE order_date BETWEEN $s AND $e)
+        """,
+        {"s": period.start, "e": period.end},
+    ).fetchall()
+    (revenue, orders, customers, new, returning, active, spend, impressions, clicks, tickets,
+     escalated, hours, discount) = row  # fmt: skip
+    return {
+        "revenue": revenue,
+        "orders": orders,
+        "aov": _divide(revenue, orders),
+        "customers": customers,
+        "new_customers": new,
+        "returning_customers": returning,
+        "repeat_rate": _divide(returning, customers),
+        "active_customers": active,
+        "marketing_spend": spend,
+        "roas": _divide(revenue, spend),
+        "cac": _divide(spend, new, top_required=True),
+        "impressions": impressions,
+        "clicks": clicks,
+        "tickets": tickets,
+        "escalation_rate": _divide(escalated, tickets),
+        "time_to_resolve": hours,
+        "discount_given": discount,
+    }
+
+
+def _assert_figures(values: dict[str, float | None], expected: dict[str, float | None]) -> None:
+    for metric, figure in expected.items():
+        assert values[metric] == pytest.approx(figure, rel=1e-9), metric
+
+
+# ── A Monday–Sunday week is what the weekly KPIs say ────────────────────────────────────────
+
+
+@pytest.mark.parametrize("monday", [date(2026, 11, 2), date(2026, 11, 16)])
+def test_every_kpi_of_a_week_equals_the_weekly_kpis_with_both_comparisons(
+    connection: duckdb.DuckDBPyConnection, layer: MetricsLayer, monday: date
+) -> None:
+    week = DateRange(start=monday, end=monday + timedelta(days=6))
+    kpis = weekly_kpis(connection, week=monday)
+
+    previous = _by_metric(
+        layer.run(connection, MetricQuery(metrics=SQL_METRICS, period=week)).totals
+    )
+    average = _by_metric(
+        layer.run(
+            connection,
+            MetricQuery(metrics=tuple(KPI_FIELDS), period=week, compare="four_week_average"),
+        ).totals
+    )
+
+    for metric, field in KPI_FIELDS.items():
+        expected = getattr(kpis, field)
+        assert previous[metric].value == pytest.approx(expected.value, rel=1e-12), metric
+        assert previous[metric].previous == pytest.approx(expected.previous, rel=1e-12), metric
+        assert previous[metric].change_ratio == pytest.approx(expected.change_ratio), metric
+        assert average[metric].previous == pytest.approx(expected.four_week_average), metric
+    assert average["revenue"].comparison_period == DateRange(
+        start=monday - timedelta(weeks=3), end=week.end
+    )
+    _assert_figures({m: v.value for m, v in previous.items()}, _expected(connection, week))
+
+
+def test_channel_roas_and_cac_equal_the_weekly_kpis_channels(
+    connection: duckdb.DuckDBPyConnection, layer: MetricsLayer
+) -> None:
+    monday = date(2026, 11, 9)
+    kpis = weekly_kpis(connection, week=monday)
+    query = MetricQuery(
+        metrics=("roas", "cac", "marketing_spend", "new_customers"),
+        period=DateRange(start=monday, end=monday + timedelta(days=6)),
+        by="channel",
+        compare="four_week_average",
+    )
+
+    rows = {
+        row.dimension_value: _by_metric(row.values)
+        for row in layer.run(connection, query).breakdown
+    }
+
+    assert set(rows) == {channel.channel for channel in kpis.channels}
+    for channel in kpis.channels:
+        for metric, expected in (("roas", channel.roas), ("cac", channel.cac)):
+            got = rows[channel.channel][metric]
+            assert got.value == pytest.approx(expected.value), (channel.channel, metric)
+            assert got.previous == pytest.approx(expected.four_week_average), (
+                channel.channel,
+                metric,
+            )
+
+
+def test_the_first_week_of_the_data_has_no_previous_week_and_a_shorter_average(
+    connection: duckdb.DuckDBPyConnection, layer: MetricsLayer
+) -> None:
+    (first_order,), *_ = connection.execute("SELECT min(order_date) FROM orders").fetchall()
+    monday = first_order + timedelta(days=7 - first_order.weekday())
+    kpis = weekly_kpis(connection, week=monday + timedelta(weeks=1))
+    second_week = DateRange(start=monday + timedelta(weeks=1), end=monday + timedelta(days=13))
+
+    first = layer.run(
+        connection,
+        MetricQuery(
+            metrics=("revenue",), period=DateRange(start=monday, end=monday + timedelta(days=6))
+        ),
+    ).totals[0]
+    averaged = layer.run(
+        connection,
+        MetricQuery(metrics=("revenue", "aov"), period=second_week, compare="four_week_average"),
+    ).totals
+
+    assert first.value is not None and first.value > 0
+    assert first.previous is None and first.change is None
+    assert averaged[0].comparison_period == DateRange(start=monday, end=second_week.end)
+    assert averaged[0].previous == pytest.approx(kpis.revenue.four_week_average)
+    assert averaged[1].previous == pytest.approx(kpis.average_order_value.four_week_average)
+
+
+# ── Months and custom ranges against independent SQL ────────────────────────────────────────
+
+
+@pytest.mark.parametrize(
+    ("period", "previous"),
+    [
+        (_days("2026-10-01", "2026-10-31"), _days("2026-09-01", "2026-09-30")),
+        (_days("2026-10-02", "2026-10-17"), _days("2026-09-16", "2026-10-01")),
+    ],
+    ids=["calendar month", "2 to 17 October"],
+)
+def test_every_metric_of_a_month_or_a_custom_range_matches_independent_sql(
+    connection: duckdb.DuckDBPyConnection,
+    layer: MetricsLayer,
+    period: DateRange,
+    previous: DateRange,
+) -> None:
+    result = layer.run(connection, MetricQuery(metrics=SQL_METRICS, period=period))
+
+    values = _by_metric(result.totals)
+    _assert_figures({m: v.value for m, v in values.items()}, _expected(connection, period))
+    _assert_figures({m: v.previous for m, v in values.items()}, _expected(connection, previous))
+    assert {value.comparison_period for value in result.totals} == {previous}
+    assert result.data == DateRange(start=date(2023, 11, 23), end=SAMPLE_UNTIL)
+
+
+def test_the_same_period_last_year_of_a_week_is_the_week_52_weeks_earlier(
+    connection: duckdb.DuckDBPyConnection, layer: MetricsLayer
+) -> None:
+    week = _days("2026-11-02", "2026-11-08")
+    query = MetricQuery(
+        metrics=("revenue", "new_customers", "tickets"),
+        period=week,
+        compare="same_period_last_year",
+    )
+
+    values = _by_metric(layer.run(connection, query).totals)
+
+    last_year = _days("2025-11-03", "2025-11-09")
+    before, now = _expected(connection, last_year), _expected(connection, week)
+    for metric, value in values.items():
+        previous, current = before[metric], now[metric]
+        assert previous is not None and current is not None
+        assert value.comparison_period == last_year
+        assert value.previous == pytest.approx(previous), metric
+        assert value.change == pytest.approx(current - previous), metric
+
+
+# ── Breakdowns, series and filters ──────────────────────────────────────────────────────────
+
+
+def _column_sums(result: MetricResult) -> dict[str, float]:
+    sums: dict[str, float] = {}
+    for row in result.breakdown:
+        for value in row.values:
+            sums[value.metric] = sums.get(value.metric, 0.0) + (value.value or 0.0)
+    return sums
+
+
+def test_a_breakdown_by_channel_sums_to_the_total(
+    connection: duckdb.DuckDBPyConnection, layer: MetricsLayer
+) -> None:
+    query = MetricQuery(
+        metrics=ADDITIVE_BY_CHANNEL, period=_days("2026-10-02", "2026-10-17"), by="channel"
+    )
+
+    result = layer.run(connection, query)
+
+    totals = _by_metric(result.totals)
+    for metric, summed in _column_sums(result).items():
+        assert summed == pytest.approx(totals[metric].value), metric
+    rows = {row.dimension_value: _by_metric(row.values) for row in result.breakdown}
+    (email_revenue,), *_ = connection.execute(
+        "SELECT sum(amount)::DOUBLE FROM orders WHERE channel = 'email' "
+        "AND order_date BETWEEN DATE '2026-10-02' AND DATE '2026-10-17'"
+    ).fetchall()
+    assert rows["email"]["revenue"].value == pytest.approx(email_revenue)
+    assert [row.values[0].value for row in result.breakdown] == sorted(
+        (row.values[0].value or 0.0 for row in result.breakdown), reverse=True
+    )
+
+
+def test_a_breakdown_by_category_matches_sql_and_sums_to_the_total(
+    connection: duckdb.DuckDBPyConnection, layer: MetricsLayer
+) -> None:
+    october = _days("2026-10-01", "2026-10-31")
+    query = MetricQuery(metrics=("revenue", "orders", "aov"), period=october, by="category")
+
+    result = layer.run(connection, query)
+
+    expected = {
+        category: (revenue, orders)
+        for category, revenue, orders in connection.execute(
+            "SELECT category, sum(amount)::DOUBLE, count(*) FROM orders "
+            "WHERE order_date BETWEEN DATE '2026-10-01' AND DATE '2026-10-31' GROUP BY category"
+        ).fetchall()
+    }
+    rows = {row.dimension_value: _by_metric(row.values) for row in result.breakdown}
+    assert set(rows) == set(expected)
+    for category, (revenue, orders) in expected.items():
+        assert rows[category]["revenue"].value == pytest.approx(revenue)
+        assert rows[category]["orders"].value == orders
+        assert rows[category]["aov"].value == pytest.approx(revenue / orders)
+    sums = _column_sums(result)
+    totals = _by_metric(result.totals)
+    assert sums["revenue"] == pytest.approx(totals["revenue"].value)
+    assert sums["orders"] == totals["orders"].value
+
+
+def test_a_weekly_series_over_eight_weeks_matches_sql_week_by_week(
+    connection: duckdb.DuckDBPyConnection, layer: MetricsLayer
+) -> None:
+    eight_weeks = _days("2026-09-28", "2026-11-22")
+    metrics = ("revenue", "new_customers", "active_customers", "repeat_rate", "tickets")
+
+    result = layer.run(connection, MetricQuery(metrics=metrics, period=eight_weeks, grain="week"))
+
+    assert [series.metric for series in result.series] == list(metrics)
+    for series in result.series:
+        assert [point.start for point in series.points] == [
+            date(2026, 9, 28) + timedelta(weeks=i) for i in range(8)
+        ]
+        for point in series.points:
+            expected = _expected(connection, DateRange(start=point.start, end=point.end))
+            assert point.value == pytest.approx(expected[series.metric]), (series.metric, point)
+
+
+def test_a_series_has_every_bucket_even_without_rows(
+    connection: duckdb.DuckDBPyConnection, layer: MetricsLayer
+) -> None:
+    past_the_data = DateRange(
+        start=SAMPLE_UNTIL - timedelta(days=2), end=SAMPLE_UNTIL + timedelta(days=4)
+    )
+
+    result = layer.run(
+        connection,
+        MetricQuery(metrics=("orders", "time_to_resolve"), period=past_the_data, grain="day"),
+    )
+
+    orders, hours = result.series
+    assert [point.start for point in orders.points] == [
+        past_the_data.start + timedelta(days=i) for i in range(7)
+    ]
+    assert [point.value for point in orders.points][3:] == [0.0] * 4
+    assert all(point.value and point.value > 0 for point in orders.points[:3])
+    assert [point.value for point in hours.points][3:] == [None] * 4
+
+
+def test_a_series_broken_down_by_channel_adds_up_to_the_total_series(
+    connection: duckdb.DuckDBPyConnection, layer: MetricsLayer
+) -> None:
+    query = MetricQuery(
+        metrics=("marketing_spend",),
+        period=_days("2026-07-01", "2026-09-30"),
+        grain="month",
+        by="channel",
+    )
+
+    result = layer.run(connection, query)
+
+    total = next(series for series in result.series if series.dimension_value is None)
+    channels = [series for series in result.series if series.dimension_value is not None]
+    assert len(channels) == len(result.breakdown) >= 2
+    for index, point in enumerate(total.points):
+        assert point.value == pytest.approx(sum(s.points[index].value or 0.0 for s in channels))
+        month = DateRange(start=point.start, end=point.end)
+        assert point.value == pytest.approx(_expected(connection, month)["marketing_spend"])
+
+
+def test_filters_keep_only_the_chosen_dimension_values(
+    connection: duckdb.DuckDBPyConnection, layer: MetricsLayer
+) -> None:
+    october = _days("2026-10-01", "2026-10-31")
+    orders_query = MetricQuery(
+        metrics=("revenue", "customers"),
+        period=october,
+        filters=(
+            Filter(dimension="channel", values=("email", "paid_social")),
+            Filter(dimension="country", values=("US",)),
+        ),
+    )
+    tickets_query = MetricQuery(
+        metrics=("tickets",),
+        period=october,
+        filters=(Filter(dimension="topic", values=("shipping",)),),
+    )
+
+    revenue, customers = layer.run(connection, orders_query).totals
+    (tickets,) = layer.run(connection, tickets_query).totals
+
+    (expected_revenue, expected_customers), *_ = connection.execute(
+        """
+        SELECT sum(o.amount)::DOUBLE, count(DISTINCT o.customer_id)
+        FROM orders o JOIN customers c ON c.customer_id = o.customer_id
+        WHERE o.order_date BETWEEN DATE '2026-10-01' AND DATE '2026-10-31'
+          AND o.channel IN ('email', 'paid_social') AND c.country = 'US'
+        """
+    ).fetchall()
+    (expected_tickets,), *_ = connection.execute(
+        "SELECT count(*) FROM support_tickets WHERE topic = 'shipping' "
+        "AND created_at >= DATE '2026-10-01' AND created_at < DATE '2026-11-01'"
+    ).fetchall()
+    assert revenue.value == pytest.approx(expected_revenue)
+    assert customers.value == expected_customers
+    assert tickets.value == expected_tickets > 0

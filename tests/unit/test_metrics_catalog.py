@@ -1,0 +1,476 @@
+"""The metric catalog (loading, refusals, lookup), the period arithmetic and the compiler.
+
+Figures on a tiny hand-counted warehouse check the parts a reader can verify in their head
+(spend shared over part-weeks, a hostile filter value); the sample company's figures are in
+``tests/integration/test_metrics_layer.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from integrations.warehouse.metrics import (
+    DEFAULT_PATH,
+    AnalysisMetric,
+    DateRange,
+    Filter,
+    MetricCatalog,
+    MetricCatalogError,
+    MetricQuery,
+    MetricQueryError,
+    MetricsLayer,
+)
+from integrations.warehouse.metrics.compile import compile_query
+from integrations.warehouse.metrics.periods import (
+    four_week_blocks,
+    previous_period,
+    same_period_last_year,
+    series_buckets,
+)
+from integrations.warehouse.warehouse import create_schema
+
+STATED_METRICS = {
+    "revenue",
+    "orders",
+    "aov",
+    "customers",
+    "new_customers",
+    "returning_customers",
+    "repeat_rate",
+    "active_customers",
+    "marketing_spend",
+    "roas",
+    "cac",
+    "impressions",
+    "clicks",
+    "tickets",
+    "escalation_rate",
+    "time_to_resolve",
+    "discount_given",
+}
+ANALYSES = {"churn_probability", "expected_clv", "segment_sizes", "cohort_retention", "forecast"}
+
+
+def _range(start: str, end: str) -> DateRange:
+    return DateRange(start=date.fromisoformat(start), end=date.fromisoformat(end))
+
+
+@pytest.fixture(scope="module")
+def catalog() -> MetricCatalog:
+    return MetricCatalog.load()
+
+
+# ── The shipped catalog ─────────────────────────────────────────────────────────────────────
+
+
+def test_the_shipped_catalog_defines_every_stated_metric_and_the_analyses(
+    catalog: MetricCatalog,
+) -> None:
+    names = {metric.name for metric in catalog.metrics}
+
+    assert names >= STATED_METRICS | ANALYSES
+    assert {m.name for m in catalog.metrics if isinstance(m, AnalysisMetric)} == ANALYSES
+    assert catalog.get("repeat_rate").unit == "ratio"
+    assert catalog.get("roas").unit == "multiple"
+    assert catalog.get("time_to_resolve").unit == "hours"
+
+
+def test_the_default_catalog_is_read_once_per_process() -> None:
+    assert MetricCatalog.load() is MetricCatalog.load(DEFAULT_PATH)
+
+
+@pytest.mark.parametrize(
+    ("word", "metric"),
+    [
+        ("Umsatz", "revenue"),
+        ("ventas", "revenue"),
+        ("ingresos", "revenue"),
+        ("chiffre d’affaires", "revenue"),
+        ("CHIFFRE D'AFFAIRES", "revenue"),
+        ("sales", "revenue"),
+        ("Takings", "revenue"),
+        ("turnover", "revenue"),
+        ("Bestellungen", "orders"),
+        ("pedidos", "orders"),
+        ("commandes", "orders"),
+        ("AOV", "aov"),
+        ("basket size", "aov"),
+        ("Average order value", "aov"),
+        ("Neukunden", "new_customers"),
+        ("clientes nuevos", "new_customers"),
+        ("nouveaux clients", "new_customers"),
+        ("new_customers", "new_customers"),
+        ("ad spend", "marketing_spend"),
+        ("return on ad spend", "roas"),
+        ("acquisition cost", "cac"),
+        ("losungszeit", "time_to_resolve"),
+        ("LTV", "expected_clv"),
+        ("retención", "cohort_retention"),
+    ],
+)
+def test_lookup_finds_a_metric_by_name_label_or_synonym_in_any_case_or_accent(
+    catalog: MetricCatalog, word: str, metric: str
+) -> None:
+    found = catalog.lookup(word)
+
+    assert found is not None and found.name == metric
+
+
+def test_lookup_of_an_unknown_word_is_none_and_get_names_the_known_metrics(
+    catalog: MetricCatalog,
+) -> None:
+    assert catalog.lookup("weather") is None
+    with pytest.raises(MetricQueryError, match=r"unknown metric 'revnue' \(known: revenue, "):
+        catalog.get("revnue")
+
+
+# ── Refusals ────────────────────────────────────────────────────────────────────────────────
+
+
+def _shipped() -> dict[str, Any]:
+    data = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def _metric(data: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(entry for entry in data["metrics"] if entry["name"] == name)
+
+
+def _set_spend_country(data: dict[str, Any]) -> None:
+    data["dimensions"]["country"]["columns"]["marketing_spend"] = "customers.country"
+
+
+def _define_clicks_twice(data: dict[str, Any]) -> None:
+    data["metrics"].append(dict(_metric(data, "clicks"), synonyms=[]))
+
+
+@pytest.mark.parametrize(
+    ("change", "refusal"),
+    [
+        pytest.param(
+            lambda data: _metric(data, "revenue").update(expresion="x"),
+            "metric 'revenue': unknown key 'expresion'",
+            id="unknown key",
+        ),
+        pytest.param(
+            lambda data: _metric(data, "orders").pop("unit"),
+            "metric 'orders': missing key 'unit'",
+            id="missing key",
+        ),
+        pytest.param(
+            lambda data: _metric(data, "orders")["synonyms"].append("Sales"),
+            "metric 'orders': key 'synonyms': 'Sales' is already a word for metric 'revenue'",
+            id="synonym claimed twice",
+        ),
+        pytest.param(
+            lambda data: _metric(data, "aov").update(numerator="revnue"),
+            "metric 'aov': key 'numerator' = 'revnue' is an unknown metric",
+            id="ratio of an unknown metric",
+        ),
+        pytest.param(
+            lambda data: _metric(data, "aov").update(denominator="time_to_resolve"),
+            "metric 'aov': key 'denominator' = 'time_to_resolve' is not a sum or a count",
+            id="ratio of a median",
+        ),
+        pytest.param(
+            lambda data: _metric(data, "tickets")["dimensions"].append("category"),
+            "metric 'tickets': key 'dimensions': support_tickets cannot give dimension 'category'",
+            id="dimension the table cannot give",
+        ),
+        pytest.param(
+            lambda data: _metric(data, "roas")["dimensions"].append("category"),
+            "metric 'roas': key 'dimensions': category not allowed for its denominator",
+            id="ratio dimension its part lacks",
+        ),
+        pytest.param(
+            _set_spend_country,
+            "dimension 'country': column 'customers.country' for marketing_spend is not",
+            id="dimension column out of reach",
+        ),
+        pytest.param(
+            lambda data: _metric(data, "marketing_spend").update(expression="orders.amount"),
+            "metric 'marketing_spend': expression names table 'orders', which marketing_spend",
+            id="expression naming an unreachable table",
+        ),
+        pytest.param(
+            lambda data: _metric(data, "tickets").update(date_column="resolved_at"),
+            "metric 'tickets': date_column 'resolved_at': rows of support_tickets are dated by",
+            id="wrong date column",
+        ),
+        pytest.param(
+            lambda data: _metric(data, "clicks").update(aggregation="median"),
+            "metric 'clicks': marketing_spend rows cover a week each",
+            id="median of weekly spend",
+        ),
+        pytest.param(
+            _define_clicks_twice, "metric 'clicks' is defined twice", id="metric defined twice"
+        ),
+    ],
+)
+def test_a_bad_definition_is_refused_in_one_line_naming_the_metric_and_key(
+    tmp_path: Path, change: Callable[[dict[str, Any]], None], refusal: str
+) -> None:
+    data = _shipped()
+    change(data)
+    path = tmp_path / "metrics.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+    with pytest.raises(MetricCatalogError) as refused:
+        MetricCatalog.load(path)
+
+    message = str(refused.value)
+    assert message.startswith(f"{path}: ") and "\n" not in message
+    assert refusal in message
+
+
+def test_a_file_that_is_not_yaml_is_refused_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "metrics.yaml"
+    path.write_text("metrics: [\n", encoding="utf-8")
+
+    with pytest.raises(MetricCatalogError, match=r"metrics\.yaml: line \d+ not valid YAML"):
+        MetricCatalog.load(path)
+
+
+# ── Periods ─────────────────────────────────────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize(
+    ("period", "previous"),
+    [
+        (_range("2026-03-01", "2026-03-31"), _range("2026-02-01", "2026-02-28")),
+        (_range("2026-07-01", "2026-09-30"), _range("2026-04-01", "2026-06-30")),
+        (_range("2025-01-01", "2025-12-31"), _range("2024-01-01", "2024-12-31")),
+        (_range("2026-11-02", "2026-11-08"), _range("2026-10-26", "2026-11-01")),
+        (_range("2026-10-02", "2026-10-17"), _range("2026-09-16", "2026-10-01")),
+    ],
+)
+def test_the_previous_period_is_the_previous_whole_months_or_as_many_days_before(
+    period: DateRange, previous: DateRange
+) -> None:
+    assert previous_period(period) == previous
+
+
+@pytest.mark.parametrize(
+    ("period", "last_year"),
+    [
+        (_range("2028-02-01", "2028-02-29"), _range("2027-02-01", "2027-02-28")),
+        (_range("2026-11-02", "2026-11-08"), _range("2025-11-03", "2025-11-09")),
+        (_range("2028-02-29", "2028-03-03"), _range("2027-02-28", "2027-03-03")),
+    ],
+)
+def test_the_same_period_last_year_keeps_months_whole_and_weeks_on_their_weekdays(
+    period: DateRange, last_year: DateRange
+) -> None:
+    assert same_period_last_year(period) == last_year
+
+
+def test_the_four_week_average_covers_the_28_days_ending_with_the_period() -> None:
+    weeks = four_week_blocks(_range("2026-11-16", "2026-11-22"))
+    days = four_week_blocks(_range("2026-11-22", "2026-11-22"))
+
+    assert [week.start for week in weeks] == [
+        date(2026, 10, 26) + timedelta(7 * i) for i in range(4)
+    ]
+    assert len(days) == 28 and days[0] == _range("2026-10-26", "2026-10-26")
+    with pytest.raises(MetricQueryError, match="is 10 days"):
+        four_week_blocks(_range("2026-11-13", "2026-11-22"))
+
+
+def test_weekly_buckets_start_on_mondays_and_are_cut_at_the_periods_ends() -> None:
+    buckets = series_buckets(_range("2026-10-01", "2026-10-14"), "week")
+
+    assert buckets == (
+        _range("2026-10-01", "2026-10-04"),
+        _range("2026-10-05", "2026-10-11"),
+        _range("2026-10-12", "2026-10-14"),
+    )
+    assert [b.start for b in series_buckets(_range("2026-02-15", "2026-12-31"), "quarter")] == [
+        date(2026, 2, 15),
+        date(2026, 4, 1),
+        date(2026, 7, 1),
+        date(2026, 10, 1),
+    ]
+
+
+@given(
+    start=st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31)),
+    days=st.integers(min_value=0, max_value=800),
+    grain=st.sampled_from(["day", "week", "month", "quarter", "year"]),
+)
+def test_series_buckets_cover_every_day_of_the_period_once(
+    start: date, days: int, grain: Any
+) -> None:
+    period = DateRange(start=start, end=start + timedelta(days=days))
+
+    buckets = series_buckets(period, grain)
+
+    assert buckets[0].start == period.start and buckets[-1].end == period.end
+    for before, after in zip(buckets, buckets[1:], strict=False):
+        assert after.start == before.end + timedelta(days=1)
+    assert sum(bucket.days for bucket in buckets) == period.days
+
+
+# ── Compiling ───────────────────────────────────────────────────────────────────────────────
+
+
+def test_filter_values_and_dates_are_bound_parameters_never_sql_text(
+    catalog: MetricCatalog,
+) -> None:
+    hostile = "'; DROP TABLE orders; --"
+    query = MetricQuery(
+        metrics=("revenue", "roas"),
+        period=_range("2026-11-02", "2026-11-08"),
+        filters=(Filter(dimension="channel", values=("email", hostile)),),
+    )
+
+    compiled = compile_query(catalog, query)
+
+    assert len(compiled.statements) == 2
+    for statement in compiled.statements:
+        assert hostile not in statement.sql and "DROP" not in statement.sql
+        assert "2026-11" not in statement.sql
+        assert set(re.findall(r"\$(\w+)", statement.sql)) <= set(statement.parameters)
+        assert statement.parameters["filter_0_1"] == hostile
+
+
+def test_metrics_sharing_a_table_are_computed_in_one_statement(catalog: MetricCatalog) -> None:
+    query = MetricQuery(
+        metrics=("revenue", "orders", "aov", "customers", "repeat_rate"),
+        period=_range("2026-11-02", "2026-11-08"),
+    )
+
+    (statement,) = compile_query(catalog, query).statements
+
+    assert [m.name for m in statement.metrics] == [
+        "revenue",
+        "orders",
+        "customers",
+        "returning_customers",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (
+            MetricQuery(
+                metrics=("revenue",), period=_range("2026-11-02", "2026-11-08"), by="topic"
+            ),
+            "metric 'revenue' cannot be broken down by 'topic'",
+        ),
+        (
+            MetricQuery(
+                metrics=("roas",),
+                period=_range("2026-11-02", "2026-11-08"),
+                filters=(Filter(dimension="category", values=("Footwear",)),),
+            ),
+            "metric 'roas' cannot be filtered by 'category'",
+        ),
+        (
+            MetricQuery(
+                metrics=("marketing_spend",), period=_range("2026-11-02", "2026-11-08"), grain="day"
+            ),
+            "metric 'marketing_spend' has no series by 'day'",
+        ),
+        (
+            MetricQuery(metrics=("churn_probability",), period=_range("2026-11-02", "2026-11-08")),
+            "metric 'churn_probability' is computed by the analytics tools",
+        ),
+        (
+            MetricQuery(
+                metrics=("revenue",),
+                period=_range("2026-10-01", "2026-10-31"),
+                compare="four_week_average",
+            ),
+            "is 31 days",
+        ),
+    ],
+)
+def test_a_combination_the_catalog_does_not_allow_is_refused_naming_both(
+    catalog: MetricCatalog, query: MetricQuery, message: str
+) -> None:
+    with pytest.raises(MetricQueryError, match=re.escape(message)):
+        compile_query(catalog, query)
+
+
+# ── A warehouse counted by hand ─────────────────────────────────────────────────────────────
+
+
+@pytest.fixture
+def tiny() -> Iterator[duckdb.DuckDBPyConnection]:
+    """Three orders (the first on 1 Oct starts the data) and one week of spend: 70 on paid_search
+    in the week of Monday 2 Nov."""
+    connection = duckdb.connect()
+    create_schema(connection)
+    connection.execute(
+        """
+        INSERT INTO orders VALUES
+            (1, 1, DATE '2026-10-01', 10.00, 0.00, 'Packs', 'direct'),
+            (2, 1, DATE '2026-11-03', 40.00, 0.00, 'Packs', 'paid_search'),
+            (3, 2, DATE '2026-11-07', 60.00, 5.00, 'Footwear', 'email');
+        INSERT INTO marketing_spend VALUES (DATE '2026-11-02', 'paid_search', 70.00, 7000, 70);
+        """
+    )
+    yield connection
+    connection.close()
+
+
+def test_a_weeks_spend_is_shared_evenly_over_its_days(
+    catalog: MetricCatalog, tiny: duckdb.DuckDBPyConnection
+) -> None:
+    layer = MetricsLayer(catalog)
+    two_days = MetricQuery(
+        metrics=("marketing_spend", "clicks", "roas"),
+        period=_range("2026-11-07", "2026-11-10"),
+        compare=None,
+    )
+
+    spend, clicks, roas = layer.run(tiny, two_days).totals
+
+    assert spend.value == pytest.approx(20.0) and clicks.value == pytest.approx(20.0)
+    assert roas.value == pytest.approx(60.0 / 20.0)
+    assert spend.previous is None and spend.comparison_period is None
+
+
+def test_a_hostile_filter_value_is_only_a_value(
+    catalog: MetricCatalog, tiny: duckdb.DuckDBPyConnection
+) -> None:
+    query = MetricQuery(
+        metrics=("revenue", "orders"),
+        period=_range("2026-11-02", "2026-11-08"),
+        filters=(Filter(dimension="channel", values=("'; DROP TABLE orders; --",)),),
+    )
+
+    revenue, orders = MetricsLayer(catalog).run(tiny, query).totals
+
+    assert revenue.value == 0.0 and orders.value == 0.0
+    assert tiny.execute("SELECT count(*) FROM orders").fetchall() == [(3,)]
+
+
+def test_ratios_over_zero_are_none_and_explain_shows_the_formula_and_sql(
+    catalog: MetricCatalog, tiny: duckdb.DuckDBPyConnection
+) -> None:
+    layer = MetricsLayer(catalog)
+    query = MetricQuery(metrics=("aov", "cac"), period=_range("2026-11-09", "2026-11-15"))
+
+    aov, cac = layer.run(tiny, query).totals
+    explained = layer.explain(query)
+
+    assert aov.value is None and cac.value is None
+    assert aov.previous == pytest.approx(50.0) and aov.change is None
+    assert explained[0].formula == "Revenue ÷ Orders"
+    assert explained[0].definition == catalog.get("aov").description
+    (statement,) = explained[0].statements
+    assert "sum(orders.amount)" in statement.sql
+    assert statement.parameters["bucket_start"] == "[2026-11-09, 2026-11-02]"
