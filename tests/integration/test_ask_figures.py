@@ -347,3 +347,22 @@ def test_a_two_part_request_records_both_plans_and_each_parts_writer(
         ("metrics", "offline", []),
         ("winback_what_if", "offline", []),
     ]
+
+
+def test_a_metric_the_filter_does_not_apply_to_is_left_out_saying_why_and_the_rest_answer(
+    control_room: Services, sample_warehouse: Warehouse
+) -> None:
+    answer = _ask(control_room, "how did footwear do last week")
+
+    plan, text = _only(answer)
+    assert isinstance(plan, MetricsPlan)
+    assert "new_customers" in plan.metrics  # the headline set, as planned
+    footwear = scalar(
+        sample_warehouse,
+        "SELECT sum(amount) FROM orders WHERE category = 'Footwear' AND order_date BETWEEN ? AND ?",
+        *LAST_WEEK,
+    )
+    assert f"• Revenue: {dollars(footwear)}" in text
+    assert "Not computed: metric 'new_customers' cannot be filtered by 'category'" in text
+    assert answer.parts[0].status == "ok"
+    assert control_room.state.get_run(answer.run_id).status == "succeeded"

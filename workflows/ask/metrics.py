@@ -6,6 +6,8 @@ Every figure is a ``Fact`` rendered by code; the writer (model or offline) only 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from agents.finance.charts import series_chart
 from agents.planner.periods import period_label
 from agents.planner.plans import MetricsPlan
@@ -37,7 +39,27 @@ def answer_metrics(
     prompts: AgentPrompts,
     request: str,
 ) -> PlanAnswer:
-    """The plan's figures from the layer, worded through slots, with a chart for a series."""
+    """The plan's figures from the layer, worded through slots, with a chart for a series; a
+    metric the plan's breakdown, filter or series does not apply to is left out, saying so."""
+    refused = {m: why for m in plan.metrics if (why := layer.refusal(m, plan.query()))}
+    if refused:
+        if len(refused) == len(plan.metrics):
+            return PlanAnswer(
+                plan=plan,
+                heading=plan_heading(layer.catalog, plan),
+                text=_not_computed(refused),
+            )
+        kept = tuple(m for m in plan.metrics if m not in refused)
+        answered = answer_metrics(
+            plan.model_copy(update={"metrics": kept}),
+            warehouse=warehouse,
+            layer=layer,
+            model=model,
+            prompts=prompts,
+            request=request,
+        )
+        note = _not_computed(refused)
+        return replace(answered, plan=plan, text=f"{answered.text}\n{note}")
     query = plan.query()
     with warehouse.connect() as connection:
         result = layer.run(connection, query)
@@ -164,6 +186,12 @@ def _offline_text(catalog: MetricCatalog, result: MetricResult) -> SlotText:
             line += f" ({{{value.metric}_change}} vs {{comparison}}: {{{value.metric}_before}})"
         lines.append(line)
     return SlotText("\n".join(lines))
+
+
+def _not_computed(refused: dict[str, str]) -> str:
+    """The metrics left out and why, in the layer's words (the definitions allow no more)."""
+    lines = [f"_Not computed: {escape_mrkdwn(why)}._" for why in refused.values()]
+    return "\n".join(lines)
 
 
 def _beyond_data(result: MetricResult) -> str:

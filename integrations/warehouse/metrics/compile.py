@@ -86,23 +86,32 @@ def compile_query(catalog: MetricCatalog, query: MetricQuery) -> CompiledQuery:
 
 
 def _check_allowed(metric: SqlMetric, query: MetricQuery) -> None:
+    problem = refusal(metric, query)
+    if problem is not None:
+        raise MetricQueryError(problem)
+
+
+def refusal(metric: SqlMetric, query: MetricQuery) -> str | None:
+    """Why ``metric`` cannot be broken down, filtered or made a series as ``query`` asks
+    (None: it can)."""
     allowed = ", ".join(metric.dimensions) or "none"
     if query.by is not None and query.by not in metric.dimensions:
-        raise MetricQueryError(
+        return (
             f"metric {metric.name!r} cannot be broken down by {query.by!r} "
             f"(its dimensions: {allowed})"
         )
     for condition in query.filters:
         if condition.dimension not in metric.dimensions:
-            raise MetricQueryError(
+            return (
                 f"metric {metric.name!r} cannot be filtered by {condition.dimension!r} "
                 f"(its dimensions: {allowed})"
             )
     if query.grain is not None and query.grain not in metric.grains:
-        raise MetricQueryError(
+        return (
             f"metric {metric.name!r} has no series by {query.grain!r} "
             f"(its grains: {', '.join(metric.grains)})"
         )
+    return None
 
 
 def _buckets(query: MetricQuery) -> Buckets:

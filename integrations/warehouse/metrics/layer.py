@@ -23,8 +23,14 @@ from datetime import date
 
 import duckdb
 
+from integrations.warehouse.metrics._exceptions import MetricQueryError
 from integrations.warehouse.metrics.catalog import MetricCatalog
-from integrations.warehouse.metrics.compile import CompiledQuery, Statement, compile_query
+from integrations.warehouse.metrics.compile import (
+    CompiledQuery,
+    Statement,
+    compile_query,
+    refusal,
+)
 from integrations.warehouse.metrics.definitions import RatioMetric, SqlMetric
 from integrations.warehouse.metrics.query import DateRange, MetricQuery
 from integrations.warehouse.metrics.results import (
@@ -69,6 +75,14 @@ class MetricsLayer:
             (time.perf_counter() - started) * 1000,
         )
         return result
+
+    def refusal(self, metric: str, query: MetricQuery) -> str | None:
+        """Why ``metric`` cannot be part of ``query`` — unknown, computed by the analytics
+        tools, or not by ``query``'s breakdown, filters or grain (None: it can)."""
+        try:
+            return refusal(self.catalog.sql_metric(metric), query)
+        except MetricQueryError as error:
+            return str(error)
 
     def explain(self, query: MetricQuery) -> list[Explanation]:
         """Each metric's definition in words and the SQL that computes it (as ``run`` runs it)."""
