@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from agents.planner.plans import MetricsPlan, SupportPlan
+from agents.planner.plans import SupportPlan
 from controlroom import team
 from controlroom.desk import approval_desk
 from controlroom.services import Services
@@ -29,7 +29,7 @@ from integrations.statestore import (
 from integrations.warehouse.metrics import Explanation, MetricCatalog, MetricsLayer
 from workflows.approvals import RunOutcome
 from workflows.ask import WORKFLOW as ASK
-from workflows.ask import Answer, stored_plans
+from workflows.ask import Answer, plan_explanations, stored_plans
 from workflows.control_room import ControlRoom, read_control_room
 from workflows.digest import Digest
 from workflows.sending import SendReport
@@ -59,13 +59,7 @@ def explanations(services: Services, run_id: str) -> list[Explanation]:
     plans = stored_plans(services.state, run_id)
     if plans is None:
         return []
-    layer = MetricsLayer(MetricCatalog.load())
-    found: dict[str, Explanation] = {}
-    for plan in plans.plans:
-        if isinstance(plan, MetricsPlan):
-            for explained in layer.explain(plan.query()):
-                found.setdefault(explained.metric, explained)
-    return list(found.values())
+    return list(plan_explanations(MetricsLayer(MetricCatalog.load()), plans.plans))
 
 
 def weekly_digest(

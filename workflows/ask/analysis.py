@@ -18,7 +18,7 @@ from integrations.text import escape_mrkdwn
 from integrations.warehouse import Warehouse
 from integrations.warehouse.metrics import DateRange, MetricQuery, MetricsLayer
 from prompts import AgentPrompts
-from workflows.ask.answers import PlanAnswer
+from workflows.ask.answers import PlanAnswer, plan_explanations
 
 _FOCUS = {
     "segments": ["segments"],
@@ -143,9 +143,7 @@ def answer_forecast(
         heading=heading,
         text=written.text,
         written_by=written.source,
-        explanations=tuple(
-            layer.explain(MetricQuery(metrics=("revenue",), period=period, compare=None))
-        ),
+        explanations=plan_explanations(layer, [plan]),
         refused=written.refused,
     )
 

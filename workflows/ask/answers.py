@@ -3,15 +3,15 @@ figure rendered by code), its charts and how its figures were computed."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from agents.planner.plans import Plan, PlannedBy
+from agents.planner.plans import AnalysisPlan, MetricsPlan, Plan, PlannedBy
 from agents.specialist import Chart
 from integrations.llm import Cost, RefusedText
 from integrations.text import escape_mrkdwn
-from integrations.warehouse.metrics import Explanation
+from integrations.warehouse.metrics import Explanation, MetricQuery, MetricsLayer
 
 AnswerStatus = Literal["ok", "unavailable"]
 WrittenBy = Literal["model", "offline", "code"]
@@ -72,3 +72,21 @@ class Answer:
             for explanation in part.explanations:
                 seen.setdefault(explanation.metric, explanation)
         return tuple(seen.values())
+
+
+def plan_explanations(layer: MetricsLayer, plans: Iterable[Plan]) -> tuple[Explanation, ...]:
+    """How the figures of ``plans`` are computed, each metric once: a metrics plan's metrics,
+    and the revenue a forecast is set against (the metrics layer's definitions and SQL)."""
+    found: dict[str, Explanation] = {}
+    for plan in plans:
+        if isinstance(plan, MetricsPlan):
+            queries = [plan.query()]
+        elif isinstance(plan, AnalysisPlan) and plan.analysis == "forecast":
+            periods = [p for p in (plan.period, plan.compare_to) if p is not None]
+            queries = [MetricQuery(metrics=("revenue",), period=p, compare=None) for p in periods]
+        else:
+            continue
+        for query in queries:
+            for explained in layer.explain(query):
+                found.setdefault(explained.metric, explained)
+    return tuple(found.values())

@@ -24,7 +24,7 @@ from integrations.warehouse.metrics import (
 )
 from integrations.warehouse.metrics.periods import previous_period, same_period_last_year
 from prompts import AgentPrompts
-from workflows.ask.answers import PlanAnswer
+from workflows.ask.answers import PlanAnswer, plan_explanations
 
 BREAKDOWN_ROWS = 12  # a breakdown lists its largest rows; the rest are summed in one line
 SERIES_ROWS = 16  # a series longer than this is listed by its last points (the chart has all)
@@ -87,7 +87,7 @@ def answer_metrics(
         text="\n".join(line for line in lines if line),
         written_by=written.source,
         charts=charts,
-        explanations=tuple(layer.explain(query)),
+        explanations=plan_explanations(layer, [plan]),
         refused=written.refused,
     )
 
