@@ -17,8 +17,8 @@ from agents.planner.plans import SupportPlan
 from bot import ids, work
 from bot.blocks import kit, messages
 from bot.blocks import support as support_blocks
-from bot.digest import SLACK_FAILURES
 from bot.listeners import replies
+from bot.live_message import SLACK_FAILURES
 from bot.runner import WorkflowRunner
 from controlroom.services import Services
 from integrations.statestore import SlackThread
