@@ -26,6 +26,7 @@ import logging
 import warnings
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
@@ -167,9 +168,19 @@ def forecast_revenue(history: WeeklyRevenue, *, weeks: int = 8) -> RevenueForeca
         raise InvalidRequestError(
             f"a forecast covers {MIN_HORIZON} to {MAX_HORIZON} weeks; {weeks} was asked for"
         )
-    values = history.revenue
-    if not np.all(np.isfinite(values)):
+    if not np.all(np.isfinite(history.revenue)):
         raise InvalidRequestError("weekly revenue must be finite numbers")
+    values = np.ascontiguousarray(history.revenue, dtype=np.float64)
+    return _forecast(history.first, values.tobytes(), weeks)
+
+
+@lru_cache(maxsize=16)
+def _forecast(first: date, revenue: bytes, weeks: int) -> RevenueForecast:
+    """The forecast of the weekly ``revenue`` (float64 bytes) from ``first``: memoised by the
+    figures themselves, so asking again about unchanged data (the digest, then ``ask``; a
+    forecast per question) fits once, and new data is never answered from an old fit."""
+    history = WeeklyRevenue(first=first, revenue=np.frombuffer(revenue, dtype=np.float64))
+    values = history.revenue
     choice = choose_forecast_model(len(values))
     spec = next(spec for spec in _MODELS if spec.name == choice.name)
 

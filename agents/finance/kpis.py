@@ -1,47 +1,70 @@
-"""Weekly KPIs with their week-over-week change and four-week average.
+"""Weekly KPIs with their week-over-week change and four-week average, from the metrics layer.
 
-Definitions (a week is Monday–Sunday, named by its Monday):
+Every figure is the metrics layer's (``integrations/warehouse/metrics/metrics.yaml`` defines
+each one once; ``ask``, the digest and App Home state the same numbers). A week is
+Monday–Sunday, named by its Monday; ``weekly_kpis`` asks the layer for the week's KPIs, overall
+and by channel, against the previous week and against the four-week average:
 
-- **revenue**: sum of ``orders.amount`` (what customers paid, after discounts) in the week.
-- **orders**: number of orders in the week. **AOV**: revenue / orders.
-- **customers**: distinct customers with an order in the week.
-- **new customers**: customers whose first-ever order is in the week.
-- **returning customers**: customers with an order in the week and an order before its Monday
-  (customers = new + returning).
-- **repeat rate**: returning customers / customers.
-- **active customers**: distinct customers with an order in the 90 days ending on the week's
-  Sunday (``ACTIVE_WINDOW_DAYS``).
-- **marketing spend**: sum of ``marketing_spend.spend`` for the week.
-- **ROAS of a channel**: revenue of the week's orders whose ``orders.channel`` is that channel /
-  the channel's spend. **CAC of a channel**: the channel's spend / new customers whose
-  ``customers.signup_channel`` is that channel. Both are ``None`` for a channel without spend
-  (an unpaid channel: there is nothing to return on), and CAC is ``None`` without new customers.
-- **blended ROAS**: all revenue / all marketing spend; **blended CAC**: all marketing spend /
-  all new customers.
+- **revenue**, **orders**, **AOV**, **customers**, **new** and **returning customers**,
+  **repeat rate**, **active customers** (the 90 days ending on the week's Sunday), **marketing
+  spend**, and the blended **ROAS** (all revenue / all spend) and **CAC** (all spend / all new
+  customers);
+- per channel: spend, the revenue and orders of the orders placed through it, the new customers
+  who signed up through it, its ROAS and CAC (None for a channel without spend, and CAC None
+  without new customers).
 
-Every figure is a ``Metric``: this week, the week before, the change between them, and the
-four-week average over this week and the three before (fewer at the start of the data). For a sum
-or a count the average is the mean of the weekly values; for a ratio it is the ratio of the
-four-week sums (four-week revenue / four-week orders), so a quiet week does not weigh as much as a
-busy one. A ratio whose denominator is zero is ``None``, never a division by zero.
+The four-week average is over this week and the three before (fewer at the start of the data):
+the mean of a sum or count, the ratio of the summed parts for a ratio (the layer's rule).
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
 import duckdb
 from pydantic import BaseModel, ConfigDict
 
-from agents.finance.weeks import WEEK, complete_weeks
+from agents.finance.weeks import complete_weeks
+from integrations.warehouse.metrics import (
+    AggregateMetric,
+    Comparison,
+    DateRange,
+    Filter,
+    MetricCatalog,
+    MetricCatalogError,
+    MetricQuery,
+    MetricResult,
+    MetricsLayer,
+    MetricValue,
+)
 
 logger = logging.getLogger(__name__)
 
-ACTIVE_WINDOW_DAYS = 90
-AVERAGE_WEEKS = 4
+# WeeklyKpis field → the layer's metric.
+_TOTALS = {
+    "revenue": "revenue",
+    "orders": "orders",
+    "average_order_value": "aov",
+    "customers": "customers",
+    "new_customers": "new_customers",
+    "returning_customers": "returning_customers",
+    "repeat_rate": "repeat_rate",
+    "active_customers": "active_customers",
+    "marketing_spend": "marketing_spend",
+    "blended_roas": "roas",
+    "blended_cac": "cac",
+}
+# ChannelKpis field → the layer's metric by channel.
+_CHANNELS = {
+    "spend": "marketing_spend",
+    "attributed_revenue": "revenue",
+    "attributed_orders": "orders",
+    "new_customers": "new_customers",
+    "roas": "roas",
+    "cac": "cac",
+}
 
 
 class _Frozen(BaseModel):
@@ -96,187 +119,110 @@ class WeeklyKpis(_Frozen):
     channels: list[ChannelKpis]
 
 
-def weekly_kpis(connection: duckdb.DuckDBPyConnection, *, week: date | None = None) -> WeeklyKpis:
-    """The KPIs of the week containing ``week`` (default: the last complete week of the data).
+def weekly_kpis(
+    connection: duckdb.DuckDBPyConnection,
+    *,
+    week: date | None = None,
+    layer: MetricsLayer | None = None,
+) -> WeeklyKpis:
+    """The KPIs of the week containing ``week`` (default: the last complete week of the data),
+    computed by ``layer`` (default: the shipped catalog's).
 
     Raises ``WeekNotInDataError`` for a week that is not complete in the warehouse and
     ``NoCompleteWeekError`` when there is none at all.
     """
-    calendar = complete_weeks(connection)
-    monday = calendar.week_of(week)
-    first = max(calendar.first, monday - WEEK * (AVERAGE_WEEKS - 1))
-    mondays = [first + WEEK * i for i in range((monday - first).days // 7 + 1)]
-    end = monday + timedelta(days=6)
-    params = {"first": first, "end": end}
-
-    totals = _by_week(connection, _WEEKLY_TOTALS_SQL, params)
-    new_by_channel = _by_week_and_channel(connection, _NEW_BY_SIGNUP_CHANNEL_SQL, params)
-    orders_by_channel = _by_week_and_channel(connection, _ORDERS_BY_CHANNEL_SQL, params)
-    spend_by_channel = _by_week_and_channel(connection, _SPEND_BY_CHANNEL_SQL, params)
-    active = _by_week(
-        connection, _ACTIVE_CUSTOMERS_SQL, {"monday": monday, "window": ACTIVE_WINDOW_DAYS - 1}
+    layer = layer or MetricsLayer(MetricCatalog.load())
+    monday = complete_weeks(connection).week_of(week)
+    period = DateRange(start=monday, end=monday + timedelta(days=6))
+    totals = [_run(layer, connection, period, compare) for compare in _COMPARISONS]
+    week_before, averaged = (
+        _run(layer, connection, period, compare, by_channel=True) for compare in _COMPARISONS
     )
-
-    def series(rows: dict[date, tuple[float, ...]], column: int) -> list[float]:
-        return [float(rows[m][column]) if m in rows else 0.0 for m in mondays]
-
-    def channel_series(
-        rows: dict[tuple[date, str], tuple[float, ...]], channel: str, column: int
-    ) -> list[float]:
-        return [float(rows[(m, channel)][column]) if (m, channel) in rows else 0.0 for m in mondays]
-
-    def all_channels(rows: dict[tuple[date, str], tuple[float, ...]], column: int) -> list[float]:
-        summed: dict[date, float] = defaultdict(float)
-        for (m, _), values in rows.items():
-            summed[m] += float(values[column])
-        return [summed[m] for m in mondays]
-
-    revenue, orders, customers = series(totals, 0), series(totals, 1), series(totals, 2)
-    new = all_channels(new_by_channel, 0)
-    returning = [c - n for c, n in zip(customers, new, strict=True)]
-    spend = all_channels(spend_by_channel, 0)
-
-    channels = sorted(
-        {channel for _, channel in (*new_by_channel, *orders_by_channel, *spend_by_channel)}
-    )
-    channel_kpis = []
-    for channel in channels:
-        channel_spend = channel_series(spend_by_channel, channel, 0)
-        channel_revenue = channel_series(orders_by_channel, channel, 0)
-        channel_new = channel_series(new_by_channel, channel, 0)
-        channel_kpis.append(
-            ChannelKpis(
-                channel=channel,
-                spend=_summed(channel_spend),
-                attributed_revenue=_summed(channel_revenue),
-                attributed_orders=_summed(channel_series(orders_by_channel, channel, 1)),
-                new_customers=_summed(channel_new),
-                roas=_ratio(channel_revenue, channel_spend),
-                cac=_ratio(channel_spend, channel_new, numerator_required=True),
-            )
+    channels = [
+        ChannelKpis(
+            channel=row.dimension_value,
+            **_metrics(
+                _channel_values(layer, connection, week_before, row.dimension_value),
+                row.values,
+                _CHANNELS,
+            ),
         )
-    channel_kpis.sort(key=lambda kpis: (-(kpis.spend.value or 0.0), kpis.channel))
-
+        for row in averaged.breakdown
+    ]
+    channels.sort(key=lambda kpis: (-(kpis.spend.value or 0.0), kpis.channel))
+    span = totals[1].totals[0].comparison_period
     result = WeeklyKpis(
         week_start=monday,
-        week_end=end,
-        weeks_averaged=len(mondays),
-        active_window_days=ACTIVE_WINDOW_DAYS,
-        revenue=_summed(revenue),
-        orders=_summed(orders),
-        average_order_value=_ratio(revenue, orders),
-        customers=_summed(customers),
-        new_customers=_summed(new),
-        returning_customers=_summed(returning),
-        repeat_rate=_ratio(returning, customers),
-        active_customers=_summed(series(active, 0)),
-        marketing_spend=_summed(spend),
-        blended_roas=_ratio(revenue, spend),
-        blended_cac=_ratio(spend, new, numerator_required=True),
-        channels=channel_kpis,
+        week_end=period.end,
+        weeks_averaged=(period.end - span.start).days // 7 + 1 if span else 1,
+        active_window_days=_window_days(layer.catalog, "active_customers"),
+        channels=channels,
+        **_metrics(totals[0].totals, totals[1].totals, _TOTALS),
     )
-    logger.info("KPIs for the week of %s: revenue %.2f", monday, revenue[-1])
+    logger.info("KPIs for the week of %s: revenue %s", monday, result.revenue.value)
     return result
 
 
-def _summed(weekly: Sequence[float]) -> Metric:
-    """A sum or count: the last week, the one before, and the mean over the weeks given."""
-    previous = weekly[-2] if len(weekly) > 1 else None
-    return _metric(weekly[-1], previous, sum(weekly) / len(weekly))
+_COMPARISONS: tuple[Comparison, Comparison] = ("previous_period", "four_week_average")
 
 
-def _ratio(
-    numerator: Sequence[float], denominator: Sequence[float], *, numerator_required: bool = False
-) -> Metric:
-    """A ratio per week and over the summed weeks; ``None`` where the denominator is zero.
-
-    With ``numerator_required`` a zero numerator also gives ``None`` (CAC without spend).
-    """
-
-    def divide(top: float, bottom: float) -> float | None:
-        if bottom == 0 or (numerator_required and top == 0):
-            return None
-        return top / bottom
-
-    previous = divide(numerator[-2], denominator[-2]) if len(numerator) > 1 else None
-    return _metric(
-        divide(numerator[-1], denominator[-1]),
-        previous,
-        divide(sum(numerator), sum(denominator)),
+def _run(
+    layer: MetricsLayer,
+    connection: duckdb.DuckDBPyConnection,
+    period: DateRange,
+    compare: Comparison,
+    *filters: Filter,
+    by_channel: bool = False,
+) -> MetricResult:
+    """The KPIs of ``period`` against ``compare``: the totals, or each channel's figures."""
+    query = MetricQuery(
+        metrics=tuple((_CHANNELS if by_channel else _TOTALS).values()),
+        period=period,
+        by="channel" if by_channel else None,
+        filters=filters,
+        compare=compare,
     )
+    return layer.run(connection, query)
 
 
-def _metric(value: float | None, previous: float | None, average: float | None) -> Metric:
-    change = None if value is None or previous is None else value - previous
-    change_ratio = None if change is None or not previous else change / previous
-    return Metric(
-        value=value,
-        previous=previous,
-        change=change,
-        change_ratio=change_ratio,
-        four_week_average=average,
-    )
+def _channel_values(
+    layer: MetricsLayer,
+    connection: duckdb.DuckDBPyConnection,
+    week_before: MetricResult,
+    channel: str,
+) -> tuple[MetricValue, ...]:
+    """``channel``'s figures against the week before: from ``week_before``'s breakdown, or, for
+    a channel only the four-week window saw, its own query (the layer's empty values)."""
+    for row in week_before.breakdown:
+        if row.dimension_value == channel:
+            return row.values
+    only = Filter(dimension="channel", values=(channel,))
+    period = week_before.query.period
+    return _run(layer, connection, period, "previous_period", only, by_channel=True).totals
 
 
-def _by_week(
-    connection: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, object]
-) -> dict[date, tuple[float, ...]]:
-    return {row[0]: tuple(row[1:]) for row in connection.execute(sql, params).fetchall()}
+def _window_days(catalog: MetricCatalog, name: str) -> int:
+    """The days of ``name``'s window (``MetricCatalogError`` if the catalog gives it none)."""
+    metric = catalog.sql_metric(name)
+    if not isinstance(metric, AggregateMetric) or metric.window_days is None:
+        raise MetricCatalogError(f"{name} must be a count over a window of days (window_days)")
+    return metric.window_days
 
 
-def _by_week_and_channel(
-    connection: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, object]
-) -> dict[tuple[date, str], tuple[float, ...]]:
-    return {(row[0], row[1]): tuple(row[2:]) for row in connection.execute(sql, params).fetchall()}
-
-
-_WEEKLY_TOTALS_SQL = """
-SELECT date_trunc('week', order_date)::DATE, sum(amount)::DOUBLE, count(*),
-       count(DISTINCT customer_id)
-FROM orders
-WHERE order_date BETWEEN $first AND $end
-GROUP BY 1
-"""
-
-# A customer is new in the week of her first-ever order: her first order in the window, when she
-# has none before it (customer_id is NOT NULL, so NOT IN has no NULL surprise; measured faster than
-# the first order of every customer). Customers without a customer row (possible in imported
-# data) still count, under an "unknown" signup channel.
-_NEW_BY_SIGNUP_CHANNEL_SQL = """
-WITH window_firsts AS (
-    SELECT customer_id, min(order_date) AS first_order
-    FROM orders
-    WHERE order_date BETWEEN $first AND $end
-    GROUP BY customer_id
-)
-SELECT date_trunc('week', window_firsts.first_order)::DATE,
-       coalesce(customers.signup_channel, 'unknown'), count(*)
-FROM window_firsts LEFT JOIN customers USING (customer_id)
-WHERE window_firsts.customer_id NOT IN (SELECT customer_id FROM orders WHERE order_date < $first)
-GROUP BY ALL
-"""
-
-_ORDERS_BY_CHANNEL_SQL = """
-SELECT date_trunc('week', order_date)::DATE, channel, sum(amount)::DOUBLE, count(*)
-FROM orders
-WHERE order_date BETWEEN $first AND $end
-GROUP BY ALL
-"""
-
-_SPEND_BY_CHANNEL_SQL = """
-SELECT date_trunc('week', week_start)::DATE, channel, sum(spend)::DOUBLE
-FROM marketing_spend
-WHERE week_start BETWEEN $first AND $end
-GROUP BY ALL
-"""
-
-# One branch per week of the four-week window (weeks before the data are computed and dropped):
-# separate range scans measured ~5x faster than one range join over the four week-ends.
-_ACTIVE_CUSTOMERS_SQL = "\nUNION ALL\n".join(
-    f"""
-    SELECT $monday - {7 * weeks_back}, count(DISTINCT customer_id)
-    FROM orders
-    WHERE order_date BETWEEN $monday - {7 * weeks_back} + 6 - $window
-                         AND $monday - {7 * weeks_back} + 6"""
-    for weeks_back in range(AVERAGE_WEEKS)
-)
+def _metrics(
+    week_before: Sequence[MetricValue], averaged: Sequence[MetricValue], fields: Mapping[str, str]
+) -> dict[str, Metric]:
+    """``fields``' metrics, each from its figure against the week before and against the
+    four-week average (whose comparison value is the average)."""
+    before = {figure.metric: figure for figure in week_before}
+    average = {figure.metric: figure.previous for figure in averaged}
+    return {
+        field: Metric(
+            value=before[name].value,
+            previous=before[name].previous,
+            change=before[name].change,
+            change_ratio=before[name].change_ratio,
+            four_week_average=average[name],
+        )
+        for field, name in fields.items()
+    }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import duckdb
 import numpy as np
@@ -81,12 +82,35 @@ def retention_heatmap_png(
     """A heatmap of the latest cohorts' retention rates as PNG bytes, sized for a Slack post.
 
     Month 0 (always 100%) is left out of the colour scale so later months show their contrast.
+    Drawn once per distinct table in a process (about a second of matplotlib: the digest and
+    every ``ask`` about cohorts show the same one until the data changes).
     """
+    rates = np.ascontiguousarray(retention.rates[-max_cohorts:, :max_months], dtype=np.float64)
+    sizes = np.ascontiguousarray(retention.sizes[-max_cohorts:], dtype=np.int64)
+    return _heatmap(
+        retention.as_of,
+        retention.cohorts[-max_cohorts:],
+        sizes.tobytes(),
+        rates.tobytes(),
+        rates.shape[1],
+        title,
+    )
+
+
+@lru_cache(maxsize=8)
+def _heatmap(
+    as_of: date,
+    cohorts: tuple[date, ...],
+    size_bytes: bytes,
+    rate_bytes: bytes,
+    months: int,
+    title: str | None,
+) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    rates = retention.rates[-max_cohorts:, :max_months]
-    cohorts = retention.cohorts[-max_cohorts:]
+    rates = np.frombuffer(rate_bytes, dtype=np.float64).reshape(-1, months)
+    sizes = np.frombuffer(size_bytes, dtype=np.int64)
     later = rates[:, 1:]
     top = float(np.nanmax(later)) if np.isfinite(later).any() else 1.0
 
@@ -99,16 +123,11 @@ def retention_heatmap_png(
     axes.set_xticks(range(rates.shape[1]), [str(k) for k in range(rates.shape[1])])
     axes.set_yticks(
         range(len(cohorts)),
-        [
-            f"{c:%b %Y} ({size:,})"
-            for c, size in zip(cohorts, retention.sizes[-max_cohorts:], strict=True)
-        ],
+        [f"{c:%b %Y} ({size:,})" for c, size in zip(cohorts, sizes, strict=True)],
     )
     axes.set_xlabel("Months since first order")
     axes.set_ylabel("Cohort (customers)")
-    axes.set_title(
-        title or f"Customer retention by monthly cohort, as of {retention.as_of:%d %b %Y}"
-    )
+    axes.set_title(title or f"Customer retention by monthly cohort, as of {as_of:%d %b %Y}")
     rows, columns = np.nonzero(np.isfinite(rates))
     for row, column in zip(rows, columns, strict=True):
         value = rates[row, column]

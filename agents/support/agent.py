@@ -106,8 +106,7 @@ class SupportAgent:
         with self._warehouse.connect() as connection:
             week_start = _last_complete_week(connection)
             week = ticket_week(connection, week_start)
-            before = ticket_week(connection, week_start - timedelta(days=7))
-        facts = ticket_facts(week) | {"previous_escalation_rate": before.escalation_rate}
+        facts = ticket_facts(week)
         return Report(
             agent="support",
             title=f"Support — week of {fmt.day(week.week_start)}",
@@ -156,6 +155,7 @@ def ticket_facts(week: TicketWeek) -> dict[str, Any]:
         "previous_tickets": week.previous_tickets,
         "escalated": week.escalated,
         "escalation_rate": week.escalation_rate,
+        "previous_escalation_rate": week.previous_escalation_rate,
         "median_hours_to_resolve": week.median_hours_to_resolve,
         "by_topic": dict(week.by_topic),
     }

@@ -2,7 +2,8 @@
 
 Every figure is checked against SQL written here in another way than the compiler writes it
 (subqueries per figure, EXISTS for returning customers, marketing spend expanded to days), and a
-Monday–Sunday week against ``agents.finance.kpis``, which the layer must agree with exactly.
+Monday–Sunday week's KPIs (``agents.finance.kpis``, the digest's, computed by the layer) against
+the same SQL over the week, the week before and the four weeks averaged.
 """
 
 from __future__ import annotations
@@ -152,64 +153,82 @@ def _assert_figures(values: dict[str, float | None], expected: dict[str, float |
         assert values[metric] == pytest.approx(figure, rel=1e-9), metric
 
 
-# ── A Monday–Sunday week is what the weekly KPIs say ────────────────────────────────────────
+# ── A Monday–Sunday week: the weekly KPIs (the digest's) are the layer's ────────────────────
+
+# A ratio KPI → its numerator and denominator (a four-week average of a ratio is the ratio of
+# the summed parts).
+RATIO_PARTS = {
+    "aov": ("revenue", "orders"),
+    "repeat_rate": ("returning_customers", "customers"),
+    "roas": ("revenue", "marketing_spend"),
+    "cac": ("marketing_spend", "new_customers"),
+}
+
+
+def _week(monday: date) -> DateRange:
+    return DateRange(start=monday, end=monday + timedelta(days=6))
+
+
+def _four_week_average(weeks: list[dict[str, float | None]], metric: str) -> float | None:
+    if metric in RATIO_PARTS:
+        top, bottom = RATIO_PARTS[metric]
+        return _divide(
+            sum(week[top] or 0.0 for week in weeks),
+            sum(week[bottom] or 0.0 for week in weeks),
+            top_required=metric == "cac",
+        )
+    return sum(week[metric] or 0.0 for week in weeks) / len(weeks)
 
 
 @pytest.mark.parametrize("monday", [date(2026, 11, 2), date(2026, 11, 16)])
-def test_every_kpi_of_a_week_equals_the_weekly_kpis_with_both_comparisons(
-    connection: duckdb.DuckDBPyConnection, layer: MetricsLayer, monday: date
+def test_every_weekly_kpi_matches_independent_sql_with_the_week_before_and_four_week_average(
+    connection: duckdb.DuckDBPyConnection, monday: date
 ) -> None:
-    week = DateRange(start=monday, end=monday + timedelta(days=6))
     kpis = weekly_kpis(connection, week=monday)
-
-    previous = _by_metric(
-        layer.run(connection, MetricQuery(metrics=SQL_METRICS, period=week)).totals
-    )
-    average = _by_metric(
-        layer.run(
-            connection,
-            MetricQuery(metrics=tuple(KPI_FIELDS), period=week, compare="four_week_average"),
-        ).totals
-    )
+    weeks = [_expected(connection, _week(monday - timedelta(weeks=n))) for n in (3, 2, 1, 0)]
 
     for metric, field in KPI_FIELDS.items():
-        expected = getattr(kpis, field)
-        assert previous[metric].value == pytest.approx(expected.value, rel=1e-12), metric
-        assert previous[metric].previous == pytest.approx(expected.previous, rel=1e-12), metric
-        assert previous[metric].change_ratio == pytest.approx(expected.change_ratio), metric
-        assert average[metric].previous == pytest.approx(expected.four_week_average), metric
-    assert average["revenue"].comparison_period == DateRange(
-        start=monday - timedelta(weeks=3), end=week.end
-    )
-    _assert_figures({m: v.value for m, v in previous.items()}, _expected(connection, week))
+        figure = getattr(kpis, field)
+        assert figure.value == pytest.approx(weeks[-1][metric], rel=1e-12), metric
+        assert figure.previous == pytest.approx(weeks[-2][metric], rel=1e-12), metric
+        assert figure.four_week_average == pytest.approx(_four_week_average(weeks, metric)), metric
+    assert kpis.weeks_averaged == 4
 
 
-def test_channel_roas_and_cac_equal_the_weekly_kpis_channels(
-    connection: duckdb.DuckDBPyConnection, layer: MetricsLayer
+def test_each_channels_weekly_roas_and_cac_match_independent_sql(
+    connection: duckdb.DuckDBPyConnection,
 ) -> None:
     monday = date(2026, 11, 9)
     kpis = weekly_kpis(connection, week=monday)
-    query = MetricQuery(
-        metrics=("roas", "cac", "marketing_spend", "new_customers"),
-        period=DateRange(start=monday, end=monday + timedelta(days=6)),
-        by="channel",
-        compare="four_week_average",
-    )
+    rows = connection.execute(
+        """
+        WITH revenue AS (SELECT channel, sum(amount)::DOUBLE AS revenue FROM orders
+                         WHERE order_date BETWEEN $s AND $e GROUP BY channel),
+             spend AS (SELECT channel, sum(spend)::DOUBLE AS spend FROM marketing_spend
+                       WHERE week_start BETWEEN $s AND $e GROUP BY channel),
+             firsts AS (SELECT customer_id, min(order_date) AS day FROM orders GROUP BY 1),
+             new AS (SELECT signup_channel AS channel, count(*) AS new FROM firsts
+                     JOIN customers USING (customer_id) WHERE day BETWEEN $s AND $e GROUP BY 1)
+        SELECT channel, revenue, spend, new
+        FROM revenue FULL JOIN spend USING (channel) FULL JOIN new USING (channel)
+        """,
+        {"s": monday - timedelta(weeks=3), "e": monday + timedelta(days=6)},
+    ).fetchall()
+    four_weeks = {channel: (r or 0.0, s or 0.0, n or 0) for channel, r, s, n in rows}
 
-    rows = {
-        row.dimension_value: _by_metric(row.values)
-        for row in layer.run(connection, query).breakdown
-    }
-
-    assert set(rows) == {channel.channel for channel in kpis.channels}
+    assert {channel.channel for channel in kpis.channels} == set(four_weeks)
     for channel in kpis.channels:
-        for metric, expected in (("roas", channel.roas), ("cac", channel.cac)):
-            got = rows[channel.channel][metric]
-            assert got.value == pytest.approx(expected.value), (channel.channel, metric)
-            assert got.previous == pytest.approx(expected.four_week_average), (
-                channel.channel,
-                metric,
-            )
+        revenue, spend, new = four_weeks[channel.channel]
+        assert channel.roas.four_week_average == pytest.approx(_divide(revenue, spend))
+        assert channel.cac.four_week_average == pytest.approx(
+            _divide(spend, new, top_required=True)
+        )
+        assert channel.roas.value == pytest.approx(
+            _divide(channel.attributed_revenue.value or 0.0, channel.spend.value or 0.0)
+        )
+    assert [channel.spend.value for channel in kpis.channels] == sorted(
+        (channel.spend.value or 0.0 for channel in kpis.channels), reverse=True
+    )
 
 
 def test_the_first_week_of_the_data_has_no_previous_week_and_a_shorter_average(
@@ -217,25 +236,23 @@ def test_the_first_week_of_the_data_has_no_previous_week_and_a_shorter_average(
 ) -> None:
     (first_order,), *_ = connection.execute("SELECT min(order_date) FROM orders").fetchall()
     monday = first_order + timedelta(days=7 - first_order.weekday())
-    kpis = weekly_kpis(connection, week=monday + timedelta(weeks=1))
-    second_week = DateRange(start=monday + timedelta(weeks=1), end=monday + timedelta(days=13))
+    second = monday + timedelta(weeks=1)
+    weeks = [_expected(connection, _week(monday)), _expected(connection, _week(second))]
 
-    first = layer.run(
-        connection,
-        MetricQuery(
-            metrics=("revenue",), period=DateRange(start=monday, end=monday + timedelta(days=6))
-        ),
-    ).totals[0]
+    first = layer.run(connection, MetricQuery(metrics=("revenue",), period=_week(monday)))
     averaged = layer.run(
         connection,
-        MetricQuery(metrics=("revenue", "aov"), period=second_week, compare="four_week_average"),
+        MetricQuery(metrics=("revenue", "aov"), period=_week(second), compare="four_week_average"),
     ).totals
+    kpis = weekly_kpis(connection, week=second)
 
-    assert first.value is not None and first.value > 0
-    assert first.previous is None and first.change is None
-    assert averaged[0].comparison_period == DateRange(start=monday, end=second_week.end)
-    assert averaged[0].previous == pytest.approx(kpis.revenue.four_week_average)
-    assert averaged[1].previous == pytest.approx(kpis.average_order_value.four_week_average)
+    assert first.totals[0].value == pytest.approx(weeks[0]["revenue"])
+    assert first.totals[0].previous is None and first.totals[0].change is None
+    assert averaged[0].comparison_period == DateRange(start=monday, end=_week(second).end)
+    assert averaged[0].previous == pytest.approx(_four_week_average(weeks, "revenue"))
+    assert averaged[1].previous == pytest.approx(_four_week_average(weeks, "aov"))
+    assert kpis.weeks_averaged == 2
+    assert kpis.revenue.four_week_average == averaged[0].previous
 
 
 # ── Months and custom ranges against independent SQL ────────────────────────────────────────

@@ -22,7 +22,7 @@ import duckdb
 import pytest
 
 from agents.finance import ChannelKpis, WeekNotInDataError, complete_weeks, weekly_kpis
-from agents.finance.kpis import ACTIVE_WINDOW_DAYS
+from integrations.warehouse.metrics import MetricCatalog
 from integrations.warehouse.warehouse import create_schema
 
 CUSTOMERS = [
@@ -134,7 +134,8 @@ def test_active_customers_count_orders_in_the_trailing_90_days(
 ) -> None:
     kpis = weekly_kpis(warehouse)
 
-    assert kpis.active_window_days == ACTIVE_WINDOW_DAYS == 90
+    active = MetricCatalog.load().sql_metric("active_customers")
+    assert kpis.active_window_days == getattr(active, "window_days", None) == 90
     assert kpis.active_customers.value == 4
     assert kpis.active_customers.previous == 2
     assert kpis.active_customers.four_week_average == pytest.approx(2.5)

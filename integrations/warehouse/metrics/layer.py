@@ -121,12 +121,16 @@ class _Figures:
         self.buckets = compiled.buckets
         self.data = data
         self.values: dict[tuple[str, int, str | None], float | None] = {}
-        self.dimension_values: set[str] = set()
+        # The comparison buckets the data covers: one starting before the first order is left
+        # out of the comparison (module docstring).
+        self.covered = [
+            bucket
+            for bucket in self.buckets.comparison
+            if data is not None and self.buckets.ranges[bucket].start >= data.start
+        ]
 
     def add(self, statement: Statement, cursor: duckdb.DuckDBPyConnection) -> None:
         for bucket, dimension_value, *figures in cursor.fetchall():
-            if dimension_value is not None:
-                self.dimension_values.add(dimension_value)
             for metric, figure in zip(statement.metrics, figures, strict=True):
                 self.values[(metric.name, bucket, dimension_value)] = figure
 
@@ -143,7 +147,11 @@ class _Figures:
     def result(self) -> MetricResult:
         query = self.compiled.query
         metrics = self.compiled.metrics
-        dimension_values = sorted(self.dimension_values)
+        # A breakdown's rows: the dimension values with rows in a bucket the answer shows.
+        shown = {self.buckets.period, *self.buckets.series, *self.covered}
+        dimension_values = sorted(
+            {value for _, bucket, value in self.values if value is not None and bucket in shown}
+        )
         rows = [
             BreakdownRow(
                 dimension_value=value,
@@ -181,11 +189,7 @@ class _Figures:
     def metric_value(self, metric: SqlMetric, dimension_value: str | None) -> MetricValue:
         value = self.value(metric, self.buckets.period, dimension_value)
         comparison = self.compiled.query.compare
-        covered = [
-            bucket
-            for bucket in self.buckets.comparison
-            if self.data is not None and self.buckets.ranges[bucket].start >= self.data.start
-        ]
+        covered = self.covered
         previous = None
         if covered and comparison == "four_week_average":
             previous = self._average(metric, covered, dimension_value)
