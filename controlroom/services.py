@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,11 +90,16 @@ def _secret(value: SecretStr | None) -> str | None:
     return value.get_secret_value() if value is not None else None
 
 
+# One knowledge base per process and configuration, kept warm: its embedding session, glossary
+# and lexical snapshot cost ~0.5 s to build, more than answering a question. A few are kept
+# (tests and the demo build services for several var folders in one process).
+_KNOWLEDGE_BASES: OrderedDict[tuple[str, ...], KnowledgeBase] = OrderedDict()
+_KEPT = 4
 _FIRST_INGEST = threading.Lock()
 
 
 def build_knowledge_base(services: Services, *, bulk: bool = False) -> KnowledgeBase:
-    """The support knowledge base over the configured vector store; ``bulk`` embeds on every
+    """A new support knowledge base over the configured vector store; ``bulk`` embeds on every
     core (ingesting, rebuilding, evaluating: 2x faster here), else on one thread (answering a
     question beside the other work of the process)."""
     store = build_vector_store(
@@ -105,14 +111,27 @@ def build_knowledge_base(services: Services, *, bulk: bool = False) -> Knowledge
 
 
 def ready_knowledge_base(services: Services) -> KnowledgeBase:
-    """The knowledge base, with the help centre ingested first if the collection is empty
-    (once: a second thread asking meanwhile waits for that ingest, not starting its own)."""
-    kb = build_knowledge_base(services)
+    """The process's knowledge base for these services' store and retrieval settings, built
+    once and kept warm, with the help centre ingested first whenever the collection is empty
+    (once: a second thread asking meanwhile waits for that ingest, not starting its own). Writes by
+    other processes reach it through the store's revision (``KnowledgeBase``)."""
+    settings = services.settings
+    key = (
+        str(settings.var_dir.resolve()),
+        settings.chroma_url or "",
+        str(knowledge_base_folder(settings).resolve()),
+        services.policies.support.retrieval.model_dump_json(),
+    )
     with _FIRST_INGEST:
+        kb = _KNOWLEDGE_BASES.get(key) or build_knowledge_base(services)
         if kb.store.count(kb.collection) == 0:
             build_knowledge_base(services, bulk=True).ingest(
-                load_chunks(knowledge_base_folder(services.settings))
+                load_chunks(knowledge_base_folder(settings))
             )
+        _KNOWLEDGE_BASES[key] = kb
+        _KNOWLEDGE_BASES.move_to_end(key)
+        while len(_KNOWLEDGE_BASES) > _KEPT:
+            _KNOWLEDGE_BASES.popitem(last=False)
     return kb
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -102,11 +103,8 @@ class KnowledgeBase:
         self.retrieval = retrieval or RetrievalSettings()
         self.collection = collection
         self.glossary = glossary if glossary is not None else load_glossary()
-        self._lexical: LexicalIndex | None = None
-        self._rewriter: QueryRewriter | None = None
-        self._lexical_ids: list[str] = []
-        self._snapshot_size = 0
-        self._by_id: dict[str, tuple[str, Metadata]] = {}
+        self._snapshot: _Snapshot | None = None
+        self._rebuilding = threading.Lock()
 
     # Writing ----------------------------------------------------------------------------------
 
@@ -132,7 +130,7 @@ class KnowledgeBase:
             if s.metadata.get("kind") in _ARTICLE_ENTRIES and s.id not in current
         ]
         self.store.delete(self.collection, [s.id for s in stale])
-        self._lexical = None
+        self._snapshot = None
         report = IngestReport(
             articles=len({c.article for c in chunks}),
             chunks=len(chunks),
@@ -153,7 +151,7 @@ class KnowledgeBase:
     ) -> IngestReport:
         """Drop the collection, then ingest the articles and re-add every human answer."""
         self.store.drop(self.collection)
-        self._lexical = None
+        self._snapshot = None
         report = self.ingest(chunks)
         for answer in human_answers:
             self.add_human_answer(answer)
@@ -178,7 +176,7 @@ class KnowledgeBase:
             [metadata],
             embed_texts=[answer.question],
         )
-        self._lexical = None
+        self._snapshot = None
 
     # Reading ----------------------------------------------------------------------------------
 
@@ -194,20 +192,20 @@ class KnowledgeBase:
         """
         settings = self.retrieval
         depth = max(k, settings.candidates)
-        lexical, rewriter = self._indexes()
-        rewritten = [rewriter.rewrite(q) for q in queries]
+        snapshot = self._current()
+        rewritten = [snapshot.rewriter.rewrite(q) for q in queries]
         vector_hits = self.store.query(self.collection, [r.corrected for r in rewritten], depth)
         return [
-            self._fuse(query, hits, lexical if settings.fusion == "rrf" else None, k)
+            self._fuse(query, hits, snapshot, k)
             for query, hits in zip(rewritten, vector_hits, strict=True)
         ]
 
     def rewrite(self, query: str) -> RewrittenQuery:
         """What ``search`` looks for when asked ``query`` (typos corrected, words glossed)."""
-        return self._indexes()[1].rewrite(query)
+        return self._current().rewriter.rewrite(query)
 
     def _fuse(
-        self, query: RewrittenQuery, hits: list[VectorHit], lexical: LexicalIndex | None, k: int
+        self, query: RewrittenQuery, hits: list[VectorHit], snapshot: _Snapshot, k: int
     ) -> list[Passage]:
         settings = self.retrieval
         found = {h.id: (h.text, h.metadata) for h in hits}
@@ -216,11 +214,11 @@ class KnowledgeBase:
             similarity.setdefault(_passage_id(hit.id, hit.metadata), hit.similarity)
         vector_ranking = list(similarity)
         lexical_score: dict[str, float] = {}
-        if lexical is None:
+        if settings.fusion != "rrf":
             fused = [(i, 1.0 / (settings.rrf_k + rank)) for rank, i in enumerate(vector_ranking, 1)]
         else:
-            indices, scores = lexical.top(query.lexical, settings.candidates)
-            lexical_ranking = [self._lexical_ids[i] for i in indices]
+            indices, scores = snapshot.lexical.top(query.lexical, settings.candidates)
+            lexical_ranking = [snapshot.lexical_ids[i] for i in indices]
             lexical_score = dict(zip(lexical_ranking, map(float, scores), strict=True))
             fused = reciprocal_rank_fusion(
                 [vector_ranking, lexical_ranking],
@@ -235,7 +233,7 @@ class KnowledgeBase:
                 break
             # Entries stored after the lexical snapshot was taken (another process's writes)
             # are known from the hit itself; a question whose passage is unknown is skipped.
-            stored = self._by_id.get(passage_id) or found.get(passage_id)
+            stored = snapshot.by_id.get(passage_id) or found.get(passage_id)
             if stored is None:
                 continue
             text, metadata = stored
@@ -257,29 +255,49 @@ class KnowledgeBase:
             )
         return passages
 
-    def _indexes(self) -> tuple[LexicalIndex, QueryRewriter]:
-        """The BM25 index and the query rewriter over the stored passages, built once and again
-        when the collection's size says another client changed it (the clock's nightly rebuild,
-        a human answer learnt in another process)."""
-        if self._lexical is not None and self.store.count(self.collection) != self._snapshot_size:
-            self._lexical = None
-        if self._lexical is None or self._rewriter is None:
-            stored = self.store.all_texts(self.collection)
-            self._snapshot_size = len(stored)
-            self._by_id = {s.id: (s.text, s.metadata) for s in stored}
-            asked: dict[str, list[str]] = {}
-            for entry in stored:
-                if entry.metadata.get("kind") == "question":
-                    asked.setdefault(_passage_id(entry.id, entry.metadata), []).append(entry.text)
-            passages = [s for s in stored if s.metadata.get("kind") != "question"]
-            self._lexical_ids = [s.id for s in passages]
+    def _current(self) -> _Snapshot:
+        """The lexical snapshot of the collection's current revision: kept while nothing
+        changes, rebuilt (by one thread, the others waiting for it) when another client or
+        process changed the collection (the clock's nightly rebuild, a human answer learnt in
+        another process)."""
+        revision = self.store.revision(self.collection)
+        snapshot = self._snapshot
+        if snapshot is not None and snapshot.revision == revision:
+            return snapshot
+        with self._rebuilding:
+            snapshot = self._snapshot
+            if snapshot is None or snapshot.revision != revision:
+                snapshot = self._snapshot = self._snapshot_of(revision)
+        return snapshot
+
+    def _snapshot_of(self, revision: str) -> _Snapshot:
+        """The BM25 index and the query rewriter over the stored passages."""
+        stored = self.store.all_texts(self.collection)
+        asked: dict[str, list[str]] = {}
+        for entry in stored:
+            if entry.metadata.get("kind") == "question":
+                asked.setdefault(_passage_id(entry.id, entry.metadata), []).append(entry.text)
+        passages = [s for s in stored if s.metadata.get("kind") != "question"]
+        return _Snapshot(
+            revision=revision,
             # BM25 matches a passage with its questions appended (document expansion): one
             # document per passage, so a short question cannot outscore every passage.
-            self._lexical = LexicalIndex(
-                ["\n".join([s.text, *asked.get(s.id, [])]) for s in passages]
-            )
-            self._rewriter = QueryRewriter.for_passages([s.text for s in stored], self.glossary)
-        return self._lexical, self._rewriter
+            lexical=LexicalIndex(["\n".join([s.text, *asked.get(s.id, [])]) for s in passages]),
+            lexical_ids=tuple(s.id for s in passages),
+            rewriter=QueryRewriter.for_passages([s.text for s in stored], self.glossary),
+            by_id={s.id: (s.text, s.metadata) for s in stored},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    """What a search reads besides the vector store, for one revision of the collection."""
+
+    revision: str
+    lexical: LexicalIndex
+    lexical_ids: tuple[str, ...]
+    rewriter: QueryRewriter
+    by_id: dict[str, tuple[str, Metadata]]
 
 
 def _passage_id(entry_id: str, metadata: Metadata) -> str:

@@ -92,8 +92,10 @@ class Glossary:
         return tuple(dict.fromkeys(c for m in matches for c in self._canonical[m]))
 
 
+@cache
 def load_glossary(path: Path = DEFAULT_GLOSSARY) -> Glossary:
-    """The glossary in ``path``: ``terms:`` mapping help-centre words to customers' phrases."""
+    """The glossary in ``path``: ``terms:`` mapping help-centre words to customers' phrases
+    (read once per process: a ``Glossary`` is never changed)."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as error:

@@ -8,6 +8,7 @@ Telemetry is off. Chroma's own exceptions become ``VectorStoreError`` subclasses
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
@@ -33,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 
+# The collection metadata key holding the id of the collection's last write.
+_REVISION = "two_peaks_revision"
 # Chroma limits one write to max_batch_size records (about 5,000 on SQLite); stay well under.
 _WRITE_BATCH = 1_000
 
@@ -126,6 +129,7 @@ class ChromaVectorStore:
                 embeddings=self._embedding.embed(source[start:end]),
             )
             self._on(collection, write)
+        self._revised(collection)
 
     def query(self, collection: str, queries: Sequence[str], k: int) -> list[list[VectorHit]]:
         if not queries:
@@ -169,6 +173,7 @@ class ChromaVectorStore:
         for start in range(0, len(ids), _WRITE_BATCH):
             batch = list(ids[start : start + _WRITE_BATCH])
             self._on(collection, partial(Collection.delete, ids=batch))
+        self._revised(collection)
 
     def drop(self, collection: str) -> None:
         self._collections.pop(collection, None)
@@ -181,6 +186,24 @@ class ChromaVectorStore:
 
     def count(self, collection: str) -> int:
         return self._on(collection, lambda target: target.count())
+
+    def revision(self, collection: str) -> str:
+        # The collection's id (a rebuild re-creates it) and the revision its last write stored,
+        # read afresh: a cached handle keeps the metadata it was opened with.
+        with _translated(f"collection {collection}"):
+            try:
+                found = self._client.get_collection(
+                    collection,
+                    embedding_function=self._embedding,  # type: ignore[arg-type]
+                )
+            except (NotFoundError, ValueError):
+                return ""
+        return f"{found.id}:{(found.metadata or {}).get(_REVISION, '')}"
+
+    def _revised(self, collection: str) -> None:
+        """A new revision for the collection, so every process's readers see it changed."""
+        revision = {_REVISION: uuid.uuid4().hex}
+        self._on(collection, lambda target: target.modify(metadata=revision))
 
 
 def build_vector_store(

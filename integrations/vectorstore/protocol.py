@@ -72,3 +72,8 @@ class VectorStore(Protocol):
     def count(self, collection: str) -> int:
         """How many passages the collection holds (0 when it does not exist)."""
         ...
+
+    def revision(self, collection: str) -> str:
+        """A token that changes whenever the collection's passages change, whichever process
+        or client changed them ("" when it does not exist)."""
+        ...

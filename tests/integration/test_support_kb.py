@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from agents.support import (
 from agents.support.evals import EvalCase, evaluate, misses
 from agents.support.query import Glossary
 from controlroom.cli import app
+from controlroom.services import build_services, ready_knowledge_base
+from controlroom.settings import Settings
 from integrations.statestore import StateStore
 from integrations.vectorstore import ChromaVectorStore, VectorStoreUnavailableError
 from integrations.vectorstore import build_vector_store as build_store
@@ -264,3 +267,45 @@ def test_searching_goes_on_after_another_client_rebuilds_the_collection(
     assert serving.search("do you ship to canada", 1)[0].article == (
         "international-and-canada-shipping"
     )
+
+
+def test_a_warm_snapshot_follows_another_clients_edit_that_keeps_the_size(
+    ingested_kb: Path, policy: SupportPolicy
+) -> None:
+    # The serving process keeps its lexical snapshot while nothing changes; an edit elsewhere
+    # (a re-ingest of edited articles: the same passages, so the same count) must reach it.
+    serving = KnowledgeBase(ChromaVectorStore.persistent(ingested_kb), policy.retrieval)
+    assert serving.search("do gift cards expire", 1)[0].article == "gift-cards"
+    chunks = load_chunks(DEFAULT_KB_DIR)
+    edited = [
+        replace(c, text=c.text + " Ask for the Quillbrook voucher.")
+        if c.article == "gift-cards"
+        else c
+        for c in chunks
+    ]
+    other = KnowledgeBase(ChromaVectorStore.persistent(ingested_kb), policy.retrieval)
+    before = other.store.count(other.collection)
+    other.ingest(edited)
+    assert other.store.count(other.collection) == before
+
+    found = serving.search("quillbrook voucher", 1)[0]
+    assert found.article == "gift-cards" and "Quillbrook" in found.text
+
+
+def test_one_knowledge_base_per_process_is_kept_warm_and_refilled_when_emptied(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(_env_file=None, CONTROLROOM_VAR_DIR=tmp_path, CHROMA_URL=None)
+    services = build_services(settings)
+    try:
+        kb = ready_knowledge_base(services)
+        assert ready_knowledge_base(services) is kb
+        assert ready_knowledge_base(build_services(settings)) is kb  # same store and settings
+        kb.store.drop(kb.collection)
+
+        again = ready_knowledge_base(services)
+
+        assert again is kb and kb.store.count(kb.collection) > 0
+        assert kb.search("do gift cards expire", 1)[0].article == "gift-cards"
+    finally:
+        services.close()
