@@ -1,5 +1,5 @@
 """The `ask` evaluation set itself: big and varied enough for issue 14's acceptance, labelled
-consistently with its header, its halves kept apart, a second development set under the same
+consistently with its header, its halves kept apart, further development sets under the same
 conventions, and a scorer that compares plans as the header says."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from datetime import date
 from difflib import SequenceMatcher
 from itertools import combinations
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
@@ -17,6 +18,7 @@ import policies
 from agents.planner.plans import (
     AnalysisPlan,
     ClarifyPlan,
+    CopyFormat,
     CopyPlan,
     DeclinePlan,
     MetricsPlan,
@@ -78,8 +80,18 @@ TAGGED_PERIODS = {
     "period-ytd": DateRange(start=date(2026, 1, 1), end=date(2026, 11, 24)),
 }
 LAST_WEEK = TAGGED_PERIODS["period-last-week"]
-# A second development set, written by other voices under the same header (planner tuning only).
+# Further development sets, written by other voices under the same header (planner tuning only).
 MORE_DEV_SET = DEV_SET.with_name("ask_dev_more.yaml")
+THIRD_DEV_SET = DEV_SET.with_name("ask_dev_third.yaml")
+# Each by the prefix of its ids.
+FURTHER_SETS = {"more": MORE_DEV_SET, "d3": THIRD_DEV_SET}
+KINDS = ("metrics", "analysis", "winback_what_if", "copy", "support", "clarify", "decline", "multi")
+# The least each further set holds of every kind (in KINDS' order), of requests not in English,
+# and of German, Spanish and French each.
+FURTHER_LEAST = {
+    "more": ((80, 20, 10, 12, 10, 10, 18, 12), 50, 15),
+    "d3": ((100, 20, 5, 5, 5, 12, 12, 15), 40, 12),
+}
 NOT_ENGLISH: tuple[Language, ...] = ("de", "es", "fr")
 OCTOBER = TAGGED_PERIODS["period-last-month"]
 
@@ -100,10 +112,18 @@ def more() -> tuple[EvalCase, ...]:
 
 
 @pytest.fixture(scope="module")
+def third() -> tuple[EvalCase, ...]:
+    return load_eval_set(THIRD_DEV_SET).cases
+
+
+@pytest.fixture(scope="module")
 def cases(
-    dev: tuple[EvalCase, ...], holdout: tuple[EvalCase, ...], more: tuple[EvalCase, ...]
+    dev: tuple[EvalCase, ...],
+    holdout: tuple[EvalCase, ...],
+    more: tuple[EvalCase, ...],
+    third: tuple[EvalCase, ...],
 ) -> tuple[EvalCase, ...]:
-    return dev + holdout + more
+    return dev + holdout + more + third
 
 
 def _words(text: str) -> str:
@@ -168,19 +188,9 @@ def test_both_halves_hold_every_kind_out_of_scope_clarify_and_multi_intent_reque
 ) -> None:
     kinds = Counter(case.kind for case in dev + holdout)
     assert kinds["decline"] >= 20 and kinds["clarify"] >= 10
-    expected_kinds = {
-        "metrics",
-        "analysis",
-        "winback_what_if",
-        "copy",
-        "support",
-        "clarify",
-        "decline",
-        "multi",
-    }
     for half in (dev, holdout):
         per_half = Counter(case.kind for case in half)
-        assert set(per_half) == expected_kinds
+        assert set(per_half) == set(KINDS)
         assert per_half["decline"] >= 8 and per_half["clarify"] >= 5 and per_half["multi"] >= 5
         analyses = {p.analysis for c in half for p in c.expected.plans if p.kind == "analysis"}
         assert analyses == {"segments", "churn", "cohorts", "forecast", "lifetime_value"}
@@ -275,44 +285,41 @@ def _header_conventions(path: Path) -> str:
     return header[header.index("# Each request is written") :]
 
 
-def test_the_second_development_set_numbers_200_requests_and_shares_the_header() -> None:
-    more_set = load_eval_set(MORE_DEV_SET)
-    assert more_set.today == TODAY
-    assert [case.id for case in more_set.cases] == [f"more-{n:03d}" for n in range(1, 201)]
-    assert _header_conventions(MORE_DEV_SET) == _header_conventions(DEV_SET)
-
-
-def test_the_second_development_set_ids_are_its_own(
-    dev: tuple[EvalCase, ...], holdout: tuple[EvalCase, ...], more: tuple[EvalCase, ...]
+@pytest.mark.parametrize("prefix", FURTHER_SETS)
+def test_each_further_development_set_numbers_200_requests_and_shares_the_header(
+    prefix: str,
 ) -> None:
-    assert {case.id for case in more}.isdisjoint(case.id for case in dev + holdout)
+    further = load_eval_set(FURTHER_SETS[prefix])
+    assert further.today == TODAY
+    assert [case.id for case in further.cases] == [f"{prefix}-{n:03d}" for n in range(1, 201)]
+    assert _header_conventions(FURTHER_SETS[prefix]) == _header_conventions(DEV_SET)
 
 
-def test_the_second_development_set_mixes_kinds_and_languages(more: tuple[EvalCase, ...]) -> None:
-    kinds = Counter(case.kind for case in more)
-    least = {
-        "metrics": 80,
-        "analysis": 20,
-        "winback_what_if": 10,
-        "copy": 12,
-        "support": 10,
-        "clarify": 10,
-        "decline": 18,
-        "multi": 12,
-    }
+def test_no_id_is_used_twice_across_all_the_sets(cases: tuple[EvalCase, ...]) -> None:
+    assert [i for i, n in Counter(case.id for case in cases).items() if n > 1] == []
+
+
+@pytest.mark.parametrize("prefix", FURTHER_SETS)
+def test_each_further_development_set_mixes_kinds_and_languages(prefix: str) -> None:
+    further = load_eval_set(FURTHER_SETS[prefix]).cases
+    least_kinds, least_not_english, least_per_language = FURTHER_LEAST[prefix]
+    kinds = Counter(case.kind for case in further)
+    least = dict(zip(KINDS, least_kinds, strict=True))
     assert {kind: n for kind, n in least.items() if kinds[kind] < n} == {}
-    languages = Counter(case.lang for case in more)
-    assert sum(languages[lang] for lang in NOT_ENGLISH) >= 50
-    assert min(languages[lang] for lang in NOT_ENGLISH) >= 15
+    languages = Counter(case.lang for case in further)
+    assert sum(languages[lang] for lang in NOT_ENGLISH) >= least_not_english
+    assert min(languages[lang] for lang in NOT_ENGLISH) >= least_per_language
     for lang in NOT_ENGLISH:
-        per_lang = {case.kind for case in more if case.lang == lang}
+        per_lang = {case.kind for case in further if case.lang == lang}
         assert {"metrics", "analysis", "copy", "support", "decline", "multi"} <= per_lang, lang
 
 
-def test_the_second_development_set_asks_every_metric_breakdown_grain_and_comparison(
-    more: tuple[EvalCase, ...],
+@pytest.mark.parametrize("prefix", FURTHER_SETS)
+def test_each_further_development_set_asks_every_metric_breakdown_grain_comparison_and_format(
+    prefix: str,
 ) -> None:
-    plans = [plan for case in more for plan in _metrics(case)]
+    further = load_eval_set(FURTHER_SETS[prefix]).cases
+    plans = [plan for case in further for plan in _metrics(case)]
     assert {metric for plan in plans for metric in plan.metrics} == METRICS
     assert {plan.by for plan in plans} - {None} == set(FILTER_VALUES)
     assert {plan.grain for plan in plans} - {None} == {"day", "week", "month", "quarter", "year"}
@@ -323,8 +330,11 @@ def test_the_second_development_set_asks_every_metric_breakdown_grain_and_compar
         None,
     }
     assert {one.dimension for plan in plans for one in plan.filters} == set(FILTER_VALUES)
-    analyses = {p.analysis for c in more for p in c.expected.plans if p.kind == "analysis"}
+    every_plan = [plan for case in further for plan in case.expected.plans]
+    analyses = {plan.analysis for plan in every_plan if isinstance(plan, AnalysisPlan)}
     assert analyses == {"segments", "churn", "cohorts", "forecast", "lifetime_value"}
+    formats = {plan.format for plan in every_plan if isinstance(plan, CopyPlan)}
+    assert formats == set(get_args(CopyFormat))
 
 
 def _plans(*plans: object) -> Plans:
