@@ -18,7 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
+from weakref import WeakKeyDictionary
 
+from agents.support.compose import Composer, Composition, Section
 from agents.support.confidence import Evidence, combined_confidence, evidence_of
 from agents.support.guard import Guard, GuardVerdict
 from agents.support.kb import HumanAnswer, KnowledgeBase, Passage, human_answer_id
@@ -106,16 +108,23 @@ class SupportAnswer:
         }
 
 
-def offline_answer(question: str, passages: Sequence[Passage]) -> WrittenAnswer:
-    """The best passage, quoted and cited: nothing is said that the help centre does not say."""
+def offline_answer(
+    question: str, passages: Sequence[Passage], composition: Composition | None = None
+) -> WrittenAnswer:
+    """The help centre's own words, quoted and cited: the sentences ``composition`` chose from
+    the best section, else the best passage. Nothing is said that the help centre does not say."""
     if not passages:
         return WrittenAnswer(
             text="I could not find this in our help centre; a member of the team will reply.",
             cited=(),
         )
     best = passages[0]
-    # Markdown wraps paragraphs at a fixed width; a quote reads better unwrapped.
-    quote = _shorten(re.sub(r"(?<!\n)\n(?![\n>*-])", " ", best.text), MAX_QUOTE_CHARS)
+    if composition is not None and best.kind == "article":
+        best, text = composition.section, composition.text
+    else:
+        # Markdown wraps paragraphs at a fixed width; a quote reads better unwrapped.
+        text = re.sub(r"(?<!\n)\n(?![\n>*-])", " ", best.text)
+    quote = _shorten(text, MAX_QUOTE_CHARS)
     quoted = "\n".join(f"> {line}" if line else ">" for line in quote.splitlines())
     if best.kind == "human":
         source = f"— answer from the Two Peaks support team ({best.author}, {best.updated})"
@@ -149,20 +158,37 @@ def answer_many(
     results = kb.search_many(questions, policy.top_k)
     verdicts = guard.check_many(questions)
     return [
-        _answer_one(question, passages, verdict, policy, writer)
+        _answer_one(question, passages, _composed(kb, question, passages), verdict, policy, writer)
         for question, passages, verdict in zip(questions, results, verdicts, strict=True)
     ]
+
+
+# One composer per knowledge base: it keeps the vectors of the sentences it has embedded.
+_COMPOSERS: WeakKeyDictionary[KnowledgeBase, Composer] = WeakKeyDictionary()
+
+
+def _composed(kb: KnowledgeBase, question: str, passages: Sequence[Passage]) -> Composition | None:
+    """The sentences of the best article that answer ``question`` (None for a person's answer
+    or no passage: those are quoted whole)."""
+    if not passages or passages[0].kind != "article":
+        return None
+    composer = _COMPOSERS.get(kb)
+    if composer is None:
+        composer = _COMPOSERS[kb] = Composer(kb.store.embed)
+    sections = [Section(p, asked) for p, asked in kb.sections(passages[0].article)]
+    return composer.compose(kb.rewrite(question).corrected, sections)
 
 
 def _answer_one(
     question: str,
     passages: list[Passage],
+    composition: Composition | None,
     verdict: GuardVerdict,
     policy: SupportPolicy,
     writer: AnswerWriter | None,
 ) -> SupportAnswer:
     evidence = evidence_of(passages)
-    written = HAND_OFF if verdict.is_injection else offline_answer(question, passages)
+    written = HAND_OFF if verdict.is_injection else offline_answer(question, passages, composition)
     written_by: Literal["offline", "model"] = "offline"
     if writer is not None and passages and not verdict.is_injection:
         drafted = writer(question, passages)
@@ -181,6 +207,8 @@ def _answer_one(
     if confidence < policy.confidence_threshold:
         reasons.append(f"confidence {confidence:.2f} below {policy.confidence_threshold:.2f}")
     by_id = {p.id: p for p in passages}
+    if composition is not None:
+        by_id.setdefault(composition.section.id, composition.section)
     return SupportAnswer(
         question=question,
         text=written.text,

@@ -28,7 +28,7 @@ from typing import Literal
 from agents.support.articles import Chunk
 from agents.support.fusion import LexicalIndex, reciprocal_rank_fusion
 from agents.support.query import Glossary, QueryRewriter, RewrittenQuery, load_glossary
-from integrations.vectorstore import Metadata, VectorHit, VectorStore
+from integrations.vectorstore import Metadata, StoredText, VectorHit, VectorStore
 from policies.schema import RetrievalSettings
 
 logger = logging.getLogger(__name__)
@@ -200,6 +200,18 @@ class KnowledgeBase:
             for query, hits in zip(rewritten, vector_hits, strict=True)
         ]
 
+    def sections(self, article: str) -> list[tuple[Passage, tuple[str, ...]]]:
+        """Every section of ``article`` as stored (unscored: they were not searched for), with
+        the questions the article lists for it."""
+        snapshot = self._current()
+        return [
+            (
+                _passage(i, *snapshot.by_id[i], similarity=0.0, lexical=0.0, fused=0.0),
+                snapshot.asked.get(i, ()),
+            )
+            for i in snapshot.by_article.get(article, ())
+        ]
+
     def rewrite(self, query: str) -> RewrittenQuery:
         """What ``search`` looks for when asked ``query`` (typos corrected, words glossed)."""
         return self._current().rewriter.rewrite(query)
@@ -286,6 +298,8 @@ class KnowledgeBase:
             lexical_ids=tuple(s.id for s in passages),
             rewriter=QueryRewriter.for_passages([s.text for s in stored], self.glossary),
             by_id={s.id: (s.text, s.metadata) for s in stored},
+            by_article=_sections_by_article(stored),
+            asked={passage: tuple(questions) for passage, questions in asked.items()},
         )
 
 
@@ -298,6 +312,16 @@ class _Snapshot:
     lexical_ids: tuple[str, ...]
     rewriter: QueryRewriter
     by_id: dict[str, tuple[str, Metadata]]
+    by_article: dict[str, tuple[str, ...]]  # an article's section passages, as stored
+    asked: dict[str, tuple[str, ...]]  # a passage's listed questions
+
+
+def _sections_by_article(stored: Sequence[StoredText]) -> dict[str, tuple[str, ...]]:
+    sections: dict[str, list[str]] = {}
+    for entry in stored:
+        if entry.metadata.get("kind") == "article":
+            sections.setdefault(str(entry.metadata.get("article", "")), []).append(entry.id)
+    return {article: tuple(ids) for article, ids in sections.items()}
 
 
 def _passage_id(entry_id: str, metadata: Metadata) -> str:

@@ -1,0 +1,226 @@
+"""The offline answer: the help centre's sentences that answer the question, from the best section.
+
+Retrieval finds the best *article* (one passage per article, ranked by meaning and words); the
+passage it ranks first is often the article's one-line overview or a neighbouring section. Here
+every section of the best articles is cut into *units* — sentences, and list items — and each
+unit is scored against the question:
+
+- ``similarity``: cosine of the question (typos corrected) to the unit, both embedded by the
+  knowledge base's model; a list item is embedded with its section's heading, so "common reasons"
+  items know what they are reasons for;
+- ``coverage``: the share of the question's content words (stop words aside, a crude stem: their
+  first five letters) that the unit, its section heading or its article title contains.
+
+The best unit decides the section; the answer is that unit, the units of the same section that
+score nearly as well (at most ``MAX_UNITS`` sentences, in the article's order), and, when the unit
+is a list item or the sentence leading a list, the whole list. An overview is chosen only when
+nothing else in the article answers better. The composition carries the best unit's scores: the
+confidence reads them (``confidence``), so it judges the sentences the customer reads, not the
+passage retrieval ranked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from agents.support.fusion import STOPWORDS
+from agents.support.kb import Passage
+
+Embed = Callable[[Sequence[str]], npt.NDArray[np.float32]]
+
+OVERVIEW = "Overview"
+MAX_UNITS = 3
+# A unit of the chosen section joins the answer when its score is within this of the best one.
+NEAR = 0.06
+# How much an overview unit must beat the rest of its article by to be chosen.
+OVERVIEW_PENALTY = 0.1
+# A section this short is quoted whole: its sentences belong together.
+WHOLE_SECTION_CHARS = 500
+COVERAGE_WEIGHT = 0.3
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A sentence or a list item of a section; ``group`` numbers the list it belongs to (None for
+    a sentence), ``leads`` says a sentence introduces the list that follows it."""
+
+    section: Passage
+    index: int
+    text: str
+    group: int | None
+    leads: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A section of an article and the questions the help centre lists for it."""
+
+    passage: Passage
+    questions: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Composition:
+    """The answer's text (plain, unquoted), the section it is cited from, and how well its best
+    unit matches the question."""
+
+    section: Passage
+    text: str
+    similarity: float
+    coverage: float
+
+
+def units_of(section: Passage) -> list[Unit]:
+    """The section's sentences and list items, in order (wrapped lines joined)."""
+    blocks: list[tuple[str, bool]] = []  # (text, is a list item)
+    for line in section.text.splitlines():
+        if not line.strip():
+            blocks.append(("", False))
+        elif _LIST_ITEM.match(line):
+            blocks.append((_LIST_ITEM.sub("", line).strip(), True))
+        elif blocks and blocks[-1][0]:
+            text, item = blocks[-1]
+            blocks[-1] = (f"{text} {line.strip()}", item)
+        else:
+            blocks.append((line.strip(), False))
+    units: list[Unit] = []
+    group, lists = None, 0
+    for text, item in blocks:
+        if not text:
+            group = None
+            continue
+        if item:
+            if group is None:
+                lists += 1
+                group = lists
+                if units and units[-1].group is None:
+                    last = units[-1]
+                    units[-1] = Unit(section, last.index, last.text, None, leads=True)
+            units.append(Unit(section, len(units), text, group, leads=False))
+            continue
+        group = None
+        for sentence in _SENTENCE_END.split(text):
+            if sentence.strip():
+                units.append(Unit(section, len(units), sentence.strip(), None, leads=False))
+    return units
+
+
+def content_words(text: str) -> set[str]:
+    """Words that carry meaning, cut to a crude stem (refunds / refunded → refun)."""
+    return {w[:5] for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1}
+
+
+class Composer:
+    """Chooses the section and joins the units that answer a question; vectors of the units
+    and of the sections' listed questions are kept per text."""
+
+    def __init__(self, embed: Embed, *, kept: int = 20_000) -> None:
+        self._embed = embed
+        self._vectors: dict[str, npt.NDArray[np.float32]] = {}
+        self._kept = kept
+
+    def compose(self, question: str, sections: Sequence[Section]) -> Composition | None:
+        """The composition over ``sections`` (every section of the best article, each with the
+        questions it answers); None when there is nothing to compose from."""
+        units = [unit for section in sections for unit in units_of(section.passage)]
+        if not units:
+            return None
+        asked = content_words(question)
+        query = self._embed([question])[0]
+        similarity = self._vectors_of([_embedded_text(u) for u in units]) @ query
+        coverage = np.array([_coverage(asked, unit) for unit in units])
+        score = similarity + COVERAGE_WEIGHT * coverage
+        chosen_section, best_score, listed = None, -np.inf, 0.0
+        for section in sections:
+            mine = [i for i, u in enumerate(units) if u.section is section.passage]
+            if not mine:
+                continue
+            matched = self._best_match(query, section.questions)
+            value = (matched + max(score[i] for i in mine)) / 2
+            value -= OVERVIEW_PENALTY * (section.passage.section == OVERVIEW)
+            if value > best_score:
+                chosen_section, best_score, listed = section.passage, value, matched
+        mine = [i for i, u in enumerate(units) if u.section is chosen_section]
+        best = max(mine, key=lambda i: score[i])
+        return Composition(
+            section=units[best].section,
+            text=_joined(_chosen(units, score, best)),
+            similarity=max(float(similarity[best]), listed),
+            coverage=float(coverage[best]),
+        )
+
+    def _best_match(self, query: npt.NDArray[np.float32], questions: Sequence[str]) -> float:
+        if not questions:
+            return 0.0
+        return float(np.max(self._vectors_of(questions) @ query))
+
+    def _vectors_of(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        missing = [text for text in dict.fromkeys(texts) if text not in self._vectors]
+        if missing:
+            if len(self._vectors) + len(missing) > self._kept:
+                self._vectors.clear()
+            self._vectors.update(zip(missing, self._embed(missing), strict=True))
+        return np.stack([self._vectors[text] for text in texts])
+
+
+def _embedded_text(unit: Unit) -> str:
+    # A list item alone ("The card has expired.") says little; with its heading it says what
+    # question it answers.
+    if unit.group is not None or unit.leads:
+        return f"{unit.section.section}: {unit.text}"
+    return unit.text
+
+
+def _coverage(asked: set[str], unit: Unit) -> float:
+    if not asked:
+        return 0.0
+    known = content_words(f"{unit.text} {unit.section.section} {unit.section.title}")
+    return len(asked & known) / len(asked)
+
+
+def _chosen(units: Sequence[Unit], score: npt.NDArray[np.float64], best: int) -> list[Unit]:
+    """The best unit, its list (whole) if it leads or belongs to one, and the near-best
+    sentences of the same section."""
+    top = units[best]
+    same = [u for u in units if u.section is top.section]
+    if len(top.section.text) <= WHOLE_SECTION_CHARS:
+        return same
+    offset = units.index(same[0])
+    picked = {top.index}
+    group = top.group
+    if top.leads:
+        following = same[top.index + 1 :]
+        group = following[0].group if following else None
+    if group is not None:
+        picked |= {u.index for u in same if u.group == group}
+        picked |= {u.index for u in same if u.leads and same[u.index + 1].group == group}
+    sentences = sorted(
+        (u for u in same if u.group is None and not u.leads and u.index != top.index),
+        key=lambda u: -score[offset + u.index],
+    )
+    for unit in sentences:
+        if len([i for i in picked if same[i].group is None]) >= MAX_UNITS:
+            break
+        if score[offset + unit.index] >= score[best] - NEAR:
+            picked.add(unit.index)
+    return [u for u in same if u.index in picked]
+
+
+def _joined(units: Sequence[Unit]) -> str:
+    lines: list[str] = []
+    for unit in units:
+        if unit.group is not None:
+            lines.append(f"• {unit.text}")
+        elif lines and not lines[-1].startswith("•") and not lines[-1].endswith(":"):
+            lines[-1] = f"{lines[-1]} {unit.text}"
+        else:
+            lines.append(unit.text)
+    return "\n".join(lines)

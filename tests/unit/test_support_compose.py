@@ -1,0 +1,113 @@
+"""Composing an answer from a section's sentences (agents/support/compose.py), with a bag-of-words
+embedding standing in for the model: which section, which sentences, which list."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from agents.support.compose import WHOLE_SECTION_CHARS, Composer, Section, units_of
+from agents.support.kb import Passage
+
+
+def _embed(texts: Sequence[str]) -> npt.NDArray[np.float32]:
+    vectors = np.zeros((len(texts), 256), dtype=np.float32)
+    for row, text in enumerate(texts):
+        for word in re.findall(r"[a-z]+", text.lower()):
+            vectors[row, zlib.crc32(word[:5].encode()) % 256] += 1.0
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.clip(norms, 1e-9, None)
+
+
+def _section(heading: str, text: str, *questions: str) -> Section:
+    passage = Passage(
+        id=f"article:a#{heading.lower()}",
+        kind="article",
+        article="a",
+        title="Tents",
+        section=heading,
+        url=f"/help/a#{heading.lower()}",
+        text=text,
+        updated="2026-01-01",
+        author=None,
+        similarity=0.0,
+        lexical=0.0,
+        fused=0.0,
+    )
+    return Section(passage, questions)
+
+
+LONG = " ".join(
+    [
+        "Pitch the tent on flat ground away from dead branches.",
+        "Stake the corners first, then raise the poles.",
+        "Guy lines keep the fly taut in wind.",
+        "To dry a wet tent, hang it in the shade for a day before you pack it away.",
+        "Never machine wash a tent: the coating peels.",
+        "Store it loose in a cotton sack, never compressed.",
+        "Check the seams once a season and reseal them if water gets through.",
+        "Zippers last longer when you brush grit out of them after each trip.",
+        "Pack the stakes in their own bag so they cannot tear the floor.",
+    ]
+)
+
+
+def test_a_section_is_cut_into_sentences_and_list_items_with_the_sentence_leading_the_list() -> (
+    None
+):
+    units = units_of(
+        _section(
+            "Reasons",
+            "A payment fails for a few reasons. Here is what to check:\n"
+            "- The billing address does not match\n  your bank's.\n"
+            "- The card has expired.\n\nThen try again.",
+        ).passage
+    )
+
+    assert [(u.text, u.group, u.leads) for u in units] == [
+        ("A payment fails for a few reasons.", None, False),
+        ("Here is what to check:", None, True),
+        ("The billing address does not match your bank's.", 1, False),
+        ("The card has expired.", 1, False),
+        ("Then try again.", None, False),
+    ]
+
+
+def test_a_long_section_gives_the_sentences_that_answer_not_all_of_it() -> None:
+    assert len(LONG) > WHOLE_SECTION_CHARS
+    composed = Composer(_embed).compose("how do I dry a wet tent", [_section("Care", LONG)])
+
+    assert composed is not None
+    assert "hang it in the shade" in composed.text
+    assert "Stake the corners" not in composed.text
+    assert composed.coverage == 1.0
+
+
+def test_the_overview_loses_to_the_section_that_answers_as_well() -> None:
+    overview = _section("Overview", "Our tents come with care advice.", "how do I care for tents")
+    drying = _section("Drying", "Hang a wet tent in the shade to dry it.", "how to dry my tent")
+
+    composed = Composer(_embed).compose("how do I dry my tent", [overview, drying])
+
+    assert composed is not None and composed.section.section == "Drying"
+
+
+def test_a_list_item_brings_its_whole_list_and_the_sentence_leading_it() -> None:
+    text = (
+        LONG + "\nIf a pole snaps, here is what to do:\n- Splint it with the repair sleeve.\n"
+        "- Order a replacement section."
+    )
+    composed = Composer(_embed).compose(
+        "pole snapped splint repair sleeve", [_section("Care", text)]
+    )
+
+    assert composed is not None
+    assert composed.text.splitlines()[-3:] == [
+        "If a pole snaps, here is what to do:",
+        "• Splint it with the repair sleeve.",
+        "• Order a replacement section.",
+    ]
