@@ -179,16 +179,19 @@ class RetrievalSettings(_Strict):
 
 
 class ConfidenceCalibration(_Strict):
-    """Logistic map from retrieval evidence to P(the top passage answers the question).
+    """Logistic map from the evidence to P(the answer contains what the customer needs).
 
-    Fitted by ``controlroom kb eval --fit``; the weights must not be negative, so that more
-    evidence never lowers the confidence.
+    Fitted by ``controlroom kb eval --fit`` (``agents/support/confidence.py`` says what each
+    feature is); the weights must not be negative, so that more evidence never lowers the
+    confidence.
     """
 
     intercept: float = -8.0
-    similarity: float = Field(default=12.0, ge=0)
+    similarity: float = Field(default=6.0, ge=0)
     margin: float = Field(default=4.0, ge=0)
-    lexical: float = Field(default=0.5, ge=0)
+    answer_similarity: float = Field(default=4.0, ge=0)
+    coverage: float = Field(default=1.0, ge=0)
+    agreement: float = Field(default=0.5, ge=0)
 
 
 class SupportGuard(_Strict):

@@ -14,14 +14,19 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 from weakref import WeakKeyDictionary
 
 from agents.support.compose import Composer, Composition, Section
-from agents.support.confidence import Evidence, combined_confidence, evidence_of
+from agents.support.confidence import (
+    Evidence,
+    combined_confidence,
+    evidence_of,
+    retrieval_probability,
+)
 from agents.support.guard import Guard, GuardVerdict
 from agents.support.kb import HumanAnswer, KnowledgeBase, Passage, human_answer_id
 from integrations.statestore import StateStore
@@ -29,6 +34,10 @@ from policies.schema import SupportPolicy
 
 logger = logging.getLogger(__name__)
 
+# A message longer than this is answered from its last sentence, with its confidence discounted.
+LONG_MESSAGE_CHARS = 400
+LONG_MESSAGE_DISCOUNT = 0.85
+_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 # Slack shows 3,000 characters per section; a quote longer than this is cut at a sentence.
 MAX_QUOTE_CHARS = 900
 
@@ -155,12 +164,59 @@ def answer_many(
 ) -> list[SupportAnswer]:
     """``answer`` for several questions with batched embedding (the evaluation uses it)."""
     guard = guard or Guard(policy.guard.other_companies, embed=kb.store.embed)
-    results = kb.search_many(questions, policy.top_k)
-    verdicts = guard.check_many(questions)
+    asked = [focus(question) for question in questions]
+    results = kb.search_many(asked, policy.top_k)
+    verdicts = guard.check_many(questions)  # the whole message: an injection may hide anywhere
+    caps = _long_message_caps(kb, policy, zip(questions, asked, results, strict=True))
     return [
-        _answer_one(question, passages, _composed(kb, question, passages), verdict, policy, writer)
-        for question, passages, verdict in zip(questions, results, verdicts, strict=True)
+        _answer_one(
+            question,
+            passages,
+            _composed(kb, focused, passages),
+            verdict,
+            policy,
+            writer,
+            cap=caps.get(question, 1.0),
+        )
+        for question, focused, passages, verdict in zip(
+            questions, asked, results, verdicts, strict=True
+        )
     ]
+
+
+def _long_message_caps(
+    kb: KnowledgeBase,
+    policy: SupportPolicy,
+    answered: Iterable[tuple[str, str, list[Passage]]],
+) -> dict[str, float]:
+    """The most confidence a long message may get: the discount times the lower of what its
+    last sentence and what the whole message would get (``focus``). ``answered`` holds each
+    (message, what was looked up, the passages found)."""
+    long = [(message, focused, found) for message, focused, found in answered if message != focused]
+    if not long:
+        return {}
+    whole = kb.search_many([message for message, _, _ in long], policy.top_k)
+    caps = {}
+    for (message, focused, found_part), found in zip(long, whole, strict=True):
+        lowest = min(
+            retrieval_probability(
+                evidence_of(passages, _composed(kb, text, passages)), policy.calibration
+            )
+            for text, passages in ((message, found), (focused, found_part))
+        )
+        caps[message] = LONG_MESSAGE_DISCOUNT * lowest
+    return caps
+
+
+def focus(message: str) -> str:
+    """What to look up for ``message``: itself, or for a long message (a story, a forwarded
+    thread) its last sentence, where people put the question. A long message's confidence is
+    capped (``_long_message_caps``): the rest of it may change the question, so it is never
+    answered more confidently than its question asked alone."""
+    if len(message) <= LONG_MESSAGE_CHARS:
+        return message
+    sentences = [s for s in _SENTENCES.split(message.strip()) if s.strip()]
+    return sentences[-1].strip()[-LONG_MESSAGE_CHARS:] if sentences else message
 
 
 # One composer per knowledge base: it keeps the vectors of the sentences it has embedded.
@@ -186,8 +242,10 @@ def _answer_one(
     verdict: GuardVerdict,
     policy: SupportPolicy,
     writer: AnswerWriter | None,
+    *,
+    cap: float,
 ) -> SupportAnswer:
-    evidence = evidence_of(passages)
+    evidence = evidence_of(passages, composition)
     written = HAND_OFF if verdict.is_injection else offline_answer(question, passages, composition)
     written_by: Literal["offline", "model"] = "offline"
     if writer is not None and passages and not verdict.is_injection:
@@ -197,11 +255,14 @@ def _answer_one(
             written, written_by = drafted, "model"
         else:
             logger.warning("writer cited no retrieved passage; using the offline answer")
-    confidence = combined_confidence(
-        evidence,
-        policy.calibration,
-        verdict.risk,
-        written.supported if written_by == "model" else None,
+    confidence = min(
+        cap,
+        combined_confidence(
+            evidence,
+            policy.calibration,
+            verdict.risk,
+            written.supported if written_by == "model" else None,
+        ),
     )
     reasons = list(verdict.reasons)
     if confidence < policy.confidence_threshold:

@@ -1,56 +1,71 @@
-"""A confidence that means something: P(the top passage answers the question), calibrated.
+"""A confidence that means something: P(the answer the customer reads is right), calibrated.
 
-Three pieces of retrieval evidence go into a logistic model whose weights are fitted on the
-evaluation set (``fit_calibration``) and kept in ``policies/support.yaml``:
+Five pieces of evidence go into a logistic model whose weights are fitted on the evaluation
+set (``fit_calibration``, labelled by whether the answer contains the fact the customer needed)
+and kept in ``policies/support.yaml``. None of them grows with the length of the message, so a
+long preamble cannot buy confidence:
 
 - ``similarity``: cosine similarity of the question to the top passage (all-MiniLM-L6-v2);
 - ``margin``: how far it beats the best passage of another article (a clear winner vs a tie);
-- ``lexical``: ``log(1 + BM25)`` of the top passage (shared words, typos aside).
+- ``answer_similarity``: cosine of the question to the sentences the answer quotes, or to a
+  question the help centre lists for their section (``compose``);
+- ``coverage``: the share of the question's content words the quoted sentences, their section
+  heading and article title contain;
+- ``agreement``: 1 when the passages' best by meaning is also their best by words (BM25), else 0.
 
 ``p = sigmoid(intercept + w · evidence)`` with non-negative weights, so more evidence never
 lowers it; the guard's risk then scales it, ``confidence = p · (1 - risk)``, and a model's own
-check of its grounded answer, where one is set, scales it once more. Label for fitting: the
-question is answerable and the top passage is from the expected article; an unanswerable
-question is always a 0.
+check of its grounded answer, where one is set, scales it once more. An unanswerable question
+is always a 0 when fitting.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
+from agents.support.compose import Composition
 from agents.support.kb import Passage
 from policies.schema import ConfidenceCalibration
 
-FEATURES = ("similarity", "margin", "lexical")
+FEATURES = ("similarity", "margin", "answer_similarity", "coverage", "agreement")
 
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """What retrieval says about the best passage."""
+    """What retrieval and the composed answer say (see the module docstring)."""
 
     similarity: float
     margin: float
-    lexical: float
+    answer_similarity: float
+    coverage: float
+    agreement: float
 
     def vector(self) -> npt.NDArray[np.float64]:
-        return np.array([self.similarity, self.margin, self.lexical], dtype=np.float64)
+        return np.array([getattr(self, name) for name in FEATURES], dtype=np.float64)
 
 
-def evidence_of(passages: Sequence[Passage]) -> Evidence:
-    """The evidence for the top passage of a (diversified, best-first) result."""
+NO_EVIDENCE = Evidence(0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+def evidence_of(passages: Sequence[Passage], composition: Composition | None = None) -> Evidence:
+    """The evidence for a (diversified, best-first) result and the answer composed from it
+    (without a composition — a person's answer, quoted whole — the top passage stands for it)."""
     if not passages:
-        return Evidence(similarity=0.0, margin=0.0, lexical=0.0)
+        return NO_EVIDENCE
     top = passages[0]
     runner_up = max((p.similarity for p in passages[1:] if p.article != top.article), default=0.0)
+    best_by_words = max(p.lexical for p in passages)
+    best_by_meaning = max(p.similarity for p in passages)
     return Evidence(
         similarity=top.similarity,
         margin=top.similarity - runner_up,
-        lexical=math.log1p(max(top.lexical, 0.0)),
+        answer_similarity=top.similarity if composition is None else composition.similarity,
+        coverage=1.0 if composition is None else composition.coverage,
+        agreement=float(top.similarity >= best_by_meaning and top.lexical >= best_by_words > 0.0),
     )
 
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from agents.support import KnowledgeBaseSourceError
 from agents.support.articles import DEFAULT_KB_DIR, anchor, load_chunks, parse_article
 from agents.support.confidence import (
+    FEATURES,
     Evidence,
     combined_confidence,
     evidence_of,
@@ -165,12 +166,16 @@ def test_reciprocal_rank_fusion_lets_agreement_beat_a_single_first_place() -> No
     assert fused[0][0] == "b"
 
 
-CALIBRATION = ConfidenceCalibration(intercept=-4.0, similarity=6.0, margin=10.0, lexical=0.5)
+CALIBRATION = ConfidenceCalibration(
+    intercept=-4.0, similarity=6.0, margin=10.0, answer_similarity=3.0, coverage=1.0, agreement=0.5
+)
+EVIDENCE = Evidence(similarity=0.8, margin=0.2, answer_similarity=0.7, coverage=0.5, agreement=1.0)
 
 
-@pytest.mark.parametrize("feature", ["similarity", "margin", "lexical"])
+@pytest.mark.parametrize("feature", FEATURES)
 def test_confidence_never_falls_when_evidence_grows(feature: str) -> None:
-    base = {"similarity": 0.5, "margin": 0.05, "lexical": 1.0}
+    base = {"similarity": 0.5, "margin": 0.05, "answer_similarity": 0.4, "coverage": 0.5}
+    base["agreement"] = 0.0
     values = []
     for step in np.linspace(0.0, 1.0, 11):
         evidence = Evidence(**{**base, feature: float(step)})
@@ -180,7 +185,7 @@ def test_confidence_never_falls_when_evidence_grows(feature: str) -> None:
 
 
 def test_confidence_falls_as_the_guard_risk_and_the_model_check_say_so() -> None:
-    evidence = Evidence(similarity=0.8, margin=0.2, lexical=2.0)
+    evidence = EVIDENCE
     plain = combined_confidence(evidence, CALIBRATION, risk=0.0)
     assert combined_confidence(evidence, CALIBRATION, risk=0.5) == pytest.approx(plain / 2)
     assert combined_confidence(evidence, CALIBRATION, 0.0, model_check=0.25) == pytest.approx(
@@ -210,18 +215,24 @@ def test_the_margin_is_measured_against_the_best_other_article() -> None:
     evidence = evidence_of([_passage("a", 0.8, 3.0), _passage("b", 0.6), _passage("c", 0.7)])
     assert evidence.similarity == pytest.approx(0.8)
     assert evidence.margin == pytest.approx(0.1)
-    assert evidence.lexical == pytest.approx(np.log1p(3.0))
-    assert evidence_of([]) == Evidence(0.0, 0.0, 0.0)
+    assert evidence.agreement == 1.0  # best by meaning and by words
+    assert evidence.answer_similarity == pytest.approx(0.8) and evidence.coverage == 1.0
+    assert evidence_of([]) == Evidence(0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+def test_retrievers_disagree_when_another_passage_matches_more_words() -> None:
+    evidence = evidence_of([_passage("a", 0.8, 1.0), _passage("b", 0.6, 4.0)])
+    assert evidence.agreement == 0.0
 
 
 def test_fitting_learns_that_higher_similarity_means_more_often_right() -> None:
     rng = np.random.default_rng(7)
     similarity = rng.uniform(0.1, 0.9, 400)
     correct = rng.uniform(size=400) < 1 / (1 + np.exp(-(12 * similarity - 6)))
-    evidence = [Evidence(float(s), 0.0, 0.0) for s in similarity]
+    evidence = [Evidence(float(s), 0.0, 0.0, 0.0, 0.0) for s in similarity]
     fitted = fit_calibration(evidence, correct.tolist())
     assert 8 < fitted.similarity < 16
-    assert fitted.margin == 0.0 and fitted.lexical == 0.0
+    assert fitted.margin == 0.0 and fitted.coverage == 0.0
     assert -8 < fitted.intercept < -4
 
 
