@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from agents import formatting as fmt
+from agents.support.guard import REASON_WORDS
 from bot import ids
 from bot.blocks.kit import (
     Block,
@@ -330,7 +331,8 @@ def _answer_body(run_id: str, proposal: Mapping[str, Any]) -> list[Block]:
     sources = [link(str(url)) for url in proposal.get("sources") or []]
     if sources:
         facts.append("Sources: " + ", ".join(sources))
-    reasons = [escape(str(r)) for r in proposal.get("reasons") or []]
+    # The guard's codes in words; "confidence 0.41 below 0.65" is shown as it is.
+    reasons = [escape(REASON_WORDS.get(str(r), str(r))) for r in proposal.get("reasons") or []]
     if reasons:
         facts.append("Escalated: " + "; ".join(reasons))
     blocks.append(context(" · ".join(facts), f"Run `{run_id}`"))
