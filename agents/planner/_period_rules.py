@@ -16,6 +16,9 @@ from agents.planner._period_words import EVENTS, Token
 from integrations.warehouse.metrics.periods import same_period_last_year
 from integrations.warehouse.metrics.query import DateRange, Grain
 
+# How many years back a year may be named ("2011", "the same quarter in 2020").
+_YEARS_BACK = 15
+
 
 @dataclass(frozen=True, slots=True)
 class PeriodMatch:
@@ -61,7 +64,7 @@ def named_year(p: Phrase) -> int | None:
 def relative(p: Phrase) -> Resolved:
     """last / this / next / the one before last week, month, quarter or year."""
     unit, current = p.unit(), start_of(p.unit(), p.today)
-    if p.has("this"):
+    if p.has("this", "thisp"):
         return so_far(whole(unit, current), p.today), unit
     back = 2 if p.has("before_last", "before") else 1 if p.has("last", "lastp") else -1
     return whole(unit, add(unit, current, -back)), unit
@@ -123,7 +126,7 @@ def quarter(p: Phrase) -> Resolved:
 
 def year(p: Phrase) -> Resolved:
     year = p.value("yr") or 0
-    if not p.today.year - 15 <= year <= p.today.year + 2:  # "top 2000 customers"
+    if not p.today.year - _YEARS_BACK <= year <= p.today.year + 2:  # "top 2000 customers"
         return None
     return so_far(whole("year", date(year, 1, 1)), p.today), "year"
 
@@ -290,9 +293,17 @@ def unit_before(p: Phrase) -> Resolved:
 
 
 def same_last_year(p: Phrase) -> Resolved:
+    """The period named before, a year earlier ("the same week last year") or in the year
+    named ("the same quarter in 2025")."""
     if p.previous is None:
         return None
-    return same_period_last_year(p.previous.range), p.previous.grain
+    back = 1 if (year := p.value("yr")) is None else p.previous.range.start.year - year
+    if not 1 <= back <= _YEARS_BACK:
+        return None
+    period = p.previous.range
+    for _ in range(back):
+        period = same_period_last_year(period)
+    return period, p.previous.grain
 
 
 def season(p: Phrase) -> Resolved:

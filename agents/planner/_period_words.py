@@ -31,7 +31,13 @@ _WORDS: dict[str, str] = {
     # Spanish and French put these before or after the unit: "la semana pasada", "le dernier mois"
     "lastp": "pasada|pasado|pasadas|pasados|anterior|ultimo|ultima|ultimos|ultimas|dernier"
     "|derniere|derniers|dernieres|passe|passee",
-    "this": "this|current|diese|diesen|dieser|dieses|este|esta|ce|cet|cette",
+    "this": "this|current|diese|diesen|dieser|dieses|este|esta|ce|cet|cette|laufende|laufenden"
+    "|laufender|laufendes",
+    # after the unit: "el trimestre en curso", "le mois en cours"
+    "thisp": "en curso|en cours",
+    # the current unit to date: "en lo que va del trimestre", "so far this quarter"
+    "sofar": "en lo que va de|en lo que va del|en lo que llevamos de|en lo que llevamos del"
+    "|so far this",
     "next": "next|coming|upcoming|nachste|nachsten|nachster|nachstes|kommende|kommenden",
     "nextp": "proximo|proxima|proximos|proximas|que viene|prochain|prochaine|prochains",
     "before_last": "vorletzte|vorletzten|vorletztes|antepasada|antepasado|avant derniere",
@@ -71,7 +77,8 @@ _WORDS: dict[str, str] = {
     "this month": "mtd|month to date|month - to - date|since the start of the month"
     "|seit monatsbeginn|seit monatsanfang|en lo que va del mes|en lo que va de mes"
     "|depuis le debut du mois",
-    "this quarter": "qtd|quarter to date|quarter - to - date",
+    "this quarter": "qtd|quarter to date|quarter - to - date|seit quartalsbeginn"
+    "|seit quartalsanfang",
     "this year": "ytd|year to date|year - to - date|since the start of the year"
     "|since the beginning of the year|seit jahresbeginn|seit jahresanfang|en lo que va del ano"
     "|en lo que va de ano|desde principios de ano|depuis le debut de l annee",
@@ -136,8 +143,8 @@ _US_DAY = re.compile(r"(?:1[0-2]|0?[1-9])/\d\d?")
 _SENTENCE_END = re.compile(r"\s*(?:$|[?!.,;:)])")
 _LONGEST = 6  # words in the longest entry
 _AIMED_SYMBOLS = {"mon", "weekday", "week", "month", "quarter", "year", "day", "weekend", "last",
-                  "lastp", "this", "next", "nextp", "yesterday", "today", "daybefore", "event",
-                  "season", "half", "since"}  # fmt: skip
+                  "lastp", "this", "thisp", "next", "nextp", "yesterday", "today", "daybefore",
+                  "event", "season", "half", "since"}  # fmt: skip
 # "L30D", "L4W", "T12M": the last 30 days, 4 weeks, 12 months.
 _ABBREVIATED_UNITS = {"d": "day", "w": "week", "m": "month", "q": "quarter", "y": "year"}
 _MONTH_KEYS = ("january", "february", "march", "april", "may", "june", "july", "august",
@@ -192,7 +199,7 @@ def tokens(text: str, today: date, date_cues: frozenset[str] = frozenset()) -> l
             if kind == "word" and m[0] in _WEAK_MONTHS:
                 beside = [raw[k].lastgroup for k in (i - 1, i + 1) if 0 <= k < len(raw)]
                 capital = m[0] == "may" and text[m.start()] == "M" and i > 0
-                month = "num" in beside or "date" in beside or capital
+                month = "num" in beside or "date" in beside or capital or _ranged(spelled, i)
                 emit(m.start(), m.end(), ("mon", _WEAK_MONTHS[m[0]]) if month else ("_", 0))
             elif kind == "word":
                 emit(m.start(), m.end(), ("_", 0))
@@ -228,6 +235,21 @@ def tokens(text: str, today: date, date_cues: frozenset[str] = frozenset()) -> l
                 emit(m.start(), m.end(), ("_", 0))
         i += n
     return found
+
+
+def _ranged(spelled: list[str], i: int) -> bool:
+    """Whether the word at ``i`` is one end of a range whose other end is a month ("jan
+    through mar", "mar-jun", "between Mar and June"), so a month itself."""
+    lexicon = _lexicon()
+
+    def symbols(k: int) -> set[str]:
+        inside = 0 <= k < len(spelled)
+        return {symbol for symbol, _ in lexicon.get((spelled[k],), ())} if inside else set()
+
+    return any(
+        symbols(joint) & {"to", "and"} and "mon" in symbols(other)
+        for joint, other in ((i - 1, i - 2), (i + 1, i + 2))
+    )
 
 
 def _fold(text: str) -> str:

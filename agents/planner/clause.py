@@ -23,6 +23,7 @@ from integrations.warehouse.sample_company import last_complete_week_end
 NEAR = 16
 # What may stand between two periods read as one: "last year's Q4", "Q4 of last year".
 _JOINED = re.compile(r"[\s'-]*(?:s|of|de|del|von)?[\s'-]*")
+_SENTENCE_END = re.compile(r"[?!;]")
 _WEEK = timedelta(days=7)
 _YEAR_OR_MORE = timedelta(days=367)
 
@@ -87,9 +88,11 @@ class Clause:
         self, marker: tuple[int, int], start: int, end: int, taken: Sequence[tuple[int, int]] = ()
     ) -> bool:
         """Whether the words from ``start`` to ``end`` are what ``marker`` compares with: close
-        after it with nothing of ``taken`` between, or close before a marker ending the
-        clause."""
+        after it with nothing of ``taken`` nor a sentence's end between ("better than before?
+        last week" asks about last week), or close before a marker ending the clause."""
         if 0 <= start - marker[1] <= NEAR:
+            if _SENTENCE_END.search(self.folded, marker[1], start):
+                return False
             return not any(marker[1] <= a and b <= start for a, b in taken)
         closing = not self.folded[marker[1] :].strip(" ?!.")
         return closing and 0 <= marker[0] - end <= NEAR

@@ -76,6 +76,14 @@ class MetricPhrasing(_Strict):
     phrases: Phrases = Field(min_length=1)
 
 
+class TopicRequests(_Strict):
+    """Requests named by a ticket topic: ``metrics``, filtered by the topic."""
+
+    metrics: tuple[str, ...] = Field(min_length=1)
+    nouns: Phrases
+    links: Phrases
+
+
 class WinbackWords(_Strict):
     offers: Phrases
     incentives: Phrases
@@ -123,6 +131,7 @@ class LexiconFile(_Strict):
     breakdown_nouns: Phrases
     grains: dict[Grain, Phrases]
     filters: dict[DimensionName, dict[str, Phrases]]
+    topic_requests: TopicRequests
     filter_negations: Phrases
     signup_cues: Phrases
     compare_markers: Phrases
@@ -178,6 +187,14 @@ class Lexicon:
             for metric, raw in entry.case_sensitive_phrasings.items()
         }
         self.signup_cues = compile_phrases(entry.signup_cues)
+        topics = "|".join(p for phrases in entry.filters["topic"].values() for p in phrases)
+        nouns, links = "|".join(entry.topic_requests.nouns), "|".join(entry.topic_requests.links)
+        articles = "the|der|die|el|la|los|las|le|les"
+        # "sizing questions", "questions about the sizing": the noun is the metric's word
+        self.topic_requests = (
+            compile_phrases([f"({topics}) (?P<noun>{nouns})"]),
+            compile_phrases([f"(?P<noun>{nouns}) ({links}) (({articles}) )?({topics})"]),
+        )
         self.filter_negation = compile_phrases(
             [f"({'|'.join(entry.filter_negations)}) ((the|any|all) )?$"]
         )

@@ -5,7 +5,8 @@ marketing's or support's). A clause is read in parts cut at "and", commas and co
 each carry their own breakdown, series, filter or period are separate plans ("orders by channel
 and aov by category"); a part with no metric adds to the plans around it ("…, both for last
 week", "…? just paid social", "paid search: clicks and impressions") or repeats the last one
-with another period ("revenue last week and for last month"). With no period the question is
+with another period ("revenue last week and for last month"), or a series with the period that
+follows ("yearly revenue, 2025 and this year so far" is one series). With no period the question is
 about the last complete week.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 
 from agents.planner.clause import Clause, last_complete_week, narrowest
 from agents.planner.comparisons import Comparisons
@@ -123,7 +125,7 @@ class MetricRules:
         for part in parts:
             for period in self._periods(part.periods or shared, comparison.periods, clause):
                 plans.append(self._plan(part, period, comparison.compare))
-        return plans
+        return _series_joined(plans)
 
     def stated(self, clause: Clause) -> Stated:
         """What the clause states, with nothing filled in by default."""
@@ -228,6 +230,25 @@ def _spans(mentions: Sequence[Mention], filters: Sequence[FilterValue]) -> list[
     """Where the figures and filter values named are (a default set names none)."""
     spans = [(m.start, m.end) for m in mentions] + [(f.start, f.end) for f in filters]
     return [(start, end) for start, end in spans if end > start]
+
+
+def _series_joined(plans: Sequence[MetricsPlan]) -> list[MetricsPlan]:
+    """A series asked over periods that follow each other is one series over them all
+    ("yearly revenue, 2025 and this year so far", "weekly orders for October and November")."""
+    joined: list[MetricsPlan] = []
+    for plan in plans:
+        last = joined[-1] if joined else None
+        if (
+            last is not None
+            and plan.grain is not None
+            and last.period.end + timedelta(days=1) == plan.period.start
+            and last.model_copy(update={"period": plan.period}) == plan
+        ):
+            period = DateRange(start=last.period.start, end=plan.period.end)
+            joined[-1] = last.model_copy(update={"period": period})
+        else:
+            joined.append(plan)
+    return joined
 
 
 def _spread(parts: list[_Part], modifier: _Part) -> list[_Part]:

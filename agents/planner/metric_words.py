@@ -95,6 +95,12 @@ class MetricWords:
                 (alone if phrasing.alone else phrased).extend(found)
         for metric, pattern in self._lexicon.case_sensitive_phrasings.items():
             phrased += [Mention(metric, *match.span()) for match in pattern.finditer(clause.text)]
+        for pattern in self._lexicon.topic_requests:
+            phrased += [
+                Mention(metric, *match.span("noun"))
+                for match in pattern.finditer(clause.folded)
+                for metric in self._lexicon.entry.topic_requests.metrics
+            ]
         taken = [(m.start, m.end) for m in [*phrased, *alone]]
         taken += [(p.start, p.end) for p in clause.periods]
         taken += clause.spans(self._lexicon.not_metrics)

@@ -134,7 +134,7 @@ class _Rule:
 
 _GRAMMAR: tuple[tuple[str, Callable[[Phrase], Resolved]], ...] = (
     (
-        "(last|lastp|this|next|nextp|before_last) unit|unit (lastp|nextp|before_last)",
+        "(last|lastp|this|next|nextp|before_last) unit|unit (lastp|thisp|nextp|before_last)",
         resolve.relative,
     ),
     ("unit before (last|lastp) unit?", resolve.relative),
@@ -152,7 +152,7 @@ _GRAMMAR: tuple[tuple[str, Callable[[Phrase], Resolved]], ...] = (
     ("(last|lastp|this|next|nextp)? event YEAR?|(yr|(last|lastp|this) year) event", resolve.event),
     ("(last|lastp|this|next|nextp)? event weekend YEAR?|DAY weekend", resolve.event_weekend),
     ("(ord half|yr ord half) YEAR?", resolve.half),
-    ("start (of|from)? this? unit", resolve.current),
+    ("start (of|from)? this? unit|sofar this? unit", resolve.current),
     ("(last|lastp|this|next|nextp) season|season (lastp|nextp)|season of? yr", resolve.season),
     ("(count|num)? anyunit (before|after) (event YEAR?|DAY|mon YEAR?)", resolve.units_around),
     ("since (ord|num) (?!of? mon)", resolve.since_day),
@@ -164,7 +164,7 @@ _GRAMMAR: tuple[tuple[str, Callable[[Phrase], Resolved]], ...] = (
 )
 _ANCHORED_GRAMMAR: tuple[tuple[str, Callable[[Phrase], Resolved]], ...] = (
     ("unit before", resolve.unit_before),
-    ("same (period|anyunit)? LASTYEAR|this period LASTYEAR", resolve.same_last_year),
+    ("same (period|anyunit)? (LASTYEAR|of? yr)|this period LASTYEAR", resolve.same_last_year),
 )
 
 

@@ -50,6 +50,7 @@ ASK_AGAIN = (
 # Asks of these kinds next to each other are one ask: figures that share a period or a
 # breakdown, a customer's question written in two sentences.
 _READ_TOGETHER = frozenset({"metrics", "support"})
+_COMMA = re.compile(r",\s*")
 _SENTENCE_END = re.compile(r"[?!;]+|(?<!\b\w)\.(?=\s)|\n+|(?<=\s)\+(?=\s)")
 # Which words name metrics does not depend on the day: any day serves to find them.
 _ANY_DAY = date(2026, 1, 1)
@@ -100,13 +101,21 @@ class RulesPlanner:
             rf"(?:,\s*)?(?<!\w)(?:{joins})\s+(?:then\s+)?(?=(?:{after_and})\b)"
             rf"|,\s*(?:then\s+)?(?=(?:{starters})\b)"
         )
-        nouns = [*entry.new_ask_nouns, *(p for f in entry.copywriting.formats.values() for p in f)]
-        self._new_ask_after_article = compile_phrases(
+        articles, new_nouns = "|".join(entry.article_starters), "|".join(entry.new_ask_nouns)
+        formats = "|".join(p for f in entry.copywriting.formats.values() for p in f)
+        asker = "|".join((*entry.support.customer, *entry.support.someone))
+        self._new_ask_after_and = compile_phrases(
             [
-                f"(, )?({'|'.join(entry.conjunctions)})(?= ({'|'.join(entry.article_starters)})"
-                f"( \\w+){{0,3}} ({'|'.join(nouns)}))"
+                # "… and a tagline for …", "… and 3 subject lines", "… y una pregunta de …"
+                f"({joins})(?= ({articles})( \\w+){{0,3}} ({new_nouns}|{formats}))",
+                # "… et prévision pour janvier", "… and december's forecast"
+                f"({joins})(?=( \\w+){{0,2}} ({new_nouns}))",
+                # "…, and a customer is asking whether …", "…, someone on chat wants to know …"
+                f"((?<=,)|{joins})(?= (({articles}) )?({asker})( \\w+){{0,4}}"
+                f" ({'|'.join(entry.support.asking)}))",
             ]
         )
+        self._list_end = re.compile(rf",\s*(?:{joins})\s+")
         self._clause_breaks = lexicon.clause_breaks
         # "who are our at-risk customers, and what would 20% off do for them?"
         self._refers_back = compile_phrases(entry.referring_back)
@@ -176,19 +185,31 @@ class RulesPlanner:
 
     def _asks(self, folded: str) -> list[tuple[int, int]]:
         """Where each ask of the request is: cut at sentence ends, "+", "also", "; ", at
-        "and" (a comma) before a new question ("… and who should we win back?"), and at "and"
-        before an article and a format or a noun that asks anew ("… and a tagline for …")."""
+        "and" (a comma) before a new question ("… and who should we win back?") or someone
+        asking ("…, and a customer asks …"), and at "and" before a noun that asks anew ("… and
+        forecast for …"), or an article or number and a format ("… and 3 subject lines")."""
         cuts: list[tuple[int, int]] = [(0, 0)]
         cuts += [m.span() for m in _SENTENCE_END.finditer(folded)]
         cuts += [m.span() for m in self._clause_breaks.finditer(folded)]
         cuts += [m.span() for m in self._new_ask.finditer(folded)]
-        cuts += [m.span() for m in self._new_ask_after_article.finditer(folded)]
+        cuts += [m.span() for m in self._new_ask_after_and.finditer(folded)]
+        cuts += self._list_items(folded, cuts)
         cuts.sort()
         asks = []
         for (_, start), (end, _) in zip(cuts, [*cuts[1:], (len(folded), len(folded))], strict=True):
             if folded[start:end].strip(" ,.-\u2014"):
                 asks.append((start, end))
         return asks
+
+    def _list_items(self, folded: str, cuts: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The commas of a list closed by ", and" ("orders yday, an email about …, and set my
+        status"): each item may be an ask of its own; items of one kind are read together."""
+        items: list[tuple[int, int]] = []
+        for closing in self._list_end.finditer(folded):
+            opened = max((end for _, end in cuts if end <= closing.start()), default=0)
+            items += [m.span() for m in _COMMA.finditer(folded, opened, closing.start())]
+            items.append(closing.span())
+        return items
 
     def _read(self, mended: Mended, start: int, end: int, today: date) -> _Reading | None:
         """The plans of one ask, or None when it has nothing of its own."""
@@ -213,6 +234,7 @@ def _check_metrics(lexicon: Lexicon, catalog: MetricCatalog) -> None:
     named = [m for metrics in lexicon.default_metrics.values() for m in metrics]
     named += [m for phrasing, _ in lexicon.metric_phrasings for m in phrasing.metrics]
     named += list(lexicon.case_sensitive_phrasings)
+    named += list(lexicon.entry.topic_requests.metrics)
     for name in named:
         try:
             catalog.sql_metric(name)

@@ -2,8 +2,9 @@
 
 "our champions", "the at-risk customers", "cant loose them" (a near spelling of a name of two
 words or more), "clientes en riesgo" (the lexicon's aliases). A name that is also an everyday
-word ("lost", "new") counts only with a word for people after it, and a name that is also a
-metric ("new customers") only where the clause asks about segments.
+word ("lost", "new") counts only with a word for people after it, or before it when written as
+the policy spells it ("los clientes Lost"), and a name that is also a metric ("new customers")
+only where the clause asks about segments.
 """
 
 from __future__ import annotations
@@ -70,7 +71,15 @@ class SegmentNames:
         if name in self._metric_names:  # "new customers" is a metric unless it is a segment
             return bool(clause.find(self._lexicon.analysis_phrasings["segments"]))
         if n == 1 and self._lexicon.everyday_segment_words.fullmatch(words[i].text):
-            return bool(self._lexicon.segment_people.match(after.lstrip(" -")))
+            if self._lexicon.segment_people.match(after.lstrip(" -")):
+                return True
+            # "los clientes Lost", "les clients Promising": after the people, spelled as named
+            spelled = clause.text[words[i].start : words[i].end] == name
+            return (
+                spelled
+                and i > 0
+                and bool(self._lexicon.segment_people.fullmatch(words[i - 1].text))
+            )
         return True
 
 

@@ -89,9 +89,11 @@ class TypoCorrector:
 
     def _correct_word(self, word: str) -> str | None:
         """The word meant, or None. A change of the last letter alone is an inflection, not a
-        slip ("corren" is Spanish, not "correo"), unless it gives a metric's word."""
+        slip ("corren" is Spanish, not "correo"), unless it gives a metric's word; a change of
+        the first letter is another word, not a slip ("wandern" is no "ländern", "racheté" no
+        "acheté")."""
         mended = self._spelling.correct_word(word)
-        if mended == word:
+        if mended == word or mended[:1] != word[:1]:
             return None
         inflected = word[:-1] in (mended, mended[:-1]) or word == mended[:-1]
         if inflected and mended not in self._metric_words:

@@ -1,0 +1,100 @@
+"""The rules planner on how asks are cut and read together, on examples of its own.
+
+"Today" is Wednesday 11 March 2026: last week is 2–8 March, yesterday 10 March.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import policies
+from agents.planner.plans import (
+    CopyPlan,
+    DeclinePlan,
+    MetricsPlan,
+    Plan,
+    WinbackWhatIfPlan,
+)
+from agents.planner.rules import RulesPlanner
+from integrations.warehouse.metrics import DateRange, Filter, MetricCatalog
+from policies import load_policies
+
+TODAY = date(2026, 3, 11)
+LAST_WEEK = DateRange(start=date(2026, 3, 2), end=date(2026, 3, 8))
+YESTERDAY = DateRange(start=date(2026, 3, 10), end=date(2026, 3, 10))
+
+
+@pytest.fixture(scope="module")
+def planner() -> RulesPlanner:
+    segments = load_policies(Path(policies.__file__).parent).rfm.segment_names
+    return RulesPlanner(MetricCatalog.load(), list(segments))
+
+
+def plans(planner: RulesPlanner, request: str) -> tuple[Plan, ...]:
+    return planner.plan(request, TODAY).plans
+
+
+def test_each_item_of_a_list_closed_by_and_is_an_ask_of_its_own(planner: RulesPlanner) -> None:
+    asked = plans(planner, "tickets yesterday, a tweet about the spring sale, and book me a taxi")
+    assert len(asked) == 3
+    assert MetricsPlan(metrics=("tickets",), period=YESTERDAY) in asked
+    assert CopyPlan(format="social_post", theme="spring sale") in asked
+    assert any(isinstance(plan, DeclinePlan) for plan in asked)
+
+
+def test_figures_listed_with_and_stay_one_plan(planner: RulesPlanner) -> None:
+    (plan,) = plans(planner, "revenue, orders, and aov for the US, the UK, and Germany last week")
+    assert plan == MetricsPlan(
+        metrics=("revenue", "orders", "aov"),
+        period=LAST_WEEK,
+        filters=(Filter(dimension="country", values=("US", "GB", "DE")),),
+    )
+
+
+def test_a_series_over_periods_that_follow_each_other_is_one_series(
+    planner: RulesPlanner,
+) -> None:
+    (plan,) = plans(planner, "weekly orders for january and february")
+    assert isinstance(plan, MetricsPlan) and plan.grain == "week"
+    assert plan.period == DateRange(start=date(2026, 1, 1), end=date(2026, 2, 28))
+
+
+def test_periods_apart_or_without_a_series_stay_separate_plans(planner: RulesPlanner) -> None:
+    assert len(plans(planner, "monthly revenue for december and february")) == 2
+    assert len(plans(planner, "revenue in january and february")) == 2
+
+
+def test_an_everyday_segment_word_after_the_people_counts_when_spelt_as_the_policy(
+    planner: RulesPlanner,
+) -> None:
+    (plan,) = plans(planner, "et si on offrait 25% aux clients Lost ?")
+    assert plan == WinbackWhatIfPlan(discount=0.25, segment="Lost")
+    (plan,) = plans(planner, "what would 25% off do for customers lost")
+    assert isinstance(plan, WinbackWhatIfPlan) and plan.segment is None
+
+
+def test_a_period_after_a_sentence_end_is_asked_about_not_compared_with(
+    planner: RulesPlanner,
+) -> None:
+    (plan,) = plans(planner, "escalation rate, is it worse than before? yesterday")
+    assert isinstance(plan, MetricsPlan)
+    assert plan.metrics == ("escalation_rate",) and plan.period == YESTERDAY
+
+
+def test_questions_named_by_a_ticket_topic_are_tickets_about_it(planner: RulesPlanner) -> None:
+    for request in ("warranty questions last week", "complaints about the warranty last week"):
+        (plan,) = plans(planner, request)
+        assert plan == MetricsPlan(
+            metrics=("tickets",),
+            period=LAST_WEEK,
+            filters=(Filter(dimension="topic", values=("warranty",)),),
+        ), request
+
+
+def test_a_short_month_name_at_one_end_of_a_range_is_a_month(planner: RulesPlanner) -> None:
+    (plan,) = plans(planner, "orders jan through mar")
+    assert isinstance(plan, MetricsPlan)
+    assert plan.period == DateRange(start=date(2026, 1, 1), end=date(2026, 3, 10))
