@@ -3,11 +3,12 @@ Report``, its part of last complete week (``ask`` calls each specialist's own to
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from integrations.llm import LanguageModel, Written
+from integrations.llm import Fact, LanguageModel, SlotText, Written
 from prompts import AgentPrompts
 
 Specialist = Literal["marketing", "finance", "insights", "support"]
@@ -25,9 +26,9 @@ class Chart:
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    """A specialist's answer: prose for a person, the computed facts behind every figure in it,
-    and whether the prose came from the model or the offline writer; an unavailable report
-    says why in ``reason``."""
+    """A specialist's answer: prose for a person (plain text, escaped by whichever view shows
+    it), the computed facts behind every figure in it, and whether the prose came from the model
+    or the offline writer; an unavailable report says why in ``reason``."""
 
     agent: Specialist
     title: str
@@ -56,20 +57,71 @@ class SpecialistAgent(Protocol):
         ...
 
 
-def write_text(
+class FactSheet:
+    """The facts one text may cite, by name, and their slots for the offline text.
+
+    A specialist adds every figure it computed (with its unit), then writes its offline text with
+    ``slot(name)``: the slot, or the words the offline text has always shown for a figure that
+    does not exist (``missing``: "—", "no comparison"), since ``render_fact`` would show "n/a".
+    """
+
+    def __init__(self) -> None:
+        self._by_name: dict[str, Fact] = {}
+
+    def add(self, *facts: Fact) -> None:
+        for fact in facts:
+            if fact.name in self._by_name:
+                raise ValueError(f"two facts are named {fact.name!r}")
+            self._by_name[fact.name] = fact
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def __getitem__(self, name: str) -> Fact:
+        return self._by_name[name]
+
+    def slot(self, name: str, *, missing: str = "—") -> str:
+        """``{name}`` for the offline text, or ``missing`` when the fact holds no figure."""
+        fact = self._by_name[name]
+        return missing if fact.unit != "text" and fact.value is None else f"{{{name}}}"
+
+    @property
+    def facts(self) -> tuple[Fact, ...]:
+        return tuple(self._by_name.values())
+
+
+def slot_stems(names: Iterable[str], *, prefix: str) -> dict[str, str]:
+    """A slot-name stem for each name, unique among them: ``"Paid search"`` →
+    ``"channel_paid_search"``, ``"Can't Lose Them"`` → ``"segment_can_t_lose_them"``."""
+    stems: dict[str, str] = {}
+    for name in names:
+        slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+        base = f"{prefix}_{slug}" if slug else prefix
+        stem, copy = base, 1
+        while stem in stems.values():
+            copy += 1
+            stem = f"{base}_{copy}"
+        stems[name] = stem
+    return stems
+
+
+def write_slot_text(
     model: LanguageModel,
     prompts: AgentPrompts,
     agent: Specialist,
     task: str,
-    facts: dict[str, Any],
+    sheet: FactSheet,
     *,
-    offline: str,
+    offline: SlotText,
     **values: Any,
 ) -> Written:
-    """Word ``facts`` with the agent's ``task`` prompt; text quoting a figure not in the facts
-    (or no model at all) gives ``offline`` instead."""
-    prompt = prompts.tasks[task].render(facts=facts, **values)
-    return model.write(agent, prompts.system, prompt, facts, offline_text=offline)
+    """Word ``sheet``'s facts with the agent's ``task`` prompt through slots, as plain text (the
+    digest and ``ask`` escape it where they show it): every figure is a fact rendered by code; a
+    text with a figure of its own is re-asked once, then ``offline`` is used."""
+    prompt = prompts.tasks[task].render(**values)
+    return model.write_slots(
+        agent, prompts.system, prompt, sheet.facts, offline=offline, mrkdwn=False
+    )
 
 
 # Builds the specialists over a (metered) model: one team per run, so each run has its own cost.

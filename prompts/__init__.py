@@ -22,16 +22,16 @@ AGENTS = ("supervisor", "marketing", "finance", "insights", "support")
 REQUIRED_TASKS: dict[str, dict[str, frozenset[str]]] = {
     "supervisor": {"plan": frozenset({"request", "today", "metrics"})},
     "marketing": {
-        "channel_summary": frozenset({"facts"}),
-        "campaign_copy": frozenset({"facts", "request"}),
+        "channel_summary": frozenset({"scope"}),
+        "campaign_copy": frozenset({"copy_format", "request"}),
     },
     "finance": {
-        "kpi_report": frozenset({"facts"}),
+        "kpi_report": frozenset({"scope"}),
         "metrics_answer": frozenset({"request", "heading"}),
         "forecast_answer": frozenset({"request"}),
         "what_if_answer": frozenset({"request"}),
     },
-    "insights": {"segment_report": frozenset({"facts"})},
+    "insights": {"segment_report": frozenset({"scope"})},
     "support": {"answer": frozenset({"question", "passages"})},
 }
 

@@ -1,8 +1,8 @@
 """The Finance specialist: last week's KPIs and, when asked, the revenue forecast, in words.
 
-Every figure comes from ``weekly_kpis`` and ``forecast_revenue``; the model (when configured)
-only rewrites the offline text's content in its own words, and the number guard holds it to the
-facts.
+Every figure comes from ``weekly_kpis`` and ``forecast_revenue`` and is a ``Fact`` with its unit;
+the writer (the model when configured, else the offline text) words them through slots, so code
+renders every figure and a text with a figure of its own is refused.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from typing import Any
 from agents import formatting as fmt
 from agents.finance.charts import revenue_chart
 from agents.finance.forecast import SEASON_WEEKS, RevenueForecast, forecast_revenue
-from agents.finance.kpis import WeeklyKpis, weekly_kpis
+from agents.finance.kpis import Metric, WeeklyKpis, weekly_kpis
 from agents.finance.weeks import WeeklyRevenue, weekly_revenue
-from agents.specialist import Chart, Report, Specialist, write_text
-from integrations.llm import LanguageModel
+from agents.specialist import Chart, FactSheet, Report, Specialist, write_slot_text
+from integrations.llm import Fact, FactUnit, LanguageModel, SlotText
 from integrations.warehouse import Warehouse
 from prompts import AgentPrompts
 
@@ -48,25 +48,15 @@ class FinanceAgent:
         facts["forecast"]["change_vs_last_year"] = (
             facts["forecast"]["total"] / last_year - 1 if last_year else None
         )
-        return self._report(kpis, history, forecast, facts)
-
-    def _report(
-        self,
-        kpis: WeeklyKpis,
-        history: WeeklyRevenue,
-        forecast: RevenueForecast | None,
-        facts: dict[str, Any],
-    ) -> Report:
-        offline = kpi_text(kpis, forecast)
-        change = facts.get("forecast", {}).get("change_vs_last_year")
-        if forecast is not None and change is not None:
-            offline += (
-                f"\nThe same {len(forecast.weeks)} weeks last year brought "
-                f"{fmt.money(facts['forecast']['same_weeks_last_year'])}: the forecast is "
-                f"{fmt.change(change)} on them."
-            )
-        written = write_text(
-            self._model, self._prompts, "finance", "kpi_report", facts, offline=offline
+        sheet = kpi_sheet(kpis, forecast, last_year=last_year)
+        written = write_slot_text(
+            self._model,
+            self._prompts,
+            "finance",
+            "kpi_report",
+            sheet,
+            offline=kpi_text(sheet),
+            scope=_scope(sheet),
         )
         chart = revenue_chart(history, highlight_week=kpis.week_start, forecast=forecast)
         return Report(
@@ -136,35 +126,180 @@ def kpi_facts(kpis: WeeklyKpis, forecast: RevenueForecast | None = None) -> dict
     return facts
 
 
-def kpi_text(kpis: WeeklyKpis, forecast: RevenueForecast | None = None) -> str:
-    """The offline writer's report: the week in four lines, then the forecast if asked."""
-    revenue, orders, aov = kpis.revenue, kpis.orders, kpis.average_order_value
-    lines = [
-        f"Revenue was {fmt.money(revenue.value)} ({fmt.change(revenue.change_ratio)} on the week "
-        f"before; four-week average {fmt.money(revenue.four_week_average)}) from "
-        f"{fmt.count(orders.value)} orders at an average of {fmt.money(aov.value, cents=True)} "
-        f"({fmt.change(aov.change_ratio)}).",
-        f"{fmt.count(kpis.new_customers.value)} new and "
-        f"{fmt.count(kpis.returning_customers.value)} returning customers bought "
-        f"(repeat rate {fmt.share(kpis.repeat_rate.value)}); "
-        f"{fmt.count(kpis.active_customers.value)} customers ordered in the last "
-        f"{kpis.active_window_days} days.",
-        f"Marketing spend was {fmt.money(kpis.marketing_spend.value)} "
-        f"({fmt.change(kpis.marketing_spend.change_ratio)}), for a blended ROAS of "
-        f"{fmt.times(kpis.blended_roas.value)} and a blended CAC of "
-        f"{fmt.money(kpis.blended_cac.value, cents=True)}.",
-    ]
-    if forecast is not None:
-        total = sum(week.revenue for week in forecast.weeks)
-        first, last = forecast.weeks[0], forecast.weeks[-1]
-        mape = forecast.backtest.mape
-        lines.append(
-            f"Forecast for the {len(forecast.weeks)} weeks from {fmt.day(first.week_start)}: "
-            f"{fmt.money(total)} in all, {fmt.money(first.revenue)} in the first week "
-            f"({fmt.share(forecast.interval_level)} interval {fmt.money(first.lower)}–"
-            f"{fmt.money(first.upper)}) and {fmt.money(last.revenue)} in the last "
-            f"({forecast.model.description}; backtest error "
-            f"{'not measurable' if mape is None else fmt.share(mape, digits=1)} over the last "
-            f"{len(forecast.backtest.weeks)} weeks)."
+# WeeklyKpis field → its slot, unit, decimals shown and what it is.
+_KPI_SLOTS: tuple[tuple[str, str, FactUnit, int | None, str], ...] = (
+    ("revenue", "revenue", "currency", None, "revenue"),
+    ("orders", "orders", "count", None, "orders"),
+    ("average_order_value", "aov", "currency", 2, "average order value"),
+    ("new_customers", "new_customers", "count", None, "new customers"),
+    ("returning_customers", "returning_customers", "count", None, "returning customers"),
+    ("repeat_rate", "repeat_rate", "ratio", 0, "repeat rate (returning / all customers)"),
+    ("active_customers", "active_customers", "count", None, "customers active in the window"),
+    ("marketing_spend", "marketing_spend", "currency", None, "marketing spend"),
+    ("blended_roas", "blended_roas", "multiple", None, "blended ROAS (revenue / spend)"),
+    ("blended_cac", "blended_cac", "currency", 2, "blended CAC (spend / new customers)"),
+)
+
+
+def kpi_sheet(
+    kpis: WeeklyKpis, forecast: RevenueForecast | None = None, *, last_year: float | None = None
+) -> FactSheet:
+    """The facts a finance text may cite: each KPI, the week before, the change (in percentage
+    points for a rate) and the four-week average; the forecast, and ``last_year`` (revenue of
+    the forecast's weeks a year earlier) with the forecast's change on it."""
+    sheet = FactSheet()
+    sheet.add(
+        Fact(name="week", unit="text", text=f"the week of {fmt.day(kpis.week_start)}"),
+        Fact(name="four_week_average", unit="text", text="four-week average", label="its name"),
+        Fact(
+            name="active_window",
+            unit="days",
+            value=kpis.active_window_days,
+            label="the window active customers ordered in",
+        ),
+    )
+    for field_name, slot, unit, decimals, label in _KPI_SLOTS:
+        metric: Metric = getattr(kpis, field_name)
+        rate = unit == "ratio"
+        sheet.add(
+            Fact(name=slot, unit=unit, value=metric.value, decimals=decimals, label=label),
+            Fact(
+                name=f"{slot}_before",
+                unit=unit,
+                value=metric.previous,
+                decimals=decimals,
+                label=f"{label}, the week before",
+            ),
+            Fact(
+                name=f"{slot}_change",
+                unit="percentage_points" if rate else "ratio",
+                value=metric.change if rate else metric.change_ratio,
+                signed=True,
+                label=f"change in {label} on the week before",
+            ),
+            Fact(
+                name=f"{slot}_four_week_average",
+                unit=unit,
+                value=metric.four_week_average,
+                decimals=decimals,
+                label=f"{label}, average of this week and the three before",
+            ),
         )
-    return "\n".join(lines)
+    if forecast is not None:
+        _add_forecast(sheet, forecast, last_year)
+    return sheet
+
+
+def _add_forecast(sheet: FactSheet, forecast: RevenueForecast, last_year: float | None) -> None:
+    first, last = forecast.weeks[0], forecast.weeks[-1]
+    total = sum(week.revenue for week in forecast.weeks)
+    sheet.add(
+        Fact(name="forecast_weeks", unit="count", value=len(forecast.weeks), label="weeks ahead"),
+        Fact(
+            name="forecast_start",
+            unit="text",
+            text=fmt.day(first.week_start),
+            label="the first forecast week's Monday",
+        ),
+        Fact(name="forecast_total", unit="currency", value=total, label="forecast, all weeks"),
+        Fact(
+            name="forecast_first_week",
+            unit="currency",
+            value=first.revenue,
+            label="forecast revenue, first week",
+        ),
+        Fact(
+            name="forecast_first_week_low",
+            unit="currency",
+            value=first.lower,
+            label="first week, the interval's lower end",
+        ),
+        Fact(
+            name="forecast_first_week_high",
+            unit="currency",
+            value=first.upper,
+            label="first week, the interval's upper end",
+        ),
+        Fact(
+            name="forecast_interval",
+            unit="ratio",
+            value=forecast.interval_level,
+            decimals=0,
+            label="the prediction interval's level",
+        ),
+        Fact(
+            name="forecast_last_week",
+            unit="currency",
+            value=last.revenue,
+            label="forecast revenue, last week ahead",
+        ),
+        Fact(name="forecast_model", unit="text", text=forecast.model.description),
+        Fact(
+            name="forecast_error",
+            unit="ratio",
+            value=forecast.backtest.mape,
+            label="the model's backtest error (MAPE)",
+        ),
+        Fact(
+            name="backtest_weeks",
+            unit="count",
+            value=len(forecast.backtest.weeks),
+            label="weeks backtested",
+        ),
+        Fact(
+            name="same_weeks_last_year",
+            unit="currency",
+            value=last_year,
+            label="revenue of the forecast's weeks a year earlier",
+        ),
+        Fact(
+            name="forecast_change_vs_last_year",
+            unit="ratio",
+            value=total / last_year - 1 if last_year else None,
+            signed=True,
+            label="the forecast's change on the same weeks last year",
+        ),
+    )
+
+
+def _scope(sheet: FactSheet) -> str:
+    """What the report covers, for the prompt (the slots are listed after it)."""
+    scope = "last complete week's KPIs against the week before and the four-week average"
+    if "forecast_total" in sheet:
+        scope += ", and the revenue forecast for the weeks after it"
+    return scope
+
+
+def kpi_text(sheet: FactSheet) -> SlotText:
+    """The offline writer's report: the week in three lines, then the forecast if there is one,
+    and the same weeks last year when the history reaches back that far."""
+    s = sheet.slot
+    change = "no comparison"
+    lines = [
+        f"Revenue was {s('revenue')} ({s('revenue_change', missing=change)} on the week before; "
+        f"{s('four_week_average')} {s('revenue_four_week_average')}) from {s('orders')} orders "
+        f"at an average of {s('aov')} ({s('aov_change', missing=change)}).",
+        f"{s('new_customers')} new and {s('returning_customers')} returning customers bought "
+        f"(repeat rate {s('repeat_rate')}); {s('active_customers')} customers ordered in the "
+        f"last {s('active_window')}.",
+        f"Marketing spend was {s('marketing_spend')} "
+        f"({s('marketing_spend_change', missing=change)}), for a blended ROAS of "
+        f"{s('blended_roas')} and a blended CAC of {s('blended_cac')}.",
+    ]
+    if "forecast_total" in sheet:
+        lines.append(
+            f"Forecast for the {s('forecast_weeks')} weeks from {s('forecast_start')}: "
+            f"{s('forecast_total')} in all, {s('forecast_first_week')} in the first week "
+            f"({s('forecast_interval')} interval {s('forecast_first_week_low')}–"
+            f"{s('forecast_first_week_high')}) and {s('forecast_last_week')} in the last "
+            f"({s('forecast_model')}; backtest error "
+            f"{s('forecast_error', missing='not measurable')} over the last "
+            f"{s('backtest_weeks')} weeks)."
+        )
+        if sheet["forecast_change_vs_last_year"].value is not None:
+            lines.append(
+                f"The same {s('forecast_weeks')} weeks last year brought "
+                f"{s('same_weeks_last_year')}: the forecast is "
+                f"{s('forecast_change_vs_last_year')} on them."
+            )
+    return SlotText("\n".join(lines))

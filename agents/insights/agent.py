@@ -2,7 +2,8 @@
 and why it matters.
 
 All figures come from ``rfm``, ``churn`` and ``cohorts`` over the warehouse as of its last order
-date; the request only chooses which of the three the answer dwells on.
+date, each a ``Fact`` the writer cites through a slot; the request only chooses which of the
+three the answer dwells on.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from agents.insights.churn import ChurnScores, churn_scores
 from agents.insights.cohorts import CohortRetention, retention_from_history, retention_heatmap_png
 from agents.insights.history import customer_history, last_order_date
 from agents.insights.rfm import RFMResult, SegmentMovements, movements_between, score_rfm
-from agents.specialist import Chart, Report, Specialist, write_text
-from integrations.llm import LanguageModel
+from agents.specialist import Chart, FactSheet, Report, Specialist, slot_stems, write_slot_text
+from integrations.llm import Fact, FactUnit, LanguageModel, SlotText
 from integrations.warehouse import Warehouse
 from policies import RFMPolicy
 from prompts import AgentPrompts
@@ -30,6 +31,10 @@ RECENT_DAYS = 365
 # Segments whose growth is bad news, named first in the movement summary.
 WORRYING = ("At Risk", "Can't Lose Them", "About To Sleep", "Hibernating", "Lost")
 COHORT_MONTH = 3
+
+# The moves a text may name (worrying first), and how many of them the offline text names.
+MOVES_LISTED = 5
+MOVES_IN_OFFLINE_TEXT = 3
 
 # What a report can dwell on beside the segments (the digest has all of them).
 FOCI = ("segments", "churn", "cohorts")
@@ -71,9 +76,15 @@ class InsightsAgent:
         churn = churn_scores(history, self._policy.churn) if "churn" in focus else None
         cohorts = retention_from_history(history) if "cohorts" in focus else None
         facts = insight_facts(as_of, now, moves, churn, cohorts)
-        offline = insight_text(facts, focus)
-        written = write_text(
-            self._model, self._prompts, "insights", "segment_report", facts, offline=offline
+        sheet = insight_sheet(facts, focus)
+        written = write_slot_text(
+            self._model,
+            self._prompts,
+            "insights",
+            "segment_report",
+            sheet,
+            offline=insight_text(sheet, facts, focus),
+            scope=_scope(focus),
         )
         charts = (
             (Chart("Cohort retention", retention_heatmap_png(cohorts)),)
@@ -169,56 +180,197 @@ def _cohort_facts(cohorts: CohortRetention) -> dict[str, Any]:
     }
 
 
-def insight_text(facts: dict[str, Any], focus: list[str]) -> str:
-    """The offline writer's insights: movements, then churn and cohorts as asked."""
-    lines: list[str] = []
-    segments = facts["segments"]
+def _listed_moves(facts: dict[str, Any]) -> list[dict[str, Any]]:
+    """The moves worth naming, worrying ones first (only those when there are any)."""
+    worrying = [move for move in facts["moves"] if move["to"] in WORRYING]
+    return (worrying or facts["moves"])[:MOVES_LISTED]
+
+
+def insight_sheet(facts: dict[str, Any], focus: list[str]) -> FactSheet:
+    """The facts an insights text may cite: segment sizes (when ``focus`` has them), the moves
+    worth naming, churn risk and the latest cohort when computed."""
+    sheet = FactSheet()
+    since = fmt.day(date.fromisoformat(facts["movements_since"]))
+    sheet.add(
+        Fact(name="customers", unit="count", value=facts["customers"], label="all customers"),
+        Fact(name="movements_since", unit="text", text=since, label="moves counted since"),
+    )
     if "segments" in focus:
-        largest = sorted(segments.items(), key=lambda item: -item[1]["customers"])[:4]
+        stems = slot_stems(facts["segments"], prefix="segment")
+        for name, figures in facts["segments"].items():
+            stem = stems[name]
+            sheet.add(
+                Fact(name=f"{stem}_name", unit="text", text=name, label="an RFM segment"),
+                Fact(
+                    name=f"{stem}_customers",
+                    unit="count",
+                    value=figures["customers"],
+                    label=f"customers in {name}",
+                ),
+                Fact(
+                    name=f"{stem}_customer_share",
+                    unit="ratio",
+                    value=figures["customer_share"],
+                    decimals=0,
+                    label=f"{name}'s share of customers",
+                ),
+                Fact(
+                    name=f"{stem}_revenue_share",
+                    unit="ratio",
+                    value=figures["revenue_share"],
+                    decimals=0,
+                    label=f"{name}'s share of revenue",
+                ),
+            )
+    for index, move in enumerate(_listed_moves(facts), start=1):
+        moved = f"customers who moved from {move['from']} to {move['to']}"
+        sheet.add(
+            Fact(name=f"move_{index}", unit="count", value=move["customers"], label=moved),
+            Fact(name=f"move_{index}_from", unit="text", text=move["from"], label="from"),
+            Fact(name=f"move_{index}_to", unit="text", text=move["to"], label="to"),
+        )
+    if facts.get("churn") is not None:
+        _add_churn(sheet, facts["churn"])
+    cohorts = facts.get("cohorts")
+    if cohorts is not None and cohorts.get("latest_cohort"):
+        _add_cohort(sheet, cohorts)
+    return sheet
+
+
+# The churn facts' slots: slot, key in the churn facts, unit, decimals shown, what it is.
+_CHURN_SLOTS: tuple[tuple[str, str, FactUnit, int | None, str], ...] = (
+    ("churn_at_risk", "at_risk_customers", "count", None, "recent customers at risk of churning"),
+    ("churn_recent_customers", "recent_customers", "count", None, "customers who bought recently"),
+    ("churn_recent_window", "recent_window_days", "days", None, "what counts as recently"),
+    ("churn_at_risk_share", "at_risk_share", "ratio", 0, "share of recent customers at risk"),
+    ("churn_threshold", "at_risk_threshold", "ratio", 0,
+     "likelihood of still buying under which a customer is at risk"),
+    ("churn_at_risk_order_value", "at_risk_average_order_value", "currency", 2,
+     "average order value of the customers at risk"),
+    ("churn_expected_purchases", "expected_purchases_next_horizon", "count", None,
+     "purchases expected from all customers over the horizon"),
+    ("churn_horizon", "horizon_days", "days", None, "the horizon of the expected purchases"),
+    ("churn_lapsed_buyers_alive", "one_time_buyers_over_a_year_ago_alive", "ratio", None,
+     "average likelihood that a one-time buyer of over a year ago still buys"),
+)  # fmt: skip
+
+
+def _add_churn(sheet: FactSheet, churn: dict[str, Any]) -> None:
+    sheet.add(
+        Fact(
+            name="churn_model",
+            unit="text",
+            text=churn["model"].upper().replace("_", "/"),
+            label="the churn model",
+        ),
+        *(
+            Fact(name=slot, unit=unit, value=churn[key], decimals=decimals, label=label)
+            for slot, key, unit, decimals, label in _CHURN_SLOTS
+        ),
+    )
+
+
+def _add_cohort(sheet: FactSheet, cohorts: dict[str, Any]) -> None:
+    earlier = cohorts["earlier_average_rate"]
+    sheet.add(
+        Fact(
+            name="cohort",
+            unit="text",
+            text=f"{date.fromisoformat(cohorts['latest_cohort']):%B %Y}",
+            label="the latest cohort with this month observed",
+        ),
+        Fact(
+            name="cohort_size",
+            unit="count",
+            value=cohorts["latest_cohort_size"],
+            label="customers in the cohort",
+        ),
+        Fact(
+            name="cohort_month",
+            unit="count",
+            value=cohorts["month"],
+            label="months after the first order",
+        ),
+        Fact(
+            name="cohort_retention",
+            unit="ratio",
+            value=cohorts["latest_rate"],
+            decimals=0,
+            label="share of the cohort still buying in that month",
+        ),
+        Fact(
+            name="earlier_cohorts_retention",
+            unit="ratio",
+            value=earlier,
+            decimals=0,
+            label="the same share, average of earlier cohorts",
+        ),
+        Fact(
+            name="cohort_retention_vs_earlier",
+            unit="percentage_points",
+            value=None if earlier is None else cohorts["latest_rate"] - earlier,
+            label="the cohort's retention against earlier cohorts'",
+        ),
+    )
+
+
+def _scope(focus: list[str]) -> str:
+    """What the report covers, for the prompt (the slots are listed after it)."""
+    parts = ["who moved between customer segments in the last week"]
+    if "segments" in focus:
+        parts.insert(0, "the largest customer segments")
+    if "churn" in focus:
+        parts.append("churn risk among recent customers")
+    if "cohorts" in focus:
+        parts.append("the latest cohort's retention against earlier cohorts")
+    return ", ".join(parts)
+
+
+def insight_text(sheet: FactSheet, facts: dict[str, Any], focus: list[str]) -> SlotText:
+    """The offline writer's insights: segments as asked, movements, then churn and cohorts."""
+    s = sheet.slot
+    lines: list[str] = []
+    if "segments" in focus:
+        stems = slot_stems(facts["segments"], prefix="segment")
+        largest = sorted(facts["segments"].items(), key=lambda item: -item[1]["customers"])[:4]
+        listed = (stems[name] for name, _ in largest)
         lines.append(
-            f"{fmt.count(facts['customers'])} customers: "
+            f"{s('customers')} customers: "
             + ", ".join(
-                f"{name} {fmt.count(figures['customers'])} "
-                f"({fmt.share(figures['revenue_share'])} of revenue)"
-                for name, figures in largest
+                f"{s(f'{stem}_name')} {s(f'{stem}_customers')} "
+                f"({s(f'{stem}_revenue_share')} of revenue)"
+                for stem in listed
             )
             + "."
         )
-    worrying = [move for move in facts["moves"] if move["to"] in WORRYING]
-    moves = (worrying or facts["moves"])[:3]
+    moves = _listed_moves(facts)[:MOVES_IN_OFFLINE_TEXT]
     if moves:
         lines.append(
-            f"Since {fmt.day(date.fromisoformat(facts['movements_since']))}: "
+            f"Since {s('movements_since')}: "
             + "; ".join(
-                f"{fmt.count(move['customers'])} moved from {move['from']} to {move['to']}"
-                for move in moves
+                f"{s(f'move_{i}')} moved from {s(f'move_{i}_from')} to {s(f'move_{i}_to')}"
+                for i in range(1, len(moves) + 1)
             )
             + "."
         )
-    churn = facts.get("churn")
-    if churn is not None:
+    if "churn_at_risk" in sheet:
         lines.append(
-            f"{fmt.count(churn['at_risk_customers'])} of the {fmt.count(churn['recent_customers'])}"
-            f" customers who bought in the last {churn['recent_window_days']} days "
-            f"({fmt.share(churn['at_risk_share'])}) are less than "
-            f"{fmt.share(churn['at_risk_threshold'])} likely to still be buying "
-            f"({churn['model'].upper().replace('_', '/')} model)"
+            f"{s('churn_at_risk')} of the {s('churn_recent_customers')} customers who bought in "
+            f"the last {s('churn_recent_window')} ({s('churn_at_risk_share')}) are less than "
+            f"{s('churn_threshold')} likely to still be buying ({s('churn_model')} model)"
             + (
-                f"; they spend {fmt.money(churn['at_risk_average_order_value'], cents=True)} "
-                "an order on average — worth a win-back."
-                if churn["at_risk_average_order_value"] is not None
+                f"; they spend {s('churn_at_risk_order_value')} an order on average — worth a "
+                "win-back."
+                if sheet["churn_at_risk_order_value"].value is not None
                 else "."
             )
         )
-    cohorts = facts.get("cohorts")
-    if cohorts is not None and cohorts.get("latest_cohort"):
-        cohort_month = date.fromisoformat(cohorts["latest_cohort"])
+    if "cohort" in sheet:
         line = (
-            f"The {cohort_month:%B %Y} cohort ({fmt.count(cohorts['latest_cohort_size'])} "
-            f"customers) kept {fmt.share(cohorts['latest_rate'])} buying in month "
-            f"{cohorts['month']}"
+            f"The {s('cohort')} cohort ({s('cohort_size')} customers) kept "
+            f"{s('cohort_retention')} buying in month {s('cohort_month')}"
         )
-        if cohorts["earlier_average_rate"] is not None:
-            line += f", against {fmt.share(cohorts['earlier_average_rate'])} for earlier cohorts"
+        if sheet["earlier_cohorts_retention"].value is not None:
+            line += f", against {s('earlier_cohorts_retention')} for earlier cohorts"
         lines.append(line + ".")
-    return "\n".join(lines)
+    return SlotText("\n".join(lines))

@@ -3,10 +3,11 @@
 The model only writes prose from computed facts and fills typed answers; every figure comes from
 the agents' tools. ``write_slots`` asks for text with ``{slot}`` placeholders naming ``Fact``
 values and renders every figure in code (``slots``), so no figure is ever written by the model;
-``write`` passes the model's text through the number guard (``guard``) and
-falls back to the agent's own offline text; ``structured`` raises and lets the caller take its
-deterministic path. ``build_language_model`` picks the backend from the settings: the
-``OfflineWriter`` when neither an API key nor a base URL is set.
+a text that breaks the slot rules is re-asked once, then the caller's own offline slot text is
+used. ``structured`` raises and lets the caller take its deterministic path; ``check_figures``
+(``guard``) holds a structured answer's figures to the texts it was written from.
+``build_language_model`` picks the backend from the settings: the ``OfflineWriter`` when neither
+an API key nor a base URL is set.
 
 Per run, ``llm.metered(CostMeter())`` gives the agents a view that adds up tokens and dollars,
 and notes each call that fell back (``ModelFallback``: the reply refused, or no reply), which
@@ -38,12 +39,11 @@ from integrations.llm.guard import (
     GuardVerdict,
     check_figures,
     extract_figures,
-    guarded_write,
 )
 from integrations.llm.meter import Cost, CostMeter, ModelFallback, format_usd
 from integrations.llm.offline import OfflineWriter
 from integrations.llm.openai_compatible import OpenAICompatibleModel
-from integrations.llm.protocol import Facts, LanguageModel, Written
+from integrations.llm.protocol import LanguageModel, Written
 from integrations.llm.retrying import RetryPolicy
 from integrations.llm.slots import (
     Fact,
@@ -65,7 +65,6 @@ __all__ = [
     "CostMeter",
     "Fact",
     "FactUnit",
-    "Facts",
     "Figure",
     "GuardVerdict",
     "LanguageModel",
@@ -89,7 +88,6 @@ __all__ = [
     "check_slot_text",
     "extract_figures",
     "format_usd",
-    "guarded_write",
     "render_fact",
     "render_slot_text",
 ]

@@ -1,7 +1,9 @@
-"""The number guard: every figure in model-written text must be one of the facts it was given.
+"""The number guard: every figure in a text must be one of the numbers in what it was written from.
 
 ``check_figures(text, facts)`` reads the figures in ``text`` and looks each one up among the
-numbers in ``facts``; ``guarded_write`` turns a refusal into the agent's offline text.
+numbers in ``facts``. It holds a model's support answer to the help-centre passages it quotes,
+where figures come from the passages' own words; prose written from computed figures goes through
+slots instead (``slots``), where the model writes no figure at all.
 
 What counts as a figure, and when it matches a fact (decided here, tested in
 ``tests/unit/test_llm_guard.py``):
@@ -42,7 +44,6 @@ field.
 from __future__ import annotations
 
 import dataclasses
-import logging
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -52,10 +53,6 @@ from decimal import Decimal
 from fractions import Fraction
 
 from pydantic import BaseModel
-
-from integrations.llm.protocol import Written
-
-logger = logging.getLogger(__name__)
 
 _SCALES: dict[str, int] = {
     "k": 1_000,
@@ -177,33 +174,6 @@ def check_figures(text: str, facts: object, *, allowed: Iterable[float] = ()) ->
     figures = tuple(extract_figures(text))
     offending = tuple(figure for figure in figures if not _matches(figure, numbers))
     return GuardVerdict(figures=figures, offending=offending)
-
-
-def guarded_write(
-    text: str | None,
-    *,
-    facts: object,
-    offline_text: str,
-    agent: str,
-    allowed: Iterable[float] = (),
-) -> Written:
-    """Keep the model's ``text`` if every figure in it is in ``facts``; otherwise log a warning
-    and return ``offline_text`` marked ``source="offline"`` with the reason."""
-    if text is None or not text.strip():
-        logger.warning("%s: the language model returned no text; using the offline text", agent)
-        return Written(text=offline_text, source="offline", reason="the model returned no text")
-    verdict = check_figures(text, facts, allowed=allowed)
-    if verdict.passed:
-        return Written(text=text.strip(), source="model")
-    refused = tuple(figure.text for figure in verdict.offending)
-    logger.warning(
-        "%s: refused model text quoting figures not in the facts (%s); using the offline text",
-        agent,
-        ", ".join(refused),
-    )
-    return Written(
-        text=offline_text, source="offline", reason=verdict.reason, refused_figures=refused
-    )
 
 
 def _blank(text: str, start: int, end: int) -> str:

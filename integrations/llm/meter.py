@@ -16,7 +16,7 @@ from policies.schema import ModelChoice
 _TOKENS_PER_PRICE_UNIT = 1_000
 
 # refused: the model answered, but with something unusable (not JSON, a schema mismatch, no text,
-# a figure not in the facts); unavailable: no answer at all (timeout, breaker open, HTTP error).
+# slot text refused twice); unavailable: no answer at all (timeout, breaker open, HTTP error).
 FallbackKind = Literal["refused", "unavailable"]
 
 

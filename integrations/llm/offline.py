@@ -1,9 +1,9 @@
 """The embedded default: no key, no network, no model — every caller brings its own text.
 
-Each agent renders its own offline text (its template over its facts) and passes it to
-``write``; the offline writer returns it as is. Keeping the templates with the agents means the
-offline prose is written by people who know the facts, and is the same text the guard falls back
-to when a real model quotes a figure it was not given.
+Each caller writes its own offline slot text (its template, slots naming its facts) and passes it
+to ``write_slots``; the offline writer renders it with the same code as a model's slot text.
+Keeping the templates with the agents means the offline prose is written by people who know the
+facts, and is the same text a refused model text falls back to.
 
 ``structured`` raises ``LanguageModelNotConfigured`` rather than taking a fallback function:
 the caller needs the same deterministic path when a configured model is down, so one
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from integrations.llm.errors import LanguageModelNotConfigured
 from integrations.llm.meter import CostMeter
-from integrations.llm.protocol import Facts, SchemaT, Written
+from integrations.llm.protocol import SchemaT, Written
 from integrations.llm.slots import Fact, SlotText, render_slot_text
 from policies.schema import AgentName
 
@@ -34,12 +34,6 @@ class OfflineWriter:
         """Stays at zero: the offline writer asks nobody."""
         return self._meter
 
-    def write(
-        self, agent: AgentName, system: str, prompt: str, facts: Facts, *, offline_text: str
-    ) -> Written:
-        """Return ``offline_text``, marked as offline."""
-        return Written(text=offline_text, source="offline", reason=OFFLINE_REASON)
-
     def write_slots(
         self,
         agent: AgentName,
@@ -48,10 +42,13 @@ class OfflineWriter:
         facts: Sequence[Fact],
         *,
         offline: SlotText,
+        mrkdwn: bool = True,
     ) -> Written:
         """``offline`` rendered over ``facts`` by the same code as a model's slot text."""
         return Written(
-            text=render_slot_text(offline, facts), source="offline", reason=OFFLINE_REASON
+            text=render_slot_text(offline, facts, mrkdwn=mrkdwn),
+            source="offline",
+            reason=OFFLINE_REASON,
         )
 
     def structured(

@@ -16,8 +16,9 @@ breaker.
 
 Whatever comes back, a call either returns usable output or raises ``LanguageModelError``: a 200
 whose body is not JSON, or not a chat completion, is a ``LanguageModelOutputError``. Every call
-that falls back (``write`` giving the offline text, ``structured`` raising for the caller's rules)
-is noted on the meter, so the run's audit log says the model's reply was refused or unavailable.
+that falls back (``write_slots`` giving the offline text, ``structured`` raising for the caller's
+rules) is noted on the meter, so the run's audit log says the model's reply was refused or
+unavailable.
 """
 
 from __future__ import annotations
@@ -40,9 +41,8 @@ from integrations.llm.errors import (
     LanguageModelOutputError,
     LanguageModelUnavailable,
 )
-from integrations.llm.guard import guarded_write
 from integrations.llm.meter import CostMeter
-from integrations.llm.protocol import Facts, SchemaT, Written
+from integrations.llm.protocol import SchemaT, Written
 from integrations.llm.retrying import (
     MIN_ATTEMPT_SECONDS,
     Backoff,
@@ -162,21 +162,6 @@ class OpenAICompatibleModel:
         """Close the HTTP client shared by every view."""
         self._connection.client.close()
 
-    def write(
-        self, agent: AgentName, system: str, prompt: str, facts: Facts, *, offline_text: str
-    ) -> Written:
-        """The model's prose if it can be had and passes the number guard, else ``offline_text``."""
-        try:
-            text = self._prose(agent, system, prompt)
-        except LanguageModelError as error:
-            logger.warning("%s: %s; using the offline text", agent, error)
-            self._fell_back(agent, error)
-            return Written(text=offline_text, source="offline", reason=str(error))
-        written = guarded_write(text, facts=facts, offline_text=offline_text, agent=agent)
-        if written.source == "offline":
-            self._meter.record_fallback(agent, "refused", written.reason or "refused")
-        return written
-
     def write_slots(
         self,
         agent: AgentName,
@@ -185,6 +170,7 @@ class OpenAICompatibleModel:
         facts: Sequence[Fact],
         *,
         offline: SlotText,
+        mrkdwn: bool = True,
     ) -> Written:
         """The model's slot text, re-asked once when refused, else ``offline``; each ask has the
         call's whole time budget (``slot_writer`` holds the conversation)."""
@@ -196,6 +182,7 @@ class OpenAICompatibleModel:
             facts,
             offline=offline,
             meter=self._meter,
+            mrkdwn=mrkdwn,
         )
 
     def _prose(self, agent: AgentName, system: str, prompt: str) -> str:

@@ -1,20 +1,16 @@
-"""The one interface every language-model backend implements, and what ``write`` returns."""
+"""The one interface every language-model backend implements, and what ``write_slots`` returns."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, TypeAlias, TypeVar
+from typing import Literal, Protocol, TypeVar
 
 from pydantic import BaseModel
 
 from integrations.llm.meter import CostMeter
 from integrations.llm.slots import Fact, RefusedText, SlotText
 from policies.schema import AgentName
-
-# The computed facts a text is written from: nested mappings and lists of numbers, strings and
-# dates, pydantic models or dataclasses. The number guard reads every figure in them.
-Facts: TypeAlias = Mapping[str, Any] | Sequence[Any] | BaseModel
 
 SchemaT = TypeVar("SchemaT", bound=BaseModel)
 
@@ -26,15 +22,14 @@ class Written:
     """Prose for a person, and where it came from.
 
     ``source="offline"`` means the caller's own offline text was used; ``reason`` then says why
-    (no model configured, the model unavailable, or the guard refused figures — listed in
-    ``refused_figures``), so the digest and the run log can say so. ``refused`` holds the slot
-    texts ``write_slots`` refused, with their problems, whichever text was used in the end.
+    (no model configured, the model unavailable, or its slot text refused twice), so the digest
+    and the run log can say so. ``refused`` holds the slot texts ``write_slots`` refused, with
+    their problems, whichever text was used in the end.
     """
 
     text: str
     source: WrittenSource
     reason: str | None = None
-    refused_figures: tuple[str, ...] = ()
     refused: tuple[RefusedText, ...] = ()
 
 
@@ -46,16 +41,6 @@ class LanguageModel(Protocol):
         """Where this view records tokens and dollars."""
         ...
 
-    def write(
-        self, agent: AgentName, system: str, prompt: str, facts: Facts, *, offline_text: str
-    ) -> Written:
-        """Prose for ``prompt``, checked against ``facts`` by the number guard.
-
-        Never raises for an unavailable model or a refused text: ``offline_text`` (the agent's
-        template rendered over the same facts) is returned instead, marked ``source="offline"``.
-        """
-        ...
-
     def write_slots(
         self,
         agent: AgentName,
@@ -64,8 +49,10 @@ class LanguageModel(Protocol):
         facts: Sequence[Fact],
         *,
         offline: SlotText,
+        mrkdwn: bool = True,
     ) -> Written:
-        """Prose whose every figure is a fact rendered by code, as Slack mrkdwn (escaped).
+        """Prose whose every figure is a fact rendered by code, as Slack mrkdwn (escaped), or as
+        plain text with ``mrkdwn=False`` (for a caller that escapes where it shows it).
 
         The model is told the slots and asked for slot text; a text breaking the slot rules is
         re-asked once with its problems, then ``offline`` (rendered over the same facts) is used,

@@ -83,14 +83,15 @@ def write_with_slots(
     *,
     offline: SlotText,
     meter: CostMeter,
+    mrkdwn: bool = True,
 ) -> Written:
-    """The model's slot text rendered over ``facts``, asked at most ``MAX_ASKS`` times, else
-    ``offline`` rendered; each fallback is noted on ``meter``.
+    """The model's slot text rendered over ``facts`` (as mrkdwn, or plain text), asked at most
+    ``MAX_ASKS`` times, else ``offline`` rendered; each fallback is noted on ``meter``.
 
     ``offline`` is rendered first, so a wrong template raises ``SlotTextError`` whatever the
     model does.
     """
-    offline_text = render_slot_text(offline, facts)
+    offline_text = render_slot_text(offline, facts, mrkdwn=mrkdwn)
     rules = f"{system}\n\n{slot_rules(facts)}"
     asked = slot_prompt(prompt, facts)
     refused: list[RefusedText] = []
@@ -109,7 +110,9 @@ def write_with_slots(
         problems = check_slot_text(reply, facts)
         if not problems:
             return Written(
-                text=render_slot_text(reply, facts), source="model", refused=tuple(refused)
+                text=render_slot_text(reply, facts, mrkdwn=mrkdwn),
+                source="model",
+                refused=tuple(refused),
             )
         logger.info("%s: slot text refused (%s)", agent, "; ".join(p.message for p in problems))
         refused.append(RefusedText(text=reply, problems=tuple(problems)))

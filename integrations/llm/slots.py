@@ -22,7 +22,8 @@ specific (``revenue_change_vs_4wk_avg``, not ``change``). Left alone because the
 in other senses: ordinals ("first"), "once", "seize", and the articles un/une/ein/una.
 
 The rendered text is Slack mrkdwn: the writer's words and ``text`` facts are escaped (``&``, ``<``,
-``>``) here, once; do not escape it again.
+``>``) here, once; do not escape it again. A caller that keeps plain text (a specialist's report,
+escaped by whichever view shows it) asks for ``mrkdwn=False``.
 """
 
 from __future__ import annotations
@@ -249,8 +250,9 @@ def check_slot_text(text: str, facts: Sequence[Fact]) -> list[SlotProblem]:
     return list(dict.fromkeys(problems))
 
 
-def render_slot_text(text: str, facts: Sequence[Fact]) -> str:
-    """``text`` with each slot replaced by its rendered fact, as Slack mrkdwn (escaped once).
+def render_slot_text(text: str, facts: Sequence[Fact], *, mrkdwn: bool = True) -> str:
+    """``text`` with each slot replaced by its rendered fact, as Slack mrkdwn (escaped once);
+    ``mrkdwn=False`` gives plain text, for a caller that escapes where it shows it.
 
     Raises ``SlotTextError`` when ``check_slot_text`` finds a problem.
     """
@@ -259,10 +261,8 @@ def render_slot_text(text: str, facts: Sequence[Fact]) -> str:
         raise SlotTextError(text, problems)
     known = _by_name(facts)
     parts = _SLOT.split(text)
-    return "".join(
-        escape_mrkdwn(render_fact(known[part]) if index % 2 else part)
-        for index, part in enumerate(parts)
-    )
+    rendered = (render_fact(known[part]) if index % 2 else part for index, part in enumerate(parts))
+    return "".join(escape_mrkdwn(part) for part in rendered) if mrkdwn else "".join(rendered)
 
 
 def _by_name(facts: Sequence[Fact]) -> dict[str, Fact]:

