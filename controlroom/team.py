@@ -60,6 +60,7 @@ def team_factory(services: Services, knowledge_base: KnowledgeBase | None) -> Te
                 model=model,
                 prompts=prompts["support"],
                 policy=services.policies.support,
+                questions=services.state,
             ),
         }
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agents import formatting as fmt
 from agents.specialist import SPECIALISTS, Specialist
+from agents.support.gaps import KnowledgeGapReport
 
 Unit = Literal["money", "count", "share", "times"]
 ActionKind = Literal["winback", "review_spend", "forecast", "support"]
@@ -177,6 +178,7 @@ class Digest(_Model):
     cohort: CohortHighlight | None = None
     forecast: ForecastSummary | None = None
     support: SupportVolume | None = None
+    knowledge_gaps: KnowledgeGapReport | None = None  # support's; None without a question log
     recommended_actions: list[Action] = Field(default_factory=list)
     unavailable: list[Unavailable] = Field(default_factory=list)
     charts: list[DigestChart] = Field(default_factory=list)
@@ -230,6 +232,7 @@ def digest_from_sections(
         cohort=_cohort(insights.get("cohorts")) if insights else None,
         forecast=_forecast(finance.get("forecast")) if finance else None,
         support=_support(support) if support else None,
+        knowledge_gaps=(support or {}).get("knowledge_gaps"),  # validated as the model
         unavailable=sorted(unavailable or [], key=lambda u: SPECIALISTS.index(u.section)),
         charts=charts or [],
         prose={name: prose[name] for name in SPECIALISTS if prose and name in prose},
@@ -408,6 +411,8 @@ def digest_text(digest: Digest) -> str:
         lines += ["", "## Forecast", line + "."]
     if "support" in digest.prose:
         lines += ["", "## Support", digest.prose["support"]]
+    if digest.knowledge_gaps is not None:
+        lines += ["", "## Knowledge gaps", digest.knowledge_gaps.text()]
     if digest.recommended_actions:
         lines += ["", "## Recommended actions"]
         lines += [f"- {action.text}" for action in digest.recommended_actions]

@@ -7,9 +7,13 @@ the knowledge base (``learn_from_human``). Reject opens a ticket: the approval t
 the ticket unless Zendesk is configured (``integrations.tickets``); Zendesk finds the ticket it
 already opened for the run if the step re-runs.
 
+``answer`` records every question with its answer's outcome (confidence, escalated, reasons,
+the nearest passage; a draft given by the supervisor has no passages) for the weekly
+knowledge-gap report (``agents.support.gaps``); a re-run of the step keeps the first record.
+
 "Sent to the asker" is an ``answer_sent`` audit entry with the text; the Slack layer posts the
-outcome (text, confidence, sources) in the asker's thread. Side effects live after the
-interrupt, in ``deliver`` and ``open_ticket``.
+outcome (text, confidence, sources) in the asker's thread. Side effects that reach people live
+after the interrupt, in ``deliver`` and ``open_ticket``.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.types import interrupt
 
 from agents.support import KnowledgeBase, SupportAnswer, learn_from_human
+from agents.support.gaps import nearest_passage
 from integrations.statestore import StateStore, Trigger
 from integrations.tickets import TicketDesk
 from workflows.approvals import InvalidDecisionError, RunOutcome, WorkflowSpec, advance
@@ -46,9 +51,27 @@ def build_support_escalation(
     """The escalation graph, uncompiled; ``reply`` answers a question (``SupportAgent.reply``)."""
 
     def answer(state: SupportState) -> SupportState:
+        run_id, question = state["run_id"], state["question"]
         if "draft" in state:  # answered already, by the supervisor's Support agent
+            draft = state["draft"]
+            store.record_support_question(
+                run_id,
+                question=question,
+                confidence=draft["confidence"],
+                escalated=draft["escalate"],
+                reasons=draft.get("reasons", ()),
+            )
             return {}
-        return {"draft": reply(state["question"]).as_draft()}
+        given = reply(question)
+        store.record_support_question(
+            run_id,
+            question=question,
+            confidence=given.confidence,
+            escalated=given.escalate,
+            reasons=given.reasons,
+            nearest=nearest_passage(given),
+        )
+        return {"draft": given.as_draft()}
 
     def ask_human(state: SupportState) -> SupportState:
         decision = interrupt(

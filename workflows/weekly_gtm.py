@@ -58,6 +58,8 @@ logger = logging.getLogger(__name__)
 WORKFLOW = "weekly_gtm"
 # The audit action recording a section the digest had to leave out (read by App Home's health).
 SECTION_UNAVAILABLE = "section_unavailable"
+# The audit action recording a support section whose knowledge-gap report failed.
+KNOWLEDGE_GAPS_UNAVAILABLE = "knowledge_gaps_unavailable"
 # Each section's time limit: the slowest on the sample company (insights) takes about 1 s
 # offline; a language model adds a few seconds per section.
 SECTION_TIMEOUT_SECONDS = 120.0
@@ -265,10 +267,11 @@ def run_weekly_gtm(
     digest; ``on_progress`` hears each section's status as it finishes.
 
     The run is recorded (status, who, how, tokens and cost); each unavailable section's error
-    is in the audit log as ``section_unavailable``. Some sections unavailable (or the rows not
-    written to the spreadsheet) make the run "partial", every section unavailable "failed", the
-    reason naming them; the digest is returned either way. A failure of the workflow itself (the
-    warehouse not seeded, the checkpointer unreachable) marks the run failed and propagates.
+    is in the audit log as ``section_unavailable`` (a failed knowledge-gap report as
+    ``knowledge_gaps_unavailable``). Some sections unavailable (or the gap report, or the rows
+    not written to the spreadsheet) make the run "partial", every section unavailable "failed",
+    the reason naming them; the digest is returned either way. A failure of the workflow itself
+    (the warehouse not seeded, the checkpointer unreachable) marks the run failed and propagates.
     """
     with recorded_run(state, WORKFLOW, model=model, started_by=started_by, trigger=trigger) as run:
         graph = build_weekly_gtm(
@@ -294,6 +297,15 @@ def run_weekly_gtm(
                 error=item.reason,
             )
         _judge(run, digest)
+        gaps = digest.knowledge_gaps
+        if gaps is not None and gaps.status == "unavailable":
+            state.record_audit(
+                KNOWLEDGE_GAPS_UNAVAILABLE,
+                actor="controlroom",
+                run_id=run.run_id,
+                error=gaps.reason,
+            )
+            run.degrade(f"knowledge-gap report unavailable: {gaps.reason}")
         if sheet is not None:
             _write_sheet(sheet, digest, state, run)
     cost = run.cost

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,6 +19,7 @@ from agents import formatting as fmt
 from agents.specialist import Report, Specialist
 from agents.support._exceptions import SupportError
 from agents.support.answer import SupportAnswer, WrittenAnswer, answer, offline_answer
+from agents.support.gaps import QuestionLog, weekly_gaps
 from agents.support.kb import KnowledgeBase, Passage
 from agents.support.tickets import TicketWeek, ticket_week
 from integrations.llm import LanguageModel, LanguageModelError, check_figures
@@ -80,11 +81,13 @@ class SupportAgent:
         model: LanguageModel,
         prompts: AgentPrompts,
         policy: SupportPolicy,
+        questions: QuestionLog | None = None,
     ) -> None:
         self._kb = knowledge_base
         self._warehouse = warehouse
         self._writer = ModelAnswerWriter(model, prompts)
         self._policy = policy
+        self._questions = questions
 
     @property
     def threshold(self) -> float:
@@ -102,11 +105,17 @@ class SupportAgent:
 
     def weekly_section(self) -> Report:
         """The digest's support part: last complete week's tickets and escalations, with the
-        week before's escalation rate to compare (no knowledge base needed)."""
+        week before's escalation rate to compare (no knowledge base needed); with the question
+        log, the knowledge gaps of the seven days before now (topics clustered by meaning with
+        the knowledge base, else by words). A gap report that fails is marked unavailable."""
         with self._warehouse.connect() as connection:
             week_start = _last_complete_week(connection)
             week = ticket_week(connection, week_start)
         facts = ticket_facts(week)
+        if self._questions is not None:
+            embed = self._kb.store.embed if self._kb is not None else None
+            gaps = weekly_gaps(self._questions, self._policy, until=datetime.now(UTC), embed=embed)
+            facts["knowledge_gaps"] = gaps.model_dump(mode="json")
         return Report(
             agent="support",
             title=f"Support — week of {fmt.day(week.week_start)}",

@@ -1,6 +1,6 @@
 """The weekly GTM digest as one Slack message: first its progress while the specialists write
 ("Marketing … Finance ✓ …"), then the digest itself — header, KPI fields, each specialist's
-prose, the run — with a button for the win-back it recommends."""
+prose, the knowledge gaps, the run — with a button for the win-back it recommends."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from agents import formatting as fmt
 from agents.specialist import SPECIALISTS, Specialist
 from bot import ids
+from bot.blocks.gaps import knowledge_gap_blocks
 from bot.blocks.kit import (
     MAX_BLOCKS,
     MAX_FIELD_TEXT,
@@ -63,13 +64,17 @@ def digest_summary(digest: Digest) -> str:
 
 
 def digest_blocks(digest: Digest) -> list[Block]:
-    """The weekly digest: header, headline figures, each specialist's prose, recommended
-    actions, the run; and a button to start the win-back it recommends, if it does."""
+    """The weekly digest: header, headline figures, each specialist's prose, the knowledge
+    gaps, recommended actions, the run; and a button to start the win-back it recommends, if
+    it does."""
     blocks: list[Block] = [header(digest_summary(digest))]
     blocks += kpi_sections(digest.headline)
     for name, prose in digest.prose.items():
         blocks.append({"type": "divider"})
         blocks += section(f"*{name.capitalize()}*\n{escape(prose)}")
+    if digest.knowledge_gaps is not None:
+        blocks.append({"type": "divider"})
+        blocks += knowledge_gap_blocks(digest.knowledge_gaps)
     if digest.unavailable:
         missing = ", ".join(f"{u.section.capitalize()} ✗" for u in digest.unavailable)
         blocks += section(f":warning: Unavailable this week: {missing} (see the run log).")

@@ -1,4 +1,5 @@
-"""The control room's own state: runs, audit log, outbox, approvals, suppressions, in one database.
+"""The control room's own state: runs, audit log, outbox, approvals, suppressions, support
+questions, in one database.
 
 SQLite under ``var/`` by default, PostgreSQL when ``DATABASE_URL`` says so; the schema is kept by
 Alembic migrations (``StateStore.migrate``).
@@ -12,6 +13,7 @@ Exceptions::
 """
 
 from integrations.statestore.outbox import ClaimedBatch, QueuedEmail, Settlement
+from integrations.statestore.questions import NearestPassage, SupportQuestionRecord
 from integrations.statestore.records import (
     ApprovalRecord,
     ApprovalStatus,
@@ -41,6 +43,7 @@ __all__ = [
     "ClaimedBatch",
     "Decision",
     "EmailStatus",
+    "NearestPassage",
     "OutboxEmail",
     "QueuedEmail",
     "RunRecord",
@@ -51,6 +54,7 @@ __all__ = [
     "StateStore",
     "StateStoreError",
     "StateStoreUnavailableError",
+    "SupportQuestionRecord",
     "Trigger",
     "UnknownApprovalError",
     "UnknownRunError",

@@ -17,6 +17,7 @@ from integrations.statestore.answers import HumanAnswers
 from integrations.statestore.approvals import ApprovalBook
 from integrations.statestore.audiences import ProposalAudiences
 from integrations.statestore.outbox import Outbox
+from integrations.statestore.questions import SupportQuestions
 from integrations.statestore.records import StateStoreUnavailableError
 from integrations.statestore.runs import RunLog
 from integrations.statestore.slack_events import SlackEventLog
@@ -44,7 +45,14 @@ _ADVICE = (
 
 
 class StateStore(
-    RunLog, Outbox, Suppressions, ApprovalBook, ProposalAudiences, HumanAnswers, SlackEventLog
+    RunLog,
+    Outbox,
+    Suppressions,
+    ApprovalBook,
+    ProposalAudiences,
+    HumanAnswers,
+    SlackEventLog,
+    SupportQuestions,
 ):
     """The control room's state in one SQL database (SQLite file or PostgreSQL)."""
 

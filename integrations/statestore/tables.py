@@ -147,3 +147,27 @@ slack_events = sa.Table(
     sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("ix_slack_events_seen_at", "seen_at"),
 )
+
+# Every support question a run answered (migration 0008): how sure the answer was, whether a
+# person had to look, why, and the passage retrieval found nearest. The weekly digest's
+# knowledge-gap report reads it (``agents/support/gaps.py``).
+support_questions = sa.Table(
+    "support_questions",
+    metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), primary_key=True),
+    sa.Column("asked_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("escalated", sa.Boolean, nullable=False),
+    # The guard's signal names and, below the threshold, the confidence's own reason.
+    sa.Column("reasons", sa.JSON, nullable=False),
+    # The nearest passage: "article" (help centre) or "human" (a person's earlier answer); all
+    # null when none was recorded (no passage found, or a draft given by the supervisor).
+    sa.Column("nearest_kind", sa.String(16)),
+    sa.Column("nearest_article", sa.String(255)),
+    sa.Column("nearest_title", sa.Text),
+    sa.Column("nearest_section", sa.Text),
+    sa.Column("nearest_url", sa.Text),
+    sa.Column("similarity", sa.Float),
+    sa.Index("ix_support_questions_asked_at", "asked_at"),
+)
