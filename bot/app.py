@@ -35,7 +35,7 @@ from starlette.routing import Route
 
 from bot.blocks import messages
 from bot.edge import Refusal, SlackEdge, log_refusal
-from bot.listeners import approvals, ask, commands, digest, home, support
+from bot.listeners import approvals, ask, commands, digest, escalation_replies, home, support
 from bot.retries import AnswerOnce
 from bot.runner import ThreadRunner, WorkersUnavailableError, WorkflowRunner
 from bot.unsubscribe import unsubscribe_routes
@@ -96,6 +96,9 @@ def build_app(
     approvals.register(app, services, runner)
     digest.register(app, services, runner)
     home.register(app, services, runner)
+    # Before support: Bolt runs the first listener that matches, and support's takes every
+    # message event; this one only replies in channel threads.
+    escalation_replies.register(app, services, runner)
     support.register(app, services, runner)
     ask.register(app, services, runner)
     return app

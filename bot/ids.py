@@ -37,3 +37,6 @@ START_WINBACK = "digest_start_winback"
 ASK_EXPLAIN = "ask_explain"
 SUPPORT_HELPFUL = "support_helpful"
 SUPPORT_NOT_HELPFUL = "support_not_helpful"
+# "Send this reply to the customer" under an approver's reply in a support escalation's thread
+# (its value: the run and the reply, ``bot.blocks.support.ProposedReply``).
+SUPPORT_RELAY_REPLY = "support_relay_reply"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -16,15 +16,14 @@ from pydantic import (
     model_validator,
 )
 
+from policies.slack_ids import check_channel, check_user_ids, check_usergroup
+
 
 class _Strict(BaseModel):
     # YAML reads .nan and .inf as floats; no setting has a meaning at infinity.
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
-_SLACK_CHANNEL = re.compile(r"^(#[a-z0-9][a-z0-9_-]{0,79}|[CGD][A-Z0-9]{6,})$")
-_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{6,}$")
-_SLACK_USERGROUP = re.compile(r"^S[A-Z0-9]{6,}$")
 _CRON_FIELDS = 5
 
 
@@ -93,9 +92,7 @@ class Channels(_Strict):
     @field_validator("digest", "approvals", "support_escalations")
     @classmethod
     def _channel(cls, value: str) -> str:
-        if not _SLACK_CHANNEL.match(value):
-            raise ValueError("a channel name like '#gtm-digest' or a channel ID like 'C0123ABCD'")
-        return value
+        return check_channel(value)
 
 
 class ApprovalPolicy(_Strict):
@@ -109,17 +106,12 @@ class ApprovalPolicy(_Strict):
     @field_validator("approver_user_ids")
     @classmethod
     def _user_ids(cls, value: list[str]) -> list[str]:
-        for user_id in value:
-            if not _SLACK_USER.match(user_id):
-                raise ValueError(f"Slack user IDs like 'U0123ABCD', got {user_id!r}")
-        return value
+        return check_user_ids(value)
 
     @field_validator("approver_usergroup")
     @classmethod
     def _usergroup(cls, value: str | None) -> str | None:
-        if value is not None and not _SLACK_USERGROUP.match(value):
-            raise ValueError("a Slack user group ID like 'S0123ABCD'")
-        return value
+        return check_usergroup(value)
 
     @model_validator(mode="after")
     def _someone_decides(self) -> ApprovalPolicy:
@@ -200,8 +192,59 @@ class SupportGuard(_Strict):
     other_companies: list[str] = Field(default_factory=list)
 
 
+class KnowledgeGapSettings(_Strict):
+    """The weekly digest's knowledge-gap report (``agents/support/gaps.py``)."""
+
+    # An answer sent with a confidence below the threshold plus this margin counts as a gap too.
+    margin: float = Field(default=0.1, ge=0, le=1)
+
+
+RespondTo = Literal["mention_only", "all_messages"]
+
+
+class SupportAudience(_Strict):
+    """Support in one place of Slack (direct messages, or a channel): the confidence an answer
+    needs there to go out unreviewed, and who may ask. Unset: the file's threshold, everyone."""
+
+    confidence_threshold: float | None = Field(default=None, ge=0, le=1)
+    asker_user_ids: list[str] = Field(default_factory=list)
+    asker_usergroup: str | None = None
+
+    @field_validator("asker_user_ids")
+    @classmethod
+    def _user_ids(cls, value: list[str]) -> list[str]:
+        return check_user_ids(value)
+
+    @field_validator("asker_usergroup")
+    @classmethod
+    def _usergroup(cls, value: str | None) -> str | None:
+        return check_usergroup(value)
+
+    @property
+    def open_to_everyone(self) -> bool:
+        return not self.asker_user_ids and self.asker_usergroup is None
+
+
+class SupportChannel(SupportAudience):
+    """A channel's support settings; ``respond_to``: questions are mentions of the app only, or
+    every top-level message from a person (never a thread reply, a bot's message or an edit)."""
+
+    respond_to: RespondTo = "mention_only"
+
+
+def _support_channel(value: str) -> str:
+    check_channel(value)
+    if value.startswith("D"):
+        raise ValueError("a channel, not a direct message: those are set under 'direct_messages'")
+    return value
+
+
+SupportChannelName = Annotated[str, AfterValidator(_support_channel)]
+
+
 class SupportPolicy(_Strict):
-    """``support.yaml``: when an answer goes out on its own and when a human must look."""
+    """``support.yaml``: when an answer goes out on its own and when a human must look, and
+    where in Slack the app answers and for whom."""
 
     # Declared before the threshold: its validator reads this value.
     allow_unreviewed_answers: bool = False
@@ -210,6 +253,9 @@ class SupportPolicy(_Strict):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     calibration: ConfidenceCalibration = Field(default_factory=ConfidenceCalibration)
     guard: SupportGuard = Field(default_factory=SupportGuard)
+    knowledge_gaps: KnowledgeGapSettings = Field(default_factory=KnowledgeGapSettings)
+    channels: dict[SupportChannelName, SupportChannel] = Field(default_factory=dict)
+    direct_messages: SupportAudience = Field(default_factory=SupportAudience)
 
     @field_validator("confidence_threshold")
     @classmethod
@@ -220,6 +266,40 @@ class SupportPolicy(_Strict):
                 "also set 'allow_unreviewed_answers: true' in this file"
             )
         return value
+
+    @model_validator(mode="after")
+    def _someone_reviews_everywhere(self) -> SupportPolicy:
+        if self.allow_unreviewed_answers:
+            return self
+        places: dict[str, SupportAudience] = {"direct_messages": self.direct_messages}
+        places.update((f"channels.{name}", place) for name, place in self.channels.items())
+        for key, place in places.items():
+            if place.confidence_threshold == 0:
+                raise ValueError(
+                    f"a threshold above 0 in '{key}.confidence_threshold': at 0 every answer "
+                    "there is sent unreviewed; if that is meant, also set "
+                    "'allow_unreviewed_answers: true' in this file"
+                )
+        return self
+
+    @property
+    def names_channels(self) -> bool:
+        """Whether a channel is listed by ``#name`` (an event names its channel by ID only)."""
+        return any(key.startswith("#") for key in self.channels)
+
+    def channel(self, channel_id: str, name: str | None = None) -> SupportChannel:
+        """The settings of the channel ``channel_id`` (called ``name``), listed by its ID or
+        else by its ``#name``; the defaults for a channel not listed."""
+        listed = self.channels.get(channel_id)
+        if listed is None and name is not None:
+            listed = self.channels.get(f"#{name}")
+        return listed or SupportChannel()
+
+    def threshold_in(self, place: SupportAudience) -> float:
+        """The confidence an answer needs to go out unreviewed in ``place``."""
+        if place.confidence_threshold is None:
+            return self.confidence_threshold
+        return place.confidence_threshold
 
 
 AgentName = Literal["supervisor", "marketing", "finance", "insights", "support"]

@@ -1,8 +1,9 @@
 """What a person does in the sandbox page, done as Slack's client and servers would do it.
 
 Typing ``/controlroom gtm`` sends the app a signed slash command with a fresh ``response_url``
-and ``trigger_id``; a message that mentions the app (or any message in its direct-message
-channel) becomes an ``app_mention`` / ``message.im`` event; a click is a ``block_actions``
+and ``trigger_id``; a message in a channel becomes a ``message.channels`` event (the app is a
+member of every channel here), and an ``app_mention`` first when it mentions the app; one in the
+app's direct-message channel a ``message.im`` event; a click is a ``block_actions``
 payload carrying the message or view it was on; a modal's Submit is a ``view_submission`` whose
 answer (errors, update, push, clear) is applied as Slack applies it. ``respond`` is the other
 direction: what the app posts to a ``response_url``.
@@ -100,8 +101,9 @@ class Interactions:
     async def message(
         self, user_id: str, channel_id: str, text: str, thread_ts: str | None = None
     ) -> Outcome:
-        """A message typed by the person; the app hears of it when it is mentioned or when it is
-        the direct-message channel with the app."""
+        """A message typed by the person, delivered to the app as Slack delivers it to a member
+        subscribed to ``message.channels`` and ``message.im``: in a channel, an ``app_mention``
+        first when it mentions the app, then the ``message`` event."""
         self._person(user_id)
         channel = self._channel(channel_id)
         message: Message = {
@@ -114,10 +116,14 @@ class Interactions:
             message["thread_ts"] = thread_ts
         stored = self.workspace.add_message(channel["id"], message)
         mention = f"<@{self.workspace.identity.bot_user_id}>" in stored["text"]
-        if not channel["is_im"] and not mention:
-            return Outcome()
-        event = payloads.message_event(stored, channel, mention=not channel["is_im"])
-        return await self._deliver_event(event)
+        events = [payloads.message_event(stored, channel, mention=False)]
+        if mention and not channel["is_im"]:
+            events.insert(0, payloads.message_event(stored, channel, mention=True))
+        for event in events:
+            outcome = await self._deliver_event(event)
+            if not outcome.ok:
+                return outcome
+        return Outcome()
 
     async def open_home(self, user_id: str) -> Outcome:
         """The person opened the app's Home tab."""

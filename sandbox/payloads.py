@@ -178,7 +178,8 @@ def event_envelope(identity: Identity, event: Payload) -> Payload:
 
 
 def message_event(message: Message, channel: Mapping[str, Any], *, mention: bool) -> Payload:
-    """``app_mention`` (``mention``) or, in a direct message with the app, ``message.im``."""
+    """``app_mention`` (``mention``), or the ``message`` event of ``message.im`` (in a direct
+    message with the app) or ``message.channels``."""
     event: Payload = {
         "type": "app_mention" if mention else "message",
         "user": message["user"],

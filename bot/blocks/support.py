@@ -2,20 +2,26 @@
 the asker is told when a person answers instead, and that person's answer or ticket.
 
 The escalation itself (the question, the draft, Approve / Reject / Edit) is an approval like any
-other: ``bot.blocks.approvals`` builds it.
+other: ``bot.blocks.approvals`` builds it. An approver's reply in its thread is offered back
+with "Send this reply to the customer" (``relay_offer_blocks``), the reply carried in the
+button's value (``ProposedReply``).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from agents import formatting as fmt
 from bot import ids
 from bot.blocks.kit import (
     MAX_BLOCKS,
+    MAX_BUTTON_VALUE,
     Block,
     button,
+    confirm_dialog,
     context,
     escape,
     escape_keeping_quotes,
@@ -45,6 +51,8 @@ NOT_IN_CHANNEL = (
 FEEDBACK_BLOCK = "support_feedback"
 # What the workflow's outcome calls a ticket kept in the escalation's own thread.
 THREAD_TICKET = ThreadTickets.name
+# The block holding "Send this reply to the customer" (``ids.SUPPORT_RELAY_REPLY``).
+RELAY_BLOCK = "support_relay"
 
 
 def answer_blocks(
@@ -105,8 +113,92 @@ def escalation_thread_text(asker: str, asked_in: str) -> str:
     return (
         f"{user_mention(asker)} is waiting for an answer in {_place(asked_in)}. *Approve* sends "
         "the draft as it is, *Edit* lets you rewrite it first — either way it is posted in "
-        "their thread and added to the knowledge base. *Reject* opens a ticket instead."
+        "their thread and added to the knowledge base. *Reject* opens a ticket instead. "
+        "An approver may also answer here in the thread: I offer to send that reply as it is."
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ProposedReply:
+    """An approver's reply in an escalation's thread, as plain text (no Slack markup), offered
+    as the answer of the paused run ``run_id``."""
+
+    run_id: str
+    text: str
+
+    @property
+    def value(self) -> str:
+        """The relay button's value: the run and the text, so the click sends what was shown."""
+        return json.dumps(
+            {"run_id": self.run_id, "text": self.text}, ensure_ascii=False, separators=(",", ":")
+        )
+
+    @property
+    def fits_button(self) -> bool:
+        """Whether Slack's button can carry it (2,000 characters, the run id included)."""
+        return len(self.value) <= MAX_BUTTON_VALUE
+
+    @classmethod
+    def from_value(cls, value: str) -> ProposedReply:
+        """Read a relay button's value; ``ValueError`` when it is not one this app built."""
+        try:
+            read = json.loads(value)
+        except json.JSONDecodeError as error:
+            raise ValueError("not a relayed reply") from error
+        if not isinstance(read, dict):
+            raise ValueError("not a relayed reply")
+        run_id, text = read.get("run_id"), read.get("text")
+        if not isinstance(run_id, str) or not isinstance(text, str) or not text.strip():
+            raise ValueError("not a relayed reply")
+        return cls(run_id, text)
+
+
+def relay_offer_blocks(reply: ProposedReply, author: str) -> list[Block]:
+    """Under an approver's reply: the words that will be sent, quoted, and the button sending
+    them (behind a confirm dialog: sent is sent)."""
+    quoted = "\n".join(f">{line}" for line in escape(reply.text).splitlines())
+    confirm = confirm_dialog(
+        "Send this reply?",
+        "The asker gets it in their thread, and it is added to the knowledge base.",
+        yes="Send it",
+    )
+    relay = button(
+        "Send this reply to the customer",
+        ids.SUPPORT_RELAY_REPLY,
+        reply.value,
+        style="primary",
+        confirm=confirm,
+    )
+    blocks = section(f"*Proposed answer from {user_mention(author)}:*\n{quoted}")
+    return [
+        *fit(blocks, MAX_BLOCKS - 1),
+        {"type": "actions", "block_id": RELAY_BLOCK, "elements": [relay]},
+    ]
+
+
+def relay_offer_text(author: str) -> str:
+    return f"Send {user_mention(author)}'s reply to the customer?"
+
+
+def relay_too_long_text(author: str) -> str:
+    """Told in the thread when a reply is longer than a button can carry."""
+    return (
+        f"{user_mention(author)}, this reply is too long for me to send with a button (Slack "
+        f"carries up to {MAX_BUTTON_VALUE:,} characters in one): shorten it, or use *Edit* on "
+        "the question."
+    )
+
+
+def relayed_blocks(shown: Sequence[Block], sender: str) -> list[Block]:
+    """The offer once sent: the quoted reply kept, the button replaced by who sent it."""
+    kept = [block for block in shown if block.get("block_id") != RELAY_BLOCK]
+    return fit(
+        [*kept, context(f":white_check_mark: Sent to the customer by {user_mention(sender)}")]
+    )
+
+
+def relayed_text(sender: str) -> str:
+    return f"Reply sent to the customer by {user_mention(sender)}"
 
 
 def human_answer_blocks(

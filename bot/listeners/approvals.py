@@ -75,7 +75,7 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         await ack()
-        reply = _ephemeral(respond)
+        reply = ephemeral(respond)
         run_id = await _exact_run_id(runner, reply, _run_id(body))
         if run_id is None:
             return
@@ -84,14 +84,14 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
             run_id, "approved", body["user"]["id"], _message(body), shown=shown
         )
         approvers = await directory.approvers(client)
-        await _decide(services, runner, client, reply, request, approvers)
+        await decide(services, runner, client, reply, request, approvers)
 
     async def clicked(
         body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> ApprovalRecord | None:
         """The pending approval a Reject or Edit click opens a modal for; None when the
         clicker was told why not."""
-        reply = _ephemeral(respond)
+        reply = ephemeral(respond)
         run_id = await _exact_run_id(runner, reply, _run_id(body))
         if run_id is None:
             return None
@@ -132,7 +132,7 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
             return
         await ack()
         reply = _direct_message(client, request.user)
-        await _decide(services, runner, client, reply, request, approvers)
+        await decide(services, runner, client, reply, request, approvers)
 
     async def edit(
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
@@ -170,7 +170,7 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
             return
         await ack()
         reply = _direct_message(client, request.user)
-        await _decide(services, runner, client, reply, request, approvers)
+        await decide(services, runner, client, reply, request, approvers)
 
     app.action(ids.APPROVE)(approve)
     app.action(ids.REJECT)(reject)
@@ -179,16 +179,16 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
     app.view(ids.EDIT_MODAL)(edited)
 
 
-async def _decide(
+async def decide(
     services: Services,
     runner: WorkflowRunner,
     client: AsyncWebClient,
     reply: Reply,
     request: DecisionRequest,
     approvers: frozenset[str],
-) -> None:
-    """Decide through the desk; update the proposal, or tell the person why not. Then what
-    the decision sets going in Slack (a support answer back in the asker's thread)."""
+) -> bool:
+    """Decide through the desk; update the proposal, or tell the person why not (False). Then
+    what the decision sets going in Slack (a support answer back in the asker's thread)."""
     sending = _sending_message(client, request)
     try:
         outcome, approval = await runner.call(
@@ -203,14 +203,14 @@ async def _decide(
         )
     except NotAnApproverError:
         await reply(_refusal(services))
-        return
+        return False
     except AlreadyDecidedError as refused:
         await reply(approval_blocks.already_decided_text(refused.approval))
-        return
+        return False
     except (NoSuchApprovalError, InvalidDecisionError) as problem:
         # The desk's messages are written for people: what was wrong and what to do.
         await reply(kit.escape(str(problem)))
-        return
+        return False
     finally:
         if sending is not None:
             await sending.close()
@@ -219,6 +219,7 @@ async def _decide(
         # Another pending campaign may share some of this one's audience: say so on it.
         await refresh_overlapping_campaigns(client, runner, except_run=approval.run_id)
     await support.after_decision(services, runner, client, approval, outcome)
+    return True
 
 
 def _sending_message(
@@ -374,7 +375,9 @@ def _refusal(services: Services) -> str:
     return approval_blocks.refusal_text(policy.approver_user_ids, policy.approver_usergroup)
 
 
-def _ephemeral(respond: AsyncRespond) -> Reply:
+def ephemeral(respond: AsyncRespond) -> Reply:
+    """Tell the clicker privately, leaving the clicked message as it is."""
+
     async def reply(text: str) -> None:
         await respond(
             text=text,

@@ -1,9 +1,12 @@
 """Support in Slack: answers in the asker's thread, a person when the Support agent is unsure.
 
-Mentions (``app_mention``) and direct messages (``message.im``) are customers' questions, asked
-of the Support agent directly through the support escalation workflow — except a follow-up in
-the thread of an ``ask`` answer, answered as ``ask`` (``bot.listeners.ask``); ``/controlroom ask``
-escalates the same way when its support part says so.
+Mentions (``app_mention``), direct messages (``message.im``) and, in a channel set to
+``all_messages``, every top-level message from a person (``message.channels``,
+``message.groups``) are customers' questions, asked of the Support agent directly through the
+support escalation workflow — except a follow-up in the thread of an ``ask`` answer, answered as
+``ask`` (``bot.listeners.ask``); ``/controlroom ask`` escalates the same way when its support
+part says so. Each place's settings (``bot.listeners.support_channels``) say who may ask there
+and how confident an answer must be to go out without a person.
 An answer carries Helpful / Not helpful (audited, then replaced by who said so). A question for a
 person goes to the support escalations channel with Approve / Reject / Edit, decided in
 ``bot.listeners.approvals``, which calls ``after_decision``: the person's answer (or the ticket)
@@ -28,9 +31,19 @@ from bot import ids, work
 from bot.blocks import kit
 from bot.blocks import support as support_blocks
 from bot.listeners import ask, replies
+from bot.listeners.support_channels import (
+    CANNOT_TELL,
+    SupportPlaces,
+    askers_text,
+    mentions,
+    privately,
+    support_answer_under,
+    top_level_in_a_channel,
+)
 from bot.runner import WorkflowRunner
 from controlroom.services import Services
 from integrations.statestore import ApprovalRecord, SlackThread
+from policies.schema import SupportAudience
 from workflows.approvals import RunOutcome
 from workflows.support_escalation import WORKFLOW as SUPPORT
 
@@ -70,7 +83,9 @@ def parse_event(event: dict[str, Any], bot_user_id: str | None) -> SupportQuesti
 
 
 def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
-    """Answer mentions, direct messages and the feedback buttons on ``app``."""
+    """Answer mentions, direct messages, top-level messages in the channels set to
+    ``all_messages``, and the feedback buttons on ``app``."""
+    places = SupportPlaces(services.policies.support, services.policies.approvals)
 
     async def mention(
         event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
@@ -78,17 +93,43 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         asked = parse_event(event, context.bot_user_id)
         if asked is None:
             return
-        await _answer(services, runner, client, asked, in_thread=bool(event.get("thread_ts")))
+        in_thread = bool(event.get("thread_ts"))
+        if in_thread and await ask.follow_up(
+            services, runner, client, asked.question, asked.asker, asked.thread
+        ):
+            return
+        place = await places.channel(client, asked.channel)
+        await _answer(services, runner, client, places, asked, place, in_thread=in_thread)
+
+    async def channel_message(
+        event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        # A message that mentions the app arrives as app_mention too: answered there.
+        if not places.answers_all_messages or mentions(event, context.bot_user_id):
+            return
+        asked = parse_event(event, context.bot_user_id)
+        if asked is None or not asked.question:
+            return
+        place = await places.channel(client, asked.channel)
+        if place is None or place.respond_to != "all_messages":
+            return
+        await _answer(services, runner, client, places, asked, place, in_thread=False)
 
     async def message(
         event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
-        # Only direct messages: the app subscribes to message.im, and channel messages that
-        # mention it arrive as app_mention.
+        # Direct messages: channel messages go to the listener above, or to the escalation
+        # replies' listener (bot.listeners.escalation_replies) when they are thread replies.
         asked = parse_event(event, context.bot_user_id)
         if event.get("channel_type") != "im" or asked is None:
             return
-        await _answer(services, runner, client, asked, in_thread=bool(event.get("thread_ts")))
+        in_thread = bool(event.get("thread_ts"))
+        if in_thread and await ask.follow_up(
+            services, runner, client, asked.question, asked.asker, asked.thread
+        ):
+            return
+        place = places.direct_messages
+        await _answer(services, runner, client, places, asked, place, in_thread=in_thread)
 
     async def feedback(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
@@ -108,6 +149,7 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         )
 
     app.event("app_mention")(mention)
+    app.event("message", matchers=[top_level_in_a_channel])(channel_message)
     app.event("message")(message)
     app.action(ids.SUPPORT_HELPFUL)(feedback)
     app.action(ids.SUPPORT_NOT_HELPFUL)(feedback)
@@ -117,29 +159,43 @@ async def _answer(
     services: Services,
     runner: WorkflowRunner,
     client: AsyncWebClient,
+    places: SupportPlaces,
     asked: SupportQuestion,
+    place: SupportAudience | None,
     *,
     in_thread: bool,
 ) -> None:
-    """A follow-up in an answer's thread; else a customer's question for the help centre."""
-    if in_thread and await ask.follow_up(
-        services, runner, client, asked.question, asked.asker, asked.thread
-    ):
-        return
-    await answer_question(services, runner, client, asked)
+    """A customer's question for the help centre, under ``place``'s settings (None: unknown,
+    Slack could not say): the asker is told privately when it is not answered."""
+    tell = privately(client, asked.asker, asked.channel, asked.thread_ts if in_thread else None)
+    if place is None:
+        await tell(CANNOT_TELL)
+    elif not await places.may_ask(client, place, asked.asker):
+        await tell(askers_text(place))
+    else:
+        threshold = services.policies.support.threshold_in(place)
+        await answer_question(services, runner, client, asked, threshold=threshold)
 
 
 async def answer_question(
-    services: Services, runner: WorkflowRunner, client: AsyncWebClient, asked: SupportQuestion
+    services: Services,
+    runner: WorkflowRunner,
+    client: AsyncWebClient,
+    asked: SupportQuestion,
+    *,
+    threshold: float,
 ) -> None:
-    """Answer a mention or direct message in the asker's thread, or hand it to a person."""
+    """Answer a question in the asker's thread, or hand it to a person when the answer's
+    confidence is below ``threshold``."""
     post = replies.poster(client, asked.thread)
     if not asked.question:
         await post(support_blocks.HINT, support_blocks.hint_blocks())
         return
     logger.info("support question from %s in %s", asked.asker, asked.channel)
     # A failure reaches the one error handler, which tells the asker in this same thread.
-    reply = await runner.call(work.support_answer, asked.question, asked.asker, thread=asked.thread)
+    reply = await runner.call(
+        support_answer_under, threshold, asked.question, asked.asker, thread=asked.thread
+    )
     if reply.escalated:
         await replies.escalate(services, runner, client, reply, asked_in=asked.channel)
         await post(support_blocks.ESCALATED, support_blocks.escalated_notice_blocks())

@@ -109,6 +109,16 @@ class ApprovalBook:
             raise UnknownApprovalError(f"no approval for run {run_id}")
         return approval_record(row)
 
+    def approval_at_message(self, channel_id: str, message_ts: str) -> ApprovalRecord | None:
+        """The approval posted as the Slack message at (``channel_id``, ``message_ts``), if
+        any: a reply in that message's thread is about it."""
+        query = approvals.select().where(
+            (approvals.c.channel_id == channel_id) & (approvals.c.message_ts == message_ts)
+        )
+        with self.engine.connect() as connection:
+            row = connection.execute(query.limit(1)).one_or_none()
+        return approval_record(row) if row is not None else None
+
     def approvals(
         self, *, status: ApprovalStatus | None = None, limit: int = 50
     ) -> list[ApprovalRecord]:

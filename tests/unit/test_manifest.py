@@ -18,7 +18,7 @@ from bot import ids
 ROOT = Path(__file__).resolve().parents[2]
 
 # The bot-token scope each Web API method needs (docs.slack.dev/reference/methods); None: none.
-METHOD_SCOPES: dict[str, str | None] = {
+METHOD_SCOPES: dict[str, str | tuple[str, ...] | None] = {
     "auth_test": None,
     "chat_postMessage": "chat:write",
     "chat_postEphemeral": "chat:write",
@@ -34,9 +34,16 @@ METHOD_SCOPES: dict[str, str | None] = {
     "users_info": "users:read",
     "reactions_add": "reactions:write",
     "conversations_replies": "channels:history",
+    # A support channel's name (policies/support.yaml): public or private.
+    "conversations_info": ("channels:read", "groups:read"),
 }
 # The scope each event subscription needs.
-EVENT_SCOPES = {"app_mention": "app_mentions:read", "message.im": "im:history"}
+EVENT_SCOPES = {
+    "app_mention": "app_mentions:read",
+    "message.im": "im:history",
+    "message.channels": "channels:history",
+    "message.groups": "groups:history",
+}
 WEB_API_CALL = re.compile(
     r"\.(auth|chat|files|views|usergroups|users|reactions|conversations)_(\w+)\("
 )
@@ -54,12 +61,22 @@ def methods_called() -> set[str]:
     return found
 
 
+def scopes_of(method: str) -> set[str]:
+    scope = METHOD_SCOPES.get(method)
+    return set() if scope is None else {scope} if isinstance(scope, str) else set(scope)
+
+
 def events_listened() -> set[str]:
-    """Event subscriptions the listeners need, from ``app.event("...")``: the ``message``
-    listener answers direct messages only, which is the ``message.im`` subscription."""
+    """Event subscriptions the listeners need, from ``app.event("...")``: a ``message``
+    listener answers direct messages (``message.im``); one registered with a matcher (a
+    channel's, ``bot.listeners.support_channels``) answers public and private channels'
+    messages (``message.channels``, ``message.groups``)."""
     source = "\n".join(p.read_text() for p in (ROOT / "bot").rglob("*.py"))
     events = set(re.findall(r"\.event\(\s*\"(\w+)\"", source))
-    return {"message.im" if event == "message" else event for event in events}
+    subscriptions = {"message.im" if event == "message" else event for event in events}
+    if re.search(r"\.event\(\s*\"message\",\s*matchers=", source):
+        subscriptions |= {"message.channels", "message.groups"}
+    return subscriptions
 
 
 def test_every_web_api_method_the_bot_calls_has_a_known_scope() -> None:
@@ -69,7 +86,7 @@ def test_every_web_api_method_the_bot_calls_has_a_known_scope() -> None:
 
 def test_the_manifest_asks_for_the_scopes_used_and_no_more() -> None:
     events = set(manifest()["settings"]["event_subscriptions"]["bot_events"])
-    needed = {METHOD_SCOPES[m] for m in methods_called() if METHOD_SCOPES.get(m)}
+    needed = set().union(*(scopes_of(m) for m in methods_called()))
     needed |= {EVENT_SCOPES[e] for e in events if e in EVENT_SCOPES}
     needed.add("commands")
     assert set(manifest()["oauth_config"]["scopes"]["bot"]) == needed

@@ -254,3 +254,100 @@ def test_a_confidence_threshold_of_zero_loads_when_unreviewed_answers_are_allowe
     loaded = load_policies(policy_dir)
     assert loaded.support.confidence_threshold == 0.0
     assert loaded.support.allow_unreviewed_answers is True
+
+
+def test_channel_settings_are_found_by_id_then_by_name_and_default_to_the_files_own(
+    policy_dir: Path,
+) -> None:
+    _edit(
+        policy_dir,
+        "support",
+        {
+            "channels": {
+                "#customer-help": {"respond_to": "all_messages", "confidence_threshold": 0.9},
+                "C0123ABCD": {"asker_user_ids": ["U0123ABCD"]},
+            },
+            "direct_messages": {"asker_usergroup": "S0123ABCD"},
+        },
+    )
+    support = load_policies(policy_dir).support
+    help_desk = support.channel("C0HELPDESK", "customer-help")
+    assert (help_desk.respond_to, support.threshold_in(help_desk)) == ("all_messages", 0.9)
+    assert help_desk.open_to_everyone
+    by_id = support.channel("C0123ABCD", "customer-help")  # the ID wins over the name
+    assert (by_id.respond_to, by_id.asker_user_ids) == ("mention_only", ["U0123ABCD"])
+    assert support.threshold_in(by_id) == support.confidence_threshold
+    unlisted = support.channel("C0OTHERCH", "random")
+    assert unlisted.respond_to == "mention_only" and unlisted.open_to_everyone
+    assert support.threshold_in(support.direct_messages) == support.confidence_threshold
+    assert not support.direct_messages.open_to_everyone
+    assert support.names_channels
+
+
+@pytest.mark.parametrize(
+    ("setting", "refusal"),
+    [
+        (
+            {"respond_to": "everything"},
+            "key 'channels.#customer-help.respond_to' = 'everything': expected input should be "
+            "'mention_only' or 'all_messages'",
+        ),
+        (
+            {"confidence_threshold": 1.5},
+            "key 'channels.#customer-help.confidence_threshold' = 1.5: expected input should be "
+            "less than or equal to 1",
+        ),
+        (
+            {"asker_user_ids": ["bob"]},
+            "key 'channels.#customer-help.asker_user_ids' = ['bob']: expected slack user IDs "
+            "like 'U0123ABCD', got 'bob'",
+        ),
+        (
+            {"asker_usergroup": "support-team"},
+            "key 'channels.#customer-help.asker_usergroup' = 'support-team': expected a Slack "
+            "user group ID like 'S0123ABCD'",
+        ),
+        ({"threshold": 0.9}, "unknown key 'channels.#customer-help.threshold'"),
+        (
+            {"confidence_threshold": 0},
+            "expected a threshold above 0 in 'channels.#customer-help.confidence_threshold': at "
+            "0 every answer there is sent unreviewed; if that is meant, also set "
+            "'allow_unreviewed_answers: true' in this file",
+        ),
+    ],
+)
+def test_a_bad_channel_setting_is_refused_in_one_line_naming_the_channel_and_the_key(
+    policy_dir: Path, setting: dict[str, object], refusal: str
+) -> None:
+    path = _edit(policy_dir, "support", {"channels": {"#customer-help": setting}})
+    with pytest.raises(PolicyError) as refused:
+        load_policies(policy_dir)
+    assert str(refused.value) == f"{path}: {refusal}"
+
+
+@pytest.mark.parametrize(
+    ("channel", "expected"),
+    [
+        ("#Customer Help", "a channel name like '#gtm-digest' or a channel ID like 'C0123ABCD'"),
+        ("D0123ABCD", "a channel, not a direct message: those are set under 'direct_messages'"),
+    ],
+)
+def test_a_channel_that_is_not_one_is_refused_by_its_name(
+    policy_dir: Path, channel: str, expected: str
+) -> None:
+    path = _edit(policy_dir, "support", {"channels": {channel: {"respond_to": "all_messages"}}})
+    with pytest.raises(PolicyError) as refused:
+        load_policies(policy_dir)
+    assert str(refused.value) == f"{path}: key 'channels.{channel}.[key]' = {channel!r}: " + (
+        f"expected {expected}"
+    )
+
+
+def test_a_direct_message_threshold_of_zero_loads_only_when_unreviewed_answers_are_allowed(
+    policy_dir: Path,
+) -> None:
+    _edit(policy_dir, "support", {"direct_messages": {"confidence_threshold": 0}})
+    with pytest.raises(PolicyError, match=r"above 0 in 'direct_messages\.confidence_threshold'"):
+        load_policies(policy_dir)
+    _write_key(policy_dir, "support", "allow_unreviewed_answers", True)
+    assert load_policies(policy_dir).support.direct_messages.confidence_threshold == 0

@@ -1,0 +1,178 @@
+"""Replies in a support escalation's thread: an approver's reply can be sent to the customer.
+
+People answer in a thread, as anyone would. A reply by an approver in the thread of a support
+escalation still waiting for a person (its proposal message in the escalations channel) is
+answered by the app with the reply quoted and "Send this reply to the customer". A click
+(approvers only) decides the escalation as an edit with that text, through the approvals
+listener's own decision path: the desk claims it once and audits it, the proposal shows who
+decided, the asker's thread gets the answer and the knowledge base learns it, exactly as after
+Edit; the offer then says who sent it. Replies by anyone else, the bot's own messages, edits,
+replies that mention the app (a question for it, answered as a mention) and replies in any
+other thread (a decided escalation's included) stay the team's discussion: no answer.
+
+The app hears thread replies through the ``message.channels`` and ``message.groups``
+subscriptions (manifest.yml). Which listener takes a channel's message is decided by one
+function, ``support_channels.channel_message_place``: this one is offered only replies in
+channel threads, and it is registered before the support listener's catch-all ``message`` one.
+A click whose value is not a reply this app offered, names no support escalation, or comes
+too late is told so privately; nothing is decided.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import ids, work
+from bot.approvers import ApproverDirectory
+from bot.blocks import kit, messages
+from bot.blocks import support as support_blocks
+from bot.blocks.support import ProposedReply
+from bot.listeners import replies
+from bot.listeners.approvals import DecisionRequest, decide, ephemeral
+from bot.listeners.support_channels import (
+    channel_message_place,
+    mentions,
+    reply_in_a_channel_thread,
+)
+from bot.runner import WorkflowRunner
+from controlroom.services import Services
+from integrations.statestore import ApprovalRecord, SlackThread
+from workflows.approvals import NoSuchApprovalError
+from workflows.support_escalation import WORKFLOW as SUPPORT
+
+logger = logging.getLogger(__name__)
+
+# Message subtypes that are a person's reply: none, or a reply also sent to the channel.
+REPLY_SUBTYPES = (None, "thread_broadcast")
+NO_REPLY = "This button carries no reply to send: answer in the thread again."
+NOT_AN_ESCALATION = (
+    "This button names no support escalation, so there is no customer to send the reply to."
+)
+# Slack's markup in a message's text: <@U…|name>, <#C…|name>, <!here>, <https://…|label>.
+_MARKUP = re.compile(r"<([^<>]*)>")
+_SPECIALS = ("channel", "here", "everyone")
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadReply:
+    """A person's reply in a channel thread: its text as plain words, who wrote it, and the
+    thread (channel and the ts of the message that opens it)."""
+
+    text: str
+    author: str
+    thread: SlackThread
+
+
+def plain_text(text: str) -> str:
+    """Slack's text of a message as the words a person sees: mentions, channels, specials
+    (``<!channel>``) and links spelt out, ``&lt;`` ``&gt;`` ``&amp;`` read back. Nothing in it
+    is markup any more: escaped again where it is shown, it pings nobody and links nowhere new."""
+    spelt = _MARKUP.sub(_spelt, text)
+    return spelt.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _spelt(markup: re.Match[str]) -> str:
+    target, _, label = markup.group(1).partition("|")
+    if target[:1] in ("@", "#"):  # a person or a channel
+        return target[0] + (label.lstrip("@#") or target[1:])
+    if target[:1] == "!":  # @here and the like; a user group, a date: their own text
+        name = target[1:]
+        return f"@{name}" if name in _SPECIALS or not label else label
+    if label and label != target.removeprefix("mailto:"):
+        return f"{label} ({target})"
+    return label or target
+
+
+def parse_reply(event: dict[str, Any], bot_user_id: str | None) -> ThreadReply | None:
+    """A person's reply in a channel's thread; None for anything else: top-level and direct
+    messages, the bot's own and other bots' messages, edits and other subtypes, a reply that
+    mentions the app, and one with no words."""
+    user, subtype = event.get("user"), event.get("subtype")
+    if subtype not in REPLY_SUBTYPES or event.get("bot_id") or not user or user == bot_user_id:
+        return None
+    channel, thread_ts = event.get("channel"), event.get("thread_ts")
+    if channel_message_place(event) != "thread_reply" or not channel:
+        return None
+    if mentions(event, bot_user_id):  # a question for the app: answered as app_mention
+        return None
+    text = plain_text(str(event.get("text") or "")).strip()
+    if not text:
+        return None
+    return ThreadReply(text, str(user), SlackThread(str(channel), str(thread_ts)))
+
+
+def escalation_in_thread(services: Services, thread: SlackThread) -> ApprovalRecord | None:
+    """The support escalation waiting for a person whose proposal message opens ``thread``;
+    None for any other thread. (Called through the runner, as ``bot.work``'s functions.)"""
+    approval = services.state.approval_at_message(thread.channel_id, thread.thread_ts)
+    if approval is None or approval.workflow != SUPPORT or approval.status != "pending":
+        return None
+    return approval
+
+
+def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
+    """Answer approvers' replies in escalation threads, and the button that sends one."""
+    directory = ApproverDirectory(services.policies.approvals)
+
+    async def reply_in_thread(
+        event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        reply = parse_reply(event, context.bot_user_id)
+        if reply is None or reply.author not in await directory.approvers(client):
+            return
+        escalation = await runner.call(escalation_in_thread, reply.thread)
+        if escalation is None:
+            return
+        proposed = ProposedReply(escalation.run_id, reply.text)
+        post = replies.poster(client, reply.thread)
+        if not proposed.fits_button:
+            text = support_blocks.relay_too_long_text(reply.author)
+            await post(text, messages.notice_blocks(text))
+            return
+        logger.info("reply by %s offered as the answer of run %s", reply.author, proposed.run_id)
+        await post(
+            support_blocks.relay_offer_text(reply.author),
+            support_blocks.relay_offer_blocks(proposed, reply.author),
+        )
+
+    async def send_reply(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        tell = ephemeral(respond)
+        try:
+            proposed = ProposedReply.from_value(str(body["actions"][0].get("value") or ""))
+            approval = await runner.call(work.exact_approval, proposed.run_id)
+        except ValueError:
+            await tell(NO_REPLY)
+            return
+        except NoSuchApprovalError as problem:
+            # The desk's messages are written for people: what was wrong and what to do.
+            await tell(kit.escape(str(problem)))
+            return
+        if approval.workflow != SUPPORT:
+            await tell(NOT_AN_ESCALATION)
+            return
+        user = body["user"]["id"]
+        request = DecisionRequest(
+            proposed.run_id, "edited", user, None, edits={"text": proposed.text}
+        )
+        approvers = await directory.approvers(client)
+        # Not decided (not an approver, decided already): the clicker was told why.
+        if not await decide(services, runner, client, tell, request, approvers):
+            return
+        shown = (body.get("message") or {}).get("blocks") or []
+        await respond(
+            text=support_blocks.relayed_text(user),
+            blocks=support_blocks.relayed_blocks(shown, user),
+            replace_original=True,
+        )
+
+    app.event("message", matchers=[reply_in_a_channel_thread])(reply_in_thread)
+    app.action(ids.SUPPORT_RELAY_REPLY)(send_reply)
