@@ -163,7 +163,7 @@ def answer_many(
     writer: AnswerWriter | None = None,
 ) -> list[SupportAnswer]:
     """``answer`` for several questions with batched embedding (the evaluation uses it)."""
-    guard = guard or Guard(policy.guard.other_companies, embed=kb.store.embed)
+    guard = guard or _guard(kb, policy)
     asked = [focus(question) for question in questions]
     results = kb.search_many(asked, policy.top_k)
     verdicts = guard.check_many(questions)  # the whole message: an injection may hide anywhere
@@ -221,6 +221,16 @@ def focus(message: str) -> str:
 
 # One composer per knowledge base: it keeps the vectors of the sentences it has embedded.
 _COMPOSERS: WeakKeyDictionary[KnowledgeBase, Composer] = WeakKeyDictionary()
+# One guard per knowledge base and retailer list: it keeps its examples' vectors.
+_GUARDS: WeakKeyDictionary[KnowledgeBase, tuple[tuple[str, ...], Guard]] = WeakKeyDictionary()
+
+
+def _guard(kb: KnowledgeBase, policy: SupportPolicy) -> Guard:
+    companies = tuple(policy.guard.other_companies)
+    kept = _GUARDS.get(kb)
+    if kept is None or kept[0] != companies:
+        kept = _GUARDS[kb] = (companies, Guard(companies, embed=kb.store.embed))
+    return kept[1]
 
 
 def _composed(kb: KnowledgeBase, question: str, passages: Sequence[Passage]) -> Composition | None:

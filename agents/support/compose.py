@@ -13,10 +13,10 @@ unit is scored against the question:
 
 The best unit decides the section; the answer is that unit, the units of the same section that
 score nearly as well (at most ``MAX_UNITS`` sentences, in the article's order), and, when the unit
-is a list item or the sentence leading a list, the whole list. An overview is chosen only when
-nothing else in the article answers better. The composition carries the best unit's scores: the
-confidence reads them (``confidence``), so it judges the sentences the customer reads, not the
-passage retrieval ranked.
+is a list item or the sentence leading a list, the whole list. An article's overview says what
+the page covers, not the answer: it is quoted only when the article has no other section. The
+composition carries the best unit's scores: the confidence reads them (``confidence``), so it
+judges the sentences the customer reads, not the passage retrieval ranked.
 """
 
 from __future__ import annotations
@@ -37,8 +37,6 @@ OVERVIEW = "Overview"
 MAX_UNITS = 3
 # A unit of the chosen section joins the answer when its score is within this of the best one.
 NEAR = 0.06
-# How much an overview unit must beat the rest of its article by to be chosen.
-OVERVIEW_PENALTY = 0.1
 # A section this short is quoted whole: its sentences belong together.
 WHOLE_SECTION_CHARS = 500
 COVERAGE_WEIGHT = 0.3
@@ -139,13 +137,14 @@ class Composer:
         coverage = np.array([_coverage(asked, unit) for unit in units])
         score = similarity + COVERAGE_WEIGHT * coverage
         chosen_section, best_score, listed = None, -np.inf, 0.0
-        for section in sections:
+        answering = [s for s in sections if s.passage.section != OVERVIEW] or list(sections)
+        for section in answering:
             mine = [i for i, u in enumerate(units) if u.section is section.passage]
             if not mine:
                 continue
-            matched = self._best_match(query, section.questions)
+            # The heading says what the section answers, as the questions it lists do.
+            matched = self._best_match(query, (*section.questions, section.passage.section))
             value = (matched + max(score[i] for i in mine)) / 2
-            value -= OVERVIEW_PENALTY * (section.passage.section == OVERVIEW)
             if value > best_score:
                 chosen_section, best_score, listed = section.passage, value, matched
         mine = [i for i, u in enumerate(units) if u.section is chosen_section]

@@ -1,8 +1,9 @@
 """The knowledge base's quality gate: retrieval hits and the escalation trade-off, measured.
 
 The evaluation set (``tests/evals/support_kb.yaml``) holds answerable questions, each naming the
-article that answers it, and unanswerable ones labelled with their kind. Each question falls in
-one of two halves by a hash of its text: ``calibration`` (the confidence is fitted and the
+article that answers it, the section holding the fact the customer needs and that fact as a
+pattern a correct answer must match, and unanswerable ones labelled with their kind. Each question
+falls in one of two halves by a hash of its text: ``calibration`` (the confidence is fitted and the
 threshold chosen there) and ``held_out`` (reported, never fitted on), so the figures on the
 held-out half say how the settings do on questions they were not tuned for.
 
@@ -14,6 +15,7 @@ the calibration half, and never in the held-out half, whose questions must stay 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,20 +32,38 @@ from agents.support.kb import KnowledgeBase
 from policies.schema import ConfidenceCalibration, SupportPolicy
 
 Split = Literal["calibration", "held_out"]
-UNANSWERABLE_KINDS = ("other_company", "injection", "personal_account", "off_topic", "not_in_kb")
+UNANSWERABLE_KINDS = (
+    "other_company",
+    "injection",
+    "personal_account",
+    "other_person",
+    "other_retailer",
+    "off_topic",
+    "not_in_kb",
+)
 DEFAULT_EVAL_SET = Path(__file__).resolve().parents[2] / "tests" / "evals" / "support_kb.yaml"
 DEFAULT_DEV_SET = DEFAULT_EVAL_SET.with_name("support_kb_dev.yaml")
 
 
 @dataclass(frozen=True, slots=True)
 class EvalCase:
+    """One question; an answerable one names its article, the section holding its fact (when
+    one section does) and the fact a correct answer must state, compiled case-insensitively."""
+
     question: str
     article: str | None
     kind: str
+    section: str | None = None
+    fact: re.Pattern[str] | None = None
 
     @property
     def answerable(self) -> bool:
         return self.article is not None
+
+    def states_fact(self, answer: str) -> bool:
+        """Whether ``answer`` contains the case's fact (runs of whitespace read as one space,
+        since an answer may wrap a passage's lines anywhere)."""
+        return self.fact is not None and self.fact.search(" ".join(answer.split())) is not None
 
     @property
     def split(self) -> Split:
@@ -63,6 +83,7 @@ class EvalFigures:
     escalated: float
     correct_when_answered: float
     escalated_by_kind: dict[str, float]
+    fact_stated: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +98,12 @@ class EvalOutcome:
     @property
     def top_correct(self) -> bool:
         return self.case.answerable and self.articles[:1] == [self.case.article]
+
+    @property
+    def answer_correct(self) -> bool:
+        """Whether the answer the customer would read states the fact they asked for (an
+        unanswerable question has no right answer: any answer to it is wrong)."""
+        return self.case.answerable and self.case.states_fact(self.result.text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +121,12 @@ class EvalReport:
 def load_eval_set(
     path: Path = DEFAULT_EVAL_SET, *, articles: set[str] | None = None
 ) -> list[EvalCase]:
-    """The cases in ``path``; with ``articles``, refuse a case naming an unknown article."""
+    """The cases in ``path``; with ``articles``, refuse a case naming an unknown article.
+
+    Every answerable case must carry its ``fact`` (a regular expression, compiled
+    case-insensitively); ``section`` is optional. A missing or invalid fact is refused with the
+    file and the question.
+    """
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
@@ -106,7 +138,16 @@ def load_eval_set(
         article = str(item["article"])
         if articles is not None and article not in articles:
             raise EvalSetError(f"{path}: {item['q']!r} names unknown article {article!r}")
-        cases.append(EvalCase(question=str(item["q"]), article=article, kind="answerable"))
+        section = item.get("section")
+        cases.append(
+            EvalCase(
+                question=str(item["q"]),
+                article=article,
+                kind="answerable",
+                section=None if section is None else str(section),
+                fact=_fact(item, path),
+            )
+        )
     for item in data.get("unanswerable") or []:
         if item.get("kind") not in UNANSWERABLE_KINDS:
             raise EvalSetError(
@@ -114,6 +155,20 @@ def load_eval_set(
             )
         cases.append(EvalCase(question=str(item["q"]), article=None, kind=str(item["kind"])))
     return cases
+
+
+def _fact(item: dict[str, object], path: Path) -> re.Pattern[str]:
+    pattern = item.get("fact")
+    if not isinstance(pattern, str) or not pattern.strip():
+        raise EvalSetError(
+            f"{path}: {item['q']!r} has no 'fact': give the pattern a correct answer must match"
+        )
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error as error:
+        raise EvalSetError(
+            f"{path}: {item['q']!r}: 'fact' is not a valid pattern ({error})"
+        ) from None
 
 
 def run_cases(
@@ -127,7 +182,9 @@ def run_cases(
 
 
 def figures(outcomes: Sequence[EvalOutcome], threshold: float) -> EvalFigures:
-    """hit@1, hit@3, and the answered / escalated shares at ``threshold``."""
+    """hit@1, hit@3 (retrieval), the answered / escalated shares at ``threshold``, and the
+    answer a customer reads: the share of direct answers stating the fact asked for
+    (``correct_when_answered``) and of all answers to answerable questions (``fact_stated``)."""
     answerable = [o for o in outcomes if o.case.answerable]
     unanswerable = [o for o in outcomes if not o.case.answerable]
 
@@ -146,8 +203,9 @@ def figures(outcomes: Sequence[EvalOutcome], threshold: float) -> EvalFigures:
         hit_at_3=_share([o.case.article in o.articles[:3] for o in answerable]),
         answered_directly=_share([direct(o) for o in answerable]),
         escalated=_share([not direct(o) for o in unanswerable]),
-        correct_when_answered=_share([o.top_correct for o in answered]),
+        correct_when_answered=_share([o.answer_correct for o in answered]),
         escalated_by_kind={k: v for k, v in by_kind.items() if not np.isnan(v)},
+        fact_stated=_share([o.answer_correct for o in answerable]),
     )
 
 
@@ -177,12 +235,13 @@ def evaluate(
 
 @dataclass(frozen=True, slots=True)
 class Miss:
-    """An answerable question whose article retrieval did not rank first."""
+    """An answerable question whose answer does not state the fact asked for."""
 
     group: str  # "calibration" or "dev"
     question: str
     expected: str
     found: tuple[str, ...]
+    fact: str
 
     @property
     def in_top_3(self) -> bool:
@@ -190,7 +249,8 @@ class Miss:
 
 
 def misses(report: EvalReport) -> list[Miss]:
-    """Retrieval's misses in the calibration half and the development set, worst first.
+    """The answers without their fact in the calibration half and the development set, those
+    whose article retrieval missed altogether first.
 
     The held-out half is left out on purpose: reading its failures would tune the settings to
     it, and its figures would no longer say anything about unseen questions.
@@ -200,9 +260,15 @@ def misses(report: EvalReport) -> list[Miss]:
         *(("dev", o) for o in report.dev_outcomes),
     ]
     found = [
-        Miss(group, o.case.question, o.case.article, tuple(o.articles[:3]))
+        Miss(
+            group,
+            o.case.question,
+            o.case.article,
+            tuple(o.articles[:3]),
+            o.case.fact.pattern if o.case.fact is not None else "",
+        )
         for group, o in studied
-        if o.case.article is not None and not o.top_correct
+        if o.case.article is not None and not o.answer_correct
     ]
     return sorted(found, key=lambda m: m.in_top_3)
 
@@ -220,8 +286,10 @@ def fit_on_calibration_split(
     the threshold of least cost among those that escalate at least ``min_escalated`` of the
     unanswerable questions and keep at least ``min_correct`` of the direct answers right.
 
-    The cost counts an answerable question escalated as 1 (a person answers it) and a wrong
-    answer sent — the wrong article, or any answer to an unanswerable question — as
+    Both are labelled by the answer the customer would read: right when it states the fact the
+    question asks for. The cost counts an answerable question escalated as 1 (a person answers
+    it) and a wrong answer sent — one without the fact, or any answer to an unanswerable
+    question — as
     ``wrong_answer_cost``: a customer acting on a wrong answer costs more than a wait.
 
     Every question but the held-out half's is fitted on: with the calibration half alone (about
@@ -231,7 +299,7 @@ def fit_on_calibration_split(
     """
     chosen = [o for o in outcomes if o.case.split == "calibration"] + list(dev_outcomes)
     calibration = fit_calibration(
-        [o.result.evidence for o in chosen], [o.top_correct for o in chosen]
+        [o.result.evidence for o in chosen], [o.answer_correct for o in chosen]
     )
     confidence = [
         combined_confidence(o.result.evidence, calibration, o.result.guard.risk) for o in chosen
@@ -239,7 +307,7 @@ def fit_on_calibration_split(
     threshold = least_cost_threshold(
         confidence,
         answerable=[o.case.answerable for o in chosen],
-        correct=[o.top_correct for o in chosen],
+        correct=[o.answer_correct for o in chosen],
         injection=[o.result.guard.is_injection for o in chosen],
         thresholds=thresholds,
         min_escalated=min_escalated,

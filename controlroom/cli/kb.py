@@ -19,6 +19,7 @@ from agents.support.evals import (
     DEFAULT_DEV_SET,
     DEFAULT_EVAL_SET,
     EvalFigures,
+    EvalOutcome,
     Miss,
     evaluate,
     fit_on_calibration_split,
@@ -26,6 +27,7 @@ from agents.support.evals import (
     misses,
     threshold_sweep,
 )
+from agents.support.reliability import Reliability, reliability
 from controlroom.cli._common import console, services, user_errors
 from controlroom.cli._markup import cells, literal, markup
 from controlroom.services import build_knowledge_base, knowledge_base_folder
@@ -195,18 +197,21 @@ def eval_(
     groups["held-out"] = report.held_out
     if report.dev is not None:
         groups["dev"] = report.dev
+    held_out = _reliability([o for o in report.outcomes if o.case.split == "held_out"])
     if as_json:
         payload = {
             "threshold": report.threshold,
             "fusion": report.fusion,
             "calibration_weights": policy.calibration.model_dump(),
             **{name: asdict(figures) for name, figures in groups.items()},
+            "held_out_reliability": asdict(held_out),
         }
         if show_misses:
             payload["misses"] = [asdict(m) | {"in_top_3": m.in_top_3} for m in misses(report)]
         console.print_json(json.dumps(payload))
         return
     _print_figures(groups, report.threshold, report.fusion)
+    _print_reliability(held_out)
     if show_misses:
         _print_misses(misses(report))
     sweep = Table(title="trade-off by threshold (answered directly / escalated)")
@@ -228,14 +233,43 @@ def eval_(
         )
 
 
+def _reliability(outcomes: list[EvalOutcome]) -> Reliability:
+    """Confidence against whether the customer got the fact (unanswerable: never right)."""
+    return reliability(
+        [o.result.confidence for o in outcomes], [o.answer_correct for o in outcomes]
+    )
+
+
+def _print_reliability(found: Reliability) -> None:
+    table = Table(
+        title=literal(
+            "held-out reliability: confidence vs answers stating the fact "
+            f"(ECE {found.expected_calibration_error:.3f})"
+        )
+    )
+    for column in ("confidence", "questions", "mean confidence", "right"):
+        table.add_column(column, justify="right")
+    for b in found.bins:
+        table.add_row(
+            f"{b.low:.1f}-{b.high:.1f}",
+            str(b.questions),
+            f"{b.mean_confidence:.3f}",
+            f"{b.right:.3f}",
+        )
+    console.print(table)
+
+
 def _print_misses(found: list[Miss]) -> None:
-    table = Table(title="retrieval misses: calibration half and dev set (held-out never shown)")
-    for column in ("set", "question", "expected", "found (top 3)"):
+    table = Table(
+        title="answers without the fact asked for: calibration half and dev set "
+        "(held-out never shown)"
+    )
+    for column in ("set", "question", "expected", "fact", "found (top 3)"):
         table.add_column(column)
     for miss in found:
         mark = "" if miss.in_top_3 else "[red]not in top 3[/] "
         found_cell = markup(mark + "{found}", found=", ".join(miss.found))
-        table.add_row(*cells(miss.group, miss.question, miss.expected), found_cell)
+        table.add_row(*cells(miss.group, miss.question, miss.expected, miss.fact), found_cell)
     console.print(table)
 
 
@@ -243,7 +277,8 @@ def _print_figures(groups: dict[str, EvalFigures], threshold: float, fusion: str
     table = Table(
         title=literal(f"support KB evaluation (threshold {threshold:.2f}, fusion {fusion})")
     )
-    for column in ("split", "questions", "hit@1", "hit@3", "answered", "escalated", "right"):
+    columns = ("split", "questions", "hit@1", "hit@3", "answered", "escalated", "right", "fact")
+    for column in columns:
         table.add_column(column, justify="right")
     for name, f in groups.items():
         table.add_row(
@@ -254,9 +289,11 @@ def _print_figures(groups: dict[str, EvalFigures], threshold: float, fusion: str
             f"{f.answered_directly:.3f}",
             f"{f.escalated:.3f}",
             f"{f.correct_when_answered:.3f}",
+            f"{f.fact_stated:.3f}",
         )
     console.print(table)
     console.print(
         "answered: share of answerable questions answered directly; escalated: share of "
-        "unanswerable ones sent to a person; right: top passage correct when answered directly"
+        "unanswerable ones sent to a person; right: share of direct answers stating the fact "
+        "asked for; fact: share of all answers to answerable questions stating it"
     )

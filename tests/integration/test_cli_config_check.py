@@ -3,6 +3,7 @@ bad configuration refused in one line (file, key, what was expected) without a t
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -105,11 +106,17 @@ def test_a_cron_line_the_scheduler_rejects_stops_config_check(my_policies: Path)
     assert "the last value (99) is higher than the maximum value" in line
 
 
+def _with_threshold(policy: str, value: str) -> str:
+    changed, count = re.subn(
+        r"^confidence_threshold: \S+$", f"confidence_threshold: {value}", policy, flags=re.M
+    )
+    assert count == 1, policy
+    return changed
+
+
 def test_a_nan_threshold_stops_config_check(my_policies: Path) -> None:
     path = my_policies / "support.yaml"
-    path.write_text(
-        path.read_text().replace("confidence_threshold: 0.65", "confidence_threshold: .nan")
-    )
+    path.write_text(_with_threshold(path.read_text(), ".nan"))
     result = runner.invoke(app, ["config", "check"], env=WIDE)
     assert result.exit_code == 2
     line = _one_configuration_error(result.output)
@@ -119,9 +126,7 @@ def test_a_nan_threshold_stops_config_check(my_policies: Path) -> None:
 
 def test_a_threshold_of_zero_stops_config_check_unless_allowed(my_policies: Path) -> None:
     path = my_policies / "support.yaml"
-    path.write_text(
-        path.read_text().replace("confidence_threshold: 0.65", "confidence_threshold: 0")
-    )
+    path.write_text(_with_threshold(path.read_text(), "0"))
     refused = runner.invoke(app, ["config", "check"], env=WIDE)
     assert refused.exit_code == 2
     line = _one_configuration_error(refused.output)

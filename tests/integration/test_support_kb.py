@@ -193,8 +193,8 @@ def test_a_customers_phrase_finds_the_article_through_the_glossary(
 
 
 def test_a_misspelt_question_is_searched_as_corrected(kb: KnowledgeBase) -> None:
-    question = "where can i find my reciept"
-    assert kb.rewrite(question).corrected == "where can i find my receipt"
+    question = "can i print a reciept for my order"
+    assert kb.rewrite(question).corrected == "can i print a receipt for my order"
     assert kb.search(question, 1)[0].article == "sales-tax-and-invoices"
 
 
@@ -234,11 +234,23 @@ def test_kb_eval_reports_the_dev_set_as_its_own_group_with_its_misses(
     cases = _wrongly_labelled(4)
     eval_set = tmp_path / "set.yaml"
     eval_set.write_text(
-        yaml.safe_dump({"answerable": [{"q": c.question, "article": c.article} for c in cases]})
+        yaml.safe_dump(
+            {
+                "answerable": [
+                    {"q": c.question, "article": c.article, "fact": "tent wash"} for c in cases
+                ]
+            }
+        )
     )
     dev_set = tmp_path / "dev.yaml"
     dev_set.write_text(
-        yaml.safe_dump({"answerable": [{"q": "do giftcards expire", "article": "gift-cards"}]})
+        yaml.safe_dump(
+            {
+                "answerable": [
+                    {"q": "do giftcards expire", "article": "gift-cards", "fact": "never expire"}
+                ]
+            }
+        )
     )
     result = CliRunner().invoke(
         app,
@@ -247,6 +259,8 @@ def test_kb_eval_reports_the_dev_set_as_its_own_group_with_its_misses(
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
     assert payload["dev"]["answerable"] == 1 and payload["dev"]["hit_at_1"] == 1.0
+    assert payload["dev"]["fact_stated"] == 1.0  # the answer says they never expire
+    assert payload["held_out_reliability"]["bins"]
     held_out = {c.question for c in cases if c.split == "held_out"}
     assert held_out and not held_out & {m["question"] for m in payload["misses"]}
     assert {m["group"] for m in payload["misses"]} == {"calibration"}
