@@ -1,5 +1,6 @@
 """Fixtures the integration suites share: a migrated state store on each backend, the real
-gspread client against the fake Sheets server, and the win-back desk over the sample company."""
+gspread client against the fake Sheets server, the real openai client against the fake
+OpenAI-compatible server, and the win-back desk over the sample company."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from pathlib import Path
 import gspread
 import pytest
 
+from integrations.llm import OpenAICompatibleModel
 from integrations.statestore import StateStore
 from integrations.warehouse import Warehouse
+from tests.fakes.openai_server import FakeOpenAIServer, connect_model
 from tests.fakes.sheets_server import FakeSheetsServer
 from tests.integration._campaigns import make_desk
 from workflows.approvals import ApprovalDesk, RunOutcome
@@ -22,6 +25,21 @@ def store(database_url: str) -> Iterator[StateStore]:
     """The state store, migrated, on SQLite and on PostgreSQL (``database_url``)."""
     built = StateStore(database_url)
     built.migrate()
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def server() -> Iterator[FakeOpenAIServer]:
+    """The fake OpenAI-compatible server (a suite with its own ``server`` overrides it)."""
+    with FakeOpenAIServer() as running:
+        yield running
+
+
+@pytest.fixture
+def model(server: FakeOpenAIServer) -> Iterator[OpenAICompatibleModel]:
+    """The real openai client connected to ``server``."""
+    built = connect_model(server)
     yield built
     built.close()
 

@@ -109,12 +109,6 @@ def _attack(name: str, week: Week) -> tuple[str, set[str]]:
 
 
 @pytest.fixture
-def server() -> Iterator[FakeOpenAIServer]:
-    with FakeOpenAIServer() as running:
-        yield running
-
-
-@pytest.fixture
 def modelled(
     sample_warehouse: Warehouse,
     ingested_kb: Path,

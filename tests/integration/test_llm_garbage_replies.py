@@ -84,12 +84,6 @@ class Route(BaseModel):
     agents: list[str]
 
 
-@pytest.fixture
-def server() -> Iterator[FakeOpenAIServer]:
-    with FakeOpenAIServer() as running:
-        yield running
-
-
 def _answering(server: FakeOpenAIServer, *replies: Callable[[], Reply]) -> None:
     """Every request from now on gets the next of ``replies``, round and round (the sections
     of a digest ask in parallel, so which gets which is not fixed)."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 from pydantic import BaseModel
@@ -52,19 +51,6 @@ ROUTE = {"agents": ["finance"], "reason": "a revenue question"}
 
 def write(model: OpenAICompatibleModel, agent: AgentName = "finance") -> Written:
     return model.write_slots(agent, "s", "p", FACTS, offline=OFFLINE)
-
-
-@pytest.fixture
-def server() -> Iterator[FakeOpenAIServer]:
-    with FakeOpenAIServer() as running:
-        yield running
-
-
-@pytest.fixture
-def model(server: FakeOpenAIServer) -> Iterator[OpenAICompatibleModel]:
-    built = connect_model(server)
-    yield built
-    built.close()
 
 
 def test_model_prose_is_sent_with_the_agents_settings_and_its_tokens_are_priced(

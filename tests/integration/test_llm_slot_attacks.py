@@ -4,10 +4,6 @@ refused and re-asked once, then the offline slot text answers; the server counts
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from integrations.llm import Fact, OpenAICompatibleModel, SlotText, Written
 from tests.fakes.openai_server import (
     FAST_RETRY,
@@ -35,19 +31,6 @@ OFFLINE = SlotText("Revenue was {revenue} in {period}, {revenue_change} on the w
 OFFLINE_RENDERED = "Revenue was $94,264 in 2–8 Nov 2026, +26.6% on the week before."
 SYSTEM = "You are the finance analyst."
 PROMPT = "Summarise the week."
-
-
-@pytest.fixture
-def server() -> Iterator[FakeOpenAIServer]:
-    with FakeOpenAIServer() as running:
-        yield running
-
-
-@pytest.fixture
-def model(server: FakeOpenAIServer) -> Iterator[OpenAICompatibleModel]:
-    built = connect_model(server)
-    yield built
-    built.close()
 
 
 def write(model: OpenAICompatibleModel) -> Written:

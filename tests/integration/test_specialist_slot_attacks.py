@@ -11,7 +11,7 @@ checked here against SQL written for the test.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from agents.specialist import Report
 from integrations.llm import LanguageModel, OfflineWriter, OpenAICompatibleModel
 from integrations.warehouse import Warehouse
 from policies import load_policies
-from tests.fakes.openai_server import FakeOpenAIServer, completion_reply, connect_model
+from tests.fakes.openai_server import FakeOpenAIServer, completion_reply
 from tests.integration._ask import LAST_WEEK, WEEK_BEFORE, change, dollars, revenue, scalar, whole
 
 PROMPTS = prompts.load_prompts(Path(prompts.__file__).parent)
@@ -98,19 +98,6 @@ def _attack(case: Case, attack: str) -> str:
     if attack == "a number word":
         return f"{{{case.slot}}} doubled on the week before."
     return f"Up {{{case.slot}}}% this week."
-
-
-@pytest.fixture
-def server() -> Iterator[FakeOpenAIServer]:
-    with FakeOpenAIServer() as running:
-        yield running
-
-
-@pytest.fixture
-def model(server: FakeOpenAIServer) -> Iterator[OpenAICompatibleModel]:
-    built = connect_model(server)
-    yield built
-    built.close()
 
 
 @pytest.mark.parametrize("attack", ATTACKS)
