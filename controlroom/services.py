@@ -19,7 +19,6 @@ from integrations.email.unsubscribe import UnsubscribeLinks
 from integrations.llm import LanguageModel, build_language_model
 from integrations.statestore import StateStore
 from integrations.tickets import TicketDesk, build_ticket_desk
-from integrations.vectorstore import build_vector_store
 from integrations.warehouse import Warehouse
 
 
@@ -102,6 +101,9 @@ def build_knowledge_base(services: Services, *, bulk: bool = False) -> Knowledge
     """A new support knowledge base over the configured vector store; ``bulk`` embeds on every
     core (ingesting, rebuilding, evaluating: 2x faster here), else on one thread (answering a
     question beside the other work of the process)."""
+    # Here, not at the top: chromadb loads only in a process that answers support questions.
+    from integrations.vectorstore.chroma import build_vector_store
+
     store = build_vector_store(
         services.settings.var_dir,
         services.settings.chroma_url,

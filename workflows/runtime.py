@@ -17,16 +17,19 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.checkpoint.postgres import PostgresSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 from sqlalchemy.engine import make_url
 
 from integrations.llm import Cost, CostMeter, LanguageModel
 from integrations.statestore import RunStatus, StateStore, Trigger
+
+if TYPE_CHECKING:
+    # psycopg and the PostgreSQL saver load only when the state store is PostgreSQL.
+    from langgraph.checkpoint.postgres import PostgresSaver
 
 # pg_advisory_lock key for the checkpointer's own migrations ("CKPT" in ASCII).
 _SETUP_LOCK = 0x434B5054
@@ -66,6 +69,8 @@ def open_checkpointer(database_url: str) -> Iterator[BaseCheckpointSaver[str]]:
             connection.close()
         return
     if url.get_backend_name() == "postgresql":
+        from langgraph.checkpoint.postgres import PostgresSaver
+
         plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
         with PostgresSaver.from_conn_string(plain) as postgres_saver:
             _set_up_one_at_a_time(postgres_saver)

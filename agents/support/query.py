@@ -30,7 +30,6 @@ import yaml
 
 from agents.support._exceptions import KnowledgeBaseSourceError
 from integrations.vectorstore import EmbeddingModelMissingError
-from integrations.vectorstore.embeddings import tokenizer_file
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +121,9 @@ def english_words() -> frozenset[str]:
     Empty when the tokenizer is not installed; the corrector then trusts the knowledge base's
     vocabulary alone.
     """
+    # Here, not at the top: the embeddings module loads chromadb.
+    from integrations.vectorstore.embeddings import tokenizer_file
+
     try:
         vocabulary = json.loads(tokenizer_file().read_text(encoding="utf-8"))["model"]["vocab"]
     except (EmbeddingModelMissingError, OSError, KeyError, ValueError) as error:

@@ -2,34 +2,56 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import assert_never
+from typing import TYPE_CHECKING, assert_never
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 
-from agents.finance import FinanceError
-from agents.insights import InsightsError
-from agents.support import SupportError
 from controlroom.cli._markup import markup
-from controlroom.services import Services, build_services
-from controlroom.settings import Settings, SettingsError
-from integrations.email import EmailError
-from integrations.importers import ImportRejectedError
-from integrations.statestore import RunRecord, RunStatus, StateStoreError
-from integrations.vectorstore import VectorStoreError
-from integrations.warehouse import WarehouseError
-from policies import PolicyError
-from prompts import PromptError
-from workflows.approvals import ApprovalError
-from workflows.winback import WinbackTargetError
+
+if TYPE_CHECKING:
+    from controlroom.services import Services
+    from integrations.statestore import RunRecord, RunStatus
 
 console = Console()
 # Soft wrap: an error stays one line however narrow the terminal (or a pipe, at 80 columns).
 errors = Console(stderr=True, soft_wrap=True)
+
+
+# The errors a person can cause or fix, by the module that defines them: exit 2 for
+# configuration, 1 for the rest. They are looked up only among the modules already imported, so
+# that this table costs no import: an error whose module was never imported cannot have been
+# raised, and ``--help`` stays as light as Typer itself.
+_CONFIGURATION_ERRORS = (
+    ("policies.loader", "PolicyError"),
+    ("prompts", "PromptError"),
+    ("controlroom.settings", "SettingsError"),
+)
+_USER_ERRORS = (
+    ("integrations.warehouse.warehouse", "WarehouseError"),
+    ("integrations.statestore.records", "StateStoreError"),
+    ("integrations.importers._exceptions", "ImportRejectedError"),
+    ("agents.finance._exceptions", "FinanceError"),
+    ("agents.insights._exceptions", "InsightsError"),
+    ("agents.support._exceptions", "SupportError"),
+    ("integrations.vectorstore._exceptions", "VectorStoreError"),
+    ("workflows.approvals", "ApprovalError"),
+    ("integrations.email.errors", "EmailError"),
+    ("workflows.winback", "WinbackTargetError"),
+)
+
+
+def _imported(names: tuple[tuple[str, str], ...]) -> tuple[type[BaseException], ...]:
+    """The exception classes of ``names`` whose modules are imported."""
+    return tuple(
+        getattr(module, name)
+        for module_name, name in names
+        if (module := sys.modules.get(module_name)) is not None
+    )
 
 
 @contextmanager
@@ -37,38 +59,33 @@ def user_errors() -> Iterator[None]:
     """Print an expected error as one red line and exit non-zero: no traceback for users."""
     try:
         yield
-    except (PolicyError, PromptError, SettingsError) as error:
-        errors.print(markup("[red]configuration error:[/] {error}", error=error))
-        raise typer.Exit(2) from None
-    except (
-        WarehouseError,
-        StateStoreError,
-        ImportRejectedError,
-        FinanceError,
-        InsightsError,
-        SupportError,
-        VectorStoreError,
-        ApprovalError,
-        EmailError,
-        WinbackTargetError,
-    ) as error:
-        errors.print(markup("[red]error:[/] {error}", error=error))
-        raise typer.Exit(1) from None
-    except ValidationError as error:
-        first = error.errors(include_url=False)[0]
-        errors.print(
-            markup(
-                "[red]configuration error:[/] environment variable {name}: {problem}",
-                name=first["loc"][0],
-                problem=first["msg"],
+    except Exception as error:
+        if isinstance(error, _imported(_CONFIGURATION_ERRORS)):
+            errors.print(markup("[red]configuration error:[/] {error}", error=error))
+            raise typer.Exit(2) from None
+        if isinstance(error, _imported(_USER_ERRORS)):
+            errors.print(markup("[red]error:[/] {error}", error=error))
+            raise typer.Exit(1) from None
+        pydantic = sys.modules.get("pydantic")
+        if pydantic is not None and isinstance(error, pydantic.ValidationError):
+            first = error.errors(include_url=False)[0]
+            errors.print(
+                markup(
+                    "[red]configuration error:[/] environment variable {name}: {problem}",
+                    name=first["loc"][0],
+                    problem=first["msg"],
+                )
             )
-        )
-        raise typer.Exit(2) from None
+            raise typer.Exit(2) from None
+        raise
 
 
 @contextmanager
 def services() -> Iterator[Services]:
     """Settings from the environment, then the composition root; closed when the command ends."""
+    from controlroom.services import build_services
+    from controlroom.settings import Settings
+
     built = build_services(Settings())
     try:
         yield built

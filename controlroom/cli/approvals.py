@@ -7,18 +7,17 @@ store, so a terminal and a button pressed at the same moment cannot both win.
 from __future__ import annotations
 
 import getpass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
 from controlroom.cli._common import console, errors, run_exit_code, services, user_errors
 from controlroom.cli._markup import cells, literal, markup
-from controlroom.desk import approval_desk
-from controlroom.services import Services
-from workflows.approvals import ApprovalError, RunOutcome
-from workflows.support_escalation import WORKFLOW as SUPPORT
-from workflows.winback import WORKFLOW as WINBACK
+
+if TYPE_CHECKING:
+    from controlroom.services import Services
+    from workflows.approvals import ApprovalDesk, RunOutcome
 
 app = typer.Typer(help="Decide the runs waiting for a person.", no_args_is_help=True)
 
@@ -26,7 +25,15 @@ RunId = typer.Argument(..., help="The run id (or its first characters, as `list`
 As = typer.Option(None, "--as", help="Decide as this Slack user id (default: the first approver).")
 
 
+def _desk(built: Services) -> ApprovalDesk:
+    from controlroom.desk import approval_desk
+
+    return approval_desk(built)
+
+
 def _actor(built: Services, given: str | None) -> str:
+    from workflows.approvals import ApprovalError
+
     if given:
         return given
     approvers = built.policies.approvals.approver_user_ids
@@ -60,6 +67,9 @@ def print_outcome(outcome: RunOutcome) -> None:
 
 
 def print_proposal(proposal: dict[str, Any]) -> None:
+    from workflows.support_escalation import WORKFLOW as SUPPORT
+    from workflows.winback import WORKFLOW as WINBACK
+
     if proposal.get("workflow") == WINBACK:
         console.print(
             literal(
@@ -99,6 +109,8 @@ def list_approvals(
     show_all: bool = typer.Option(False, "--all", help="Decided ones too."),
 ) -> None:
     """Approvals waiting for a decision (newest first)."""
+    from workflows.winback import WORKFLOW as WINBACK
+
     with user_errors(), services() as built:
         rows = built.state.approvals(status=None if show_all else "pending")
     if not rows:
@@ -131,7 +143,7 @@ def list_approvals(
 def approve(run_id: str = RunId, as_user: str | None = As) -> None:
     """Approve a run: it continues (a win-back sends its emails)."""
     with user_errors(), services() as built:
-        outcome = approval_desk(built).decide(run_id, "approved", _actor(built, as_user))
+        outcome = _desk(built).decide(run_id, "approved", _actor(built, as_user))
     print_outcome(outcome)
 
 
@@ -143,9 +155,7 @@ def reject(
 ) -> None:
     """Reject a run, with the reason."""
     with user_errors(), services() as built:
-        outcome = approval_desk(built).decide(
-            run_id, "rejected", _actor(built, as_user), reason=reason
-        )
+        outcome = _desk(built).decide(run_id, "rejected", _actor(built, as_user), reason=reason)
     print_outcome(outcome)
 
 
@@ -169,7 +179,7 @@ def edit(
     if audience_cap is not None:
         edits["audience_cap"] = audience_cap
     with user_errors(), services() as built:
-        outcome = approval_desk(built).decide(run_id, "edited", _actor(built, as_user), edits=edits)
+        outcome = _desk(built).decide(run_id, "edited", _actor(built, as_user), edits=edits)
     print_outcome(outcome)
 
 
@@ -177,7 +187,7 @@ def edit(
 def resume(run_id: str = RunId, as_user: str | None = As) -> None:
     """Continue a decided run that stopped (a crash, an email provider outage)."""
     with user_errors(), services() as built:
-        outcome = approval_desk(built).resume(run_id, _actor(built, as_user))
+        outcome = _desk(built).resume(run_id, _actor(built, as_user))
     print_outcome(outcome)
 
 

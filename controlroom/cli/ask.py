@@ -7,7 +7,6 @@ import html
 
 import typer
 
-from controlroom import team
 from controlroom.cli._common import console, exit_with_run_status, services, user_errors
 from controlroom.cli._markup import literal
 
@@ -21,6 +20,8 @@ def ask(
     others are printed and the reason is on stderr); 1 failed (no part could be answered) or an
     error; 2 a configuration error.
     """
+    from controlroom import team
+
     with user_errors(), services() as built:
         result = team.ask(built, request, started_by=getpass.getuser(), trigger="cli")
         run = built.state.get_run(result.run_id)

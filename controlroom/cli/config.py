@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
-from pydantic import SecretStr
 from rich.table import Table
 
-from controlroom.adapters import adapter_choices
 from controlroom.cli._common import console, services, user_errors
 from controlroom.cli._markup import cells, literal, markup
-from controlroom.services import Services
 from integrations.urls import mask_url
+
+if TYPE_CHECKING:
+    from controlroom.services import Services
 
 app = typer.Typer(help="Configuration: settings, policies, adapters.", no_args_is_help=True)
 
@@ -23,6 +25,8 @@ def check() -> None:
 
 
 def _print_configuration(built: Services) -> None:
+    from controlroom.adapters import adapter_choices
+
     settings = built.settings
     table = Table(title="Settings (environment and .env)")
     table.add_column("Variable")
@@ -62,6 +66,8 @@ def _print_configuration(built: Services) -> None:
 
 def _mask(value: object) -> str:
     """A setting as it may be shown: any URL without its credentials, other secrets cut short."""
+    from pydantic import SecretStr
+
     if isinstance(value, SecretStr):
         secret = value.get_secret_value()
         if "://" in secret:

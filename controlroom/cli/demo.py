@@ -20,17 +20,18 @@ from contextlib import suppress
 from datetime import date
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-import uvicorn
 
 from controlroom.cli._common import console, errors, user_errors
 from controlroom.cli._markup import markup
-from controlroom.services import Services, build_services, ready_knowledge_base
-from controlroom.settings import Settings
-from integrations.warehouse import SampleCompanySpec, last_complete_week_end
-from sandbox import Person, Workspace, local_slack, populate
+
+if TYPE_CHECKING:
+    import uvicorn
+
+    from controlroom.services import Services
+    from sandbox import Person, Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +39,6 @@ DEFAULT_PORT = 8765
 SANDBOX_FILE = "sandbox.db"
 COMMAND = "/controlroom"
 GENERAL = "#general"
-# The person who may not approve, beside the policy's first approver.
-MEMBER = Person("U0MEMBER", "morgan", "Morgan Member", "not an approver")
 START_TIMEOUT_SECONDS = 30.0
 # The sample company `controlroom data seed` makes by default.
 SAMPLE_CUSTOMERS = 5_000
@@ -50,6 +49,10 @@ def demo(
     port: int = typer.Option(DEFAULT_PORT, min=0, max=65535, help="The sandbox page's port."),
 ) -> None:
     """Try the control room in a browser: the app and a local Slack on 127.0.0.1."""
+    from controlroom.services import build_services
+    from controlroom.settings import Settings
+    from sandbox import Workspace
+
     with user_errors():
         first = Settings()
         workspace = Workspace.open(first.var_dir / SANDBOX_FILE)
@@ -72,8 +75,12 @@ def demo(
                 scheduler = start_clock(built)
                 # The help centre is embedded now, not when the first question waits for it;
                 # not a daemon: stopping waits for it rather than leave the index half-written.
-                threading.Thread(target=_warm_up, args=(built,), name="kb-warm-up").start()
+                warming = threading.Thread(target=_warm_up, args=(built,), name="kb-warm-up")
+                warming.start()
                 signal.signal(signal.SIGTERM, _stop)
+                # Ctrl-C stops it even when the shell that started it ignores SIGINT (a job
+                # started in the background from a script inherits that).
+                signal.signal(signal.SIGINT, signal.default_int_handler)
                 try:
                     console.print(
                         markup(
@@ -89,12 +96,17 @@ def demo(
                     console.print("Stopping…")
                 finally:
                     scheduler.shutdown(wait=False)
+                    # Before the services close and the interpreter shuts down (a library it
+                    # imports then could no longer start its threads).
+                    warming.join()
         finally:
             built.close()
             workspace.close()
 
 
 def _warm_up(services: Services) -> None:
+    from controlroom.services import ready_knowledge_base
+
     try:
         ready_knowledge_base(services)
     except Exception:  # the first question will try again and report what is wrong
@@ -131,8 +143,13 @@ def demo_environment(workspace: Workspace, sandbox_url: str) -> dict[str, str]:
 
 def demo_people(services: Services) -> list[Person]:
     """An approver (the policy's first) and someone who is not one, to show permissions."""
+    from sandbox import Person
+
     approvers = services.policies.approvals.approver_user_ids or ["U0APPROVER"]
-    return [Person(approvers[0], "avery", "Avery Approver", "approver"), MEMBER]
+    return [
+        Person(approvers[0], "avery", "Avery Approver", "approver"),
+        Person("U0MEMBER", "morgan", "Morgan Member", "not an approver"),
+    ]
 
 
 def demo_channels(services: Services) -> list[str]:
@@ -155,6 +172,7 @@ class Demo:
         app: socket.socket,
     ) -> None:
         from bot.app import build_app, http_app
+        from sandbox import local_slack, populate
 
         self.url = url_of(sandbox)
         self.app_url = url_of(app)
@@ -216,6 +234,8 @@ class Demo:
 
 
 def _server(asgi: Any, *, graceful: int | None = None) -> uvicorn.Server:
+    import uvicorn
+
     config = uvicorn.Config(
         asgi,
         lifespan="off",
@@ -229,6 +249,8 @@ def _server(asgi: Any, *, graceful: int | None = None) -> uvicorn.Server:
 
 def _seed_if_missing(services: Services) -> None:
     """Generate the sample company when there is no warehouse yet (a few seconds)."""
+    from integrations.warehouse import SampleCompanySpec, last_complete_week_end
+
     path: Path = services.settings.effective_warehouse_path
     if path.exists():
         return

@@ -3,29 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import duckdb
 import typer
 from rich.table import Table
 
-from agents.finance import (
-    FinanceError,
-    Metric,
-    RevenueForecast,
-    WeeklyKpis,
-    WinbackCandidates,
-    WinbackRoi,
-    forecast_revenue,
-    revenue_chart,
-    weekly_kpis,
-    weekly_revenue,
-    winback_offer_roi,
-)
-from agents.finance.forecast import MAX_HORIZON, MIN_HORIZON
 from controlroom.cli._common import console, errors, parse_day, services, user_errors
 from controlroom.cli._markup import literal, markup
-from controlroom.services import Services
+
+if TYPE_CHECKING:
+    from agents.finance import (
+        Metric,
+        RevenueForecast,
+        WeeklyKpis,
+        WinbackCandidates,
+        WinbackRoi,
+    )
+    from controlroom.services import Services
 
 app = typer.Typer(
     help="Finance: weekly KPIs, revenue forecast, win-back ROI.", no_args_is_help=True
@@ -44,9 +38,9 @@ Chart = Annotated[
     Path | None,
     typer.Option("--chart", help="Also write the revenue chart as a PNG to this path."),
 ]
-Weeks = Annotated[
-    int, typer.Option("--weeks", help=f"How many weeks ahead ({MIN_HORIZON}–{MAX_HORIZON}).")
-]
+# The range is written out so that --help imports nothing heavy; a test holds it to
+# ``agents.finance.forecast``'s MIN_HORIZON and MAX_HORIZON.
+Weeks = Annotated[int, typer.Option("--weeks", help="How many weeks ahead (4–13).")]
 Candidates = Annotated[
     Path | None,
     typer.Option(
@@ -60,6 +54,8 @@ Candidates = Annotated[
 @app.command()
 def kpis(week: Week = None, as_json: AsJson = False, chart: Chart = None) -> None:
     """Revenue, orders, customers, spend, ROAS and CAC for one week, with WoW and 4-week figures."""
+    from agents.finance import revenue_chart, weekly_kpis, weekly_revenue
+
     day = parse_day(week, "--week") if week else None
     with user_errors(), services() as built, built.warehouse.connect() as db:
         result = weekly_kpis(db, week=day)
@@ -77,6 +73,9 @@ def kpis(week: Week = None, as_json: AsJson = False, chart: Chart = None) -> Non
 @app.command()
 def forecast(weeks: Weeks = 8, as_json: AsJson = False, chart: Chart = None) -> None:
     """Revenue forecast with an 80% prediction interval and the model's backtest error."""
+    from agents.finance import forecast_revenue, revenue_chart, weekly_revenue
+    from agents.finance.forecast import MAX_HORIZON, MIN_HORIZON
+
     if not MIN_HORIZON <= weeks <= MAX_HORIZON:
         raise typer.BadParameter(
             f"forecast between {MIN_HORIZON} and {MAX_HORIZON} weeks ahead, not {weeks}",
@@ -99,6 +98,8 @@ def forecast(weeks: Weeks = 8, as_json: AsJson = False, chart: Chart = None) -> 
 @app.command()
 def roi(candidates: Candidates = None, as_json: AsJson = False) -> None:
     """Expected profit and ROI of each win-back discount option, and the one to send."""
+    from agents.finance import winback_offer_roi
+
     with user_errors(), services() as built:
         audience = winback_candidates(built, candidates)
         result = winback_offer_roi(audience, built.policies.winback)
@@ -114,6 +115,8 @@ def winback_candidates(built: Services, path: Path | None) -> WinbackCandidates:
     From ``--candidates`` today. The win-back integration wires the insights agent's churn model
     in here (segments and P(alive) band from the policy, capped) for when no file is given.
     """
+    from agents.finance import FinanceError
+
     if path is None:
         raise FinanceError(
             "no churn model is wired into the CLI yet: pass --candidates FILE.csv with columns "
@@ -124,6 +127,10 @@ def winback_candidates(built: Services, path: Path | None) -> WinbackCandidates:
 
 def read_candidates(path: Path) -> WinbackCandidates:
     """Candidates from a CSV file with the columns customer_id, p_alive, expected_order_value."""
+    import duckdb
+
+    from agents.finance import FinanceError, WinbackCandidates
+
     if not path.is_file():
         raise FinanceError(f"{path}: no such file")
     try:

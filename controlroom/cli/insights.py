@@ -5,26 +5,22 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
-import numpy as np
 import typer
 from rich import box
 from rich.table import Table
 
-from agents.insights import NoOrdersError
-from agents.insights.churn import ChurnModel, ChurnScores, churn_scores
-from agents.insights.cohorts import (
-    CohortRetention,
-    retention_from_history,
-    retention_heatmap_png,
-)
-from agents.insights.history import customer_history, last_order_date
-from agents.insights.rfm import RFMResult, SegmentMovements, movements_between, score_rfm
 from controlroom.cli._common import console, parse_day, services, user_errors
 from controlroom.cli._markup import cells, literal, markup
-from policies import ChurnPolicy
+
+if TYPE_CHECKING:
+    import duckdb
+    import numpy as np
+
+    from agents.insights.churn import ChurnModel, ChurnScores
+    from agents.insights.cohorts import CohortRetention
+    from agents.insights.rfm import RFMResult, SegmentMovements
 
 app = typer.Typer(
     help="Customer insights: RFM segments, churn risk, cohort retention.", no_args_is_help=True
@@ -48,6 +44,10 @@ def rfm(
     json_output: bool = typer.Option(False, "--json", help=_JSON_HELP),
 ) -> None:
     """Customers by RFM segment: sizes, revenue share, and who moved between segments."""
+    from agents.insights import NoOrdersError
+    from agents.insights.history import customer_history
+    from agents.insights.rfm import movements_between, score_rfm
+
     with user_errors(), services() as built:
         policy = built.policies.rfm
         with built.warehouse.connect() as connection:
@@ -88,6 +88,11 @@ def churn(
     json_output: bool = typer.Option(False, "--json", help=_JSON_HELP),
 ) -> None:
     """P(alive), expected purchases and expected value (BG/NBD or MBG/NBD with Gamma-Gamma)."""
+    from agents.insights.churn import churn_scores
+    from agents.insights.history import customer_history
+    from agents.insights.rfm import score_rfm
+    from policies import ChurnPolicy
+
     with user_errors(), services() as built:
         policy = built.policies.rfm
         churn_policy = ChurnPolicy(
@@ -116,6 +121,9 @@ def cohorts(
     json_output: bool = typer.Option(False, "--json", help=_JSON_HELP),
 ) -> None:
     """Monthly acquisition cohorts: the share still ordering N months after their first order."""
+    from agents.insights.cohorts import retention_from_history, retention_heatmap_png
+    from agents.insights.history import customer_history
+
     with user_errors(), services() as built:
         with built.warehouse.connect() as connection:
             history = customer_history(connection, _as_of(connection, as_of))
@@ -133,6 +141,8 @@ def cohorts(
 
 
 def _as_of(connection: duckdb.DuckDBPyConnection, text: str | None) -> date:
+    from agents.insights.history import last_order_date
+
     return parse_day(text, "--as-of") if text else last_order_date(connection)
 
 
@@ -229,6 +239,8 @@ def _print_rfm(result: RFMResult, movements: SegmentMovements | None) -> None:
 
 
 def _churn_facts(scores: ChurnScores, segments: RFMResult) -> dict[str, Any]:
+    import numpy as np
+
     table = scores.customers
     p_alive = table.column("p_alive").to_numpy()
     purchases = table.column("expected_purchases").to_numpy()
@@ -309,6 +321,8 @@ def _print_churn(facts: dict[str, Any]) -> None:
 
 
 def _cohort_facts(retention: CohortRetention) -> dict[str, Any]:
+    import numpy as np
+
     return {
         "as_of": retention.as_of.isoformat(),
         "cohorts": [
@@ -330,6 +344,8 @@ def _cohort_facts(retention: CohortRetention) -> dict[str, Any]:
 
 
 def _print_cohorts(retention: CohortRetention, *, months: int, latest: int) -> None:
+    import numpy as np
+
     table = Table(
         title=f"Retention by monthly cohort as of {retention.as_of:%d %b %Y} "
         "(share ordering in month N after the first order)",

@@ -5,32 +5,18 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
-from agents.support import (
-    answer,
-    learn_from_human,
-    load_chunks,
-    stored_human_answers,
-)
-from agents.support.evals import (
-    DEFAULT_DEV_SET,
-    DEFAULT_EVAL_SET,
-    EvalFigures,
-    EvalOutcome,
-    Miss,
-    evaluate,
-    fit_on_calibration_split,
-    load_eval_set,
-    misses,
-    threshold_sweep,
-)
-from agents.support.reliability import Reliability, reliability
 from controlroom.cli._common import console, services, user_errors
 from controlroom.cli._markup import cells, literal, markup
-from controlroom.services import build_knowledge_base, knowledge_base_folder
+
+if TYPE_CHECKING:
+    from agents.support.evals import EvalFigures, EvalOutcome, Miss
+    from agents.support.reliability import Reliability
+
 
 app = typer.Typer(help="The support knowledge base: ingest, rebuild, search, ask, eval.")
 
@@ -41,7 +27,12 @@ SOURCE = typer.Option(
     show_default=False,
 )
 JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
-EVAL_SET = typer.Option(DEFAULT_EVAL_SET, "--set", help="The evaluation set (YAML).")
+EVAL_SET = typer.Option(
+    None,
+    "--set",
+    help="The evaluation set (YAML; default: tests/evals/support_kb.yaml).",
+    show_default=False,
+)
 DEV_SET = typer.Option(
     None,
     "--dev",
@@ -54,6 +45,9 @@ DEV_SET = typer.Option(
 @app.command()
 def ingest(source: Path | None = SOURCE) -> None:
     """Upsert the articles' passages; human answers stay as they are."""
+    from agents.support import load_chunks
+    from controlroom.services import build_knowledge_base, knowledge_base_folder
+
     with user_errors(), services() as built:
         report = build_knowledge_base(built, bulk=True).ingest(
             load_chunks(source or knowledge_base_folder(built.settings))
@@ -68,6 +62,9 @@ def ingest(source: Path | None = SOURCE) -> None:
 @app.command()
 def rebuild(source: Path | None = SOURCE) -> None:
     """Drop the collection, re-ingest the articles and re-add every human answer."""
+    from agents.support import load_chunks, stored_human_answers
+    from controlroom.services import build_knowledge_base, knowledge_base_folder
+
     with user_errors(), services() as built:
         humans = stored_human_answers(built.state)
         report = build_knowledge_base(built, bulk=True).rebuild(
@@ -86,6 +83,8 @@ def search(
     as_json: bool = JSON,
 ) -> None:
     """The best passages for a query, with their scores."""
+    from controlroom.services import build_knowledge_base
+
     with user_errors(), services() as built:
         passages = build_knowledge_base(built).search(query, k)
     if as_json:
@@ -111,6 +110,9 @@ def search(
 @app.command()
 def ask(question: str, as_json: bool = JSON) -> None:
     """Answer a question offline: the reply, its sources, the confidence and the decision."""
+    from agents.support import answer
+    from controlroom.services import build_knowledge_base
+
     with user_errors(), services() as built:
         policy = built.policies.support
         result = answer(question, build_knowledge_base(built), policy)
@@ -147,6 +149,9 @@ def learn(
     author: str = typer.Option(..., "--author", help="Who wrote or approved the answer."),
 ) -> None:
     """Add a person's answer to the knowledge base now (kept in the state store for rebuilds)."""
+    from agents.support import learn_from_human
+    from controlroom.services import build_knowledge_base
+
     with user_errors(), services() as built:
         kept = learn_from_human(
             build_knowledge_base(built), built.state, question, text, author=author
@@ -156,7 +161,7 @@ def learn(
 
 @app.command(name="eval")
 def eval_(
-    eval_set: Path = EVAL_SET,
+    eval_set: Path | None = EVAL_SET,
     source: Path | None = SOURCE,
     dev_set: Path | None = DEV_SET,
     fit: bool = typer.Option(
@@ -173,6 +178,18 @@ def eval_(
     as_json: bool = JSON,
 ) -> None:
     """hit@1, hit@3 and the answered / escalated shares at the threshold, per split."""
+    from agents.support import load_chunks
+    from agents.support.evals import (
+        DEFAULT_DEV_SET,
+        DEFAULT_EVAL_SET,
+        evaluate,
+        fit_on_calibration_split,
+        load_eval_set,
+        misses,
+        threshold_sweep,
+    )
+    from controlroom.services import build_knowledge_base, knowledge_base_folder
+
     with user_errors(), services() as built:
         policy = built.policies.support
         chunks = load_chunks(source or knowledge_base_folder(built.settings))
@@ -180,7 +197,7 @@ def eval_(
         if kb.store.count(kb.collection) == 0:
             kb.ingest(chunks)
         articles = {c.article for c in chunks}
-        cases = load_eval_set(eval_set, articles=articles)
+        cases = load_eval_set(eval_set or DEFAULT_EVAL_SET, articles=articles)
         if dev_set is None and DEFAULT_DEV_SET.is_file():
             dev_set = DEFAULT_DEV_SET
         dev_cases = load_eval_set(dev_set, articles=articles) if dev_set else []
@@ -235,6 +252,8 @@ def eval_(
 
 def _reliability(outcomes: list[EvalOutcome]) -> Reliability:
     """Confidence against whether the customer got the fact (unanswerable: never right)."""
+    from agents.support.reliability import reliability
+
     return reliability(
         [o.result.confidence for o in outcomes], [o.answer_correct for o in outcomes]
     )

@@ -8,7 +8,7 @@ delivered) or ``--resend`` (it was not: send it now, once).
 
 from __future__ import annotations
 
-from typing import Annotated, get_args
+from typing import TYPE_CHECKING, Annotated, get_args
 
 import typer
 from rich import box
@@ -17,35 +17,40 @@ from rich.table import Table
 from controlroom.cli._common import console, services, user_errors
 from controlroom.cli._markup import cells, markup
 from controlroom.cli.runs import find_run
-from integrations.email.message import message_id_for
-from integrations.statestore import EmailStatus, OutboxEmail
-from workflows.sending import idempotency_key, refresh_run_status, send_queued
-from workflows.winback import send_options
+
+if TYPE_CHECKING:
+    from integrations.statestore import EmailStatus, OutboxEmail
+
 
 app = typer.Typer(
     help="A campaign's emails, and settling the ones in doubt after a crash.",
     no_args_is_help=True,
 )
 
-STATUSES = get_args(EmailStatus)
-
 
 @app.command("list")
 def list_emails(
     run: Annotated[str | None, typer.Option("--run", help="One run (id or its start).")] = None,
     status: Annotated[
-        str | None, typer.Option("--status", help=f"Only this status: {', '.join(STATUSES)}.")
+        str | None,
+        typer.Option(
+            "--status",
+            help="Only this status: queued, sending, sent, suppressed, capped, failed, in_doubt.",
+        ),
     ] = None,
     limit: Annotated[int, typer.Option("--limit", help="At most this many rows.")] = 50,
 ) -> None:
     """Emails in the outbox with their status, Message-ID and why they failed or are in doubt."""
-    if status is not None and status not in STATUSES:
-        raise typer.BadParameter(f"one of {', '.join(STATUSES)}", param_hint="--status")
+    from integrations.statestore import EmailStatus
+
+    statuses = get_args(EmailStatus)
+    if status is not None and status not in statuses:
+        raise typer.BadParameter(f"one of {', '.join(statuses)}", param_hint="--status")
     with user_errors(), services() as built:
         run_id = find_run(built.state, run).run_id if run else None
         rows = built.state.outbox_emails(
             run_id=run_id,
-            status=status,  # type: ignore[arg-type]  # checked against STATUSES above
+            status=status,  # type: ignore[arg-type]  # checked against statuses above
             limit=limit,
         )
         email_from = built.settings.email_from
@@ -81,6 +86,9 @@ def settle(
     ] = False,
 ) -> None:
     """Settle an email in doubt: it was delivered (--sent) or it must go again (--resend)."""
+    from workflows.sending import refresh_run_status, send_queued
+    from workflows.winback import send_options
+
     if sent == resend:
         raise typer.BadParameter("give exactly one of --sent and --resend")
     with user_errors(), services() as built:
@@ -121,6 +129,9 @@ def settle(
 
 def _message_id(row: OutboxEmail, email_from: str) -> str:
     """The provider's id when it answered, else the deterministic Message-ID the email carries."""
+    from integrations.email.message import message_id_for
+    from workflows.sending import idempotency_key
+
     return row.provider_message_id or message_id_for(
         idempotency_key(row.run_id, row.customer_id), email_from
     )

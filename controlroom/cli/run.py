@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 import shutil
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,11 +18,10 @@ from controlroom.cli._common import (
     user_errors,
 )
 from controlroom.cli._markup import markup
-from controlroom.settings import Settings
-from controlroom.team import team_factory
-from integrations.sheets import DigestSheet, SheetsError
-from workflows.digest import digest_text
-from workflows.weekly_gtm import run_weekly_gtm
+
+if TYPE_CHECKING:
+    from controlroom.settings import Settings
+    from integrations.sheets import DigestSheet
 
 app = typer.Typer(help="Run a workflow now.", no_args_is_help=True)
 
@@ -46,6 +45,10 @@ def weekly_gtm(as_json: AsJson = False, charts: Charts = None) -> None:
     written to the spreadsheet: the digest is printed and the reason is on stderr); 1 failed
     (no section could be written) or an error; 2 a configuration error.
     """
+    from controlroom.team import team_factory
+    from workflows.digest import digest_text
+    from workflows.weekly_gtm import run_weekly_gtm
+
     with user_errors(), services() as built:
         digest = run_weekly_gtm(
             state=built.state,
@@ -82,6 +85,7 @@ def digest_sheet(settings: Settings) -> DigestSheet | None:
     """
     if settings.google_service_account_file is None or not settings.google_sheet_id:
         return None
+    from integrations.sheets import SheetsError
     from integrations.sheets.google import GoogleDigestSheet, google_sheets_writer_client
 
     try:

@@ -9,11 +9,6 @@ import typer
 
 from controlroom.cli._common import parse_day, services, user_errors
 from controlroom.cli.approvals import cli_user, print_outcome
-from controlroom.desk import approval_desk
-from workflows.support_escalation import WORKFLOW as SUPPORT
-from workflows.support_escalation import start_support
-from workflows.winback import WORKFLOW as WINBACK
-from workflows.winback import start_winback, targeting
 
 
 def winback(
@@ -28,6 +23,10 @@ def winback(
     ),
 ) -> None:
     """Propose a win-back campaign: audience, offer, ROI and sample emails, for approval."""
+    from controlroom.desk import approval_desk
+    from workflows.winback import WORKFLOW as WINBACK
+    from workflows.winback import start_winback, targeting
+
     day = parse_day(as_of, "--as-of") if as_of else None
     with user_errors(), services() as built:
         aim = targeting(built.policies.winback, segment, days)
@@ -49,6 +48,10 @@ def support(
     asker: str | None = typer.Option(None, help="Who asked (default: you)."),
 ) -> None:
     """Answer a customer question; below the confidence threshold a person checks it first."""
+    from controlroom.desk import approval_desk
+    from workflows.support_escalation import WORKFLOW as SUPPORT
+    from workflows.support_escalation import start_support
+
     with user_errors(), services() as built:
         desk = approval_desk(built)
         outcome = start_support(

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box
@@ -13,8 +13,10 @@ from rich.text import Text
 
 from controlroom.cli._common import console, services, user_errors
 from controlroom.cli._markup import cells
-from integrations.llm import format_usd
-from integrations.statestore import RunRecord, StateStore, UnknownRunError
+
+if TYPE_CHECKING:
+    from integrations.statestore import RunRecord, StateStore
+
 
 app = typer.Typer(
     help="The run history: status, who started each run and how, timings and cost.",
@@ -33,6 +35,8 @@ def list_runs(
     ] = None,
 ) -> None:
     """The most recent runs, newest first."""
+    from integrations.llm import format_usd
+
     with user_errors(), services() as built:
         runs = built.state.recent_runs(limit, workflow=workflow)
     if not runs:
@@ -59,6 +63,8 @@ def show(
     run_id: Annotated[str, typer.Argument(help="The run id, or its first characters.")],
 ) -> None:
     """One run's record and every audit entry it wrote."""
+    from integrations.llm import format_usd
+
     with user_errors(), services() as built:
         run = find_run(built.state, run_id)
         entries = built.state.audit_entries(run_id=run.run_id)
@@ -90,6 +96,8 @@ def show(
 
 def find_run(state: StateStore, run_id: str) -> RunRecord:
     """The run with this id, or the one recent run whose id starts with it."""
+    from integrations.statestore import UnknownRunError
+
     try:
         return state.get_run(run_id)
     except UnknownRunError:

@@ -10,13 +10,15 @@ itself.
 from __future__ import annotations
 
 import asyncio
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import typer
 
 from controlroom.cli._common import errors, services, user_errors
 from controlroom.cli._markup import markup
-from controlroom.settings import Settings
+
+if TYPE_CHECKING:
+    from controlroom.settings import Settings
 
 Mode = Literal["http", "socket", "clock"]
 

@@ -14,7 +14,6 @@ from rich.table import Table
 from rich.text import Text
 
 from controlroom.cli._common import console, errors, services, user_errors
-from integrations.email.address import bare_address
 from integrations.text import person_key, unsafe_character
 
 # The suppression list's reason column.
@@ -57,6 +56,8 @@ def add(
     ),
 ) -> None:
     """Stop all marketing email to an address (an unsubscribe by phone, a complaint)."""
+    from integrations.email.address import bare_address
+
     why = _reason(reason)
     with user_errors():
         address = bare_address(email)
@@ -99,6 +100,8 @@ def list_suppressions(
 @app.command()
 def remove(email: str = Email) -> None:
     """Allow marketing email to an address again (only if it was suppressed by mistake)."""
+    from integrations.email.address import bare_address
+
     with user_errors():
         address = bare_address(email)
         with services() as built:

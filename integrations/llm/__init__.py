@@ -26,6 +26,8 @@ Exceptions::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import SecretStr
 
 from integrations.llm.errors import (
@@ -42,7 +44,6 @@ from integrations.llm.guard import (
 )
 from integrations.llm.meter import Cost, CostMeter, ModelFallback, format_usd
 from integrations.llm.offline import OfflineWriter
-from integrations.llm.openai_compatible import OpenAICompatibleModel
 from integrations.llm.protocol import LanguageModel, Written
 from integrations.llm.retrying import RetryPolicy
 from integrations.llm.slots import (
@@ -59,6 +60,20 @@ from integrations.llm.slots import (
 )
 from integrations.llm.structured_output import StructuredMode
 from policies.schema import ModelsPolicy
+
+if TYPE_CHECKING:
+    from integrations.llm.openai_compatible import OpenAICompatibleModel
+
+
+def __getattr__(name: str) -> object:
+    # The openai client loads when a model is configured, not when a module names the protocol
+    # or the offline writer (PEP 562 lazy attribute).
+    if name == "OpenAICompatibleModel":
+        from integrations.llm.openai_compatible import OpenAICompatibleModel
+
+        return OpenAICompatibleModel
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Cost",
@@ -105,6 +120,8 @@ def build_language_model(
     key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
     if not key and not base_url:
         return OfflineWriter()
+    from integrations.llm.openai_compatible import OpenAICompatibleModel
+
     return OpenAICompatibleModel(
         api_key=key, base_url=base_url or None, models=models_policy, retry=retry
     )

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import openai
 from tenacity import RetryCallState
 from tenacity.stop import stop_base
 from tenacity.wait import wait_exponential_jitter
@@ -38,6 +37,8 @@ class RetryPolicy:
 
 def is_transient(error: BaseException) -> bool:
     """Worth another try: rate limits, server faults, timeouts and lost connections."""
+    import openai  # here, not at the top: the offline writer never loads the client
+
     if isinstance(error, openai.APIStatusError):
         return error.status_code == 429 or error.status_code >= 500
     return isinstance(error, openai.APIConnectionError)  # includes APITimeoutError
@@ -55,6 +56,8 @@ class Backoff:
         )
 
     def __call__(self, state: RetryCallState) -> float:
+        import openai
+
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, openai.APIStatusError):
             hinted = _retry_after_seconds(error.response.headers)

@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
-import openai
-from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from integrations.llm.errors import LanguageModelOutputError
 from integrations.llm.protocol import SchemaT
 from policies.schema import ModelChoice
+
+if TYPE_CHECKING:
+    # Types only: the client itself loads with ``openai_compatible``, when a model is set.
+    import openai
+    from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
 StructuredMode = Literal["json_schema", "json_object", "tool_call"]
 STRUCTURED_MODES: tuple[StructuredMode, ...] = ("json_schema", "json_object", "tool_call")
@@ -70,7 +73,7 @@ def structured_request(
         common["tool_choice"] = {"type": "function", "function": {"name": name}}
 
     def send(timeout: float) -> ChatCompletion:
-        return cast(ChatCompletion, client.chat.completions.create(**common, timeout=timeout))
+        return cast("ChatCompletion", client.chat.completions.create(**common, timeout=timeout))
 
     return send
 

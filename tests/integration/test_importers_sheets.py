@@ -223,7 +223,7 @@ def test_the_cli_imports_a_sheet_with_the_configured_service_account(
         return sheets_client
 
     # The one seam: the production client would call Google; this one calls the fake.
-    monkeypatch.setattr("controlroom.cli.data.google_sheets_client", client_for)
+    monkeypatch.setattr("integrations.importers.google_sheets_client", client_for)
 
     result = CliRunner().invoke(app, ["data", "import", "marketing_spend", "--worksheet", "Spend"])
 

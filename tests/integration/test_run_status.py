@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from agents.specialist import Report, Specialist, SpecialistAgent
 from bot.blocks.home import runs_blocks
+from controlroom import team as team_module
 from controlroom.cli import app
-from controlroom.cli import run as run_cli
 from controlroom.services import Services
 from integrations.llm import LanguageModel, OfflineWriter
 from integrations.statestore import StateStore
@@ -41,6 +41,9 @@ class _Raising:
 
     def answer(self, request: str) -> Report:
         raise RuntimeError(f"{self.name} is down")
+
+    def warm_up(self) -> None:
+        """Nothing to load."""
 
     def weekly_section(self) -> Report:
         raise RuntimeError(f"{self.name} is down")
@@ -166,8 +169,9 @@ def test_run_weekly_gtm_with_a_broken_table_is_partial_exits_3_and_is_listed_so(
 def test_run_weekly_gtm_with_no_section_available_exits_1_with_the_digest_printed(
     sample_warehouse: Warehouse, services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The composition root's team, with every specialist failing (the graphs take factories).
-    monkeypatch.setattr(run_cli, "team_factory", lambda built, kb: _all_raising)
+    # The composition root's team, with every specialist failing (the graphs take factories;
+    # the command imports the factory when it runs).
+    monkeypatch.setattr(team_module, "team_factory", lambda built, kb: _all_raising)
 
     result = runner.invoke(app, ["run", "weekly-gtm"], env=WIDE)
 
