@@ -3,6 +3,7 @@ Report``, its part of last complete week (``ask`` calls each specialist's own to
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -55,6 +56,18 @@ class SpecialistAgent(Protocol):
         """The specialist's part of the weekly GTM digest for the last complete week: every
         figure in ``facts``, its prose, and its charts."""
         ...
+
+    def warm_up(self) -> None:
+        """Import now what ``weekly_section`` imports where it is used (``import_now``)."""
+        ...
+
+
+def import_now(*modules: str) -> None:
+    """Import ``modules`` before the weekly sections run side by side. A library imported
+    inside one section's thread (statsmodels, matplotlib: about a second) holds the import
+    lock and competes for the interpreter with the other sections, so it is loaded first."""
+    for module in modules:
+        importlib.import_module(module)
 
 
 class FactSheet:

@@ -8,6 +8,7 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from agents.finance.agent import FinanceAgent
+from agents.finance.kpis import LastWeekKpis
 from agents.insights.agent import InsightsAgent
 from agents.marketing.agent import MarketingAgent
 from agents.planner.planner import Planner
@@ -41,12 +42,19 @@ def team_factory(services: Services, knowledge_base: KnowledgeBase | None) -> Te
 
     def build(model: LanguageModel) -> Mapping[Specialist, SpecialistAgent]:
         prompts = services.prompts
+        last_week = LastWeekKpis()  # the digest's marketing and finance figures, computed once
         return {
             "marketing": MarketingAgent(
-                warehouse=services.warehouse, model=model, prompts=prompts["marketing"]
+                warehouse=services.warehouse,
+                model=model,
+                prompts=prompts["marketing"],
+                last_week=last_week,
             ),
             "finance": FinanceAgent(
-                warehouse=services.warehouse, model=model, prompts=prompts["finance"]
+                warehouse=services.warehouse,
+                model=model,
+                prompts=prompts["finance"],
+                last_week=last_week,
             ),
             "insights": InsightsAgent(
                 warehouse=services.warehouse,

@@ -274,8 +274,10 @@ def run_weekly_gtm(
     (the warehouse not seeded, the checkpointer unreachable) marks the run failed and propagates.
     """
     with recorded_run(state, WORKFLOW, model=model, started_by=started_by, trigger=trigger) as run:
+        agents = team(run.model)
+        _warm_up(agents)
         graph = build_weekly_gtm(
-            team(run.model),
+            agents,
             charts_dir=charts_dir,
             section_timeout=section_timeout,
             rules=rules,
@@ -319,6 +321,16 @@ def run_weekly_gtm(
             )
         }
     )
+
+
+def _warm_up(agents: Mapping[Specialist, SpecialistAgent]) -> None:
+    """Each specialist loads its libraries before the sections run side by side. One that
+    cannot is only logged: its section then fails on its own, and says why."""
+    for name, agent in agents.items():
+        try:
+            agent.warm_up()
+        except Exception:
+            logger.warning("warming up the %s section failed", name, exc_info=True)
 
 
 def _judge(run: RecordedRun, digest: Digest) -> None:

@@ -12,9 +12,9 @@ from typing import Any
 from agents import formatting as fmt
 from agents.finance.charts import revenue_chart
 from agents.finance.forecast import SEASON_WEEKS, RevenueForecast, forecast_revenue
-from agents.finance.kpis import Metric, WeeklyKpis, weekly_kpis
+from agents.finance.kpis import LastWeekKpis, Metric, WeeklyKpis
 from agents.finance.weeks import WeeklyRevenue, weekly_revenue
-from agents.specialist import Chart, FactSheet, Report, Specialist, write_slot_text
+from agents.specialist import Chart, FactSheet, Report, Specialist, import_now, write_slot_text
 from integrations.llm import Fact, FactUnit, LanguageModel, SlotText
 from integrations.warehouse import Warehouse
 from prompts import AgentPrompts
@@ -29,17 +29,32 @@ class FinanceAgent:
     job = "KPIs for any week, the revenue forecast with its error, and what an offer would return"
 
     def __init__(
-        self, *, warehouse: Warehouse, model: LanguageModel, prompts: AgentPrompts
+        self,
+        *,
+        warehouse: Warehouse,
+        model: LanguageModel,
+        prompts: AgentPrompts,
+        last_week: LastWeekKpis | None = None,
     ) -> None:
+        """``last_week``: the run's shared KPIs, when another specialist states them too."""
         self._warehouse = warehouse
         self._model = model
         self._prompts = prompts
+        self._last_week = last_week or LastWeekKpis()
+
+    def warm_up(self) -> None:
+        import_now(
+            "pandas",
+            "statsmodels.tsa.exponential_smoothing.ets",
+            "matplotlib.figure",
+            "matplotlib.backends.backend_agg",
+        )
 
     def weekly_section(self) -> Report:
         """The digest's finance part: last complete week's KPIs, the forecast beside the same
         weeks a year earlier (the season repeats), and the revenue chart."""
         with self._warehouse.connect() as connection:
-            kpis = weekly_kpis(connection)
+            kpis = self._last_week.of(connection)
             history = weekly_revenue(connection)
         forecast = forecast_revenue(history, weeks=FORECAST_WEEKS)
         facts = kpi_facts(kpis, forecast)

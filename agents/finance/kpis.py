@@ -20,6 +20,7 @@ the mean of a sum or count, the ratio of the summed parts for a ratio (the layer
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
@@ -164,6 +165,22 @@ def weekly_kpis(
 
 
 _COMPARISONS: tuple[Comparison, Comparison] = ("previous_period", "four_week_average")
+
+
+class LastWeekKpis:
+    """The last complete week's KPIs, computed once for all the specialists of one run that
+    state them (the digest's finance and marketing sections): the first to ask computes them,
+    one asking meanwhile waits for that result. A failure is not kept: the next one tries."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kpis: WeeklyKpis | None = None
+
+    def of(self, connection: duckdb.DuckDBPyConnection) -> WeeklyKpis:
+        with self._lock:
+            if self._kpis is None:
+                self._kpis = weekly_kpis(connection)
+            return self._kpis
 
 
 def _run(

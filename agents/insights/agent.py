@@ -16,9 +16,17 @@ import numpy as np
 from agents import formatting as fmt
 from agents.insights.churn import ChurnScores, churn_scores
 from agents.insights.cohorts import CohortRetention, retention_from_history, retention_heatmap_png
-from agents.insights.history import customer_history, last_order_date
+from agents.insights.history import customer_histories, last_order_date
 from agents.insights.rfm import RFMResult, SegmentMovements, movements_between, score_rfm
-from agents.specialist import Chart, FactSheet, Report, Specialist, slot_stems, write_slot_text
+from agents.specialist import (
+    Chart,
+    FactSheet,
+    Report,
+    Specialist,
+    import_now,
+    slot_stems,
+    write_slot_text,
+)
 from integrations.llm import Fact, FactUnit, LanguageModel, SlotText
 from integrations.warehouse import Warehouse
 from policies import RFMPolicy
@@ -59,6 +67,9 @@ class InsightsAgent:
         self._prompts = prompts
         self._policy = policy
 
+    def warm_up(self) -> None:
+        import_now("matplotlib.figure", "matplotlib.backends.backend_agg")
+
     def weekly_section(self) -> Report:
         """The digest's insights part: segments and who moved in the last week, churn risk, the
         cohort highlight and the retention heatmap."""
@@ -69,8 +80,7 @@ class InsightsAgent:
         ``focus`` names them ("churn", "cohorts")."""
         with self._warehouse.connect() as connection:
             as_of = last_order_date(connection)
-            history = customer_history(connection, as_of)
-            week_ago = customer_history(connection, as_of - timedelta(days=7))
+            history, week_ago = customer_histories(connection, as_of, as_of - timedelta(days=7))
         now = score_rfm(history, self._policy)
         moves = movements_between(score_rfm(week_ago, self._policy), now)
         churn = churn_scores(history, self._policy.churn) if "churn" in focus else None

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from agents import formatting as fmt
-from agents.finance.kpis import ChannelKpis, WeeklyKpis, weekly_kpis
+from agents.finance.kpis import ChannelKpis, LastWeekKpis, WeeklyKpis
 from agents.planner.plans import CopyFormat
 from agents.specialist import FactSheet, Report, Specialist, slot_stems, write_slot_text
 from integrations.llm import Fact, LanguageModel, SlotText
@@ -40,17 +40,27 @@ class MarketingAgent:
     job = "channel performance (spend, ROAS, CAC by channel), campaign copy and email drafts"
 
     def __init__(
-        self, *, warehouse: Warehouse, model: LanguageModel, prompts: AgentPrompts
+        self,
+        *,
+        warehouse: Warehouse,
+        model: LanguageModel,
+        prompts: AgentPrompts,
+        last_week: LastWeekKpis | None = None,
     ) -> None:
+        """``last_week``: the run's shared KPIs, when another specialist states them too."""
         self._warehouse = warehouse
         self._model = model
         self._prompts = prompts
+        self._last_week = last_week or LastWeekKpis()
+
+    def warm_up(self) -> None:
+        """Nothing to load: the marketing section imports nothing where it is used."""
 
     def weekly_section(self) -> Report:
         """The digest's marketing part: every channel's spend, revenue, ROAS and CAC for the
         last complete week."""
         with self._warehouse.connect() as connection:
-            kpis = weekly_kpis(connection)
+            kpis = self._last_week.of(connection)
         facts = channel_facts(kpis)
         sheet = channel_sheet(kpis)
         written = write_slot_text(

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from agents import formatting as fmt
-from agents.specialist import Report, Specialist
+from agents.specialist import Report, Specialist, import_now
 from agents.support._exceptions import SupportError
 from agents.support.answer import SupportAnswer, WrittenAnswer, answer, offline_answer
 from agents.support.gaps import QuestionLog, weekly_gaps
@@ -102,6 +102,10 @@ class SupportAgent:
                 "volume only"
             )
         return answer(question, self._kb, self._policy, writer=self._writer)
+
+    def warm_up(self) -> None:
+        if self._questions is not None:  # the gap report clusters the week's questions
+            import_now("scipy.cluster.hierarchy", "scipy.spatial.distance")
 
     def weekly_section(self) -> Report:
         """The digest's support part: last complete week's tickets and escalations, with the

@@ -26,6 +26,7 @@ from integrations.warehouse.metrics import (
     MetricsLayer,
     MetricValue,
 )
+from integrations.warehouse.metrics.compile import compile_query
 from tests.conftest import SAMPLE_UNTIL
 
 # The layer's metric → the field of ``WeeklyKpis`` with the same definition.
@@ -460,3 +461,47 @@ def test_filters_keep_only_the_chosen_dimension_values(
     assert revenue.value == pytest.approx(expected_revenue)
     assert customers.value == expected_customers
     assert tickets.value == expected_tickets > 0
+
+
+def test_the_sql_shown_for_new_customers_computes_on_its_own_what_the_layer_computed(
+    sample_warehouse_file: Path, layer: MetricsLayer
+) -> None:
+    query = MetricQuery(metrics=("new_customers", "cac"), period=_days("2026-10-01", "2026-10-31"))
+    statements = compile_query(layer.catalog, query).statements
+    shown = [s for s in statements if s.reads_first_orders]
+
+    # A connection that never ran the layer has no shared first_orders table to lean on.
+    with Warehouse(sample_warehouse_file).connect() as fresh:
+        alone = [
+            sorted(fresh.execute(s.readable_sql, dict(s.parameters)).fetchall()) for s in shown
+        ]
+    with Warehouse(sample_warehouse_file).connect() as used:
+        layer.run(used, query)
+        shared = [sorted(used.execute(s.sql, dict(s.parameters)).fetchall()) for s in shown]
+
+    assert shown and "first_orders AS (" in shown[0].readable_sql
+    assert "first_orders AS (" not in shown[0].sql
+    assert alone == shared
+
+
+def test_new_customers_counts_an_order_added_after_the_connection_first_counted(
+    sample_warehouse_file: Path, layer: MetricsLayer, tmp_path: Path
+) -> None:
+    copy = tmp_path / "warehouse.duckdb"
+    copy.write_bytes(sample_warehouse_file.read_bytes())
+    week = _days("2026-11-16", "2026-11-22")
+    query = MetricQuery(metrics=("new_customers",), period=week)
+
+    with Warehouse(copy).connect(read_only=False) as connection:
+        (before,) = layer.run(connection, query).totals
+        (newcomer,), *_ = connection.execute(
+            "SELECT max(customer_id) + 1 FROM customers"
+        ).fetchall()
+        connection.execute(
+            "INSERT INTO orders SELECT max(order_id) + 1, $customer, DATE '2026-11-18', 80.0, "
+            "0.0, any_value(category), any_value(channel) FROM orders",
+            {"customer": newcomer},
+        )
+        (after,) = layer.run(connection, query).totals
+
+    assert before.value is not None and after.value == before.value + 1

@@ -7,10 +7,12 @@ import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+import duckdb
 import pytest
 
+from agents.finance import kpis as kpis_module
 from agents.finance.forecast import forecast_revenue
-from agents.finance.kpis import weekly_kpis
+from agents.finance.kpis import WeeklyKpis, weekly_kpis
 from agents.finance.weeks import weekly_revenue
 from agents.specialist import Report, Specialist, SpecialistAgent, TeamFactory
 from agents.support.tickets import ticket_week
@@ -25,7 +27,7 @@ from workflows.weekly_gtm import build_weekly_gtm, run_weekly_gtm
 
 
 class _Raising:
-    """A specialist whose weekly section raises."""
+    """A specialist whose libraries will not load and whose weekly section raises."""
 
     def __init__(self, name: Specialist) -> None:
         self.name: Specialist = name
@@ -33,6 +35,9 @@ class _Raising:
 
     def answer(self, request: str) -> Report:
         raise NotImplementedError
+
+    def warm_up(self) -> None:
+        raise ImportError(f"{self.name}'s chart library is missing")
 
     def weekly_section(self) -> Report:
         raise RuntimeError(f"{self.name} warehouse query failed")
@@ -49,9 +54,31 @@ class _Stuck:
     def answer(self, request: str) -> Report:
         raise NotImplementedError
 
+    def warm_up(self) -> None:
+        """Nothing to load."""
+
     def weekly_section(self) -> Report:
         self._release.wait(timeout=10)
         return Report(agent=self.name, title="late", text="late")
+
+
+class _Recording:
+    """A specialist that notes when it loads its libraries and when its section runs."""
+
+    def __init__(self, name: Specialist, events: list[str]) -> None:
+        self.name: Specialist = name
+        self.job = "records"
+        self._events = events
+
+    def answer(self, request: str) -> Report:
+        raise NotImplementedError
+
+    def warm_up(self) -> None:
+        self._events.append(f"warm {self.name}")
+
+    def weekly_section(self) -> Report:
+        self._events.append(f"section {self.name}")
+        return Report(agent=self.name, title=self.name, text="ok")
 
 
 @pytest.fixture
@@ -136,6 +163,19 @@ def test_the_weekly_run_on_the_sample_company_has_every_section_with_the_tools_f
     assert control_room.state.audit_entries(run_id=digest.run_id) == []
 
 
+def test_every_specialist_loads_its_libraries_before_any_section_runs(
+    control_room: Services,
+) -> None:
+    events: list[str] = []
+    team = {name: _Recording(name, events) for name in ("marketing", "finance", "support")}
+
+    _run(control_room, _replacing(control_room, **team))
+
+    warmed = [event for event in events if event.startswith("warm")]
+    assert len(warmed) == 3 and events[:3] == warmed
+    assert sorted(events[3:]) == ["section finance", "section marketing", "section support"]
+
+
 def test_one_specialist_raising_leaves_its_section_unavailable_and_the_rest_present(
     control_room: Services,
 ) -> None:
@@ -208,3 +248,21 @@ def test_the_run_is_checkpointed_on_the_state_database(
     )
     assert {s["agent"] for s in snapshot.values["sections"]} == {"marketing", "support"}
     assert [u.section for u in digest.unavailable] == ["finance", "insights"]
+
+
+def test_the_digest_computes_last_weeks_kpis_once_for_finance_and_marketing(
+    control_room: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    computed: list[object] = []
+    real = kpis_module.weekly_kpis
+
+    def counted(connection: duckdb.DuckDBPyConnection) -> WeeklyKpis:
+        computed.append(connection)
+        return real(connection)
+
+    monkeypatch.setattr(kpis_module, "weekly_kpis", counted)
+
+    digest = _run(control_room, team_factory(control_room, None))
+
+    assert len(computed) == 1
+    assert digest.headline and digest.channels  # finance's and marketing's, from the one pass

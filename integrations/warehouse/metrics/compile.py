@@ -16,6 +16,10 @@ the rows of the N days ending on each bucket's last day.
 
 The warehouse is always DuckDB: a PostgreSQL warehouse is read through DuckDB's postgres
 extension, so one dialect is enough.
+
+Each customer's first order (``first_orders``) groups every order: a statement that needs it reads
+the connection's copy (``sources.share_first_orders``), built once for all the statements of a
+KPI pass; the SQL shown to a person defines it in place (``readable_sql``).
 """
 
 from __future__ import annotations
@@ -54,6 +58,14 @@ class Statement:
     metrics: tuple[AggregateMetric, ...]
     sql: str
     parameters: Mapping[str, object]
+    reads_first_orders: bool = False
+
+    @property
+    def readable_sql(self) -> str:
+        """The statement on its own, ``first_orders`` defined in it: what ``sql`` computes."""
+        if not self.reads_first_orders:
+            return self.sql
+        return self.sql.replace("WITH ", f"WITH {_FIRST_ORDERS_CTE}, ", 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,10 +204,15 @@ def _statement(
     select = f"SELECT buckets.bucket_id, {dimension} AS dimension_value,\n       {aggregates}"
     rest = f"{placed}\nWHERE {' AND '.join(conditions)}\nGROUP BY {grouping}"
     joins = [join.sql for join in source.joins if _names_table(select + rest, join.table)]
-    if source.name == "first_orders" or _names_table(select + rest, "first_orders"):
-        ctes.append(_FIRST_ORDERS_CTE)
+    first_orders = source.name == "first_orders" or _names_table(select + rest, "first_orders")
     sql = "\n".join((f"WITH {', '.join(ctes)}", select, f"FROM {source.name}", *joins, rest))
-    return Statement(source=source.name, metrics=metrics, sql=sql, parameters=parameters)
+    return Statement(
+        source=source.name,
+        metrics=metrics,
+        sql=sql,
+        parameters=parameters,
+        reads_first_orders=first_orders,
+    )
 
 
 _BUCKETS_CTE = """buckets AS (

@@ -42,6 +42,7 @@ from integrations.warehouse.metrics.results import (
     MetricValue,
     SeriesPoint,
 )
+from integrations.warehouse.metrics.sources import share_first_orders
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,8 @@ class MetricsLayer:
         ).fetchall()
         data = None if first_day is None else DateRange(start=first_day, end=last_day)
         figures = _Figures(self.catalog, compiled, data)
+        if any(statement.reads_first_orders for statement in compiled.statements):
+            share_first_orders(connection)
         for statement in compiled.statements:
             figures.add(statement, connection.execute(statement.sql, dict(statement.parameters)))
         result = figures.result()
@@ -242,7 +245,7 @@ def _largest_first(value: float | None) -> tuple[bool, float]:
 
 def _explained(statement: Statement) -> ExplainedStatement:
     return ExplainedStatement(
-        sql=statement.sql,
+        sql=statement.readable_sql,
         parameters={name: _render(value) for name, value in statement.parameters.items()},
     )
 

@@ -9,11 +9,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import duckdb
+
 # Each customer's first-ever order day: what "new" and "returning" are measured against,
 # computed once with a GROUP BY.
 FIRST_ORDERS_SQL = (
     "SELECT customer_id, min(order_date) AS first_order_date FROM orders GROUP BY customer_id"
 )
+_ORDERS_VERSION_SQL = "SELECT count(*), max(order_id) FROM orders"
+
+
+def share_first_orders(connection: duckdb.DuckDBPyConnection) -> None:
+    """Make ``first_orders`` a temporary table of ``connection``, built once and again only when
+    the orders changed (their count or last id: imports append). Grouping every order takes
+    0.2 s at 10M orders; a KPI pass has eight statements that read it."""
+    (version,) = connection.execute(_ORDERS_VERSION_SQL).fetchall()
+    try:
+        kept = connection.execute("SELECT orders, last_order_id FROM first_orders_of").fetchall()
+    except duckdb.CatalogException:
+        kept = []
+    if kept == [version]:
+        return
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE first_orders AS {FIRST_ORDERS_SQL}")
+    connection.execute(
+        "CREATE OR REPLACE TEMP TABLE first_orders_of AS "
+        "SELECT $orders::BIGINT AS orders, $last::BIGINT AS last_order_id",
+        {"orders": version[0], "last": version[1]},
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,6 +69,9 @@ class _Failing:
     def answer(self, request: str) -> Report:
         raise NotImplementedError
 
+    def warm_up(self) -> None:
+        """Nothing to load."""
+
     def weekly_section(self) -> Report:
         raise RuntimeError("ticket export failed with secret detail")
 
