@@ -225,8 +225,9 @@ def recent_runs(services: Services) -> list[RunRecord]:
 
 
 def pending_approvals(services: Services) -> list[ApprovalRecord]:
-    """What waits for a decision, for ``/controlroom approvals``."""
-    return approval_desk(services).pending()
+    """What waits for a decision, for ``/controlroom approvals`` (read in the listener's own
+    process: no workflow is built for it)."""
+    return services.state.approvals(status="pending")
 
 
 # App Home ----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ unknown word, or bad arguments, get the help with what was wrong.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import date
@@ -147,6 +148,16 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
             help_blocks = messages.help_blocks(request.problem)
             await ack(text=request.problem or "How to use /controlroom", blocks=help_blocks)
             return
+        if request.kind == "status":
+            # Reading the run history needs no worker: answered in the ack, even while every
+            # worker is busy.
+            runs = await asyncio.to_thread(work.recent_runs, services)
+            await ack(text="Latest runs", blocks=messages.runs_blocks(runs))
+            return
+        if request.kind == "approvals":
+            pending = await asyncio.to_thread(work.pending_approvals, services)
+            await ack(text="Waiting for a decision", blocks=messages.approvals_blocks(pending))
+            return
         aim = None
         if request.kind == "winback":
             try:
@@ -157,10 +168,7 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         if runner.busy:  # said in the ack: no call to Slack for a request that cannot run
             await ack(text=BUSY, blocks=messages.notice_blocks(BUSY))
             return
-        if request.kind in ("status", "approvals"):
-            await ack()
-        else:
-            await ack(text=WORKING, blocks=messages.notice_blocks(WORKING))
+        await ack(text=WORKING, blocks=messages.notice_blocks(WORKING))
         logger.info("/controlroom %s by %s", request.kind, user)
         if request.kind == "ask":
             await ask.answer_command(services, runner, client, respond, command, request.question)
@@ -176,12 +184,6 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
                 services, runner, client, user, as_of=request.as_of, aim=aim
             )
             await respond(text=told)
-        elif request.kind == "status":
-            runs = await runner.call(work.recent_runs)
-            await respond(text="Latest runs", blocks=messages.runs_blocks(runs))
-        else:
-            pending = await runner.call(work.pending_approvals)
-            await respond(text="Waiting for a decision", blocks=messages.approvals_blocks(pending))
 
     app.command(ids.COMMAND)(controlroom)
 

@@ -77,12 +77,24 @@ def test_ask_is_acked_at_once_then_answered_in_the_channel(
     assert "Sources:" in shown and "Confidence" in shown
 
 
-def test_status_lists_the_latest_runs(bot: RunningBot, services: Services) -> None:
+def test_status_lists_the_latest_runs_in_its_ack(bot: RunningBot, services: Services) -> None:
     services.state.start_run("winback", started_by="U0MARKETER", trigger="command")
     reply = bot.slack.command("status")
     assert reply.status_code == 200
-    [shown] = bot.api.wait_for("response_url")
-    assert "*winback*" in texts(shown.args["blocks"])
+    assert reply.json()["text"] == "Latest runs"
+    assert "*winback*" in texts(reply.json()["blocks"])
+    assert bot.api.calls_to("response_url") == []  # read here: no worker, no second message
+
+
+def test_approvals_lists_what_waits_in_its_ack(bot: RunningBot, services: Services) -> None:
+    run = services.state.start_run("winback", started_by="U0MARKETER", trigger="command")
+    services.state.request_approval(
+        run.run_id, workflow="winback", kind="proposal", summary={"audience": 87}
+    )
+    reply = bot.slack.command("approvals")
+    assert reply.json()["text"] == "Waiting for a decision"
+    assert run.run_id[:8] in texts(reply.json()["blocks"])
+    assert bot.api.calls_to("response_url") == []
 
 
 def test_a_failing_workflow_gets_a_plain_message_and_the_log_gets_the_error(
