@@ -55,6 +55,7 @@ check: lint typecheck test
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python bench/seed.py
+	$(BIN)/python bench/weekly.py
 	$(BIN)/python bench/analytics.py
 	$(BIN)/python bench/rag.py
 	$(BIN)/python bench/send.py
