@@ -60,94 +60,52 @@ class CustomerHistory:
 # Bits per month-mask word: 1 << 63 overflows a signed BIGINT.
 MONTHS_PER_WORD = 63
 
-# One as-of day's columns. The query reads the orders up to the last day asked; an earlier day's
-# aggregates keep only its own orders ({kept}: FILTER on $day_N), so several days share one scan
-# and one GROUP BY. A customer with no order by that day has orders_N 0 and is dropped.
-_DAY_SQL = """count(*) {kept}::INTEGER AS orders_{n},
-       coalesce(($day_{n} - max(order_date) {kept})::INTEGER, 0) AS days_since_last_order_{n},
-       coalesce(sum(amount) {kept}, 0)::DOUBLE AS revenue_{n},
-       coalesce((max(order_date) {kept} - min(order_date))::INTEGER, 0)
-           AS first_to_last_days_{n},
-       ($day_{n} - min(order_date))::INTEGER AS age_days_{n},
-       datediff('month', min(order_date), $day_{n})::INTEGER AS months_since_first_order_{n},
-       {month_words}"""
-_KEPT = "FILTER (WHERE order_date <= $day_{n})"
-_MONTH_WORD_SQL = """coalesce(bit_or(
-           1::BIGINT << (datediff('month', order_date, $day_{n}) % {per_word})
-       ) FILTER (WHERE {kept}datediff('month', order_date, $day_{n}) // {per_word} = {word}), 0)
-           AS months_{n}_{word}"""
+_HISTORY_SQL = """
+SELECT customer_id,
+       ($as_of - max(order_date))::INTEGER AS days_since_last_order,
+       count(*)::INTEGER AS orders,
+       sum(amount)::DOUBLE AS revenue,
+       (max(order_date) - min(order_date))::INTEGER AS first_to_last_days,
+       ($as_of - min(order_date))::INTEGER AS age_days,
+       datediff('month', min(order_date), $as_of)::INTEGER AS months_since_first_order,
+       {month_words}
+FROM orders
+WHERE order_date <= $as_of
+GROUP BY customer_id
+"""
+_MONTH_WORD_SQL = """bit_or(CASE WHEN datediff('month', order_date, $as_of) // {per_word} = {word}
+              THEN 1::BIGINT << (datediff('month', order_date, $as_of) % {per_word})
+              ELSE 0::BIGINT END) AS months_{word}"""
 
 
 def customer_history(connection: duckdb.DuckDBPyConnection, as_of: date) -> CustomerHistory:
     """Summarise every customer's orders on or before ``as_of`` (one aggregate query)."""
-    (history,) = customer_histories(connection, as_of)
-    return history
-
-
-def customer_histories(connection: duckdb.DuckDBPyConnection, *days: date) -> list[CustomerHistory]:
-    """Every customer's history as of each of ``days`` (the digest's today and a week ago), all
-    from one pass over the orders: at 10M orders a second pass costs 0.45 s.
-
-    Raises ``NoOrdersError`` when one of the days has no order on or before it."""
-    last = max(days)
     (first,) = connection.sql(
-        "SELECT min(order_date) FROM orders WHERE order_date <= $last", params={"last": last}
+        "SELECT min(order_date) FROM orders WHERE order_date <= $as_of", params={"as_of": as_of}
     ).fetchall()
-    if first[0] is None or first[0] > min(days):
-        raise NoOrdersError(f"no orders on or before {min(days).isoformat()}")
-    words = [_month_words(first[0], day) for day in days]
-    selected = ",\n       ".join(
-        _DAY_SQL.format(
-            n=n,
-            kept="" if day == last else _KEPT.format(n=n),
-            month_words=",\n       ".join(
-                _MONTH_WORD_SQL.format(
-                    n=n,
-                    kept="" if day == last else f"order_date <= $day_{n} AND ",
-                    per_word=MONTHS_PER_WORD,
-                    word=word,
-                )
-                for word in range(count)
-            ),
+    if first[0] is None:
+        raise NoOrdersError(f"no orders on or before {as_of.isoformat()}")
+    span = (as_of.year - first[0].year) * 12 + as_of.month - first[0].month + 1
+    words = -(-span // MONTHS_PER_WORD)
+    if words == 1:
+        month_words = "bit_or(1::BIGINT << datediff('month', order_date, $as_of)) AS months_0"
+    else:
+        month_words = ",\n       ".join(
+            _MONTH_WORD_SQL.format(per_word=MONTHS_PER_WORD, word=word) for word in range(words)
         )
-        for n, (day, count) in enumerate(zip(days, words, strict=True))
-    )
-    sql = (
-        f"SELECT customer_id,\n       {selected}\nFROM orders\n"
-        "WHERE order_date <= $last\nGROUP BY customer_id"
-    )
-    parameters: dict[str, object] = {f"day_{n}": day for n, day in enumerate(days)}
-    columns = connection.sql(sql, params=parameters | {"last": last}).fetchnumpy()
-    return [
-        _history(columns, n, day, count)
-        for n, (day, count) in enumerate(zip(days, words, strict=True))
-    ]
-
-
-def _month_words(first: date, day: date) -> int:
-    """Mask words for the calendar months from ``first``'s to ``day``'s."""
-    span = (day.year - first.year) * 12 + day.month - first.month + 1
-    return -(-span // MONTHS_PER_WORD)
-
-
-def _history(columns: dict[str, np.ndarray], n: int, day: date, words: int) -> CustomerHistory:
-    """Day ``n``'s columns, for the customers who had ordered by then."""
-    kept = np.asarray(columns[f"orders_{n}"]) > 0
-
-    def column(name: str, dtype: type) -> np.ndarray:
-        return np.asarray(columns[name], dtype=dtype)[kept]
-
+    sql = _HISTORY_SQL.format(month_words=month_words)
+    columns = connection.sql(sql, params={"as_of": as_of}).fetchnumpy()
     return CustomerHistory(
-        as_of=day,
-        customer_id=column("customer_id", np.int64),
-        days_since_last_order=column(f"days_since_last_order_{n}", np.int64),
-        orders=column(f"orders_{n}", np.int64),
-        revenue=column(f"revenue_{n}", np.float64),
-        first_to_last_days=column(f"first_to_last_days_{n}", np.int64),
-        age_days=column(f"age_days_{n}", np.int64),
-        months_since_first_order=column(f"months_since_first_order_{n}", np.int64),
+        as_of=as_of,
+        customer_id=np.asarray(columns["customer_id"], dtype=np.int64),
+        days_since_last_order=np.asarray(columns["days_since_last_order"], dtype=np.int64),
+        orders=np.asarray(columns["orders"], dtype=np.int64),
+        revenue=np.asarray(columns["revenue"], dtype=np.float64),
+        first_to_last_days=np.asarray(columns["first_to_last_days"], dtype=np.int64),
+        age_days=np.asarray(columns["age_days"], dtype=np.int64),
+        months_since_first_order=np.asarray(columns["months_since_first_order"], dtype=np.int64),
         active_months=np.column_stack(
-            [column(f"months_{n}_{word}", np.int64) for word in range(words)]
+            [np.asarray(columns[f"months_{word}"], dtype=np.int64) for word in range(words)]
         ),
     )
 
