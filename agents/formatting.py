@@ -29,6 +29,13 @@ def change(ratio: float | None) -> str:
     return f"{ratio:+.1%}"
 
 
+def points(difference: float | None) -> str:
+    """A rate's change in percentage points: ``0.012`` → ``+1.2 pts``; ``no comparison``."""
+    if difference is None:
+        return "no comparison"
+    return f"{difference * 100:+.1f} pts"
+
+
 def times(value: float | None) -> str:
     """A return multiple: ``13.3×``."""
     return "—" if value is None else f"{value:,.1f}×"

@@ -61,6 +61,16 @@ class Kpi(_Model):
             return fmt.times(self.value)
         return fmt.count(self.value)
 
+    @property
+    def change_text(self) -> str | None:
+        """The change since the week before: a rate's in percentage points ("+1.2 pts"), the
+        others relative ("+4.2%"); None without a week before to compare with."""
+        if self.unit == "share":
+            if self.value is None or self.previous is None:
+                return None
+            return fmt.points(self.value - self.previous)
+        return None if self.change_ratio is None else fmt.change(self.change_ratio)
+
 
 class ChannelRow(_Model):
     """One marketing channel's week."""
@@ -386,7 +396,7 @@ def digest_text(digest: Digest) -> str:
     if digest.headline:
         lines += ["", "## Headline KPIs"]
         lines += [
-            f"- {kpi.label}: {kpi.value_text} ({fmt.change(kpi.change_ratio)})"
+            f"- {kpi.label}: {kpi.value_text} ({kpi.change_text or 'no comparison'})"
             for kpi in digest.headline
         ]
     if digest.channels:

@@ -111,5 +111,5 @@ def kpi_sections(headline: Sequence[Kpi]) -> list[Block]:
 
 def _kpi(kpi: Kpi) -> str:
     value = kpi.value_text
-    change = f" ({fmt.change(kpi.change_ratio)})" if kpi.change_ratio is not None else ""
+    change = f" ({kpi.change_text})" if kpi.change_text is not None else ""
     return f"*{escape(kpi.label)}*\n{value}{change}"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.blocks.digest import kpi_sections
 from workflows.digest import (
     SHEET_HEADER,
     ActionRules,
     ChannelRow,
     Digest,
     ForecastSummary,
+    Kpi,
     SegmentMovement,
     SupportVolume,
     Unavailable,
@@ -192,3 +194,29 @@ def test_digest_rows_carry_the_week_the_figures_and_the_run() -> None:
     assert all(len(row) == len(SHEET_HEADER) for row in rows)
     assert ["2026-11-16", "channel", "paid_search.roas", 15.0, 20.0, -0.25, "run-1"] in rows
     assert ["2026-11-16", "support", "tickets", 40, 36, 40 / 36 - 1, "run-1"] in rows
+
+
+def test_a_rates_change_is_in_percentage_points_and_the_rest_relative() -> None:
+    repeat = Kpi(
+        name="repeat_rate",
+        label="Repeat rate",
+        unit="share",
+        value=0.892,
+        previous=0.901,
+        change_ratio=0.892 / 0.901 - 1,
+    )
+    orders = Kpi(
+        name="orders", label="Orders", unit="count", value=893, previous=850, change_ratio=0.05
+    )
+    first = Kpi(
+        name="new_customers", label="New", unit="count", value=5, previous=None, change_ratio=None
+    )
+    digest = _digest(headline=[repeat, orders, first])
+
+    text = digest_text(digest)
+
+    assert "- Repeat rate: 89.2% (-0.9 pts)" in text  # 89.2% against 90.1%, not -1.0%
+    assert "- Orders: 893 (+5.0%)" in text
+    assert "- New: 5 (no comparison)" in text
+    shown = str(kpi_sections(digest.headline))
+    assert "89.2% (-0.9 pts)" in shown and "893 (+5.0%)" in shown and "5 (" not in shown
