@@ -390,7 +390,11 @@ def proposal(current: WinbackState) -> dict[str, Any]:
         "excluded": current["excluded"],
         "discount": current["discount"],
         "recommended_discount": roi["recommended_discount"],
-        "recommendation": roi["recommendation"],
+        # The recommendation speaks of the recommended offer: after an edit to another discount
+        # only the edited offer's figures are shown, so the proposal never contradicts itself.
+        "recommendation": (
+            roi["recommendation"] if current["discount"] == roi["recommended_discount"] else None
+        ),
         "expected_profit": chosen["expected_profit"],
         "roi": chosen["roi"],
         "options": [

@@ -306,7 +306,7 @@ def _campaign_body(run_id: str, proposal: Mapping[str, Any]) -> list[Block]:
         f"*Audience:* {fmt.count(proposal.get('audience'))} customers{_aim(proposal)}",
         f"*Offer:* {fmt.share(proposal.get('discount'))} off",
         f"*Expected profit:* {fmt.money(proposal.get('expected_profit'))}"
-        f" · *ROI:* {fmt.times(proposal.get('roi'))}",
+        f" · *ROI:* {fmt.share(proposal.get('roi'))}",  # a percent, as everywhere
     ]
     if proposal.get("recommendation"):
         lines.append(escape(str(proposal["recommendation"])))

@@ -79,7 +79,8 @@ def print_proposal(proposal: dict[str, Any]) -> None:
                 + (f", ROI {proposal['roi']:.0%})" if proposal["roi"] is not None else ")")
             )
         )
-        console.print(literal(proposal["recommendation"]))
+        if proposal["recommendation"]:
+            console.print(literal(proposal["recommendation"]))
         left_out = ", ".join(f"{k} {v}" for k, v in proposal["excluded"].items() if v)
         console.print(literal(f"Left out: {left_out or 'nobody'}"))
         for sample in proposal["samples"]:

@@ -78,6 +78,6 @@ def change(now: Decimal, before: Decimal) -> str:
     return f"\u2212{-shown}%" if shown < 0 else f"{abs(shown)}%"
 
 
-def multiple(value: float) -> str:
-    """``4.2×``: one decimal, half up."""
-    return f"{Decimal(repr(value)).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}×"
+def percent(value: float) -> str:
+    """``91%``: a fraction as a whole percent, half up."""
+    return f"{(Decimal(repr(value)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)}%"

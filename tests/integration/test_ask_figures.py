@@ -36,8 +36,8 @@ from tests.integration._ask import (
     ask,
     change,
     dollars,
-    multiple,
     on_team_day,
+    percent,
     revenue,
     scalar,
     whole,
@@ -273,7 +273,7 @@ def test_a_win_back_what_if_at_20_percent_prices_the_audience_a_campaign_would_h
     assert f"A 20% offer to {whole(len(audience))} customers" in text
     assert f"{dollars(option.expected_revenue)} of revenue" in text
     assert f"{dollars(option.expected_profit)} of expected profit" in text
-    assert f"an ROI of {multiple(option.roi)}." in text
+    assert f"an ROI of {percent(option.roi)}." in text  # a percent, as on the proposal
     assert answer.parts[0].heading == "Win-back what-if · policy segments · 20% off"
     assert "`/controlroom winback`" in text
 

@@ -92,6 +92,8 @@ def test_an_edit_changes_the_offer_and_asks_again(desk: ApprovalDesk) -> None:
     assert asked_again.proposal["discount"] == new_discount
     assert asked_again.proposal["audience"] == 2
     assert asked_again.proposal["subject"] == "A gift for you"
+    # Only the edited offer's figures: the recommendation speaks of another discount.
+    assert started.proposal["recommendation"] and asked_again.proposal["recommendation"] is None
     assert f"{new_discount:.0%} off" in asked_again.proposal["samples"][0]["body"]
     approval = desk.state.get_approval(started.run_id)
     assert (approval.status, approval.round) == ("pending", 2)

@@ -477,3 +477,9 @@ def test_a_failed_digest_run_says_so_without_the_error() -> None:
     built = failed_blocks()
     assert_valid(built)
     assert built[0]["text"]["text"].startswith(":warning: The weekly GTM digest could not")
+
+
+def test_a_proposals_roi_is_a_percent_as_in_its_recommendation_and_the_cli() -> None:
+    shown = str(approvals.proposal_blocks(RUN_ID, proposal()))
+
+    assert "*ROI:* 250%" in shown and "×" not in shown

@@ -77,7 +77,13 @@ def answer_what_if(
             label="discount and sending cost",
         ),
         Fact(name="profit", unit="currency", value=option.expected_profit, label="expected profit"),
-        Fact(name="roi", unit="multiple", value=option.roi, label="return on the offer's cost"),
+        Fact(
+            name="roi",
+            unit="ratio",
+            value=option.roi,
+            decimals=0,
+            label="return on the offer's cost (a percent, as on the proposal)",
+        ),
     ]
     text = (
         "A {discount} offer to {audience} customers would bring back about {reactivations},"
