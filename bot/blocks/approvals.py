@@ -28,6 +28,7 @@ from bot.blocks.kit import (
     truncate,
     user_mention,
     when,
+    when_plain,
 )
 from integrations.statestore import ApprovalRecord, AuditEntry
 from workflows.sending import SendReport
@@ -157,7 +158,7 @@ def already_decided_text(approval: ApprovalRecord) -> str:
 
 def already_decided_plain(approval: ApprovalRecord) -> str:
     """The same, as plain text for an error beside a modal's field (mentions do not render)."""
-    moment = f" {when(approval.decided_at)}" if approval.decided_at else ""
+    moment = f" at {when_plain(approval.decided_at)}" if approval.decided_at else ""
     return (
         f"Already {approval.status} by {approval.decided_by or 'someone'}{moment}: "
         "this form is out of date."

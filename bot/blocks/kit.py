@@ -146,4 +146,14 @@ def user_mention(user: str | None) -> str:
 
 
 def when(moment: datetime | None) -> str:
-    return f"at {moment:%Y-%m-%d %H:%M} UTC" if moment else ""
+    """A moment in mrkdwn as Slack's date token: each person reads it in their own time zone
+    ("at Dec 4 10:30 AM" in Denver), with the UTC time where a client cannot render it."""
+    if not moment:
+        return ""
+    seconds = int(moment.timestamp())
+    return f"at <!date^{seconds}^{{date_short_pretty}} {{time}}|{when_plain(moment)}>"
+
+
+def when_plain(moment: datetime) -> str:
+    """A moment in plain text (a modal's field error renders no token): UTC, said so."""
+    return f"{moment:%Y-%m-%d %H:%M} UTC"

@@ -36,6 +36,30 @@ function emoji(html) {
   return html.replace(/:([a-z0-9_+-]+):/g, (all, name) => EMOJI[name] || all);
 }
 
+// <!date^unix^format|fallback> as Slack shows it: in the reader's own time zone. The tokens
+// the app uses ({date_short_pretty}, {date}, {time}); anything else reads as its fallback.
+function slackDate(target, fallback) {
+  const [, seconds, format] = target.split("^");
+  const moment = new Date(Number(seconds) * 1000);
+  if (!format || Number.isNaN(moment.getTime())) return fallback || "";
+  const today = new Date();
+  const sameDay = (a, b) => a.toDateString() === b.toDateString();
+  const yesterday = new Date(today.getTime() - 86400000);
+  const tokens = {
+    date_short_pretty: sameDay(moment, today) ? "Today"
+      : sameDay(moment, yesterday) ? "Yesterday"
+        : moment.toLocaleDateString("en-US", { month: "short", day: "numeric" }),
+    date: moment.toLocaleDateString("en-US", { month: "long", day: "numeric", year: "numeric" }),
+    time: moment.toLocaleTimeString("en-US", { hour: "numeric", minute: "2-digit" }),
+  };
+  let unknown = false;
+  const shown = format.replace(/\{(\w+)\}/g, (all, name) => {
+    if (!(name in tokens)) unknown = true;
+    return tokens[name] || all;
+  });
+  return unknown ? (fallback || shown) : shown;
+}
+
 // Slack's mrkdwn to safe HTML: <@U…>, <#C…|name>, <url|label>, *bold*, _italic_, ~strike~,
 // `code`, ```pre```, > quotes, line breaks and :emoji:.
 function mrkdwn(text, names) {
@@ -49,6 +73,9 @@ function mrkdwn(text, names) {
     }
     if (target.startsWith("#")) {
       return hold(`<span class="mention">#${escapeHtml(label || target.slice(1))}</span>`);
+    }
+    if (target.startsWith("!date^")) {
+      return hold(escapeHtml(slackDate(target, label)));
     }
     if (target.startsWith("!")) {
       return hold(`<span class="mention">@${escapeHtml(label || target.slice(1))}</span>`);

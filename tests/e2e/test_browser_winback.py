@@ -57,6 +57,11 @@ def test_a_winback_is_refused_to_a_member_then_approved_and_its_emails_written_o
     decided = sandbox.message("emails sent")
     expect(decided).to_contain_text("Approved")
     expect(decided).to_contain_text("Avery Approver")
+    # Slack's date token, read in the reader's own time zone as Slack shows it ("at Today 9:05
+    # AM"), never the raw token nor UTC.
+    expect(decided).to_contain_text("at Today ")
+    expect(decided).not_to_contain_text("<!date")
+    expect(decided).not_to_contain_text("UTC")
     expect(decided.get_by_role("button", name="Approve")).to_have_count(0)
     steps.shoot(browser_page, "approved-by-approver")
 

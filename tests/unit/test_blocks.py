@@ -218,7 +218,12 @@ def test_a_decided_proposal_says_who_when_and_the_result_without_buttons() -> No
     built = approvals.decided_blocks(approval, result={"status": "sent", "sent": 240, "failed": 2})
     assert_valid(built)
     assert all(b["type"] != "actions" for b in built)
-    assert "*Approved* by <@U0APPROVER> at 2026-11-24 09:30 UTC" in str(built)
+    # Slack's date token: each reader sees their own time zone; UTC where it cannot render.
+    assert (
+        "*Approved* by <@U0APPROVER> at "
+        f"<!date^{int(datetime(2026, 11, 24, 9, 30, tzinfo=UTC).timestamp())}"
+        "^{date_short_pretty} {time}|2026-11-24 09:30 UTC>"
+    ) in str(built)
     assert "240 emails sent (2 failed)" in str(built)
 
 
@@ -377,7 +382,9 @@ def test_a_decided_proposal_shows_who_edited_what_before_it_was_approved() -> No
     assert_valid(built)
     shown = str(built)
     assert (
-        "Edited by <@U0EDITOR> at 2026-11-24 09:10 UTC: discount 15% → 20%, "
+        f"Edited by <@U0EDITOR> at <!date^{int(edited_at.timestamp())}"
+        "^{date_short_pretty} {time}|"
+        "2026-11-24 09:10 UTC>: discount 15% → 20%, "
         "audience 240 → 100 customers"
     ) in shown
     assert "*Approved* by <@U0APPROVER>" in shown and "100 emails sent" in shown
