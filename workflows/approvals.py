@@ -160,8 +160,11 @@ def advance(
         state.finish_run(run_id, "paused")
         return RunOutcome(run_id, workflow, "paused", proposal=proposal)
     result = dict(final.get("outcome") or {})
-    # A workflow that finished but not wholly (emails failed or in doubt) says why in "problem".
+    # A workflow that finished but not wholly (emails failed or in doubt) says why in "problem";
+    # one whose proposal a person rejected did nothing, and says so.
     status: RunStatus = "partial" if result.get("problem") else "succeeded"
+    if result.get("status") == "rejected":
+        status = "rejected"
     state.finish_run(run_id, status, error=result.get("problem"))
     return RunOutcome(run_id, workflow, status, result=result)
 

@@ -41,6 +41,7 @@ _STATUS_ICON = {
     "unavailable": ":red_circle:",
     "not run": ":white_circle:",
     "succeeded": ":white_check_mark:",
+    "rejected": ":no_entry_sign:",
     "partial": ":warning:",
     "failed": ":x:",
     "running": ":hourglass_flowing_sand:",

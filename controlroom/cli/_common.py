@@ -111,10 +111,10 @@ EXIT_PARTIAL = 3
 
 
 def run_exit_code(status: RunStatus) -> int:
-    """The exit code of a command whose run ended with ``status``: 0 succeeded (or waiting for a
-    person's decision), 1 failed, 3 partial."""
+    """The exit code of a command whose run ended with ``status``: 0 succeeded, waiting for a
+    person's decision or rejected by one (a decision, not an error), 1 failed, 3 partial."""
     match status:
-        case "succeeded" | "paused" | "running":
+        case "succeeded" | "paused" | "running" | "rejected":
             return 0
         case "failed":
             return EXIT_FAILED

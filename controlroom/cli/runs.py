@@ -1,5 +1,5 @@
 """``controlroom runs``: the run history — what ran, who started it and how, how it ended
-(succeeded, partial, failed, paused, running) and what it cost."""
+(succeeded, partial, rejected, failed, paused, running) and what it cost."""
 
 from __future__ import annotations
 

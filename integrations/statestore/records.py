@@ -13,7 +13,8 @@ from sqlalchemy.engine import Engine
 
 # partial: the run finished, but not all of it (a digest section unavailable, emails that failed
 # or are in doubt); the reason is in ``error``.
-RunStatus = Literal["running", "paused", "succeeded", "partial", "failed"]
+# "rejected": a person turned the proposal down, so nothing was done (not a success).
+RunStatus = Literal["running", "paused", "succeeded", "partial", "rejected", "failed"]
 # How a run was started: a slash command, the clock, a button, a Slack message (mention or DM),
 # or the terminal.
 Trigger = Literal["command", "schedule", "button", "message", "cli"]

@@ -70,6 +70,8 @@ def test_a_rejection_records_the_reason_and_sends_nothing(desk: ApprovalDesk, ou
     }
     approval = desk.state.get_approval(started.run_id)
     assert (approval.status, approval.reason) == ("rejected", "Black Friday is next week")
+    # The run history says what happened: rejected, not "succeeded", wherever it is listed.
+    assert done.status == desk.state.get_run(started.run_id).status == "rejected"
     (entry,) = desk.state.audit_entries(run_id=started.run_id)
     assert entry.detail["reason"] == "Black Friday is next week"
     assert not outbox.exists() or not list(outbox.glob("*.eml"))

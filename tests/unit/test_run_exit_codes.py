@@ -34,7 +34,14 @@ def _run(status: RunStatus, error: str | None = None) -> RunRecord:
 def test_every_run_status_has_its_exit_code() -> None:
     codes = {status: run_exit_code(status) for status in get_args(RunStatus)}
 
-    assert codes == {"running": 0, "paused": 0, "succeeded": 0, "partial": 3, "failed": 1}
+    assert codes == {
+        "running": 0,
+        "paused": 0,
+        "succeeded": 0,
+        "rejected": 0,
+        "partial": 3,
+        "failed": 1,
+    }
 
 
 @pytest.mark.parametrize(("status", "code"), [("partial", 3), ("failed", 1)])
@@ -71,3 +78,9 @@ def test_app_home_marks_a_partial_run_and_points_to_its_reason_without_quoting_i
     assert shown == "why: `controlroom runs show 01234567`"
     assert "RuntimeError" not in recent["text"]["text"]
     assert "\n" not in second
+
+
+def test_app_home_lists_a_rejected_run_as_rejected() -> None:
+    (_, recent) = runs_blocks([_run("rejected")])
+
+    assert recent["text"]["text"].startswith(":no_entry_sign: `01234567` *weekly_gtm* rejected · ")
