@@ -63,6 +63,8 @@ class WinbackState(TypedDict, total=False):
     # Customers the policy allows, best first, at most the policy's audience cap.
     eligible: list[dict[str, Any]]
     excluded: dict[str, int]
+    # When the first customer left out by the frequency cap may be emailed again (ISO time).
+    next_eligible: str | None
     # A person's edits: they override the recommendation until edited again.
     chosen_discount: float | None
     audience_cap: int | None
@@ -186,6 +188,18 @@ def build_winback(
             }
         }
 
+    def record_nobody(state: WinbackState) -> WinbackState:
+        # Why nobody qualifies (who was left out), and when the frequency cap lets the first
+        # of them be emailed again.
+        left_out = {why: n for why, n in state["excluded"].items() if n}
+        return {
+            "outcome": {
+                "status": "nobody",
+                "excluded": left_out,
+                "next_eligible": state.get("next_eligible"),
+            }
+        }
+
     graph: StateGraph[WinbackState, StepContext] = StateGraph(
         WinbackState, context_schema=StepContext
     )
@@ -196,8 +210,10 @@ def build_winback(
     graph.add_node("apply_edits", apply_edits)
     graph.add_node("send", send)
     graph.add_node("record_rejection", record_rejection)
+    graph.add_node("record_nobody", record_nobody)
     graph.add_edge(START, "select")
-    graph.add_conditional_edges("select", _anyone, {"price": "price", "nobody": END})
+    graph.add_conditional_edges("select", _anyone, {"price": "price", "nobody": "record_nobody"})
+    graph.add_edge("record_nobody", END)
     graph.add_edge("price", "draft")
     graph.add_edge("draft", "ask_approval")
     graph.add_conditional_edges(
@@ -217,6 +233,27 @@ def send_options(
     """How a win-back's emails go: from ``email_from``, within the policy's frequency cap."""
     cap = timedelta(days=policy.frequency_cap_days) if policy.frequency_cap_days else None
     return SendOptions(email_from=email_from, frequency_cap=cap, one_click_url=one_click_url)
+
+
+def nobody_text(result: Mapping[str, Any], policy: WinbackPolicy) -> str:
+    """What a person reads when nobody qualifies: why, and when someone will."""
+    left_out = result.get("excluded") or {}
+    if not left_out:
+        return (
+            "Nobody qualifies for a win-back right now: no customer is in the targeted "
+            "segments, lapsed long enough and within the P(alive) band "
+            "(policies/winback.yaml)."
+        )
+    words = {
+        "contacted recently": f"emailed in the last {policy.frequency_cap_days} days "
+        "(the frequency cap)",
+    }
+    reasons = ", ".join(f"{n:,} {words.get(why, why)}" for why, n in left_out.items())
+    text = f"Nobody qualifies for a win-back right now: of those targeted, {reasons}."
+    if result.get("next_eligible"):
+        when = datetime.fromisoformat(str(result["next_eligible"]))
+        text += f" The first of them can be emailed again on {when:%-d %b %Y}."
+    return text
 
 
 def _anyone(current: WinbackState) -> Literal["price", "nobody"]:
@@ -274,7 +311,7 @@ def select_audience(
     contacted = (
         state.recently_contacted([(p.customer_id, p.email) for p in profiles], since=since)
         if policy.frequency_cap_days
-        else set()
+        else {}
     )
     excluded = {
         "not opted in": 0,
@@ -302,7 +339,16 @@ def select_audience(
             people.add(person)
             eligible.append(_customer(profile, p, v))
     logger.info("win-back as of %s: %d eligible, excluded %s", day, len(eligible), excluded)
-    return {"as_of": day.isoformat(), "eligible": eligible, "excluded": excluded}
+    capped = [contacted[p.customer_id] for p in profiles if p.customer_id in contacted]
+    next_eligible = (
+        (min(capped) + timedelta(days=policy.frequency_cap_days)).isoformat() if capped else None
+    )
+    return {
+        "as_of": day.isoformat(),
+        "eligible": eligible,
+        "excluded": excluded,
+        "next_eligible": next_eligible,
+    }
 
 
 class WinbackTargetError(ValueError):

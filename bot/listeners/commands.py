@@ -24,7 +24,7 @@ from bot.digest import DigestChannelError, PublishedDigest, publish_digest
 from bot.listeners import ask
 from bot.runner import WorkflowRunner
 from controlroom.services import Services
-from workflows.winback import Targeting, WinbackTargetError
+from workflows.winback import Targeting, WinbackTargetError, nobody_text
 
 logger = logging.getLogger(__name__)
 
@@ -202,7 +202,7 @@ async def post_winback_proposal(
     winback``, the digest's "Start win-back for At Risk" button)."""
     outcome = await runner.call(work.propose_winback, user, as_of=as_of, aim=aim)
     if outcome.proposal is None:
-        return "Nobody qualifies for a win-back right now; nothing to approve."
+        return nobody_text(outcome.result, services.policies.winback)
     channel = services.policies.approvals.channels.approvals
     posted = await client.chat_postMessage(
         channel=channel,

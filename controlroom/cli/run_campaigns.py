@@ -25,7 +25,7 @@ def winback(
     """Propose a win-back campaign: audience, offer, ROI and sample emails, for approval."""
     from controlroom.desk import approval_desk
     from workflows.winback import WORKFLOW as WINBACK
-    from workflows.winback import start_winback, targeting
+    from workflows.winback import nobody_text, start_winback, targeting
 
     day = parse_day(as_of, "--as-of") if as_of else None
     with user_errors(), services() as built:
@@ -40,6 +40,10 @@ def winback(
             as_of=day,
             aim=aim,
         )
+        policy = built.policies.winback
+    if outcome.result.get("status") == "nobody":
+        typer.echo(nobody_text(outcome.result, policy))
+        return
     print_outcome(outcome)
 
 

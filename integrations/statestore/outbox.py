@@ -27,6 +27,7 @@ from integrations.statestore.records import (
     now,
     outbox_email,
     process_name,
+    utc,
 )
 from integrations.statestore.tables import outbox, suppressions
 from integrations.text import person_key
@@ -286,27 +287,37 @@ class Outbox:
             )
             return {str(status): int(count) for status, count in rows}
 
-    def recently_contacted(self, people: Sequence[tuple[int, str]], *, since: datetime) -> set[int]:
+    def recently_contacted(
+        self, people: Sequence[tuple[int, str]], *, since: datetime
+    ) -> dict[int, datetime]:
         """Which of these (customer id, address) were emailed — or may have been — since a
-        time, by customer or by address (the same address on two records is one person)."""
+        time, by customer or by address (the same address on two records is one person), and
+        when last."""
         if not people:
-            return set()
+            return {}
         contacted = contacted_since(outbox, since)
-        ids: set[int] = set()
-        persons: set[str] = set()
+        moment = sa.func.coalesce(outbox.c.sent_at, outbox.c.claimed_at)
+        by_id: dict[int, datetime] = {}
+        by_person: dict[str, datetime] = {}
         with self.engine.connect() as connection:
             for start in range(0, len(people), _IN_BATCH):
                 batch = people[start : start + _IN_BATCH]
                 customers = [int(c) for c, _ in batch]
                 addresses = [person_key(a) for _, a in batch]
-                query = sa.select(outbox.c.customer_id, outbox.c.person).where(
+                query = sa.select(outbox.c.customer_id, outbox.c.person, moment).where(
                     contacted
                     & (outbox.c.customer_id.in_(customers) | outbox.c.person.in_(addresses))
                 )
-                for customer_id, person in connection.execute(query):
-                    ids.add(int(customer_id))
-                    persons.add(str(person))
-        return {c for c, address in people if c in ids or person_key(address) in persons}
+                for customer_id, person, stored in connection.execute(query):
+                    at = utc(stored) or since
+                    by_id[int(customer_id)] = max(at, by_id.get(int(customer_id), at))
+                    by_person[str(person)] = max(at, by_person.get(str(person), at))
+        found: dict[int, datetime] = {}
+        for customer, address in people:
+            moments = [m for m in (by_id.get(customer), by_person.get(person_key(address))) if m]
+            if moments:
+                found[customer] = max(moments)
+        return found
 
     # Suppression list -------------------------------------------------------------------------
 

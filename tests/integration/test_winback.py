@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import email
 import email.policy
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 import policies
+from integrations.statestore import StateStore
 from integrations.warehouse import Warehouse
-from tests.integration._campaigns import APPROVER
+from tests.integration._campaigns import APPROVER, make_desk
 from tests.integration.conftest import propose_winback
 from workflows.approvals import ApprovalDesk, InvalidDecisionError
-from workflows.winback import WinbackTargetError, select_audience, start_winback, targeting
+from workflows.winback import (
+    WinbackTargetError,
+    nobody_text,
+    select_audience,
+    start_winback,
+    targeting,
+)
 
 
 def test_a_winback_run_pauses_with_a_proposal_and_sample_emails(desk: ApprovalDesk) -> None:
@@ -173,3 +181,24 @@ def test_a_winback_asking_for_more_than_the_policy_allows_is_refused(
     with pytest.raises(WinbackTargetError, match=problem):
         targeting(policy, segment, days)
     assert targeting(policy, "CANT_lose-them", None).segments == ("Can't Lose Them",)
+
+
+def test_when_nobody_qualifies_the_run_says_why_and_when_someone_will(
+    store: StateStore, database_url: str, sample_warehouse: Warehouse, outbox: Path
+) -> None:
+    desk = make_desk(store, database_url, sample_warehouse.path, outbox, audience_cap=100_000)
+    everyone = propose_winback(desk)
+    desk.decide(everyone.run_id, "approved", APPROVER)
+    sent = desk.state.outbox_emails(run_id=everyone.run_id, status="sent", limit=100_000)
+    first_sent = min(row.sent_at for row in sent if row.sent_at is not None)
+
+    again = propose_winback(desk)
+
+    assert again.proposal is None and again.status == "succeeded"
+    assert again.result["status"] == "nobody"
+    assert again.result["excluded"]["contacted recently"] == len(sent)
+    policy = policies.load_policies(Path(policies.__file__).parent).winback
+    next_time = first_sent + timedelta(days=policy.frequency_cap_days)
+    told = nobody_text(again.result, policy)
+    assert f"{len(sent):,} emailed in the last {policy.frequency_cap_days} days" in told
+    assert f"can be emailed again on {next_time:%-d %b %Y}." in told
