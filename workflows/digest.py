@@ -321,19 +321,39 @@ def _support(support: Mapping[str, Any]) -> SupportVolume:
     )
 
 
+def moves_into(digest: Digest, segment: str) -> list[SegmentMovement]:
+    """The week's moves into ``segment`` from another one, largest first."""
+    into = [m for m in digest.movements if m.to_segment == segment and m.from_segment != segment]
+    return sorted(into, key=lambda move: (-move.customers, move.from_segment))
+
+
+def winback_moves_lines(digest: Digest) -> list[str]:
+    """For each win-back the digest recommends, who moved into its segment: the customers'
+    section states every figure its action cites."""
+    lines = []
+    for action in digest.recommended_actions:
+        if action.kind != "winback":
+            continue
+        segment = str(action.payload["segment"])
+        into = moves_into(digest, segment)
+        parts = ", ".join(f"{fmt.count(m.customers)} from {m.from_segment}" for m in into)
+        total = fmt.count(sum(m.customers for m in into))
+        lines.append(f"Moved into {segment} in the last week: {total} ({parts}).")
+    return lines
+
+
 def recommended_actions(digest: Digest, rules: ActionRules) -> list[Action]:
     """What the team should do next, by fixed rules over the digest's figures."""
     actions: list[Action] = []
     for segment in rules.winback_segments:
-        moved = sum(
-            move.customers
-            for move in digest.movements
-            if move.to_segment == segment and move.from_segment != segment
-        )
+        moved = sum(move.customers for move in moves_into(digest, segment))
         if moved >= rules.min_movers:
+            # The count is the one the customers' section states (``winback_moves_lines``); the
+            # win-back it asks for is the segment's, as the button's label says.
             actions.append(
                 Action(
-                    text=f"{fmt.count(moved)} customers moved to {segment} — start a win-back",
+                    text=f"{fmt.count(moved)} customers moved into {segment} — start a win-back "
+                    f"for the {segment} segment",
                     kind="winback",
                     payload={"segment": segment, "customers": moved},
                 )
@@ -409,7 +429,7 @@ def digest_text(digest: Digest) -> str:
             for row in digest.channels
         ]
     if "insights" in digest.prose:
-        lines += ["", "## Customers", digest.prose["insights"]]
+        lines += ["", "## Customers", digest.prose["insights"], *winback_moves_lines(digest)]
     if digest.forecast is not None:
         forecast = digest.forecast
         line = (

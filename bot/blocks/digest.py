@@ -24,7 +24,7 @@ from bot.blocks.kit import (
     section,
     truncate,
 )
-from workflows.digest import Digest, Kpi
+from workflows.digest import Digest, Kpi, winback_moves_lines
 from workflows.weekly_gtm import SectionStatus
 
 TITLE = "Weekly GTM digest"
@@ -71,7 +71,9 @@ def digest_blocks(digest: Digest) -> list[Block]:
     blocks += kpi_sections(digest.headline)
     for name, prose in digest.prose.items():
         blocks.append({"type": "divider"})
-        blocks += section(f"*{name.capitalize()}*\n{escape(prose)}")
+        extra = winback_moves_lines(digest) if name == "insights" else []
+        text = "\n".join([prose, *extra])
+        blocks += section(f"*{name.capitalize()}*\n{escape(text)}")
     if digest.knowledge_gaps is not None:
         blocks.append({"type": "divider"})
         blocks += knowledge_gap_blocks(digest.knowledge_gaps)

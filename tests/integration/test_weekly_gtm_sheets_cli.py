@@ -122,7 +122,9 @@ def test_run_weekly_gtm_prints_the_digest_and_writes_its_charts(
     assert result.exit_code == 0, result.output
     assert "# Weekly GTM digest — week of 16 Nov 2026" in result.output
     assert "## Recommended actions" in result.output
-    assert "customers moved to At Risk — start a win-back" in result.output
+    assert "customers moved into At Risk — start a win-back for the At Risk segment" in (
+        result.output
+    )
     assert "offline writer, no cost" in result.output
     assert sorted(p.name for p in (tmp_path / "charts").iterdir()) == [
         "finance-weekly-revenue.png",

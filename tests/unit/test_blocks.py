@@ -429,7 +429,7 @@ def test_digest_progress_marks_each_section_pending_done_or_unavailable() -> Non
 
 def test_a_digest_recommending_a_winback_ends_with_its_start_button() -> None:
     winback = Action(
-        text="14 customers moved to At Risk — start a win-back",
+        text="14 customers moved into At Risk — start a win-back for the At Risk segment",
         kind="winback",
         payload={"segment": "At Risk", "customers": 14},
     )

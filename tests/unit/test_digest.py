@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
-from bot.blocks.digest import kpi_sections
+from bot.blocks.digest import digest_blocks, kpi_sections
 from workflows.digest import (
     SHEET_HEADER,
     ActionRules,
@@ -81,8 +82,33 @@ def test_customers_moving_into_at_risk_give_a_winback_action_with_the_segment() 
     (action,) = recommended_actions(digest, RULES)
 
     assert action.kind == "winback"
-    assert action.text == "312 customers moved to At Risk — start a win-back"
+    assert action.text == (
+        "312 customers moved into At Risk — start a win-back for the At Risk segment"
+    )
     assert action.payload == {"segment": "At Risk", "customers": 312}
+
+
+def test_every_number_a_winback_action_cites_is_stated_in_the_customers_section() -> None:
+    moves = [
+        SegmentMovement(from_segment="Champions", to_segment="Loyal Customers", customers=500),
+        SegmentMovement(from_segment="Need Attention", to_segment="At Risk", customers=112),
+        SegmentMovement(from_segment="Loyal Customers", to_segment="At Risk", customers=200),
+    ]
+    digest = _digest(movements=moves, prose={"insights": "Since 16 Nov 2026: 500 moved on."})
+    digest = digest.model_copy(update={"recommended_actions": recommended_actions(digest, RULES)})
+
+    text = digest_text(digest)
+    customers = text.split("## Customers")[1].split("##")[0]
+    blocks = str(digest_blocks(digest))
+
+    (action,) = digest.recommended_actions
+    for number in re.findall(r"\d[\d,]*", action.text):
+        assert number in customers
+    assert "Moved into At Risk in the last week: 312 (200 from Loyal Customers, 112 from " in (
+        customers
+    )
+    assert "Moved into At Risk in the last week: 312" in blocks
+    assert "Start win-back for At Risk" in blocks  # the segment the action names
 
 
 def test_few_movers_or_moves_out_of_a_winback_segment_recommend_nothing() -> None:
