@@ -352,13 +352,13 @@ class ApprovalDesk:
         with open_checkpointer(self.database_url) as saver:
             snapshot = spec.build().compile(checkpointer=saver).get_state(run_config(run.run_id))
         if not snapshot.next:
-            raise InvalidDecisionError(f"run {run.run_id} has nothing left to do")
+            raise InvalidDecisionError(f"run {run.run_id[:8]} has nothing left to do")
         graph_input: Command[Any] | None = None
         if snapshot.interrupts:
             approval = self.state.get_approval(run.run_id)
             if approval.status == "pending":
                 raise InvalidDecisionError(
-                    f"run {run.run_id} is waiting for a decision: approve, reject or edit it"
+                    f"run {run.run_id[:8]} is waiting for a decision: approve, reject or edit it"
                 )
             # Decided, but the process died before the graph took the decision in.
             graph_input = Command(resume=resume_payload(approval))

@@ -317,7 +317,7 @@ def _campaign_body(run_id: str, proposal: Mapping[str, Any]) -> list[Block]:
     for sample in proposal.get("samples") or []:
         body = truncate(str(sample.get("body", "")), 600)
         blocks += section(f"> *To:* {escape(str(sample.get('recipient', '')))}\n{escape(body)}")
-    blocks.append(context(f"Run `{run_id}`"))
+    blocks.append(context(f"Run `{run_id[:8]}`"))
     return blocks
 
 
@@ -336,7 +336,7 @@ def _answer_body(run_id: str, proposal: Mapping[str, Any]) -> list[Block]:
     reasons = [escape(REASON_WORDS.get(str(r), str(r))) for r in proposal.get("reasons") or []]
     if reasons:
         facts.append("Escalated: " + "; ".join(reasons))
-    blocks.append(context(" · ".join(facts), f"Run `{run_id}`"))
+    blocks.append(context(" · ".join(facts), f"Run `{run_id[:8]}`"))
     return blocks
 
 

@@ -490,3 +490,15 @@ def test_a_proposals_roi_is_a_percent_as_in_its_recommendation_and_the_cli() -> 
     shown = str(approvals.proposal_blocks(RUN_ID, proposal()))
 
     assert "*ROI:* 250%" in shown and "×" not in shown
+
+
+def test_a_proposal_shows_its_run_by_the_same_eight_characters_as_everywhere() -> None:
+    def read(node: Any) -> list[str]:  # what a person reads: every text, no button value
+        if isinstance(node, dict):
+            own = [node["text"]] if isinstance(node.get("text"), str) else []
+            return own + [t for key, v in node.items() if key != "value" for t in read(v)]
+        return [t for v in node for t in read(v)] if isinstance(node, list) else []
+
+    shown = "\n".join(read(approvals.proposal_blocks(RUN_ID, proposal())))
+
+    assert f"Run `{RUN_ID[:8]}`" in shown and RUN_ID not in shown
