@@ -198,8 +198,8 @@ def serve_app(
         ready.send("serving")
         await serving
 
-    with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
-        runner.run(serve())
+    with asyncio.Runner(loop_factory=config.get_loop_factory()) as loop:
+        loop.run(serve())
 
 
 def _settings(var_dir: str, api_url: str) -> Settings:
