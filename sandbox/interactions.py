@@ -95,7 +95,9 @@ class Interactions:
                 channel["id"], user_id, f'`{command}` failed with the error "{error.code}"'
             )
             return Outcome(ok=False, error=error.code)
-        self._show_ack(ack, channel["id"], user_id)
+        shown = self._show_ack(ack, channel["id"], user_id)
+        if shown is not None:
+            self.workspace.point_response_target(token, shown)
         return Outcome()
 
     async def message(
@@ -289,21 +291,25 @@ class Interactions:
             self.workspace.close_modals(user, [view["id"]])
         return Outcome()
 
-    def _show_ack(self, ack: Ack, channel: str, user_id: str) -> None:
-        """A slash command's immediate answer: shown to the person (or everyone, in_channel)."""
+    def _show_ack(self, ack: Ack, channel: str, user_id: str) -> str | None:
+        """A slash command's immediate answer: shown to the person (or everyone, in_channel);
+        its message's ts, or None when nothing was shown."""
         answer = ack.payload if ack.payload else ({"text": ack.body} if ack.body else {})
         if not answer.get("text") and not answer.get("blocks"):
-            return
+            return None
         try:
             blocks = check_blocks(answer.get("blocks"), MAX_MESSAGE_BLOCKS)
         except ApiError as error:
             self._slackbot(channel, user_id, f"The app's answer was refused: {error.code}")
-            return
+            return None
         message: Message = {**self.api.bot_fields(), "text": str(answer.get("text") or "")}
         if blocks:
             message["blocks"] = blocks
         in_channel = answer.get("response_type") == "in_channel"
-        self.workspace.add_message(channel, message, ephemeral_for=None if in_channel else user_id)
+        stored = self.workspace.add_message(
+            channel, message, ephemeral_for=None if in_channel else user_id
+        )
+        return str(stored["ts"])
 
     async def _deliver_event(self, event: dict[str, Any]) -> Outcome:
         envelope = payloads.event_envelope(self.workspace.identity, event)

@@ -105,6 +105,12 @@ class InteractionState(SQLiteStore):
             )
         return token
 
+    def point_response_target(self, token: str, message_ts: str) -> None:
+        """A slash command's response URL, aimed at the ack's message once it is shown: Slack
+        lets ``replace_original`` / ``delete_original`` change that message."""
+        with self._write() as db:
+            db.execute("UPDATE responses SET message_ts = ? WHERE token = ?", (message_ts, token))
+
     def use_response_target(
         self, token: str, *, max_uses: int, max_age: float
     ) -> ResponseTarget | None:

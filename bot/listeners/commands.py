@@ -176,14 +176,15 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
             try:
                 published = await publish_digest(client, services, user, runner=runner)
             except DigestChannelError as problem:
-                await respond(text=str(problem))
+                await respond(text=str(problem), replace_original=True)
                 return
-            await respond(text=posted_where(published))
+            # In place of the "Working on it…" note, as every follow-up of a command.
+            await respond(text=posted_where(published), replace_original=True)
         elif request.kind == "winback":
             told = await post_winback_proposal(
                 services, runner, client, user, as_of=request.as_of, aim=aim
             )
-            await respond(text=told)
+            await respond(text=told, replace_original=True)
 
     app.command(ids.COMMAND)(controlroom)
 

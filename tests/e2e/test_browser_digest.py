@@ -24,6 +24,9 @@ def test_the_digest_is_posted_with_its_charts_and_can_be_run_again_from_app_home
     sandbox.send("/controlroom gtm")
 
     digest = sandbox.message("Start win-back for At Risk")
+    # The "Working on it…" note the command showed is replaced by where the digest went.
+    sandbox.message("Weekly GTM digest posted in")
+    expect(browser_page.get_by_text("Working on it")).to_have_count(0)
     expect(digest.locator("[data-type=header]").first).to_contain_text("Weekly GTM digest")
     expect(digest).to_contain_text("Revenue")
     expect(digest.locator(".replies")).to_have_text(re.compile(r"\d+ repl(y|ies)"), timeout=SLOW_MS)

@@ -21,7 +21,9 @@ def test_a_winback_is_refused_to_a_member_then_approved_and_its_emails_written_o
     steps.shoot(browser_page, "general-as-member")
 
     sandbox.send("/controlroom winback")
-    sandbox.message("Working on it")
+    # The "Working on it…" note, replaced by where the proposal went.
+    sandbox.message("Win-back proposal posted in")
+    expect(browser_page.get_by_text("Working on it")).to_have_count(0)
     sandbox.go_to("gtm-approvals")
     proposal = sandbox.message_with_button("Approve")
     expect(proposal).to_contain_text("Win-back")

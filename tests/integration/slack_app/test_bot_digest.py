@@ -111,6 +111,7 @@ def test_gtm_shows_progress_then_the_digest_in_the_digest_channel_with_charts_in
     [told] = bot.api.wait_for("response_url")
     assert told.args["text"].startswith(f"Weekly GTM digest posted in <#{DIGEST_CHANNEL}>")
     assert told.args.get("response_type", "ephemeral") == "ephemeral"
+    assert told.args["replace_original"] is True  # in place of the "Working on it…" note
     [posted] = bot.api.calls_to("chat.postMessage")
     assert posted.args["channel"] == "#gtm-digest"
     assert posted.args["text"] == ("Weekly GTM digest: Marketing … Finance … Insights … Support …")
