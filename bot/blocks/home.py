@@ -34,6 +34,7 @@ from workflows.control_room import AgentHealth, ControlRoom, LastDigest
 
 HOME_APPROVALS = 10  # listed one section each; the rest are counted
 BUTTONS_BLOCK = "home_run"
+NOTE_BLOCK = "home_note"  # what a Run button started, shown under the buttons at once
 DIVIDER: Block = {"type": "divider"}
 
 _STATUS_ICON = {
@@ -70,6 +71,15 @@ def home_view(room: ControlRoom, *, links: Mapping[str, str] | None = None) -> B
         *runs_blocks(room.recent),
     ]
     return {"type": "home", "blocks": fit(blocks, MAX_VIEW_BLOCKS)}
+
+
+def noted_view(view: Mapping[str, Any], note: str) -> Block:
+    """The Home tab as the person sees it, with ``note`` under its Run buttons: shown the moment
+    they click, until the refreshed control room replaces it."""
+    blocks = [b for b in view.get("blocks") or [] if b.get("block_id") != NOTE_BLOCK]
+    at = next((i + 1 for i, b in enumerate(blocks) if b.get("block_id") == BUTTONS_BLOCK), 0)
+    blocks.insert(at, {**context(note), "block_id": NOTE_BLOCK})
+    return {"type": "home", "blocks": blocks}
 
 
 def run_buttons() -> Block:

@@ -16,9 +16,12 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import ids, work
+from bot.blocks import home as home_blocks
 from bot.blocks import messages
+from bot.blocks.kit import user_mention
 from bot.digest import DigestChannelError, publish_digest
 from bot.listeners.commands import post_winback_proposal, posted_where
+from bot.listeners.home import publish_home
 from bot.runner import WorkflowRunner
 from controlroom.services import Services
 from workflows.winback import WinbackTargetError
@@ -42,8 +45,10 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         except WinbackTargetError as problem:
             await _reply(body, respond, client)(str(problem))
             return
+        await _show_started(body, client, f"Preparing a win-back for {segment}… started by")
         told = await post_winback_proposal(services, runner, client, user, aim=aim)
         await _reply(body, respond, client)(told)
+        await _refresh_home(body, runner, client)
 
     async def run_digest(
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
@@ -52,15 +57,40 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         user = body["user"]["id"]
         logger.info("weekly digest run by %s from a button", user)
         reply = _reply(body, respond, client)
+        await _show_started(body, client, "Running the weekly digest… started by")
         try:
             published = await publish_digest(client, services, user, runner=runner)
         except DigestChannelError as problem:
             await reply(str(problem))
             return
+        finally:
+            await _refresh_home(body, runner, client)
         await reply(posted_where(published))
 
     app.action(ids.START_WINBACK)(start_winback)
     app.action(ids.RUN_DIGEST)(run_digest)
+
+
+def _home_view(body: dict[str, Any]) -> dict[str, Any] | None:
+    view = body.get("view")
+    return view if isinstance(view, dict) and view.get("type") == "home" else None
+
+
+async def _show_started(body: dict[str, Any], client: AsyncWebClient, started: str) -> None:
+    """A click on App Home shows at once, under the buttons, what it started and by whom."""
+    view = _home_view(body)
+    if view is None:
+        return
+    note = f":hourglass_flowing_sand: {started} {user_mention(body['user']['id'])}"
+    await client.views_update(view_id=str(view["id"]), view=home_blocks.noted_view(view, note))
+
+
+async def _refresh_home(
+    body: dict[str, Any], runner: WorkflowRunner, client: AsyncWebClient
+) -> None:
+    """After the work, App Home shows the control room again, the new run in it."""
+    if _home_view(body) is not None:
+        await publish_home(runner, client, body["user"]["id"])
 
 
 def _clicked_value(body: dict[str, Any]) -> str:

@@ -60,6 +60,9 @@ def test_the_digest_is_posted_with_its_charts_and_can_be_run_again_from_app_home
     steps.shoot(browser_page, "app-home")
     digests_before = _digests(control_room, digest_channel["id"])
     home.get_by_role("button", name="Run weekly digest now").click()
+    # At once, under the buttons: what the click started and who started it.
+    expect(home).to_contain_text("Running the weekly digest… started by", timeout=10_000)
+    steps.shoot(browser_page, "app-home-run-started")
     sandbox.go_to("gtm-digest")
     expect(
         browser_page.locator("#messages .message", has_text="Start win-back for At Risk")

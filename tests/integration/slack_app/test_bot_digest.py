@@ -247,6 +247,16 @@ def test_run_weekly_digest_now_on_app_home_publishes_and_tells_the_person_in_a_d
     _, final = digest_updates(bot.api, "1764000000.000001")
     assert_is_the_digest(final, run_id_of(final, services.state))
     assert bot.api.calls_to("response_url") == []
+    # At the click, App Home says what started and who started it; then the control room is
+    # published again, the note gone and the new run listed.
+    [noted] = bot.api.calls_to("views.update")
+    assert noted.args["view_id"] == "V0HOME"
+    note = next(b for b in noted.args["view"]["blocks"] if b.get("block_id") == "home_note")
+    assert f"Running the weekly digest… started by <@{MARKETER}>" in str(note)
+    [published] = bot.api.wait_for("views.publish")
+    assert published.args["user_id"] == MARKETER
+    shown = str(published.args["view"]["blocks"])
+    assert "home_note" not in shown and "weekly_gtm" in shown
 
 
 @pytest.mark.slow
