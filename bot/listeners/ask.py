@@ -70,6 +70,8 @@ async def answer_command(
         blocks = support_blocks.with_feedback(shown, answer.run_id, note=note)
         await respond(text=text, blocks=blocks, response_type="in_channel")
     else:
+        # The answer is in the channel: the "Working on it…" note has done its job.
+        await respond(delete_original=True)
         await runner.call(work.remember_thread, answer.run_id, thread)
         await _upload_charts(client, thread, answer)
     await _escalate_if_asked(services, runner, client, answer, user, thread, asked_in=channel)

@@ -75,6 +75,9 @@ def test_ask_is_acked_at_once_then_answered_in_the_channel(
     shown = texts(answer.args["blocks"])
     assert "*Support*" in shown and "Planned by rules" in shown
     assert "Sources:" in shown and "Confidence" in shown
+    # The "Working on it…" note goes once the answer is in the channel.
+    [gone] = bot.api.wait_for("response_url")
+    assert gone.args["delete_original"] is True
 
 
 def test_status_lists_the_latest_runs_in_its_ack(bot: RunningBot, services: Services) -> None:
