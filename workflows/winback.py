@@ -322,6 +322,7 @@ def select_audience(
     }
     eligible: list[dict[str, Any]] = []
     people: set[str] = set()
+    capped: list[datetime] = []  # when each one left out by the frequency cap was last emailed
     for profile in profiles:
         person = person_key(profile.email)
         if not profile.marketing_opt_in:
@@ -330,6 +331,7 @@ def select_audience(
             excluded["suppressed"] += 1
         elif profile.customer_id in contacted:
             excluded["contacted recently"] += 1
+            capped.append(contacted[profile.customer_id])
         elif person in people:
             excluded["same address as another customer"] += 1
         elif len(eligible) >= policy.audience_cap:
@@ -339,7 +341,6 @@ def select_audience(
             people.add(person)
             eligible.append(_customer(profile, p, v))
     logger.info("win-back as of %s: %d eligible, excluded %s", day, len(eligible), excluded)
-    capped = [contacted[p.customer_id] for p in profiles if p.customer_id in contacted]
     next_eligible = (
         (min(capped) + timedelta(days=policy.frequency_cap_days)).isoformat() if capped else None
     )

@@ -46,9 +46,11 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
             await _reply(body, respond, client)(str(problem))
             return
         await _show_started(body, client, f"Preparing a win-back for {segment}… started by")
-        told = await post_winback_proposal(services, runner, client, user, aim=aim)
+        try:
+            told = await post_winback_proposal(services, runner, client, user, aim=aim)
+        finally:
+            await _refresh_home(body, runner, client)
         await _reply(body, respond, client)(told)
-        await _refresh_home(body, runner, client)
 
     async def run_digest(
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
