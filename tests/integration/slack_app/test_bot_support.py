@@ -402,7 +402,9 @@ def test_slash_ask_is_answered_in_a_channel_message_with_feedback_buttons(
     assert "*Support*" in shown and "Planned by rules" in shown and "Sources:" in shown
     run_id = buttons(answer.args["blocks"])[ids.SUPPORT_HELPFUL]
     assert services.state.get_run(run_id).workflow == "ask"
-    assert bot.api.calls_to("response_url") == []
+    # The response URL only takes the "Working on it…" note away: no copy of the answer.
+    [note_gone] = bot.api.wait_for("response_url")
+    assert note_gone.args == {"text": "", "delete_original": True}
     assert len(bot.api.calls_to("chat.postMessage")) == 1  # confident: nobody else involved
 
 
