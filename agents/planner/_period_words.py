@@ -48,7 +48,7 @@ _WORDS: dict[str, str] = {
     "same": "same|selben|gleichen|mismo|misma|meme",
     "period": "period|time|zeitraum|periodo|periode",
     "week": "week|weeks|wk|wks|kw|woche|wochen|semana|semanas|semaine|semaines",
-    "weekend": "weekend|weekends|week end|week - end|wochenende|fin de semana|finde",
+    "weekend": "weekend|weekends|week end|week - end|wochenende|fin de semana|finde|fin de semaine",
     "month": "month|months|monat|monate|monaten|monats|mes|meses|mois",
     "quarter": "quarter|quarters|qtr|quartal|quartale|quartals|trimestre|trimestres",
     "year": "year|years|yr|jahr|jahre|jahren|jahres|ano|anos|annee|annees|l an",
@@ -83,7 +83,9 @@ _WORDS: dict[str, str] = {
     "|since the beginning of the year|seit jahresbeginn|seit jahresanfang|en lo que va del ano"
     "|en lo que va de ano|desde principios de ano|depuis le debut de l annee",
     "": "the|in|at|for|during|over|so|far|s|im|der|die|das|den|dem|des|zum|zur|el|la|los|las"
-    "|lo|en|de|durante|le|les|l|d|pendant|ci",
+    "|lo|en|de|durante|le|les|l|d|pendant|ci"
+    # "the last 12 complete weeks", "the past 3 full months"
+    "|complete|completed|full|whole|entire|closed|calendar",
 }
 _COUNTS = (  # 1..12
     "a|an|one|ein|eine|einen|un|une|uno|una", "two|zwei|dos|deux", "three|drei|tres|trois",
@@ -152,11 +154,12 @@ _MONTH_KEYS = ("january", "february", "march", "april", "may", "june", "july", "
 _WEEKDAY_KEYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _RAW = re.compile(
     r"(?P<date>\d{4}-\d\d?-\d\d?|\d\d?/\d\d?(?:/\d\d(?:\d\d)?)?|\d\d?\.\d\d?\.(?:\d\d(?:\d\d)?)?)"
-    r"(?![\d/.])|(?P<q>[qt][1-4])(?!\w)|(?P<kw>(?:kw|cw|wk)(?P<kwn>\d\d?))(?!\w)"
+    r"(?![\d/]|\.\d)|(?P<q>[qt][1-4])(?!\w)|(?P<yq>(?P<yqy>\d{4}) ?[qt](?P<yqn>[1-4]))(?!\w)"
+    r"|(?P<kw>(?:kw|cw|wk)(?P<kwn>\d\d?))(?!\w)"
     r"|(?P<half>h[12])(?!\w)|(?P<trail>[lt](?P<tn>\d{1,3})(?P<tu>[dwmqy]))(?!\w)"
     r"|(?P<skip>[$€£#]\s?\d[\d.,]*|\d+(?:[.,]\d+)+|\d+\s?%)"  # money, decimals, percents
     r"|(?P<num>(?P<digits>\d{1,4})(?P<ord>st|nd|rd|th|ere|er|re|eme|e|o|a|\.(?!\d))?)(?!\w)"
-    r"|(?P<word>[^\W\d_]+)|(?P<dash>[-\u2013\u2014])|(?P<other>\d\w*)"
+    r"|(?P<word>[^\W\d_]+)|(?P<dash>[-\u2013\u2014]|\.\.)|(?P<other>\d\w*)"
 )
 
 
@@ -205,6 +208,8 @@ def tokens(text: str, today: date, date_cues: frozenset[str] = frozenset()) -> l
                 emit(m.start(), m.end(), ("_", 0))
             elif kind == "q":
                 emit(m.start(), m.end(), ("qn", int(m[0][1])))
+            elif kind == "yq":  # "2026Q1", "2027 q1"
+                emit(m.start(), m.end(), ("qn", int(m["yqn"])), _number(m["yqy"], None))
             elif kind == "half":
                 emit(m.start(), m.end(), ("ord", int(m[0][1])), ("half", 0))
             elif kind == "trail":

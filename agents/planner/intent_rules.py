@@ -85,7 +85,6 @@ class IntentRules:
         ("do you ship to Canada?"); a customer's situation ("arrived damaged") when no figure
         or period is asked."""
         lexicon = self._lexicon
-        asked = clause.find(lexicon.someone_asking) or clause.find(lexicon.support_phrases)
         # "a customer's zipper", "their order": someone's things, not figures asked for
         figures = [
             m
@@ -93,8 +92,12 @@ class IntentRules:
             if "'" not in clause.folded[m.start : m.end + 1]
             and not _BELONGING.search(clause.folded, 0, m.start)
         ]
-        if asked or (
-            clause.find(lexicon.support_situations) and not figures and not clause.periods
+        # "someone said it's way higher over the holidays" is about a period's figures
+        someone_asked = clause.find(lexicon.someone_asking) and not clause.periods
+        if (
+            someone_asked
+            or clause.find(lexicon.support_phrases)
+            or (clause.find(lexicon.support_situations) and not figures and not clause.periods)
         ):
             return [SupportPlan(question=clause.text.strip())]
         return []
@@ -141,6 +144,8 @@ class IntentRules:
         """The words the request gives as the subject: after "for"/"about"/"para"/"pour" close
         behind the format, else before the format; asking and filler words dropped."""
         lexicon = self._lexicon
+        if clause.find(lexicon.no_theme):
+            return None
         if label := clause.find(lexicon.theme_labels):
             rest = clause.folded[label.end() :]
             stop = _THEME_END.search(rest)

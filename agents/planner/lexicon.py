@@ -37,7 +37,9 @@ FILTER_VALUES: Mapping[DimensionName, frozenset[str]] = {
 }
 _SEPARATOR = r"[\s'.\-]+"
 _OPTIONAL_SEPARATOR = r"[\s'.\-]*"
-_FOLDED = str.maketrans({"\u2019": "'", "\u2018": "'", "\u00b4": "'", "`": "'"})
+# Quotes fold to ', and "_" to a space: "signup_channel" and "paid_search" as people type them
+# after reading a column name are the words.
+_FOLDED = str.maketrans({"\u2019": "'", "\u2018": "'", "\u00b4": "'", "`": "'", "_": " "})
 
 Phrases = tuple[str, ...]
 _K = TypeVar("_K")
@@ -49,7 +51,8 @@ class LexiconError(ValueError):
 
 
 def fold(text: str) -> str:
-    """``text`` lower-cased without accents, one character for one (offsets still match)."""
+    """``text`` lower-cased without accents and ``_`` as a space, one character for one
+    (offsets still match)."""
     return "".join(
         (unicodedata.normalize("NFKD", char.lower())[:1] or char) for char in text
     ).translate(_FOLDED)
@@ -99,6 +102,7 @@ class CopyWords(_Strict):
     verbs: Phrases
     nouns: Phrases
     theme_labels: Phrases
+    no_theme: Phrases
     theme_markers: Phrases
     not_marketing: Phrases
     not_theme: Phrases
@@ -219,6 +223,7 @@ class Lexicon:
         self.copy_verbs = compile_phrases(entry.copywriting.verbs)
         self.copy_nouns = compile_phrases(entry.copywriting.nouns)
         self.theme_labels = compile_phrases(entry.copywriting.theme_labels)
+        self.no_theme = compile_phrases(entry.copywriting.no_theme)
         self.theme_markers = compile_phrases(entry.copywriting.theme_markers)
         self.not_marketing = compile_phrases(entry.copywriting.not_marketing)
         self.not_theme = compile_phrases(entry.copywriting.not_theme)

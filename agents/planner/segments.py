@@ -73,13 +73,9 @@ class SegmentNames:
         if n == 1 and self._lexicon.everyday_segment_words.fullmatch(words[i].text):
             if self._lexicon.segment_people.match(after.lstrip(" -")):
                 return True
-            # "los clientes Lost", "les clients Promising": after the people, spelled as named
-            spelled = clause.text[words[i].start : words[i].end] == name
-            return (
-                spelled
-                and i > 0
-                and bool(self._lexicon.segment_people.fullmatch(words[i - 1].text))
-            )
+            # "los clientes Lost", "nos Promising": spelled as named (capitalised) inside a
+            # sentence, where an everyday word would not be
+            return i > 0 and clause.text[words[i].start : words[i].end] == name
         return True
 
 

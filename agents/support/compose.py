@@ -10,6 +10,9 @@ unit is scored against the question:
   items know what they are reasons for;
 - ``coverage``: the share of the question's content words (stop words aside, a crude stem: their
   first five letters) that the unit, its section heading or its article title contains.
+- ``typed``: whether the unit states the kind of fact the question asks for, if any ("how long"
+  → a duration, "how much" → an amount: ``answer_types``); it breaks near-ties between a
+  sentence that shares the question's words and one that answers it.
 
 The best unit decides the section; the answer is that unit, the units of the same section that
 score nearly as well (at most ``MAX_UNITS`` sentences, in the article's order), and, when the unit
@@ -28,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from agents.support.answer_types import expected_types, states_any
 from agents.support.fusion import STOPWORDS
 from agents.support.kb import Passage
 
@@ -40,6 +44,8 @@ NEAR = 0.06
 # A section this short is quoted whole: its sentences belong together.
 WHOLE_SECTION_CHARS = 500
 COVERAGE_WEIGHT = 0.3
+# What a unit stating the kind of fact asked for ("how long" → "3–5 business days") gains.
+TYPED_WEIGHT = 0.1
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -135,7 +141,9 @@ class Composer:
         query = self._embed([question])[0]
         similarity = self._vectors_of([_embedded_text(u) for u in units]) @ query
         coverage = np.array([_coverage(asked, unit) for unit in units])
-        score = similarity + COVERAGE_WEIGHT * coverage
+        kinds = expected_types(question)
+        typed = np.array([float(bool(kinds) and states_any(kinds, u.text)) for u in units])
+        score = similarity + COVERAGE_WEIGHT * coverage + TYPED_WEIGHT * typed
         chosen_section, best_score, listed = None, -np.inf, 0.0
         answering = [s for s in sections if s.passage.section != OVERVIEW] or list(sections)
         for section in answering:

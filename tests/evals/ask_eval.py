@@ -38,6 +38,13 @@ from policies.yamlfile import YamlFileError, read_yaml
 
 DEV_SET = Path(__file__).with_name("ask_dev.yaml")
 HOLDOUT_SET = Path(__file__).with_name("ask_holdout.yaml")
+# Further development sets, written by other voices under the same header (planner tuning
+# only), each by the prefix of its ids.
+FURTHER_SETS = {
+    "more": DEV_SET.with_name("ask_dev_more.yaml"),
+    "d3": DEV_SET.with_name("ask_dev_third.yaml"),
+    "d4": DEV_SET.with_name("ask_dev_fourth.yaml"),
+}
 
 Language = Literal["en", "de", "es", "fr"]
 PlanFn = Callable[[str, date], Plans]

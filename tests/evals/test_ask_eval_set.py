@@ -32,6 +32,7 @@ from integrations.warehouse.schema import CATEGORIES, CHANNELS, TICKET_TOPICS
 from policies import load_policies
 from tests.evals.ask_eval import (
     DEV_SET,
+    FURTHER_SETS,
     HOLDOUT_SET,
     EvalCase,
     EvalSetError,
@@ -80,17 +81,14 @@ TAGGED_PERIODS = {
     "period-ytd": DateRange(start=date(2026, 1, 1), end=date(2026, 11, 24)),
 }
 LAST_WEEK = TAGGED_PERIODS["period-last-week"]
-# Further development sets, written by other voices under the same header (planner tuning only).
-MORE_DEV_SET = DEV_SET.with_name("ask_dev_more.yaml")
-THIRD_DEV_SET = DEV_SET.with_name("ask_dev_third.yaml")
-# Each by the prefix of its ids.
-FURTHER_SETS = {"more": MORE_DEV_SET, "d3": THIRD_DEV_SET}
+FURTHER_SIZES = {"more": 200, "d3": 200, "d4": 150}
 KINDS = ("metrics", "analysis", "winback_what_if", "copy", "support", "clarify", "decline", "multi")
 # The least each further set holds of every kind (in KINDS' order), of requests not in English,
 # and of German, Spanish and French each.
 FURTHER_LEAST = {
     "more": ((80, 20, 10, 12, 10, 10, 18, 12), 50, 15),
     "d3": ((100, 20, 5, 5, 5, 12, 12, 15), 40, 12),
+    "d4": ((70, 15, 5, 5, 5, 10, 10, 10), 45, 15),
 }
 NOT_ENGLISH: tuple[Language, ...] = ("de", "es", "fr")
 OCTOBER = TAGGED_PERIODS["period-last-month"]
@@ -108,12 +106,17 @@ def holdout() -> tuple[EvalCase, ...]:
 
 @pytest.fixture(scope="module")
 def more() -> tuple[EvalCase, ...]:
-    return load_eval_set(MORE_DEV_SET).cases
+    return load_eval_set(FURTHER_SETS["more"]).cases
 
 
 @pytest.fixture(scope="module")
 def third() -> tuple[EvalCase, ...]:
-    return load_eval_set(THIRD_DEV_SET).cases
+    return load_eval_set(FURTHER_SETS["d3"]).cases
+
+
+@pytest.fixture(scope="module")
+def fourth() -> tuple[EvalCase, ...]:
+    return load_eval_set(FURTHER_SETS["d4"]).cases
 
 
 @pytest.fixture(scope="module")
@@ -122,8 +125,9 @@ def cases(
     holdout: tuple[EvalCase, ...],
     more: tuple[EvalCase, ...],
     third: tuple[EvalCase, ...],
+    fourth: tuple[EvalCase, ...],
 ) -> tuple[EvalCase, ...]:
-    return dev + holdout + more + third
+    return dev + holdout + more + third + fourth
 
 
 def _words(text: str) -> str:
@@ -286,12 +290,13 @@ def _header_conventions(path: Path) -> str:
 
 
 @pytest.mark.parametrize("prefix", FURTHER_SETS)
-def test_each_further_development_set_numbers_200_requests_and_shares_the_header(
+def test_each_further_development_set_numbers_its_requests_and_shares_the_header(
     prefix: str,
 ) -> None:
     further = load_eval_set(FURTHER_SETS[prefix])
     assert further.today == TODAY
-    assert [case.id for case in further.cases] == [f"{prefix}-{n:03d}" for n in range(1, 201)]
+    numbered = [f"{prefix}-{n:03d}" for n in range(1, FURTHER_SIZES[prefix] + 1)]
+    assert [case.id for case in further.cases] == numbered
     assert _header_conventions(FURTHER_SETS[prefix]) == _header_conventions(DEV_SET)
 
 

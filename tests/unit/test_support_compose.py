@@ -9,7 +9,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
+import pytest
 
+from agents.support import compose
+from agents.support.answer_types import expected_types, states_any
 from agents.support.compose import WHOLE_SECTION_CHARS, Composer, Section, units_of
 from agents.support.kb import Passage
 
@@ -111,3 +114,46 @@ def test_a_list_item_brings_its_whole_list_and_the_sentence_leading_it() -> None
         "• Splint it with the repair sleeve.",
         "• Order a replacement section.",
     ]
+
+
+def test_a_how_long_question_prefers_the_sentence_that_states_a_duration(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    refunds = _section(
+        "Refunds",
+        " ".join(
+            [
+                "Your refund reaches the card you paid with once the return is checked.",
+                "The refund shows on the card 3–5 business days after we check the return.",
+                "Store credit refunds come as an emailed gift card instead.",
+                "Orders returned to a store are refunded at the counter by the returns team.",
+                "Refunded orders keep their order number in your account history.",
+                "A refund for a gift goes to the person who bought it unless you say otherwise.",
+                "Exchanged orders are not refunded: the new item ships once the old one is in.",
+            ]
+        ),
+    )
+    assert len(refunds.passage.text) > WHOLE_SECTION_CHARS  # not quoted whole
+    question = "how long until my refund reaches the card?"
+
+    def composed() -> str:
+        composition = Composer(_embed).compose(question, [refunds])
+        assert composition is not None
+        return composition.text
+
+    assert "3–5 business days" in composed()
+    # the sentence sharing more of the question's words wins without the answer type
+    monkeypatch.setattr(compose, "TYPED_WEIGHT", 0.0)
+    assert "3–5 business days" not in composed()
+
+
+def test_answer_types_know_what_a_question_asks_for_and_what_a_sentence_states() -> None:
+    assert [t.name for t in expected_types("how much is the repair fee?")] == ["amount"]
+    assert [t.name for t in expected_types("when will my points expire")] == ["duration"]
+    assert expected_types("how do I wash my down jacket") == ()
+    amount = expected_types("how much does it cost")
+    assert states_any(amount, "Shipping to the Repair Shop costs $8.95.")
+    assert not states_any(amount, "We repair zips, seams and buckles.")
+    duration = expected_types("how long does it take")
+    assert states_any(duration, "Most repairs take 2–3 weeks.")
+    assert states_any(duration, "Points never expire while your account is active.")

@@ -1,0 +1,73 @@
+"""What kind of fact a question asks for, and whether a sentence states one.
+
+Question answering has long used the *expected answer type*: "how much" wants an amount, "how
+long" a duration, "what's your number" a phone number. A help-centre sentence that states
+such a fact is more likely the answer than one that only shares the question's words ("How
+often to wash down" for "how long does the refund take"). The composer prefers such sentences
+(``compose``), and the confidence hears whether the answer states the fact asked for.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerType:
+    """A kind of fact: the questions that ask for it and the text that states it."""
+
+    name: str
+    asks: re.Pattern[str]
+    states: re.Pattern[str]
+
+
+_NUMBER = (
+    r"(?:\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|thirty|sixty"
+    r"|ninety)"
+)
+_UNITS_OF_TIME = r"(?:business |working |calendar )?(?:days?|weeks?|months?|years?|hours?|minutes?)"
+TYPES = (
+    AnswerType(
+        "amount",
+        re.compile(
+            r"\bhow (?:much|many)\b|\bwhat (?:amounts?|prices?|fees?|costs?|denominations?)\b"
+            r"|\b(?:fee|fees|cost|costs|price|charge|charged|minimum|maximum|limit)\b",
+            re.IGNORECASE,
+        ),
+        re.compile(
+            rf"[$€£]\s?\d|\b\d+(?:[.,]\d+)?\s?(?:%|percent|dollars|points?|inch(?:es)?|cm|mm|lbs?|kg)\b"
+            rf"|\b\d+/\d+\b|\bfree\b|\b{_NUMBER}\s{_UNITS_OF_TIME}",
+            re.IGNORECASE,
+        ),
+    ),
+    AnswerType(
+        "duration",
+        re.compile(
+            r"\bhow (?:long|soon|quickly|fast)\b|\bwhen (?:will|does|do|can|is|would)\b"
+            r"|\bexpire[sd]?\b|\bexpiry\b|\bexpiration\b|\bhow many (?:days|weeks|months)\b",
+            re.IGNORECASE,
+        ),
+        re.compile(
+            rf"\b{_NUMBER}(?:\s?[–-]\s?{_NUMBER})?\s{_UNITS_OF_TIME}\b"
+            rf"|\b(?:{_NUMBER}) to {_NUMBER}\s{_UNITS_OF_TIME}"
+            r"|\b(?:same|next)[ -](?:business )?day\b|\bnever expire",
+            re.IGNORECASE,
+        ),
+    ),
+    AnswerType(
+        "phone",
+        re.compile(r"\bphone\b|\bcall (?:you|us)\b|\bnumber to call\b", re.IGNORECASE),
+        re.compile(r"\b\d{3}[-.\s]\d{3}[-.\s]\d{4}\b|\b1-800-"),
+    ),
+)
+
+
+def expected_types(question: str) -> tuple[AnswerType, ...]:
+    """The kinds of fact ``question`` asks for (none for a "how do I" or a yes/no)."""
+    return tuple(kind for kind in TYPES if kind.asks.search(question))
+
+
+def states_any(kinds: tuple[AnswerType, ...], text: str) -> bool:
+    """Whether ``text`` states a fact of one of ``kinds``."""
+    return any(kind.states.search(text) for kind in kinds)
