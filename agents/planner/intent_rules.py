@@ -265,8 +265,17 @@ class IntentRules:
             compared, clause.today, asked[0] if asked else None
         )
         if target is None and compare_to is not None:
-            target = year_after(compare_to)
+            target = _a_year_on(compared, clause.today) or year_after(compare_to)
         return AnalysisPlan(analysis="forecast", period=target, compare_to=compare_to)
+
+
+def _a_year_on(compared: Sequence[PeriodMatch], today: date) -> DateRange | None:
+    """What the one period compared with names asked a year from now: "last year's Black
+    Friday weekend" is this year's (a day's date a year on would miss the weekday)."""
+    if len(compared) != 1:
+        return None
+    again = find_period(compared[0].phrase, year_after(DateRange(start=today, end=today)).start)
+    return again.range if again is not None else None
 
 
 def _target(period: PeriodMatch, today: date) -> DateRange:

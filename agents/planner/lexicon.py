@@ -115,6 +115,7 @@ class SupportWords(_Strict):
     asking: Phrases
     a_question: Phrases
     answering: Phrases
+    replying: Phrases
     phrases: Phrases
     situations: Phrases
 
@@ -240,6 +241,7 @@ class Lexicon:
             [f"({'|'.join(entry.support.someone)})( \\w+){{0,4}} ({asking})"]
         )
         self.support_answering = compile_phrases(entry.support.answering)
+        self.support_replying = compile_phrases(entry.support.replying)
         self.support_phrases = compile_phrases(entry.support.phrases)
         self.support_situations = compile_phrases(entry.support.situations)
         self.decline = _each(entry.decline)

@@ -51,6 +51,10 @@ ASK_AGAIN = (
 # breakdown, a customer's question written in two sentences.
 _READ_TOGETHER = frozenset({"metrics", "support"})
 _COMMA = re.compile(r",\s*")
+# A quoted passage long enough to be someone's message.
+_QUOTED = re.compile(
+    r"[\"\u201c\u201e\u00ab\u2039]\s*[^\"\u201c\u201d\u201e\u00ab\u00bb]{20,}?\s*[\"\u201d\u201c\u00bb\u203a]"
+)
 _SENTENCE_END = re.compile(r"[?!;]+|(?<!\b\w)\.(?=\s)|\n+|(?<=\s)\+(?=\s)")
 # Which words name metrics does not depend on the day: any day serves to find them.
 _ANY_DAY = date(2026, 1, 1)
@@ -73,6 +77,7 @@ class RulesPlanner:
     def __init__(self, catalog: MetricCatalog, segments: Sequence[str]) -> None:
         lexicon = Lexicon.load()
         _check_metrics(lexicon, catalog)
+        self._lexicon = lexicon
         terms = TermIndex(catalog.terms)
         self._date_cues = terms.words
         segment_words = {word for name in segments for word in fold(name).split()}
@@ -152,6 +157,8 @@ class RulesPlanner:
         return self._typos.correct(request, fold(request), keep=[(p.start, p.end) for p in periods])
 
     def _plan(self, request: str, today: date) -> list[Plan]:
+        if self._pasted_question(request):
+            return [SupportPlan(question=request)]
         mended = self._mended(request, today)
         readings: list[_Reading] = []
         pending: tuple[int, int] | None = None
@@ -181,7 +188,23 @@ class RulesPlanner:
                     segment = plan.segment or segment
                 if plan not in plans:
                     plans.append(plan)
-        return plans
+        return [plan for plan in plans if not _said_again(plan, plans)]
+
+    def _pasted_question(self, request: str) -> bool:
+        """A customer's message pasted in quotes with a question about answering it
+        (\u201c"Where is my package??" \u2014 what do I tell her\u201d): support, whatever
+        the quote names."""
+        if not _QUOTED.search(request):
+            return False
+        outside = fold(_QUOTED.sub(" ", request))
+        return any(
+            pattern.search(outside)
+            for pattern in (
+                self._lexicon.support_answering,
+                self._lexicon.support_replying,
+                self._lexicon.customer_asking,
+            )
+        )
 
     def _asks(self, folded: str) -> list[tuple[int, int]]:
         """Where each ask of the request is: cut at sentence ends, "+", "also", "; ", at
@@ -227,6 +250,16 @@ class RulesPlanner:
             if plans:
                 return _Reading(kind, tuple(plans), start, end)
         return None
+
+
+def _said_again(plan: Plan, plans: Sequence[Plan]) -> bool:
+    """An analysis asked again with nothing of its own ("… beat last year's Black Friday
+    weekend? what's the projection saying"): the one with its period answers it."""
+    bare = AnalysisPlan(analysis=plan.analysis) if isinstance(plan, AnalysisPlan) else None
+    return plan == bare and any(
+        isinstance(other, AnalysisPlan) and other.analysis == plan.analysis and other != plan
+        for other in plans
+    )
 
 
 def _check_metrics(lexicon: Lexicon, catalog: MetricCatalog) -> None:

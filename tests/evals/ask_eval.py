@@ -44,6 +44,8 @@ FURTHER_SETS = {
     "more": DEV_SET.with_name("ask_dev_more.yaml"),
     "d3": DEV_SET.with_name("ask_dev_third.yaml"),
     "d4": DEV_SET.with_name("ask_dev_fourth.yaml"),
+    # customers' questions, out-of-scope asks and errands beside figures, mostly
+    "d5": DEV_SET.with_name("ask_dev_fifth.yaml"),
 }
 
 Language = Literal["en", "de", "es", "fr"]
