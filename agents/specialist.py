@@ -64,7 +64,7 @@ class SpecialistAgent(Protocol):
 
 def import_now(*modules: str) -> None:
     """Import ``modules`` before the weekly sections run side by side. A library imported
-    inside one section's thread (statsmodels, matplotlib: about a second) holds the import
+    inside one section's thread (scipy, matplotlib: about a second) holds the import
     lock and competes for the interpreter with the other sections, so it is loaded first."""
     for module in modules:
         importlib.import_module(module)

@@ -30,10 +30,6 @@ from typing import Any
 
 import numpy as np
 
-# Imported here so that the forecast step times the fit, not statsmodels' import (~0.5 s).
-import pandas  # noqa: F401
-import statsmodels.tsa.exponential_smoothing.ets  # noqa: F401
-
 import policies
 from agents.finance import forecast as forecast_module
 from agents.finance.forecast import forecast_revenue

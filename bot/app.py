@@ -35,7 +35,16 @@ from starlette.routing import Route
 
 from bot.blocks import messages
 from bot.edge import Refusal, SlackEdge, log_refusal
-from bot.listeners import approvals, ask, commands, digest, escalation_replies, home, support
+from bot.listeners import (
+    approvals,
+    ask,
+    commands,
+    digest,
+    escalation_replies,
+    home,
+    replies,
+    support,
+)
 from bot.retries import AnswerOnce
 from bot.runner import ThreadRunner, WorkersUnavailableError, WorkflowRunner
 from bot.unsubscribe import unsubscribe_routes
@@ -126,14 +135,8 @@ async def _report_error(
     else:
         logger.exception("Slack request failed (%s)", what, exc_info=error)
     try:
-        if respond is not None and _response_url(body):
-            await respond(
-                text=text,
-                blocks=messages.notice_blocks(text),
-                response_type="ephemeral",
-                replace_original=False,
-            )
-        elif thread := _event_thread(body):
+        # A message event has no response URL: its answer goes in its thread.
+        if thread := _event_thread(body):
             channel, thread_ts = thread
             await client.chat_postMessage(
                 channel=channel,
@@ -141,17 +144,10 @@ async def _report_error(
                 text=text,
                 blocks=messages.notice_blocks(text),
             )
-        elif user := _user_id(body):
-            await client.chat_postMessage(
-                channel=user, text=text, blocks=messages.notice_blocks(text)
-            )
+        else:
+            await replies.tell_clicker(body, respond, client)(text)
     except SlackClientError:
         logger.warning("could not tell the person about the failure", exc_info=True)
-
-
-def _response_url(body: dict[str, Any]) -> str | None:
-    urls = body.get("response_urls") or [{}]
-    return body.get("response_url") or urls[0].get("response_url")
 
 
 def _event_thread(body: dict[str, Any]) -> tuple[str, str] | None:
@@ -161,16 +157,6 @@ def _event_thread(body: dict[str, Any]) -> tuple[str, str] | None:
         return None
     channel, thread_ts = event.get("channel"), event.get("thread_ts") or event.get("ts")
     return (str(channel), str(thread_ts)) if channel and thread_ts else None
-
-
-def _user_id(body: dict[str, Any]) -> str | None:
-    """Who made the request: a command's ``user_id``, an interaction's user, an event's user."""
-    user = body.get("user")
-    if isinstance(user, dict):
-        return user.get("id")
-    event = body.get("event") or {}
-    found = body.get("user_id") or event.get("user")
-    return str(found) if found else None
 
 
 def http_app(

@@ -22,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from agents.specialist import Specialist
 from bot import work
 from bot.blocks import digest as digest_blocks
+from bot.envelopes import PostedMessage
 from bot.live_message import SLACK_FAILURES, LiveMessage
 from bot.runner import ThreadRunner, WorkflowRunner
 from controlroom.services import Services
@@ -82,7 +83,8 @@ async def publish_digest(
             ) from error
         raise
     # Slack answers with the channel's ID, which files and updates need (not its #name).
-    channel_id, ts = str(posted["channel"]), str(posted["ts"])
+    where = PostedMessage.of(posted)
+    channel_id, ts = where.channel, where.ts
     message = _ProgressMessage(client, channel_id, ts)
     try:
         runner = runner or ThreadRunner(services, threads=None)

@@ -1,10 +1,15 @@
 """The shapes of Slack's requests, as far as the app's listeners read them: a signed body
 without these fields is refused at the edge (``bot.edge``) with 400 instead of failing inside a
-listener. Everything else in a body is Slack's business and passes through unread."""
+listener, and a listener reads them through these models (``BlockActions.model_validate(body)
+.user.id``), not through string keys. Everything else in a body is Slack's business and passes
+through unread."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from integrations.statestore import SlackThread
 
 
 class _Shape(BaseModel):
@@ -32,6 +37,13 @@ class EventCallback(_Shape):
     event: EventBody
 
 
+class AppHomeOpened(_Shape):
+    """A person opened one of the app's tabs (Home, Messages, About)."""
+
+    user: str = Field(min_length=1)
+    tab: str = "home"
+
+
 class UrlVerification(_Shape):
     challenge: str
 
@@ -42,6 +54,8 @@ class Person(_Shape):
 
 class Action(_Shape):
     action_id: str = Field(min_length=1)
+    # A button's value: what it was built with (a run id), or anything a request says.
+    value: str = ""
 
 
 class BlockActions(_Shape):
@@ -50,6 +64,11 @@ class BlockActions(_Shape):
     user: Person
     actions: list[Action] = Field(min_length=1)
     trigger_id: str = Field(min_length=1)
+
+    @property
+    def clicked(self) -> Action:
+        """The button clicked (Slack sends one action a click)."""
+        return self.actions[0]
 
 
 class View(_Shape):
@@ -62,6 +81,23 @@ class ViewSubmission(_Shape):
 
     user: Person
     view: View
+
+
+class PostedMessage(_Shape):
+    """``chat.postMessage``'s answer, as far as the app reads it: where the message now is
+    (the channel's ID, even when it was posted to a #name or a user)."""
+
+    channel: str = Field(min_length=1)
+    ts: str = Field(min_length=1)
+
+    @classmethod
+    def of(cls, response: AsyncSlackResponse) -> PostedMessage:
+        return cls.model_validate(response.data)
+
+    @property
+    def thread(self) -> SlackThread:
+        """The message as the parent of a thread."""
+        return SlackThread(self.channel, self.ts)
 
 
 ENVELOPES: dict[str, type[_Shape]] = {

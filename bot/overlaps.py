@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import work
 from bot.blocks import approvals as approval_blocks
 from bot.runner import WorkflowRunner
+from workflows.proposals import proposal_of
 
 logger = logging.getLogger(__name__)
 
@@ -29,15 +30,16 @@ async def refresh_overlapping_campaigns(
     for overlap in await runner.call(work.overlapping_campaigns, except_run):
         approval = overlap.approval
         assert approval.channel_id and approval.message_ts  # only posted proposals are listed
-        edits = approval_blocks.edit_notes(overlap.edits, approval.summary)
+        proposal = proposal_of(approval)
+        edits = approval_blocks.edit_notes(overlap.edits, proposal)
         try:
             await client.chat_update(
                 channel=approval.channel_id,
                 ts=approval.message_ts,
-                text=approval_blocks.proposal_text(approval.run_id, approval.summary),
+                text=approval_blocks.proposal_text(approval.run_id, proposal),
                 blocks=approval_blocks.proposal_blocks(
                     approval.run_id,
-                    approval.summary,
+                    proposal,
                     edits=edits,
                     emailed_elsewhere=overlap.emailed_elsewhere,
                 ),

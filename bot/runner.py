@@ -30,7 +30,8 @@ Exceptions::
     RuntimeError
      ├── WorkerError              (bot.worker) a worker's exception that could not travel back
      ├── WorkersUnavailableError  too many calls held already, or the workers are stopping
-     └── WorkersNotStartedError   the workers failed, or timed out, building their services
+     └── WorkersNotStartedError   (bot.workers) the workers failed, or timed out, building
+                                  their services
 """
 
 from __future__ import annotations
@@ -41,18 +42,16 @@ import itertools
 import logging
 import multiprocessing
 import multiprocessing.queues
-import os
-import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing.context import SpawnContext
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar, cast
 
-from bot.worker import PROGRESS, call_in_worker, start_worker
+from bot.worker import PROGRESS, call_in_worker
+from bot.workers import Workers
 from controlroom.services import Services
 from controlroom.settings import Settings
 from integrations.statestore import StateStore, StateStoreError, process_name
@@ -79,16 +78,11 @@ REFUSALS_LOGGED_EVERY = 60.0
 # The error recorded on a run whose worker process died while it ran.
 INTERRUPTED = "interrupted: the workflow process running it died (killed, or out of memory)"
 # How often the reports thread looks up from its queue to see whether it should stop.
-_POLL_SECONDS = 0.5
 
 
 class WorkersUnavailableError(RuntimeError):
     """The call is refused at once: the workers have ``backlog`` calls to get through already,
     or they are stopping (the app is shutting down). Try again later."""
-
-
-class WorkersNotStartedError(RuntimeError):
-    """The worker processes did not get ready: the message says why."""
 
 
 def workflow_processes(settings: Settings) -> int:
@@ -195,7 +189,7 @@ class ProcessRunner:
         self._warm_knowledge_base = warm_knowledge_base
         self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
-        self._workers: _Workers | None = None
+        self._workers: Workers | None = None
         self._closed = False
         # on_progress callbacks of the calls in flight, by the token their worker reports with.
         self._listeners: dict[int, Callable[..., None]] = {}
@@ -292,7 +286,7 @@ class ProcessRunner:
             )
             self._refused, self._refusals_logged = 0, now
 
-    def _current(self) -> _Workers:
+    def _current(self) -> Workers:
         with self._lock:
             if self._closed:
                 raise WorkersUnavailableError("the workflow workers are stopping")
@@ -300,7 +294,7 @@ class ProcessRunner:
                 self._workers = self._new_workers()
             return self._workers
 
-    def _replace(self, broken: _Workers) -> None:
+    def _replace(self, broken: Workers) -> None:
         """Fresh workers in place of ``broken`` (once, however many calls saw it break); the
         broken ones are cleared away in a thread, off the event loop."""
         with self._lock:
@@ -311,7 +305,7 @@ class ProcessRunner:
             target=self._retire, args=(broken,), name="workflow-workers-close", daemon=True
         ).start()
 
-    def _retire(self, broken: _Workers) -> None:
+    def _retire(self, broken: Workers) -> None:
         """Clear a broken generation away, then mark failed the runs its processes left
         "running" (each run records the process it runs in): the history and App Home would
         show them running for ever."""
@@ -329,8 +323,8 @@ class ProcessRunner:
         for run_id in interrupted:
             logger.warning("run %s failed: its workflow process died", run_id)
 
-    def _new_workers(self) -> _Workers:
-        return _Workers(
+    def _new_workers(self) -> Workers:
+        return Workers(
             self._context,
             self._settings,
             processes=self._processes,
@@ -347,81 +341,3 @@ class ProcessRunner:
             listener(*args)
         except Exception:
             logger.exception("a workflow's progress listener failed")
-
-
-class _Workers:
-    """One generation of worker processes, the queue they report on (ready, failed, progress)
-    and the thread reading it. A fresh generation gets a fresh queue: a worker killed while
-    writing could leave the old one locked."""
-
-    def __init__(
-        self,
-        context: SpawnContext,
-        settings: Settings,
-        *,
-        processes: int,
-        warm_knowledge_base: bool,
-        relay: Callable[[int, tuple[Any, ...]], None],
-    ) -> None:
-        self.processes = processes
-        self.pids: set[int] = set()
-        self._relay = relay
-        self._ready = threading.Event()
-        self._failure: str | None = None
-        self._stop = threading.Event()
-        self._reports: multiprocessing.queues.Queue[tuple[Any, ...]] = context.Queue()
-        self.executor = ProcessPoolExecutor(
-            processes,
-            mp_context=context,
-            initializer=start_worker,
-            initargs=(
-                settings,
-                self._reports,
-                warm_knowledge_base,
-                logging.getLogger().getEffectiveLevel(),
-            ),
-        )
-        self._reader = threading.Thread(target=self._read, name="workflow-reports", daemon=True)
-        self._reader.start()
-        # The pool starts a process per call submitted while none is idle: one trivial call
-        # each starts them all now, so they build their services before the first request.
-        self._started: list[Future[int]] = [
-            self.executor.submit(os.getpid) for _ in range(processes)
-        ]
-
-    def wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while not self._ready.wait(_POLL_SECONDS):
-            if self._failure is not None:
-                raise WorkersNotStartedError(f"a workflow worker failed to start: {self._failure}")
-            if any(future.done() and future.exception() for future in self._started):
-                raise WorkersNotStartedError("a workflow worker process exited while starting")
-            if time.monotonic() > deadline:
-                raise WorkersNotStartedError(
-                    f"the workflow workers were not ready within {timeout:g} s"
-                )
-
-    def close(self) -> None:
-        self.executor.shutdown(wait=True, cancel_futures=True)
-        self._stop.set()
-        self._reader.join(timeout=2 * _POLL_SECONDS)
-        if not self._reader.is_alive():
-            self._reports.close()
-
-    def _read(self) -> None:
-        while not self._stop.is_set():
-            try:
-                report = self._reports.get(timeout=_POLL_SECONDS)
-            except queue.Empty:
-                continue
-            except (EOFError, OSError):
-                return  # closed
-            kind = report[0]
-            if kind == "progress":
-                self._relay(report[1], report[2])
-            elif kind == "ready":
-                self.pids.add(report[1])
-                if len(self.pids) >= self.processes:
-                    self._ready.set()
-            elif kind == "failed":
-                self._failure = report[2]

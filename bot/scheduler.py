@@ -4,20 +4,24 @@ Jobs live in a persistent job store on the state database (table ``scheduler_job
 restart keeps each job's next run time and a run missed by less than ``misfire_grace_seconds``
 still happens once. Exactly one process runs the clock (the ``clock`` role): ``run_clock``.
 
-Each job is a module-level function named by reference ("bot.scheduler:run_weekly_digest") and
-takes no arguments: the stored job holds no live object, and the function builds its own
-services from the settings, runs one workflow and closes them.
+Each job is a module-level function named by reference ("bot.scheduler:run_weekly_digest")
+whose one argument is the id of the clock that scheduled it: the stored job holds no live object
+and no secret. ``build_scheduler`` keeps the settings it was given under that id for as long as
+the clock runs in this process, and the job builds its own services from them (never from the
+environment), runs one workflow and closes them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN, SchedulerEvent
 from apscheduler.job import Job
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -57,6 +61,9 @@ JOB_FUNCTIONS: Final[Mapping[str, str]] = {
     "approval_reminders": "bot.scheduler:run_approval_reminders",
 }
 
+# The settings of every clock running in this process, by clock id (what a stored job carries).
+_CLOCK_SETTINGS: dict[str, Settings] = {}
+
 
 def build_scheduler(
     services: Services,
@@ -66,8 +73,13 @@ def build_scheduler(
 ) -> BaseScheduler:
     """A scheduler (not started) over the state database's job store, with one job per entry
     of ``functions`` timed by the schedule policy; a job the policy disables is removed from
-    the store. ``functions`` lets a test schedule its own recorder in place of the real work."""
+    the store. ``functions`` lets a test schedule its own recorder in place of the real work.
+
+    Each job is called with ``clock=`` this scheduler's id, under which ``services.settings``
+    are kept until the scheduler shuts down: the jobs run on the settings given here.
+    """
     policy = services.policies.schedule
+    clock = uuid.uuid4().hex
     store = SQLAlchemyJobStore(engine=services.state.engine, tablename=JOBS_TABLE)
     scheduler = scheduler_cls(
         jobstores={_JOB_STORE: store},
@@ -78,6 +90,12 @@ def build_scheduler(
             "max_instances": 1,
         },
     )
+    _CLOCK_SETTINGS[clock] = services.settings
+
+    def forget_clock(event: SchedulerEvent) -> None:
+        _CLOCK_SETTINGS.pop(clock, None)
+
+    scheduler.add_listener(forget_clock, EVENT_SCHEDULER_SHUTDOWN)
     # Before start the scheduler only sees jobs added in this process; the store itself shows
     # what an earlier clock left (``start`` creates the table and is repeated harmlessly).
     store.start(scheduler, _JOB_STORE)
@@ -85,7 +103,13 @@ def build_scheduler(
         schedule = _schedule_of(policy, job_id)
         if schedule.enabled:
             schedule_job(
-                scheduler, job_id, function, schedule, policy, stored=_stored(store, job_id)
+                scheduler,
+                job_id,
+                function,
+                schedule,
+                policy,
+                clock=clock,
+                stored=_stored(store, job_id),
             )
         else:
             _remove_stored(store, job_id)
@@ -99,10 +123,11 @@ def schedule_job(
     schedule: ScheduledJob,
     policy: SchedulePolicy,
     *,
+    clock: str,
     stored: Job | None = None,
 ) -> None:
-    """Add (or replace) the job ``job_id`` running ``function`` ("module:function") on
-    ``schedule``'s cron line in the policy's time zone.
+    """Add (or replace) the job ``job_id`` running ``function(clock=clock)`` ("module:function")
+    on ``schedule``'s cron line in the policy's time zone.
 
     When ``stored`` (the job an earlier clock persisted) has the same function and trigger, its
     next run time is kept: replacing it would otherwise count from now and lose a run missed
@@ -116,6 +141,7 @@ def schedule_job(
     scheduler.add_job(
         function,
         trigger,
+        kwargs={"clock": clock},
         id=job_id,
         name=job_id,
         jobstore=_JOB_STORE,
@@ -138,10 +164,25 @@ def run_clock(services: Services) -> None:
         logger.info("clock stopped")
 
 
-def run_weekly_digest() -> None:
+def run_weekly_digest(clock: str) -> None:
+    """The ``weekly_digest`` job: ``weekly_digest_job`` on the settings of ``clock``."""
+    weekly_digest_job(_settings_of(clock))
+
+
+def run_kb_rebuild(clock: str) -> None:
+    """The ``kb_rebuild`` job: ``kb_rebuild_job`` on the settings of ``clock``."""
+    kb_rebuild_job(_settings_of(clock))
+
+
+def run_approval_reminders(clock: str) -> None:
+    """The ``approval_reminders`` job: ``approval_reminders_job`` on the settings of ``clock``."""
+    approval_reminders_job(_settings_of(clock))
+
+
+def weekly_digest_job(settings: Settings) -> None:
     """The scheduled weekly GTM digest, recorded as a run with trigger "schedule" and posted in
     the digest channel (progress, digest, charts in its thread) when a bot token is set."""
-    with _job_services() as services:
+    with _job_services(settings) as services:
         token = services.settings.slack_bot_token
         if token is None:
             digest = weekly_digest(services, SCHEDULER_USER, trigger="schedule")
@@ -160,9 +201,9 @@ def run_weekly_digest() -> None:
     )
 
 
-def run_kb_rebuild() -> None:
+def kb_rebuild_job(settings: Settings) -> None:
     """The nightly knowledge-base rebuild: re-ingest the help centre, keep every human answer."""
-    with _job_services() as services:
+    with _job_services(settings) as services:
         report = build_knowledge_base(services, bulk=True).rebuild(
             load_chunks(knowledge_base_folder(services.settings)),
             stored_human_answers(services.state),
@@ -175,12 +216,12 @@ def run_kb_rebuild() -> None:
     )
 
 
-def run_approval_reminders() -> None:
+def approval_reminders_job(settings: Settings) -> None:
     """Remind pending approvals in their threads after the policy's ``remind_after_hours``
     (once per delay, however often the job runs), and say on pending campaigns who another
     campaign has emailed since they were proposed (a send approved from the CLI updates no
     Slack message); without a bot token, nothing to post to."""
-    with _job_services() as services:
+    with _job_services(settings) as services:
         token = services.settings.slack_bot_token
         if token is None:
             logger.warning("approval reminders not posted: SLACK_BOT_TOKEN is not set")
@@ -197,9 +238,18 @@ async def _remind_and_refresh(client: AsyncWebClient, services: Services) -> Non
     await refresh_overlapping_campaigns(client, runner)
 
 
+def _settings_of(clock: str) -> Settings:
+    try:
+        return _CLOCK_SETTINGS[clock]
+    except KeyError:
+        # Only a clock's own scheduler runs its jobs: another clock replaces them at start.
+        raise LookupError(f"the clock {clock} that scheduled this job has shut down") from None
+
+
 @contextmanager
-def _job_services() -> Iterator[Services]:
-    services = build_services(Settings())
+def _job_services(settings: Settings) -> Iterator[Services]:
+    """Services of their own for one run, closed after it."""
+    services = build_services(settings)
     try:
         yield services
     finally:

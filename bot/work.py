@@ -16,7 +16,6 @@ from typing import Any
 
 from agents.planner.plans import SupportPlan
 from controlroom import team
-from controlroom.desk import approval_desk
 from controlroom.services import Services
 from integrations.statestore import (
     ApprovalRecord,
@@ -32,12 +31,14 @@ from workflows.ask import WORKFLOW as ASK
 from workflows.ask import Answer, plan_explanations, stored_plans
 from workflows.control_room import ControlRoom, read_control_room
 from workflows.digest import Digest
+from workflows.proposals import AnsweredResult, AnswerProposal
 from workflows.sending import SendReport
 from workflows.support_escalation import WORKFLOW as SUPPORT
 from workflows.support_escalation import start_support
 from workflows.weekly_gtm import SectionProgress, run_weekly_gtm
 from workflows.winback import WORKFLOW as WINBACK
-from workflows.winback import Targeting, start_winback, targeting
+from workflows.winback import start_winback
+from workflows.winback_audience import Targeting, targeting
 
 
 def ask(
@@ -98,7 +99,7 @@ def propose_winback(
     aim: Targeting | None = None,
 ) -> RunOutcome:
     """Start a win-back run; it pauses with a proposal, or ends when nobody qualifies."""
-    desk = approval_desk(services)
+    desk = services.desk
     return start_winback(
         desk.workflows[WINBACK],
         state=services.state,
@@ -130,7 +131,7 @@ def decide(
     the approval as decided. ``approvers``: who may decide, as the bot resolved it (listed ids
     plus the user group's members); ``on_progress`` hears an approved campaign's send counts.
     Raises the desk's ``ApprovalError`` subclasses."""
-    desk = approval_desk(services)
+    desk = services.desk
     outcome = desk.decide(
         run_id,
         decision,
@@ -155,7 +156,7 @@ def check_decision(
 ) -> ApprovalRecord:
     """What ``decide`` checks, without deciding: a modal's answer (errors beside its fields)
     is due within 3 s, the decision itself may take longer. Returns the approval as it stands."""
-    approval, _ = approval_desk(services).check_decision(
+    approval, _ = services.desk.check_decision(
         run_id, decision, user_id, reason=reason, edits=edits, approvers=approvers
     )
     return approval
@@ -166,13 +167,13 @@ def pending_approval(
 ) -> ApprovalRecord:
     """The pending approval ``user_id`` may decide, before a modal is opened for it; refuses
     (and audits) a non-approver and a proposal already decided."""
-    return approval_desk(services).pending_for(run_id, user_id, approvers=approvers)
+    return services.desk.pending_for(run_id, user_id, approvers=approvers)
 
 
 def exact_approval(services: Services, run_id: str) -> ApprovalRecord:
     """The approval of exactly ``run_id``, a button's or a modal's value (never a prefix, as
     the CLI allows); raises ``NoSuchApprovalError`` saying what to do."""
-    return approval_desk(services).exact(run_id)
+    return services.desk.exact(run_id)
 
 
 def edit_history(services: Services, run_id: str) -> list[AuditEntry]:
@@ -193,7 +194,7 @@ def overlapping_campaigns(services: Services, except_run: str) -> list[CampaignO
     """Pending win-backs posted in Slack (other than ``except_run``) whose audience another run
     has emailed since they were proposed: their proposals must say so before anyone approves."""
     found = []
-    for approval in approval_desk(services).pending():
+    for approval in services.desk.pending():
         if approval.workflow != WINBACK or approval.run_id == except_run:
             continue
         if not approval.channel_id or not approval.message_ts:
@@ -211,12 +212,12 @@ def emailed_since_proposed(services: Services, run_id: str) -> int:
 
 def approvals_to_remind(services: Services, now: datetime) -> list[ApprovalRecord]:
     """Pending approvals due a reminder at ``now`` (``remind_after_hours`` in the policy)."""
-    return approval_desk(services).due_reminders(now)
+    return services.desk.due_reminders(now)
 
 
 def mark_reminded(services: Services, run_id: str, now: datetime) -> bool:
     """Record a reminder before posting it; False when the run was decided meanwhile."""
-    return approval_desk(services).mark_reminded(run_id, now)
+    return services.desk.mark_reminded(run_id, now)
 
 
 def recent_runs(services: Services) -> list[RunRecord]:
@@ -250,7 +251,7 @@ class SupportReply:
     text: str
     confidence: float | None
     sources: tuple[str, ...]
-    proposal: dict[str, Any] | None = None
+    proposal: AnswerProposal | None = None
 
     @property
     def escalated(self) -> bool:
@@ -268,7 +269,7 @@ def support_answer(
     """Answer a customer's question with the Support agent, through the support escalation
     workflow (below the confidence threshold it pauses for a person); ``thread`` is remembered
     as where the run's answer goes back; ``draft`` is an answer already given, not asked again."""
-    desk = approval_desk(services)
+    desk = services.desk
     outcome = start_support(
         desk.workflows[SUPPORT],
         question,
@@ -280,15 +281,15 @@ def support_answer(
     )
     if thread is not None:
         services.state.record_run_thread(outcome.run_id, thread)
-    # Paused: the proposal holds the draft; answered at once: the outcome holds what was sent.
-    sent = outcome.proposal or outcome.result
-    confidence = sent.get("confidence")
+    # Paused: the proposal holds the draft; answered at once: the result holds what was sent.
+    said = outcome.proposal or outcome.result
+    assert isinstance(said, AnswerProposal | AnsweredResult)  # a support run's only two ends
     return SupportReply(
         run_id=outcome.run_id,
-        text=str(sent.get("text") or ""),
-        confidence=float(confidence) if isinstance(confidence, int | float) else None,
-        sources=tuple(str(source) for source in sent.get("sources") or ()),
-        proposal=outcome.proposal,
+        text=said.text,
+        confidence=said.confidence,
+        sources=tuple(said.sources),
+        proposal=said if isinstance(said, AnswerProposal) else None,
     )
 
 

@@ -12,7 +12,6 @@ from langgraph.graph import StateGraph
 
 from agents.support.agent import SupportAgent
 from controlroom.services import Services, ready_knowledge_base
-from integrations.email import EmailSender
 from workflows.approvals import ApprovalDesk, WorkflowSpec
 from workflows.support_escalation import WORKFLOW as SUPPORT
 from workflows.support_escalation import SupportState, build_support_escalation
@@ -21,13 +20,14 @@ from workflows.winback import WORKFLOW as WINBACK
 from workflows.winback import winback_spec
 
 
-def approval_desk(built: Services, *, sender: EmailSender | None = None) -> ApprovalDesk:
-    """The desk over every workflow that pauses for approval (the Slack app builds the same)."""
+def approval_desk(built: Services) -> ApprovalDesk:
+    """The desk over every workflow that pauses for approval, over ``built``'s adapters: built
+    once per services as ``Services.desk`` (the CLI and the Slack app decide through it)."""
     workflows: dict[str, WorkflowSpec] = {
         WINBACK: winback_spec(
             warehouse=built.warehouse,
             state=built.state,
-            sender=sender or built.email,
+            sender=built.email,
             policy=built.policies.winback,
             rfm=built.policies.rfm,
             email_from=built.settings.email_from,
@@ -64,4 +64,4 @@ def support_spec(built: Services) -> WorkflowSpec:
             reply=support.reply, knowledge_base=kb, store=built.state, tickets=built.tickets
         )
 
-    return WorkflowSpec(build=build, kind="answer", check_edits=check_answer_edits)
+    return WorkflowSpec(build=build, check_edits=check_answer_edits)

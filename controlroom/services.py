@@ -6,7 +6,9 @@ import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
@@ -21,10 +23,17 @@ from integrations.statestore import StateStore
 from integrations.tickets import TicketDesk, build_ticket_desk
 from integrations.warehouse import Warehouse
 
+if TYPE_CHECKING:
+    from workflows.approvals import ApprovalDesk
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True)
 class Services:
-    """What the workflows, the bot and the CLI need; built by ``build_services`` only."""
+    """What the workflows, the bot and the CLI need; built by ``build_services`` only.
+
+    ``dataclasses.replace`` gives services with one adapter swapped (another email sender, a
+    ticket desk), whose ``desk`` is built anew over them.
+    """
 
     settings: Settings
     policies: policies.Policies
@@ -37,6 +46,14 @@ class Services:
     # The signed one-click unsubscribe links, when UNSUBSCRIBE_URL is set: the sender and the
     # web role share this one object.
     unsubscribe: UnsubscribeLinks | None = None
+
+    @cached_property
+    def desk(self) -> ApprovalDesk:
+        """The approval desk over every workflow that pauses for a person, built once."""
+        # Here, not at the top: the workflows (LangGraph) load only where a desk is used.
+        from controlroom.desk import approval_desk
+
+        return approval_desk(self)
 
     def close(self) -> None:
         """Release database and HTTP connections."""

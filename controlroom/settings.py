@@ -54,7 +54,7 @@ class Settings(BaseSettings):
         default=Path(prompts.__file__).parent, validation_alias="CONTROLROOM_PROMPTS_DIR"
     )
 
-    # The help centre's Markdown articles (default: knowledge_base/ beside the code).
+    # The help centre's Markdown articles (default: the `knowledge_base` package's own).
     kb_dir: Path | None = Field(default=None, validation_alias="CONTROLROOM_KB_DIR")
 
     # State store: SQLite under var/ unless DATABASE_URL names another database.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from agents.finance.agent import FinanceAgent
@@ -20,18 +21,9 @@ from controlroom.services import Services, ready_knowledge_base
 from integrations.llm import LanguageModel
 from integrations.statestore import SlackThread, Trigger
 from integrations.warehouse.metrics import MetricCatalog, MetricsLayer
-from workflows.ask import (
-    WORKFLOW as ASK,
-)
-from workflows.ask import (
-    Answer,
-    AskContext,
-    AskTools,
-    Specialists,
-    answer_request,
-    plan_answerer,
-    stored_plans,
-)
+
+if TYPE_CHECKING:
+    from workflows.ask import Answer, Specialists
 
 
 def team_factory(services: Services, knowledge_base: KnowledgeBase | None) -> TeamFactory:
@@ -87,6 +79,10 @@ def ask(
     an answer's thread): planned, then answered from the metrics layer and the specialists'
     tools, over the knowledge base ingested on first use. In ``thread``, a follow-up continues
     the thread's last answer."""
+    # Imported here: the weekly digest builds the team too, and needs none of ask's machinery.
+    from workflows.ask import WORKFLOW as ASK
+    from workflows.ask import AskContext, AskTools, answer_request, plan_answerer, stored_plans
+
     kb = ready_knowledge_base(services)
     previous_run = services.state.latest_run_in_thread(thread, ASK) if thread is not None else None
     previous = stored_plans(services.state, previous_run) if previous_run else None
@@ -139,6 +135,8 @@ def _rules(segments: tuple[str, ...]) -> RulesPlanner:
 
 
 def _specialists(services: Services, kb: KnowledgeBase, model: LanguageModel) -> Specialists:
+    from workflows.ask import Specialists
+
     team = team_factory(services, kb)(model)
     marketing, insights, support = team["marketing"], team["insights"], team["support"]
     assert isinstance(marketing, MarketingAgent) and isinstance(insights, InsightsAgent)

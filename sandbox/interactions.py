@@ -62,7 +62,8 @@ class Interactions:
     # -- typing -------------------------------------------------------------------------------
 
     async def command(self, user_id: str, channel_id: str, line: str) -> Outcome:
-        """``/command text`` typed in ``channel_id``."""
+        """``/command text`` typed in ``channel_id``: sent to the app, not shown in the channel
+        (Slack shows only what the app answers)."""
         person, channel = self._person(user_id), self._channel(channel_id)
         command, _, text = line.strip().partition(" ")
         if command not in self.commands:
@@ -73,11 +74,6 @@ class Interactions:
                 'the "/" character are interpreted as commands.',
             )
             return Outcome(ok=False, error="not_a_command")
-        self.workspace.add_message(
-            channel["id"],
-            {"user": user_id, "text": line.strip(), "subtype": "command_echo"},
-            ephemeral_for=user_id,
-        )
         token = self.workspace.new_response_target(user_id, channel["id"], None, None)
         body = payloads.slash_command(
             self.workspace.identity,

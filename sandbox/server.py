@@ -5,7 +5,7 @@ The page is plain HTML, CSS and JavaScript served as static files (no build step
 Block Kit itself, from the same JSON the Web API stored: the page needs that JSON anyway to build
 real ``block_actions`` and ``view_submission`` payloads, and the server stays a pure API. It
 learns of changes through server-sent events (``/ui/stream``, one number: the workspace's
-version) and then fetches ``/ui/state``.
+version) and then fetches ``/ui/state``. Emoji names come from ``/ui/emoji``, once.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from starlette.responses import (
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from sandbox.emoji_names import emoji_table
 from sandbox.errors import ApiError
 from sandbox.files import sniff_mimetype
 from sandbox.interactions import Interactions, Outcome
@@ -92,6 +93,9 @@ def build_sandbox(interactions: Interactions) -> Starlette:
 
     async def page(request: Request) -> Response:
         return FileResponse(STATIC / "index.html")
+
+    async def emoji(request: Request) -> Response:
+        return JSONResponse(emoji_table(), headers={"Cache-Control": "max-age=86400"})
 
     async def state(request: Request) -> Response:
         query = request.query_params
@@ -168,6 +172,7 @@ def build_sandbox(interactions: Interactions) -> Starlette:
             Route("/archives/{channel}/{p}", archives, methods=["GET"]),
             Route("/", page, methods=["GET"]),
             Route("/ui/state", state, methods=["GET"]),
+            Route("/ui/emoji", emoji, methods=["GET"]),
             Route("/ui/stream", stream, methods=["GET"]),
             Route("/ui/command", command, methods=["POST"]),
             Route("/ui/message", message, methods=["POST"]),
@@ -197,9 +202,11 @@ def page_state(
     if channel is None or (channel["is_im"] and me is not None and channel["user"] != me.id):
         channel = channels[0] if channels else None
     viewer = me.id if me else None
+    # People's and channels' names by id, for "<@U…>" and "<#C…>" in what the page shows.
     names = {p.id: p.real_name for p in people}
     names[identity.bot_user_id] = "Control Room"
     names["USLACKBOT"] = "Slackbot"
+    names.update((c["id"], c["name"]) for c in workspace.channels() if not c["is_im"])
     return {
         "version": workspace.version,
         "team": {"id": identity.team_id, "name": identity.team_name},
@@ -221,10 +228,12 @@ def page_state(
 
 
 async def _changes(request: Request, workspace: Workspace) -> AsyncIterator[str]:
-    """Server-sent events: the workspace's version each time it changes."""
+    """Server-sent events: the workspace's version each time it changes (scheduled messages
+    are posted here on time while a page watches, and at the next Web API call otherwise)."""
     seen = -1
     quiet = 0.0
     while not await request.is_disconnected():
+        workspace.post_due_messages()
         if workspace.version != seen:
             seen = workspace.version
             quiet = 0.0

@@ -9,21 +9,26 @@ with slack_sdk's own models and Slack's limits, so what passes here would pass S
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 from sandbox.checks import MAX_MESSAGE_BLOCKS, Args, check_blocks, json_arg, required
 from sandbox.errors import ApiError
 from sandbox.files import file_object
+from sandbox.webapi_conversations import ConversationMethods
+from sandbox.webapi_people import BOT_NAME, PeopleMethods
 from sandbox.webapi_views import ViewMethods
-from sandbox.workspace import Message, Workspace
+from sandbox.workspace import TOMBSTONE, Message, Workspace
 
 Answer = dict[str, Any]
 
 MAX_TEXT = 40_000
+# chat.scheduleMessage takes times up to 120 days ahead.
+MAX_SCHEDULE_AHEAD_SECONDS = 120 * 24 * 3600
 
 
-class WebApi(ViewMethods):
+class WebApi(ConversationMethods, PeopleMethods, ViewMethods):
     """The Web API methods; ``base_url`` is the sandbox's own address (for upload URLs,
     permalinks and file links)."""
 
@@ -33,18 +38,27 @@ class WebApi(ViewMethods):
         self._methods: dict[str, Callable[[Args], Answer]] = {
             "api.test": lambda args: {"args": args},
             "auth.test": self._auth_test,
+            "team.info": self._team_info,
+            "bots.info": self._bots_info,
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
             "chat.delete": self._delete,
             "chat.postEphemeral": self._post_ephemeral,
             "chat.getPermalink": self._permalink,
+            "chat.scheduleMessage": self._schedule_message,
+            "chat.scheduledMessages.list": self._scheduled_list,
+            "chat.deleteScheduledMessage": self._delete_scheduled,
             "conversations.list": self._conversations_list,
             "conversations.info": self._conversations_info,
+            "conversations.members": self._conversations_members,
+            "conversations.join": self._conversations_join,
+            "conversations.create": self._conversations_create,
             "conversations.history": self._history,
             "conversations.replies": self._replies,
             "conversations.open": self._open_dm,
             "users.info": self._users_info,
             "users.list": self._users_list,
+            "users.lookupByEmail": self._users_lookup_by_email,
             "usergroups.users.list": self._usergroup_users,
             "reactions.add": self._reactions_add,
             "views.open": self._views_open,
@@ -66,6 +80,7 @@ class WebApi(ViewMethods):
                 return {"ok": False, "error": "not_authed"}
             if token != self.workspace.identity.bot_token:
                 return {"ok": False, "error": "invalid_auth"}
+        self.workspace.post_due_messages()
         try:
             return {"ok": True, **handler(args)}
         except ApiError as error:
@@ -74,94 +89,6 @@ class WebApi(ViewMethods):
                 answer["errors"] = error.messages
                 answer["response_metadata"] = {"messages": [f"[ERROR] {m}" for m in error.messages]}
             return answer
-
-    # -- identity -----------------------------------------------------------------------------
-
-    def _auth_test(self, args: Args) -> Answer:
-        me = self.workspace.identity
-        return {
-            "url": self.base_url + "/",
-            "team": me.team_name,
-            "user": "controlroom",
-            "team_id": me.team_id,
-            "user_id": me.bot_user_id,
-            "bot_id": me.bot_id,
-            "is_enterprise_install": False,
-        }
-
-    def _users_info(self, args: Args) -> Answer:
-        person = self.workspace.person(required(args, "user"))
-        if person is None:
-            raise ApiError("user_not_found")
-        return {"user": self._user(person.id)}
-
-    def _users_list(self, args: Args) -> Answer:
-        members = [self._user(p.id) for p in self.workspace.people()]
-        return {"members": members, "response_metadata": {"next_cursor": ""}}
-
-    def _user(self, user_id: str) -> dict[str, Any]:
-        person = self.workspace.person(user_id)
-        assert person is not None
-        return {
-            "id": person.id,
-            "team_id": self.workspace.identity.team_id,
-            "name": person.name,
-            "real_name": person.real_name,
-            "is_bot": person.is_bot,
-            "deleted": False,
-            "tz": "America/Denver",
-            "profile": {
-                "real_name": person.real_name,
-                "display_name": person.name,
-                "title": person.title,
-            },
-        }
-
-    def _usergroup_users(self, args: Args) -> Answer:
-        members = self.workspace.usergroup_members(required(args, "usergroup"))
-        if members is None:
-            raise ApiError("no_such_subteam")
-        return {"users": members}
-
-    # -- channels -----------------------------------------------------------------------------
-
-    def _channel(self, args: Args, key: str = "channel") -> dict[str, Any]:
-        channel = self.workspace.channel(required(args, key, error="channel_not_found"))
-        if channel is None:
-            raise ApiError("channel_not_found")
-        return channel
-
-    def _conversations_list(self, args: Args) -> Answer:
-        types = str(args.get("types") or "public_channel").split(",")
-        channels = [c for c in self.workspace.channels() if ("im" in types if c["is_im"] else True)]
-        return {"channels": channels, "response_metadata": {"next_cursor": ""}}
-
-    def _conversations_info(self, args: Args) -> Answer:
-        return {"channel": self._channel(args)}
-
-    def _open_dm(self, args: Args) -> Answer:
-        users = str(required(args, "users", error="users_list_not_supplied")).split(",")
-        if len(users) != 1 or self.workspace.person(users[0]) is None:
-            raise ApiError("user_not_found")
-        return {"channel": {"id": self.workspace.direct_channel(users[0])["id"]}}
-
-    def _history(self, args: Args) -> Answer:
-        channel = self._channel(args)
-        limit = min(int(args.get("limit") or 100), 999)
-        messages = self.workspace.history(channel["id"], limit=limit)
-        return {
-            "messages": list(reversed(messages)),  # newest first, as Slack's
-            "has_more": False,
-            "pin_count": 0,
-            "response_metadata": {"next_cursor": ""},
-        }
-
-    def _replies(self, args: Args) -> Answer:
-        channel = self._channel(args)
-        messages = self.workspace.replies(channel["id"], required(args, "ts", "thread_not_found"))
-        if not messages:
-            raise ApiError("thread_not_found")
-        return {"messages": messages, "has_more": False, "response_metadata": {"next_cursor": ""}}
 
     # -- messages -----------------------------------------------------------------------------
 
@@ -199,9 +126,52 @@ class WebApi(ViewMethods):
     def _delete(self, args: Args) -> Answer:
         channel = self._channel(args)
         ts = required(args, "ts", error="message_not_found")
-        if not self.workspace.delete_message(channel["id"], ts):
+        current = self.workspace.message(channel["id"], ts)
+        if current is None or current.get("subtype") == TOMBSTONE:
             raise ApiError("message_not_found")
+        if current.get("bot_id") != self.workspace.identity.bot_id:
+            raise ApiError("cant_delete_message")
+        self.workspace.delete_message(channel["id"], ts)
         return {"channel": channel["id"], "ts": ts}
+
+    def _schedule_message(self, args: Args) -> Answer:
+        channel = self._channel(args)
+        try:
+            post_at = int(float(required(args, "post_at", error="invalid_time")))
+        except ValueError:
+            raise ApiError("invalid_time") from None
+        now = time.time()
+        if post_at <= now:
+            raise ApiError("time_in_past")
+        if post_at > now + MAX_SCHEDULE_AHEAD_SECONDS:
+            raise ApiError("time_too_far")
+        message = self._bot_message(args)
+        if args.get("thread_ts"):
+            if self.workspace.message(channel["id"], str(args["thread_ts"])) is None:
+                raise ApiError("thread_not_found")
+            message["thread_ts"] = str(args["thread_ts"])
+        scheduled_id = self.workspace.schedule_message(channel["id"], post_at, message)
+        shown = {**message, "type": "delayed_message", "subtype": "bot_message"}
+        return {
+            "channel": channel["id"],
+            "scheduled_message_id": scheduled_id,
+            "post_at": post_at,
+            "message": shown,
+        }
+
+    def _scheduled_list(self, args: Args) -> Answer:
+        channel = self._channel(args)["id"] if args.get("channel") else None
+        return {
+            "scheduled_messages": self.workspace.scheduled_messages(channel),
+            "response_metadata": {"next_cursor": ""},
+        }
+
+    def _delete_scheduled(self, args: Args) -> Answer:
+        channel = self._channel(args)
+        scheduled_id = required(args, "scheduled_message_id", "invalid_scheduled_message_id")
+        if not self.workspace.unschedule_message(channel["id"], scheduled_id):
+            raise ApiError("invalid_scheduled_message_id")
+        return {}
 
     def _post_ephemeral(self, args: Args) -> Answer:
         channel = self._channel(args)
@@ -267,7 +237,7 @@ class WebApi(ViewMethods):
             "bot_id": me.bot_id,
             "app_id": me.app_id,
             "team": me.team_id,
-            "bot_profile": {"id": me.bot_id, "app_id": me.app_id, "name": "Control Room"},
+            "bot_profile": {"id": me.bot_id, "app_id": me.app_id, "name": BOT_NAME},
         }
 
     # -- files --------------------------------------------------------------------------------

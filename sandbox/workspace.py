@@ -19,6 +19,8 @@ from typing import Any
 from sandbox.sessions import InteractionState
 
 Message = dict[str, Any]
+# The subtype of the placeholder a deleted thread parent leaves.
+TOMBSTONE = "tombstone"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,8 @@ class Workspace(InteractionState):
         if existing is not None:
             return existing
         channel_id = "C" + "".join(ch for ch in name.upper() if ch.isalnum())[:10]
+        if self.channel(channel_id) is not None:  # another name with the same first letters
+            channel_id = "C" + secrets.token_hex(5).upper()
         with self._write() as db:
             db.execute(
                 "INSERT INTO channels (id, name, is_im, created) VALUES (?, ?, 0, ?)",
@@ -193,11 +197,39 @@ class Workspace(InteractionState):
         return self.message(channel, ts)
 
     def delete_message(self, channel: str, ts: str) -> bool:
+        """Delete a message as Slack does; False if there is none. A thread's parent that has
+        replies leaves a placeholder ("This message was deleted.") holding the thread, and the
+        placeholder goes with the thread's last reply."""
         with self._write() as db:
-            deleted = db.execute(
-                "DELETE FROM messages WHERE channel = ? AND ts = ?", (channel, ts)
-            ).rowcount
-        return bool(deleted)
+            row = db.execute(
+                "SELECT thread_ts, body FROM messages WHERE channel = ? AND ts = ?", (channel, ts)
+            ).fetchone()
+            if row is None or json.loads(row["body"]).get("subtype") == TOMBSTONE:
+                return False
+            if row["thread_ts"] in (None, ts) and _reply_count(db, channel, ts):
+                placeholder = {
+                    "type": "message",
+                    "subtype": TOMBSTONE,
+                    "text": "This message was deleted.",
+                    "user": "USLACKBOT",
+                    "hidden": True,
+                    "ts": ts,
+                    "thread_ts": ts,
+                }
+                db.execute(
+                    "UPDATE messages SET body = ? WHERE channel = ? AND ts = ?",
+                    (json.dumps(placeholder), channel, ts),
+                )
+                return True
+            db.execute("DELETE FROM messages WHERE channel = ? AND ts = ?", (channel, ts))
+            parent = row["thread_ts"]
+            if parent not in (None, ts) and not _reply_count(db, channel, parent):
+                db.execute(
+                    "DELETE FROM messages WHERE channel = ? AND ts = ? "
+                    "AND json_extract(body, '$.subtype') = ?",
+                    (channel, parent, TOMBSTONE),
+                )
+        return True
 
     def history(
         self, channel: str, *, viewer: str | None = None, limit: int = 200
@@ -242,6 +274,53 @@ class Workspace(InteractionState):
             )
         return message
 
+    def schedule_message(self, channel: str, post_at: int, message: Message) -> str:
+        """Keep ``message`` to be posted in ``channel`` at ``post_at``; its id ("Q…")."""
+        scheduled_id = "Q" + secrets.token_hex(5).upper()
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO scheduled (id, channel, post_at, created, body) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (scheduled_id, channel, post_at, int(time.time()), json.dumps(message)),
+            )
+        return scheduled_id
+
+    def scheduled_messages(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Messages waiting for their time, in ``chat.scheduledMessages.list``'s shape."""
+        rows = self._rows(
+            "SELECT * FROM scheduled WHERE ? IS NULL OR channel = ? ORDER BY post_at",
+            channel,
+            channel,
+        )
+        return [
+            {
+                "id": row["id"],
+                "channel_id": row["channel"],
+                "post_at": row["post_at"],
+                "date_created": row["created"],
+                "text": json.loads(row["body"]).get("text", ""),
+            }
+            for row in rows
+        ]
+
+    def unschedule_message(self, channel: str, scheduled_id: str) -> bool:
+        with self._write() as db:
+            deleted = db.execute(
+                "DELETE FROM scheduled WHERE id = ? AND channel = ?", (scheduled_id, channel)
+            ).rowcount
+        return bool(deleted)
+
+    def post_due_messages(self) -> None:
+        """Post the scheduled messages whose time has come."""
+        with self._lock:
+            due = self._rows(
+                "SELECT * FROM scheduled WHERE post_at <= ? ORDER BY post_at", time.time()
+            )
+            for row in due:
+                with self._write() as db:
+                    db.execute("DELETE FROM scheduled WHERE id = ?", (row["id"],))
+                self.add_message(row["channel"], json.loads(row["body"]))
+
     # -- files --------------------------------------------------------------------------------
 
     def add_file(self, name: str, length: int, alt_txt: str | None) -> str:
@@ -269,6 +348,15 @@ class Workspace(InteractionState):
     def file(self, file_id: str) -> sqlite3.Row | None:
         rows = self._rows("SELECT * FROM files WHERE id = ?", file_id)
         return rows[0] if rows else None
+
+
+def _reply_count(db: sqlite3.Connection, channel: str, thread_ts: str) -> int:
+    count: int = db.execute(
+        "SELECT COUNT(*) FROM messages WHERE channel = ? AND thread_ts = ? AND ts != ? "
+        "AND ephemeral_for IS NULL",
+        (channel, thread_ts, thread_ts),
+    ).fetchone()[0]
+    return count
 
 
 def _person(row: sqlite3.Row) -> Person:

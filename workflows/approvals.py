@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,6 +41,14 @@ from integrations.statestore import (
     UnknownRunError,
 )
 from policies.schema import ApprovalPolicy
+from workflows.proposals import (
+    Proposal,
+    RejectedResult,
+    Result,
+    SendResult,
+    load_proposal,
+    load_result,
+)
 from workflows.runtime import open_checkpointer, run_config
 
 logger = logging.getLogger(__name__)
@@ -100,7 +108,6 @@ class WorkflowSpec:
     """How to rebuild one workflow's graph (uncompiled) and check the edits it accepts."""
 
     build: Callable[[], StateGraph[Any, Any]]
-    kind: str
     check_edits: Callable[[Mapping[str, Any]], dict[str, Any]] = _no_edits
 
 
@@ -111,8 +118,8 @@ class RunOutcome:
     run_id: str
     workflow: str
     status: RunStatus
-    proposal: dict[str, Any] | None = None
-    result: dict[str, Any] = field(default_factory=dict)
+    proposal: Proposal | None = None
+    result: Result | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,9 +142,9 @@ def advance(
 ) -> RunOutcome:
     """Run a workflow graph until it pauses or ends, and record where it stands.
 
-    A pause (``interrupt()``) asks for approval with the interrupt's value as the summary and
-    marks the run paused; the end marks it succeeded (partial when its outcome names a
-    ``problem``); an exception marks it failed and
+    A pause (``interrupt()``) asks for approval with the interrupt's value (a ``Proposal``) as
+    the summary and marks the run paused; the end marks it succeeded (partial when a send names
+    a ``problem``, rejected when a person rejected it); an exception marks it failed and
     propagates (the checkpoint lets ``ApprovalDesk.resume`` continue it).
     """
     state.finish_run(run_id, "running")
@@ -155,17 +162,20 @@ def advance(
         raise
     interrupts = final.get("__interrupt__")
     if interrupts:
-        proposal = dict(interrupts[0].value)
-        state.request_approval(run_id, workflow=workflow, kind=spec.kind, summary=proposal)
+        proposal = load_proposal(interrupts[0].value)
+        state.request_approval(
+            run_id, workflow=workflow, kind=proposal.kind, summary=proposal.stored()
+        )
         state.finish_run(run_id, "paused")
         return RunOutcome(run_id, workflow, "paused", proposal=proposal)
-    result = dict(final.get("outcome") or {})
-    # A workflow that finished but not wholly (emails failed or in doubt) says why in "problem";
-    # one whose proposal a person rejected did nothing, and says so.
-    status: RunStatus = "partial" if result.get("problem") else "succeeded"
-    if result.get("status") == "rejected":
+    result = load_result(final["outcome"])
+    # A send that did not wholly go (emails failed or in doubt) says why in its "problem"; a
+    # proposal a person rejected did nothing, and says so.
+    problem = result.problem if isinstance(result, SendResult) else None
+    status: RunStatus = "partial" if problem else "succeeded"
+    if isinstance(result, RejectedResult):
         status = "rejected"
-    state.finish_run(run_id, status, error=result.get("problem"))
+    state.finish_run(run_id, status, error=problem)
     return RunOutcome(run_id, workflow, status, result=result)
 
 

@@ -29,6 +29,7 @@ from agents.support.gaps import nearest_passage
 from integrations.statestore import StateStore, Trigger
 from integrations.tickets import TicketDesk
 from workflows.approvals import InvalidDecisionError, RunOutcome, WorkflowSpec, advance
+from workflows.proposals import AnsweredResult, AnswerProposal, TicketResult
 
 WORKFLOW = "support"
 MAX_ANSWER_CHARS = 3_000
@@ -74,14 +75,16 @@ def build_support_escalation(
         return {"draft": given.as_draft()}
 
     def ask_human(state: SupportState) -> SupportState:
-        decision = interrupt(
-            {
-                "workflow": WORKFLOW,
-                "question": state["question"],
-                "asker": state["asker"],
-                **state["draft"],
-            }
+        draft = state["draft"]
+        proposal = AnswerProposal(
+            question=state["question"],
+            asker=state["asker"],
+            text=draft["text"],
+            confidence=draft["confidence"],
+            reasons=list(draft["reasons"]),
+            sources=list(draft["sources"]),
         )
+        decision = interrupt(proposal.stored())
         return {"decision": dict(decision)}
 
     def deliver(state: SupportState) -> SupportState:
@@ -105,15 +108,10 @@ def build_support_escalation(
         )
         if reviewer is not None:
             learn_from_human(knowledge_base, store, state["question"], text, author=reviewer)
-        return {
-            "outcome": {
-                "status": "answered",
-                "text": text,
-                "confidence": draft["confidence"],
-                "sources": sources,
-                "reviewed_by": reviewer,
-            }
-        }
+        answered = AnsweredResult(
+            text=text, confidence=draft["confidence"], sources=sources, reviewed_by=reviewer
+        )
+        return {"outcome": answered.stored()}
 
     def open_ticket(state: SupportState) -> SupportState:
         decision = state["decision"]
@@ -136,14 +134,8 @@ def build_support_escalation(
             url=ticket.url,
             reason=decision.get("reason"),
         )
-        return {
-            "outcome": {
-                "status": "ticket",
-                "reason": decision.get("reason"),
-                "where": ticket.system,
-                "url": ticket.url,
-            }
-        }
+        opened = TicketResult(reason=decision.get("reason"), where=ticket.system, url=ticket.url)
+        return {"outcome": opened.stored()}
 
     graph: StateGraph[SupportState] = StateGraph(SupportState)
     graph.add_node("answer", answer)

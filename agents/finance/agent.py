@@ -43,12 +43,7 @@ class FinanceAgent:
         self._last_week = last_week or LastWeekKpis()
 
     def warm_up(self) -> None:
-        import_now(
-            "pandas",
-            "statsmodels.tsa.exponential_smoothing.ets",
-            "matplotlib.figure",
-            "matplotlib.backends.backend_agg",
-        )
+        import_now("scipy.optimize", "matplotlib.figure", "matplotlib.backends.backend_agg")
 
     def weekly_section(self) -> Report:
         """The digest's finance part: last complete week's KPIs, the forecast beside the same

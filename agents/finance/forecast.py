@@ -1,9 +1,10 @@
 """Weekly revenue forecast with an 80% prediction interval and its backtest error.
 
-The model is an exponential smoothing state-space model (ETS, statsmodels' ``ETSModel``) with
-additive errors, so the prediction intervals are analytic (Hyndman & Athanasopoulos, *Forecasting:
-Principles and Practice*, §8.7). Which ETS model depends on how much history there is, because
-with weekly data seasonality is *yearly* (52 weeks) and needs at least two full years to estimate:
+The model is an exponential smoothing state-space model (ETS, fitted by ``_ets`` the way
+statsmodels' ``ETSModel`` fits it) with additive errors, so the prediction intervals are analytic
+(Hyndman & Athanasopoulos, *Forecasting: Principles and Practice*, §8.7). Which ETS model
+depends on how much history there is, because with weekly data seasonality is *yearly* (52 weeks)
+and needs at least two full years to estimate:
 
 ==========================  ==================================  ==============================
 weeks to fit (history − 8)  model                               why
@@ -17,22 +18,22 @@ The backtest refits the same model on the history without its last 8 weeks, fore
 weeks and reports the MAPE, so the error shown is the error of the very model used (the model is
 chosen by the backtest's shorter history for that reason). Initial states come from the
 heuristic of Hyndman et al. §2.6 and only the smoothing parameters are estimated, which keeps
-a fit on three years of weeks to a few hundredths of a second.
+a fit on three years of weeks to a few milliseconds.
 """
 
 from __future__ import annotations
 
 import logging
-import warnings
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 
+from agents.finance._ets import EtsFit, fit_ets
 from agents.finance._exceptions import InvalidRequestError, NotEnoughHistoryError
 from agents.finance.weeks import WEEK, WeeklyRevenue
 
@@ -191,7 +192,7 @@ def _forecast(first: date, revenue: bytes, weeks: int) -> RevenueForecast:
             "backtest: nothing for a model to learn from"
         )
     backtest_fit = _fit(spec, train)
-    predicted, lower, upper = _predict(backtest_fit.result, len(train), BACKTEST_WEEKS)
+    predicted, lower, upper = _predict(backtest_fit, BACKTEST_WEEKS)
     actual = values[-BACKTEST_WEEKS:]
     inside = (actual >= lower) & (actual <= upper)
     backtest = Backtest(
@@ -211,7 +212,7 @@ def _forecast(first: date, revenue: bytes, weeks: int) -> RevenueForecast:
     )
 
     full_fit = _fit(spec, values)
-    predicted, lower, upper = _predict(full_fit.result, len(values), weeks)
+    predicted, lower, upper = _predict(full_fit, weeks)
     forecast = RevenueForecast(
         model=choice,
         parameters=full_fit.parameters,
@@ -257,55 +258,20 @@ def mean_absolute_percentage_error(actual: npt.ArrayLike, predicted: npt.ArrayLi
     return float(np.mean(errors / np.abs(actual_values[defined])))
 
 
-@dataclass(frozen=True, slots=True)
-class _Fit:
-    result: Any  # statsmodels' ETSResults (statsmodels is untyped)
-    parameters: dict[str, float]
-    converged: bool
-
-
-def _fit(spec: _Spec, values: npt.NDArray[np.float64]) -> _Fit:
-    # Imported here, not at the top: statsmodels (and pandas) take about a second to import, and
-    # every `controlroom` command imports this package while only the forecast needs them.
-    import pandas as pd
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-
-    # A pandas Series, not an ndarray: statsmodels 0.15's ETS prediction reads `.index` from the
-    # predicted mean, which only exists when the model was given pandas data.
-    model = ETSModel(
-        pd.Series(values),
-        error="add",
-        trend="add" if spec.trend else None,
+def _fit(spec: _Spec, values: npt.NDArray[np.float64]) -> EtsFit:
+    fit = fit_ets(
+        values,
         damped_trend=spec.trend,
-        seasonal="add" if spec.seasonal else None,
-        seasonal_periods=SEASON_WEEKS if spec.seasonal else None,
-        initialization_method="heuristic",
+        season_length=SEASON_WEEKS if spec.seasonal else None,
     )
-    # statsmodels warns when the optimiser stops early; the same fact is in `mle_retvals`, which
-    # goes into the result (and the log) instead. Every other warning passes through.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        result = model.fit(disp=False)
-    converged = bool((result.mle_retvals or {}).get("converged", True))
-    if not converged:
+    if not fit.converged:
         logger.warning("The %s forecast model did not converge; using its best fit", spec.name)
-    parameters = {
-        str(name): float(value)
-        for name, value in zip(model.param_names, np.asarray(result.params), strict=True)
-    }
-    return _Fit(result=result, parameters=parameters, converged=converged)
+    return fit
 
 
 def _predict(
-    result: Any, observed: int, steps: int
+    fit: EtsFit, steps: int
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    prediction = result.get_prediction(start=observed, end=observed + steps - 1)
-    mean = np.asarray(prediction.predicted_mean, dtype=np.float64)
-    interval = np.asarray(prediction.pred_int(alpha=1 - INTERVAL_LEVEL), dtype=np.float64)
+    mean, lower, upper = fit.forecast(steps, level=INTERVAL_LEVEL)
     # Revenue cannot be negative; a wide interval around a small level can reach below zero.
-    return (
-        np.maximum(mean, 0.0),
-        np.maximum(interval[:, 0], 0.0),
-        np.maximum(interval[:, 1], 0.0),
-    )
+    return np.maximum(mean, 0.0), np.maximum(lower, 0.0), np.maximum(upper, 0.0)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from agents import formatting as fmt
+from agents.insights._arrow import numpy_array
 from agents.insights.churn import ChurnScores, churn_scores
 from agents.insights.cohorts import CohortRetention, retention_from_history, retention_heatmap_png
 from agents.insights.history import customer_history, last_order_date
@@ -146,12 +147,13 @@ def insight_facts(
 
 def _churn_facts(churn: ChurnScores, rfm: RFMResult) -> dict[str, Any]:
     table = churn.customers
-    p_alive = table.column("p_alive").to_numpy()
-    recency_days = rfm.customers.column("days_since_last_order").to_numpy()
+    p_alive = numpy_array(table.column("p_alive"))
+    recency_days = numpy_array(rfm.customers.column("days_since_last_order"))
     # Both tables are keyed by the same customers in the same order (one customer history).
     recent = recency_days <= RECENT_DAYS
     at_risk = recent & (p_alive < AT_RISK_P_ALIVE)
-    value = table.column("expected_average_value").to_numpy()
+    value = numpy_array(table.column("expected_average_value"))
+    one_time = numpy_array(table.column("frequency")) == 0
     return {
         "model": churn.params.model,
         "horizon_days": churn.horizon_days,
@@ -162,12 +164,10 @@ def _churn_facts(churn: ChurnScores, rfm: RFMResult) -> dict[str, Any]:
         "at_risk_share": float(at_risk.sum() / max(int(recent.sum()), 1)),
         "at_risk_average_order_value": float(value[at_risk].mean()) if at_risk.any() else None,
         "expected_purchases_next_horizon": float(
-            table.column("expected_purchases").to_numpy().sum()
+            numpy_array(table.column("expected_purchases")).sum()
         ),
-        "one_time_buyers_over_a_year_ago_alive": float(
-            p_alive[(table.column("frequency").to_numpy() == 0) & ~recent].mean()
-        )
-        if ((table.column("frequency").to_numpy() == 0) & ~recent).any()
+        "one_time_buyers_over_a_year_ago_alive": float(p_alive[one_time & ~recent].mean())
+        if (one_time & ~recent).any()
         else None,
     }
 

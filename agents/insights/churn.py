@@ -32,6 +32,8 @@ from numpy.typing import ArrayLike
 from scipy.optimize import minimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
+from agents._blas import one_blas_thread
+from agents.insights._arrow import arrow_array
 from agents.insights._exceptions import ChurnFitError
 from agents.insights._numeric import LOG_BOUND, as_float, weighted_sum
 from agents.insights.history import CustomerHistory
@@ -96,14 +98,15 @@ def fit_bgnbd(
     mean_t = float(np.average(age, weights=count))
     start = np.log([1.0, max(mean_t, 1e-6) / max(mean_x, 1e-6), 1.0, 1.0])
     dropout_at_first = 1.0 if model == "mbg_nbd" else 0.0
-    result = minimize(
-        _bgnbd_objective,
-        start,
-        args=(rows, dropout_at_first),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=[(-LOG_BOUND, LOG_BOUND)] * 4,
-    )
+    with one_blas_thread():
+        result = minimize(
+            _bgnbd_objective,
+            start,
+            args=(rows, dropout_at_first),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(-LOG_BOUND, LOG_BOUND)] * 4,
+        )
     if not np.all(np.isfinite(result.x)) or not np.isfinite(result.fun):
         raise ChurnFitError(f"the {model} fit did not converge to finite parameters")
     if not result.success:
@@ -346,14 +349,14 @@ def churn_scores(history: CustomerHistory, policy: ChurnPolicy) -> ChurnScores:
     per_purchase = expected_average_value(spend_params, purchases, mean_spend)
     table = pa.table(
         {
-            "customer_id": history.customer_id,
-            "frequency": history.repeat_orders,
-            "recency": history.first_to_last_days,
-            "T": history.age_days,
-            "p_alive": p_alive,
-            "expected_purchases": future,
-            "expected_average_value": per_purchase,
-            "expected_value": future * per_purchase,
+            "customer_id": arrow_array(history.customer_id),
+            "frequency": arrow_array(history.repeat_orders),
+            "recency": arrow_array(history.first_to_last_days),
+            "T": arrow_array(history.age_days),
+            "p_alive": arrow_array(p_alive),
+            "expected_purchases": arrow_array(future),
+            "expected_average_value": arrow_array(per_purchase),
+            "expected_value": arrow_array(future * per_purchase),
         }
     )
     return ChurnScores(

@@ -140,8 +140,16 @@ def _heatmap(
             va="center",
             fontsize=7,
             color="white" if dark else "black",
+            # Inside the axes: the layout need not measure each of the 200-odd labels.
+            in_layout=False,
         )
     figure.colorbar(image, ax=axes, format="{x:.0%}", label="Retained (month 1 on)")
+    # Lay out once, then draw once: with a layout engine still set, savefig draws the whole
+    # figure twice (first without output, to lay it out). The PNG is the same.
+    engine = figure.get_layout_engine()
+    if engine is not None:
+        engine.execute(figure)
+    figure.set_layout_engine(None)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()

@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import ArrayLike
 
+from agents.insights._arrow import arrow_array, numpy_array, string_array
 from agents.insights.history import CustomerHistory, customer_history
 from policies import RFMPolicy
 
@@ -142,15 +143,15 @@ def score_rfm(history: CustomerHistory, policy: RFMPolicy) -> RFMResult:
     segment = segment_grid(policy)[r_score - 1, fm_score - 1]
     table = pa.table(
         {
-            "customer_id": history.customer_id,
-            "days_since_last_order": history.days_since_last_order,
-            "orders": history.orders,
-            "revenue": history.revenue,
-            "r_score": r_score,
-            "f_score": f_score,
-            "m_score": m_score,
-            "fm_score": fm_score,
-            "segment": pa.DictionaryArray.from_arrays(pa.array(segment), pa.array(names)),
+            "customer_id": arrow_array(history.customer_id),
+            "days_since_last_order": arrow_array(history.days_since_last_order),
+            "orders": arrow_array(history.orders),
+            "revenue": arrow_array(history.revenue),
+            "r_score": arrow_array(r_score),
+            "f_score": arrow_array(f_score),
+            "m_score": arrow_array(m_score),
+            "fm_score": arrow_array(fm_score),
+            "segment": pa.DictionaryArray.from_arrays(arrow_array(segment), string_array(names)),
         }
     )
     return RFMResult(
@@ -171,8 +172,8 @@ def movements_between(before: RFMResult, after: RFMResult) -> SegmentMovements:
     """Each customer of ``after`` with her segment in ``before`` (pure: results in, moves out)."""
     if before.as_of >= after.as_of:
         raise ValueError("the start of a movement must be before its end")
-    before_ids = before.customers.column("customer_id").to_numpy()
-    after_ids = after.customers.column("customer_id").to_numpy()
+    before_ids = numpy_array(before.customers.column("customer_id"))
+    after_ids = numpy_array(after.customers.column("customer_id"))
     before_segment = before.customers.column("segment").combine_chunks()
     after_segment = after.customers.column("segment").combine_chunks()
     names = [str(name) for name in after_segment.dictionary.to_pylist()]
@@ -182,9 +183,9 @@ def movements_between(before: RFMResult, after: RFMResult) -> SegmentMovements:
     new_code = len(names)
 
     origin = _segment_codes_for(
-        after_ids, before_ids, before_segment.indices.to_numpy(), missing=new_code
+        after_ids, before_ids, numpy_array(before_segment.indices), missing=new_code
     )
-    target = after_segment.indices.to_numpy().astype(np.int64)
+    target = numpy_array(after_segment.indices).astype(np.int64)
 
     pair_counts = np.bincount(origin * len(labels) + target, minlength=len(labels) ** 2)
     nonzero = np.flatnonzero(pair_counts)
@@ -193,12 +194,12 @@ def movements_between(before: RFMResult, after: RFMResult) -> SegmentMovements:
         SegmentMove(labels[code // len(labels)], labels[code % len(labels)], int(pair_counts[code]))
         for code in nonzero
     )
-    dictionary = pa.array(labels)
+    dictionary = string_array(labels)
     table = pa.table(
         {
-            "customer_id": after_ids,
-            "from_segment": pa.DictionaryArray.from_arrays(pa.array(origin), dictionary),
-            "to_segment": pa.DictionaryArray.from_arrays(pa.array(target), dictionary),
+            "customer_id": arrow_array(after_ids),
+            "from_segment": pa.DictionaryArray.from_arrays(arrow_array(origin), dictionary),
+            "to_segment": pa.DictionaryArray.from_arrays(arrow_array(target), dictionary),
         }
     )
     return SegmentMovements(start=before.as_of, end=after.as_of, moves=moves, customers=table)

@@ -15,6 +15,7 @@ from numpy.typing import ArrayLike
 from scipy.optimize import minimize
 from scipy.special import digamma, gammaln
 
+from agents._blas import one_blas_thread
 from agents.insights._exceptions import ChurnFitError
 from agents.insights._numeric import LOG_BOUND, as_float, weighted_sum
 
@@ -65,14 +66,15 @@ def fit_gamma_gamma(
     # Start: the shape from the spread of customers' means, the scale from their level.
     p0 = max((mean / max(spread, 1e-9)) ** 2, 0.5)
     start = np.log([p0, 2.0, mean / p0])
-    result = minimize(
-        _gamma_gamma_objective,
-        start,
-        args=(spend,),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=[(-LOG_BOUND, LOG_BOUND)] * 3,
-    )
+    with one_blas_thread():
+        result = minimize(
+            _gamma_gamma_objective,
+            start,
+            args=(spend,),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(-LOG_BOUND, LOG_BOUND)] * 3,
+        )
     if not np.all(np.isfinite(result.x)) or not np.isfinite(result.fun):
         raise ChurnFitError("the Gamma-Gamma fit did not converge to finite parameters")
     if not result.success:

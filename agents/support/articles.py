@@ -18,10 +18,11 @@ from pathlib import Path
 
 import yaml
 
+import knowledge_base
 from agents.support._exceptions import KnowledgeBaseSourceError
 
-# The repository's help centre; a source checkout or an editable install finds it here.
-DEFAULT_KB_DIR = Path(__file__).resolve().parents[2] / "knowledge_base"
+# The help centre shipped with the code (package data of ``knowledge_base``).
+DEFAULT_KB_DIR = Path(knowledge_base.__file__).parent
 
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)

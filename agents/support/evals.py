@@ -1,13 +1,13 @@
 """The knowledge base's quality gate: retrieval hits and the escalation trade-off, measured.
 
-The evaluation set (``tests/evals/support_kb.yaml``) holds answerable questions, each naming the
+The evaluation set (``eval_set.yaml`` here) holds answerable questions, each naming the
 article that answers it, the section holding the fact the customer needs and that fact as a
 pattern a correct answer must match, and unanswerable ones labelled with their kind. Each question
 falls in one of two halves by a hash of its text: ``calibration`` (the confidence is fitted and the
 threshold chosen there) and ``held_out`` (reported, never fitted on), so the figures on the
 held-out half say how the settings do on questions they were not tuned for.
 
-The development set (``tests/evals/support_kb_dev.yaml``, same format, one group) is where
+The development set (``eval_set_dev.yaml``, same format, one group) is where
 retrieval changes are studied: ``misses`` lists the questions retrieval gets wrong there and in
 the calibration half, and never in the held-out half, whose questions must stay unseen.
 """
@@ -41,8 +41,9 @@ UNANSWERABLE_KINDS = (
     "off_topic",
     "not_in_kb",
 )
-DEFAULT_EVAL_SET = Path(__file__).resolve().parents[2] / "tests" / "evals" / "support_kb.yaml"
-DEFAULT_DEV_SET = DEFAULT_EVAL_SET.with_name("support_kb_dev.yaml")
+# Package data, so that `controlroom kb eval` works from an installed wheel too.
+DEFAULT_EVAL_SET = Path(__file__).with_name("eval_set.yaml")
+DEFAULT_DEV_SET = Path(__file__).with_name("eval_set_dev.yaml")
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ model (the knowledge-gap report's grouping, ``gaps``).
 - **Near an article**: when retrieval's nearest passage was a help-centre section at cosine
   similarity ≥ ``COVERED_SIMILARITY``, the question joins that article's topic (the article
   exists but did not answer it well). Measured on the evaluation sets
-  (``tests/evals/support_kb*.yaml``): at 0.55, 96% of the answerable questions whose top
+  (``agents/support/eval_set*.yaml``): at 0.55, 96% of the answerable questions whose top
   article is the right one stay with it, and 88% of the 33 off-topic or not-covered ones fall
   below it.
 - **Not in the help centre** (lower similarity, a person's earlier answer nearest, or no

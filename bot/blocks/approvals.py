@@ -31,8 +31,19 @@ from bot.blocks.kit import (
     when_plain,
 )
 from integrations.statestore import ApprovalRecord, AuditEntry
+from workflows.proposals import (
+    AnsweredResult,
+    AnswerProposal,
+    EditedFigures,
+    Proposal,
+    RejectedResult,
+    Result,
+    SendResult,
+    TicketResult,
+    WinbackProposal,
+    proposal_of,
+)
 from workflows.sending import SendReport
-from workflows.support_escalation import WORKFLOW as SUPPORT
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +60,7 @@ class EditNote:
 
 def proposal_blocks(
     run_id: str,
-    proposal: Mapping[str, Any],
+    proposal: Proposal,
     *,
     edits: Sequence[EditNote] = (),
     emailed_elsewhere: int = 0,
@@ -57,8 +68,7 @@ def proposal_blocks(
     """A proposal with Approve / Reject / Edit buttons carrying the run id; ``edits`` are the
     edits that led to it (shown as "Edited by X: discount 15% → 20%"); ``emailed_elsewhere``
     of a campaign's audience were emailed by another campaign since it was proposed."""
-    answer = is_answer(proposal)
-    if answer:
+    if isinstance(proposal, AnswerProposal):
         approve_confirm = confirm_dialog(
             "Send this answer?", "The asker gets this answer in their thread.", yes="Send it"
         )
@@ -70,7 +80,7 @@ def proposal_blocks(
     else:
         approve_confirm = confirm_dialog(
             "Send the campaign?",
-            f"Approving emails {fmt.count(proposal.get('audience'))} customers now.",
+            f"Approving emails {fmt.count(proposal.audience)} customers now.",
             yes="Approve and send",
         )
         reject_confirm = confirm_dialog(
@@ -85,19 +95,23 @@ def proposal_blocks(
             button("Edit", ids.EDIT, run_id),
         ],
     }
-    overlap = _overlap_line(proposal, emailed_elsewhere) if emailed_elsewhere else []
+    overlap = (
+        _overlap_line(proposal, emailed_elsewhere)
+        if emailed_elsewhere and isinstance(proposal, WinbackProposal)
+        else []
+    )
     return fit([*_body(run_id, proposal), *_edit_lines(edits), *overlap, actions])
 
 
-def _overlap_line(proposal: Mapping[str, Any], emailed_elsewhere: int) -> list[Block]:
-    audience = fmt.count(proposal.get("audience"))
+def _overlap_line(proposal: WinbackProposal, emailed_elsewhere: int) -> list[Block]:
+    audience = fmt.count(proposal.audience)
     return section(
         f":warning: {fmt.count(emailed_elsewhere)} of these {audience} customers were emailed"
         " by another campaign since this was proposed: they will be skipped (frequency cap)."
     )
 
 
-def proposal_text(run_id: str, proposal: Mapping[str, Any]) -> str:
+def proposal_text(run_id: str, proposal: Proposal) -> str:
     """The notification text of a proposal waiting for a decision."""
     return f"{_noun(proposal).capitalize()} for approval (run {run_id[:8]})"
 
@@ -105,7 +119,7 @@ def proposal_text(run_id: str, proposal: Mapping[str, Any]) -> str:
 def decided_blocks(
     approval: ApprovalRecord,
     *,
-    result: Mapping[str, Any] | None = None,
+    result: Result | None = None,
     edits: Sequence[EditNote] = (),
 ) -> list[Block]:
     """The proposal after its decision: who decided, when and what came of it; no buttons."""
@@ -114,14 +128,14 @@ def decided_blocks(
     line = f"*{status}* by {user_mention(approval.decided_by)} {when(approval.decided_at)}"
     if approval.reason:
         line += f"\nReason: {escape(approval.reason)}"
-    if result:
+    if result is not None:
         line += f"\n{_result(result)}"
-    summary = dict(approval.summary)
+    proposal = proposal_of(approval)
     edited_text = (approval.edits or {}).get("text")
-    if is_answer(summary) and edited_text:
+    if isinstance(proposal, AnswerProposal) and edited_text:
         # The asker got the person's text, not the draft: show what was sent.
-        summary["text"] = edited_text
-    return fit([*_body(approval.run_id, summary), *_edit_lines(edits), *section(line)])
+        proposal = proposal.model_copy(update={"text": str(edited_text)})
+    return fit([*_body(approval.run_id, proposal), *_edit_lines(edits), *section(line)])
 
 
 def sending_blocks(shown: Sequence[Block], approver: str, report: SendReport | None) -> list[Block]:
@@ -145,13 +159,13 @@ def sending_text(approver: str) -> str:
 
 def decided_text(approval: ApprovalRecord) -> str:
     """The notification text of a decided proposal."""
-    return f"{_noun(approval.summary).capitalize()} {approval.status} by {approval.decided_by}"
+    return f"{_noun(proposal_of(approval)).capitalize()} {approval.status} by {approval.decided_by}"
 
 
 def already_decided_text(approval: ApprovalRecord) -> str:
     """What a late click is told: who decided first, what and when."""
     return (
-        f"This {_noun(approval.summary)} was already {approval.status} by "
+        f"This {_noun(proposal_of(approval))} was already {approval.status} by "
         f"{user_mention(approval.decided_by)} {when(approval.decided_at)}."
     )
 
@@ -198,7 +212,7 @@ def reminder_text(approval: ApprovalRecord, approvers: str, now: datetime) -> st
     hours = max(0, int((now - approval.requested_at).total_seconds() // 3600))
     waited = f"{hours} hour{'s' if hours != 1 else ''}"
     return (
-        f":hourglass: Reminder: this {_noun(approval.summary)} has waited {waited} for a "
+        f":hourglass: Reminder: this {_noun(proposal_of(approval))} has waited {waited} for a "
         f"decision. {approvers}: approve, reject or edit it above."
     )
 
@@ -242,15 +256,16 @@ def reject_reason(view: Mapping[str, Any]) -> str:
 # Edits ------------------------------------------------------------------------------------
 
 
-def edit_notes(history: Sequence[AuditEntry], current: Mapping[str, Any]) -> list[EditNote]:
+def edit_notes(history: Sequence[AuditEntry], current: Proposal) -> list[EditNote]:
     """The edits of a proposal, oldest first, from its ``edited`` audit entries: each entry
     keeps what the person saw before (``was``); what came after is the next entry's ``was``,
     or ``current`` (the proposal as it stands) for the last one."""
     notes: list[EditNote] = []
     edited = [entry for entry in history if entry.action == "edited"]
+    seen = [EditedFigures.model_validate(entry.detail.get("was") or {}) for entry in edited]
     for i, entry in enumerate(edited):
-        before: Mapping[str, Any] = entry.detail.get("was") or {}
-        after = (edited[i + 1].detail.get("was") or {}) if i + 1 < len(edited) else current
+        before = seen[i]
+        after = seen[i + 1] if i + 1 < len(edited) else EditedFigures.of(current)
         changes = tuple(
             _change(field, value, before, after)
             for field, value in (entry.detail.get("edits") or {}).items()
@@ -259,17 +274,17 @@ def edit_notes(history: Sequence[AuditEntry], current: Mapping[str, Any]) -> lis
     return notes
 
 
-def _change(field: str, value: Any, before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
+def _change(field: str, value: Any, before: EditedFigures, after: EditedFigures) -> str:
     if field == "discount":
-        return f"discount {fmt.share(before.get('discount'))} → {fmt.share(_float(value))}"
+        return f"discount {fmt.share(before.discount)} → {fmt.share(_float(value))}"
     if field == "audience_cap":
-        old, new = before.get("audience"), after.get("audience")
+        old, new = before.audience, after.audience
         if old is not None and new is not None and old != new:
             return f"audience {fmt.count(old)} → {fmt.count(new)} customers"
         return f"audience cap set to {fmt.count(_float(value))}"
     if field == "subject":
-        old = escape(truncate(str(before.get("subject") or ""), 60))
-        return f"subject “{old}” → “{escape(truncate(str(value), 60))}”"
+        was = escape(truncate(before.subject or "", 60))
+        return f"subject “{was}” → “{escape(truncate(str(value), 60))}”"
     if field == "text":
         return "answer rewritten"
     return f"{escape(field.replace('_', ' '))} changed"
@@ -287,101 +302,84 @@ def _edit_lines(edits: Sequence[EditNote]) -> list[Block]:
 # Bodies -----------------------------------------------------------------------------------
 
 
-def _body(run_id: str, proposal: Mapping[str, Any]) -> list[Block]:
-    return (
-        _answer_body(run_id, proposal) if is_answer(proposal) else _campaign_body(run_id, proposal)
-    )
+def _body(run_id: str, proposal: Proposal) -> list[Block]:
+    if isinstance(proposal, AnswerProposal):
+        return _answer_body(run_id, proposal)
+    return _campaign_body(run_id, proposal)
 
 
-def _aim(proposal: Mapping[str, Any]) -> str:
+def _aim(proposal: WinbackProposal) -> str:
     """Who the person asked for, when narrower than the policy: " (At Risk, 90+ days)"."""
-    parts = [escape(str(s)) for s in proposal.get("segments") or []]
-    if proposal.get("min_days"):
-        parts.append(f"{fmt.count(proposal['min_days'])}+ days since the last order")
+    parts = [escape(s) for s in proposal.segments]
+    if proposal.min_days:
+        parts.append(f"{fmt.count(proposal.min_days)}+ days since the last order")
     return f" ({', '.join(parts)})" if parts else ""
 
 
-def _campaign_body(run_id: str, proposal: Mapping[str, Any]) -> list[Block]:
+def _campaign_body(run_id: str, proposal: WinbackProposal) -> list[Block]:
     blocks: list[Block] = [header("Win-back proposal")]
     lines = [
-        f"*Audience:* {fmt.count(proposal.get('audience'))} customers{_aim(proposal)}",
-        f"*Offer:* {fmt.share(proposal.get('discount'))} off",
-        f"*Expected profit:* {fmt.money(proposal.get('expected_profit'))}"
-        f" · *ROI:* {fmt.share(proposal.get('roi'))}",  # a percent, as everywhere
+        f"*Audience:* {fmt.count(proposal.audience)} customers{_aim(proposal)}",
+        f"*Offer:* {fmt.share(proposal.discount)} off",
+        f"*Expected profit:* {fmt.money(proposal.expected_profit)}"
+        f" · *ROI:* {fmt.share(proposal.roi)}",  # a percent, as everywhere
     ]
-    if proposal.get("recommendation"):
-        lines.append(escape(str(proposal["recommendation"])))
-    if proposal.get("subject"):
-        lines.append(f"*Subject:* {escape(str(proposal['subject']))}")
+    if proposal.recommendation:
+        lines.append(escape(proposal.recommendation))
+    if proposal.subject:
+        lines.append(f"*Subject:* {escape(proposal.subject)}")
     blocks += section("\n".join(lines))
-    for sample in proposal.get("samples") or []:
-        body = truncate(str(sample.get("body", "")), 600)
-        blocks += section(f"> *To:* {escape(str(sample.get('recipient', '')))}\n{escape(body)}")
+    for sample in proposal.samples:
+        body = truncate(sample.body, 600)
+        blocks += section(f"> *To:* {escape(sample.recipient)}\n{escape(body)}")
     blocks.append(context(f"Run `{run_id[:8]}`"))
     return blocks
 
 
-def _answer_body(run_id: str, proposal: Mapping[str, Any]) -> list[Block]:
-    question = truncate(str(proposal.get("question") or ""), 1000)
+def _answer_body(run_id: str, proposal: AnswerProposal) -> list[Block]:
+    question = truncate(proposal.question, 1000)
     blocks: list[Block] = [header("Support question for a person")]
-    blocks += section(
-        f"*Question* from {user_mention(proposal.get('asker'))}:\n>{escape(question)}"
-    )
-    blocks += section(f"*Answer:*\n{escape_keeping_quotes(str(proposal.get('text') or ''))}")
-    facts = [f"Confidence {fmt.share(_float(proposal.get('confidence')))}"]
-    sources = [link(str(url)) for url in proposal.get("sources") or []]
+    blocks += section(f"*Question* from {user_mention(proposal.asker)}:\n>{escape(question)}")
+    blocks += section(f"*Answer:*\n{escape_keeping_quotes(proposal.text)}")
+    facts = [f"Confidence {fmt.share(proposal.confidence)}"]
+    sources = [link(url) for url in proposal.sources]
     if sources:
         facts.append("Sources: " + ", ".join(sources))
     # The guard's codes in words; "confidence 0.41 below 0.65" is shown as it is.
-    reasons = [escape(REASON_WORDS.get(str(r), str(r))) for r in proposal.get("reasons") or []]
+    reasons = [escape(REASON_WORDS.get(r, r)) for r in proposal.reasons]
     if reasons:
         facts.append("Escalated: " + "; ".join(reasons))
     blocks.append(context(" · ".join(facts), f"Run `{run_id[:8]}`"))
     return blocks
 
 
-def _result(result: Mapping[str, Any]) -> str:
-    status = result.get("status")
-    if status == "sent":
-        sent = fmt.count(result.get("sent"))
-        extra = ", ".join(
-            f"{fmt.count(result[key])} {label}"
-            for key, label in _SEND_COUNTS.items()
-            if result.get(key)
-        )
-        mark = (
-            ":warning:"
-            if result.get("failed") or result.get("in_doubt")
-            else (":white_check_mark:")
-        )
-        return f"{mark} {sent} emails sent" + (f" ({extra})" if extra else "")
-    if status == "rejected":
+def _result(result: Result) -> str:
+    if isinstance(result, SendResult):
+        extra = ", ".join(f"{fmt.count(n)} {label}" for n, label in _not_sent(result) if n)
+        mark = ":warning:" if result.failed or result.in_doubt else ":white_check_mark:"
+        return f"{mark} {fmt.count(result.sent)} emails sent" + (f" ({extra})" if extra else "")
+    if isinstance(result, RejectedResult):
         return "Nothing was sent."
-    if status == "answered":
+    if isinstance(result, AnsweredResult):
         return ":white_check_mark: The answer was sent to the asker."
-    if status == "ticket":
-        where = escape(str(result.get("where") or "the ticket desk"))
-        url = result.get("url")
-        return f":ticket: A ticket was opened in {where}" + (f": {link(str(url))}" if url else ".")
-    return f"Result: {escape(str(status))}"
+    if isinstance(result, TicketResult):
+        where, url = escape(result.where), result.url
+        return f":ticket: A ticket was opened in {where}" + (f": {link(url)}" if url else ".")
+    return f"Result: {escape(result.kind)}"
 
 
-# How the final counts name the emails that did not go.
-_SEND_COUNTS = {
-    "suppressed": "skipped: unsubscribed",
-    "capped": "skipped: emailed by another campaign within the frequency cap",
-    "failed": "failed",
-    "in_doubt": "in doubt (see `controlroom outbox list`)",
-}
+def _not_sent(result: SendResult) -> tuple[tuple[int, str], ...]:
+    """The final counts of the emails that did not go, each with what it means."""
+    return (
+        (result.suppressed, "skipped: unsubscribed"),
+        (result.capped, "skipped: emailed by another campaign within the frequency cap"),
+        (result.failed, "failed"),
+        (result.in_doubt, "in doubt (see `controlroom outbox list`)"),
+    )
 
 
-def is_answer(summary: Mapping[str, Any]) -> bool:
-    """Whether a proposal is an escalated support answer (else a win-back campaign)."""
-    return summary.get("workflow") == SUPPORT
-
-
-def _noun(summary: Mapping[str, Any]) -> str:
-    return "escalated answer" if is_answer(summary) else "win-back proposal"
+def _noun(proposal: Proposal) -> str:
+    return "escalated answer" if isinstance(proposal, AnswerProposal) else "win-back proposal"
 
 
 def _float(value: Any) -> float | None:

@@ -1,5 +1,6 @@
 """The modal editing a proposal: its fields for each kind of approval, pre-filled, and how a
-submission is read back and its errors placed beside the fields.
+submission is read back and its errors placed beside the fields; and the metadata that it and
+the reject modal carry (``ModalMetadata``).
 
 A campaign edits its discount (the policy's options within the cap), subject and audience cap;
 an answer edits its text. The values are checked by the workflow's own ``check_edits`` (through
@@ -8,18 +9,19 @@ the desk), never here: this module only shows and reads them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 from bot import ids
-from bot.blocks.approvals import is_answer
 from bot.blocks.kit import Block, escape, plain, section, truncate, user_mention
 from integrations.statestore import ApprovalRecord
 from policies.schema import WinbackPolicy
+from workflows.proposals import AnswerProposal, WinbackProposal, proposal_of
 from workflows.support_escalation import MAX_ANSWER_CHARS
-from workflows.winback import MAX_SUBJECT_CHARS
+from workflows.winback_state import MAX_SUBJECT_CHARS
 
 # Each editable field (as the workflow's ``check_edits`` names it): its input block and element.
 EDIT_INPUTS: Mapping[str, tuple[str, str]] = {
@@ -35,17 +37,45 @@ MAX_FIELD_ERROR = 300
 MAX_PRIVATE_METADATA = 3000
 
 
+class ProposalMessage(BaseModel):
+    """Where a proposal's message is in Slack, to update it in place after a decision."""
+
+    model_config = ConfigDict(frozen=True)
+
+    channel: str
+    ts: str
+
+
+class ModalMetadata(BaseModel):
+    """What a reject or edit modal carries in its ``private_metadata``: the run, where its
+    proposal's message is, and (an edit) the values its fields were pre-filled with."""
+
+    model_config = ConfigDict(frozen=True)
+
+    run_id: str
+    where: ProposalMessage | None = None
+    initial: dict[str, str] = Field(default_factory=dict)
+
+    @classmethod
+    def read(cls, private_metadata: str) -> ModalMetadata | None:
+        """The metadata of a submitted modal; None when it is not as the app wrote it."""
+        try:
+            return cls.model_validate_json(private_metadata)
+        except ValidationError:
+            return None
+
+
 @dataclass(frozen=True, slots=True)
 class EditRequest:
     """A submitted edit modal: which run, where its message is, and the fields changed."""
 
     run_id: str
-    where: dict[str, str] | None
+    where: ProposalMessage | None
     edits: dict[str, Any]
 
 
 def edit_modal(
-    approval: ApprovalRecord, *, policy: WinbackPolicy, where: Mapping[str, str] | None
+    approval: ApprovalRecord, *, policy: WinbackPolicy, where: ProposalMessage | None
 ) -> Block:
     """The modal editing a pending proposal, its fields pre-filled with the current values.
 
@@ -53,19 +83,19 @@ def edit_modal(
     cap; an answer its text. The run, the proposal's message and the pre-filled values ride in
     ``private_metadata``, so only the fields the person changed are submitted as edits.
     """
-    summary = approval.summary
-    if is_answer(summary):
-        blocks, initial = _answer_inputs(summary)
+    proposal = proposal_of(approval)
+    if isinstance(proposal, AnswerProposal):
+        blocks, initial = _answer_inputs(proposal)
         title, submit = "Edit answer", "Send edited answer"
         intro = "The asker gets your text in their thread; it is also learned for next time."
     else:
-        blocks, initial = _campaign_inputs(summary, policy)
+        blocks, initial = _campaign_inputs(proposal, policy)
         title, submit = "Edit win-back", "Re-price"
         intro = (
             "Changing a field re-prices the offer and re-drafts the emails; "
             "the proposal is then asked again."
         )
-    metadata = json.dumps({"run_id": approval.run_id, "where": where, "initial": initial})
+    metadata = ModalMetadata(run_id=approval.run_id, where=where, initial=initial).model_dump_json()
     if len(metadata) > MAX_PRIVATE_METADATA:
         raise ValueError("the edit modal's metadata is over Slack's 3,000 characters")
     return {
@@ -81,9 +111,12 @@ def edit_modal(
 
 def edit_request(view: Mapping[str, Any]) -> EditRequest:
     """Read a submitted edit modal: the fields whose value differs from the pre-filled one,
-    as typed (the workflow's ``check_edits`` converts and validates them)."""
-    metadata = json.loads(view["private_metadata"])
-    initial: Mapping[str, str] = metadata.get("initial") or {}
+    as typed (the workflow's ``check_edits`` converts and validates them); ``ValueError``
+    when its metadata is not as the app wrote it."""
+    metadata = ModalMetadata.read(str(view.get("private_metadata") or ""))
+    if metadata is None:
+        raise ValueError("the edit modal's metadata is not the app's")
+    initial = metadata.initial
     values = view.get("state", {}).get("values", {})
     edits: dict[str, Any] = {}
     for field, (block_id, action_id) in EDIT_INPUTS.items():
@@ -96,7 +129,7 @@ def edit_request(view: Mapping[str, Any]) -> EditRequest:
             value = element.get("value") or ""
         if field not in initial or value != initial[field]:
             edits[field] = value
-    return EditRequest(str(metadata["run_id"]), metadata.get("where"), edits)
+    return EditRequest(metadata.run_id, metadata.where, edits)
 
 
 def edit_errors(view: Mapping[str, Any], fields: Mapping[str, str], message: str) -> dict[str, str]:
@@ -114,10 +147,10 @@ def edit_errors(view: Mapping[str, Any], fields: Mapping[str, str], message: str
 
 
 def _campaign_inputs(
-    summary: Mapping[str, Any], policy: WinbackPolicy
+    proposal: WinbackProposal, policy: WinbackPolicy
 ) -> tuple[list[Block], dict[str, str]]:
     options = [d for d in policy.discount_options if d <= policy.max_discount]
-    current = _float(summary.get("discount"))
+    current = proposal.discount
     choices: list[Block] = [
         {"text": plain(f"{d:.0%} off"), "value": _number_text(d)} for d in options
     ]
@@ -127,9 +160,7 @@ def _campaign_inputs(
         "options": choices,
     }
     initial: dict[str, str] = {}
-    chosen = next(
-        (c for c in choices if current is not None and c["value"] == _number_text(current)), None
-    )
+    chosen = next((c for c in choices if c["value"] == _number_text(current)), None)
     if chosen is not None:
         discount["initial_option"] = chosen
         initial["discount"] = str(chosen["value"])
@@ -138,8 +169,8 @@ def _campaign_inputs(
         "action_id": ids.EDIT_SUBJECT_INPUT,
         "max_length": MAX_SUBJECT_CHARS,
     }
-    if summary.get("subject"):
-        subject["initial_value"] = truncate(str(summary["subject"]), MAX_SUBJECT_CHARS)
+    if proposal.subject:
+        subject["initial_value"] = truncate(proposal.subject, MAX_SUBJECT_CHARS)
         initial["subject"] = subject["initial_value"]
     cap: Block = {
         "type": "number_input",
@@ -148,9 +179,8 @@ def _campaign_inputs(
         "min_value": "1",
         "max_value": str(policy.audience_cap),
     }
-    audience = _float(summary.get("audience"))
-    if audience is not None and audience >= 1:
-        cap["initial_value"] = _number_text(min(audience, policy.audience_cap))
+    if proposal.audience >= 1:
+        cap["initial_value"] = _number_text(min(proposal.audience, policy.audience_cap))
         initial["audience_cap"] = cap["initial_value"]
     blocks = [
         _input("discount", "Discount", discount, hint="Options within the policy's cap."),
@@ -165,18 +195,18 @@ def _campaign_inputs(
     return blocks, initial
 
 
-def _answer_inputs(summary: Mapping[str, Any]) -> tuple[list[Block], dict[str, str]]:
-    question = truncate(str(summary.get("question") or ""), 2500)
+def _answer_inputs(proposal: AnswerProposal) -> tuple[list[Block], dict[str, str]]:
+    question = truncate(proposal.question, 2500)
     text: Block = {
         "type": "plain_text_input",
         "action_id": ids.EDIT_TEXT_INPUT,
         "multiline": True,
         "max_length": MAX_ANSWER_CHARS,
     }
-    if summary.get("text"):
-        text["initial_value"] = truncate(str(summary["text"]), MAX_ANSWER_CHARS)
+    if proposal.text:
+        text["initial_value"] = truncate(proposal.text, MAX_ANSWER_CHARS)
     blocks = [
-        *section(f"*Question* from {user_mention(summary.get('asker'))}:\n>{escape(question)}"),
+        *section(f"*Question* from {user_mention(proposal.asker)}:\n>{escape(question)}"),
         _input("text", "Answer", text),
     ]
     # A draft may be longer than private_metadata holds: the text is always the edit.
@@ -194,13 +224,6 @@ def _input(field: str, label: str, element: Block, *, hint: str | None = None) -
 
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
-
-
-def _float(value: Any) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _number_text(value: float) -> str:

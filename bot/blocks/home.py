@@ -31,6 +31,7 @@ from bot.blocks.kit import (
 )
 from integrations.statestore import ApprovalRecord, RunRecord
 from workflows.control_room import AgentHealth, ControlRoom, LastDigest
+from workflows.proposals import AnswerProposal, Proposal, proposal_of
 
 HOME_APPROVALS = 10  # listed one section each; the rest are counted
 BUTTONS_BLOCK = "home_run"
@@ -185,7 +186,7 @@ def _agent(agent: AgentHealth) -> str:
 def _approval(approval: ApprovalRecord, permalink: str | None) -> str:
     title = _TITLES.get(approval.workflow, approval.workflow.replace("_", " ").capitalize())
     line = f"*{escape(title)}* · run `{approval.run_id[:8]}` · asked {when(approval.requested_at)}"
-    what = _summary(approval.workflow, approval.summary)
+    what = _summary(proposal_of(approval))
     if what:
         line += f"\n{what}"
     if permalink:
@@ -197,17 +198,13 @@ def _approval(approval: ApprovalRecord, permalink: str | None) -> str:
     return line
 
 
-def _summary(workflow: str, summary: Mapping[str, Any]) -> str:
-    if workflow == "winback":
-        return (
-            f"{fmt.count(summary.get('audience'))} customers · "
-            f"{fmt.share(summary.get('discount'))} off · "
-            f"expected profit {fmt.money(summary.get('expected_profit'))}"
-        )
-    question = summary.get("question")
-    if question:
-        return f"> {escape(truncate(str(question), 300))}"
-    return ""
+def _summary(proposal: Proposal) -> str:
+    if isinstance(proposal, AnswerProposal):
+        return f"> {escape(truncate(proposal.question, 300))}" if proposal.question else ""
+    return (
+        f"{fmt.count(proposal.audience)} customers · {fmt.share(proposal.discount)} off · "
+        f"expected profit {fmt.money(proposal.expected_profit)}"
+    )
 
 
 def _run(run: RunRecord) -> str:

@@ -10,9 +10,8 @@ button's value (``ProposedReply``).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from agents import formatting as fmt
 from bot import ids
@@ -32,6 +31,7 @@ from bot.blocks.kit import (
     user_mention,
 )
 from integrations.tickets import ThreadTickets
+from workflows.proposals import TicketResult
 
 # A question shown back in a message; the full text stays in the run and the approval.
 MAX_QUESTION_CHARS = 1_000
@@ -215,17 +215,17 @@ def human_answer_text(text: str, reviewer: str) -> str:
     return truncate(f"Answer from {reviewer}: {text}", 3_000)
 
 
-def ticket_text(result: Mapping[str, Any]) -> str:
+def ticket_text(result: TicketResult) -> str:
     """What the asker is told when a person opened a ticket instead of answering (mrkdwn)."""
-    url = result.get("url")
-    opened = f"a ticket ({link(str(url))})" if url else "a ticket with the support team"
+    url = result.url
+    opened = f"a ticket ({link(url)})" if url else "a ticket with the support team"
     return (
         f"A person from the team looked at your question and opened {opened}: "
         "someone will follow up with you."
     )
 
 
-def ticket_blocks(result: Mapping[str, Any]) -> list[Block]:
+def ticket_blocks(result: TicketResult) -> list[Block]:
     return section(f":ticket: {ticket_text(result)}")
 
 

@@ -16,9 +16,7 @@ modal closed, then the decision taken.
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,8 +26,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import ids, work
 from bot.approvers import ApproverDirectory
 from bot.blocks import approvals as approval_blocks
-from bot.blocks import edit_modal, kit, messages
+from bot.blocks import edit_modal, kit
+from bot.blocks.edit_modal import ModalMetadata, ProposalMessage
+from bot.envelopes import BlockActions, ViewSubmission
 from bot.listeners import support
+from bot.listeners.replies import Reply, tell_clicker
 from bot.live_message import LiveMessage
 from bot.overlaps import refresh_overlapping_campaigns
 from bot.runner import WorkflowRunner
@@ -43,12 +44,10 @@ from workflows.approvals import (
     NotAnApproverError,
     RunOutcome,
 )
+from workflows.proposals import proposal_of
 from workflows.sending import SendReport
 
 logger = logging.getLogger(__name__)
-
-Reply = Callable[[str], Awaitable[None]]
-Where = dict[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +57,7 @@ class DecisionRequest:
     run_id: str
     decision: Decision
     user: str
-    where: Where | None
+    where: ProposalMessage | None
     reason: str | None = None
     edits: dict[str, Any] | None = None
     # The proposal's blocks as the clicker saw them (a button click carries them): kept, less
@@ -75,39 +74,39 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         await ack()
-        reply = ephemeral(respond)
-        run_id = await _exact_run_id(runner, reply, _run_id(body))
+        click = BlockActions.model_validate(body)
+        reply = tell_clicker(body, respond, client)
+        run_id = await _exact_run_id(runner, reply, click.clicked.value)
         if run_id is None:
             return
         shown = (body.get("message") or {}).get("blocks")
-        request = DecisionRequest(
-            run_id, "approved", body["user"]["id"], _message(body), shown=shown
-        )
+        request = DecisionRequest(run_id, "approved", click.user.id, _message(body), shown=shown)
         approvers = await directory.approvers(client)
         await decide(services, runner, client, reply, request, approvers)
 
     async def clicked(
-        body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+        click: BlockActions, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> ApprovalRecord | None:
         """The pending approval a Reject or Edit click opens a modal for; None when the
         clicker was told why not."""
-        reply = ephemeral(respond)
-        run_id = await _exact_run_id(runner, reply, _run_id(body))
+        reply = tell_clicker(body, respond, client)
+        run_id = await _exact_run_id(runner, reply, click.clicked.value)
         if run_id is None:
             return None
         approvers = await directory.approvers(client)
-        return await _pending(services, runner, reply, run_id, body["user"]["id"], approvers)
+        return await _pending(services, runner, reply, run_id, click.user.id, approvers)
 
     async def reject(
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         await ack()
-        approval = await clicked(body, respond, client)
+        click = BlockActions.model_validate(body)
+        approval = await clicked(click, body, respond, client)
         if approval is None:
             return
-        metadata = json.dumps({"run_id": approval.run_id, "where": _message(body)})
+        metadata = ModalMetadata(run_id=approval.run_id, where=_message(body)).model_dump_json()
         await client.views_open(
-            trigger_id=body["trigger_id"],
+            trigger_id=click.trigger_id,
             view=approval_blocks.reject_modal(approval.run_id, metadata),
         )
 
@@ -118,12 +117,14 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         if not reason:
             await ack(response_action="errors", errors={ids.REJECT_REASON_BLOCK: "Say why."})
             return
-        run_id, where = _reject_target(view)
+        submitted = ViewSubmission.model_validate(body)
+        target = ModalMetadata.read(submitted.view.private_metadata)
+        run_id, where = (target.run_id, target.where) if target else ("", None)
         unknown = await _exact_problem(runner, run_id)
         if unknown is not None:
             await ack(response_action="errors", errors={ids.REJECT_REASON_BLOCK: unknown})
             return
-        request = DecisionRequest(run_id, "rejected", body["user"]["id"], where, reason)
+        request = DecisionRequest(run_id, "rejected", submitted.user.id, where, reason)
         approvers = await directory.approvers(client)
         problem = await _check(runner, request, approvers)
         if problem is not None:
@@ -131,20 +132,20 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
             await ack(response_action="errors", errors={ids.REJECT_REASON_BLOCK: message})
             return
         await ack()
-        reply = _direct_message(client, request.user)
-        await decide(services, runner, client, reply, request, approvers)
+        await decide(services, runner, client, tell_clicker(body, None, client), request, approvers)
 
     async def edit(
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         await ack()
-        approval = await clicked(body, respond, client)
+        click = BlockActions.model_validate(body)
+        approval = await clicked(click, body, respond, client)
         if approval is None:
             return
         modal = edit_modal.edit_modal(
             approval, policy=services.policies.winback, where=_message(body)
         )
-        await client.views_open(trigger_id=body["trigger_id"], view=modal)
+        await client.views_open(trigger_id=click.trigger_id, view=modal)
 
     async def edited(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
@@ -158,8 +159,9 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         if unknown is not None:
             await ack(response_action="errors", errors=edit_modal.edit_errors(view, {}, unknown))
             return
+        editor = ViewSubmission.model_validate(body).user.id
         request = DecisionRequest(
-            submitted.run_id, "edited", body["user"]["id"], submitted.where, edits=submitted.edits
+            submitted.run_id, "edited", editor, submitted.where, edits=submitted.edits
         )
         approvers = await directory.approvers(client)
         problem = await _check(runner, request, approvers)
@@ -169,8 +171,7 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
-        reply = _direct_message(client, request.user)
-        await decide(services, runner, client, reply, request, approvers)
+        await decide(services, runner, client, tell_clicker(body, None, client), request, approvers)
 
     app.action(ids.APPROVE)(approve)
     app.action(ids.REJECT)(reject)
@@ -228,16 +229,14 @@ def _sending_message(
     """Where an approved campaign's send shows: the clicked proposal, less its buttons, with
     "Sending… n of N" from the send's first report (right after the claim, before any email)
     until the final counts replace it."""
-    where = request.where or {}
-    if request.decision != "approved" or not request.shown:
-        return None
-    if not where.get("channel") or not where.get("ts"):
+    where = request.where
+    if request.decision != "approved" or not request.shown or where is None:
         return None
     shown, approver = request.shown, request.user
     return LiveMessage(
         client,
-        where["channel"],
-        where["ts"],
+        where.channel,
+        where.ts,
         lambda report: (
             approval_blocks.sending_text(approver),
             approval_blocks.sending_blocks(shown, approver, report),
@@ -251,11 +250,11 @@ async def _update_proposal(
     client: AsyncWebClient,
     approval: ApprovalRecord,
     outcome: RunOutcome,
-    where: Where | None,
+    where: ProposalMessage | None,
 ) -> None:
     """The proposal's message in place: decided (no buttons), or asked again after an edit."""
-    channel = (where or {}).get("channel") or approval.channel_id
-    ts = (where or {}).get("ts") or approval.message_ts
+    channel = where.channel if where else approval.channel_id
+    ts = where.ts if where else approval.message_ts
     if not channel or not ts:
         logger.warning("run %s decided but its message is unknown", approval.run_id)
         return
@@ -269,7 +268,7 @@ async def _update_proposal(
             approval.run_id, outcome.proposal, edits=edits, emailed_elsewhere=overlap
         )
     else:
-        edits = approval_blocks.edit_notes(history, approval.summary)
+        edits = approval_blocks.edit_notes(history, proposal_of(approval))
         text = approval_blocks.decided_text(approval)
         blocks = approval_blocks.decided_blocks(approval, result=outcome.result, edits=edits)
     await client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
@@ -327,21 +326,6 @@ def _plain(services: Services, problem: ApprovalError) -> str:
     return str(problem)
 
 
-def _run_id(body: dict[str, Any]) -> str:
-    """A clicked button's value: the run id it was built with, or anything a request says."""
-    return str(body["actions"][0].get("value") or "")
-
-
-def _reject_target(view: dict[str, Any]) -> tuple[str, Where | None]:
-    """The run and the proposal message a reject modal was opened for (no run id: "")."""
-    try:
-        metadata = json.loads(view["private_metadata"])
-        run_id, where = metadata["run_id"], metadata.get("where")
-    except (ValueError, KeyError, TypeError, AttributeError):  # metadata not as we wrote it
-        return "", None
-    return (run_id if isinstance(run_id, str) else ""), (where if isinstance(where, dict) else None)
-
-
 async def _exact_problem(runner: WorkflowRunner, run_id: str) -> str | None:
     """Why ``run_id`` (a button's value, a modal's metadata) names no approval; None when it
     names one exactly. Never a prefix: an empty value would match the only pending run."""
@@ -362,37 +346,14 @@ async def _exact_run_id(runner: WorkflowRunner, reply: Reply, value: str) -> str
     return value
 
 
-def _message(body: dict[str, Any]) -> Where | None:
+def _message(body: dict[str, Any]) -> ProposalMessage | None:
     """Where the clicked proposal is (channel and ts), to update it in place."""
     container = body.get("container") or {}
     channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
     ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
-    return {"channel": channel, "ts": ts} if channel and ts else None
+    return ProposalMessage(channel=channel, ts=ts) if channel and ts else None
 
 
 def _refusal(services: Services) -> str:
     policy = services.policies.approvals
     return approval_blocks.refusal_text(policy.approver_user_ids, policy.approver_usergroup)
-
-
-def ephemeral(respond: AsyncRespond) -> Reply:
-    """Tell the clicker privately, leaving the clicked message as it is."""
-
-    async def reply(text: str) -> None:
-        await respond(
-            text=text,
-            blocks=messages.notice_blocks(text),
-            response_type="ephemeral",
-            replace_original=False,
-        )
-
-    return reply
-
-
-def _direct_message(client: AsyncWebClient, user: str) -> Reply:
-    """A modal has no response_url: tell the person in a direct message from the app."""
-
-    async def reply(text: str) -> None:
-        await client.chat_postMessage(channel=user, text=text, blocks=messages.notice_blocks(text))
-
-    return reply

@@ -17,6 +17,7 @@ from agents.planner.plans import SupportPlan
 from bot import ids, work
 from bot.blocks import kit, messages
 from bot.blocks import support as support_blocks
+from bot.envelopes import BlockActions, PostedMessage, SlashCommand
 from bot.listeners import replies
 from bot.live_message import SLACK_FAILURES
 from bot.runner import WorkflowRunner
@@ -32,7 +33,7 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
 
     async def explain(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        run_id = str(body["actions"][0].get("value") or "")
+        run_id = BlockActions.model_validate(body).clicked.value
         message = body.get("message") or {}
         channel = (body.get("channel") or {}).get("id")
         if not channel or not message.get("ts"):
@@ -60,7 +61,8 @@ async def answer_command(
     gets its charts, its follow-ups and what follows (a person's answer, if its support part
     escalates). Where the bot may not post, the answer goes through the command's response
     URL, saying so, and a person's answer comes in a direct message."""
-    user, channel = command["user_id"], command["channel_id"]
+    typed = SlashCommand.model_validate(command)
+    user, channel = typed.user_id, typed.channel_id
     answer = await runner.call(work.ask, question, user)
     shown, text = messages.answer_blocks(answer), kit.fallback_text(answer.text)
     blocks = support_blocks.with_feedback(shown, answer.run_id)
@@ -129,8 +131,9 @@ async def _escalate_if_asked(
     if not work.support_escalates(answer):
         return
     reply = await runner.call(work.escalate_ask, answer, user)
-    if reply is None:
+    if reply is None or reply.proposal is None:
         return
+    run_id, proposal = reply.run_id, reply.proposal
     if thread is None:
         # The direct message telling them a person will answer is where the answer will go;
         # it is recorded before the question reaches a person, who could answer at once.
@@ -147,11 +150,11 @@ async def _escalate_if_asked(
             text=support_blocks.ESCALATED,
             blocks=support_blocks.escalated_direct_blocks(question),
         )
-        thread = SlackThread(direct["channel"], direct["ts"])
-        await runner.call(work.remember_thread, reply.run_id, thread)
-        await replies.escalate(services, runner, client, reply, asked_in=asked_in)
+        thread = PostedMessage.of(direct).thread
+        await runner.call(work.remember_thread, run_id, thread)
+        await replies.escalate(services, runner, client, run_id, proposal, asked_in=asked_in)
         return
-    await runner.call(work.remember_thread, reply.run_id, thread)
-    await replies.escalate(services, runner, client, reply, asked_in=asked_in)
+    await runner.call(work.remember_thread, run_id, thread)
+    await replies.escalate(services, runner, client, run_id, proposal, asked_in=asked_in)
     notice = support_blocks.escalated_notice_blocks()
     await replies.poster(client, thread)(support_blocks.ESCALATED, notice)

@@ -21,10 +21,13 @@ from bot.blocks import approvals as approval_blocks
 from bot.blocks import messages
 from bot.blocks.kit import truncate
 from bot.digest import DigestChannelError, PublishedDigest, publish_digest
+from bot.envelopes import PostedMessage, SlashCommand
 from bot.listeners import ask
 from bot.runner import WorkflowRunner
 from controlroom.services import Services
-from workflows.winback import Targeting, WinbackTargetError, nobody_text
+from workflows.proposals import NobodyResult
+from workflows.winback import nobody_text
+from workflows.winback_audience import Targeting, WinbackTargetError
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +146,7 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         request = parse_command(command.get("text") or "")
-        user = command["user_id"]
+        user = SlashCommand.model_validate(command).user_id
         if request.kind == "help":
             help_blocks = messages.help_blocks(request.problem)
             await ack(text=request.problem or "How to use /controlroom", blocks=help_blocks)
@@ -202,15 +205,18 @@ async def post_winback_proposal(
     channel and remember the message. Returns what to tell the person (``/controlroom
     winback``, the digest's "Start win-back for At Risk" button)."""
     outcome = await runner.call(work.propose_winback, user, as_of=as_of, aim=aim)
-    if outcome.proposal is None:
+    if isinstance(outcome.result, NobodyResult):
         return nobody_text(outcome.result, services.policies.winback)
+    assert outcome.proposal is not None  # a win-back that found someone waits for a person
     channel = services.policies.approvals.channels.approvals
-    posted = await client.chat_postMessage(
-        channel=channel,
-        text=f"Win-back proposal for approval (run {outcome.run_id[:8]})",
-        blocks=approval_blocks.proposal_blocks(outcome.run_id, outcome.proposal),
+    posted = PostedMessage.of(
+        await client.chat_postMessage(
+            channel=channel,
+            text=approval_blocks.proposal_text(outcome.run_id, outcome.proposal),
+            blocks=approval_blocks.proposal_blocks(outcome.run_id, outcome.proposal),
+        )
     )
-    await runner.call(work.remember_message, outcome.run_id, posted["channel"], posted["ts"])
+    await runner.call(work.remember_message, outcome.run_id, posted.channel, posted.ts)
     return f"Win-back proposal posted in {channel} for approval."
 
 

@@ -33,8 +33,9 @@ from bot.approvers import ApproverDirectory
 from bot.blocks import kit, messages
 from bot.blocks import support as support_blocks
 from bot.blocks.support import ProposedReply
+from bot.envelopes import BlockActions
 from bot.listeners import replies
-from bot.listeners.approvals import DecisionRequest, decide, ephemeral
+from bot.listeners.approvals import DecisionRequest, decide
 from bot.listeners.support_channels import (
     channel_message_place,
     mentions,
@@ -145,9 +146,10 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         await ack()
-        tell = ephemeral(respond)
+        click = BlockActions.model_validate(body)
+        tell = replies.tell_clicker(body, respond, client)
         try:
-            proposed = ProposedReply.from_value(str(body["actions"][0].get("value") or ""))
+            proposed = ProposedReply.from_value(click.clicked.value)
             approval = await runner.call(work.exact_approval, proposed.run_id)
         except ValueError:
             await tell(NO_REPLY)
@@ -159,7 +161,7 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         if approval.workflow != SUPPORT:
             await tell(NOT_AN_ESCALATION)
             return
-        user = body["user"]["id"]
+        user = click.user.id
         request = DecisionRequest(
             proposed.run_id, "edited", user, None, edits={"text": proposed.text}
         )

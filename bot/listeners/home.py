@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import work
 from bot.blocks import home as home_blocks
+from bot.envelopes import AppHomeOpened
 from bot.runner import WorkflowRunner
 from controlroom.services import Services
 from integrations.statestore import ApprovalRecord
@@ -29,10 +30,11 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
     """Publish the control room on ``app`` whenever a person opens the app's Home tab."""
 
     async def home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
+        opened = AppHomeOpened.model_validate(event)
         # The event also fires for the Messages and About tabs.
-        if event.get("tab", "home") != "home":
+        if opened.tab != "home":
             return
-        await publish_home(runner, client, event["user"])
+        await publish_home(runner, client, opened.user)
 
     app.event("app_home_opened")(home_opened)
 

@@ -1,22 +1,27 @@
-"""Posting answers in Slack, shared by the support and ask listeners: into a thread, into a
-channel the bot may not be in (None: answer by the response URL instead), and a question handed
-to a person in the support escalations channel."""
+"""Posting in Slack, shared by the listeners: answers into a thread, into a channel the bot may
+not be in (None: answer by the response URL instead), a question handed to a person in the
+support escalations channel, and a word to the person who clicked (``tell_clicker``)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
+from slack_bolt.async_app import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import work
 from bot.blocks import approvals as approval_blocks
+from bot.blocks import messages
 from bot.blocks import support as support_blocks
 from bot.blocks.kit import Block
+from bot.envelopes import PostedMessage
 from bot.runner import WorkflowRunner
 from controlroom.services import Services
 from integrations.statestore import SlackThread
+from workflows.proposals import AnswerProposal
 
 logger = logging.getLogger(__name__)
 
@@ -24,31 +29,33 @@ logger = logging.getLogger(__name__)
 CANNOT_POST = ("not_in_channel", "channel_not_found")
 
 Post = Callable[[str, list[Block]], Awaitable[None]]
+Reply = Callable[[str], Awaitable[None]]
 
 
 async def escalate(
     services: Services,
     runner: WorkflowRunner,
     client: AsyncWebClient,
-    reply: work.SupportReply,
+    run_id: str,
+    proposal: AnswerProposal,
     *,
     asked_in: str,
 ) -> None:
     """The question for a person in the support escalations channel (the approvals' proposal
     message, so its buttons and decided form are theirs), remembered as the run's approval
     message, with a first reply in its thread saying who waits where."""
-    proposal = reply.proposal or {}
-    posted = await client.chat_postMessage(
-        channel=services.policies.approvals.channels.support_escalations,
-        text=approval_blocks.proposal_text(reply.run_id, proposal),
-        blocks=approval_blocks.proposal_blocks(reply.run_id, proposal),
+    posted = PostedMessage.of(
+        await client.chat_postMessage(
+            channel=services.policies.approvals.channels.support_escalations,
+            text=approval_blocks.proposal_text(run_id, proposal),
+            blocks=approval_blocks.proposal_blocks(run_id, proposal),
+        )
     )
-    await runner.call(work.remember_message, reply.run_id, posted["channel"], posted["ts"])
-    asker = str(proposal.get("asker") or "")
+    await runner.call(work.remember_message, run_id, posted.channel, posted.ts)
     await client.chat_postMessage(
-        channel=posted["channel"],
-        thread_ts=posted["ts"],
-        text=support_blocks.escalation_thread_text(asker, asked_in),
+        channel=posted.channel,
+        thread_ts=posted.ts,
+        text=support_blocks.escalation_thread_text(proposal.asker, asked_in),
     )
 
 
@@ -64,7 +71,7 @@ async def post_answer(
             logger.info("cannot post in %s (%s): answering by response URL", channel, error)
             return None
         raise
-    return SlackThread(posted["channel"], posted["ts"])
+    return PostedMessage.of(posted).thread
 
 
 def poster(client: AsyncWebClient, thread: SlackThread) -> Post:
@@ -76,3 +83,44 @@ def poster(client: AsyncWebClient, thread: SlackThread) -> Post:
         )
 
     return post
+
+
+def tell_clicker(
+    body: Mapping[str, Any], respond: AsyncRespond | None, client: AsyncWebClient
+) -> Reply:
+    """Tell the person who clicked, or submitted a command or a modal, something only they see:
+    ephemerally through the request's response URL, leaving the clicked message as it is (Bolt's
+    ``respond`` raises without one); else in a direct message from the app (App Home buttons and
+    modals have none)."""
+    user = user_id(body)
+    by_url = respond if respond is not None and response_url(body) else None
+
+    async def tell(text: str) -> None:
+        blocks = messages.notice_blocks(text)
+        if by_url is not None:
+            await by_url(
+                text=text, blocks=blocks, response_type="ephemeral", replace_original=False
+            )
+        elif user:
+            await client.chat_postMessage(channel=user, text=text, blocks=blocks)
+        else:
+            logger.warning("nobody to tell: %s", text)
+
+    return tell
+
+
+def user_id(body: Mapping[str, Any]) -> str | None:
+    """Who made the request: a command's ``user_id``, an interaction's user, an event's user."""
+    user = body.get("user")
+    if isinstance(user, Mapping):
+        found = user.get("id")
+        return str(found) if found else None
+    event = body.get("event") or {}
+    found = body.get("user_id") or event.get("user")
+    return str(found) if found else None
+
+
+def response_url(body: Mapping[str, Any]) -> str | None:
+    """Where a request may be answered: a command's or a click's URL, a modal's first."""
+    urls = body.get("response_urls") or [{}]
+    return body.get("response_url") or urls[0].get("response_url")

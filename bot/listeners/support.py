@@ -30,6 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import ids, work
 from bot.blocks import kit
 from bot.blocks import support as support_blocks
+from bot.envelopes import BlockActions
 from bot.listeners import ask, replies
 from bot.listeners.support_channels import (
     CANNOT_TELL,
@@ -45,7 +46,7 @@ from controlroom.services import Services
 from integrations.statestore import ApprovalRecord, SlackThread
 from policies.schema import SupportAudience
 from workflows.approvals import RunOutcome
-from workflows.support_escalation import WORKFLOW as SUPPORT
+from workflows.proposals import AnsweredResult, AnswerProposal, TicketResult, proposal_of
 
 logger = logging.getLogger(__name__)
 
@@ -133,9 +134,9 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
 
     async def feedback(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        action, user = body["actions"][0], body["user"]["id"]
-        helpful = action["action_id"] == ids.SUPPORT_HELPFUL
-        run_id = str(action["value"])
+        click = BlockActions.model_validate(body)
+        user, run_id = click.user.id, click.clicked.value
+        helpful = click.clicked.action_id == ids.SUPPORT_HELPFUL
         await runner.call(work.record_feedback, run_id, user, helpful=helpful)
         shown = (body.get("message") or {}).get("blocks")
         if not shown:  # not a message we can rebuild: thank them privately
@@ -196,8 +197,10 @@ async def answer_question(
     reply = await runner.call(
         support_answer_under, threshold, asked.question, asked.asker, thread=asked.thread
     )
-    if reply.escalated:
-        await replies.escalate(services, runner, client, reply, asked_in=asked.channel)
+    if reply.proposal is not None:
+        await replies.escalate(
+            services, runner, client, reply.run_id, reply.proposal, asked_in=asked.channel
+        )
         await post(support_blocks.ESCALATED, support_blocks.escalated_notice_blocks())
         return
     await post(
@@ -218,29 +221,33 @@ async def after_decision(
     """After a person decided an escalated question: their answer, or word of the ticket, in
     the asker's thread. The approvals listener calls this after every decision; it acts on
     support runs only."""
-    if approval.workflow != SUPPORT or outcome.status != "succeeded":
-        return
     result, run_id = outcome.result, approval.run_id
+    if not isinstance(result, AnsweredResult | TicketResult):
+        return
     thread = await runner.call(work.answer_thread, run_id)
     if thread is None:
         logger.warning("support run %s decided but the asker's thread is unknown", run_id)
         return
     post = replies.poster(client, thread)
-    if result.get("status") == "answered":
-        reviewer = str(result.get("reviewed_by") or approval.decided_by or "")
-        text = str(result.get("text") or "")
-        # An approved draft keeps its sources; an edited answer is the person's own words.
-        sources = (approval.summary.get("sources") or []) if approval.status == "approved" else []
-        blocks = support_blocks.human_answer_blocks(run_id, text, reviewer, sources=sources)
-        await post(support_blocks.human_answer_text(text, reviewer), blocks)
-    elif result.get("status") == "ticket":
-        await post(support_blocks.ticket_text(result), support_blocks.ticket_blocks(result))
-        if result.get("where") == support_blocks.THREAD_TICKET and approval.message_ts:
-            # No ticket system: say in the escalation's thread that it is the ticket now.
-            asker = str(approval.summary.get("asker") or "")
-            await client.chat_postMessage(
-                channel=approval.channel_id
-                or services.policies.approvals.channels.support_escalations,
-                thread_ts=approval.message_ts,
-                text=support_blocks.ticket_thread_text(asker),
-            )
+    if isinstance(result, AnsweredResult):
+        reviewer = result.reviewed_by or approval.decided_by or ""
+        # An approved draft keeps its sources; an edited answer, the person's own words, has none.
+        blocks = support_blocks.human_answer_blocks(
+            run_id, result.text, reviewer, sources=result.sources
+        )
+        await post(support_blocks.human_answer_text(result.text, reviewer), blocks)
+        return
+    await post(support_blocks.ticket_text(result), support_blocks.ticket_blocks(result))
+    if result.where == support_blocks.THREAD_TICKET and approval.message_ts:
+        # No ticket system: say in the escalation's thread that it is the ticket now.
+        await client.chat_postMessage(
+            channel=approval.channel_id or services.policies.approvals.channels.support_escalations,
+            thread_ts=approval.message_ts,
+            text=support_blocks.ticket_thread_text(_asker(approval)),
+        )
+
+
+def _asker(approval: ApprovalRecord) -> str:
+    """Who asked the question an escalation is about."""
+    proposal = proposal_of(approval)
+    return proposal.asker if isinstance(proposal, AnswerProposal) else ""

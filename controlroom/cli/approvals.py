@@ -17,18 +17,13 @@ from controlroom.cli._markup import cells, literal, markup
 
 if TYPE_CHECKING:
     from controlroom.services import Services
-    from workflows.approvals import ApprovalDesk, RunOutcome
+    from workflows.approvals import RunOutcome
+    from workflows.proposals import Proposal
 
 app = typer.Typer(help="Decide the runs waiting for a person.", no_args_is_help=True)
 
 RunId = typer.Argument(..., help="The run id (or its first characters, as `list` shows them).")
 As = typer.Option(None, "--as", help="Decide as this Slack user id (default: the first approver).")
-
-
-def _desk(built: Services) -> ApprovalDesk:
-    from controlroom.desk import approval_desk
-
-    return approval_desk(built)
 
 
 def _actor(built: Services, given: str | None) -> str:
@@ -56,53 +51,54 @@ def print_outcome(outcome: RunOutcome) -> None:
             )
         )
         return
-    result = ", ".join(f"{k} {v}" for k, v in outcome.result.items() if k != "problem")
-    console.print(literal(f"Run {short} {outcome.status}: {result or 'done'}"))
+    from workflows.proposals import SendResult
+
+    result = outcome.result
+    said = ""
+    if result is not None:
+        figures = result.model_dump(exclude={"kind", "version", "problem"})
+        said = ", ".join(f"{k} {v}" for k, v in {"status": result.kind, **figures}.items())
+    console.print(literal(f"Run {short} {outcome.status}: {said or 'done'}"))
     if outcome.status == "partial":
-        why = outcome.result.get("problem") or "no reason recorded"
+        problem = result.problem if isinstance(result, SendResult) else None
+        why = problem or "no reason recorded"
         errors.print(markup("[yellow]run partial:[/] {why} ({run})", why=why, run=short))
     code = run_exit_code(outcome.status)
     if code:
         raise typer.Exit(code)
 
 
-def print_proposal(proposal: dict[str, Any]) -> None:
-    from workflows.support_escalation import WORKFLOW as SUPPORT
-    from workflows.winback import WORKFLOW as WINBACK
+def print_proposal(proposal: Proposal) -> None:
+    from workflows.proposals import AnswerProposal
 
-    if proposal.get("workflow") == WINBACK:
+    if isinstance(proposal, AnswerProposal):
         console.print(
             literal(
-                f"Win-back as of {proposal['as_of']}: {proposal['audience']} customers, "
-                f"{proposal['discount']:.0%} off (expected profit "
-                f"${proposal['expected_profit']:,.2f}"
-                + (f", ROI {proposal['roi']:.0%})" if proposal["roi"] is not None else ")")
-            )
-        )
-        if proposal["recommendation"]:
-            console.print(literal(proposal["recommendation"]))
-        left_out = ", ".join(f"{k} {v}" for k, v in proposal["excluded"].items() if v)
-        console.print(literal(f"Left out: {left_out or 'nobody'}"))
-        for sample in proposal["samples"]:
-            console.print(
-                markup(
-                    "\n[bold]To {recipient}: {subject}[/]\n{body}",
-                    recipient=sample["recipient"],
-                    subject=sample["subject"],
-                    body=sample["body"],
-                )
-            )
-        return
-    if proposal.get("workflow") == SUPPORT:
-        console.print(
-            literal(
-                f"{proposal['asker']} asked: {proposal['question']}\n"
-                f"Draft (confidence {proposal['confidence']:.0%}):\n{proposal['text']}"
+                f"{proposal.asker} asked: {proposal.question}\n"
+                f"Draft (confidence {proposal.confidence:.0%}):\n{proposal.text}"
             )
         )
         return
-    for key, value in proposal.items():
-        console.print(literal(f"{key}: {value}"))
+    console.print(
+        literal(
+            f"Win-back as of {proposal.as_of}: {proposal.audience} customers, "
+            f"{proposal.discount:.0%} off (expected profit ${proposal.expected_profit:,.2f}"
+            + (f", ROI {proposal.roi:.0%})" if proposal.roi is not None else ")")
+        )
+    )
+    if proposal.recommendation:
+        console.print(literal(proposal.recommendation))
+    left_out = ", ".join(f"{k} {v}" for k, v in proposal.excluded.items() if v)
+    console.print(literal(f"Left out: {left_out or 'nobody'}"))
+    for sample in proposal.samples:
+        console.print(
+            markup(
+                "\n[bold]To {recipient}: {subject}[/]\n{body}",
+                recipient=sample.recipient,
+                subject=sample.subject,
+                body=sample.body,
+            )
+        )
 
 
 @app.command(name="list")
@@ -110,7 +106,7 @@ def list_approvals(
     show_all: bool = typer.Option(False, "--all", help="Decided ones too."),
 ) -> None:
     """Approvals waiting for a decision (newest first)."""
-    from workflows.winback import WORKFLOW as WINBACK
+    from workflows.proposals import AnswerProposal, proposal_of
 
     with user_errors(), services() as built:
         rows = built.state.approvals(status=None if show_all else "pending")
@@ -121,11 +117,11 @@ def list_approvals(
     for column in ("Run", "Workflow", "Status", "Asked", "Summary", "Decided by"):
         table.add_column(column)
     for row in rows:
-        summary = row.summary
+        proposal = proposal_of(row)
         what = (
-            f"{summary.get('audience')} customers, {summary.get('discount', 0):.0%} off"
-            if row.workflow == WINBACK
-            else str(summary.get("question", ""))[:60]
+            proposal.question[:60]
+            if isinstance(proposal, AnswerProposal)
+            else f"{proposal.audience} customers, {proposal.discount:.0%} off"
         )
         table.add_row(
             *cells(
@@ -144,7 +140,7 @@ def list_approvals(
 def approve(run_id: str = RunId, as_user: str | None = As) -> None:
     """Approve a run: it continues (a win-back sends its emails)."""
     with user_errors(), services() as built:
-        outcome = _desk(built).decide(run_id, "approved", _actor(built, as_user))
+        outcome = built.desk.decide(run_id, "approved", _actor(built, as_user))
     print_outcome(outcome)
 
 
@@ -156,7 +152,7 @@ def reject(
 ) -> None:
     """Reject a run, with the reason."""
     with user_errors(), services() as built:
-        outcome = _desk(built).decide(run_id, "rejected", _actor(built, as_user), reason=reason)
+        outcome = built.desk.decide(run_id, "rejected", _actor(built, as_user), reason=reason)
     print_outcome(outcome)
 
 
@@ -180,7 +176,7 @@ def edit(
     if audience_cap is not None:
         edits["audience_cap"] = audience_cap
     with user_errors(), services() as built:
-        outcome = _desk(built).decide(run_id, "edited", _actor(built, as_user), edits=edits)
+        outcome = built.desk.decide(run_id, "edited", _actor(built, as_user), edits=edits)
     print_outcome(outcome)
 
 
@@ -188,7 +184,7 @@ def edit(
 def resume(run_id: str = RunId, as_user: str | None = As) -> None:
     """Continue a decided run that stopped (a crash, an email provider outage)."""
     with user_errors(), services() as built:
-        outcome = _desk(built).resume(run_id, _actor(built, as_user))
+        outcome = built.desk.resume(run_id, _actor(built, as_user))
     print_outcome(outcome)
 
 

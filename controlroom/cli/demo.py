@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import socket
 import threading
@@ -65,10 +64,9 @@ def demo(
             )
             raise typer.Exit(2) from None
         app_socket = listen(0)
-        # The scheduled jobs build their own settings from the environment (bot/scheduler.py),
-        # so the sandbox's address and secrets are handed to them there, as a Procfile would.
-        os.environ.update(demo_environment(workspace, url_of(sandbox_socket)))  # noqa: TID251
-        built = build_services(Settings())
+        # The environment's settings with the sandbox's address and secrets; the clock's jobs
+        # run on these too (bot/scheduler.py keeps them for the clock).
+        built = build_services(Settings(**demo_environment(workspace, url_of(sandbox_socket))))
         try:
             _seed_if_missing(built)
             with Demo(built, workspace, sandbox=sandbox_socket, app=app_socket) as running:
@@ -133,7 +131,7 @@ def url_of(sock: socket.socket) -> str:
 
 
 def demo_environment(workspace: Workspace, sandbox_url: str) -> dict[str, str]:
-    """The Slack settings that point the app at the sandbox."""
+    """The Slack settings that point the app at the sandbox, by their variables' names."""
     return {
         "SLACK_BOT_TOKEN": workspace.identity.bot_token,
         "SLACK_SIGNING_SECRET": workspace.identity.signing_secret,

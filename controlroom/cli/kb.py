@@ -30,14 +30,14 @@ JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 EVAL_SET = typer.Option(
     None,
     "--set",
-    help="The evaluation set (YAML; default: tests/evals/support_kb.yaml).",
+    help="The evaluation set (YAML; default: agents/support/eval_set.yaml).",
     show_default=False,
 )
 DEV_SET = typer.Option(
     None,
     "--dev",
     help="The development set (YAML), reported as one group "
-    "(default: tests/evals/support_kb_dev.yaml when present).",
+    "(default: agents/support/eval_set_dev.yaml).",
     show_default=False,
 )
 
@@ -198,9 +198,7 @@ def eval_(
             kb.ingest(chunks)
         articles = {c.article for c in chunks}
         cases = load_eval_set(eval_set or DEFAULT_EVAL_SET, articles=articles)
-        if dev_set is None and DEFAULT_DEV_SET.is_file():
-            dev_set = DEFAULT_DEV_SET
-        dev_cases = load_eval_set(dev_set, articles=articles) if dev_set else []
+        dev_cases = load_eval_set(dev_set or DEFAULT_DEV_SET, articles=articles)
         report = evaluate(cases, kb, policy, dev_cases=dev_cases)
         if fit:
             calibration, threshold = fit_on_calibration_split(

@@ -14,6 +14,7 @@ from controlroom.cli._common import (
     console,
     errors,
     exit_with_run_status,
+    heavy_imports,
     services,
     user_errors,
 )
@@ -45,9 +46,10 @@ def weekly_gtm(as_json: AsJson = False, charts: Charts = None) -> None:
     written to the spreadsheet: the digest is printed and the reason is on stderr); 1 failed
     (no section could be written) or an error; 2 a configuration error.
     """
-    from controlroom.team import team_factory
-    from workflows.digest import digest_text
-    from workflows.weekly_gtm import run_weekly_gtm
+    with heavy_imports():
+        from controlroom.team import team_factory
+        from workflows.digest import digest_text
+        from workflows.weekly_gtm import run_weekly_gtm
 
     with user_errors(), services() as built:
         digest = run_weekly_gtm(

@@ -23,14 +23,15 @@ def winback(
     ),
 ) -> None:
     """Propose a win-back campaign: audience, offer, ROI and sample emails, for approval."""
-    from controlroom.desk import approval_desk
+    from workflows.proposals import NobodyResult
     from workflows.winback import WORKFLOW as WINBACK
-    from workflows.winback import nobody_text, start_winback, targeting
+    from workflows.winback import nobody_text, start_winback
+    from workflows.winback_audience import targeting
 
     day = parse_day(as_of, "--as-of") if as_of else None
     with user_errors(), services() as built:
         aim = targeting(built.policies.winback, segment, days)
-        desk = approval_desk(built)
+        desk = built.desk
         outcome = start_winback(
             desk.workflows[WINBACK],
             state=built.state,
@@ -41,7 +42,7 @@ def winback(
             aim=aim,
         )
         policy = built.policies.winback
-    if outcome.result.get("status") == "nobody":
+    if isinstance(outcome.result, NobodyResult):
         typer.echo(nobody_text(outcome.result, policy))
         return
     print_outcome(outcome)
@@ -52,12 +53,12 @@ def support(
     asker: str | None = typer.Option(None, help="Who asked (default: you)."),
 ) -> None:
     """Answer a customer question; below the confidence threshold a person checks it first."""
-    from controlroom.desk import approval_desk
+    from workflows.proposals import AnsweredResult
     from workflows.support_escalation import WORKFLOW as SUPPORT
     from workflows.support_escalation import start_support
 
     with user_errors(), services() as built:
-        desk = approval_desk(built)
+        desk = built.desk
         outcome = start_support(
             desk.workflows[SUPPORT],
             question,
@@ -66,6 +67,6 @@ def support(
             database_url=desk.database_url,
             trigger="cli",
         )
-    if outcome.status == "succeeded":
-        typer.echo(outcome.result["text"])
+    if isinstance(outcome.result, AnsweredResult):
+        typer.echo(outcome.result.text)
     print_outcome(outcome)

@@ -76,7 +76,8 @@ def serve(
             run_clock(built)
             return
         from bot.app import build_app, http_app, run_socket_mode
-        from bot.runner import ProcessRunner, WorkersNotStartedError
+        from bot.runner import ProcessRunner
+        from bot.workers import WorkersNotStartedError
 
         # The workflows run in worker processes, ready before the first request. The app
         # closes them when it stops (uvicorn's lifespan, the Socket Mode coroutine); the

@@ -19,6 +19,8 @@ let state = null;
 let shownModal = null;
 let loading = Promise.resolve();
 let queued = 0;
+// The height of text Slack shows before "See more" (about 16 lines; style.css says the same).
+const COLLAPSED_PX = 370;
 
 function $(id) { return document.getElementById(id); }
 
@@ -175,6 +177,7 @@ function renderMessages(container, messages, inThread) {
       const node = renderMessage(message, inThread);
       node.dataset.sig = sig;
       container.insertBefore(node, existing || null);
+      collapseLongText(node);
     }
     index += 1;
   }
@@ -197,6 +200,7 @@ function renderMessages(container, messages, inThread) {
 function renderMessage(message, inThread) {
   const node = el("div", "message");
   node.dataset.ts = message.ts;
+  if (message.subtype === "tombstone") return renderTombstone(node, message, inThread);
   if (message.ephemeral_for) node.classList.add("ephemeral");
   if (message.ts === page.highlight) node.classList.add("highlight");
   const name = senderName(message);
@@ -240,9 +244,7 @@ function renderMessage(message, inThread) {
     body.appendChild(reactions);
   }
   if (!inThread && message.reply_count) {
-    const link = el("a", "replies", `${message.reply_count} ${message.reply_count === 1 ? "reply" : "replies"}`);
-    link.addEventListener("click", () => { page.thread = message.ts; refresh(); });
-    body.appendChild(link);
+    body.appendChild(repliesLink(message));
   } else if (!inThread && !message.ephemeral_for && !message.thread_ts) {
     const link = el("a", "replies start-thread", "Reply in thread");
     link.style.fontWeight = "400";
@@ -251,6 +253,44 @@ function renderMessage(message, inThread) {
   }
   node.appendChild(body);
   return node;
+}
+
+// Slack shows the start of a long text and a "See more" that shows the rest. Measured once the
+// message is laid out, and again when an image in it makes it taller.
+function collapseLongText(node) {
+  for (const text of node.querySelectorAll(".body .text")) {
+    const check = () => {
+      if (text.classList.contains("expanded") || text.classList.contains("collapsed")) return;
+      if (text.scrollHeight <= COLLAPSED_PX + 40) return;
+      text.classList.add("collapsed");
+      const more = el("button", "see-more", "See more");
+      more.type = "button";
+      more.addEventListener("click", () => {
+        text.classList.replace("collapsed", "expanded");
+        more.remove();
+      });
+      text.after(more);
+    };
+    check();
+    for (const img of text.querySelectorAll("img")) img.addEventListener("load", check, { once: true });
+  }
+}
+
+// A deleted message whose thread goes on: Slack keeps its place, and its replies.
+function renderTombstone(node, message, inThread) {
+  node.classList.add("tombstone");
+  node.appendChild(el("div", "avatar deleted", ""));
+  const body = el("div", "body");
+  body.appendChild(el("div", "text", escapeHtml(message.text)));
+  if (!inThread && message.reply_count) body.appendChild(repliesLink(message));
+  node.appendChild(body);
+  return node;
+}
+
+function repliesLink(message) {
+  const link = el("a", "replies", `${message.reply_count} ${message.reply_count === 1 ? "reply" : "replies"}`);
+  link.addEventListener("click", () => { page.thread = message.ts; refresh(); });
+  return link;
 }
 
 function renderThread() {
@@ -356,6 +396,16 @@ for (const button of document.querySelectorAll("#app-tabs button")) {
 $("close-thread").addEventListener("click", () => { page.thread = ""; refresh(); });
 composer($("composer-form"), $("composer"), () => "");
 composer($("reply-form"), $("reply"), () => page.thread);
-refresh().then(() => { if (isAppChannel() && (page.tab || "home") === "home") call("/ui/home", {}); });
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a.channel-link");
+  if (link && state && state.channels.some((c) => c.id === link.dataset.channel)) {
+    event.preventDefault();
+    openChannel(link.dataset.channel);
+  }
+});
+fetch("/ui/emoji").then((reply) => reply.json()).then(window.BlockKit.useEmoji)
+  .catch((error) => console.warn("emoji", error))
+  .then(refresh)
+  .then(() => { if (isAppChannel() && (page.tab || "home") === "home") call("/ui/home", {}); });
 listen();
 })();

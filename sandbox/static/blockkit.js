@@ -6,22 +6,10 @@
 (function () {
 "use strict";
 
-const EMOJI = {
-  warning: "⚠️", white_check_mark: "✅", heavy_check_mark: "✔️", x: "❌", hourglass: "⏳",
-  hourglass_flowing_sand: "⏳", bar_chart: "📊", chart_with_upwards_trend: "📈",
-  chart_with_downwards_trend: "📉", email: "📧", envelope: "✉️", bulb: "💡", rocket: "🚀",
-  tada: "🎉", mag: "🔍", question: "❓", thumbsup: "👍", thumbsdown: "👎", "+1": "👍", "-1": "👎",
-  eyes: "👀", memo: "📝", moneybag: "💰", busts_in_silhouette: "👥", bust_in_silhouette: "👤",
-  calendar: "📅", clock1: "🕐", red_circle: "🔴", large_green_circle: "🟢", large_yellow_circle: "🟡",
-  white_circle: "⚪", heavy_multiplication_x: "✖️", arrow_up: "⬆️", arrow_down: "⬇️", ok: "🆗",
-  speech_balloon: "💬", books: "📚", link: "🔗", robot_face: "🤖", no_entry: "⛔", lock: "🔒",
-  pencil2: "✏️", ballot_box_with_check: "☑️", information_source: "ℹ️", sparkles: "✨",
-  house: "🏠", gear: "⚙️", wave: "👋", fire: "🔥", sos: "🆘", rotating_light: "🚨",
-  raising_hand: "🙋", raised_hand: "✋", point_right: "👉", ticket: "🎫", inbox_tray: "📥",
-  outbox_tray: "📤", mailbox: "📫", hourglass_done: "⌛", stopwatch: "⏱️", bell: "🔔",
-  package: "📦", money_with_wings: "💸", dollar: "💵", chart: "💹", clipboard: "📋",
-  pushpin: "📌", hammer_and_wrench: "🛠️", heart: "❤️", star: "⭐", zap: "⚡", repeat: "🔁",
-};
+// Slack's emoji names (GitHub's, mostly) → characters, from the server (GET /ui/emoji).
+let EMOJI = {};
+
+function useEmoji(table) { EMOJI = table || {}; }
 
 function escapeHtml(text) {
   return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
@@ -60,6 +48,17 @@ function slackDate(target, fallback) {
   return unknown ? (fallback || shown) : shown;
 }
 
+// A channel as Slack shows a link to it: "#name" (the label the app gave, else the channel's
+// own name), a link the page opens the channel with.
+function channelLink(id, label, names) {
+  const name = label || (names || {})[id] || id;
+  return `<a class="mention channel-link" data-channel="${escapeHtml(id)}">#${escapeHtml(name)}</a>`;
+}
+
+function userMention(id, names) {
+  return `<span class="mention">@${escapeHtml((names || {})[id] || id)}</span>`;
+}
+
 // Slack's mrkdwn to safe HTML: <@U…>, <#C…|name>, <url|label>, *bold*, _italic_, ~strike~,
 // `code`, ```pre```, > quotes, line breaks and :emoji:.
 function mrkdwn(text, names) {
@@ -68,14 +67,15 @@ function mrkdwn(text, names) {
   let source = String(text || "").replace(/<([^<>]+)>/g, (all, inner) => {
     const [target, label] = inner.split("|");
     if (target.startsWith("@")) {
-      const id = target.slice(1);
-      return hold(`<span class="mention">@${escapeHtml(label || (names || {})[id] || id)}</span>`);
+      return hold(label ? `<span class="mention">@${escapeHtml(label)}</span>`
+        : userMention(target.slice(1), names));
     }
-    if (target.startsWith("#")) {
-      return hold(`<span class="mention">#${escapeHtml(label || target.slice(1))}</span>`);
-    }
+    if (target.startsWith("#")) return hold(channelLink(target.slice(1), label, names));
     if (target.startsWith("!date^")) {
       return hold(escapeHtml(slackDate(target, label)));
+    }
+    if (target.startsWith("!subteam^")) {
+      return hold(`<span class="mention">${escapeHtml(label || "@group")}</span>`);
     }
     if (target.startsWith("!")) {
       return hold(`<span class="mention">@${escapeHtml(label || target.slice(1))}</span>`);
@@ -196,7 +196,7 @@ function renderBlock(block, ctx) {
       return node;
     }
     case "rich_text":
-      return el("div", "text", escapeHtml(richText(block.elements)).replace(/\n/g, "<br>"));
+      return el("div", "text rich-text", richText(block.elements, names));
     case "markdown":
       return el("div", "text", mrkdwn(block.text, names));
     default:
@@ -204,8 +204,70 @@ function renderBlock(block, ctx) {
   }
 }
 
-function richText(elements) {
-  return (elements || []).map((item) => item.text || (item.elements ? richText(item.elements) : "")).join("");
+// rich_text as Slack shows it: sections of styled runs, bullet and numbered lists (nested by
+// indent), preformatted text and quotes.
+function richText(elements, names) {
+  return (elements || []).map((part) => {
+    const runs = richRuns(part.elements, names);
+    switch (part.type) {
+      case "rich_text_section":
+        return `<div class="rt-section">${runs}</div>`;
+      case "rich_text_preformatted":
+        return `<pre>${richRuns(part.elements, names, true)}</pre>`;
+      case "rich_text_quote":
+        return `<blockquote>${runs}</blockquote>`;
+      case "rich_text_list": {
+        const tag = part.style === "ordered" ? "ol" : "ul";
+        const start = part.style === "ordered" && part.offset ? ` start="${Number(part.offset) + 1}"` : "";
+        const items = (part.elements || []).map((item) => `<li>${richRuns(item.elements, names)}</li>`);
+        return `<${tag} class="rt-list indent-${Number(part.indent) || 0}"${start}>${items.join("")}</${tag}>`;
+      }
+      default:
+        return runs;
+    }
+  }).join("");
+}
+
+// The inline elements of one rich_text section: text (bold, italic, strike, code), links,
+// mentions, emoji and dates; in preformatted text, styles are not applied.
+function richRuns(elements, names, plain) {
+  return (elements || []).map((item) => {
+    let html;
+    switch (item.type) {
+      case "text":
+        html = escapeHtml(item.text || "");
+        break;
+      case "link": {
+        const safe = /^(https?:|mailto:|\/)/.test(item.url || "") ? item.url : "#";
+        html = `<a href="${escapeHtml(safe)}" target="_blank" rel="noopener">${escapeHtml(item.text || item.url || "")}</a>`;
+        break;
+      }
+      case "user":
+        return userMention(item.user_id, names);
+      case "channel":
+        return channelLink(item.channel_id, "", names);
+      case "usergroup":
+        return `<span class="mention">@${escapeHtml((names || {})[item.usergroup_id] || item.usergroup_id)}</span>`;
+      case "broadcast":
+        return `<span class="mention">@${escapeHtml(item.range)}</span>`;
+      case "emoji":
+        return item.unicode
+          ? item.unicode.split("-").map((hex) => String.fromCodePoint(parseInt(hex, 16))).join("")
+          : emoji(`:${escapeHtml(item.name)}:`);
+      case "date":
+        return escapeHtml(slackDate(`!date^${item.timestamp}^${item.format}`, item.fallback));
+      case "color":
+        return escapeHtml(item.value || "");
+      default:
+        return "";
+    }
+    const style = (!plain && item.style) || {};
+    if (style.code) html = `<code>${html}</code>`;
+    if (style.bold) html = `<b>${html}</b>`;
+    if (style.italic) html = `<i>${html}</i>`;
+    if (style.strike) html = `<s>${html}</s>`;
+    return html;
+  }).join("").replace(/\n/g, "<br>");
 }
 
 function initialOf(element) {
@@ -332,5 +394,5 @@ function confirmDialog(confirm, names) {
   });
 }
 
-window.BlockKit = { renderBlocks, mrkdwn, textHtml, escapeHtml, confirmDialog, el };
+window.BlockKit = { renderBlocks, useEmoji, mrkdwn, textHtml, escapeHtml, confirmDialog, el };
 })();

@@ -24,12 +24,13 @@ from typing import Any, TypeVar
 
 import pytest
 import uvicorn
+from slack_sdk.web.async_client import AsyncWebClient
 
 from controlroom.cli.demo import Demo, demo_environment, listen, url_of
 from controlroom.services import Services, build_services
 from controlroom.settings import Settings
 from integrations.warehouse import Warehouse
-from sandbox import Workspace
+from sandbox import Person, Workspace, local_slack, populate
 
 CHROMIUM = Path(os.environ.get("CONTROLROOM_TEST_CHROMIUM", "/usr/bin/chromium"))
 REQUIRE_BROWSER = os.environ.get("CONTROLROOM_TEST_REQUIRE_BROWSER") == "1"
@@ -80,6 +81,32 @@ def control_room(
     finally:
         services.close()
         workspace.close()
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[tuple[Served, Workspace]]:
+    """The sandbox alone (no app behind it: what people do is not delivered), with two channels
+    and an approver."""
+    workspace = Workspace.open(tmp_path / "sandbox.db")
+    populate(
+        workspace,
+        channels=["#general", "#gtm-digest"],
+        people=[Person(APPROVER, "avery", "Avery Approver", "approver")],
+    )
+    sock = listen(0)
+    asgi, _ = local_slack(
+        workspace, base_url=url_of(sock), request_url="http://127.0.0.1:9/slack/events"
+    )
+    with Served(asgi, sock) as served:
+        yield served, workspace
+    workspace.close()
+
+
+def client_for(served: Served, workspace: Workspace, token: str | None = None) -> AsyncWebClient:
+    """The real Slack client, pointed at the sandbox's Web API."""
+    return AsyncWebClient(
+        token=token or workspace.identity.bot_token, base_url=f"{served.url}/api/"
+    )
 
 
 def run_async(coroutine: Coroutine[Any, Any, T]) -> T:

@@ -4,41 +4,12 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import requests
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
-from controlroom.cli.demo import listen, url_of
-from sandbox import Person, Workspace, local_slack, populate
-from tests.e2e.conftest import Served, run_async
-
-
-@pytest.fixture
-def sandbox(tmp_path) -> Iterator[tuple[Served, Workspace]]:
-    """The sandbox alone (no app behind it), with two channels and two people."""
-    workspace = Workspace.open(tmp_path / "sandbox.db")
-    populate(
-        workspace,
-        channels=["#general", "#gtm-digest"],
-        people=[Person("U0APPROVER", "avery", "Avery Approver", "approver")],
-    )
-    sock = listen(0)
-    asgi, _ = local_slack(
-        workspace, base_url=url_of(sock), request_url="http://127.0.0.1:9/slack/events"
-    )
-    with Served(asgi, sock) as served:
-        yield served, workspace
-    workspace.close()
-
-
-def client_for(served: Served, workspace: Workspace, token: str | None = None) -> AsyncWebClient:
-    return AsyncWebClient(
-        token=token or workspace.identity.bot_token, base_url=f"{served.url}/api/"
-    )
+from tests.e2e.conftest import client_for, run_async
 
 
 def tiny_png(width: int = 3, height: int = 2) -> bytes:

@@ -43,7 +43,7 @@ from tests.integration._ask import (
     whole,
 )
 from workflows.ask import Answer
-from workflows.winback import select_audience
+from workflows.winback_audience import select_audience
 
 NEW_CUSTOMERS_SQL = """
     SELECT count(*) FROM (

@@ -50,7 +50,7 @@ def test_two_pending_campaigns_both_approved_email_each_person_once(
 ) -> None:
     first, second = _propose(desk), _propose(desk)
     assert first.proposal and second.proposal
-    assert first.proposal["audience"] == second.proposal["audience"] == AUDIENCE
+    assert first.proposal.audience == second.proposal.audience == AUDIENCE
 
     one = desk.decide(first.run_id, "approved", APPROVER)
     two = desk.decide(second.run_id, "approved", APPROVER)
@@ -58,8 +58,8 @@ def test_two_pending_campaigns_both_approved_email_each_person_once(
     delivered = _delivered(outbox)
     assert len(delivered) == AUDIENCE
     assert set(delivered.values()) == {1}
-    assert (one.result["sent"], one.result["capped"]) == (AUDIENCE, 0)
-    assert (two.result["sent"], two.result["capped"]) == (0, AUDIENCE)
+    assert (one.result.sent, one.result.capped) == (AUDIENCE, 0)
+    assert (two.result.sent, two.result.capped) == (0, AUDIENCE)
     # Skipping people the cap protects is the policy working: the second run succeeded.
     assert two.status == "succeeded"
 
@@ -98,20 +98,20 @@ def test_one_address_on_two_customer_records_is_one_person_whatever_its_capitals
     probe = _propose(desk)
     assert probe.proposal is not None
     desk.decide(probe.run_id, "rejected", APPROVER, reason="only looking")
-    samples = probe.proposal["samples"]
+    samples = probe.proposal.samples
     shared = "Shared.Inbox@Example.com"
     with duckdb.connect(str(sample_warehouse.path)) as connection:
         connection.execute(
             "UPDATE customers SET email = ? WHERE customer_id = ?",
-            [shared, samples[0]["customer_id"]],
+            [shared, samples[0].customer_id],
         )
         connection.execute(
             "UPDATE customers SET email = ? WHERE customer_id = ?",
-            [shared.lower(), samples[1]["customer_id"]],
+            [shared.lower(), samples[1].customer_id],
         )
     started = _propose(desk)
     assert started.proposal is not None
-    assert started.proposal["excluded"]["same address as another customer"] == 1
+    assert started.proposal.excluded["same address as another customer"] == 1
     desk.decide(started.run_id, "approved", APPROVER)
     assert _delivered(outbox)[shared.lower()] == 1
 
@@ -121,7 +121,7 @@ def test_a_person_emailed_by_another_campaign_after_this_one_was_proposed_is_ski
 ) -> None:
     started = _propose(desk)
     assert started.proposal is not None
-    person = started.proposal["samples"][0]["recipient"]
+    person = started.proposal.samples[0].recipient
     # Another campaign (another customer record, the same address in capitals) emails them.
     other = store.start_run("winback", started_by="tester", trigger="cli")
     store.queue_email(other.run_id, 999_999, recipient=person.upper(), subject="s", body="b")
@@ -129,8 +129,8 @@ def test_a_person_emailed_by_another_campaign_after_this_one_was_proposed_is_ski
     assert claimed.recipient == person.upper()
 
     outcome = desk.decide(started.run_id, "approved", APPROVER)
-    assert outcome.result["capped"] == 1
-    assert outcome.result["sent"] == AUDIENCE - 1
+    assert outcome.result.capped == 1
+    assert outcome.result.sent == AUDIENCE - 1
     assert person.lower() not in _delivered(outbox)
 
 

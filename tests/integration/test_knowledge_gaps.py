@@ -114,7 +114,6 @@ def _record_week(store: StateStore, database_url: str) -> None:
             store=store,
             tickets=ThreadTickets(),
         ),
-        kind="answer",
         check_edits=check_edits,
     )
 

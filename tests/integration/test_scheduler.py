@@ -29,11 +29,13 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from agents.support import DEFAULT_KB_DIR, HumanAnswer, learn_from_human, load_chunks
 from bot.scheduler import (
+    JOB_FUNCTIONS,
     JOBS_TABLE,
     SCHEDULER_USER,
     build_scheduler,
-    run_kb_rebuild,
+    kb_rebuild_job,
     run_weekly_digest,
+    weekly_digest_job,
 )
 from controlroom.services import Services, build_knowledge_base, build_services
 from controlroom.settings import Settings
@@ -49,7 +51,7 @@ RECORDER = "tests.integration.test_scheduler:record_firing"
 _fired: queue.Queue[datetime] = queue.Queue()
 
 
-def record_firing() -> None:
+def record_firing(clock: str) -> None:
     """Stands in for a job's real work: notes when (by the frozen clock) the job ran."""
     _fired.put(datetime.now(UTC))
 
@@ -253,7 +255,7 @@ def test_the_clock_process_runs_a_blocking_scheduler_until_it_is_shut_down(
 def test_the_scheduled_weekly_digest_records_a_run_triggered_by_the_schedule(
     services: Services, sample_warehouse: Warehouse
 ) -> None:
-    run_weekly_digest()
+    weekly_digest_job(services.settings)
 
     runs = [run for run in services.state.recent_runs(limit=10) if run.workflow == WEEKLY_GTM]
     assert [(run.trigger, run.started_by, run.status) for run in runs] == [
@@ -282,8 +284,37 @@ def test_the_nightly_rebuild_reingests_the_help_centre_and_keeps_human_answers(
     articles = len(chunks) + sum(len(c.questions) for c in chunks)  # passages and questions
     assert kb.store.count(kb.collection) == articles + 2
 
-    run_kb_rebuild()
+    kb_rebuild_job(services.settings)
 
     rebuilt = build_knowledge_base(services)
     assert rebuilt.store.count(rebuilt.collection) == articles + 1
     assert rebuilt.search(question, k=1)[0].kind == "human"
+
+
+def test_a_scheduled_job_runs_on_the_settings_the_clock_was_given_not_the_environment(
+    services: Services, sample_warehouse: Warehouse, tmp_path: Path
+) -> None:
+    given = Settings(
+        CONTROLROOM_VAR_DIR=str(tmp_path / "clock"), WAREHOUSE_PATH=str(sample_warehouse.path)
+    )
+    clock_services = build_services(given)
+    try:
+        scheduler = build_scheduler(
+            clock_services, functions={"weekly_digest": JOB_FUNCTIONS["weekly_digest"]}
+        )
+        job = scheduler.get_job("weekly_digest")
+        # What the job store keeps: the function's name and the clock's id, no secret.
+        assert (job.func_ref, list(job.kwargs)) == ("bot.scheduler:run_weekly_digest", ["clock"])
+        with running(scheduler) as outcomes:
+            job.modify(next_run_time=datetime.now(UTC))
+            scheduler.wakeup()
+            outcome = outcomes.get(timeout=60)
+        assert outcome.exception is None, outcome.traceback
+        runs = clock_services.state.recent_runs(limit=5)
+    finally:
+        clock_services.close()
+
+    assert [(run.workflow, run.trigger) for run in runs] == [(WEEKLY_GTM, "schedule")]
+    assert services.state.recent_runs(limit=5) == []  # the environment's state: untouched
+    with pytest.raises(LookupError, match="has shut down"):
+        run_weekly_digest(**job.kwargs)  # the clock is gone, and its settings with it

@@ -42,7 +42,7 @@ def test_a_send_killed_after_40_of_100_emails_resumes_and_sends_each_exactly_onc
         started_by="tester",
         trigger="cli",
     )
-    assert started.proposal is not None and started.proposal["audience"] == 100
+    assert started.proposal is not None and started.proposal.audience == 100
 
     # The child writes its 41st .eml file and dies before recording it as sent.
     child = _approve_in_a_process(
@@ -96,15 +96,15 @@ def test_an_address_suppressed_after_approval_is_not_sent_to(
         trigger="cli",
     )
     assert started.proposal is not None
-    unsubscribed = started.proposal["samples"][1]
-    store.add_suppression(unsubscribed["recipient"].upper(), reason="unsubscribed", actor="tester")
+    unsubscribed = started.proposal.samples[1]
+    store.add_suppression(unsubscribed.recipient.upper(), reason="unsubscribed", actor="tester")
 
     done = desk.decide(started.run_id, "approved", APPROVER)
-    assert (done.result["sent"], done.result["suppressed"]) == (4, 1)
+    assert (done.result.sent, done.result.suppressed) == (4, 1)
     (row,) = [
         r
         for r in store.outbox_emails(run_id=started.run_id)
-        if r.customer_id == unsubscribed["customer_id"]
+        if r.customer_id == unsubscribed.customer_id
     ]
     assert row.status == "suppressed"
     assert len(list(outbox.glob("*.eml"))) == 4

@@ -86,10 +86,10 @@ def test_a_554_for_one_recipient_makes_the_run_partial_and_sends_the_others(
     desk = smtp_desk(store, database_url, sample_warehouse, outbox, smtp.url())
     started = propose_winback(desk)
     assert started.proposal is not None
-    smtp.reject_at_data = started.proposal["samples"][1]["recipient"]
+    smtp.reject_at_data = started.proposal.samples[1].recipient
     outcome = desk.decide(started.run_id, "approved", APPROVER)
     assert outcome.status == "partial"
-    assert (outcome.result["sent"], outcome.result["failed"]) == (4, 1)
+    assert (outcome.result.sent, outcome.result.failed) == (4, 1)
     run = store.get_run(started.run_id)
     assert run.status == "partial"
     assert run.error is not None and run.error.startswith("1 failed of 5 emails")
@@ -106,11 +106,11 @@ def test_a_line_separator_in_one_customers_address_fails_only_that_email(
     desk = smtp_desk(store, database_url, sample_warehouse, outbox, smtp.url())
     first = propose_winback(desk)
     assert first.proposal is not None
-    chosen = first.proposal["samples"][2]
+    chosen = first.proposal.samples[2]
     with duckdb.connect(str(sample_warehouse.path)) as connection:
         connection.execute(
             "UPDATE customers SET email = email || ? WHERE customer_id = ?",
-            ["\u2028Bcc: evil@example.net", chosen["customer_id"]],
+            ["\u2028Bcc: evil@example.net", chosen.customer_id],
         )
     desk.decide(first.run_id, "rejected", APPROVER, reason="the address was wrong")
     started = propose_winback(desk)
@@ -118,7 +118,7 @@ def test_a_line_separator_in_one_customers_address_fails_only_that_email(
     assert outcome.status == "partial"
     assert accounted(store, started.run_id, smtp) == {"sent": 4, "failed": 1}
     (failed,) = store.outbox_emails(run_id=started.run_id, status="failed")
-    assert failed.customer_id == chosen["customer_id"]
+    assert failed.customer_id == chosen.customer_id
     assert "evil@example.net" not in smtp.delivered()
 
 
@@ -157,7 +157,7 @@ def test_a_send_killed_mid_way_puts_its_claimed_emails_in_doubt_at_once_and_send
         store, database_url, sample_warehouse, outbox, smtp.url(), audience_cap=AUDIENCE
     )
     started = propose_winback(desk)
-    assert started.proposal is not None and started.proposal["audience"] == AUDIENCE
+    assert started.proposal is not None and started.proposal.audience == AUDIENCE
 
     child = _approve_in_a_process(
         started.run_id,
@@ -178,7 +178,7 @@ def test_a_send_killed_mid_way_puts_its_claimed_emails_in_doubt_at_once_and_send
     # The claimer is dead: its rows are in doubt now, not after the 15-minute lease.
     outcome = desk.resume(started.run_id, APPROVER)
     assert outcome.status == "partial"
-    assert outcome.result["in_doubt"] == claimed
+    assert outcome.result.in_doubt == claimed
     run = store.get_run(started.run_id)
     assert run.error is not None and run.error.startswith(f"{claimed} in doubt of {AUDIENCE}")
     assert accounted(store, started.run_id, smtp) == {

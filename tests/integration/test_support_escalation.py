@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from controlroom.desk import approval_desk
 from controlroom.services import Services
 from integrations.tickets import ZendeskTickets
 from tests.fakes.local_http import LocalHTTPServer
 from tests.fakes.zendesk_server import FakeZendesk
 from workflows.approvals import ApprovalDesk, RunOutcome
+from workflows.proposals import AnsweredResult, AnswerProposal, TicketResult
 from workflows.support_escalation import WORKFLOW, start_support
 
 APPROVER = "U0APPROVER"
@@ -22,7 +22,7 @@ UNSURE = "Can I pay for my order with a goat?"
 
 @pytest.fixture
 def desk(services: Services, ingested_kb: Path) -> ApprovalDesk:
-    return approval_desk(services)
+    return services.desk
 
 
 def _ask(desk: ApprovalDesk, question: str, draft: dict[str, Any] | None = None) -> RunOutcome:
@@ -40,7 +40,7 @@ def _ask(desk: ApprovalDesk, question: str, draft: dict[str, Any] | None = None)
 def test_a_confident_answer_is_sent_without_a_person(desk: ApprovalDesk) -> None:
     outcome = _ask(desk, "do gift cards expire")
     assert outcome.status == "succeeded", outcome.proposal
-    assert outcome.result["reviewed_by"] is None
+    assert outcome.result.reviewed_by is None
     (sent,) = desk.state.audit_entries(run_id=outcome.run_id)
     assert (sent.action, sent.detail["to"]) == ("answer_sent", "U0ASKER01")
 
@@ -50,17 +50,16 @@ def test_an_unsure_answer_waits_and_the_edited_text_is_sent_and_learned(
 ) -> None:
     outcome = _ask(desk, UNSURE)
     assert outcome.status == "paused"
-    assert outcome.proposal is not None and outcome.proposal["question"] == UNSURE
+    assert outcome.proposal is not None and outcome.proposal.question == UNSURE
     done = desk.decide(
         outcome.run_id, "edited", APPROVER, edits={"text": "No, we take cards and PayPal only."}
     )
-    assert done.result == {
-        "status": "answered",
-        "text": "No, we take cards and PayPal only.",
-        "confidence": outcome.proposal["confidence"],
-        "sources": [],
-        "reviewed_by": APPROVER,
-    }
+    assert done.result == AnsweredResult(
+        text="No, we take cards and PayPal only.",
+        confidence=outcome.proposal.confidence,
+        sources=[],
+        reviewed_by=APPROVER,
+    )
     (learned,) = desk.state.kb_answers()
     assert (learned.answer, learned.author) == ("No, we take cards and PayPal only.", APPROVER)
     actions = [e.action for e in desk.state.audit_entries(run_id=outcome.run_id)]
@@ -77,22 +76,24 @@ def test_a_draft_already_given_is_what_waits_for_a_person(desk: ApprovalDesk) ->
     }
     outcome = _ask(desk, UNSURE, draft)
     assert outcome.status == "paused"
-    assert outcome.proposal == {"workflow": WORKFLOW, "question": UNSURE, "asker": "U0ASKER01"} | (
-        draft
+    assert outcome.proposal == AnswerProposal(
+        question=UNSURE,
+        asker="U0ASKER01",
+        text=draft["text"],
+        confidence=draft["confidence"],
+        reasons=draft["reasons"],
+        sources=draft["sources"],
     )
     done = desk.decide(outcome.run_id, "approved", APPROVER)
-    assert done.result is not None and done.result["text"] == draft["text"]
+    assert isinstance(done.result, AnsweredResult) and done.result.text == draft["text"]
 
 
 def test_a_rejected_answer_becomes_a_ticket_in_the_thread(desk: ApprovalDesk) -> None:
     outcome = _ask(desk, UNSURE)
     done = desk.decide(outcome.run_id, "rejected", APPROVER, reason="needs billing team")
-    assert done.result == {
-        "status": "ticket",
-        "reason": "needs billing team",
-        "where": "approval thread",
-        "url": None,
-    }
+    assert done.result == TicketResult(
+        reason="needs billing team", where="approval thread", url=None
+    )
     assert desk.state.kb_answers() == []
     actions = [e.action for e in desk.state.audit_entries(run_id=outcome.run_id)]
     assert actions == ["rejected", "ticket_opened"]
@@ -104,11 +105,11 @@ def test_with_zendesk_configured_a_rejected_answer_opens_a_ticket_there(
     fake = FakeZendesk()
     with LocalHTTPServer(fake.route) as server:
         zendesk = ZendeskTickets(server.url, email=fake.email, api_token=fake.token)
-        desk = approval_desk(replace(services, tickets=zendesk))
+        desk = replace(services, tickets=zendesk).desk
         outcome = _ask(desk, UNSURE)
         done = desk.decide(outcome.run_id, "rejected", APPROVER, reason="needs billing team")
-    assert done.result["where"] == "Zendesk"
-    assert done.result["url"] == f"{server.url}/agent/tickets/1000"
+    assert done.result.where == "Zendesk"
+    assert done.result.url == f"{server.url}/agent/tickets/1000"
     (ticket,) = fake.tickets
     assert ticket["external_id"] == outcome.run_id
     assert UNSURE in ticket["comment"]["body"]

@@ -15,27 +15,23 @@ from integrations.warehouse import Warehouse
 from tests.integration._campaigns import APPROVER, make_desk
 from tests.integration.conftest import propose_winback
 from workflows.approvals import ApprovalDesk, InvalidDecisionError
-from workflows.winback import (
-    WinbackTargetError,
-    nobody_text,
-    select_audience,
-    start_winback,
-    targeting,
-)
+from workflows.proposals import RejectedResult, proposal_of
+from workflows.winback import nobody_text, start_winback
+from workflows.winback_audience import WinbackTargetError, select_audience, targeting
 
 
 def test_a_winback_run_pauses_with_a_proposal_and_sample_emails(desk: ApprovalDesk) -> None:
     outcome = propose_winback(desk)
     assert outcome.status == "paused"
     assert outcome.proposal is not None
-    assert outcome.proposal["audience"] == 5
-    assert outcome.proposal["discount"] in (0.10, 0.15, 0.20)
-    assert len(outcome.proposal["samples"]) == 3
-    assert f"{outcome.proposal['discount']:.0%}" in outcome.proposal["samples"][0]["body"]
-    assert outcome.proposal["excluded"]["not opted in"] > 0
+    assert outcome.proposal.audience == 5
+    assert outcome.proposal.discount in (0.10, 0.15, 0.20)
+    assert len(outcome.proposal.samples) == 3
+    assert f"{outcome.proposal.discount:.0%}" in outcome.proposal.samples[0].body
+    assert outcome.proposal.excluded["not opted in"] > 0
     (pending,) = desk.pending()
     assert pending.run_id == outcome.run_id
-    assert pending.summary == outcome.proposal
+    assert proposal_of(pending) == outcome.proposal
     assert desk.state.get_run(outcome.run_id).status == "paused"
     assert desk.state.outbox_emails(run_id=outcome.run_id) == []
 
@@ -47,7 +43,7 @@ def test_approving_sends_exactly_the_approved_audience_to_the_outbox(
     assert started.proposal is not None
     done = desk.decide(started.run_id, "approved", APPROVER)
     assert done.status == "succeeded"
-    assert done.result["sent"] == 5
+    assert done.result.sent == 5
     rows = desk.state.outbox_emails(run_id=started.run_id)
     assert [r.status for r in rows] == ["sent"] * 5
     files = sorted(outbox.glob("*.eml"))
@@ -71,11 +67,7 @@ def test_a_rejection_records_the_reason_and_sends_nothing(desk: ApprovalDesk, ou
     with pytest.raises(InvalidDecisionError, match="reason"):
         desk.decide(started.run_id, "rejected", APPROVER)
     done = desk.decide(started.run_id, "rejected", APPROVER, reason="Black Friday is next week")
-    assert done.result == {
-        "status": "rejected",
-        "reason": "Black Friday is next week",
-        "by": APPROVER,
-    }
+    assert done.result == RejectedResult(reason="Black Friday is next week", by=APPROVER)
     approval = desk.state.get_approval(started.run_id)
     assert (approval.status, approval.reason) == ("rejected", "Black Friday is next week")
     # The run history says what happened: rejected, not "succeeded", wherever it is listed.
@@ -88,7 +80,7 @@ def test_a_rejection_records_the_reason_and_sends_nothing(desk: ApprovalDesk, ou
 def test_an_edit_changes_the_offer_and_asks_again(desk: ApprovalDesk) -> None:
     started = propose_winback(desk)
     assert started.proposal is not None
-    new_discount = 0.10 if started.proposal["discount"] != 0.10 else 0.15
+    new_discount = 0.10 if started.proposal.discount != 0.10 else 0.15
     with pytest.raises(InvalidDecisionError, match="discount must be one of"):
         desk.decide(started.run_id, "edited", APPROVER, edits={"discount": 0.25})
     asked_again = desk.decide(
@@ -99,17 +91,17 @@ def test_an_edit_changes_the_offer_and_asks_again(desk: ApprovalDesk) -> None:
     )
     assert asked_again.status == "paused"
     assert asked_again.proposal is not None
-    assert asked_again.proposal["discount"] == new_discount
-    assert asked_again.proposal["audience"] == 2
-    assert asked_again.proposal["subject"] == "A gift for you"
+    assert asked_again.proposal.discount == new_discount
+    assert asked_again.proposal.audience == 2
+    assert asked_again.proposal.subject == "A gift for you"
     # Only the edited offer's figures: the recommendation speaks of another discount.
-    assert started.proposal["recommendation"] and asked_again.proposal["recommendation"] is None
-    assert f"{new_discount:.0%} off" in asked_again.proposal["samples"][0]["body"]
+    assert started.proposal.recommendation and asked_again.proposal.recommendation is None
+    assert f"{new_discount:.0%} off" in asked_again.proposal.samples[0].body
     approval = desk.state.get_approval(started.run_id)
     assert (approval.status, approval.round) == ("pending", 2)
 
     done = desk.decide(started.run_id, "approved", APPROVER)
-    assert done.result["sent"] == 2
+    assert done.result.sent == 2
     subjects = {r.subject for r in desk.state.outbox_emails(run_id=started.run_id)}
     assert subjects == {"A gift for you"}
 
@@ -121,7 +113,7 @@ def test_customers_emailed_within_the_frequency_cap_are_left_out(desk: ApprovalD
 
     second = propose_winback(desk)
     assert second.proposal is not None
-    assert second.proposal["excluded"]["contacted recently"] == 5
+    assert second.proposal.excluded["contacted recently"] == 5
     desk.decide(second.run_id, "approved", APPROVER)
     again = {r.customer_id for r in desk.state.outbox_emails(run_id=second.run_id)}
     assert len(again) == 5
@@ -162,9 +154,9 @@ def test_a_winback_for_one_segment_and_a_longer_lapse_targets_only_those_custome
         aim=aim,
     )
     assert narrowed.proposal is not None
-    assert narrowed.proposal["segments"] == ["At Risk"] and narrowed.proposal["min_days"] == 120
+    assert narrowed.proposal.segments == ["At Risk"] and narrowed.proposal.min_days == 120
     # The test desk caps the audience at 5 (tests/integration/_campaigns.py).
-    assert narrowed.proposal["audience"] == min(5, len(chosen["eligible"]))
+    assert narrowed.proposal.audience == min(5, len(chosen["eligible"]))
 
 
 @pytest.mark.parametrize(
@@ -195,8 +187,8 @@ def test_when_nobody_qualifies_the_run_says_why_and_when_someone_will(
     again = propose_winback(desk)
 
     assert again.proposal is None and again.status == "succeeded"
-    assert again.result["status"] == "nobody"
-    assert again.result["excluded"]["contacted recently"] == len(sent)
+    assert again.result.kind == "nobody"
+    assert again.result.excluded["contacted recently"] == len(sent)
     policy = policies.load_policies(Path(policies.__file__).parent).winback
     next_time = first_sent + timedelta(days=policy.frequency_cap_days)
     told = nobody_text(again.result, policy)

@@ -19,13 +19,13 @@ from bot import ids
 from bot.blocks import approvals, edit_modal, kit, messages
 from bot.blocks.digest import digest_blocks, failed_blocks, progress_blocks, progress_text
 from integrations.llm import Cost
-from integrations.statestore import ApprovalRecord, AuditEntry
+from integrations.statestore import AuditEntry
 from integrations.warehouse.metrics import DateRange, ExplainedStatement, Explanation
 from policies import WinbackPolicy, load_policies
+from tests.proposals import RUN_ID, answer_proposal, approval_of, winback_proposal
 from workflows.ask import Answer, PlanAnswer
 from workflows.digest import Action, Digest, Kpi, Unavailable
-
-RUN_ID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+from workflows.proposals import AnsweredResult, Proposal, SendResult
 
 
 def assert_valid(message_blocks: list[dict[str, Any]]) -> None:
@@ -36,20 +36,6 @@ def assert_valid(message_blocks: list[dict[str, Any]]) -> None:
         block.validate_json()
     # slack_sdk's Message model (which checks the 50) is deprecated and warns: count here.
     assert len(parsed) <= kit.MAX_BLOCKS
-
-
-def proposal() -> dict[str, Any]:
-    sample = {"customer_id": 1, "recipient": "a@example.com", "subject": "We miss you"}
-    return {
-        "workflow": "winback",
-        "audience": 240,
-        "discount": 0.15,
-        "expected_profit": 1234.5,
-        "roi": 2.5,
-        "recommendation": "15% pays best <within the cap>",
-        "subject": "We miss you",
-        "samples": [{**sample, "body": "Hello & welcome back " * 200}] * 3,
-    }
 
 
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=20_000))
@@ -182,7 +168,7 @@ def test_a_small_digest_has_header_figures_sections_and_the_run() -> None:
 
 
 def test_a_proposal_has_three_buttons_carrying_the_run_id() -> None:
-    built = approvals.proposal_blocks(RUN_ID, proposal())
+    built = approvals.proposal_blocks(RUN_ID, winback_proposal())
     assert_valid(built)
     actions = built[-1]
     assert actions["type"] == "actions"
@@ -200,22 +186,13 @@ def test_button_text_is_cut_to_75_characters_and_an_oversized_value_is_refused()
 
 
 def test_a_decided_proposal_says_who_when_and_the_result_without_buttons() -> None:
-    approval = ApprovalRecord(
-        run_id=RUN_ID,
-        workflow="winback",
-        kind="campaign",
+    approval = approval_of(
+        winback_proposal(),
         status="approved",
-        round=1,
-        requested_at=datetime(2026, 11, 24, 9, 0, tzinfo=UTC),
-        summary=proposal(),
         decided_by="U0APPROVER",
         decided_at=datetime(2026, 11, 24, 9, 30, tzinfo=UTC),
-        reason=None,
-        edits=None,
-        channel_id="C0APPROVALS",
-        message_ts="1.2",
     )
-    built = approvals.decided_blocks(approval, result={"status": "sent", "sent": 240, "failed": 2})
+    built = approvals.decided_blocks(approval, result=sent(240, failed=2))
     assert_valid(built)
     assert all(b["type"] != "actions" for b in built)
     # Slack's date token: each reader sees their own time zone; UTC where it cannot render.
@@ -241,44 +218,23 @@ def test_the_reject_modal_is_a_valid_view() -> None:
 
 # Approvals: confirm dialogs, the edit modal, edits shown, reminders ---------------------------
 
-ANSWER = {
-    "workflow": "support",
-    "question": "Can I pay with a goat?",
-    "asker": "U0CUSTOMER",
-    "text": "We take cards & PayPal <only>.",
-    "confidence": 0.31,
-    "escalate": True,
-    "reasons": ["low confidence"],
-    "sources": ["https://help.example.com/payments"],
-}
 
-
-def approval_of(summary: dict[str, Any], **changes: Any) -> ApprovalRecord:
-    fields: dict[str, Any] = {
-        "run_id": RUN_ID,
-        "workflow": summary["workflow"],
-        "kind": "answer" if summary["workflow"] == "support" else "campaign",
-        "status": "pending",
-        "round": 1,
-        "requested_at": datetime(2026, 11, 24, 9, 0, tzinfo=UTC),
-        "summary": summary,
-        "decided_by": None,
-        "decided_at": None,
-        "reason": None,
-        "edits": None,
-        "channel_id": "C0APPROVALS",
-        "message_ts": "1.2",
-    }
-    return ApprovalRecord(**{**fields, **changes})
+def sent(count: int, *, failed: int = 0) -> SendResult:
+    """A send's final counts: ``count`` emails sent, ``failed`` not."""
+    return SendResult(
+        sent_now=count, sent=count, suppressed=0, capped=0, failed=failed, in_doubt=0, queued=0
+    )
 
 
 def winback_policy() -> WinbackPolicy:
     return load_policies(Path(policies.__file__).parent).winback
 
 
-@pytest.mark.parametrize("summary", [proposal(), ANSWER], ids=["campaign", "answer"])
-def test_approve_and_reject_ask_for_confirmation_and_edit_does_not(summary: dict) -> None:
-    built = approvals.proposal_blocks(RUN_ID, summary)
+@pytest.mark.parametrize(
+    "shown", [winback_proposal(), answer_proposal()], ids=["campaign", "answer"]
+)
+def test_approve_and_reject_ask_for_confirmation_and_edit_does_not(shown: Proposal) -> None:
+    built = approvals.proposal_blocks(RUN_ID, shown)
     assert_valid(built)
     approve, reject, edit = built[-1]["elements"]
     assert approve["confirm"]["confirm"]["text"] and reject["confirm"]["deny"]["text"] == "Cancel"
@@ -287,17 +243,21 @@ def test_approve_and_reject_ask_for_confirmation_and_edit_does_not(summary: dict
 
 
 def test_an_escalated_answer_shows_question_draft_confidence_and_sources() -> None:
-    built = approvals.proposal_blocks(RUN_ID, ANSWER)
+    built = approvals.proposal_blocks(RUN_ID, answer_proposal())
     shown = str(built)
     assert "Can I pay with a goat?" in shown and "&lt;only&gt;" in shown
     assert "Confidence 31%" in shown and "<https://help.example.com/payments>" in shown
-    assert approvals.proposal_text(RUN_ID, ANSWER).startswith("Escalated answer for approval")
+    assert approvals.proposal_text(RUN_ID, answer_proposal()).startswith(
+        "Escalated answer for approval"
+    )
 
 
 def test_the_win_back_edit_modal_is_valid_and_prefilled_within_the_policy() -> None:
     policy = winback_policy()
     view = edit_modal.edit_modal(
-        approval_of(proposal()), policy=policy, where={"channel": "C1", "ts": "1.2"}
+        approval_of(winback_proposal()),
+        policy=policy,
+        where=edit_modal.ProposalMessage(channel="C1", ts="1.2"),
     )
     View(**view).validate_json()
     assert view["callback_id"] == ids.EDIT_MODAL
@@ -316,16 +276,20 @@ def test_the_win_back_edit_modal_is_valid_and_prefilled_within_the_policy() -> N
 
 
 def test_the_answer_edit_modal_is_valid_and_holds_the_draft() -> None:
-    view = edit_modal.edit_modal(approval_of(ANSWER), policy=winback_policy(), where=None)
+    view = edit_modal.edit_modal(
+        approval_of(answer_proposal()), policy=winback_policy(), where=None
+    )
     View(**view).validate_json()
     [text] = [b for b in view["blocks"] if b["type"] == "input"]
     assert text["block_id"] == ids.EDIT_TEXT_BLOCK
-    assert text["element"]["initial_value"] == ANSWER["text"]
+    assert text["element"]["initial_value"] == answer_proposal().text
     assert text["element"]["multiline"] is True
 
 
 def test_a_submitted_edit_modal_gives_only_the_fields_changed() -> None:
-    view = edit_modal.edit_modal(approval_of(proposal()), policy=winback_policy(), where=None)
+    view = edit_modal.edit_modal(
+        approval_of(winback_proposal()), policy=winback_policy(), where=None
+    )
     values = {
         ids.EDIT_DISCOUNT_BLOCK: {
             ids.EDIT_DISCOUNT_INPUT: {
@@ -345,7 +309,9 @@ def test_a_submitted_edit_modal_gives_only_the_fields_changed() -> None:
 
 
 def test_edit_errors_go_beside_their_fields_or_the_first_input() -> None:
-    view = edit_modal.edit_modal(approval_of(proposal()), policy=winback_policy(), where=None)
+    view = edit_modal.edit_modal(
+        approval_of(winback_proposal()), policy=winback_policy(), where=None
+    )
     by_field = edit_modal.edit_errors(
         view, {"audience_cap": "the audience cap must be between 1 and 500"}, "ignored"
     )
@@ -357,6 +323,7 @@ def test_edit_errors_go_beside_their_fields_or_the_first_input() -> None:
 
 def test_a_decided_proposal_shows_who_edited_what_before_it_was_approved() -> None:
     edited_at = datetime(2026, 11, 24, 9, 10, tzinfo=UTC)
+    # As the previous code kept it: the plain values of the proposal, its workflow among them.
     was = {"workflow": "winback", "discount": 0.15, "audience": 240, "subject": "We miss you"}
     history = [
         AuditEntry(1, edited_at, RUN_ID, "U0EDITOR", "approval_refused", {}),
@@ -369,7 +336,7 @@ def test_a_decided_proposal_shows_who_edited_what_before_it_was_approved() -> No
             {"edits": {"discount": 0.2, "audience_cap": 100}, "was": was},
         ),
     ]
-    now = {**proposal(), "discount": 0.2, "audience": 100}
+    now = winback_proposal(discount=0.2, audience=100)
     notes = approvals.edit_notes(history, now)
     approved = approval_of(
         now,
@@ -378,7 +345,7 @@ def test_a_decided_proposal_shows_who_edited_what_before_it_was_approved() -> No
         decided_by="U0APPROVER",
         decided_at=datetime(2026, 11, 24, 9, 30, tzinfo=UTC),
     )
-    built = approvals.decided_blocks(approved, result={"status": "sent", "sent": 100}, edits=notes)
+    built = approvals.decided_blocks(approved, result=sent(100), edits=notes)
     assert_valid(built)
     shown = str(built)
     assert (
@@ -392,13 +359,16 @@ def test_a_decided_proposal_shows_who_edited_what_before_it_was_approved() -> No
 
 def test_an_edited_answer_shows_the_text_that_was_sent() -> None:
     decided = approval_of(
-        ANSWER,
+        answer_proposal(),
         status="edited",
         decided_by="U0APPROVER",
         decided_at=datetime(2026, 11, 24, 9, 30, tzinfo=UTC),
         edits={"text": "No goats; cards and PayPal."},
     )
-    built = approvals.decided_blocks(decided, result={"status": "answered"})
+    answered = AnsweredResult(
+        text="No goats; cards and PayPal.", confidence=0.31, sources=[], reviewed_by="U0APPROVER"
+    )
+    built = approvals.decided_blocks(decided, result=answered)
     assert_valid(built)
     shown = str(built)
     assert "No goats; cards and PayPal." in shown and "We take cards" not in shown
@@ -410,7 +380,7 @@ def test_a_reminder_says_how_long_it_waited_and_mentions_the_approvers() -> None
     who = approvals.approvers_text(["U0APPROVER"], "S0APPROVERS")
     assert who == "<@U0APPROVER>, <!subteam^S0APPROVERS>"
     text = approvals.reminder_text(
-        approval_of(proposal()), who, datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
+        approval_of(winback_proposal()), who, datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
     )
     assert "win-back proposal has waited 25 hours" in text and who in text
     assert_valid(messages.notice_blocks(text))
@@ -487,7 +457,7 @@ def test_a_failed_digest_run_says_so_without_the_error() -> None:
 
 
 def test_a_proposals_roi_is_a_percent_as_in_its_recommendation_and_the_cli() -> None:
-    shown = str(approvals.proposal_blocks(RUN_ID, proposal()))
+    shown = str(approvals.proposal_blocks(RUN_ID, winback_proposal()))
 
     assert "*ROI:* 250%" in shown and "×" not in shown
 
@@ -499,6 +469,6 @@ def test_a_proposal_shows_its_run_by_the_same_eight_characters_as_everywhere() -
             return own + [t for key, v in node.items() if key != "value" for t in read(v)]
         return [t for v in node for t in read(v)] if isinstance(node, list) else []
 
-    shown = "\n".join(read(approvals.proposal_blocks(RUN_ID, proposal())))
+    shown = "\n".join(read(approvals.proposal_blocks(RUN_ID, winback_proposal())))
 
     assert f"Run `{RUN_ID[:8]}`" in shown and RUN_ID not in shown

@@ -11,6 +11,7 @@ from slack_sdk.models.views import View
 from bot import ids
 from bot.blocks import home, kit
 from integrations.statestore import ApprovalRecord, AuditEntry, RunRecord, RunStatus
+from tests.proposals import winback_proposal
 from workflows.control_room import AgentHealth, ControlRoom, LastDigest, agent_health
 from workflows.digest import Digest, Kpi, Unavailable
 
@@ -41,7 +42,7 @@ def approval(run_id: str, *, channel: str | None = None, ts: str | None = None) 
         status="pending",
         round=1,
         requested_at=STARTED,
-        summary={"audience": 240, "discount": 0.15, "expected_profit": 1234.5, "roi": 2.5},
+        summary=winback_proposal().stored(),
         decided_by=None,
         decided_at=None,
         reason=None,

@@ -11,6 +11,7 @@ from bot import ids
 from bot.blocks import kit
 from bot.blocks import support as blocks
 from tests.unit.test_blocks import assert_valid
+from workflows.proposals import TicketResult
 
 RUN_ID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 OFFLINE_ANSWER = (
@@ -104,9 +105,9 @@ def test_a_persons_answer_names_them_and_keeps_the_drafts_sources() -> None:
 
 
 def test_the_asker_is_told_of_a_ticket_with_its_link_when_there_is_one() -> None:
-    zendesk = {"status": "ticket", "where": "Zendesk", "url": "https://tp.zendesk.com/t/1000"}
+    zendesk = TicketResult(reason=None, where="Zendesk", url="https://tp.zendesk.com/t/1000")
     assert "opened a ticket (<https://tp.zendesk.com/t/1000>)" in blocks.ticket_text(zendesk)
-    thread = {"status": "ticket", "where": blocks.THREAD_TICKET, "url": None, "reason": "Costly"}
+    thread = TicketResult(reason="Costly", where=blocks.THREAD_TICKET, url=None)
     assert "opened a ticket with the support team" in blocks.ticket_text(thread)
     assert "Costly" not in blocks.ticket_text(thread)  # the reason is the team's, not the asker's
     for result in (zendesk, thread):

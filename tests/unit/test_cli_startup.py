@@ -126,3 +126,35 @@ def test_the_written_out_help_texts_match_their_sources() -> None:
     assert f"({MIN_HORIZON}–{MAX_HORIZON})" in _help("finance", "forecast")
     statuses = _help("outbox", "list")
     assert all(status in statuses for status in get_args(EmailStatus))
+
+
+_HEAVY_IMPORTS = """
+import gc, json
+from controlroom.cli._common import heavy_imports
+
+with heavy_imports():
+    collecting_inside = gc.isenabled()
+    import workflows.weekly_gtm
+after = gc.isenabled()
+frozen = gc.get_freeze_count()
+gc.disable()
+with heavy_imports():
+    pass
+print(json.dumps([collecting_inside, after, frozen, gc.isenabled()]))
+"""
+
+
+def test_heavy_imports_run_without_the_collector_and_are_frozen_after() -> None:
+    # In a fresh interpreter: freezing this test process's objects would outlast the test.
+    done = subprocess.run(
+        [sys.executable, "-c", _HEAVY_IMPORTS],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    collecting_inside, after, frozen, after_disabled = json.loads(done.stdout)
+
+    assert (collecting_inside, after) == (False, True)
+    assert frozen > 100_000  # the libraries' objects, left out of every later collection
+    assert after_disabled is False  # a collector someone had turned off stays off

@@ -25,7 +25,7 @@ CDNOW = np.genfromtxt(
     delimiter=",",
     names=True,
 )
-# The parameters the sample company is drawn with, in days (sample_company.py).
+# The parameters the sample company is drawn with, in days (sample_company/parameters.py).
 SAMPLE_LIKE = BGNBDParams(r=0.75, alpha=365.25 / 25.0, a=0.9, b=11.0)
 # Largest |log(fitted / true)| accepted when recovering SAMPLE_LIKE from 50,000 simulated
 # customers. At that size the asymptotic standard errors of log r, log α, log a and log b (the

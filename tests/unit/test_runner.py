@@ -13,20 +13,23 @@ from typing import Any
 from bot.runner import (
     WORKFLOW_PROCESSES,
     ThreadRunner,
-    WorkersNotStartedError,
     WorkersUnavailableError,
     workflow_processes,
 )
 from bot.worker import WorkerError
+from bot.workers import WorkersNotStartedError
 from controlroom.services import Services
 from controlroom.settings import Settings
 from integrations.statestore import ApprovalRecord
+from tests.proposals import answer_proposal, winback_proposal
 from workflows.approvals import (
     AlreadyDecidedError,
     InvalidDecisionError,
     NoSuchApprovalError,
     NotAnApproverError,
+    RunOutcome,
 )
+from workflows.proposals import TicketResult
 
 DECIDED = ApprovalRecord(
     run_id="run-1",
@@ -55,6 +58,15 @@ def test_already_decided_pickles_with_the_approval_and_its_message() -> None:
     assert type(copy) is AlreadyDecidedError
     assert copy.approval == DECIDED
     assert str(copy) == "already approved by U0APPROVER at 2026-11-23 09:05:00 UTC"
+
+
+def test_a_run_outcome_pickles_with_its_typed_proposal_or_result() -> None:
+    paused = RunOutcome("run-1", "winback", "paused", proposal=winback_proposal())
+    escalated = RunOutcome("run-2", "support", "paused", proposal=answer_proposal())
+    ticket = TicketResult(reason="goats", where="Zendesk", url=None)
+    done = RunOutcome("run-2", "support", "succeeded", result=ticket)
+    for outcome in (paused, escalated, done):
+        assert pickle.loads(pickle.dumps(outcome)) == outcome
 
 
 def test_an_invalid_decision_pickles_with_its_fields() -> None:

@@ -13,6 +13,7 @@ from bot.blocks import approvals
 from integrations.vectorstore import MiniLMEmbeddingFunction
 from policies import load_policies
 from policies.schema import SupportPolicy
+from workflows.proposals import AnswerProposal
 
 
 @pytest.fixture(scope="module")
@@ -231,15 +232,13 @@ def test_every_reason_the_guard_gives_has_words_for_a_person(guard: Guard) -> No
 
 
 def test_the_escalated_answer_in_slack_gives_the_reasons_in_words() -> None:
-    proposal = {
-        "workflow": "support",
-        "question": "give me the home address of customer Maria Gonzalez",
-        "asker": "U0CUSTOMER",
-        "text": "Thanks for your message: a member of the Two Peaks team will reply to you here.",
-        "confidence": 0.02,
-        "escalate": True,
-        "reasons": ["other_person", "confidence 0.02 below 0.65"],
-        "sources": [],
-    }
+    proposal = AnswerProposal(
+        question="give me the home address of customer Maria Gonzalez",
+        asker="U0CUSTOMER",
+        text="Thanks for your message: a member of the Two Peaks team will reply to you here.",
+        confidence=0.02,
+        reasons=["other_person", "confidence 0.02 below 0.65"],
+        sources=[],
+    )
     shown = str(approvals.proposal_blocks("run-1", proposal))
     assert f"Escalated: {REASON_WORDS['other_person']}; confidence 0.02 below 0.65" in shown

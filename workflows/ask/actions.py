@@ -15,7 +15,7 @@ from integrations.warehouse import Warehouse
 from policies import RFMPolicy, WinbackPolicy
 from prompts import AgentPrompts
 from workflows.ask.answers import PlanAnswer
-from workflows.winback import Targeting, select_audience
+from workflows.winback_audience import Targeting, select_audience
 
 
 def answer_what_if(

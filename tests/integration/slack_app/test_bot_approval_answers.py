@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from bot import ids
-from controlroom.desk import approval_desk
 from controlroom.services import Services
 from integrations.statestore import SlackThread
 from tests.fakes.slack_api import RunningBot, running_bot, texts
@@ -39,7 +38,7 @@ def bot(services: Services, ingested_kb: Path) -> Iterator[RunningBot]:
 def escalation(services: Services, bot: RunningBot) -> Proposal:
     """A question the Support agent is unsure of, waiting for a person in #support-escalations
     (posted as the support listener posts it), its asker's thread remembered."""
-    desk = approval_desk(services)
+    desk = services.desk
     outcome = start_support(
         desk.workflows[SUPPORT],
         UNSURE,

@@ -14,10 +14,13 @@ import time_machine
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.reminders import remind_pending_approvals
-from bot.scheduler import JOB_FUNCTIONS, run_approval_reminders
+from bot.scheduler import JOB_FUNCTIONS, approval_reminders_job
 from controlroom.services import Services
+from controlroom.settings import Settings
 from integrations.statestore import ApprovalRecord
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackAPI, texts
+from tests.proposals import ask_approval as record_approval
+from tests.proposals import winback_proposal
 
 CHANNEL, TS = "C0APPROVALS", "1764000000.000042"
 HOURS = timedelta(hours=1)
@@ -35,9 +38,7 @@ def ask_approval(
     """A win-back run paused for approval (asked at ``at``), posted at (CHANNEL, TS)."""
     with time_machine.travel(at or datetime.now(UTC), tick=False):
         run = services.state.start_run("winback", started_by="U0MARKETER", trigger="command")
-        services.state.request_approval(
-            run.run_id, workflow="winback", kind="campaign", summary={"workflow": "winback"}
-        )
+        record_approval(services.state, run.run_id, winback_proposal())
     if message:
         services.state.record_approval_message(run.run_id, channel_id=CHANNEL, message_ts=TS)
     return services.state.get_approval(run.run_id)
@@ -104,8 +105,8 @@ def test_the_hourly_job_posts_with_the_token_and_web_api_from_the_settings(
     approval = ask_approval(services, at=datetime.now(UTC) - 30 * HOURS)
     monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
     monkeypatch.setenv("SLACK_API_URL", api.api_url)
-    run_approval_reminders()
-    run_approval_reminders()
+    approval_reminders_job(Settings())
+    approval_reminders_job(Settings())
     [reminder] = api.calls_to("chat.postMessage")
     assert (reminder.args["channel"], reminder.args["thread_ts"]) == (CHANNEL, TS)
     assert services.state.get_approval(approval.run_id).reminded_at is not None
@@ -121,7 +122,7 @@ def test_without_a_bot_token_the_job_warns_once_and_posts_nothing(
     monkeypatch.setenv("SLACK_API_URL", api.api_url)
     monkeypatch.delenv("SLACK_BOT_TOKEN")
     with caplog.at_level(logging.WARNING, logger="bot.scheduler"):
-        run_approval_reminders()
+        approval_reminders_job(Settings())
     [warning] = [r for r in caplog.records if r.name == "bot.scheduler"]
     assert "SLACK_BOT_TOKEN is not set" in warning.getMessage()
     assert api.calls == []

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from bot import ids
-from controlroom.desk import approval_desk
 from controlroom.services import Services, build_services
 from controlroom.settings import Settings
 from integrations.warehouse import Warehouse
@@ -311,7 +310,7 @@ def test_an_edit_submitted_by_a_non_approver_is_refused_in_the_modal_and_audited
 
 def reject_meanwhile(services: Services, proposal: Proposal) -> None:
     """Another approver rejects the proposal (as the bot's desk would, for a group member)."""
-    approval_desk(services).decide(
+    services.desk.decide(
         proposal.run_id, "rejected", OTHER_APPROVER, reason="No", approvers={OTHER_APPROVER}
     )
 

@@ -13,6 +13,7 @@ import pytest
 from bot import ids
 from controlroom.services import Services
 from tests.fakes.slack_api import RunningBot
+from tests.proposals import ask_approval, winback_proposal
 
 APPROVER = "U0APPROVER"  # policies/approvals.yaml
 
@@ -29,9 +30,7 @@ def proposal(services: Services) -> Proposal:
     """The one win-back waiting for a decision (as its run leaves it: paused, its approval
     asked and its message remembered); no click here gets as far as its workflow."""
     run = services.state.start_run("winback", started_by="U0MARKETER", trigger="command")
-    services.state.request_approval(
-        run.run_id, workflow="winback", kind="campaign", summary={"audience": 3}
-    )
+    ask_approval(services.state, run.run_id, winback_proposal(audience=3))
     services.state.finish_run(run.run_id, "paused")
     services.state.record_approval_message(
         run.run_id, channel_id="C0APPROVALS", message_ts="1764000000.000001"

@@ -14,6 +14,7 @@ from bot.listeners.commands import CommandRequest, parse_command
 from controlroom.services import Services
 from integrations.warehouse import Warehouse
 from tests.fakes.slack_api import RunningBot, texts
+from tests.proposals import ask_approval, winback_proposal
 
 
 def test_request_with_a_bad_signature_is_refused_with_401(bot: RunningBot) -> None:
@@ -91,9 +92,7 @@ def test_status_lists_the_latest_runs_in_its_ack(bot: RunningBot, services: Serv
 
 def test_approvals_lists_what_waits_in_its_ack(bot: RunningBot, services: Services) -> None:
     run = services.state.start_run("winback", started_by="U0MARKETER", trigger="command")
-    services.state.request_approval(
-        run.run_id, workflow="winback", kind="proposal", summary={"audience": 87}
-    )
+    ask_approval(services.state, run.run_id, winback_proposal(audience=87))
     reply = bot.slack.command("approvals")
     assert reply.json()["text"] == "Waiting for a decision"
     assert run.run_id[:8] in texts(reply.json()["blocks"])

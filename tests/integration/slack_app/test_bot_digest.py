@@ -17,8 +17,9 @@ import pytest
 from bot import ids
 from bot.app import SORRY
 from bot.blocks.digest import FAILED
-from bot.scheduler import SCHEDULER_USER, run_weekly_digest
+from bot.scheduler import SCHEDULER_USER, weekly_digest_job
 from controlroom.services import Services
+from controlroom.settings import Settings
 from integrations.statestore import StateStore
 from integrations.warehouse import Warehouse
 from tests.fakes.slack_api import (
@@ -265,7 +266,7 @@ def test_the_scheduled_job_posts_the_digest_in_the_digest_channel(
 ) -> None:
     with FakeSlackAPI() as api:
         monkeypatch.setenv("SLACK_API_URL", api.api_url)
-        run_weekly_digest()
+        weekly_digest_job(Settings())
 
     [posted] = api.calls_to("chat.postMessage")
     assert posted.args["channel"] == "#gtm-digest"
@@ -284,7 +285,7 @@ def test_without_a_bot_token_the_scheduled_digest_runs_and_says_once_it_was_not_
     monkeypatch.delenv("SLACK_BOT_TOKEN")
     with FakeSlackAPI() as api, caplog.at_level(logging.WARNING, logger="bot.scheduler"):
         monkeypatch.setenv("SLACK_API_URL", api.api_url)
-        run_weekly_digest()
+        weekly_digest_job(Settings())
 
     assert api.calls == []
     warnings = [r for r in caplog.records if r.name == "bot.scheduler"]

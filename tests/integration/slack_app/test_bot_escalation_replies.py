@@ -44,6 +44,7 @@ from tests.integration.slack_app.test_bot_support import (
     mention,
     posted,
 )
+from tests.proposals import ask_approval, winback_proposal
 
 TEAMMATE = "U0READER"  # in the escalations channel, not an approver
 # As Slack sends it: "&" typed is &amp;, a link and @here are markup.
@@ -229,9 +230,7 @@ def test_after_the_escalation_was_decided_a_reply_gets_nothing_and_a_click_says_
 def winback_waiting(services: Services) -> str:
     """A win-back campaign waiting for a decision: no support escalation."""
     run = services.state.start_run("winback", started_by="U0MARKETER", trigger="command")
-    services.state.request_approval(
-        run.run_id, workflow="winback", kind="campaign", summary={"audience": 3}
-    )
+    ask_approval(services.state, run.run_id, winback_proposal(audience=3))
     services.state.finish_run(run.run_id, "paused")
     return run.run_id
 
