@@ -42,15 +42,14 @@ from integrations.sheets import DigestSheet, SheetsError
 from integrations.statestore import StateStore, Trigger
 from integrations.warehouse import WarehouseNotSeededError
 from workflows.digest import (
-    SHEET_HEADER,
     ActionRules,
     Digest,
     DigestChart,
     DigestCost,
     Unavailable,
     digest_from_sections,
-    digest_rows,
 )
+from workflows.digest_render import SHEET_HEADER, digest_rows
 from workflows.runtime import RecordedRun, open_checkpointer, recorded_run, run_config
 
 logger = logging.getLogger(__name__)

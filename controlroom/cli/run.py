@@ -48,7 +48,7 @@ def weekly_gtm(as_json: AsJson = False, charts: Charts = None) -> None:
     """
     with heavy_imports():
         from controlroom.team import team_factory
-        from workflows.digest import digest_text
+        from workflows.digest_render import digest_text
         from workflows.weekly_gtm import run_weekly_gtm
 
     with user_errors(), services() as built:

@@ -21,7 +21,8 @@ from controlroom.team import team_factory
 from integrations.llm import LanguageModel
 from integrations.statestore import StateStore
 from integrations.warehouse import Warehouse
-from workflows.digest import Digest, digest_text
+from workflows.digest import Digest
+from workflows.digest_render import digest_text
 from workflows.runtime import open_checkpointer, run_config
 from workflows.weekly_gtm import build_weekly_gtm, run_weekly_gtm
 

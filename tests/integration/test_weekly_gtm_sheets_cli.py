@@ -19,7 +19,8 @@ from integrations.sheets import SheetsUnavailableError
 from integrations.sheets.google import GoogleDigestSheet
 from integrations.warehouse import Warehouse
 from tests.fakes.sheets_server import FakeSheetsServer
-from workflows.digest import SHEET_HEADER, Digest, Kpi
+from workflows.digest import Digest, Kpi
+from workflows.digest_render import SHEET_HEADER
 from workflows.weekly_gtm import run_weekly_gtm
 
 SPREADSHEET_ID = "1TwoPeaksDigestFakeSheetId0123456789abcdef"
@@ -43,7 +44,7 @@ def test_digest_rows_go_to_a_new_worksheet_with_a_header_then_below_it(
 ) -> None:
     fake_sheets.add_spreadsheet(SPREADSHEET_ID, {"Notes": [["hello"]]})
     sheet = GoogleDigestSheet(sheets_client, SPREADSHEET_ID)
-    from workflows.digest import digest_rows
+    from workflows.digest_render import digest_rows
 
     assert sheet.append_rows(SHEET_HEADER, digest_rows(_digest("run-1"))) == 1
     assert sheet.append_rows(SHEET_HEADER, digest_rows(_digest("run-2"))) == 1

@@ -7,7 +7,6 @@ from datetime import date
 
 from bot.blocks.digest import digest_blocks, kpi_sections
 from workflows.digest import (
-    SHEET_HEADER,
     ActionRules,
     ChannelRow,
     Digest,
@@ -17,10 +16,9 @@ from workflows.digest import (
     SupportVolume,
     Unavailable,
     digest_from_sections,
-    digest_rows,
-    digest_text,
     recommended_actions,
 )
+from workflows.digest_render import SHEET_HEADER, digest_rows, digest_text
 
 RULES = ActionRules(min_movers=100, min_roas=3.0, forecast_shortfall=0.0, escalation_rise=0.05)
 
