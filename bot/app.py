@@ -43,6 +43,7 @@ from bot.listeners import (
     escalation_replies,
     home,
     replies,
+    review,
     support,
 )
 from bot.retries import AnswerOnce
@@ -103,6 +104,7 @@ def build_app(
     runner = runner or ThreadRunner(services)
     commands.register(app, services, runner)
     approvals.register(app, services, runner)
+    review.register(app, services, runner)
     digest.register(app, services, runner)
     home.register(app, services, runner)
     # Before support: Bolt runs the first listener that matches, and support's takes every

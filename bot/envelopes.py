@@ -52,10 +52,29 @@ class Person(_Shape):
     id: str = Field(min_length=1)
 
 
+class Option(_Shape):
+    value: str = ""
+
+
 class Action(_Shape):
     action_id: str = Field(min_length=1)
     # A button's value: what it was built with (a run id), or anything a request says.
     value: str = ""
+    # An overflow menu's or a select's choice.
+    selected_option: Option | None = None
+
+    @property
+    def chosen(self) -> str:
+        """What was chosen: a menu's option, else the button's value."""
+        return self.selected_option.value if self.selected_option else self.value
+
+
+class OpenView(_Shape):
+    """The modal a click inside it came from: to update it in place (``hash``: as it was)."""
+
+    id: str = Field(min_length=1)
+    hash: str = ""
+    private_metadata: str = ""
 
 
 class BlockActions(_Shape):
@@ -64,6 +83,8 @@ class BlockActions(_Shape):
     user: Person
     actions: list[Action] = Field(min_length=1)
     trigger_id: str = Field(min_length=1)
+    # Set when the click was inside a modal.
+    view: OpenView | None = None
 
     @property
     def clicked(self) -> Action:
@@ -74,6 +95,7 @@ class BlockActions(_Shape):
 class View(_Shape):
     callback_id: str
     private_metadata: str
+    id: str = ""
 
 
 class ViewSubmission(_Shape):

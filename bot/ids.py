@@ -28,6 +28,20 @@ EDIT_AUDIENCE_CAP_INPUT = "edit_audience_cap_input"
 EDIT_TEXT_BLOCK = "edit_text"
 EDIT_TEXT_INPUT = "edit_text_input"
 
+# "Review recipients" on a win-back proposal: a paged modal of its audience, a menu on each row
+# (exclude, include again, rewrite the email), its page buttons; and the modal rewriting one
+# recipient's email, pushed over it (one input block per field, each holding one element).
+REVIEW = "approval_review"
+REVIEW_MODAL = "approval_review_modal"
+REVIEW_ROW = "review_row"
+REVIEW_PREVIOUS = "review_previous_page"
+REVIEW_NEXT = "review_next_page"
+REVIEW_DRAFT_MODAL = "review_draft_modal"
+REVIEW_DRAFT_SUBJECT_BLOCK = "review_draft_subject"
+REVIEW_DRAFT_SUBJECT_INPUT = "review_draft_subject_input"
+REVIEW_DRAFT_BODY_BLOCK = "review_draft_body"
+REVIEW_DRAFT_BODY_INPUT = "review_draft_body_input"
+
 # "Run weekly digest now" (App Home) and "Start win-back for At Risk" (digest, App Home).
 RUN_DIGEST = "run_weekly_digest"
 START_WINBACK = "digest_start_winback"

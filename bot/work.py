@@ -31,7 +31,7 @@ from workflows.ask import WORKFLOW as ASK
 from workflows.ask import Answer, plan_explanations, stored_plans
 from workflows.control_room import ControlRoom, read_control_room
 from workflows.digest import Digest
-from workflows.proposals import AnsweredResult, AnswerProposal
+from workflows.proposals import AnsweredResult, AnswerProposal, SampleEmail
 from workflows.sending import SendReport
 from workflows.support_escalation import WORKFLOW as SUPPORT
 from workflows.support_escalation import start_support
@@ -39,6 +39,7 @@ from workflows.weekly_gtm import SectionProgress, run_weekly_gtm
 from workflows.winback import WORKFLOW as WINBACK
 from workflows.winback import start_winback
 from workflows.winback_audience import Targeting, targeting
+from workflows.winback_review import recipient_draft as winback_recipient_draft
 
 
 def ask(
@@ -174,6 +175,15 @@ def exact_approval(services: Services, run_id: str) -> ApprovalRecord:
     """The approval of exactly ``run_id``, a button's or a modal's value (never a prefix, as
     the CLI allows); raises ``NoSuchApprovalError`` saying what to do."""
     return services.desk.exact(run_id)
+
+
+def recipient_draft(services: Services, run_id: str, customer_id: int) -> SampleEmail | None:
+    """The email a paused win-back would send one of its recipients now (to rewrite it in a
+    review); None when the customer is not in its audience."""
+    desk = services.desk
+    return winback_recipient_draft(
+        desk.workflows[WINBACK], run_id, customer_id, database_url=desk.database_url
+    )
 
 
 def edit_history(services: Services, run_id: str) -> list[AuditEntry]:

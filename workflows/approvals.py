@@ -99,16 +99,16 @@ class AlreadyDecidedError(ApprovalError):
         return (type(self), (self.approval,))
 
 
-def _no_edits(edits: Mapping[str, Any]) -> dict[str, Any]:
+def _no_edits(edits: Mapping[str, Any], current: Proposal) -> dict[str, Any]:
     raise InvalidDecisionError("this workflow takes no edits")
 
 
 @dataclass(frozen=True, slots=True)
 class WorkflowSpec:
-    """How to rebuild one workflow's graph (uncompiled) and check the edits it accepts."""
+    """How to rebuild one workflow's graph (uncompiled) and check edits of its proposal."""
 
     build: Callable[[], StateGraph[Any, Any]]
-    check_edits: Callable[[Mapping[str, Any]], dict[str, Any]] = _no_edits
+    check_edits: Callable[[Mapping[str, Any], Proposal], dict[str, Any]] = _no_edits
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,7 +290,8 @@ class ApprovalDesk:
         spec = self._spec(approval.workflow)
         if decision == "rejected" and not (reason and reason.strip()):
             raise InvalidDecisionError("a rejection needs a reason (--reason)")
-        checked = spec.check_edits(edits or {}) if decision == "edited" else None
+        proposal = load_proposal(approval.summary)
+        checked = spec.check_edits(edits or {}, proposal) if decision == "edited" else None
         return approval, checked
 
     def decide(

@@ -45,6 +45,19 @@ class SampleEmail(BaseModel):
     body: str
 
 
+class Recipient(BaseModel):
+    """One person a campaign would email, as the approver reviews the audience; ``draft_edited``
+    when a person rewrote her email."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    customer_id: int
+    recipient: str
+    first_name: str
+    segment: str
+    draft_edited: bool = False
+
+
 class PricedOffer(BaseModel):
     """One discount the finance agent compared: its expected profit and ROI (a ratio)."""
 
@@ -77,6 +90,10 @@ class WinbackProposal(_Stored):
     notes: list[str]
     subject: str | None
     samples: list[SampleEmail]
+    # Everyone the campaign would email, for a per-recipient review, and how many people the
+    # reviewers excluded from it so far (never emailed by this run).
+    recipients: list[Recipient] = Field(default_factory=list)
+    excluded_in_review: int = 0
 
 
 class AnswerProposal(_Stored):

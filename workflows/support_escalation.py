@@ -29,7 +29,7 @@ from agents.support.gaps import nearest_passage
 from integrations.statestore import StateStore, Trigger
 from integrations.tickets import TicketDesk
 from workflows.approvals import InvalidDecisionError, RunOutcome, WorkflowSpec, advance
-from workflows.proposals import AnsweredResult, AnswerProposal, TicketResult
+from workflows.proposals import AnsweredResult, AnswerProposal, Proposal, TicketResult
 
 WORKFLOW = "support"
 MAX_ANSWER_CHARS = 3_000
@@ -160,8 +160,8 @@ def _route_decision(state: SupportState) -> Literal["deliver", "open_ticket"]:
     return "open_ticket" if state["decision"]["decision"] == "rejected" else "deliver"
 
 
-def check_edits(edits: Mapping[str, Any]) -> dict[str, Any]:
-    """An edited answer: the person's text, and nothing else."""
+def check_edits(edits: Mapping[str, Any], current: Proposal) -> dict[str, Any]:
+    """An edited answer: the person's text, and nothing else (whatever ``current`` said)."""
     problem = f"an edit of a support answer is its new text (1 to {MAX_ANSWER_CHARS} characters)"
     if set(edits) != {"text"}:
         raise InvalidDecisionError(problem)

@@ -6,8 +6,10 @@ the frequency cap, best value at stake first, capped. ``price`` (Finance) compar
 options and picks the recommended one; ``draft`` (Marketing) writes one personal email per
 customer with that offer (drafts quote the discount, so pricing comes before drafting). The
 run then pauses in ``ask_approval`` with a summary, sample emails and the ROI. Approve → ``send``
-(exactly once per customer: ``workflows.sending``); reject → the reason is recorded; edit
-(discount, subject, audience cap) → re-priced, re-drafted and asked again.
+(exactly once per customer: ``workflows.sending``, never to anyone a reviewer excluded);
+reject → the reason is recorded; edit (discount, subject, audience cap; or a per-recipient
+review: recipients excluded, one email rewritten, ``winback_review``) → re-priced, re-drafted
+and asked again.
 
 Sending happens in its own node after the interrupt: the interrupted node re-runs from its start
 on resume, so it must not have side effects. The state holds ids, numbers and drafts only.
@@ -36,7 +38,8 @@ from workflows.approvals import RunOutcome, StepContext, WorkflowSpec, advance
 from workflows.proposals import NobodyResult, RejectedResult, SendResult
 from workflows.sending import CampaignEmail, OneClickLinks, SendOptions, queue_emails, send_queued
 from workflows.winback_audience import Targeting, profile_of, select_audience
-from workflows.winback_state import WinbackState, check_edits, proposal
+from workflows.winback_review import apply_review, campaign_audience, unsent_to_excluded
+from workflows.winback_state import WinbackState, check_edits, proposal, rewritten_email
 
 WORKFLOW = "winback"
 OFFER_DAYS = 14
@@ -67,8 +70,7 @@ def build_winback(
         )
 
     def price(state: WinbackState) -> WinbackState:
-        cap = state.get("audience_cap") or policy.audience_cap
-        audience = state["eligible"][:cap]
+        audience = campaign_audience(state, policy)
         roi = winback_offer_roi(
             WinbackCandidates.of(
                 [c["customer_id"] for c in audience],
@@ -82,7 +84,6 @@ def build_winback(
         return {"discount": discount, "roi": roi.model_dump(mode="json")}
 
     def draft(state: WinbackState) -> WinbackState:
-        cap = state.get("audience_cap") or policy.audience_cap
         offer = Offer(
             discount=state["discount"],
             code=f"COMEBACK{round(state['discount'] * 100)}",
@@ -90,15 +91,17 @@ def build_winback(
         )
         drafts = []
         audience: list[tuple[int, str]] = []
-        for customer in state["eligible"][:cap]:
+        for customer in campaign_audience(state, policy):
             written = draft_email(profile_of(customer), offer)
             audience.append((written.customer_id, written.recipient))
+            # A reviewer's rewrite of this one email wins over the drafted text and subject.
+            own = rewritten_email(state, written.customer_id) or {}
             drafts.append(
                 {
                     "customer_id": written.customer_id,
                     "recipient": written.recipient,
-                    "subject": state.get("subject") or written.subject,
-                    "body": written.body,
+                    "subject": own.get("subject") or state.get("subject") or written.subject,
+                    "body": own.get("body") or written.body,
                 }
             )
         # Idempotent (it replaces the run's audience): who another run emails meanwhile is
@@ -113,7 +116,7 @@ def build_winback(
 
     def apply_edits(state: WinbackState) -> WinbackState:
         edits = state["decision"].get("edits") or {}
-        update: WinbackState = {}
+        update = apply_review(store, state, edits)
         if "discount" in edits:
             update["chosen_discount"] = float(edits["discount"])
         if "audience_cap" in edits:
@@ -124,12 +127,14 @@ def build_winback(
 
     def send(state: WinbackState, runtime: Runtime[StepContext]) -> WinbackState:
         run_id = state["run_id"]
+        # Checked against the stored exclusions, not only the drafts: nobody a reviewer
+        # excluded is queued, whatever state the drafts are in.
         queue_emails(
             store,
             run_id,
             [
                 CampaignEmail(d["customer_id"], d["recipient"], d["subject"], d["body"])
-                for d in state["drafts"]
+                for d in unsent_to_excluded(store, run_id, state["drafts"])
             ],
         )
         progress = runtime.context.on_progress if runtime.context else None

@@ -17,7 +17,7 @@ from agents import formatting as fmt
 from agents.insights._arrow import numpy_array
 from agents.insights.churn import ChurnScores, churn_scores
 from agents.insights.cohorts import CohortRetention, retention_from_history, retention_heatmap_png
-from agents.insights.history import customer_history, last_order_date
+from agents.insights.history import customer_histories, last_order_date
 from agents.insights.rfm import RFMResult, SegmentMovements, movements_between, score_rfm
 from agents.specialist import (
     Chart,
@@ -81,8 +81,7 @@ class InsightsAgent:
         ``focus`` names them ("churn", "cohorts")."""
         with self._warehouse.connect() as connection:
             as_of = last_order_date(connection)
-            history = customer_history(connection, as_of)
-            week_ago = customer_history(connection, as_of - timedelta(days=7))
+            history, week_ago = customer_histories(connection, (as_of, as_of - timedelta(days=7)))
         now = score_rfm(history, self._policy)
         moves = movements_between(score_rfm(week_ago, self._policy), now)
         churn = churn_scores(history, self._policy.churn) if "churn" in focus else None

@@ -11,6 +11,7 @@ them). Counting distinct order days instead would cost a second aggregation over
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -60,53 +61,87 @@ class CustomerHistory:
 # Bits per month-mask word: 1 << 63 overflows a signed BIGINT.
 MONTHS_PER_WORD = 63
 
-_HISTORY_SQL = """
-SELECT customer_id,
-       ($as_of - max(order_date))::INTEGER AS days_since_last_order,
-       count(*)::INTEGER AS orders,
-       sum(amount)::DOUBLE AS revenue,
-       (max(order_date) - min(order_date))::INTEGER AS first_to_last_days,
-       ($as_of - min(order_date))::INTEGER AS age_days,
-       datediff('month', min(order_date), $as_of)::INTEGER AS months_since_first_order,
-       {month_words}
-FROM orders
-WHERE order_date <= $as_of
-GROUP BY customer_id
-"""
-_MONTH_WORD_SQL = """bit_or(CASE WHEN datediff('month', order_date, $as_of) // {per_word} = {word}
-              THEN 1::BIGINT << (datediff('month', order_date, $as_of) % {per_word})
-              ELSE 0::BIGINT END) AS months_{word}"""
+_HISTORY_COLUMNS = """($as_of_{k} - max(order_date) FILTER (WHERE order_date <= $as_of_{k}))
+           ::INTEGER AS days_since_last_order_{k},
+       count(*) FILTER (WHERE order_date <= $as_of_{k})::INTEGER AS orders_{k},
+       sum(amount) FILTER (WHERE order_date <= $as_of_{k})::DOUBLE AS revenue_{k},
+       (max(order_date) FILTER (WHERE order_date <= $as_of_{k}) - min(order_date))::INTEGER
+           AS first_to_last_days_{k},
+       ($as_of_{k} - min(order_date))::INTEGER AS age_days_{k},
+       datediff('month', min(order_date), $as_of_{k})::INTEGER AS months_since_first_order_{k}"""
+_MONTH_WORD_SQL = """bit_or(CASE
+              WHEN order_date <= $as_of_{k}
+               AND datediff('month', order_date, $as_of_{k}) // {per_word} = {word}
+              THEN 1::BIGINT << (datediff('month', order_date, $as_of_{k}) % {per_word})
+              ELSE 0::BIGINT END) AS months_{k}_{word}"""
+_ONE_MONTH_WORD_SQL = """bit_or(CASE WHEN order_date <= $as_of_{k}
+              THEN 1::BIGINT << datediff('month', order_date, $as_of_{k})
+              ELSE 0::BIGINT END) AS months_{k}_0"""
 
 
 def customer_history(connection: duckdb.DuckDBPyConnection, as_of: date) -> CustomerHistory:
     """Summarise every customer's orders on or before ``as_of`` (one aggregate query)."""
+    (history,) = customer_histories(connection, (as_of,))
+    return history
+
+
+def customer_histories(
+    connection: duckdb.DuckDBPyConnection, as_of: Sequence[date]
+) -> list[CustomerHistory]:
+    """Every customer's history as of each date in ``as_of``, from one pass over the orders:
+    one GROUP BY whose aggregates are filtered per date (the digest's "now" and "a week ago"
+    cost one scan and one hash table, not two). A customer whose first order comes after a
+    date is not in that date's history; ``NoOrdersError`` when a date has no orders at all."""
+    if not as_of:
+        return []
     (first,) = connection.sql(
-        "SELECT min(order_date) FROM orders WHERE order_date <= $as_of", params={"as_of": as_of}
+        "SELECT min(order_date) FROM orders WHERE order_date <= $as_of",
+        params={"as_of": max(as_of)},
     ).fetchall()
-    if first[0] is None:
-        raise NoOrdersError(f"no orders on or before {as_of.isoformat()}")
-    span = (as_of.year - first[0].year) * 12 + as_of.month - first[0].month + 1
-    words = -(-span // MONTHS_PER_WORD)
-    if words == 1:
-        month_words = "bit_or(1::BIGINT << datediff('month', order_date, $as_of)) AS months_0"
-    else:
-        month_words = ",\n       ".join(
-            _MONTH_WORD_SQL.format(per_word=MONTHS_PER_WORD, word=word) for word in range(words)
+    columns_sql, words = [], []
+    for k, day in enumerate(as_of):
+        if first[0] is None or first[0] > day:
+            raise NoOrdersError(f"no orders on or before {day.isoformat()}")
+        span = (day.year - first[0].year) * 12 + day.month - first[0].month + 1
+        words.append(-(-span // MONTHS_PER_WORD))
+        columns_sql.append(_HISTORY_COLUMNS.format(k=k))
+        columns_sql.extend(
+            [_ONE_MONTH_WORD_SQL.format(k=k)]
+            if words[k] == 1
+            else [
+                _MONTH_WORD_SQL.format(k=k, per_word=MONTHS_PER_WORD, word=word)
+                for word in range(words[k])
+            ]
         )
-    sql = _HISTORY_SQL.format(month_words=month_words)
-    columns = connection.sql(sql, params={"as_of": as_of}).fetchnumpy()
+    sql = (
+        "SELECT customer_id,\n       "
+        + ",\n       ".join(columns_sql)
+        + "\nFROM orders\nWHERE order_date <= $latest\nGROUP BY customer_id"
+    )
+    params: dict[str, object] = {f"as_of_{k}": day for k, day in enumerate(as_of)}
+    params["latest"] = max(as_of)
+    columns = connection.sql(sql, params=params).fetchnumpy()
+    return [_history(columns, k, day, words[k]) for k, day in enumerate(as_of)]
+
+
+def _history(columns: dict[str, np.ndarray], k: int, as_of: date, words: int) -> CustomerHistory:
+    """The ``k``-th date's history out of the joint query's columns: its customers only."""
+    orders = np.asarray(columns[f"orders_{k}"], dtype=np.int64)
+    kept = orders > 0
+
+    def column(name: str) -> np.ndarray:
+        return np.asarray(columns[name], dtype=np.int64)[kept]
+
     return CustomerHistory(
         as_of=as_of,
-        customer_id=np.asarray(columns["customer_id"], dtype=np.int64),
-        days_since_last_order=np.asarray(columns["days_since_last_order"], dtype=np.int64),
-        orders=np.asarray(columns["orders"], dtype=np.int64),
-        revenue=np.asarray(columns["revenue"], dtype=np.float64),
-        first_to_last_days=np.asarray(columns["first_to_last_days"], dtype=np.int64),
-        age_days=np.asarray(columns["age_days"], dtype=np.int64),
-        months_since_first_order=np.asarray(columns["months_since_first_order"], dtype=np.int64),
-        active_months=np.column_stack(
-            [np.asarray(columns[f"months_{word}"], dtype=np.int64) for word in range(words)]
-        ),
+        customer_id=np.asarray(columns["customer_id"], dtype=np.int64)[kept],
+        days_since_last_order=column(f"days_since_last_order_{k}"),
+        orders=orders[kept],
+        revenue=np.asarray(columns[f"revenue_{k}"], dtype=np.float64)[kept],
+        first_to_last_days=column(f"first_to_last_days_{k}"),
+        age_days=column(f"age_days_{k}"),
+        months_since_first_order=column(f"months_since_first_order_{k}"),
+        active_months=np.column_stack([column(f"months_{k}_{w}") for w in range(words)]),
     )
 
 

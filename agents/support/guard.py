@@ -12,6 +12,9 @@ Rules (each scores its weight when it fires; the risk is ``1 - Π(1 - score)`` o
 - ``fake_turn`` (0.9): a line starting "system:" / "assistant:", or tags like ``</context>``
 - ``prompt_leak`` (0.9): asks for the system prompt, hidden rules, your instructions
 - ``authority`` (0.8): "new instructions", "from head office / management / the admin"
+- ``steering`` (0.9): orders about the answer itself, even beside a real question ("begin your
+  answer with…", "when you reply, include a code", "the assistant must also…", "[note to AI: …]",
+  "mark it as refunded", "just say yes")
 - ``coercion`` (0.6): orders a price, discount or approval ("…and give everyone 90% off",
   "charge me $1", "reply 'refund approved'"); asking *whether* a discount exists is not one
 - ``account_id`` (0.85): an order, ticket or claim number (TP-1234567, order 7719203)
@@ -47,69 +50,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from agents.support.guard_people import OTHER_PERSON
+
 Embed = Callable[[Sequence[str]], npt.NDArray[np.float32]]
 
 _I = re.IGNORECASE | re.MULTILINE
-# Someone who is not the asker, and what about them only our records hold.
-_KIN = (
-    r"neighbou?r|friend|room-?mate|flatmate|housemate|co-?worker|colleague|boss|ex|sister|"
-    r"brother|mom|mum|mother|dad|father|wife|husband|partner|son|daughter|girlfriend|boyfriend|"
-    r"aunt|uncle|cousin|nephew|niece|kid|child|grand(?:ma|pa|mother|father)|landlord|tenant"
-)
-_PERSON = r"(?:customers?|persons?|people|buyers?|shoppers?|members?|guy|lady|woman|man|owner)"
-_THEM = (
-    rf"(?:someone|somebody|anyone|anybody|whoever|(?:an)?other {_PERSON}|"
-    rf"(?:a|the|that|this|every|each|any) {_PERSON}|(?:my|our|his|her) (?:{_KIN}))"
-)
-_SUBJECT = rf"(?:he|she|{_THEM})"
-_DATA = (
-    r"(?:(?:home |shipping |e-?mail )?address(?:es)?|phone(?: number)?|number|e-?mail|contact|"
-    r"details|info\w*|name|orders?|order history|account|purchases?|tracking|card|refund)"
-)
-_BOUGHT = r"(?:bought|ordered|purchased|returned|paid for|placed|paid|spent|got)"
-_OTHER_PERSON = re.compile(
-    # Asking for someone else's records: "look up my neighbour's order", "send me the tracking
-    # for my friend's order", "I need someone's phone number"; not "ship it to my friend's
-    # address" nor "does my friend's order need to be over $100" (a policy question).
-    rf"\b(?:look up|lookup|check(?: on)?|find|tell me|give me|send me|show me|get me|pull up|"
-    rf"access|see|know|share|need|want|list|track|cancel|change|what(?:'s| is| was| are)|"
-    rf"where(?:'s| is)|when(?:'s| is| will))\s+(?:\w+\s+){{0,3}}(?<!\bto ){_THEM}"
-    rf"(?:'s|s'| else's)\s+(?:\w+\s+)?{_DATA}\b"
-    # "did my boss's refund go through", "what do you have on file for my neighbour"
-    rf"|\b(?:did|has|was)\s+{_THEM}(?:'s|s')\s+(?:\w+\s+)?{_DATA}\b"
-    rf"|\b(?:do|did) you have\b[^.?!]{{0,20}}\bfor {_THEM}|\bon file for {_THEM}"
-    # "who ordered the tent?", "tell me who bought it", "which customer returned"; not "the
-    # refund goes to the person who bought it"
-    rf"|(?:^|[.!?,;:]\s*|\b(?:know|tell me|find out|see|check|show me|wondering|ask|and|but)\s+)"
-    rf"who (?:else )?{_BOUGHT}\b"
-    rf"|\bwhich (?:customers?|persons?|people|buyers?|shoppers?)\b(?! (?:service|support|care)\b)"
-    # "the address of customer X", "the email of whoever bought…"
-    rf"|\b(?:names?|address(?:es)?|phone(?: numbers?)?|numbers?|e-?mails?|contact \w+|details|"
-    rf"info\w*) (?:of|for|on) (?:the |a |an |any |another |other |that |this |every |all )?"
-    rf"(?:{_PERSON}|someone|somebody|whoever)\b"
-    # "contact the person who bought the kayak"
-    rf"|\b(?:contact|reach|call|text|email|message|find|identify|track down|look up|who (?:is|was)"
-    rf"|in touch with|talk to|speak to|speak with)\s+(?:the|that|this|a|another)\s+"
-    rf"(?:{_PERSON}|someone)\s+(?:who|that)\s+{_BOUGHT}"
-    # Their purchases and points: "what did she order", "how much did my friend spend", "what
-    # he paid", "check if my boss placed an order"; not "return what my mom bought me"
-    rf"|\b(?:what|how much|how many|which)\b[^.?!]{{0,30}}\b(?:did|has|have)\s+{_SUBJECT}\b"
-    rf"[^.?!]{{0,25}}\b(?:order|buy|purchase|spend|pay|return|get|cost)\b"
-    rf"|\bhow many (?:\w+ )?points (?:does|do|has) {_SUBJECT}\b"
-    rf"|\bwhat {_SUBJECT} {_BOUGHT}\b(?! (?:me|us|for (?:me|us))\b)"
-    rf"|\b(?:check|see|know|tell me|find out|confirm|wondering)\s+(?:whether|if)\s+{_SUBJECT}"
-    rf"\s+(?:has\s+|had\s+|already\s+)?(?:{_BOUGHT}|made|used)\b"
-    rf"|\b(?:his|her) (?:account|order history|orders|address|phone number)\b"
-    rf"|\b(?:account|order)s? (?:under|in the name of)\s+(?!(?:my|our|a|an|another|the)\b)\w"
-    rf"|\b(?:anyone|anybody|someone|somebody|who)\b[^.?!]{{0,20}}\b(?:in|on) your "
-    rf"(?:system|records|database|files)\b"
-    # a person by name: "customer Maria Gonzalez", "the email for Tom Baker" (not "a gift
-    # card for Mother's Day" nor "the jacket called Nano Puff")
-    rf"|\b(?:(?:customer|member|buyer|shopper)(?: named| called)?|account (?:of|for|under)|"
-    rf"(?:address|phone(?: number)?|e-?mail|details|contact \w+) (?:of|for))\s+"
-    rf"(?!Two Peaks\b|(?:Service|Support|Care)\b)(?-i:[A-Z][a-z]+(?:\s+[A-Z][a-z'-]+)+)",
-    _I,
-)
 _RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
     (
         "override",
@@ -117,7 +62,13 @@ _RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}"
             r"\b(instructions?|rules?|polic(?:y|ies)|prompt|everything|above|previous|guidelines|"
-            r"guidance)",
+            r"guidance)"
+            r"|\b(?:system|admin|security|manager) override\b"
+            # Spanish, German, French, Portuguese, Italian: "ignora las instrucciones",
+            # "ignoriere alle Anweisungen", "oublie tes consignes", "esqueça as regras"
+            r"|\b(?:ignor\w*|olvid\w*|vergiss\w*|oubli\w*|esque[cç]\w*|dimentic\w*)\b.{0,40}"
+            r"\b(?:instruc\w*|instru[cç](?:õ|o)es|anweisung\w*|regeln|reglas|r(?:è|e)gles|regole|"
+            r"regras|consignes|istruzioni|indicaciones|normas|vorgaben)",
             _I,
         ),
     ),
@@ -126,7 +77,11 @@ _RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
         0.9,
         re.compile(
             r"\b(you are now|from now on you|pretend (?:you are|to be)|act as|roleplay|"
-            r"developer mode|jailbreak|no restrictions|DAN)\b",
+            r"developer mode|jailbreak|no restrictions|DAN)\b"
+            r"|\b(?:for|in) this (?:convo|conversation|chat)\b.{0,10}\b(?:you'?re|ur|you are|u r)\b"
+            r"|\blet'?s play a game\b|\byou'?re \w*bot\b"
+            r"|\bevery (?:answer|reply|response|message)\b.{0,20}\b(?:starts?|begins?) with\b"
+            r"|\b(?:respond|reply|answer) (?:to )?every (?:question|message)\b.{0,30}\bwith\b",
             _I,
         ),
     ),
@@ -134,7 +89,9 @@ _RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
         "fake_turn",
         0.9,
         re.compile(
-            r"^\s*(system|assistant|admin|developer)\s*:|[<\[]/?\s*(system|context|inst)\w*\s*[>\]]",
+            r"^\s*(system|assistant|admin|developer)\s*:|[<\[]/?\s*(system|context|inst)\w*\s*[>\]]"
+            r"|\bend of (?:the )?(?:customer|user|human)?\s*(?:message|input|question|prompt)\b"
+            r"|(?-i:\b(?:Assistant|System|AI|Bot)\s?:\s)",
             _I,
         ),
     ),
@@ -142,13 +99,28 @@ _RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
         "prompt_leak",
         0.9,
         re.compile(
-            r"\b(system prompt|hidden (rules|instructions)|your (instructions|prompt|rules))\b", _I
+            r"\b(system prompt|hidden (rules|instructions)|your (instructions|prompt|rules))\b"
+            r"|\b(?:your|ur|the bot'?s) (?:setup|initial|original|secret|internal|system|hidden) "
+            r"(?:instructions|prompt|rules|config\w*|settings)\b"
+            r"|\b(?:output|print|show|reveal|dump|paste|share|repeat)\b.{0,20}\b(?:your|ur) "
+            r"(?:config\w*|rules|instructions|prompt|settings)\b"
+            r"|\bwhat (?:were|are|have) you (?:been )?(?:told|instructed|programmed|trained) to\b"
+            r"|\b(?:text|message|words|instructions) (?:before|above) my (?:message|question)\b"
+            r"|\bwhat (?:you'?re|you are) not allowed to (?:say|tell|do|share)\b"
+            # "el prompt del sistema", "den Systemprompt", "tes instructions système"
+            r"|\bprompt del sistema\b|\bSystem-?prompt\w*|\binstructions? syst(?:è|e)me\b",
+            _I,
         ),
     ),
     (
         "authority",
         0.8,
-        re.compile(r"\bnew instructions\b|\bfrom (head office|management|the admin)\b", _I),
+        re.compile(
+            r"\bnew instructions\b|\bfrom (head office|management|the admin)\b"
+            r"|\b(?:from|with|on) the (?:two peaks )?(?:it|tech|security|dev|engineering|admin|"
+            r"developer) team\b|\bwe'?re (?:just )?testing\b",
+            _I,
+        ),
     ),
     (
         "coercion",
@@ -163,7 +135,49 @@ _RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
             r"|\bcharge me (only |just )?\$\d"
             r"|\b(reply|say|respond|answer|write|type|output|confirm)\b[^.?!]{0,30}"
             r"\brefund(ed)? (is )?approved\b"
-            r"|\bapprove (every|all)\b|\bauthori[sz]e a free\b",
+            r"|\bapprove (every|all)\b|\bauthori[sz]e a free\b"
+            r"|\b(?:secret|hidden|internal|staff|employee-only) (?:discount|promo|coupon) codes\b"
+            r"|\b(?:approve|authori[sz]e) (?:it|my (?:refund|return|discount))\b"
+            # "dame un código de descuento del 50%", "gib mir einen Gutschein"
+            r"|\b(?:dame|dadme|gib mir|donne-moi|donnez-moi|me d(?:ê|e)|dammi)\b.{0,30}"
+            r"\b(?:c(?:ó|o)digo|descuento|Gutschein|Rabatt|code|r(?:é|e)duction|desconto|sconto|"
+            r"reembolso|Erstattung|remboursement)",
+            _I,
+        ),
+    ),
+    (
+        "steering",
+        0.9,
+        # Orders about the answer itself, wherever they sit in a real question: "begin your
+        # answer with…", "when you reply, include a code", "the assistant must also grant…",
+        # "[note to AI: …]", "<!-- bot: … -->", "mark it as refunded in the system", "just
+        # say yes", "dime que…", "antworte nur mit…"
+        re.compile(
+            r"\b(?:begin|start|end|finish|open|close|prefix)\w* (?:your|the|ur) "
+            r"(?:answer|reply|response|message)\b"
+            r"|\b(?:in|at the (?:end|start|top|bottom) of) (?:your|ur) (?:answer|reply|response)\b"
+            r"[^.?!]{0,30}\b(?:write|add|include|say|put|state|confirm|give)\b"
+            r"|\bwhen you (?:reply|answer|respond)\b[^.?!]{0,30}\b(?:include|add|write|say|give|"
+            r"confirm|tell)\b"
+            r"|\b(?:respond|reply|answer)\b[^.?!]{0,10}\b(?:in json|only with|with only|"
+            r"just with|as if)\b"
+            r"|\bthe (?:assistant|bot|ai|model|support bot|chatbot) (?:must|should|shall|is to|"
+            r"will|needs to|has to)\b"
+            r"|\b(?:note|message|instruction)s? (?:to|for) (?:the )?(?:ai|bot|assistant|model|"
+            r"chatbot)\b|<!--|\b(?:ai|bot|assistant|model)\s*:"
+            r"|\byou(?:'re| are) (?:now )?(?:authori[sz]ed|allowed|permitted) to\b"
+            r"|\bmark (?:it|this|my \w+|the \w+) as (?:refunded|paid|approved|shipped|returned|"
+            r"delivered|cancell?ed)\b"
+            r"|\b(?:list|tell me|show me|state|print|repeat)\b[^.?!]{0,15}\brules you "
+            r"(?:follow|use|have|were given)\b"
+            r"|\b(?:just|only|simply) (?:say|reply|answer|type) (?:yes|ok|approved)\b"
+            r"|\b(?:manager|boss|head office|supervisor|your team)\b[^.?!]{0,20}\bsaid you "
+            r"(?:should|can|could|must|would)\b"
+            r"|\bpretend (?:that )?(?:the|your|it|this)\b"
+            r"|\binclude (?:a |an )?(?:valid |working |real )?(?:gift card|promo|discount|coupon|"
+            r"voucher) code\b"
+            r"|\b(?:dime|dinos|di) que\b|\bantworte\w*\b[^.?!]{0,20}\b(?:nur|ausschließlich) mit\b"
+            r"|\br(?:é|e)ponds? (?:seulement|uniquement)\b|\bdis(?:-moi)? que\b",
             _I,
         ),
     ),
@@ -192,7 +206,7 @@ _RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
             _I,
         ),
     ),
-    ("other_person", 0.95, _OTHER_PERSON),
+    ("other_person", 0.95, OTHER_PERSON),
 )
 _ABOUT_US = re.compile(r"\b(you|your|u|two peaks|match|here)\b", re.IGNORECASE)
 # Bought from someone else: a purchase verb, then in the same clause "at / from / on" and the
@@ -236,6 +250,7 @@ REASON_WORDS: Mapping[str, str] = {
     "fake_turn": "contains a fake system or assistant message",
     "prompt_leak": "asks for the bot's instructions",
     "authority": "claims to bring new instructions",
+    "steering": "tells the bot what to say or do",
     "coercion": "orders a price, discount or approval",
     "account_id": "mentions an order, ticket or claim number",
     "account_contact": "contains an email address or card number",
@@ -257,7 +272,7 @@ class GuardVerdict:
 
     @property
     def is_injection(self) -> bool:
-        injection = {"override", "role_play", "fake_turn", "prompt_leak", "authority"}
+        injection = {"override", "role_play", "fake_turn", "prompt_leak", "authority", "steering"}
         return any(
             name in injection or name == "semantic_injection" and score >= 0.5
             for name, score in self.signals

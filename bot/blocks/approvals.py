@@ -1,6 +1,7 @@
 """Approvals in Slack: a proposal (a win-back campaign, an escalated support answer) with
 Approve / Reject (each behind a confirm dialog) / Edit, its decided form with the edits that led
-to it, the reject modal, who may decide, and the reminder. The edit modal is ``edit_modal``.
+to it, the reject modal, who may decide, and the reminder. The edit modal is ``edit_modal``; a
+campaign's Review recipients modal is ``review_modal``.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ def proposal_blocks(
     edits: Sequence[EditNote] = (),
     emailed_elsewhere: int = 0,
 ) -> list[Block]:
-    """A proposal with Approve / Reject / Edit buttons carrying the run id; ``edits`` are the
+    """A proposal with Approve / Reject / Edit (and, for a campaign, Review recipients)
+    buttons carrying the run id; ``edits`` are the
     edits that led to it (shown as "Edited by X: discount 15% → 20%"); ``emailed_elsewhere``
     of a campaign's audience were emailed by another campaign since it was proposed."""
     if isinstance(proposal, AnswerProposal):
@@ -95,6 +97,8 @@ def proposal_blocks(
             button("Edit", ids.EDIT, run_id),
         ],
     }
+    if isinstance(proposal, WinbackProposal) and proposal.recipients:
+        actions["elements"].append(button("Review recipients", ids.REVIEW, run_id))
     overlap = (
         _overlap_line(proposal, emailed_elsewhere)
         if emailed_elsewhere and isinstance(proposal, WinbackProposal)
@@ -287,6 +291,11 @@ def _change(field: str, value: Any, before: EditedFigures, after: EditedFigures)
         return f"subject “{was}” → “{escape(truncate(str(value), 60))}”"
     if field == "text":
         return "answer rewritten"
+    if field == "exclude":
+        audience = f"{fmt.count(before.audience)} → {fmt.count(after.audience)}"
+        return f"{fmt.count(len(value))} excluded (audience {audience})"
+    if field == "draft":
+        return "one recipient's email rewritten"
     return f"{escape(field.replace('_', ' '))} changed"
 
 
@@ -318,8 +327,10 @@ def _aim(proposal: WinbackProposal) -> str:
 
 def _campaign_body(run_id: str, proposal: WinbackProposal) -> list[Block]:
     blocks: list[Block] = [header("Win-back proposal")]
+    excluded = proposal.excluded_in_review
     lines = [
-        f"*Audience:* {fmt.count(proposal.audience)} customers{_aim(proposal)}",
+        f"*Audience:* {fmt.count(proposal.audience)} customers{_aim(proposal)}"
+        + (f" · {fmt.count(excluded)} excluded in review" if excluded else ""),
         f"*Offer:* {fmt.share(proposal.discount)} off",
         f"*Expected profit:* {fmt.money(proposal.expected_profit)}"
         f" · *ROI:* {fmt.share(proposal.roi)}",  # a percent, as everywhere

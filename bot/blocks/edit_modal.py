@@ -137,13 +137,18 @@ def edit_errors(view: Mapping[str, Any], fields: Mapping[str, str], message: str
     a problem that is no field's (or a refusal) beside the first input of the modal."""
     present = [b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"]
     errors = {
-        EDIT_INPUTS[field][0]: truncate(_sentence(text), MAX_FIELD_ERROR)
+        EDIT_INPUTS[field][0]: field_error(text)
         for field, text in fields.items()
         if field in EDIT_INPUTS and EDIT_INPUTS[field][0] in present
     }
     if not errors and present:
-        errors[str(present[0])] = truncate(_sentence(message), MAX_FIELD_ERROR)
+        errors[str(present[0])] = field_error(message)
     return errors
+
+
+def field_error(text: str) -> str:
+    """A problem as shown beside a modal's field: a sentence, within what Slack shows."""
+    return truncate(_sentence(text), MAX_FIELD_ERROR)
 
 
 def _campaign_inputs(

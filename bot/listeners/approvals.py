@@ -7,7 +7,8 @@ and Reject sit behind confirm dialogs; Reject then asks why in a modal; Edit ope
 the editable fields of the approval's kind, checked on submit by the workflow's own
 ``check_edits`` (errors beside the fields). The winner's decision updates the proposal in place
 (who, when, result; no more buttons) — or, for an edited win-back, with the re-priced proposal
-and fresh buttons; a later click, or a modal gone stale, is told who decided first.
+and fresh buttons; a later click, or a modal gone stale, is told who decided first. A campaign's
+Review recipients button is ``bot.listeners.review``'s, deciding through ``decide`` here.
 
 A modal's submission must be answered within Slack's 3 s, and a decision may take longer (an
 edit re-prices and re-drafts): the submission is checked first (``work.check_decision``), the
@@ -76,11 +77,13 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         await ack()
         click = BlockActions.model_validate(body)
         reply = tell_clicker(body, respond, client)
-        run_id = await _exact_run_id(runner, reply, click.clicked.value)
+        run_id = await exact_run_id(runner, reply, click.clicked.value)
         if run_id is None:
             return
         shown = (body.get("message") or {}).get("blocks")
-        request = DecisionRequest(run_id, "approved", click.user.id, _message(body), shown=shown)
+        request = DecisionRequest(
+            run_id, "approved", click.user.id, proposal_message(body), shown=shown
+        )
         approvers = await directory.approvers(client)
         await decide(services, runner, client, reply, request, approvers)
 
@@ -90,11 +93,8 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         """The pending approval a Reject or Edit click opens a modal for; None when the
         clicker was told why not."""
         reply = tell_clicker(body, respond, client)
-        run_id = await _exact_run_id(runner, reply, click.clicked.value)
-        if run_id is None:
-            return None
-        approvers = await directory.approvers(client)
-        return await _pending(services, runner, reply, run_id, click.user.id, approvers)
+        run_id, user = click.clicked.value, click.user.id
+        return await approval_to_open(services, runner, directory, client, reply, run_id, user)
 
     async def reject(
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
@@ -104,7 +104,9 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         approval = await clicked(click, body, respond, client)
         if approval is None:
             return
-        metadata = ModalMetadata(run_id=approval.run_id, where=_message(body)).model_dump_json()
+        metadata = ModalMetadata(
+            run_id=approval.run_id, where=proposal_message(body)
+        ).model_dump_json()
         await client.views_open(
             trigger_id=click.trigger_id,
             view=approval_blocks.reject_modal(approval.run_id, metadata),
@@ -120,15 +122,15 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         submitted = ViewSubmission.model_validate(body)
         target = ModalMetadata.read(submitted.view.private_metadata)
         run_id, where = (target.run_id, target.where) if target else ("", None)
-        unknown = await _exact_problem(runner, run_id)
+        unknown = await exact_problem(runner, run_id)
         if unknown is not None:
             await ack(response_action="errors", errors={ids.REJECT_REASON_BLOCK: unknown})
             return
         request = DecisionRequest(run_id, "rejected", submitted.user.id, where, reason)
         approvers = await directory.approvers(client)
-        problem = await _check(runner, request, approvers)
+        problem = await check_request(runner, request, approvers)
         if problem is not None:
-            message = _plain(services, problem)
+            message = plain_problem(services, problem)
             await ack(response_action="errors", errors={ids.REJECT_REASON_BLOCK: message})
             return
         await ack()
@@ -143,7 +145,7 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         if approval is None:
             return
         modal = edit_modal.edit_modal(
-            approval, policy=services.policies.winback, where=_message(body)
+            approval, policy=services.policies.winback, where=proposal_message(body)
         )
         await client.views_open(trigger_id=click.trigger_id, view=modal)
 
@@ -153,9 +155,9 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         try:
             submitted = edit_modal.edit_request(view)
         except (ValueError, KeyError, TypeError, AttributeError):  # metadata not as we wrote it
-            unknown = await _exact_problem(runner, "")
+            unknown = await exact_problem(runner, "")
         else:
-            unknown = await _exact_problem(runner, submitted.run_id)
+            unknown = await exact_problem(runner, submitted.run_id)
         if unknown is not None:
             await ack(response_action="errors", errors=edit_modal.edit_errors(view, {}, unknown))
             return
@@ -164,10 +166,10 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
             submitted.run_id, "edited", editor, submitted.where, edits=submitted.edits
         )
         approvers = await directory.approvers(client)
-        problem = await _check(runner, request, approvers)
+        problem = await check_request(runner, request, approvers)
         if problem is not None:
             fields = problem.fields if isinstance(problem, InvalidDecisionError) else {}
-            errors = edit_modal.edit_errors(view, fields, _plain(services, problem))
+            errors = edit_modal.edit_errors(view, fields, plain_problem(services, problem))
             await ack(response_action="errors", errors=errors)
             return
         await ack()
@@ -274,7 +276,26 @@ async def _update_proposal(
     await client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
 
 
-async def _pending(
+async def approval_to_open(
+    services: Services,
+    runner: WorkflowRunner,
+    directory: ApproverDirectory,
+    client: AsyncWebClient,
+    reply: Reply,
+    value: str,
+    user: str,
+) -> ApprovalRecord | None:
+    """The pending approval of exactly run ``value`` (a button's, a modal's metadata) that
+    ``user`` may decide, before a modal opens or changes for it; None when the person was told
+    why not."""
+    run_id = await exact_run_id(runner, reply, value)
+    if run_id is None:
+        return None
+    approvers = await directory.approvers(client)
+    return await pending_approval(services, runner, reply, run_id, user, approvers)
+
+
+async def pending_approval(
     services: Services,
     runner: WorkflowRunner,
     reply: Reply,
@@ -295,7 +316,7 @@ async def _pending(
     return None
 
 
-async def _check(
+async def check_request(
     runner: WorkflowRunner, request: DecisionRequest, approvers: frozenset[str]
 ) -> ApprovalError | None:
     """What is wrong with a submitted decision (the desk audits a refusal); None when it may
@@ -315,7 +336,7 @@ async def _check(
     return None
 
 
-def _plain(services: Services, problem: ApprovalError) -> str:
+def plain_problem(services: Services, problem: ApprovalError) -> str:
     """A problem as plain text, for an error beside a modal's field."""
     policy = services.policies.approvals
     if isinstance(problem, NotAnApproverError):
@@ -326,7 +347,7 @@ def _plain(services: Services, problem: ApprovalError) -> str:
     return str(problem)
 
 
-async def _exact_problem(runner: WorkflowRunner, run_id: str) -> str | None:
+async def exact_problem(runner: WorkflowRunner, run_id: str) -> str | None:
     """Why ``run_id`` (a button's value, a modal's metadata) names no approval; None when it
     names one exactly. Never a prefix: an empty value would match the only pending run."""
     try:
@@ -337,16 +358,16 @@ async def _exact_problem(runner: WorkflowRunner, run_id: str) -> str | None:
     return None
 
 
-async def _exact_run_id(runner: WorkflowRunner, reply: Reply, value: str) -> str | None:
+async def exact_run_id(runner: WorkflowRunner, reply: Reply, value: str) -> str | None:
     """The run a click names exactly; None when the person was told there is none."""
-    problem = await _exact_problem(runner, value)
+    problem = await exact_problem(runner, value)
     if problem is not None:
         await reply(kit.escape(problem))
         return None
     return value
 
 
-def _message(body: dict[str, Any]) -> ProposalMessage | None:
+def proposal_message(body: dict[str, Any]) -> ProposalMessage | None:
     """Where the clicked proposal is (channel and ts), to update it in place."""
     container = body.get("container") or {}
     channel = container.get("channel_id") or (body.get("channel") or {}).get("id")

@@ -12,6 +12,7 @@ Exceptions::
      └── UnknownApprovalError         no approval was ever asked for this run
 """
 
+from integrations.statestore.exclusions import ExcludedRecipients
 from integrations.statestore.outbox import ClaimedBatch, QueuedEmail, Settlement
 from integrations.statestore.questions import NearestPassage, SupportQuestionRecord
 from integrations.statestore.records import (
@@ -43,6 +44,7 @@ __all__ = [
     "ClaimedBatch",
     "Decision",
     "EmailStatus",
+    "ExcludedRecipients",
     "NearestPassage",
     "OutboxEmail",
     "QueuedEmail",

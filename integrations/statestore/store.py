@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine, ExceptionContext
 from integrations.statestore.answers import HumanAnswers
 from integrations.statestore.approvals import ApprovalBook
 from integrations.statestore.audiences import ProposalAudiences
+from integrations.statestore.exclusions import CampaignExclusions
 from integrations.statestore.outbox import Outbox
 from integrations.statestore.questions import SupportQuestions
 from integrations.statestore.records import StateStoreUnavailableError
@@ -50,6 +51,7 @@ class StateStore(
     Suppressions,
     ApprovalBook,
     ProposalAudiences,
+    CampaignExclusions,
     HumanAnswers,
     SlackEventLog,
     SupportQuestions,

@@ -66,6 +66,19 @@ proposal_audiences = sa.Table(
     sa.PrimaryKeyConstraint("run_id", "customer_id"),
 )
 
+# Recipients a person excluded from a proposed campaign, by customer and by person (migration
+# 0009): the send step drops them, whatever the drafts say.
+campaign_exclusions = sa.Table(
+    "campaign_exclusions",
+    metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), nullable=False),
+    sa.Column("customer_id", sa.BigInteger, nullable=False),
+    sa.Column("person", sa.String(320), nullable=False),
+    sa.Column("excluded_by", sa.String(128), nullable=False),
+    sa.Column("excluded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint("run_id", "customer_id"),
+)
+
 # Answers a person approved or wrote in a support escalation; the knowledge base re-adds them
 # on every rebuild. One row per question (answer_id is a hash of the normalised question).
 kb_answers = sa.Table(

@@ -11,7 +11,12 @@ import pytest
 
 import policies
 from agents.insights import NoOrdersError
-from agents.insights.history import CustomerHistory, customer_history, last_order_date
+from agents.insights.history import (
+    CustomerHistory,
+    customer_histories,
+    customer_history,
+    last_order_date,
+)
 from agents.insights.rfm import (
     NOT_YET_A_CUSTOMER,
     movements_between,
@@ -111,6 +116,40 @@ def test_orders_after_the_as_of_date_are_ignored() -> None:
     assert (early.orders[0], early.revenue[0]) == (1, 10.0)
     assert (late.orders[0], late.revenue[0]) == (2, 100.0)
     assert last_order_date(connection) == date(2026, 6, 1)
+
+
+def test_histories_at_several_dates_from_one_query_equal_each_date_alone() -> None:
+    # Across a month boundary (the month masks shift), over more than 63 months (two mask
+    # words), and with a customer whose first order falls between the two dates.
+    connection = warehouse_with(
+        [
+            (1, date(2020, 1, 15), 10.0),
+            (1, date(2026, 5, 30), 20.0),
+            (1, date(2026, 6, 2), 40.0),
+            (2, date(2026, 5, 1), 5.0),
+            (3, date(2026, 6, 1), 7.0),
+            (3, date(2026, 6, 3), 8.0),
+        ]
+    )
+    dates = (date(2026, 6, 3), date(2026, 5, 31))
+    for joint, day in zip(customer_histories(connection, dates), dates, strict=True):
+        alone = customer_history(connection, day)
+        order, alone_order = np.argsort(joint.customer_id), np.argsort(alone.customer_id)
+        assert joint.as_of == alone.as_of == day
+        for field in (
+            "customer_id",
+            "days_since_last_order",
+            "orders",
+            "revenue",
+            "first_to_last_days",
+            "age_days",
+            "months_since_first_order",
+            "active_months",
+        ):
+            got, want = getattr(joint, field)[order], getattr(alone, field)[alone_order]
+            assert got.tolist() == want.tolist(), field
+    week_ago = customer_histories(connection, dates)[1]
+    assert sorted(week_ago.customer_id.tolist()) == [1, 2]
 
 
 def test_a_date_before_the_first_order_is_refused_as_no_orders() -> None:

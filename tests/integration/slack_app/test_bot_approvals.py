@@ -51,7 +51,12 @@ def test_winback_posts_a_proposal_with_approve_reject_edit_buttons(
     [posted] = bot.api.calls_to("chat.postMessage")
     assert posted.args["channel"] == "#gtm-approvals"
     actions = next(b for b in posted.args["blocks"] if b["type"] == "actions")
-    assert [e["action_id"] for e in actions["elements"]] == [ids.APPROVE, ids.REJECT, ids.EDIT]
+    assert [e["action_id"] for e in actions["elements"]] == [
+        ids.APPROVE,
+        ids.REJECT,
+        ids.EDIT,
+        ids.REVIEW,
+    ]
     assert {e["value"] for e in actions["elements"]} == {proposal.run_id}
     assert "Audience" in texts(posted.args["blocks"])
     [told] = bot.api.calls_to("response_url")
@@ -233,7 +238,12 @@ def test_a_valid_edit_reprices_and_asks_again_on_the_same_message(
     assert (update.args["channel"], update.args["ts"]) == (proposal.channel, proposal.ts)
     shown = texts(update.args["blocks"])
     actions = next(b for b in update.args["blocks"] if b["type"] == "actions")
-    assert [e["action_id"] for e in actions["elements"]] == [ids.APPROVE, ids.REJECT, ids.EDIT]
+    assert [e["action_id"] for e in actions["elements"]] == [
+        ids.APPROVE,
+        ids.REJECT,
+        ids.EDIT,
+        ids.REVIEW,
+    ]
     assert f"*Offer:* {float(other):.0%} off" in shown
     assert f"*Audience:* {cap} customers" in shown
     assert f"Edited by <@{APPROVER}> at" in shown

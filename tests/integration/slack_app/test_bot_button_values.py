@@ -48,7 +48,7 @@ def no_trouble_logged(caplog: pytest.LogCaptureFixture) -> None:
     assert troubles == []
 
 
-@pytest.mark.parametrize("action", [ids.APPROVE, ids.REJECT, ids.EDIT])
+@pytest.mark.parametrize("action", [ids.APPROVE, ids.REJECT, ids.EDIT, ids.REVIEW])
 @pytest.mark.parametrize("value", ["", "prefix", "unknown", "long"])
 def test_a_click_whose_value_is_not_exactly_a_run_id_decides_nothing_and_says_so(
     bot: RunningBot,

@@ -144,7 +144,12 @@ def test_start_winback_on_the_digest_posts_a_proposal_in_the_approvals_channel(
     _, proposal = bot.api.wait_for("chat.postMessage", count=2)
     assert proposal.args["channel"] == "#gtm-approvals"
     actions = next(b for b in blocks_of(proposal) if b["type"] == "actions")
-    assert [e["action_id"] for e in actions["elements"]] == [ids.APPROVE, ids.REJECT, ids.EDIT]
+    assert [e["action_id"] for e in actions["elements"]] == [
+        ids.APPROVE,
+        ids.REJECT,
+        ids.EDIT,
+        ids.REVIEW,
+    ]
     assert actions["elements"][0]["value"] != digest_run  # a new run: the win-back's own
     assert "customers (At Risk)" in texts(blocks_of(proposal))  # for the segment on the button
     _, told = bot.api.wait_for("response_url", count=2)
