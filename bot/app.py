@@ -50,6 +50,7 @@ from bot.retries import AnswerOnce
 from bot.runner import ThreadRunner, WorkersUnavailableError, WorkflowRunner
 from bot.unsubscribe import unsubscribe_routes
 from controlroom.services import Services
+from integrations.statestore import SlackThread
 
 logger = logging.getLogger(__name__)
 
@@ -137,28 +138,21 @@ async def _report_error(
     else:
         logger.exception("Slack request failed (%s)", what, exc_info=error)
     try:
-        # A message event has no response URL: its answer goes in its thread.
+        # A message event has no response URL: it is told where its answer would have gone.
         if thread := _event_thread(body):
-            channel, thread_ts = thread
-            await client.chat_postMessage(
-                channel=channel,
-                thread_ts=thread_ts,
-                text=text,
-                blocks=messages.notice_blocks(text),
-            )
+            await replies.poster(client, thread)(text, messages.notice_blocks(text))
         else:
             await replies.tell_clicker(body, respond, client)(text)
     except SlackClientError:
         logger.warning("could not tell the person about the failure", exc_info=True)
 
 
-def _event_thread(body: dict[str, Any]) -> tuple[str, str] | None:
-    """The thread of a message event (a mention, a direct message): where its answer goes."""
+def _event_thread(body: dict[str, Any]) -> SlackThread | None:
+    """Where a message event's answer goes (a mention, a direct message), if it is one."""
     event = body.get("event") or {}
     if event.get("type") not in ("app_mention", "message"):
         return None
-    channel, thread_ts = event.get("channel"), event.get("thread_ts") or event.get("ts")
-    return (str(channel), str(thread_ts)) if channel and thread_ts else None
+    return replies.event_thread(event)
 
 
 def http_app(

@@ -3,8 +3,8 @@ actions it recommends (rendered as text and spreadsheet rows by ``digest_render`
 by ``bot.blocks.digest``).
 
 Every figure is copied from a section's facts (the specialists' tools computed it); nothing here
-recomputes a number. ``recommended_actions`` turns the facts into suggestions by fixed rules
-(``ActionRules``), so the same week always gives the same suggestions.
+recomputes a number. The actions it recommends are typed and chosen by fixed rules
+(``digest_actions``), so the same week always gives the same suggestions.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from agents import formatting as fmt
 from agents.specialist import SPECIALISTS, Specialist
 from agents.support.gaps import KnowledgeGapReport
+from workflows.digest_actions import Action, ActionRules, DigestModel, recommended_actions
 
 Unit = Literal["money", "count", "share", "times"]
-ActionKind = Literal["winback", "review_spend", "forecast", "support"]
 
 # The headline figures, in the digest's order: (fact name, label, unit).
 HEADLINE: tuple[tuple[str, str, Unit], ...] = (
@@ -37,11 +37,7 @@ HEADLINE: tuple[tuple[str, str, Unit], ...] = (
 )
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Kpi(_Model):
+class Kpi(DigestModel):
     """One headline figure with the week before and the change."""
 
     name: str
@@ -73,7 +69,7 @@ class Kpi(_Model):
         return None if self.change_ratio is None else fmt.change(self.change_ratio)
 
 
-class ChannelRow(_Model):
+class ChannelRow(DigestModel):
     """One marketing channel's week."""
 
     channel: str
@@ -87,7 +83,7 @@ class ChannelRow(_Model):
     cac: float | None
 
 
-class SegmentMovement(_Model):
+class SegmentMovement(DigestModel):
     """Customers who moved from one RFM segment to another during the week."""
 
     from_segment: str
@@ -95,7 +91,7 @@ class SegmentMovement(_Model):
     customers: int
 
 
-class ChurnRisk(_Model):
+class ChurnRisk(DigestModel):
     """Recent customers unlikely to still be buying (P(alive) below the threshold)."""
 
     model: str
@@ -105,7 +101,7 @@ class ChurnRisk(_Model):
     at_risk_average_order_value: float | None
 
 
-class CohortHighlight(_Model):
+class CohortHighlight(DigestModel):
     """The latest cohort's retention in a given month against earlier cohorts."""
 
     cohort: date
@@ -115,7 +111,7 @@ class CohortHighlight(_Model):
     earlier_average_rate: float | None
 
 
-class ForecastSummary(_Model):
+class ForecastSummary(DigestModel):
     """Revenue forecast for the coming weeks, beside the same weeks a year before."""
 
     model: str
@@ -127,7 +123,7 @@ class ForecastSummary(_Model):
     backtest_mape: float | None
 
 
-class SupportVolume(_Model):
+class SupportVolume(DigestModel):
     """Tickets and escalations of the week."""
 
     week_start: date
@@ -140,22 +136,14 @@ class SupportVolume(_Model):
     top_topics: list[tuple[str, int]]
 
 
-class Action(_Model):
-    """A recommended next step; ``payload`` is what a button needs to start it."""
-
-    text: str
-    kind: ActionKind
-    payload: dict[str, Any] = Field(default_factory=dict)
-
-
-class Unavailable(_Model):
+class Unavailable(DigestModel):
     """A section the digest could not include, and why (the error is in the run log)."""
 
     section: Specialist
     reason: str
 
 
-class DigestChart(_Model):
+class DigestChart(DigestModel):
     """A chart of the digest, kept as a PNG file (not in the workflow checkpoint)."""
 
     section: Specialist
@@ -166,7 +154,7 @@ class DigestChart(_Model):
         return self.path.read_bytes()
 
 
-class DigestCost(_Model):
+class DigestCost(DigestModel):
     """What the run's language-model calls cost (zero with the offline writer)."""
 
     calls: int = 0
@@ -175,7 +163,7 @@ class DigestCost(_Model):
     usd: float = 0.0
 
 
-class Digest(_Model):
+class Digest(DigestModel):
     """The weekly GTM digest: every section's figures, the recommended actions, what was
     unavailable, the charts and the specialists' prose."""
 
@@ -195,22 +183,6 @@ class Digest(_Model):
     charts: list[DigestChart] = Field(default_factory=list)
     prose: dict[Specialist, str] = Field(default_factory=dict)
     cost: DigestCost = DigestCost()
-
-
-class ActionRules(_Model):
-    """The thresholds behind the recommended actions."""
-
-    # Moving into these segments is worth a win-back campaign ...
-    winback_segments: tuple[str, ...] = ("At Risk", "Can't Lose Them")
-    # ... once at least this many customers moved in during the week.
-    min_movers: int = 10
-    # A paid channel returning less than this per dollar of spend needs a look (break-even at a
-    # 45% gross margin is 2.2×).
-    min_roas: float = 3.0
-    # Forecast this far (ratio) below the same weeks last year: plan for it.
-    forecast_shortfall: float = 0.0
-    # Escalation rate up by at least this many points (0.05 = 5 points) on the week before.
-    escalation_rise: float = 0.05
 
 
 def digest_from_sections(
@@ -320,91 +292,3 @@ def _support(support: Mapping[str, Any]) -> SupportVolume:
         median_hours_to_resolve=support["median_hours_to_resolve"],
         top_topics=list(support["by_topic"].items())[:3],
     )
-
-
-def moves_into(digest: Digest, segment: str) -> list[SegmentMovement]:
-    """The week's moves into ``segment`` from another one, largest first."""
-    into = [m for m in digest.movements if m.to_segment == segment and m.from_segment != segment]
-    return sorted(into, key=lambda move: (-move.customers, move.from_segment))
-
-
-def winback_moves_lines(digest: Digest) -> list[str]:
-    """For each win-back the digest recommends, who moved into its segment: the customers'
-    section states every figure its action cites."""
-    lines = []
-    for action in digest.recommended_actions:
-        if action.kind != "winback":
-            continue
-        segment = str(action.payload["segment"])
-        into = moves_into(digest, segment)
-        parts = ", ".join(f"{fmt.count(m.customers)} from {m.from_segment}" for m in into)
-        total = fmt.count(sum(m.customers for m in into))
-        lines.append(f"Moved into {segment} in the last week: {total} ({parts}).")
-    return lines
-
-
-def recommended_actions(digest: Digest, rules: ActionRules) -> list[Action]:
-    """What the team should do next, by fixed rules over the digest's figures."""
-    actions: list[Action] = []
-    for segment in rules.winback_segments:
-        moved = sum(move.customers for move in moves_into(digest, segment))
-        if moved >= rules.min_movers:
-            # The count is the one the customers' section states (``winback_moves_lines``); the
-            # win-back it asks for is the segment's, as the button's label says.
-            actions.append(
-                Action(
-                    text=f"{fmt.count(moved)} customers moved into {segment} — start a win-back "
-                    f"for the {segment} segment",
-                    kind="winback",
-                    payload={"segment": segment, "customers": moved},
-                )
-            )
-    for channel in digest.channels:
-        if channel.spend > 0 and channel.roas is not None and channel.roas < rules.min_roas:
-            name = channel.channel.replace("_", " ")
-            was = (
-                f" (was {fmt.times(channel.previous_roas)})"
-                if channel.previous_roas is not None
-                else ""
-            )
-            actions.append(
-                Action(
-                    text=f"{name.capitalize()} returned {fmt.times(channel.roas)}{was}, below "
-                    f"{fmt.times(rules.min_roas)} — review its {fmt.money(channel.spend)} spend",
-                    kind="review_spend",
-                    payload={"channel": channel.channel, "roas": channel.roas},
-                )
-            )
-    forecast = digest.forecast
-    if (
-        forecast is not None
-        and forecast.change_vs_last_year is not None
-        and forecast.change_vs_last_year < -rules.forecast_shortfall
-    ):
-        actions.append(
-            Action(
-                text=f"The next {forecast.weeks} weeks are forecast "
-                f"{fmt.share(-forecast.change_vs_last_year, digits=1)} below the same weeks "
-                "last year — plan a promotion",
-                kind="forecast",
-                payload={"change_vs_last_year": forecast.change_vs_last_year},
-            )
-        )
-    support = digest.support
-    if (
-        support is not None
-        and support.escalation_rate is not None
-        and support.previous_escalation_rate is not None
-        and support.escalation_rate - support.previous_escalation_rate >= rules.escalation_rise
-    ):
-        topics = [topic for topic, _ in support.top_topics]
-        actions.append(
-            Action(
-                text=f"Escalations rose to {fmt.share(support.escalation_rate)} of tickets "
-                f"(from {fmt.share(support.previous_escalation_rate)}) — review "
-                + (", ".join(t.replace("_", " ") for t in topics) or "the queue"),
-                kind="support",
-                payload={"escalation_rate": support.escalation_rate, "topics": topics},
-            )
-        )
-    return actions

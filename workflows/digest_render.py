@@ -4,7 +4,8 @@ text for the terminal, and rows for a spreadsheet."""
 from __future__ import annotations
 
 from agents import formatting as fmt
-from workflows.digest import Digest, winback_moves_lines
+from workflows.digest import Digest
+from workflows.digest_actions import winback_moves_lines
 
 
 def digest_text(digest: Digest) -> str:

@@ -41,14 +41,8 @@ from integrations.llm import LanguageModel
 from integrations.sheets import DigestSheet, SheetsError
 from integrations.statestore import StateStore, Trigger
 from integrations.warehouse import WarehouseNotSeededError
-from workflows.digest import (
-    ActionRules,
-    Digest,
-    DigestChart,
-    DigestCost,
-    Unavailable,
-    digest_from_sections,
-)
+from workflows.digest import Digest, DigestChart, DigestCost, Unavailable, digest_from_sections
+from workflows.digest_actions import ActionRules
 from workflows.digest_render import SHEET_HEADER, digest_rows
 from workflows.runtime import RecordedRun, open_checkpointer, recorded_run, run_config
 

@@ -72,7 +72,7 @@ def proposal_blocks(
     of a campaign's audience were emailed by another campaign since it was proposed."""
     if isinstance(proposal, AnswerProposal):
         approve_confirm = confirm_dialog(
-            "Send this answer?", "The asker gets this answer in their thread.", yes="Send it"
+            "Send this answer?", "The asker gets this answer where they asked.", yes="Send it"
         )
         reject_confirm = confirm_dialog(
             "Reject the answer?",

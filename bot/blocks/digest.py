@@ -24,7 +24,8 @@ from bot.blocks.kit import (
     section,
     truncate,
 )
-from workflows.digest import Digest, Kpi, winback_moves_lines
+from workflows.digest import Digest, Kpi
+from workflows.digest_actions import WinbackAction, winback_moves_lines
 from workflows.weekly_gtm import SectionStatus
 
 TITLE = "Weekly GTM digest"
@@ -93,11 +94,11 @@ def digest_blocks(digest: Digest) -> list[Block]:
 
 
 def _buttons(digest: Digest) -> list[Block]:
-    winback = next((a for a in digest.recommended_actions if a.kind == "winback"), None)
+    winback = next((a for a in digest.recommended_actions if isinstance(a, WinbackAction)), None)
     if winback is None:
         return []
     # The value is the segment: the click starts a win-back for it (``bot.listeners.digest``).
-    segment = str(winback.payload["segment"])
+    segment = winback.segment
     start = button(f"Start win-back for {segment}", ids.START_WINBACK, segment, style="primary")
     return [{"type": "actions", "block_id": ACTIONS_BLOCK, "elements": [start]}]
 

@@ -87,7 +87,7 @@ def edit_modal(
     if isinstance(proposal, AnswerProposal):
         blocks, initial = _answer_inputs(proposal)
         title, submit = "Edit answer", "Send edited answer"
-        intro = "The asker gets your text in their thread; it is also learned for next time."
+        intro = "The asker gets your text where they asked; it is also learned for next time."
     else:
         blocks, initial = _campaign_inputs(proposal, policy)
         title, submit = "Edit win-back", "Re-price"

@@ -36,10 +36,13 @@ from workflows.proposals import TicketResult
 # A question shown back in a message; the full text stays in the run and the approval.
 MAX_QUESTION_CHARS = 1_000
 
-ESCALATED = (
+_ASKED_A_PERSON = (
     "I'm not sure enough to answer this one myself, so I've asked a person from the team: "
-    "their answer will be posted in this thread."
+    "their answer will be posted"
 )
+ESCALATED = f"{_ASKED_A_PERSON} in this thread."
+# Said inline, in a direct message asked at the top level: the answer follows it there.
+ESCALATED_HERE = f"{_ASKED_A_PERSON} here."
 HINT = (
     "Ask me a question after the mention, e.g. _@controlroom do gift cards expire?_ — "
     "I answer from the help centre, or ask a person when I'm not sure."
@@ -91,9 +94,15 @@ def feedback_given_blocks(blocks: Sequence[Block], user: str, *, helpful: bool) 
     return fit([*kept, context(f"Thanks — marked {verdict} by {user_mention(user)}")])
 
 
-def escalated_notice_blocks() -> list[Block]:
-    """What the asker is told when their question went to a person."""
-    return section(f":raising_hand: {ESCALATED}")
+def escalated_text(*, inline: bool = False) -> str:
+    """What the asker is told when their question went to a person: in their thread, or
+    ``inline`` where they asked."""
+    return ESCALATED_HERE if inline else ESCALATED
+
+
+def escalated_notice_blocks(*, inline: bool = False) -> list[Block]:
+    """``escalated_text`` as a message."""
+    return section(f":raising_hand: {escalated_text(inline=inline)}")
 
 
 def escalated_direct_blocks(question: str) -> list[Block]:
@@ -112,8 +121,8 @@ def escalation_thread_text(asker: str, asked_in: str) -> str:
     """The first reply in the escalation's thread: who waits where, what each button does."""
     return (
         f"{user_mention(asker)} is waiting for an answer in {_place(asked_in)}. *Approve* sends "
-        "the draft as it is, *Edit* lets you rewrite it first — either way it is posted in "
-        "their thread and added to the knowledge base. *Reject* opens a ticket instead. "
+        "the draft as it is, *Edit* lets you rewrite it first — either way it is posted where "
+        "they asked and added to the knowledge base. *Reject* opens a ticket instead. "
         "An approver may also answer here in the thread: I offer to send that reply as it is."
     )
 
@@ -159,7 +168,7 @@ def relay_offer_blocks(reply: ProposedReply, author: str) -> list[Block]:
     quoted = "\n".join(f">{line}" for line in escape(reply.text).splitlines())
     confirm = confirm_dialog(
         "Send this reply?",
-        "The asker gets it in their thread, and it is added to the knowledge base.",
+        "The asker gets it where they asked, and it is added to the knowledge base.",
         yes="Send it",
     )
     relay = button(
@@ -233,7 +242,7 @@ def ticket_thread_text(asker: str) -> str:
     """Told in the escalation's thread when it became the ticket itself."""
     return (
         f"This thread is the ticket for {user_mention(asker)}'s question (no ticket system is "
-        "configured): follow up with them here or in their thread."
+        "configured): follow up with them here or where they asked."
     )
 
 

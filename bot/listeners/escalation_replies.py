@@ -110,7 +110,10 @@ def parse_reply(event: dict[str, Any], bot_user_id: str | None) -> ThreadReply |
 
 def escalation_in_thread(services: Services, thread: SlackThread) -> ApprovalRecord | None:
     """The support escalation waiting for a person whose proposal message opens ``thread``;
-    None for any other thread. (Called through the runner, as ``bot.work``'s functions.)"""
+    None for any other thread, and for a channel with no thread. (Called through the runner, as
+    ``bot.work``'s functions.)"""
+    if thread.thread_ts is None:
+        return None
     approval = services.state.approval_at_message(thread.channel_id, thread.thread_ts)
     if approval is None or approval.workflow != SUPPORT or approval.status != "pending":
         return None

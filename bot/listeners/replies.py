@@ -1,6 +1,7 @@
-"""Posting in Slack, shared by the listeners: answers into a thread, into a channel the bot may
-not be in (None: answer by the response URL instead), a question handed to a person in the
-support escalations channel, and a word to the person who clicked (``tell_clicker``)."""
+"""Posting in Slack, shared by the listeners: answers into a thread (or inline in a direct
+message, ``event_thread``), into a channel the bot may not be in (None: answer by the response
+URL instead), a question handed to a person in the support escalations channel, and a word to
+the person who clicked (``tell_clicker``)."""
 
 from __future__ import annotations
 
@@ -74,8 +75,23 @@ async def post_answer(
     return PostedMessage.of(posted).thread
 
 
+def event_thread(event: Mapping[str, Any]) -> SlackThread | None:
+    """Where a message event (a mention, a direct message) is answered: in the thread it was
+    written in; inline in a direct message written at the top level, as in a conversation; in a
+    new thread on any other message. None without a channel or a timestamp."""
+    channel, ts, thread_ts = event.get("channel"), event.get("ts"), event.get("thread_ts")
+    if not channel or not (thread_ts or ts):
+        return None
+    if thread_ts:
+        return SlackThread(str(channel), str(thread_ts))
+    if event.get("channel_type") == "im":
+        return SlackThread(str(channel), None)
+    return SlackThread(str(channel), str(ts))
+
+
 def poster(client: AsyncWebClient, thread: SlackThread) -> Post:
-    """Post into ``thread``: a text (the notification) and its blocks."""
+    """Post into ``thread`` (inline in its channel when it has no ``thread_ts``): a text (the
+    notification) and its blocks."""
 
     async def post(text: str, blocks: list[Block]) -> None:
         await client.chat_postMessage(

@@ -1,4 +1,5 @@
-"""Support in Slack: answers in the asker's thread, a person when the Support agent is unsure.
+"""Support in Slack: answers in the asker's thread (inline in a direct message asked at the top
+level, as a conversation), a person when the Support agent is unsure.
 
 Mentions (``app_mention``), direct messages (``message.im``) and, in a channel set to
 ``all_messages``, every top-level message from a person (``message.channels``,
@@ -10,7 +11,7 @@ and how confident an answer must be to go out without a person.
 An answer carries Helpful / Not helpful (audited, then replaced by who said so). A question for a
 person goes to the support escalations channel with Approve / Reject / Edit, decided in
 ``bot.listeners.approvals``, which calls ``after_decision``: the person's answer (or the ticket)
-is posted back in the asker's thread.
+is posted back where the question was answered: its thread, or inline in the direct message.
 
 Bolt acknowledges an event before its listener runs; the listener then runs the workflow with
 the app's ``WorkflowRunner``, as the commands do. The bot never answers itself: its
@@ -53,12 +54,13 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class SupportQuestion:
-    """A question from a mention or a direct message, and the asker's thread to answer in."""
+    """A question from a mention or a direct message, and the asker's thread to answer in
+    (``thread_ts`` None: inline in the channel, a direct message asked at the top level)."""
 
     question: str
     asker: str
     channel: str
-    thread_ts: str
+    thread_ts: str | None
 
     @property
     def thread(self) -> SlackThread:
@@ -66,21 +68,22 @@ class SupportQuestion:
 
 
 def parse_event(event: dict[str, Any], bot_user_id: str | None) -> SupportQuestion | None:
-    """A mention or direct message as a question (the bot's mention removed), in the thread it
-    was written in or on the message itself; None for what must not be answered: the bot's own
-    messages, other bots', and subtypes (edits, deletions, joins)."""
+    """A mention or direct message as a question (the bot's mention removed), answered where
+    ``replies.event_thread`` says: in the thread it was written in, inline in a direct message
+    written at the top level, else on the message itself; None for what must not be answered:
+    the bot's own messages, other bots', and subtypes (edits, deletions, joins)."""
     user = event.get("user")
     if event.get("subtype") or event.get("bot_id") or not user or user == bot_user_id:
         return None
-    channel, ts = event.get("channel"), event.get("thread_ts") or event.get("ts")
-    if not channel or not ts:
+    thread = replies.event_thread(event)
+    if thread is None:
         return None
     text = str(event.get("text") or "")
     if bot_user_id:
         text = re.sub(rf"<@{re.escape(bot_user_id)}(\|[^>]*)?>", " ", text)
     else:
         text = re.sub(r"^\s*<@[A-Z0-9]+(\|[^>]*)?>", " ", text)
-    return SupportQuestion(" ".join(text.split()), str(user), str(channel), str(ts))
+    return SupportQuestion(" ".join(text.split()), str(user), thread.channel_id, thread.thread_ts)
 
 
 def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
@@ -186,8 +189,8 @@ async def answer_question(
     *,
     threshold: float,
 ) -> None:
-    """Answer a question in the asker's thread, or hand it to a person when the answer's
-    confidence is below ``threshold``."""
+    """Answer a question in the asker's thread (inline when it has none), or hand it to a
+    person when the answer's confidence is below ``threshold``."""
     post = replies.poster(client, asked.thread)
     if not asked.question:
         await post(support_blocks.HINT, support_blocks.hint_blocks())
@@ -201,7 +204,11 @@ async def answer_question(
         await replies.escalate(
             services, runner, client, reply.run_id, reply.proposal, asked_in=asked.channel
         )
-        await post(support_blocks.ESCALATED, support_blocks.escalated_notice_blocks())
+        inline = asked.thread_ts is None
+        await post(
+            support_blocks.escalated_text(inline=inline),
+            support_blocks.escalated_notice_blocks(inline=inline),
+        )
         return
     await post(
         kit.fallback_text(reply.text),
@@ -218,9 +225,9 @@ async def after_decision(
     approval: ApprovalRecord,
     outcome: RunOutcome,
 ) -> None:
-    """After a person decided an escalated question: their answer, or word of the ticket, in
-    the asker's thread. The approvals listener calls this after every decision; it acts on
-    support runs only."""
+    """After a person decided an escalated question: their answer, or word of the ticket, where
+    the asker was answered (their thread, or inline in a direct message). The approvals
+    listener calls this after every decision; it acts on support runs only."""
     result, run_id = outcome.result, approval.run_id
     if not isinstance(result, AnsweredResult | TicketResult):
         return

@@ -157,7 +157,8 @@ class ApprovalBook:
     # Where a run answers in Slack -----------------------------------------------------------
 
     def record_run_thread(self, run_id: str, thread: SlackThread) -> None:
-        """Remember the Slack thread a run's answer goes back to (replaced if recorded again)."""
+        """Remember the Slack thread a run's answer goes back to, or the channel itself when
+        ``thread.thread_ts`` is None (replaced if recorded again)."""
         values = {"channel_id": thread.channel_id, "thread_ts": thread.thread_ts}
         with self.engine.begin() as connection:
             updated = connection.execute(
@@ -171,7 +172,8 @@ class ApprovalBook:
                 )
 
     def run_thread(self, run_id: str) -> SlackThread | None:
-        """The Slack thread a run answers into, if one was recorded."""
+        """The Slack thread a run answers into (``thread_ts`` None: inline in its channel), if
+        one was recorded."""
         query = sa.select(run_threads.c.channel_id, run_threads.c.thread_ts).where(
             run_threads.c.run_id == run_id
         )
@@ -181,7 +183,10 @@ class ApprovalBook:
 
     def latest_run_in_thread(self, thread: SlackThread, workflow: str) -> str | None:
         """The newest run of ``workflow`` that answered into ``thread`` (a follow-up there
-        continues it), if any."""
+        continues it), if any. Inline answers share no thread: a channel with no ``thread_ts``
+        matches nothing (``thread_ts == None`` would be SQL's IS NULL, and match them all)."""
+        if thread.thread_ts is None:
+            return None
         query = (
             sa.select(run_threads.c.run_id)
             .join(runs, runs.c.run_id == run_threads.c.run_id)

@@ -105,10 +105,12 @@ class ApprovalRecord:
 
 @dataclass(frozen=True, slots=True)
 class SlackThread:
-    """A message thread in Slack: the channel and the parent message's timestamp."""
+    """Where a run answers in Slack: a message thread (the channel and the parent message's
+    timestamp), or, with ``thread_ts`` None, the channel itself, inline (a direct message asked
+    at the top level is answered as a conversation, not in a thread)."""
 
     channel_id: str
-    thread_ts: str
+    thread_ts: str | None
 
 
 @dataclass(frozen=True, slots=True)

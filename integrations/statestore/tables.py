@@ -130,13 +130,14 @@ approvals = sa.Table(
 )
 
 # Where a run's answer goes back to in Slack: the asker's thread (migration 0004, filled by the
-# bot). A support answer decided by a person hours later is posted there.
+# bot), or the channel inline when ``thread_ts`` is NULL (a top-level direct message, migration
+# 0010). A support answer decided by a person hours later is posted there.
 run_threads = sa.Table(
     "run_threads",
     metadata,
     sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), primary_key=True),
     sa.Column("channel_id", sa.String(32), nullable=False),
-    sa.Column("thread_ts", sa.String(32), nullable=False),
+    sa.Column("thread_ts", sa.String(32)),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("ix_run_threads_thread", "channel_id", "thread_ts"),
 )

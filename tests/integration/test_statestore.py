@@ -6,9 +6,12 @@ import os
 import socket
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
 
 from integrations.statestore import (
     Settlement,
@@ -17,7 +20,9 @@ from integrations.statestore import (
     UnknownRunError,
     process_name,
 )
-from integrations.statestore.tables import approvals, runs
+from integrations.statestore.tables import approvals, run_threads, runs
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "integrations" / "statestore" / "migrations"
 
 
 def test_migrating_twice_is_harmless_and_creates_every_table(store: StateStore) -> None:
@@ -177,3 +182,69 @@ def test_the_thread_a_run_answers_into_is_kept_and_replaced(store: StateStore) -
     store.record_run_thread(run.run_id, SlackThread("C0HELP", "1764000000.000100"))
     store.record_run_thread(run.run_id, SlackThread("D0ASKER", "1764000000.000200"))
     assert store.run_thread(run.run_id) == SlackThread("D0ASKER", "1764000000.000200")
+
+
+def test_an_inline_answer_keeps_no_thread_and_is_never_the_thread_of_a_follow_up(
+    store: StateStore,
+) -> None:
+    first = store.start_run("ask", started_by="U1", trigger="message")
+    second = store.start_run("ask", started_by="U2", trigger="message")
+    for run in (first, second):
+        store.record_run_thread(run.run_id, SlackThread("D0ASKER", None))
+    assert store.run_thread(first.run_id) == SlackThread("D0ASKER", None)
+    assert store.latest_run_in_thread(SlackThread("D0ASKER", None), "ask") is None
+    store.record_run_thread(first.run_id, SlackThread("D0ASKER", "1764000000.000300"))
+    assert store.run_thread(first.run_id) == SlackThread("D0ASKER", "1764000000.000300")
+    assert store.latest_run_in_thread(SlackThread("D0ASKER", "1764000000.000300"), "ask") == (
+        first.run_id
+    )
+    store.record_run_thread(first.run_id, SlackThread("D0ASKER", None))
+    assert store.run_thread(first.run_id) == SlackThread("D0ASKER", None)
+
+
+def _migrate(store: StateStore, revision: str, *, down: bool = False) -> None:
+    """Move the store's schema to ``revision``, as ``StateStore.migrate`` does to head."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)
+
+
+def _thread_ts_nullable(store: StateStore) -> bool:
+    columns = sa.inspect(store.engine).get_columns("run_threads")
+    return bool(next(c for c in columns if c["name"] == "thread_ts")["nullable"])
+
+
+def test_inline_run_threads_migrate_down_to_0009_and_up_again(store: StateStore) -> None:
+    threaded = store.start_run("support", started_by="U1", trigger="message")
+    inline = store.start_run("support", started_by="U2", trigger="message")
+    store.record_run_thread(threaded.run_id, SlackThread("C0HELP", "1764000000.000100"))
+    store.record_run_thread(inline.run_id, SlackThread("D0ASKER", None))
+    assert _thread_ts_nullable(store)
+
+    _migrate(store, "0009", down=True)
+    assert not _thread_ts_nullable(store)
+    # The older schema cannot say "inline": that place is forgotten, threads are kept.
+    assert store.run_thread(inline.run_id) is None
+    assert store.run_thread(threaded.run_id) == SlackThread("C0HELP", "1764000000.000100")
+    with pytest.raises(sa.exc.IntegrityError), store.engine.begin() as connection:
+        connection.execute(
+            run_threads.insert().values(
+                run_id=inline.run_id,
+                channel_id="D0ASKER",
+                thread_ts=None,
+                recorded_at=datetime.now(UTC),
+            )
+        )
+
+    _migrate(store, "head")
+    assert _thread_ts_nullable(store)
+    store.record_run_thread(inline.run_id, SlackThread("D0ASKER", None))
+    assert store.run_thread(inline.run_id) == SlackThread("D0ASKER", None)
+    assert store.run_thread(threaded.run_id) == SlackThread("C0HELP", "1764000000.000100")
+    # The table kept its lookup index and its foreign key through SQLite's copy.
+    inspector = sa.inspect(store.engine)
+    assert "ix_run_threads_thread" in {i["name"] for i in inspector.get_indexes("run_threads")}
+    [foreign_key] = inspector.get_foreign_keys("run_threads")
+    assert foreign_key["referred_table"] == "runs"

@@ -22,6 +22,7 @@ from integrations.llm import LanguageModel
 from integrations.statestore import StateStore
 from integrations.warehouse import Warehouse
 from workflows.digest import Digest
+from workflows.digest_actions import WinbackAction
 from workflows.digest_render import digest_text
 from workflows.runtime import open_checkpointer, run_config
 from workflows.weekly_gtm import build_weekly_gtm, run_weekly_gtm
@@ -156,7 +157,8 @@ def test_the_weekly_run_on_the_sample_company_has_every_section_with_the_tools_f
     assert all(chart.png().startswith(b"\x89PNG") for chart in digest.charts)
     # The sample week: 14 customers moved into At Risk, above the default 10.
     assert [action.kind for action in digest.recommended_actions] == ["winback"]
-    assert digest.recommended_actions[0].payload["segment"] == "At Risk"
+    (winback,) = digest.recommended_actions
+    assert isinstance(winback, WinbackAction) and winback.segment == "At Risk"
 
     run = control_room.state.get_run(digest.run_id)
     assert (run.workflow, run.status) == ("weekly_gtm", "succeeded")

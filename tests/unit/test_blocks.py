@@ -24,7 +24,8 @@ from integrations.warehouse.metrics import DateRange, ExplainedStatement, Explan
 from policies import WinbackPolicy, load_policies
 from tests.proposals import RUN_ID, answer_proposal, approval_of, winback_proposal
 from workflows.ask import Answer, PlanAnswer
-from workflows.digest import Action, Digest, Kpi, Unavailable
+from workflows.digest import Digest, Kpi, Unavailable
+from workflows.digest_actions import ReviewSpendAction, WinbackAction
 from workflows.proposals import AnsweredResult, Proposal, SendResult
 
 
@@ -398,10 +399,10 @@ def test_digest_progress_marks_each_section_pending_done_or_unavailable() -> Non
 
 
 def test_a_digest_recommending_a_winback_ends_with_its_start_button() -> None:
-    winback = Action(
+    winback = WinbackAction(
         text="14 customers moved into At Risk — start a win-back for the At Risk segment",
-        kind="winback",
-        payload={"segment": "At Risk", "customers": 14},
+        segment="At Risk",
+        customers=14,
     )
     small = Digest(
         run_id=RUN_ID,
@@ -426,9 +427,7 @@ def test_a_huge_digest_keeps_its_winback_button_within_fifty_blocks() -> None:
         week_start=None,
         week_end=None,
         prose={name: "A long week. " * 4000 for name in ("marketing", "finance", "insights")},
-        recommended_actions=[
-            Action(text="Win back", kind="winback", payload={"segment": "At Risk"})
-        ],
+        recommended_actions=[WinbackAction(text="Win back", segment="At Risk", customers=14)],
     )
     built = digest_blocks(huge)
     assert_valid(built)
@@ -442,7 +441,9 @@ def test_a_digest_without_a_winback_recommendation_has_no_buttons() -> None:
         run_id=RUN_ID,
         week_start=None,
         week_end=None,
-        recommended_actions=[Action(text="Review paid social", kind="review_spend")],
+        recommended_actions=[
+            ReviewSpendAction(text="Review paid social", channel="paid_social", roas=1.2)
+        ],
     )
     built = digest_blocks(plain)
     assert_valid(built)

@@ -125,9 +125,17 @@ def test_the_escalation_thread_says_who_waits_where() -> None:
 def test_notices_hints_and_the_direct_message_are_valid_blocks() -> None:
     for built in (
         blocks.escalated_notice_blocks(),
+        blocks.escalated_notice_blocks(inline=True),
         blocks.hint_blocks(),
         blocks.escalated_direct_blocks("can I pay <with> a goat? " * 100),
     ):
         assert_valid(built)
     direct = shown(blocks.escalated_direct_blocks("pay <with> a goat?"))
     assert "pay &lt;with&gt; a goat?" in direct and blocks.ESCALATED in direct
+
+
+def test_the_escalation_notice_says_this_thread_only_when_there_is_one() -> None:
+    assert blocks.escalated_text().endswith("posted in this thread.")
+    inline = blocks.escalated_text(inline=True)
+    assert inline.endswith("posted here.") and "thread" not in inline
+    assert inline in shown(blocks.escalated_notice_blocks(inline=True))

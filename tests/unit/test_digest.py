@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import pytest
+from pydantic import ValidationError
+
 from bot.blocks.digest import digest_blocks, kpi_sections
 from workflows.digest import (
-    ActionRules,
     ChannelRow,
     Digest,
     ForecastSummary,
@@ -16,6 +18,12 @@ from workflows.digest import (
     SupportVolume,
     Unavailable,
     digest_from_sections,
+)
+from workflows.digest_actions import (
+    ActionRules,
+    ReviewSpendAction,
+    SupportAction,
+    WinbackAction,
     recommended_actions,
 )
 from workflows.digest_render import SHEET_HEADER, digest_rows, digest_text
@@ -83,7 +91,8 @@ def test_customers_moving_into_at_risk_give_a_winback_action_with_the_segment() 
     assert action.text == (
         "312 customers moved into At Risk — start a win-back for the At Risk segment"
     )
-    assert action.payload == {"segment": "At Risk", "customers": 312}
+    assert isinstance(action, WinbackAction)
+    assert (action.segment, action.customers) == ("At Risk", 312)
 
 
 def test_every_number_a_winback_action_cites_is_stated_in_the_customers_section() -> None:
@@ -133,7 +142,10 @@ def test_each_winback_segment_gets_its_own_action() -> None:
 
     actions = recommended_actions(digest, RULES)
 
-    assert [a.payload["segment"] for a in actions] == ["At Risk", "Can't Lose Them"]
+    assert [a.segment for a in actions if isinstance(a, WinbackAction)] == [
+        "At Risk",
+        "Can't Lose Them",
+    ]
 
 
 def test_a_paid_channel_below_the_roas_floor_gets_a_review_spend_action() -> None:
@@ -148,7 +160,8 @@ def test_a_paid_channel_below_the_roas_floor_gets_a_review_spend_action() -> Non
     (action,) = recommended_actions(digest, RULES)
 
     assert action.kind == "review_spend"
-    assert action.payload == {"channel": "paid_social", "roas": 2.4}
+    assert isinstance(action, ReviewSpendAction)
+    assert (action.channel, action.roas) == ("paid_social", 2.4)
     assert action.text == "Paid social returned 2.4× (was 3.6×), below 3.0× — review its $500 spend"
 
 
@@ -165,7 +178,8 @@ def test_an_escalation_rate_up_by_the_threshold_recommends_reviewing_the_top_top
     (action,) = recommended_actions(_digest(support=_support(0.20, 0.12)), RULES)
     assert action.kind == "support"
     assert action.text == "Escalations rose to 20% of tickets (from 12%) — review returns, shipping"
-    assert action.payload["topics"] == ["returns", "shipping"]
+    assert isinstance(action, SupportAction)
+    assert action.topics == ["returns", "shipping"]
 
     assert recommended_actions(_digest(support=_support(0.14, 0.12)), RULES) == []
     assert recommended_actions(_digest(support=_support(0.20, None)), RULES) == []
@@ -244,3 +258,32 @@ def test_a_rates_change_is_in_percentage_points_and_the_rest_relative() -> None:
     assert "- New: 5 (no comparison)" in text
     shown = str(kpi_sections(digest.headline))
     assert "89.2% (-0.9 pts)" in shown and "893 (+5.0%)" in shown and "5 (" not in shown
+
+
+def test_a_digest_stored_before_the_actions_were_typed_reads_into_typed_actions() -> None:
+    stored = {
+        "run_id": "r1",
+        "week_start": "2026-11-16",
+        "week_end": "2026-11-22",
+        "recommended_actions": [
+            {
+                "text": "14 customers moved into At Risk — start a win-back",
+                "kind": "winback",
+                "payload": {"segment": "At Risk", "customers": 14},
+            },
+            {
+                "text": "Escalations rose",
+                "kind": "support",
+                "payload": {"escalation_rate": 0.2, "topics": ["returns"]},
+            },
+        ],
+    }
+
+    winback, support = Digest.model_validate(stored).recommended_actions
+
+    assert isinstance(winback, WinbackAction) and winback.segment == "At Risk"
+    assert isinstance(support, SupportAction) and support.topics == ["returns"]
+    with pytest.raises(ValidationError):  # a winback without its segment is not an action
+        Digest.model_validate(
+            stored | {"recommended_actions": [{"text": "Win back", "kind": "winback"}]}
+        )

@@ -175,8 +175,8 @@ def test_direct_messages_follow_their_own_settings(bot: RunningBot) -> None:
     bot.slack.event(direct_message(CONFIDENT, "1764100500.000100"))
     [escalation] = posted(bot, ESCALATIONS, None)
     assert CONFIDENT in texts(escalation.args["blocks"])
-    [told] = posted(bot, "D0CUSTOMER", "1764100500.000100")
-    assert told.args["text"] == support_blocks.ESCALATED
+    [told] = posted(bot, "D0CUSTOMER", None)  # asked at the top level: told inline
+    assert told.args["text"] == support_blocks.ESCALATED_HERE
 
 
 def test_someone_not_among_a_channels_askers_is_told_privately_whom_it_is_for_and_not_answered(
