@@ -100,16 +100,25 @@ def call_in_worker(
     try:
         return fn(worker.services, *args, **kwargs)
     except Exception as error:
-        if _travels(error):
+        sent = travelling(error)
+        if sent is error:
             raise
-        trace = "".join(traceback.format_exception(error))
-        raise WorkerError(f"{type(error).__name__} (not picklable) in a worker:\n{trace}") from None
+        raise sent from None
 
 
 def _report_progress(
     reports: multiprocessing.queues.Queue[tuple[Any, ...]], token: int, *args: Any
 ) -> None:
     reports.put(("progress", token, args))
+
+
+def travelling(error: Exception) -> Exception:
+    """``error`` itself if it can travel back to the caller, else a ``WorkerError`` carrying
+    its type and traceback as text."""
+    if _travels(error):
+        return error
+    trace = "".join(traceback.format_exception(error))
+    return WorkerError(f"{type(error).__name__} (not picklable) in a worker:\n{trace}")
 
 
 def _travels(error: Exception) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -84,6 +84,20 @@ class Settings(BaseSettings):
 
     chroma_url: str | None = Field(default=None, validation_alias="CHROMA_URL")
 
+    # The task queue's Redis (``redis://host:6379/0``): with it, `serve` enqueues the workflows
+    # for `controlroom worker` processes; without it, they run in serve's own process pool.
+    broker_url: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("REDIS_URL", "BROKER_URL")
+    )
+    # Put before every Redis key the queue uses: deployments (or test runs) can share a Redis.
+    broker_prefix: str = Field(default="controlroom:", validation_alias="BROKER_PREFIX")
+    # Seconds after which a task taken by a worker that never acknowledged it (the worker died)
+    # is given to another. A task still running after this long is given to a second worker too,
+    # so keep it above the longest workflow.
+    broker_visibility_timeout: int = Field(
+        default=3600, ge=1, validation_alias="BROKER_VISIBILITY_TIMEOUT"
+    )
+
     zendesk_url: str | None = Field(default=None, validation_alias="ZENDESK_URL")
     zendesk_email: str | None = Field(default=None, validation_alias="ZENDESK_EMAIL")
     zendesk_api_token: SecretStr | None = Field(default=None, validation_alias="ZENDESK_API_TOKEN")
@@ -114,6 +128,16 @@ class Settings(BaseSettings):
         if info.data.get("unsubscribe_secret") is None:
             raise ValueError(f"needs UNSUBSCRIBE_SECRET to sign the links: {MAKE_SECRET}")
         return url
+
+    @field_validator("broker_url")
+    @classmethod
+    def _redis_broker(cls, value: SecretStr | None) -> SecretStr | None:
+        url = value.get_secret_value().strip() if value is not None else ""
+        if not url:
+            return None
+        if not url.startswith(("redis://", "rediss://")):
+            raise ValueError("expected redis://host:6379/0 (or rediss:// for TLS)")
+        return value
 
     @field_validator("database_url")
     @classmethod

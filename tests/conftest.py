@@ -11,6 +11,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from pydantic import AliasChoices
 
 from agents.support import DEFAULT_KB_DIR, KnowledgeBase, load_chunks
 from controlroom.services import Services, build_services
@@ -31,8 +32,10 @@ REQUIRE_POSTGRES = os.environ.get("CONTROLROOM_TEST_REQUIRE_POSTGRES") == "1"
 def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No test sees the developer's environment, `.env` or `var/`: each gets its own folder."""
     for field in Settings.model_fields.values():
-        if field.validation_alias:
-            monkeypatch.delenv(str(field.validation_alias), raising=False)
+        alias = field.validation_alias
+        names = alias.choices if isinstance(alias, AliasChoices) else [alias] if alias else []
+        for name in names:
+            monkeypatch.delenv(str(name), raising=False)
     monkeypatch.chdir(tmp_path)
     var_dir = tmp_path / "var"
     monkeypatch.setenv("CONTROLROOM_VAR_DIR", str(var_dir))

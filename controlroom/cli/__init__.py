@@ -21,6 +21,7 @@ from controlroom.cli import (
     runs,
     serve,
     suppress,
+    worker,
 )
 
 app = typer.Typer(
@@ -42,6 +43,7 @@ app.add_typer(outbox.app, name="outbox")
 app.command(name="ask")(ask.ask)
 app.command(name="serve")(serve.serve)
 app.command(name="demo")(demo.demo)
+app.command(name="worker")(worker.worker)
 
 
 @app.callback()

@@ -3,8 +3,9 @@
 With no flag the mode follows the environment: Socket Mode when ``SLACK_APP_TOKEN`` is set (no
 public URL needed), HTTP when only the bot token and signing secret are, and otherwise a message
 that says what is missing instead of a stack trace. The Slack app's workflows run in worker
-processes (``bot.runner.ProcessRunner``), started before it serves; the clock runs its jobs
-itself.
+processes (``bot.runner.ProcessRunner``), started before it serves; with ``REDIS_URL`` set they
+are sent to the task queue instead, for ``controlroom worker`` processes
+(``bot.queue_runner.QueueRunner``). The clock runs its jobs itself.
 """
 
 from __future__ import annotations
@@ -76,13 +77,19 @@ def serve(
             run_clock(built)
             return
         from bot.app import build_app, http_app, run_socket_mode
-        from bot.runner import ProcessRunner
+        from bot.runner import ProcessRunner, WorkflowRunner
         from bot.workers import WorkersNotStartedError
 
-        # The workflows run in worker processes, ready before the first request. The app
-        # closes them when it stops (uvicorn's lifespan, the Socket Mode coroutine); the
-        # ``finally`` covers a failed start.
-        runner = ProcessRunner(built.settings)
+        # The workflows run in worker processes, ready before the first request (or on the
+        # task queue, its broker checked first). The app closes the runner when it stops
+        # (uvicorn's lifespan, the Socket Mode coroutine); the ``finally`` covers a failed start.
+        runner: WorkflowRunner
+        if built.settings.broker_url is not None:
+            from bot.queue_runner import QueueRunner
+
+            runner = QueueRunner(built.settings)
+        else:
+            runner = ProcessRunner(built.settings)
         try:
             runner.start()
             app = build_app(built, runner=runner)

@@ -38,6 +38,9 @@ HEAVY = (
     "uvicorn",
     "slack_bolt",
     "sendgrid",
+    "celery",
+    "kombu",
+    "redis",
 )
 
 _EVERY_HELP = """

@@ -1,0 +1,199 @@
+"""Workflow calls on a distributed task queue: Celery on the Redis broker (``REDIS_URL``).
+
+``QueueRunner`` is a ``bot.runner.WorkflowRunner``: ``await runner.call(work.fn, *args,
+**kwargs)`` sends a task that ``controlroom worker`` processes, on this machine or any other,
+run as ``work.fn(services, *args, **kwargs)`` over their own services (``bot.queue_tasks``,
+which says why the broker must be trusted). The contract is ``ProcessRunner``'s: the same
+exception type back where it pickles, else a ``WorkerError`` with the traceback as text;
+``on_progress`` relayed, in order, from a thread of this process.
+
+Queues by kind: the functions in ``BATCH_WORK`` (the digest, a decision, which sends an approved
+campaign) go to the "batch" queue, everything else to "interactive", so that an answer never
+waits behind a digest when each queue has workers of its own.
+
+Replies (progress, then the result) come back on one Redis list per runner, read by one
+thread, each tagged with its call's id: a list rather than Celery's task states, which keep only
+the latest state (a caller polling them misses progress calls made between two polls), or a
+pub/sub channel, which drops what is published while nobody listens (before the caller has
+subscribed, or while it reconnects). A list keeps every reply, in order, until it is read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import pickle
+import threading
+import uuid
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
+
+import redis
+
+from bot import work
+from bot.queue_tasks import BATCH, INTERACTIVE, TASK, Reply, celery_app, check_broker
+from bot.runner import WORKFLOW_BACKLOG, WorkersUnavailableError
+from bot.worker import PROGRESS, WorkerError
+from controlroom.services import Services
+from controlroom.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# The bot.work functions that take minutes rather than seconds: the weekly digest, and a
+# decision (approving a win-back sends its campaign).
+BATCH_WORK: frozenset[Callable[..., Any]] = frozenset({work.weekly_digest, work.decide})
+# Seconds the reply thread waits on Redis before looking whether it should stop.
+READ_SECONDS = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    loop: asyncio.AbstractEventLoop
+    outcome: asyncio.Future[Any]
+    on_progress: Callable[..., None] | None
+
+
+class QueueRunner:
+    """Workflow calls sent to ``controlroom worker`` processes through the broker of
+    ``settings``; ``batch``: the functions that go to the batch queue.
+
+    At most ``backlog`` calls are held (waiting for their reply); one more is refused at once
+    with ``WorkersUnavailableError``, as ``ProcessRunner`` does and for its reasons. Closing
+    stops listening: calls still waiting are refused (their tasks still run in the workers).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        backlog: int = WORKFLOW_BACKLOG,
+        batch: Collection[Callable[..., Any]] = BATCH_WORK,
+    ) -> None:
+        if settings.broker_url is None:
+            raise ValueError("a queue runner needs a broker: set REDIS_URL")
+        self._settings = settings
+        self._url = settings.broker_url.get_secret_value()
+        self._celery = celery_app(settings)
+        self._batch = frozenset(batch)
+        self._backlog = backlog
+        self._replies = f"{settings.broker_prefix}replies:{uuid.uuid4().hex}"
+        self._calls: dict[str, _Call] = {}
+        self._held = 0  # calls waiting (changed on the event loop only)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._reader: threading.Thread | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self._held >= self._backlog
+
+    def start(self) -> None:
+        """Check that the broker answers and start reading replies (once); raises
+        ``bot.queue_tasks.BrokerUnavailableError`` when it does not answer."""
+        with self._lock:
+            if self._reader is not None:
+                return
+            if self._stop.is_set():
+                raise WorkersUnavailableError("the queue runner is closed")
+            check_broker(self._settings)
+            self._reader = threading.Thread(
+                target=self._read,
+                args=(redis.Redis.from_url(self._url),),
+                name="queue-replies",
+                daemon=True,
+            )
+            self._reader.start()
+
+    async def call(
+        self, fn: Callable[Concatenate[Services, P], R], /, *args: P.args, **kwargs: P.kwargs
+    ) -> R:
+        if self.busy:
+            raise WorkersUnavailableError(f"{self._held} workflow calls are waiting already")
+        if self._reader is None or self._stop.is_set():
+            raise WorkersUnavailableError("the queue runner is not started, or is closed")
+        arguments = dict(kwargs)
+        progress = cast(Callable[..., None] | None, arguments.pop(PROGRESS, None))
+        loop = asyncio.get_running_loop()
+        call_id = uuid.uuid4().hex
+        pending = _Call(loop, loop.create_future(), progress)
+        self._calls[call_id] = pending
+        self._held += 1
+        try:
+            task_args = (fn, Reply(self._replies, call_id), args, arguments, progress is not None)
+            queue = BATCH if fn in self._batch else INTERACTIVE
+            await asyncio.to_thread(
+                self._celery.send_task, TASK, args=task_args, task_id=call_id, queue=queue
+            )
+            return cast(R, await pending.outcome)
+        finally:
+            self._held -= 1
+            self._calls.pop(call_id, None)
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop.set()
+            reader = self._reader
+        if reader is not None:
+            reader.join(timeout=2 * READ_SECONDS + 5)
+        refused = WorkersUnavailableError("the queue runner is closing")
+        for call in list(self._calls.values()):
+            with contextlib.suppress(RuntimeError):  # its event loop has closed already
+                call.loop.call_soon_threadsafe(_settle, call.outcome, refused)
+        self._celery.close()
+
+    def _read(self, client: redis.Redis) -> None:
+        """The reply thread: each reply in turn, until ``close``; then the list is deleted."""
+        try:
+            while not self._stop.is_set():
+                try:
+                    got = client.blpop([self._replies], timeout=READ_SECONDS)
+                except redis.RedisError:
+                    logger.exception("reading the workflow replies failed; trying again")
+                    self._stop.wait(READ_SECONDS)
+                    continue
+                if got is not None:
+                    self._deliver(cast(bytes, got[1]))
+            client.delete(self._replies)
+        except redis.RedisError:
+            logger.warning("could not delete the reply list %s", self._replies)
+        finally:
+            client.close()
+
+    def _deliver(self, raw: bytes) -> None:
+        call_id, kind, blob = pickle.loads(raw)
+        call = self._calls.get(call_id)
+        if call is None:
+            return  # the call has returned or been cancelled: its replies no longer matter
+        try:
+            payload = pickle.loads(blob)
+        except Exception as error:
+            kind, payload = "raised", WorkerError(f"a worker's reply does not unpickle: {error}")
+        if kind == "progress":
+            if call.on_progress is not None:
+                try:
+                    call.on_progress(*payload)
+                except Exception:
+                    logger.exception("a workflow's progress listener failed")
+            return
+        outcome = payload if kind == "raised" else _Returned(payload)
+        call.loop.call_soon_threadsafe(_settle, call.outcome, outcome)
+
+
+@dataclass(frozen=True, slots=True)
+class _Returned:
+    value: Any
+
+
+def _settle(outcome: asyncio.Future[Any], result: _Returned | BaseException) -> None:
+    """Resolve a call's future on its event loop (once: a redelivered task may reply twice)."""
+    if outcome.done():
+        return
+    if isinstance(result, _Returned):
+        outcome.set_result(result.value)
+    else:
+        outcome.set_exception(result)

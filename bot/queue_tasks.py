@@ -1,0 +1,201 @@
+"""The worker side of ``bot.queue_runner.QueueRunner``: the Celery app, its one task, and the
+services each worker process holds.
+
+A task message carries the ``bot.work`` function by reference (a module-level function), its
+arguments and where to reply, all pickled, as ``ProcessRunner``'s pool pickles them. So whoever
+can write to the broker can run code in every worker: **the broker must be trusted** (a Redis
+on a private network, with a password, or TLS with ``rediss://``), never one shared with
+anyone else.
+
+A task is acknowledged late, after it has run: a worker that dies (killed, out of memory, its
+machine gone) leaves it unacknowledged, and the broker gives it to another worker once
+``BROKER_VISIBILITY_TIMEOUT`` seconds have passed. Its effects must therefore be safe to
+repeat (the workflows resume from their checkpoints, the sends are idempotent per recipient).
+
+The task replies on the caller's reply list in Redis (``reply``): each ``on_progress`` call,
+then the result or the exception (the same type where it pickles, else a ``WorkerError``), in
+order. Celery's own result backend is not used.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import logging
+import os
+import pickle
+import socket
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import redis
+from celery import Celery
+from celery.signals import worker_process_init, worker_process_shutdown
+
+from bot.worker import PROGRESS, WorkerError, travelling
+from bot.workers import WorkersNotStartedError
+from controlroom.services import Services, build_services
+from controlroom.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# The two queues: short interactive work (answers, approvals, App Home) and long batch work
+# (the digest, a campaign's send), so that the one never waits behind the other.
+INTERACTIVE = "interactive"
+BATCH = "batch"
+QUEUES = (INTERACTIVE, BATCH)
+# The name the runner sends the task by (it needs no import of this module to send it).
+TASK = "controlroom.run_work"
+# Seconds an unread reply list is kept: its caller has stopped (a restart) and will not read it.
+REPLY_SECONDS = 24 * 3600
+# Seconds a new worker process may take to build its services (and import the workflows)
+# before Celery gives up on it; Celery's default (4 s) is shorter than the imports.
+PROCESS_START_SECONDS = 300.0
+
+ReplyKind = Literal["progress", "returned", "raised"]
+
+
+class BrokerUnavailableError(WorkersNotStartedError):
+    """The broker (``REDIS_URL``) did not answer."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """Where a task's replies go: the caller's reply list, and the call's id within it."""
+
+    key: str
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Worker:
+    services: Services
+    replies: redis.Redis
+
+
+# This worker process's services and Redis client, set once when it starts (Celery's
+# ``worker_process_init``); unset in the worker's main process and in callers.
+_worker: _Worker | None = None
+
+
+def celery_app(settings: Settings) -> Celery:
+    """The Celery app over ``settings``' broker, with the task registered: built by the runner
+    (to send) and by ``run_worker`` (to consume); never at import time."""
+    if settings.broker_url is None:
+        raise ValueError("no broker configured: set REDIS_URL")
+    app = Celery("controlroom", broker=settings.broker_url.get_secret_value(), set_as_current=False)
+    app.conf.update(
+        task_serializer="pickle",
+        accept_content=["pickle"],
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_default_queue=INTERACTIVE,
+        # One task at a time per process: a prefetched task would wait behind a long one, and
+        # die with it unacknowledged.
+        worker_prefetch_multiplier=1,
+        worker_proc_alive_timeout=PROCESS_START_SECONDS,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={
+            "global_keyprefix": settings.broker_prefix,
+            "visibility_timeout": settings.broker_visibility_timeout,
+            # Look for tasks to give back every tenth of the timeout (kombu: every 100 s).
+            "unacked_restore_interval": max(1, settings.broker_visibility_timeout // 10),
+            "unacked_restore_throttle": 1,
+        },
+    )
+    app.task(name=TASK)(run_work)
+    return app
+
+
+def check_broker(settings: Settings) -> None:
+    """Raise ``BrokerUnavailableError`` unless the broker answers (Celery would retry for ever)."""
+    assert settings.broker_url is not None
+    client = redis.Redis.from_url(settings.broker_url.get_secret_value(), socket_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        raise BrokerUnavailableError(f"the broker (REDIS_URL) does not answer: {error}") from None
+    finally:
+        client.close()
+
+
+def reply_to(client: redis.Redis, reply: Reply, kind: ReplyKind, payload: Any) -> None:
+    """Append one reply to the caller's list; a payload that does not pickle is replaced by a
+    ``WorkerError`` saying so (the caller would wait for ever for one that never arrives)."""
+    try:
+        blob = pickle.dumps(payload)
+    except Exception as error:
+        blob = pickle.dumps(WorkerError(f"the {kind} value of a worker does not pickle: {error}"))
+        kind = "raised"
+    with client.pipeline() as pipe:
+        pipe.rpush(reply.key, pickle.dumps((reply.call_id, kind, blob)))
+        pipe.expire(reply.key, REPLY_SECONDS)
+        pipe.execute()
+
+
+def run_work(
+    fn: Callable[..., Any],
+    reply: Reply,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    relay_progress: bool,
+) -> None:
+    """The task: ``fn(services, *args, **kwargs)`` over this worker process's services,
+    replying with its ``on_progress`` calls (if the caller listens) and its outcome."""
+    worker = _worker
+    if worker is None:
+        raise WorkerError("this worker process has no services (worker_process_init did not run)")
+    if relay_progress:
+        kwargs = {**kwargs, PROGRESS: functools.partial(_progress, worker.replies, reply)}
+    try:
+        result = fn(worker.services, *args, **kwargs)
+    except Exception as error:
+        logger.info("%s raised %s", getattr(fn, "__qualname__", fn), type(error).__name__)
+        reply_to(worker.replies, reply, "raised", travelling(error))
+        return
+    reply_to(worker.replies, reply, "returned", result)
+
+
+def _progress(client: redis.Redis, reply: Reply, *args: Any) -> None:
+    reply_to(client, reply, "progress", args)
+
+
+def run_worker(settings: Settings, *, concurrency: int, queues: Sequence[str]) -> int:
+    """Consume ``queues`` with ``concurrency`` worker processes until stopped (SIGTERM: warm
+    shutdown, the tasks running finish); returns the exit code."""
+    app = celery_app(settings)
+    start = functools.partial(_start_process, settings)
+    worker_process_init.connect(start, weak=False)
+    worker_process_shutdown.connect(_stop_process, weak=False)
+    worker = app.Worker(
+        # Several workers may run on one machine: each its own name in Celery's logs and tools.
+        hostname=f"controlroom-{os.getpid()}@{socket.gethostname()}",
+        concurrency=concurrency,
+        queues=list(queues),
+        pool="prefork",
+        loglevel=logging.getLogger().getEffectiveLevel(),
+        without_gossip=True,
+        without_mingle=True,
+    )
+    worker.start()
+    return int(worker.exitcode or 0)
+
+
+def _start_process(settings: Settings, **_: Any) -> None:
+    """Build this worker process's services, once (Celery's ``worker_process_init``)."""
+    global _worker
+    importlib.import_module("bot.work")  # the workflows' imports take seconds: now, once
+    services = build_services(settings)
+    assert settings.broker_url is not None  # run_worker's app needs it
+    _worker = _Worker(services, redis.Redis.from_url(settings.broker_url.get_secret_value()))
+
+
+def _stop_process(**_: Any) -> None:
+    """Close this worker process's services (Celery's ``worker_process_shutdown``)."""
+    global _worker
+    worker, _worker = _worker, None
+    if worker is not None:
+        worker.services.close()
+        worker.replies.close()

@@ -1,0 +1,264 @@
+"""The queue runner against the machine's real Redis and real ``controlroom worker`` processes.
+
+Each test has its own key prefix in Redis (``BROKER_PREFIX``), deleted afterwards, and its own
+state database; the workers are started as subprocesses in their own process group, so that
+one can be killed as a whole (kill -9), as a machine would lose it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from bot import work
+from bot.queue_runner import QueueRunner
+from bot.queue_tasks import QUEUES
+from bot.runner import WorkersUnavailableError
+from bot.worker import WorkerError
+from controlroom.cli.worker import QUEUE_NAMES
+from controlroom.settings import Settings
+from integrations.statestore import StateStore
+from tests.integration import _queue_work
+from workflows.winback_audience import Targeting, WinbackTargetError
+
+# Read before the autouse fixture clears the environment for each test.
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+REPO = Path(__file__).resolve().parents[2]
+# A generous bound on anything a worker does here (starting included: imports take seconds).
+WAIT_SECONDS = 120.0
+# The kill test's: a task whose worker died is given to another after this long.
+VISIBILITY_SECONDS = 6
+
+
+@pytest.fixture
+def prefix() -> Iterator[str]:
+    """This test's key prefix in the real Redis; every key under it is deleted afterwards."""
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        pytest.fail(
+            f"Redis at REDIS_URL={REDIS_URL} does not answer ({error}): start it, or "
+            "set REDIS_URL to one that does"
+        )
+    name = f"controlroom-test-{uuid.uuid4().hex}:"
+    yield name
+    for key in client.scan_iter(match=f"{name}*"):
+        client.delete(key)
+    client.close()
+
+
+@pytest.fixture
+def queue_settings(prefix: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("REDIS_URL", REDIS_URL)
+    monkeypatch.setenv("BROKER_PREFIX", prefix)
+    monkeypatch.setenv("BROKER_VISIBILITY_TIMEOUT", str(VISIBILITY_SECONDS))
+    return Settings()
+
+
+class Workers:
+    """``controlroom worker`` subprocesses, each in a process group of its own."""
+
+    def __init__(self, logs: Path) -> None:
+        self._logs = logs
+        self.started: list[subprocess.Popen[bytes]] = []
+        self._log_paths: dict[int, Path] = {}
+        self._killed: set[int] = set()
+
+    def start(self, *options: str) -> subprocess.Popen[bytes]:
+        python_path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+        environment = {**os.environ, "PYTHONPATH": python_path}
+        if os.geteuid() == 0:
+            # Celery refuses to unpickle tasks as root unless told to: this sandbox runs as root.
+            environment["C_FORCE_ROOT"] = "1"
+        log_path = self._logs / f"worker-{len(self.started)}.log"
+        log = log_path.open("wb")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "controlroom.cli", "-v", "worker", *options],
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        self.started.append(process)
+        self._log_paths[process.pid] = log_path
+        return process
+
+    def kill(self, process: subprocess.Popen[bytes]) -> None:
+        """kill -9 of the worker and all its processes."""
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        self._killed.add(process.pid)
+
+    def check(self) -> None:
+        """Fail at once, with its log, when a worker has exited that was not killed."""
+        for process in self.started:
+            if process.pid not in self._killed and process.poll() is not None:
+                log = self._log_paths[process.pid].read_text(errors="replace")
+                pytest.fail(f"a worker exited ({process.returncode}):\n{log[-3000:]}")
+
+    def stop_all(self) -> None:
+        for process in self.started:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=30)
+
+
+@pytest.fixture
+def workers(tmp_path: Path) -> Iterator[Workers]:
+    started = Workers(tmp_path)
+    yield started
+    started.stop_all()
+
+
+def _run(runner: QueueRunner, call: Any, workers: Workers | None = None) -> Any:
+    """Run ``call(runner)`` (a coroutine) with the runner started, closing it afterwards;
+    failing at once if one of ``workers`` exits on its own."""
+
+    async def main() -> Any:
+        runner.start()
+        task = asyncio.ensure_future(call(runner))
+        deadline = time.monotonic() + WAIT_SECONDS
+        try:
+            while not task.done():
+                await asyncio.wait({task}, timeout=0.5)
+                if workers is not None:
+                    workers.check()
+                assert time.monotonic() < deadline, f"no answer within {WAIT_SECONDS:g} s"
+            return task.result()
+        finally:
+            task.cancel()
+            runner.close()
+
+    return asyncio.run(main())
+
+
+def _wait_for(path: Path, seconds: float = WAIT_SECONDS) -> None:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path.name} did not appear within {seconds:g} s"
+        time.sleep(0.1)
+
+
+def test_the_worker_command_and_the_runner_name_the_same_queues() -> None:
+    assert QUEUE_NAMES == QUEUES
+
+
+def test_the_worker_refuses_to_start_without_a_broker(isolated_environment: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "controlroom.cli", "worker", "--concurrency", "1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ},
+    )
+
+    assert done.returncode == 2
+    assert "REDIS_URL" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_work_function_runs_in_a_worker_with_its_result_and_exceptions_coming_back(
+    queue_settings: Settings, workers: Workers
+) -> None:
+    workers.start("--concurrency", "2")
+
+    async def calls(runner: QueueRunner) -> tuple[Any, ...]:
+        returned = await runner.call(work.winback_targeting, None, None)
+        with pytest.raises(WinbackTargetError, match="not a segment"):
+            await runner.call(work.winback_targeting, "nobody-at-all", None)
+        with pytest.raises(WorkerError, match="LockedError"):
+            await runner.call(_queue_work.fail_unpicklably)
+        steps: list[int] = []
+        counted = await runner.call(_queue_work.count_up, 20, on_progress=steps.append)
+        return returned, counted, steps
+
+    returned, counted, steps = _run(QueueRunner(queue_settings), calls, workers)
+
+    assert returned == Targeting((), None)
+    assert counted == 20
+    assert steps == list(range(1, 21))
+
+
+def test_a_batch_task_does_not_hold_up_an_interactive_one(
+    queue_settings: Settings, workers: Workers, tmp_path: Path
+) -> None:
+    workers.start("--concurrency", "1", "--queues", "batch")
+    workers.start("--concurrency", "1", "--queues", "interactive")
+    started = tmp_path / "batch-started"
+
+    async def calls(runner: QueueRunner) -> tuple[float, bool]:
+        await runner.call(work.winback_targeting, None, None)  # the interactive worker is up
+        batch = [
+            asyncio.ensure_future(runner.call(_queue_work.hold, str(started), 60.0))
+            for _ in range(2)
+        ]
+        await asyncio.to_thread(_wait_for, started)
+        began = time.monotonic()
+        await runner.call(work.winback_targeting, None, None)
+        took = time.monotonic() - began
+        waiting = not any(task.done() for task in batch)
+        for task in batch:
+            task.cancel()
+        return took, waiting
+
+    took, batch_still_running = _run(
+        QueueRunner(queue_settings, batch={_queue_work.hold}), calls, workers
+    )
+
+    assert batch_still_running
+    assert took < 10
+
+
+def test_a_task_whose_worker_is_killed_is_redelivered_and_completed_once(
+    queue_settings: Settings, workers: Workers, tmp_path: Path
+) -> None:
+    first = workers.start("--concurrency", "2")
+    started = tmp_path / "started"
+    marker = uuid.uuid4().hex
+
+    async def calls(runner: QueueRunner) -> int:
+        call = asyncio.ensure_future(
+            runner.call(_queue_work.record_after, str(started), 3.0, marker)
+        )
+        await asyncio.to_thread(_wait_for, started)
+        workers.kill(first)
+        started.unlink()
+        workers.start("--concurrency", "2")
+        entry_id: int = await call
+        # Past another visibility timeout: nothing gives the task out a second time.
+        await asyncio.sleep(VISIBILITY_SECONDS + 2)
+        return entry_id
+
+    entry_id = _run(QueueRunner(queue_settings), calls, workers)
+
+    state = StateStore(queue_settings.effective_database_url)
+    try:
+        recorded = [
+            entry
+            for entry in state.audit_entries(limit=1000)
+            if entry.action == _queue_work.RECORDED and entry.detail.get("marker") == marker
+        ]
+    finally:
+        state.close()
+    assert [entry.entry_id for entry in recorded] == [entry_id]
+
+
+def test_a_call_is_refused_once_the_runner_is_closed(queue_settings: Settings) -> None:
+    runner = QueueRunner(queue_settings)
+    runner.start()
+    runner.close()
+
+    with pytest.raises(WorkersUnavailableError):
+        asyncio.run(runner.call(work.winback_targeting, None, None))
