@@ -1,6 +1,7 @@
 """The modal editing a proposal: its fields for each kind of approval, pre-filled, and how a
-submission is read back and its errors placed beside the fields; and the metadata that it and
-the reject modal carry (``ModalMetadata``).
+submission is read back and its errors placed beside the fields; the metadata that it and the
+reject modal carry (``ModalMetadata``), and the base of every modal's metadata
+(``ViewMetadata``: read back, and written within Slack's 3,000 characters).
 
 A campaign edits its discount (the policy's options within the cap), subject and audience cap;
 an answer edits its text. The values are checked by the workflow's own ``check_edits`` (through
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -46,23 +47,42 @@ class ProposalMessage(BaseModel):
     ts: str
 
 
-class ModalMetadata(BaseModel):
-    """What a reject or edit modal carries in its ``private_metadata``: the run, where its
-    proposal's message is, and (an edit) the values its fields were pre-filled with."""
+class MetadataTooLargeError(ValueError):
+    """A modal's metadata is past what Slack keeps: the message says what to do."""
 
-    model_config = ConfigDict(frozen=True)
 
-    run_id: str
-    where: ProposalMessage | None = None
-    initial: dict[str, str] = Field(default_factory=dict)
+class ViewMetadata(BaseModel):
+    """What a modal carries in its ``private_metadata``, as the app wrote it: read back whole
+    or not at all, and written within Slack's 3,000 characters."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # What the person is told when the metadata would not fit.
+    too_large: ClassVar[str] = "this form holds more than Slack can carry"
 
     @classmethod
-    def read(cls, private_metadata: str) -> ModalMetadata | None:
-        """The metadata of a submitted modal; None when it is not as the app wrote it."""
+    def read(cls, private_metadata: str) -> Self | None:
+        """The metadata of a modal; None when it is not as the app wrote it."""
         try:
             return cls.model_validate_json(private_metadata)
         except ValidationError:
             return None
+
+    def dumped(self) -> str:
+        """As ``private_metadata``; ``MetadataTooLargeError`` past Slack's 3,000 characters."""
+        metadata = self.model_dump_json(exclude_defaults=True)
+        if len(metadata) > MAX_PRIVATE_METADATA:
+            raise MetadataTooLargeError(self.too_large)
+        return metadata
+
+
+class ModalMetadata(ViewMetadata):
+    """What a reject or edit modal carries in its ``private_metadata``: the run, where its
+    proposal's message is, and (an edit) the values its fields were pre-filled with."""
+
+    run_id: str
+    where: ProposalMessage | None = None
+    initial: dict[str, str] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +115,7 @@ def edit_modal(
             "Changing a field re-prices the offer and re-drafts the emails; "
             "the proposal is then asked again."
         )
-    metadata = ModalMetadata(run_id=approval.run_id, where=where, initial=initial).model_dump_json()
-    if len(metadata) > MAX_PRIVATE_METADATA:
-        raise ValueError("the edit modal's metadata is over Slack's 3,000 characters")
+    metadata = ModalMetadata(run_id=approval.run_id, where=where, initial=initial).dumped()
     return {
         "type": "modal",
         "callback_id": ids.EDIT_MODAL,

@@ -6,7 +6,7 @@ What the person chose so far rides in the review modal's ``private_metadata``
 (``ReviewMetadata``), so paging keeps it and nothing is stored until the review is submitted as
 an edit of the proposal, checked by the workflow (``check_edits``) like any other. Slack keeps
 at most 3,000 characters there: a review that would carry more is refused with what to do
-(``ReviewTooLargeError``). This module only shows and reads; it decides nothing.
+(``MetadataTooLargeError``). This module only shows and reads; it decides nothing.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from agents import formatting as fmt
 from bot import ids
-from bot.blocks.edit_modal import MAX_PRIVATE_METADATA, MAX_VIEW_TITLE, ProposalMessage
+from bot.blocks.edit_modal import MAX_VIEW_TITLE, ProposalMessage, ViewMetadata
 from bot.blocks.kit import Block, button, context, escape, plain, section, truncate
 from workflows.proposals import Recipient, SampleEmail, WinbackProposal
 from workflows.winback_state import MAX_DRAFT_CHARS, MAX_SUBJECT_CHARS
@@ -34,10 +34,6 @@ MAX_NUMBER_DIGITS = 18
 RowVerb = Literal["exclude", "include", "rewrite"]
 
 
-class ReviewTooLargeError(ValueError):
-    """The review's choices are more than a modal can carry: the message says what to do."""
-
-
 class DraftRewrite(BaseModel):
     """One recipient's email as a person rewrote it in the review."""
 
@@ -48,29 +44,23 @@ class DraftRewrite(BaseModel):
     body: str
 
 
-class ReviewMetadata(BaseModel):
+_REVIEW_TOO_LARGE = (
+    "this review holds more than one form can carry: re-price with these choices "
+    "first, then review again"
+)
+
+
+class ReviewMetadata(ViewMetadata):
     """A review modal's ``private_metadata``: the run, where its proposal's message is, the page
     shown, and the choices so far (who to exclude, one rewritten email)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    too_large: ClassVar[str] = _REVIEW_TOO_LARGE
 
     run_id: str
     where: ProposalMessage | None = None
     page: int = 0
     exclude: list[int] = Field(default_factory=list)
     draft: DraftRewrite | None = None
-
-    @classmethod
-    def read(cls, private_metadata: str) -> ReviewMetadata | None:
-        """The metadata of a review modal; None when it is not as the app wrote it."""
-        try:
-            return cls.model_validate_json(private_metadata)
-        except ValidationError:
-            return None
-
-    def dumped(self) -> str:
-        """As ``private_metadata``; ``ReviewTooLargeError`` past Slack's 3,000 characters."""
-        return _fitting(self.model_dump_json(exclude_defaults=True))
 
     def edits(self) -> dict[str, Any]:
         """The review as an edit of the proposal (empty when nothing was chosen)."""
@@ -90,35 +80,15 @@ class ReviewMetadata(BaseModel):
         return self.model_copy(update={"exclude": [*kept, customer_id], "draft": rewritten})
 
 
-class DraftMetadata(BaseModel):
+class DraftMetadata(ViewMetadata):
     """The rewrite modal's ``private_metadata``: whose email, and the review modal under it
     (its view id and its choices), to update once the text is saved."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    too_large: ClassVar[str] = _REVIEW_TOO_LARGE
 
     parent_view: str
     customer_id: int
     review: ReviewMetadata
-
-    @classmethod
-    def read(cls, private_metadata: str) -> DraftMetadata | None:
-        try:
-            return cls.model_validate_json(private_metadata)
-        except ValidationError:
-            return None
-
-    def dumped(self) -> str:
-        """As ``private_metadata``; ``ReviewTooLargeError`` past Slack's 3,000 characters."""
-        return _fitting(self.model_dump_json(exclude_defaults=True))
-
-
-def _fitting(metadata: str) -> str:
-    if len(metadata) > MAX_PRIVATE_METADATA:
-        raise ReviewTooLargeError(
-            "this review holds more than one form can carry: re-price with these choices "
-            "first, then review again"
-        )
-    return metadata
 
 
 @dataclass(frozen=True, slots=True)

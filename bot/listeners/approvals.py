@@ -104,9 +104,7 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         approval = await clicked(click, body, respond, client)
         if approval is None:
             return
-        metadata = ModalMetadata(
-            run_id=approval.run_id, where=proposal_message(body)
-        ).model_dump_json()
+        metadata = ModalMetadata(run_id=approval.run_id, where=proposal_message(body)).dumped()
         await client.views_open(
             trigger_id=click.trigger_id,
             view=approval_blocks.reject_modal(approval.run_id, metadata),

@@ -22,11 +22,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import ids, work
 from bot.approvers import ApproverDirectory
 from bot.blocks import review_modal as review_blocks
-from bot.blocks.edit_modal import field_error
+from bot.blocks.edit_modal import MetadataTooLargeError, field_error
 from bot.blocks.review_modal import (
     DraftMetadata,
     ReviewMetadata,
-    ReviewTooLargeError,
     RowChoice,
 )
 from bot.envelopes import BlockActions, OpenView, ViewSubmission
@@ -119,7 +118,7 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
             try:
                 chosen = review.choose(choice.verb, choice.customer_id)
                 chosen.dumped()
-            except ReviewTooLargeError as error:
+            except MetadataTooLargeError as error:
                 await show(client, body, view, proposal, review, str(error))
             else:
                 await show(client, body, view, proposal, chosen, None)
@@ -155,7 +154,7 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         )
         try:
             modal = review_blocks.draft_modal(recipient, email, metadata)
-        except ReviewTooLargeError as error:
+        except MetadataTooLargeError as error:
             await show(client, body, view, proposal, review, str(error))
             return
         await client.views_push(trigger_id=click.trigger_id, view=modal)
@@ -204,7 +203,7 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         else:
             try:
                 review.dumped()
-            except ReviewTooLargeError as error:
+            except MetadataTooLargeError as error:
                 wrong = str(error)
         if wrong is not None:
             errors = {ids.REVIEW_DRAFT_BODY_BLOCK: field_error(wrong)}

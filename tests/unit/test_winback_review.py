@@ -12,12 +12,12 @@ from slack_sdk.models.views import View
 import policies
 from bot import ids
 from bot.blocks import approvals, review_modal
+from bot.blocks.edit_modal import MetadataTooLargeError
 from bot.blocks.review_modal import (
     PER_PAGE,
     DraftMetadata,
     DraftRewrite,
     ReviewMetadata,
-    ReviewTooLargeError,
     RowChoice,
 )
 from policies import WinbackPolicy
@@ -141,7 +141,7 @@ def test_excluding_someone_drops_her_rewritten_email_and_including_her_again_und
 
 def test_a_review_too_big_for_a_modal_says_what_to_do() -> None:
     review = ReviewMetadata(run_id=RUN_ID, exclude=list(range(10**8, 10**8 + 400)))
-    with pytest.raises(ReviewTooLargeError, match="re-price with these choices first"):
+    with pytest.raises(MetadataTooLargeError, match="re-price with these choices first"):
         review.dumped()
 
 
