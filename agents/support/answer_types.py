@@ -32,7 +32,8 @@ TYPES = (
         "amount",
         re.compile(
             r"\bhow (?:much|many)\b|\bwhat (?:amounts?|prices?|fees?|costs?|denominations?)\b"
-            r"|\b(?:fee|fees|cost|costs|price|charge|charged|minimum|maximum|limit)\b",
+            r"|\b(?:fee|fees|cost|costs|price|charge|charged|minimum|maximum|limit)\b"
+            r"|\bwhat size\b|\bhow (?:big|large|heavy)\b",
             re.IGNORECASE,
         ),
         re.compile(
@@ -45,13 +46,23 @@ TYPES = (
         "duration",
         re.compile(
             r"\bhow (?:long|soon|quickly|fast)\b|\bwhen (?:will|does|do|can|is|would)\b"
-            r"|\bexpire[sd]?\b|\bexpiry\b|\bexpiration\b|\bhow many (?:days|weeks|months)\b",
+            r"|\bexpire[sd]?\b|\bexpiry\b|\bexpiration\b|\bhow many (?:days|weeks|months)\b"
+            r"|\b(?:quicker|faster|sooner|slower)\b",
             re.IGNORECASE,
         ),
         re.compile(
             rf"\b{_NUMBER}(?:\s?[–-]\s?{_NUMBER})?\s{_UNITS_OF_TIME}\b"
             rf"|\b(?:{_NUMBER}) to {_NUMBER}\s{_UNITS_OF_TIME}"
             r"|\b(?:same|next)[ -](?:business )?day\b|\bnever expire",
+            re.IGNORECASE,
+        ),
+    ),
+    AnswerType(
+        "frequency",
+        re.compile(r"\bhow (?:often|frequently)\b|\bevery time\b", re.IGNORECASE),
+        re.compile(
+            r"\b(?:once|twice)\b|\bevery (?:\w+ )?(?:trip|day|week|month|year|season|time)s?\b"
+            rf"|\b{_NUMBER} times\b|\btimes a (?:day|week|month|year|season)\b",
             re.IGNORECASE,
         ),
     ),
@@ -66,6 +77,13 @@ TYPES = (
 def expected_types(question: str) -> tuple[AnswerType, ...]:
     """The kinds of fact ``question`` asks for (none for a "how do I" or a yes/no)."""
     return tuple(kind for kind in TYPES if kind.asks.search(question))
+
+
+def mismatched(question: str, heading: str) -> bool:
+    """Whether ``heading`` asks for a kind of fact that ``question`` does not: a section headed
+    "How often to wash down" answers a "how often", not a "how do I wash"."""
+    kinds = {kind.name for kind in expected_types(heading)}
+    return bool(kinds) and not kinds & {kind.name for kind in expected_types(question)}
 
 
 def states_any(kinds: tuple[AnswerType, ...], text: str) -> bool:

@@ -31,9 +31,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from agents.support.answer_types import expected_types, states_any
+from agents.support.answer_types import expected_types, mismatched, states_any
 from agents.support.fusion import STOPWORDS
 from agents.support.kb import Passage
+from agents.support.time_windows import fits
 
 Embed = Callable[[Sequence[str]], npt.NDArray[np.float32]]
 
@@ -46,6 +47,10 @@ WHOLE_SECTION_CHARS = 500
 COVERAGE_WEIGHT = 0.3
 # What a unit stating the kind of fact asked for ("how long" → "3–5 business days") gains.
 TYPED_WEIGHT = 0.1
+# What a section loses whose heading asks for another kind of fact than the question does, or
+# names a span of time ("within 30 minutes") that the time the question says has passed is not in;
+# and what it gains when that time is in the span.
+MISMATCH_PENALTY = 0.1
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -153,6 +158,11 @@ class Composer:
             # The heading says what the section answers, as the questions it lists do.
             matched = self._best_match(query, (*section.questions, section.passage.section))
             value = (matched + max(score[i] for i in mine)) / 2
+            if mismatched(question, section.passage.section):
+                value -= MISMATCH_PENALTY
+            in_window = fits(question, section.passage.section)
+            if in_window is not None:
+                value += MISMATCH_PENALTY if in_window else -MISMATCH_PENALTY
             if value > best_score:
                 chosen_section, best_score, listed = section.passage, value, matched
         mine = [i for i, u in enumerate(units) if u.section is chosen_section]

@@ -12,9 +12,10 @@ import numpy.typing as npt
 import pytest
 
 from agents.support import compose
-from agents.support.answer_types import expected_types, states_any
+from agents.support.answer_types import expected_types, mismatched, states_any
 from agents.support.compose import WHOLE_SECTION_CHARS, Composer, Section, units_of
 from agents.support.kb import Passage
+from agents.support.time_windows import fits
 
 
 def _embed(texts: Sequence[str]) -> npt.NDArray[np.float32]:
@@ -157,3 +158,69 @@ def test_answer_types_know_what_a_question_asks_for_and_what_a_sentence_states()
     duration = expected_types("how long does it take")
     assert states_any(duration, "Most repairs take 2–3 weeks.")
     assert states_any(duration, "Points never expire while your account is active.")
+
+
+def test_a_section_headed_for_another_kind_of_question_loses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    often = _section("How often to wash down", "Wash a down jacket once or twice a season.")
+    washing = _section("Washing down", "Wash a down jacket in a front loader with down wash.")
+
+    def chosen(question: str) -> str:
+        composed = Composer(_embed).compose(question, [often, washing])
+        assert composed is not None
+        return composed.section.section
+
+    assert chosen("how often should I wash my down jacket") == "How often to wash down"
+    assert chosen("how do I wash my down jacket") == "Washing down"
+    monkeypatch.setattr(compose, "MISMATCH_PENALTY", 0.0)
+    assert chosen("how do I wash my down jacket") == "How often to wash down"
+
+
+def test_the_time_a_question_says_has_passed_picks_the_section_for_that_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    within = _section("Cancel within 30 minutes", "Cancel the order in your account.")
+    after = _section("After 30 minutes", "Cancel the order by chat with us.")
+
+    def chosen(question: str) -> str:
+        composed = Composer(_embed).compose(question, [within, after])
+        assert composed is not None
+        return composed.section.section
+
+    assert chosen("how do I cancel my order, I placed it 10 minutes ago") == (
+        "Cancel within 30 minutes"
+    )
+    assert chosen("how do I cancel my order, I placed it yesterday") == "After 30 minutes"
+    assert chosen("how do I cancel my order? ordered 2 hours ago") == "After 30 minutes"
+    monkeypatch.setattr(compose, "MISMATCH_PENALTY", 0.0)
+    assert chosen("how do I cancel my order, I placed it 10 minutes ago") == chosen(
+        "how do I cancel my order, I placed it yesterday"
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "heading", "expected"),
+    [
+        ("order was 2 hours ago", "Cancel within 30 minutes", False),
+        ("order was 2 hours ago", "After 30 minutes", True),
+        ("bought it from you 5 months ago", "Claims in the first year", True),
+        ("bought it from you 5 months ago", "After the first year", False),
+        ("ordered a few minutes ago", "Change the address in the first 30 minutes", True),
+        ("placed it last week", "After 30 minutes", True),
+        ("how do I cancel", "After 30 minutes", None),  # no time said
+        ("ordered an hour ago", "Free standard shipping over $75", None),  # no window
+        ("a 4 day trek", "Within 7 days", None),  # a length, not time passed
+    ],
+)
+def test_time_windows_read_headings_and_elapsed_time(
+    question: str, heading: str, expected: bool | None
+) -> None:
+    assert fits(question, heading) is expected
+
+
+def test_answer_types_read_heading_against_question() -> None:
+    assert mismatched("how do I wash my puffy", "How often to wash down")
+    assert not mismatched("how often do I wash my puffy", "How often to wash down")
+    assert not mismatched("is a paypal refund quicker than a card", "How long a refund takes")
+    assert not mismatched("how do I wash my puffy", "Washing")
