@@ -4,12 +4,13 @@ against the real HTTP app while the workflows they start run.
     python -m bench.slack_ack                              # 20 at a time, 30 s
     python -m bench.slack_ack --concurrency 50 --seconds 60 --customers 5000
 
-The app is ``bot.app.build_app`` + ``http_app`` on uvicorn (127.0.0.1) in a child process, as
-``controlroom serve --http`` runs it — its workflows in a ``ProcessRunner``'s worker processes,
-ready before the load starts — over a freshly seeded sample company in a temporary folder on
-the embedded defaults (offline writer, SQLite state, local outbox). Its Web API client and
-every ``response_url`` point at the test suite's fake Slack Web API, served in this process, so
-``respond()``, ``chat.postMessage`` and the digest's uploads all land somewhere real.
+The app is ``bot.app.build_app`` + ``http_app`` on uvicorn (127.0.0.1) in a child process
+(``bench.slack_ack_app``; this module is the load driver), as ``controlroom serve --http`` runs
+it — its workflows in a ``ProcessRunner``'s worker processes, ready before the load starts —
+over a freshly seeded sample company in a temporary folder on the embedded defaults (offline
+writer, SQLite state, local outbox). Its Web API client and every ``response_url`` point at the
+test suite's fake Slack Web API, served in this process, so ``respond()``, ``chat.postMessage``
+and the digest's uploads all land somewhere real.
 
 Each of ``--concurrency`` workers sends one request, waits for the response (Slack's ack), and
 sends the next: ``/controlroom status``, ``help``, ``ask …``, now and then ``gtm``, and clicks on
@@ -34,25 +35,21 @@ import os
 import random
 import socket
 import statistics
-import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
-from controlroom.settings import Settings
-from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, FakeSlackAPI
+from bench.slack_ack_app import app_settings, seed_company, serve_app
+from tests.fakes.slack_api import SIGNING_SECRET, FakeSlackAPI
 from tests.fakes.slack_sender import click_payload, command_payload
 
 SLACK_DEADLINE = 3.0
-UNTIL = date(2026, 11, 22)
 APPROVER = "U0APPROVER"  # policies/approvals.yaml
 MARKETER = "U0MARKETER"
 QUESTIONS = (
@@ -106,7 +103,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="controlroom-bench-") as folder, FakeSlackAPI() as api:
         var_dir = Path(folder) / "var"
         print(f"seeding the sample company ({args.customers:,} customers) …")
-        _seed(var_dir, args.customers)
+        seed_company(var_dir, args.customers)
         port = _free_port()
         spawn = multiprocessing.get_context("spawn")
         told, ready = spawn.Pipe(duplex=False)
@@ -140,91 +137,6 @@ def main() -> None:
         finally:
             app.terminate()
             app.join(timeout=15)
-
-
-def serve_app(
-    var_dir: str,
-    api_url: str,
-    port: int,
-    ready: Any,
-    switch_interval: float | None = None,
-    workflow_threads: int | None = None,
-    processes: int | None = None,
-    backlog: int | None = None,
-) -> None:
-    """The child process: services on the embedded defaults in ``var_dir``, the workflow
-    workers started (each with its services, the knowledge base ingested), then the HTTP app on
-    uvicorn (its own event loop, uvloop when installed, as ``controlroom serve`` runs it) until
-    terminated. The rest are experiments: the GIL's switch interval; the workflows in
-    ``workflow_threads`` threads of this process (as before worker processes); or in
-    ``processes`` worker processes holding ``backlog`` calls (defaults: as
-    ``controlroom serve`` runs them, ``bot.runner.workflow_processes`` and
-    ``WORKFLOW_BACKLOG``)."""
-    import uvicorn
-
-    from bot.app import build_app, http_app
-    from bot.runner import (
-        WORKFLOW_BACKLOG,
-        ProcessRunner,
-        ThreadRunner,
-        WorkflowRunner,
-        workflow_processes,
-    )
-    from controlroom.services import build_services, ready_knowledge_base
-
-    if switch_interval is not None:
-        sys.setswitchinterval(switch_interval)
-    services = build_services(_settings(var_dir, api_url))
-    runner: WorkflowRunner
-    if workflow_threads:
-        ready_knowledge_base(services)
-        runner = ThreadRunner(services, threads=workflow_threads)
-    else:
-        if processes and processes > workflow_processes(services.settings):
-            # Workers creating the embedded Chroma store at once collide: create it here first.
-            ready_knowledge_base(services)
-        runner = ProcessRunner(
-            services.settings, processes=processes, backlog=backlog or WORKFLOW_BACKLOG
-        )
-    runner.start()
-    app = http_app(build_app(services, runner=runner), runner=runner)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-
-    async def serve() -> None:
-        serving = asyncio.ensure_future(server.serve())
-        while not server.started:
-            await asyncio.sleep(0.05)
-        ready.send("serving")
-        await serving
-
-    with asyncio.Runner(loop_factory=config.get_loop_factory()) as loop:
-        loop.run(serve())
-
-
-def _settings(var_dir: str, api_url: str) -> Settings:
-    # Embedded defaults whatever the environment says: nothing here may reach a real service.
-    offline: dict[str, Any] = {
-        str(field.validation_alias): None
-        for field in Settings.model_fields.values()
-        if field.validation_alias and field.default is None
-    }
-    chosen = {
-        "CONTROLROOM_VAR_DIR": var_dir,
-        "SLACK_API_URL": api_url,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-    }
-    return Settings(_env_file=None, **(offline | chosen))
-
-
-def _seed(var_dir: Path, customers: int) -> None:
-    from integrations.warehouse import SampleCompanySpec, Warehouse
-
-    var_dir.mkdir(parents=True)
-    Warehouse(var_dir / "warehouse.duckdb").seed(
-        SampleCompanySpec(customers=customers, seed=42, until=UNTIL)
-    )
 
 
 def _free_port() -> int:
@@ -355,7 +267,7 @@ def _report(
     if args.workflow_threads:
         print(f"workflows in         {args.workflow_threads} thread(s) of the app's process")
     else:
-        processes = args.workflow_processes or workflow_processes(_settings(str(var_dir), ""))
+        processes = args.workflow_processes or workflow_processes(app_settings(str(var_dir), ""))
         backlog = args.workflow_backlog or WORKFLOW_BACKLOG
         print(f"workflows in         {processes} worker process(es), {backlog:,} calls held")
     (before, _, _), (after, _, _) = load

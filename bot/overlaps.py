@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import work
 from bot.blocks import approvals as approval_blocks
+from bot.blocks import edit_history
 from bot.runner import WorkflowRunner
 from workflows.proposals import proposal_of
 
@@ -31,7 +32,7 @@ async def refresh_overlapping_campaigns(
         approval = overlap.approval
         assert approval.channel_id and approval.message_ts  # only posted proposals are listed
         proposal = proposal_of(approval)
-        edits = approval_blocks.edit_notes(overlap.edits, proposal)
+        edits = edit_history.edit_notes(overlap.edits, proposal)
         try:
             await client.chat_update(
                 channel=approval.channel_id,

@@ -26,13 +26,13 @@ from integrations.statestore import (
     Trigger,
 )
 from integrations.warehouse.metrics import Explanation, MetricCatalog, MetricsLayer
-from workflows.approvals import RunOutcome
 from workflows.ask import WORKFLOW as ASK
 from workflows.ask import Answer, plan_explanations, stored_plans
 from workflows.control_room import ControlRoom, read_control_room
 from workflows.digest import Digest
 from workflows.proposals import AnsweredResult, AnswerProposal, SampleEmail
 from workflows.sending import SendReport
+from workflows.steps import RunOutcome
 from workflows.support_escalation import WORKFLOW as SUPPORT
 from workflows.support_escalation import start_support
 from workflows.weekly_gtm import SectionProgress, run_weekly_gtm

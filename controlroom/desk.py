@@ -12,7 +12,8 @@ from langgraph.graph import StateGraph
 
 from agents.support.agent import SupportAgent
 from controlroom.services import Services, ready_knowledge_base
-from workflows.approvals import ApprovalDesk, WorkflowSpec
+from workflows.approvals import ApprovalDesk
+from workflows.steps import WorkflowSpec
 from workflows.support_escalation import WORKFLOW as SUPPORT
 from workflows.support_escalation import SupportState, build_support_escalation
 from workflows.support_escalation import check_edits as check_answer_edits

@@ -5,6 +5,7 @@ every decision first claims the approval row in the state store (one conditional
 status = 'pending'); only the winner resumes the graph, with ``Command(resume=...)`` and
 ``durability="sync"``. The loser gets ``AlreadyDecidedError`` ("already approved by X at T") and
 the refusal is audited. The CLI and the Slack buttons call the same ``ApprovalDesk`` methods.
+Running the graph a step (``advance``, ``RunOutcome``, ``WorkflowSpec``) is ``workflows.steps``.
 
 Who may decide is the policy's ``approver_user_ids``, unless the caller passes the approvers it
 resolved (the Slack app adds the members of the policy's user group): the desk never calls
@@ -25,31 +26,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from langgraph.graph import StateGraph
 from langgraph.types import Command
 
 from integrations.statestore import (
     ApprovalRecord,
     Decision,
-    RunStatus,
     StateStore,
     UnknownApprovalError,
     UnknownRunError,
 )
 from policies.schema import ApprovalPolicy
-from workflows.proposals import (
-    Proposal,
-    RejectedResult,
-    Result,
-    SendResult,
-    load_proposal,
-    load_result,
-)
+from workflows.proposals import load_proposal
 from workflows.runtime import open_checkpointer, run_config
+from workflows.steps import RunOutcome, WorkflowSpec, advance, resume_payload
 
 logger = logging.getLogger(__name__)
 
@@ -97,96 +89,6 @@ class AlreadyDecidedError(ApprovalError):
         # Pickled (from a worker process) as its approval: the default would call
         # ``AlreadyDecidedError(message)``, and the message is not an approval.
         return (type(self), (self.approval,))
-
-
-def _no_edits(edits: Mapping[str, Any], current: Proposal) -> dict[str, Any]:
-    raise InvalidDecisionError("this workflow takes no edits")
-
-
-@dataclass(frozen=True, slots=True)
-class WorkflowSpec:
-    """How to rebuild one workflow's graph (uncompiled) and check edits of its proposal."""
-
-    build: Callable[[], StateGraph[Any, Any]]
-    check_edits: Callable[[Mapping[str, Any], Proposal], dict[str, Any]] = _no_edits
-
-
-@dataclass(frozen=True, slots=True)
-class RunOutcome:
-    """Where a run stands after a step: paused with a proposal, or finished with a result."""
-
-    run_id: str
-    workflow: str
-    status: RunStatus
-    proposal: Proposal | None = None
-    result: Result | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class StepContext:
-    """What a run's nodes may use from their caller, never checkpointed (LangGraph's runtime
-    context): ``on_progress`` hears a long step's progress (a send's counts)."""
-
-    on_progress: Callable[..., None] | None = None
-
-
-def advance(
-    spec: WorkflowSpec,
-    run_id: str,
-    graph_input: dict[str, Any] | Command[Any] | None,
-    *,
-    state: StateStore,
-    database_url: str,
-    workflow: str,
-    on_progress: Callable[..., None] | None = None,
-) -> RunOutcome:
-    """Run a workflow graph until it pauses or ends, and record where it stands.
-
-    A pause (``interrupt()``) asks for approval with the interrupt's value (a ``Proposal``) as
-    the summary and marks the run paused; the end marks it succeeded (partial when a send names
-    a ``problem``, rejected when a person rejected it); an exception marks it failed and
-    propagates (the checkpoint lets ``ApprovalDesk.resume`` continue it).
-    """
-    state.finish_run(run_id, "running")
-    try:
-        with open_checkpointer(database_url) as saver:
-            graph = spec.build().compile(checkpointer=saver)
-            final = graph.invoke(
-                graph_input,
-                run_config(run_id),
-                context=StepContext(on_progress),
-                durability="sync",
-            )
-    except Exception as error:
-        state.finish_run(run_id, "failed", error=f"{type(error).__name__}: {error}")
-        raise
-    interrupts = final.get("__interrupt__")
-    if interrupts:
-        proposal = load_proposal(interrupts[0].value)
-        state.request_approval(
-            run_id, workflow=workflow, kind=proposal.kind, summary=proposal.stored()
-        )
-        state.finish_run(run_id, "paused")
-        return RunOutcome(run_id, workflow, "paused", proposal=proposal)
-    result = load_result(final["outcome"])
-    # A send that did not wholly go (emails failed or in doubt) says why in its "problem"; a
-    # proposal a person rejected did nothing, and says so.
-    problem = result.problem if isinstance(result, SendResult) else None
-    status: RunStatus = "partial" if problem else "succeeded"
-    if isinstance(result, RejectedResult):
-        status = "rejected"
-    state.finish_run(run_id, status, error=problem)
-    return RunOutcome(run_id, workflow, status, result=result)
-
-
-def resume_payload(approval: ApprovalRecord) -> dict[str, Any]:
-    """What ``interrupt()`` returns inside the graph: the decision and who took it."""
-    return {
-        "decision": approval.status,
-        "actor": approval.decided_by,
-        "reason": approval.reason,
-        "edits": approval.edits or {},
-    }
 
 
 class ApprovalDesk:
@@ -290,9 +192,11 @@ class ApprovalDesk:
         spec = self._spec(approval.workflow)
         if decision == "rejected" and not (reason and reason.strip()):
             raise InvalidDecisionError("a rejection needs a reason (--reason)")
-        proposal = load_proposal(approval.summary)
-        checked = spec.check_edits(edits or {}, proposal) if decision == "edited" else None
-        return approval, checked
+        if decision != "edited":
+            return approval, None
+        if spec.check_edits is None:
+            raise InvalidDecisionError("this workflow takes no edits")
+        return approval, spec.check_edits(edits or {}, load_proposal(approval.summary))
 
     def decide(
         self,

@@ -28,8 +28,9 @@ from agents.support import KnowledgeBase, SupportAnswer, learn_from_human
 from agents.support.gaps import nearest_passage
 from integrations.statestore import StateStore, Trigger
 from integrations.tickets import TicketDesk
-from workflows.approvals import InvalidDecisionError, RunOutcome, WorkflowSpec, advance
+from workflows.approvals import InvalidDecisionError
 from workflows.proposals import AnsweredResult, AnswerProposal, Proposal, TicketResult
+from workflows.steps import RunOutcome, WorkflowSpec, advance
 
 WORKFLOW = "support"
 MAX_ANSWER_CHARS = 3_000

@@ -34,9 +34,9 @@ from integrations.email import EmailSender
 from integrations.statestore import StateStore, Trigger
 from integrations.warehouse import Warehouse
 from policies.schema import RFMPolicy, WinbackPolicy
-from workflows.approvals import RunOutcome, StepContext, WorkflowSpec, advance
 from workflows.proposals import NobodyResult, RejectedResult, SendResult
 from workflows.sending import CampaignEmail, OneClickLinks, SendOptions, queue_emails, send_queued
+from workflows.steps import RunOutcome, StepContext, WorkflowSpec, advance
 from workflows.winback_audience import Targeting, profile_of, select_audience
 from workflows.winback_review import apply_review, campaign_audience, unsent_to_excluded
 from workflows.winback_state import WinbackState, check_edits, proposal, rewritten_email

@@ -19,9 +19,9 @@ from typing import Any
 
 from integrations.statestore import StateStore
 from policies.schema import WinbackPolicy
-from workflows.approvals import WorkflowSpec
 from workflows.proposals import SampleEmail
 from workflows.runtime import open_checkpointer, run_config
+from workflows.steps import WorkflowSpec
 from workflows.winback_state import WinbackState
 
 

@@ -1,19 +1,18 @@
 """Approvals in Slack: a proposal (a win-back campaign, an escalated support answer) with
-Approve / Reject (each behind a confirm dialog) / Edit, its decided form with the edits that led
-to it, the reject modal, who may decide, and the reminder. The edit modal is ``edit_modal``; a
-campaign's Review recipients modal is ``review_modal``.
+Approve / Reject (each behind a confirm dialog) / Edit, its decided form, who may decide, and
+the reminder. The edits that led to a proposal are ``edit_history``; the modals are
+``reject_modal``, ``edit_modal`` and, for a campaign's Review recipients, ``review_modal``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from agents import formatting as fmt
 from agents.support.guard import REASON_WORDS
 from bot import ids
+from bot.blocks.edit_history import EditNote, edit_lines
 from bot.blocks.kit import (
     Block,
     button,
@@ -24,18 +23,16 @@ from bot.blocks.kit import (
     fit,
     header,
     link,
-    plain,
     section,
     truncate,
     user_mention,
     when,
     when_plain,
 )
-from integrations.statestore import ApprovalRecord, AuditEntry
+from integrations.statestore import ApprovalRecord
 from workflows.proposals import (
     AnsweredResult,
     AnswerProposal,
-    EditedFigures,
     Proposal,
     RejectedResult,
     Result,
@@ -45,16 +42,6 @@ from workflows.proposals import (
     proposal_of,
 )
 from workflows.sending import SendReport
-
-
-@dataclass(frozen=True, slots=True)
-class EditNote:
-    """One person's edit of a proposal: who, when, and what changed ("discount 15% → 20%")."""
-
-    actor: str
-    at: datetime
-    changes: tuple[str, ...]
-
 
 # The proposal -----------------------------------------------------------------------------
 
@@ -104,7 +91,7 @@ def proposal_blocks(
         if emailed_elsewhere and isinstance(proposal, WinbackProposal)
         else []
     )
-    return fit([*_body(run_id, proposal), *_edit_lines(edits), *overlap, actions])
+    return fit([*_body(run_id, proposal), *edit_lines(edits), *overlap, actions])
 
 
 def _overlap_line(proposal: WinbackProposal, emailed_elsewhere: int) -> list[Block]:
@@ -139,7 +126,7 @@ def decided_blocks(
     if isinstance(proposal, AnswerProposal) and edited_text:
         # The asker got the person's text, not the draft: show what was sent.
         proposal = proposal.model_copy(update={"text": str(edited_text)})
-    return fit([*_body(approval.run_id, proposal), *_edit_lines(edits), *section(line)])
+    return fit([*_body(approval.run_id, proposal), *edit_lines(edits), *section(line)])
 
 
 def sending_blocks(shown: Sequence[Block], approver: str, report: SendReport | None) -> list[Block]:
@@ -219,93 +206,6 @@ def reminder_text(approval: ApprovalRecord, approvers: str, now: datetime) -> st
         f":hourglass: Reminder: this {_noun(proposal_of(approval))} has waited {waited} for a "
         f"decision. {approvers}: approve, reject or edit it above."
     )
-
-
-# The reject modal -------------------------------------------------------------------------
-
-
-def reject_modal(run_id: str, private_metadata: str) -> Block:
-    """The modal asking why a proposal is rejected; the run id rides in ``private_metadata``."""
-    return {
-        "type": "modal",
-        "callback_id": ids.REJECT_MODAL,
-        "private_metadata": private_metadata,
-        "title": plain("Reject proposal"),
-        "submit": plain("Reject"),
-        "close": plain("Cancel"),
-        "blocks": [
-            *section(f"Rejecting run `{run_id[:8]}`."),
-            {
-                "type": "input",
-                "block_id": ids.REJECT_REASON_BLOCK,
-                "label": plain("Why?"),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": ids.REJECT_REASON_INPUT,
-                    "multiline": True,
-                    "max_length": 500,
-                },
-            },
-        ],
-    }
-
-
-def reject_reason(view: Mapping[str, Any]) -> str:
-    """The reason typed into the rejection modal, stripped (empty when none)."""
-    values = view.get("state", {}).get("values", {})
-    typed = values.get(ids.REJECT_REASON_BLOCK, {}).get(ids.REJECT_REASON_INPUT, {})
-    return str(typed.get("value") or "").strip()
-
-
-# Edits ------------------------------------------------------------------------------------
-
-
-def edit_notes(history: Sequence[AuditEntry], current: Proposal) -> list[EditNote]:
-    """The edits of a proposal, oldest first, from its ``edited`` audit entries: each entry
-    keeps what the person saw before (``was``); what came after is the next entry's ``was``,
-    or ``current`` (the proposal as it stands) for the last one."""
-    notes: list[EditNote] = []
-    edited = [entry for entry in history if entry.action == "edited"]
-    seen = [EditedFigures.model_validate(entry.detail.get("was") or {}) for entry in edited]
-    for i, entry in enumerate(edited):
-        before = seen[i]
-        after = seen[i + 1] if i + 1 < len(edited) else EditedFigures.of(current)
-        changes = tuple(
-            _change(field, value, before, after)
-            for field, value in (entry.detail.get("edits") or {}).items()
-        )
-        notes.append(EditNote(entry.actor, entry.at, changes))
-    return notes
-
-
-def _change(field: str, value: Any, before: EditedFigures, after: EditedFigures) -> str:
-    if field == "discount":
-        return f"discount {fmt.share(before.discount)} → {fmt.share(_float(value))}"
-    if field == "audience_cap":
-        old, new = before.audience, after.audience
-        if old is not None and new is not None and old != new:
-            return f"audience {fmt.count(old)} → {fmt.count(new)} customers"
-        return f"audience cap set to {fmt.count(_float(value))}"
-    if field == "subject":
-        was = escape(truncate(before.subject or "", 60))
-        return f"subject “{was}” → “{escape(truncate(str(value), 60))}”"
-    if field == "text":
-        return "answer rewritten"
-    if field == "exclude":
-        audience = f"{fmt.count(before.audience)} → {fmt.count(after.audience)}"
-        return f"{fmt.count(len(value))} excluded (audience {audience})"
-    if field == "draft":
-        return "one recipient's email rewritten"
-    return f"{escape(field.replace('_', ' '))} changed"
-
-
-def _edit_lines(edits: Sequence[EditNote]) -> list[Block]:
-    lines = [
-        f":pencil2: Edited by {user_mention(note.actor)} {when(note.at)}: "
-        + (", ".join(note.changes) or "no change")
-        for note in edits
-    ]
-    return [context(*lines)] if lines else []
 
 
 # Bodies -----------------------------------------------------------------------------------
@@ -391,10 +291,3 @@ def _not_sent(result: SendResult) -> tuple[tuple[int, str], ...]:
 
 def _noun(proposal: Proposal) -> str:
     return "escalated answer" if isinstance(proposal, AnswerProposal) else "win-back proposal"
-
-
-def _float(value: Any) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None

@@ -27,7 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import ids, work
 from bot.approvers import ApproverDirectory
 from bot.blocks import approvals as approval_blocks
-from bot.blocks import edit_modal, kit
+from bot.blocks import edit_history, edit_modal, kit, reject_modal
 from bot.blocks.edit_modal import ModalMetadata, ProposalMessage
 from bot.envelopes import BlockActions, ViewSubmission
 from bot.listeners import support
@@ -43,10 +43,10 @@ from workflows.approvals import (
     InvalidDecisionError,
     NoSuchApprovalError,
     NotAnApproverError,
-    RunOutcome,
 )
 from workflows.proposals import proposal_of
 from workflows.sending import SendReport
+from workflows.steps import RunOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -107,13 +107,13 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         metadata = ModalMetadata(run_id=approval.run_id, where=proposal_message(body)).dumped()
         await client.views_open(
             trigger_id=click.trigger_id,
-            view=approval_blocks.reject_modal(approval.run_id, metadata),
+            view=reject_modal.reject_modal(approval.run_id, metadata),
         )
 
     async def rejection_reason(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        reason = approval_blocks.reject_reason(view)
+        reason = reject_modal.reject_reason(view)
         if not reason:
             await ack(response_action="errors", errors={ids.REJECT_REASON_BLOCK: "Say why."})
             return
@@ -261,14 +261,14 @@ async def _update_proposal(
     history = await runner.call(work.edit_history, approval.run_id)
     if outcome.status == "paused" and outcome.proposal is not None:
         # An edit re-priced the proposal: a new round, with fresh buttons.
-        edits = approval_blocks.edit_notes(history, outcome.proposal)
+        edits = edit_history.edit_notes(history, outcome.proposal)
         text = approval_blocks.proposal_text(approval.run_id, outcome.proposal)
         overlap = await runner.call(work.emailed_since_proposed, approval.run_id)
         blocks = approval_blocks.proposal_blocks(
             approval.run_id, outcome.proposal, edits=edits, emailed_elsewhere=overlap
         )
     else:
-        edits = approval_blocks.edit_notes(history, proposal_of(approval))
+        edits = edit_history.edit_notes(history, proposal_of(approval))
         text = approval_blocks.decided_text(approval)
         blocks = approval_blocks.decided_blocks(approval, result=outcome.result, edits=edits)
     await client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)

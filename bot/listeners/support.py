@@ -46,8 +46,8 @@ from bot.runner import WorkflowRunner
 from controlroom.services import Services
 from integrations.statestore import ApprovalRecord, SlackThread
 from policies.schema import SupportAudience
-from workflows.approvals import RunOutcome
 from workflows.proposals import AnsweredResult, AnswerProposal, TicketResult, proposal_of
+from workflows.steps import RunOutcome
 
 logger = logging.getLogger(__name__)
 

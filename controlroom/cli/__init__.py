@@ -13,6 +13,7 @@ from controlroom.cli import (
     config,
     data,
     demo,
+    exclusions,
     finance,
     insights,
     kb,
@@ -39,6 +40,7 @@ app.add_typer(run.app, name="run")
 app.add_typer(runs.app, name="runs")
 app.add_typer(approvals.app, name="approvals")
 app.add_typer(suppress.app, name="suppress")
+app.add_typer(exclusions.app, name="exclusions")
 app.add_typer(outbox.app, name="outbox")
 app.command(name="ask")(ask.ask)
 app.command(name="serve")(serve.serve)

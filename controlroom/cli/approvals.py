@@ -17,8 +17,8 @@ from controlroom.cli._markup import cells, literal, markup
 
 if TYPE_CHECKING:
     from controlroom.services import Services
-    from workflows.approvals import RunOutcome
     from workflows.proposals import Proposal
+    from workflows.steps import RunOutcome
 
 app = typer.Typer(help="Decide the runs waiting for a person.", no_args_is_help=True)
 

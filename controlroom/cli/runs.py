@@ -94,10 +94,15 @@ def show(
         )
 
 
-def find_run(state: StateStore, run_id: str) -> RunRecord:
-    """The run with this id, or the one recent run whose id starts with it."""
+def find_run(state: StateStore, run_id: str, *, param_hint: str = "RUN_ID") -> RunRecord:
+    """The run with this id, or the one recent run whose id starts with it; a usage error
+    naming ``param_hint`` otherwise (an empty id starts every id, so it names none)."""
     from integrations.statestore import UnknownRunError
 
+    if not run_id.strip():
+        raise typer.BadParameter(
+            "the run id is empty (see `controlroom runs list`)", param_hint=param_hint
+        )
     try:
         return state.get_run(run_id)
     except UnknownRunError:
@@ -107,10 +112,11 @@ def find_run(state: StateStore, run_id: str) -> RunRecord:
         return matches[0]
     if matches:
         raise typer.BadParameter(
-            f"{len(matches)} runs start with {run_id!r}: give more characters", param_hint="RUN_ID"
+            f"{len(matches)} runs start with {run_id!r}: give more characters",
+            param_hint=param_hint,
         )
     raise typer.BadParameter(
-        f"no run {run_id!r} (see `controlroom runs list`)", param_hint="RUN_ID"
+        f"no run {run_id!r} (see `controlroom runs list`)", param_hint=param_hint
     )
 
 

@@ -12,7 +12,7 @@ Exceptions::
      └── UnknownApprovalError         no approval was ever asked for this run
 """
 
-from integrations.statestore.exclusions import ExcludedRecipients
+from integrations.statestore.exclusions import ExcludedRecipients, Exclusion
 from integrations.statestore.outbox import ClaimedBatch, QueuedEmail, Settlement
 from integrations.statestore.questions import NearestPassage, SupportQuestionRecord
 from integrations.statestore.records import (
@@ -45,6 +45,7 @@ __all__ = [
     "Decision",
     "EmailStatus",
     "ExcludedRecipients",
+    "Exclusion",
     "NearestPassage",
     "OutboxEmail",
     "QueuedEmail",

@@ -16,7 +16,8 @@ from integrations.warehouse import Warehouse
 from tests.fakes.openai_server import FakeOpenAIServer, connect_model
 from tests.fakes.sheets_server import FakeSheetsServer
 from tests.integration._campaigns import make_desk
-from workflows.approvals import ApprovalDesk, RunOutcome
+from workflows.approvals import ApprovalDesk
+from workflows.steps import RunOutcome
 from workflows.winback import start_winback
 
 

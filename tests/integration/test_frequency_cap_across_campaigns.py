@@ -18,7 +18,8 @@ from integrations.warehouse import Warehouse
 from tests.integration._campaigns import APPROVER, make_desk
 from tests.integration.conftest import propose_winback
 from tests.integration.test_approvals_claimed_once import _approve_in_a_process
-from workflows.approvals import ApprovalDesk, RunOutcome
+from workflows.approvals import ApprovalDesk
+from workflows.steps import RunOutcome
 
 AUDIENCE = 40
 

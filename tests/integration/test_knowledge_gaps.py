@@ -27,8 +27,8 @@ from integrations.tickets import ThreadTickets
 from integrations.vectorstore import MiniLMEmbeddingFunction
 from integrations.warehouse import Warehouse
 from policies.schema import SupportPolicy
-from workflows.approvals import WorkflowSpec
 from workflows.digest_render import digest_text
+from workflows.steps import WorkflowSpec
 from workflows.support_escalation import build_support_escalation, check_edits, start_support
 from workflows.weekly_gtm import KNOWLEDGE_GAPS_UNAVAILABLE, run_weekly_gtm
 

@@ -12,8 +12,9 @@ from controlroom.services import Services
 from integrations.tickets import ZendeskTickets
 from tests.fakes.local_http import LocalHTTPServer
 from tests.fakes.zendesk_server import FakeZendesk
-from workflows.approvals import ApprovalDesk, RunOutcome
+from workflows.approvals import ApprovalDesk
 from workflows.proposals import AnsweredResult, AnswerProposal, TicketResult
+from workflows.steps import RunOutcome
 from workflows.support_escalation import WORKFLOW, start_support
 
 APPROVER = "U0APPROVER"

@@ -16,7 +16,7 @@ from slack_sdk.models.views import View
 import policies
 from agents.planner.plans import MetricsPlan, SupportPlan
 from bot import ids
-from bot.blocks import approvals, edit_modal, kit, messages
+from bot.blocks import approvals, edit_history, edit_modal, kit, messages, reject_modal
 from bot.blocks.digest import digest_blocks, failed_blocks, progress_blocks, progress_text
 from integrations.llm import Cost
 from integrations.statestore import AuditEntry
@@ -212,7 +212,7 @@ def test_help_says_first_what_was_wrong() -> None:
 
 
 def test_the_reject_modal_is_a_valid_view() -> None:
-    view = approvals.reject_modal(RUN_ID, '{"run_id": "x"}')
+    view = reject_modal.reject_modal(RUN_ID, '{"run_id": "x"}')
     View(**view).validate_json()
     assert view["callback_id"] == ids.REJECT_MODAL
 
@@ -338,7 +338,7 @@ def test_a_decided_proposal_shows_who_edited_what_before_it_was_approved() -> No
         ),
     ]
     now = winback_proposal(discount=0.2, audience=100)
-    notes = approvals.edit_notes(history, now)
+    notes = edit_history.edit_notes(history, now)
     approved = approval_of(
         now,
         status="approved",

@@ -27,9 +27,9 @@ from workflows.approvals import (
     InvalidDecisionError,
     NoSuchApprovalError,
     NotAnApproverError,
-    RunOutcome,
 )
 from workflows.proposals import TicketResult
+from workflows.steps import RunOutcome
 
 DECIDED = ApprovalRecord(
     run_id="run-1",

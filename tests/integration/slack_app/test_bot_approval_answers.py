@@ -13,12 +13,8 @@ from bot import ids
 from controlroom.services import Services
 from integrations.statestore import SlackThread
 from tests.fakes.slack_api import RunningBot, running_bot, texts
-from tests.integration.slack_app.test_bot_approvals import (
-    APPROVER,
-    Proposal,
-    open_edit_modal,
-    state_of,
-)
+from tests.integration.slack_app.conftest import Proposal
+from tests.integration.slack_app.test_bot_approvals import APPROVER, open_edit_modal, state_of
 from workflows.support_escalation import WORKFLOW as SUPPORT
 from workflows.support_escalation import start_support
 

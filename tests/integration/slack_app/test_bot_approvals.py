@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from controlroom.services import Services, build_services
 from controlroom.settings import Settings
 from integrations.warehouse import Warehouse
 from tests.fakes.slack_api import RunningBot, running_bot, texts
+from tests.integration.slack_app.conftest import Proposal
 
 APPROVER = "U0APPROVER"  # policies/approvals.yaml
 SOMEONE_ELSE = "U0MARKETER"
@@ -25,24 +25,6 @@ OTHER_APPROVER = "U0GROUPLEAD"  # an approver through the user group, deciding m
 def bot(services: Services, sample_warehouse: Warehouse) -> Iterator[RunningBot]:
     with running_bot(services) as running:
         yield running
-
-
-@dataclass(frozen=True)
-class Proposal:
-    run_id: str
-    channel: str
-    ts: str
-
-
-@pytest.fixture
-def proposal(bot: RunningBot) -> Proposal:
-    """``/controlroom winback``: the proposal posted in the approvals channel."""
-    assert bot.slack.command("winback").status_code == 200
-    [posted] = bot.api.wait_for("chat.postMessage")
-    actions = next(b for b in posted.args["blocks"] if b["type"] == "actions")
-    run_id = actions["elements"][0]["value"]
-    bot.api.wait_for("response_url")
-    return Proposal(run_id, "C0APPROVALS", "1764000000.000001")
 
 
 def test_winback_posts_a_proposal_with_approve_reject_edit_buttons(

@@ -16,12 +16,8 @@ from controlroom.services import Services
 from controlroom.settings import Settings
 from integrations.warehouse import Warehouse
 from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, RunningBot, running_bot, texts
-from tests.integration.slack_app.test_bot_approvals import (
-    APPROVER,
-    SOMEONE_ELSE,
-    Proposal,
-    open_edit_modal,
-)
+from tests.integration.slack_app.conftest import Proposal
+from tests.integration.slack_app.test_bot_approvals import APPROVER, SOMEONE_ELSE, open_edit_modal
 
 GROUP = "S0APPROVERS"
 MEMBER = "U0GROUPIE"
@@ -48,15 +44,6 @@ def bot(services: Services, sample_warehouse: Warehouse) -> Iterator[RunningBot]
     with running_bot(services) as running:
         running.api.usergroups[GROUP] = [MEMBER, "U0OTHERMEMBER"]
         yield running
-
-
-@pytest.fixture
-def proposal(bot: RunningBot) -> Proposal:
-    bot.slack.command("winback")
-    [posted] = bot.api.wait_for("chat.postMessage")
-    actions = next(b for b in posted.args["blocks"] if b["type"] == "actions")
-    bot.api.wait_for("response_url")
-    return Proposal(actions["elements"][0]["value"], "C0APPROVALS", "1764000000.000001")
 
 
 def click(bot: RunningBot, proposal: Proposal, action_id: str, user_id: str) -> None:

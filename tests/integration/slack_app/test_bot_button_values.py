@@ -6,23 +6,16 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 
 import pytest
 
 from bot import ids
 from controlroom.services import Services
 from tests.fakes.slack_api import RunningBot
+from tests.integration.slack_app.conftest import Proposal
 from tests.proposals import ask_approval, winback_proposal
 
 APPROVER = "U0APPROVER"  # policies/approvals.yaml
-
-
-@dataclass(frozen=True)
-class Proposal:
-    run_id: str
-    channel: str
-    ts: str
 
 
 @pytest.fixture

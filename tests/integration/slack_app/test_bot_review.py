@@ -8,7 +8,6 @@ import email
 import json
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -22,6 +21,7 @@ from controlroom.services import Services
 from integrations.warehouse import Warehouse
 from tests.fakes.slack_api import RunningBot, running_bot, texts
 from tests.fakes.slack_sender import TEAM_ID as TEAM
+from tests.integration.slack_app.conftest import Proposal
 
 APPROVER = "U0APPROVER"  # policies/approvals.yaml
 SOMEONE_ELSE = "U0MARKETER"
@@ -33,23 +33,6 @@ REWRITTEN = "Hi there,\n\nA personal note from our team: 15 years of trails, and
 def bot(services: Services, sample_warehouse: Warehouse) -> Iterator[RunningBot]:
     with running_bot(services) as running:
         yield running
-
-
-@dataclass(frozen=True)
-class Proposal:
-    run_id: str
-    channel: str
-    ts: str
-
-
-@pytest.fixture
-def proposal(bot: RunningBot) -> Proposal:
-    """``/controlroom winback``: the proposal posted in the approvals channel."""
-    assert bot.slack.command("winback").status_code == 200
-    [posted] = bot.api.wait_for("chat.postMessage")
-    actions = next(b for b in posted.args["blocks"] if b["type"] == "actions")
-    bot.api.wait_for("response_url")
-    return Proposal(actions["elements"][0]["value"], "C0APPROVALS", "1764000000.000001")
 
 
 def view_of(call: Any) -> dict:
