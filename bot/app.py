@@ -35,6 +35,7 @@ from starlette.routing import Route
 
 from bot.blocks import messages
 from bot.edge import Refusal, SlackEdge, log_refusal
+from bot.health import HealthChecks, HealthReport
 from bot.listeners import (
     approvals,
     ask,
@@ -47,7 +48,7 @@ from bot.listeners import (
     support,
 )
 from bot.retries import AnswerOnce
-from bot.runner import ThreadRunner, WorkersUnavailableError, WorkflowRunner
+from bot.runner import TaskGivenUpError, ThreadRunner, WorkersUnavailableError, WorkflowRunner
 from bot.unsubscribe import unsubscribe_routes
 from controlroom.services import Services
 from integrations.statestore import SlackThread
@@ -58,6 +59,10 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 SORRY = "Something went wrong on our side; it is in the log. Please try again in a minute."
 BUSY = commands.BUSY
+GIVEN_UP = (
+    "This request was tried several times and stopped each time on our side, so we have "
+    "stopped trying; it is in the log. Please try again later, or tell whoever runs the app."
+)
 # Twice the interval at which Bolt's async listener runner looks for a listener's ack.
 ACK_LOOK_SECONDS = 0.02
 
@@ -123,7 +128,8 @@ async def _report_error(
     through the response URL when the request has one, in the thread of a mention or direct
     message, else in a direct message (App Home buttons and modals). Workers that cannot take
     the request (too busy, or stopping) are no fault (the runner logs busy refusals once a
-    minute): the person is asked to try again."""
+    minute): the person is asked to try again. A call the task queue gave up on (its workers
+    kept dying) is said to have been tried several times and stopped."""
     # Bolt's listener runner (slack_bolt/listener/asyncio_runner.py) looks for the ack every
     # 10 ms and, when a listener fails after acking, sets the ack back to None once this
     # handler returns: a failure within 10 ms of the ack (a busy refusal is at once) loses the
@@ -135,6 +141,9 @@ async def _report_error(
     if isinstance(error, WorkersUnavailableError):
         logger.debug("Slack request refused (%s): %s", what, error)
         text = BUSY
+    elif isinstance(error, TaskGivenUpError):
+        logger.error("Slack request given up (%s): %s", what, error)
+        text = GIVEN_UP
     else:
         logger.exception("Slack request failed (%s)", what, exc_info=error)
     try:
@@ -159,8 +168,9 @@ def http_app(
     app: AsyncApp, *, runner: WorkflowRunner | None = None, services: Services | None = None
 ) -> Starlette:
     """The ASGI app serving Slack's requests (commands, buttons, modals) at ``/slack/events``,
-    and ``/healthz`` for the load balancer; given ``services`` with ``UNSUBSCRIBE_URL`` set, also
-    the one-click unsubscribe links (bot/unsubscribe.py: signed by their token, not by Slack).
+    and ``/healthz`` for the load balancer (bot/health.py: given ``services``, their database and
+    broker are checked; without, nothing is); given ``services`` with ``UNSUBSCRIBE_URL`` set,
+    also the one-click unsubscribe links (bot/unsubscribe.py: signed by their token, not Slack).
 
     ``runner`` (the one given to ``build_app``) is started before the first request and closed
     when the server stops, in the lifespan: uvicorn re-raises SIGTERM once it has shut down, so
@@ -191,8 +201,17 @@ def http_app(
         )
         return to_starlette_response(await app.async_dispatch(bolt_request))
 
+    checks = HealthChecks(services.state, services.settings) if services is not None else None
+
     async def health(request: Request) -> Response:
-        return JSONResponse({"ok": True})
+        report = (
+            await checks.report() if checks is not None else HealthReport(status="ok", checks={})
+        )
+        return JSONResponse(
+            report.model_dump(exclude_none=True),
+            status_code=200 if report.status == "ok" else 503,
+            headers={"Cache-Control": "no-store"},
+        )
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

@@ -5,7 +5,9 @@
 run as ``work.fn(services, *args, **kwargs)`` over their own services (``bot.queue_tasks``,
 which says why the broker must be trusted). The contract is ``ProcessRunner``'s: the same
 exception type back where it pickles, else a ``WorkerError`` with the traceback as text;
-``on_progress`` relayed, in order, from a thread of this process.
+``on_progress`` relayed, in order, from a thread of this process; a call its workers kept
+dying on is given up (``BROKER_MAX_DELIVERIES``) with a ``TaskGivenUpError``. Each call is
+recorded in the state store as a queued task before it is sent.
 
 Queues by kind: the functions in ``BATCH_WORK`` (the digest, a decision, which sends an approved
 campaign) go to the "batch" queue, everything else to "interactive", so that an answer never
@@ -38,6 +40,7 @@ from bot.runner import WORKFLOW_BACKLOG, WorkersUnavailableError
 from bot.worker import PROGRESS, WorkerError
 from controlroom.services import Services
 from controlroom.settings import Settings
+from integrations.statestore import StateStore
 
 logger = logging.getLogger(__name__)
 
@@ -87,20 +90,25 @@ class QueueRunner:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._reader: threading.Thread | None = None
+        # Where each task is recorded as queued (for ``controlroom runs list``), from start().
+        self._state: StateStore | None = None
 
     @property
     def busy(self) -> bool:
         return self._held >= self._backlog
 
     def start(self) -> None:
-        """Check that the broker answers and start reading replies (once); raises
-        ``bot.queue_tasks.BrokerUnavailableError`` when it does not answer."""
+        """Check that the broker answers, open the state store and start reading replies
+        (once); raises ``bot.queue_tasks.BrokerUnavailableError`` when the broker does not
+        answer, ``StateStoreError`` when the database does not."""
         with self._lock:
             if self._reader is not None:
                 return
             if self._stop.is_set():
                 raise WorkersUnavailableError("the queue runner is closed")
             check_broker(self._settings)
+            self._state = StateStore(self._settings.effective_database_url)
+            self._state.migrate()
             self._reader = threading.Thread(
                 target=self._read,
                 args=(redis.Redis.from_url(self._url),),
@@ -114,7 +122,8 @@ class QueueRunner:
     ) -> R:
         if self.busy:
             raise WorkersUnavailableError(f"{self._held} workflow calls are waiting already")
-        if self._reader is None or self._stop.is_set():
+        state = self._state
+        if self._reader is None or state is None or self._stop.is_set():
             raise WorkersUnavailableError("the queue runner is not started, or is closed")
         arguments = dict(kwargs)
         progress = cast(Callable[..., None] | None, arguments.pop(PROGRESS, None))
@@ -126,13 +135,24 @@ class QueueRunner:
         try:
             task_args = (fn, Reply(self._replies, call_id), args, arguments, progress is not None)
             queue = BATCH if fn in self._batch else INTERACTIVE
-            await asyncio.to_thread(
-                self._celery.send_task, TASK, args=task_args, task_id=call_id, queue=queue
-            )
+            await asyncio.to_thread(self._send, state, call_id, fn, task_args, queue)
             return cast(R, await pending.outcome)
         finally:
             self._held -= 1
             self._calls.pop(call_id, None)
+
+    def _send(
+        self,
+        state: StateStore,
+        task_id: str,
+        fn: Callable[..., Any],
+        task_args: tuple[Any, ...],
+        queue: str,
+    ) -> None:
+        """Record the task as queued, then send it (a worker may take it at once)."""
+        work_name = f"{fn.__module__}.{getattr(fn, '__qualname__', fn)}"
+        state.queue_task(task_id, work=work_name, queue=queue)
+        self._celery.send_task(TASK, args=task_args, task_id=task_id, queue=queue)
 
     def close(self) -> None:
         with self._lock:
@@ -145,6 +165,8 @@ class QueueRunner:
             with contextlib.suppress(RuntimeError):  # its event loop has closed already
                 call.loop.call_soon_threadsafe(_settle, call.outcome, refused)
         self._celery.close()
+        if self._state is not None:
+            self._state.close()
 
     def _read(self, client: redis.Redis) -> None:
         """The reply thread: each reply in turn, until ``close``; then the list is deleted."""

@@ -14,7 +14,9 @@ repeat (the workflows resume from their checkpoints, the sends are idempotent pe
 
 The task replies on the caller's reply list in Redis (``reply``): each ``on_progress`` call,
 then the result or the exception (the same type where it pickles, else a ``WorkerError``), in
-order. Celery's own result backend is not used.
+order. Celery's own result backend is not used. Each task is recorded in the state store
+(``integrations.statestore.tasks``): queued by the runner, then each pick-up, the worker that
+took it and how it ended, for ``controlroom runs list``.
 """
 
 from __future__ import annotations
@@ -33,10 +35,12 @@ import redis
 from celery import Celery
 from celery.signals import worker_process_init, worker_process_shutdown
 
+from bot.runner import TaskGivenUpError
 from bot.worker import PROGRESS, WorkerError, travelling
 from bot.workers import WorkersNotStartedError
 from controlroom.services import Services, build_services
 from controlroom.settings import Settings
+from integrations.statestore import StateStore, StateStoreError, TaskOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +56,9 @@ REPLY_SECONDS = 24 * 3600
 # Seconds a new worker process may take to build its services (and import the workflows)
 # before Celery gives up on it; Celery's default (4 s) is shorter than the imports.
 PROCESS_START_SECONDS = 300.0
+
+# Seconds the broker has to answer a ping at start-up.
+BROKER_CHECK_SECONDS = 5.0
 
 ReplyKind = Literal["progress", "returned", "raised"]
 
@@ -109,10 +116,15 @@ def celery_app(settings: Settings) -> Celery:
     return app
 
 
-def check_broker(settings: Settings) -> None:
-    """Raise ``BrokerUnavailableError`` unless the broker answers (Celery would retry for ever)."""
+def check_broker(settings: Settings, *, timeout: float = BROKER_CHECK_SECONDS) -> None:
+    """Raise ``BrokerUnavailableError`` unless the broker answers within ``timeout`` seconds
+    (Celery would retry for ever)."""
     assert settings.broker_url is not None
-    client = redis.Redis.from_url(settings.broker_url.get_secret_value(), socket_timeout=5)
+    client = redis.Redis.from_url(
+        settings.broker_url.get_secret_value(),
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+    )
     try:
         client.ping()
     except redis.RedisError as error:
@@ -143,19 +155,53 @@ def run_work(
     relay_progress: bool,
 ) -> None:
     """The task: ``fn(services, *args, **kwargs)`` over this worker process's services,
-    replying with its ``on_progress`` calls (if the caller listens) and its outcome."""
+    replying with its ``on_progress`` calls (if the caller listens) and its outcome.
+
+    Each delivery is counted in the state store first (the task's id is its call's): past
+    ``BROKER_MAX_DELIVERIES`` the work is not run again, and the caller gets a
+    ``TaskGivenUpError``; the runs an earlier delivery left running are closed either way."""
     worker = _worker
     if worker is None:
         raise WorkerError("this worker process has no services (worker_process_init did not run)")
+    state = worker.services.state
+    try:
+        pickup = state.pick_up_task(
+            reply.call_id, max_deliveries=worker.services.settings.broker_max_deliveries
+        )
+    except StateStoreError as error:
+        logger.error("could not record the pick-up of task %s: %s", reply.call_id, error)
+        reply_to(worker.replies, reply, "raised", travelling(error))
+        return
+    for run_id in pickup.closed_runs:
+        logger.warning("run %s of task %s failed: an earlier delivery died", run_id, reply.call_id)
+    if pickup.given_up:
+        reason = pickup.task.error or "given up"
+        logger.error("task %s (%s): %s", reply.call_id, pickup.task.work, reason)
+        reply_to(worker.replies, reply, "raised", TaskGivenUpError(reason))
+        return
     if relay_progress:
         kwargs = {**kwargs, PROGRESS: functools.partial(_progress, worker.replies, reply)}
     try:
-        result = fn(worker.services, *args, **kwargs)
+        with state.working_on(reply.call_id):
+            result = fn(worker.services, *args, **kwargs)
     except Exception as error:
         logger.info("%s raised %s", getattr(fn, "__qualname__", fn), type(error).__name__)
+        _finish(state, reply.call_id, "failed", f"{type(error).__name__}: {error}")
         reply_to(worker.replies, reply, "raised", travelling(error))
         return
+    _finish(state, reply.call_id, "succeeded")
     reply_to(worker.replies, reply, "returned", result)
+
+
+def _finish(
+    state: StateStore, task_id: str, outcome: TaskOutcome, error: str | None = None
+) -> None:
+    """Record how the task ended; a state store that fails now is logged, and the caller
+    still gets its reply (it would otherwise wait for ever)."""
+    try:
+        state.finish_task(task_id, outcome, error=error)
+    except StateStoreError:
+        logger.exception("could not record the end of task %s", task_id)
 
 
 def _progress(client: redis.Redis, reply: Reply, *args: Any) -> None:

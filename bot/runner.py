@@ -30,6 +30,8 @@ Exceptions::
     RuntimeError
      ├── WorkerError              (bot.worker) a worker's exception that could not travel back
      ├── WorkersUnavailableError  too many calls held already, or the workers are stopping
+     ├── TaskGivenUpError         a queued call delivered more often than BROKER_MAX_DELIVERIES
+     │                            (its workers kept dying): not run again
      └── WorkersNotStartedError   (bot.workers) the workers failed, or timed out, building
                                   their services
 """
@@ -83,6 +85,12 @@ INTERRUPTED = "interrupted: the workflow process running it died (killed, or out
 class WorkersUnavailableError(RuntimeError):
     """The call is refused at once: the workers have ``backlog`` calls to get through already,
     or they are stopping (the app is shutting down). Try again later."""
+
+
+class TaskGivenUpError(RuntimeError):
+    """A call on the task queue was given up: the broker delivered it more often than
+    ``BROKER_MAX_DELIVERIES`` (each worker running it died first), so it is not run again;
+    its run is failed with the reason. The message is for the log, not for the person."""
 
 
 def workflow_processes(settings: Settings) -> int:

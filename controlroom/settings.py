@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     broker_visibility_timeout: int = Field(
         default=3600, ge=1, validation_alias="BROKER_VISIBILITY_TIMEOUT"
     )
+    # A task the broker has delivered this many times (its workers died with it) is not run
+    # again: its run is failed, "given up after N deliveries", and the person told.
+    broker_max_deliveries: int = Field(default=3, ge=1, validation_alias="BROKER_MAX_DELIVERIES")
 
     zendesk_url: str | None = Field(default=None, validation_alias="ZENDESK_URL")
     zendesk_email: str | None = Field(default=None, validation_alias="ZENDESK_EMAIL")

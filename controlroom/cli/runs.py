@@ -1,5 +1,7 @@
 """``controlroom runs``: the run history — what ran, who started it and how, how it ended
-(succeeded, partial, rejected, failed, paused, running) and what it cost."""
+(succeeded, partial, rejected, failed, paused, running) and what it cost; with a task queue
+(``REDIS_URL``), the tasks queued, running (retried when delivered again) or given up, and the
+worker (``host:pid``) each ran in."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from controlroom.cli._common import console, services, user_errors
 from controlroom.cli._markup import cells
 
 if TYPE_CHECKING:
-    from integrations.statestore import RunRecord, StateStore
+    from integrations.statestore import RunRecord, StateStore, TaskRecord, TaskStatus
 
 
 app = typer.Typer(
@@ -39,13 +41,19 @@ def list_runs(
 
     with user_errors(), services() as built:
         runs = built.state.recent_runs(limit, workflow=workflow)
+        tasks = built.state.tasks_by_id({run.task_id for run in runs if run.task_id})
+        waiting = built.state.recent_tasks(limit, statuses=_UNFINISHED_TASKS)
+    if waiting:
+        _print_tasks(waiting)
     if not runs:
         console.print("No runs yet. Try `controlroom run weekly-gtm`.")
         return
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in ("run", "workflow", "status", "by", "how", "started", "took", "cost"):
+    columns = ("run", "workflow", "status", "by", "how", "started", "took", "cost", "worker")
+    for column in (*columns, "task"):
         table.add_column(column, no_wrap=column != "by")
     for run in runs:
+        task = tasks.get(run.task_id) if run.task_id else None
         table.add_row(
             *cells(run.run_id[:8], run.workflow),
             _status(run),
@@ -53,9 +61,28 @@ def list_runs(
             f"{run.started_at:%m-%d %H:%M}",
             _took(run),
             format_usd(run.cost_usd),
+            *cells(run.process or "—", _deliveries(task) if task else "—"),
         )
     console.print(table)
-    console.print("[dim]Times in UTC; `controlroom runs show RUN` for one run's audit log.[/]")
+    console.print(
+        "[dim]Times in UTC; worker: the host:pid the run ran in; task: the queue's deliveries. "
+        "`controlroom runs show RUN` for one run's audit log.[/]"
+    )
+
+
+def _print_tasks(tasks: list[TaskRecord]) -> None:
+    """The task queue's calls not finished (queued, running, retried) or given up."""
+    table = Table(title="Task queue", box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left")
+    for column in ("task", "work", "queue", "status", "deliveries", "worker", "queued"):
+        table.add_column(column, no_wrap=True)
+    for task in tasks:
+        table.add_row(
+            *cells(task.task_id[:8], task.work.rsplit(".", 1)[-1], task.queue),
+            _task_status(task),
+            *cells(task.deliveries, task.worker or "—"),
+            f"{task.queued_at:%m-%d %H:%M}",
+        )
+    console.print(table)
 
 
 @app.command()
@@ -67,6 +94,7 @@ def show(
 
     with user_errors(), services() as built:
         run = find_run(built.state, run_id)
+        task = built.state.task(run.task_id) if run.task_id else None
         entries = built.state.audit_entries(run_id=run.run_id)
     console.print(f"Run {run.run_id}", markup=False, highlight=False)
     fields = {
@@ -78,6 +106,8 @@ def show(
         "took": _took(run),
         "tokens": f"{run.input_tokens:,} in, {run.output_tokens:,} out",
         "cost": format_usd(run.cost_usd),
+        "worker": run.process or "—",
+        "task": _task_line(task) if task else "— (not from the task queue)",
     }
     if run.error:
         # A partial run's note says what is missing; a failed run's says what went wrong.
@@ -121,7 +151,9 @@ def find_run(state: StateStore, run_id: str, *, param_hint: str = "RUN_ID") -> R
 
 
 # Rich styles for the statuses a reader must not miss.
-_STATUS_STYLE = {"partial": "yellow", "failed": "red"}
+_STATUS_STYLE = {"partial": "yellow", "failed": "red", "retried": "yellow", "given_up": "red"}
+# The tasks `list` shows above the runs: those still on the queue, and those given up.
+_UNFINISHED_TASKS: tuple[TaskStatus, ...] = ("queued", "running", "given_up")
 
 
 def _status(run: RunRecord) -> Text:
@@ -132,3 +164,20 @@ def _took(run: RunRecord) -> str:
     if run.finished_at is None:
         return "—"
     return f"{(run.finished_at - run.started_at).total_seconds():.1f} s"
+
+
+def _task_status(task: TaskRecord) -> Text:
+    """A task's status; a running task delivered more than once shows as retried."""
+    status = "retried" if task.status == "running" and task.retried else task.status
+    return Text(status, style=_STATUS_STYLE.get(status, ""))
+
+
+def _deliveries(task: TaskRecord) -> str:
+    count = f"{task.deliveries} deliver{'y' if task.deliveries == 1 else 'ies'}"
+    return f"{count} (retried)" if task.retried else count
+
+
+def _task_line(task: TaskRecord) -> str:
+    """``runs show``'s task field: the id, the work and queue, how it stands, how often sent."""
+    line = f"{task.task_id} ({task.work}, {task.queue} queue): {task.status}, {_deliveries(task)}"
+    return f"{line} — {task.error}" if task.error else line

@@ -62,7 +62,7 @@ def choose_mode(settings: Settings, *, http: bool, socket_mode: bool, clock: boo
 def serve(
     http: bool = typer.Option(False, "--http", help="HTTP mode: /slack/events (the `web` role)."),
     socket_mode: bool = typer.Option(
-        False, "--socket-mode", help="Socket Mode: no public URL (the `worker` role)."
+        False, "--socket-mode", help="Socket Mode: no public URL (instead of the `web` role)."
     ),
     clock: bool = typer.Option(False, "--clock", help="The scheduler (the one `clock` process)."),
     host: str = typer.Option("127.0.0.1", help="HTTP mode: the address to listen on."),

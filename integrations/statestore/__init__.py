@@ -1,5 +1,5 @@
 """The control room's own state: runs, audit log, outbox, approvals, suppressions, support
-questions, in one database.
+questions, queue tasks, in one database.
 
 SQLite under ``var/`` by default, PostgreSQL when ``DATABASE_URL`` says so; the schema is kept by
 Alembic migrations (``StateStore.migrate``).
@@ -9,7 +9,8 @@ Exceptions::
     StateStoreError
      ├── StateStoreUnavailableError   the database cannot be reached or refuses the login
      ├── UnknownRunError              a run id that the store has never seen
-     └── UnknownApprovalError         no approval was ever asked for this run
+     ├── UnknownApprovalError         no approval was ever asked for this run
+     └── UnknownTaskError             a queue task that was never recorded as queued
 """
 
 from integrations.statestore.exclusions import ExcludedRecipients, Exclusion
@@ -31,10 +32,12 @@ from integrations.statestore.records import (
     Trigger,
     UnknownApprovalError,
     UnknownRunError,
+    UnknownTaskError,
     process_name,
 )
 from integrations.statestore.slack_events import SlackEventLog
 from integrations.statestore.store import StateStore
+from integrations.statestore.tasks import Pickup, TaskOutcome, TaskRecord, TaskStatus
 
 __all__ = [
     "ApprovalRecord",
@@ -48,6 +51,7 @@ __all__ = [
     "Exclusion",
     "NearestPassage",
     "OutboxEmail",
+    "Pickup",
     "QueuedEmail",
     "RunRecord",
     "RunStatus",
@@ -58,8 +62,12 @@ __all__ = [
     "StateStoreError",
     "StateStoreUnavailableError",
     "SupportQuestionRecord",
+    "TaskOutcome",
+    "TaskRecord",
+    "TaskStatus",
     "Trigger",
     "UnknownApprovalError",
     "UnknownRunError",
+    "UnknownTaskError",
     "process_name",
 ]

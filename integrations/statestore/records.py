@@ -42,6 +42,10 @@ class UnknownApprovalError(StateStoreError):
     """No approval was ever asked for this run."""
 
 
+class UnknownTaskError(StateStoreError):
+    """A queue task that was never recorded as queued."""
+
+
 @dataclass(frozen=True, slots=True)
 class RunRecord:
     run_id: str
@@ -56,6 +60,8 @@ class RunRecord:
     cost_usd: float
     error: str | None
     process: str | None = None
+    # The queue task that started it (``controlroom worker``), else None.
+    task_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +178,7 @@ def run_record(row: sa.Row[Any]) -> RunRecord:
         cost_usd=row.cost_usd,
         error=row.error,
         process=row.process,
+        task_id=row.task_id,
     )
 
 

@@ -27,11 +27,14 @@ class RunLog:
     """Runs and the audit log: what ran, who started it, what it cost, and every step."""
 
     engine: Engine
+    # The queue task this process is running, if any (``QueueTasks.working_on``).
+    current_task: str | None
 
     # Runs -------------------------------------------------------------------------------------
 
     def start_run(self, workflow: str, *, started_by: str, trigger: Trigger) -> RunRecord:
-        """Record a new run as running and return it; its id is also the workflow thread id."""
+        """Record a new run as running and return it; its id is also the workflow thread id.
+        In a queue worker the run is tied to the task it runs for."""
         run_id = uuid.uuid4().hex
         values = {
             "run_id": run_id,
@@ -41,6 +44,7 @@ class RunLog:
             "trigger": trigger,
             "started_at": now(),
             "process": process_name(),
+            "task_id": self.current_task,
         }
         with self.engine.begin() as connection:
             connection.execute(runs.insert().values(**values))

@@ -23,6 +23,7 @@ from integrations.statestore.records import StateStoreUnavailableError
 from integrations.statestore.runs import RunLog
 from integrations.statestore.slack_events import SlackEventLog
 from integrations.statestore.suppressions import Suppressions
+from integrations.statestore.tasks import QueueTasks
 from integrations.urls import mask_url
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -55,6 +56,7 @@ class StateStore(
     HumanAnswers,
     SlackEventLog,
     SupportQuestions,
+    QueueTasks,
 ):
     """The control room's state in one SQL database (SQLite file or PostgreSQL)."""
 
@@ -137,6 +139,12 @@ class StateStore(
         return StateStoreUnavailableError(
             f"state store {where} unavailable: {last_line}" + (f" — {advice}" if advice else "")
         )
+
+    def ping(self) -> None:
+        """``SELECT 1``: raises (``StateStoreUnavailableError`` for a database that cannot be
+        reached) unless the database answers; for the web role's health check."""
+        with self.engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
 
     def close(self) -> None:
         self.engine.dispose()

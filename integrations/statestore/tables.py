@@ -185,3 +185,26 @@ support_questions = sa.Table(
     sa.Column("similarity", sa.Float),
     sa.Index("ix_support_questions_asked_at", "asked_at"),
 )
+
+# Workflow calls sent to the task queue (migration 0011): queued by the caller, picked up (and
+# counted) by a ``controlroom worker`` process each time the broker delivers them, finished
+# there. ``worker`` is the ``host:pid`` of the process of the latest delivery.
+queue_tasks = sa.Table(
+    "queue_tasks",
+    metadata,
+    sa.Column("task_id", sa.String(64), primary_key=True),
+    sa.Column("work", sa.String(255), nullable=False),
+    sa.Column("queue", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("deliveries", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("worker", sa.String(128)),
+    sa.Column("queued_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("picked_at", sa.DateTime(timezone=True)),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("error", sa.Text),
+    sa.Index("ix_queue_tasks_queued_at", "queued_at"),
+)
+# Migration 0011: the queue task a run was started by (NULL when it ran in serve's own pool,
+# the clock or the CLI).
+runs.append_column(sa.Column("task_id", sa.String(64)))
+sa.Index("ix_runs_task_id", runs.c.task_id)

@@ -44,8 +44,14 @@ def hold(services: Services, started: str, seconds: float) -> int:
 
 
 def record_after(services: Services, started: str, seconds: float, marker: str) -> int:
-    """Say it started, take ``seconds``, then record ``marker`` in the audit log (appending,
-    so that a second completion would show as a second entry)."""
+    """Start a run, say it started, take ``seconds``, then record ``marker`` in the audit log
+    (appending, so that a second completion would show as a second entry) under that run and
+    finish it."""
+    run = services.state.start_run(RECORDED, started_by="queue-test", trigger="cli")
     Path(started).write_text(str(os.getpid()))
     time.sleep(seconds)
-    return services.state.record_audit(RECORDED, actor="queue-test", marker=marker).entry_id
+    entry = services.state.record_audit(
+        RECORDED, actor="queue-test", run_id=run.run_id, marker=marker
+    )
+    services.state.finish_run(run.run_id, "succeeded")
+    return entry.entry_id

@@ -24,7 +24,7 @@ import redis
 from bot import work
 from bot.queue_runner import QueueRunner
 from bot.queue_tasks import QUEUES
-from bot.runner import WorkersUnavailableError
+from bot.runner import TaskGivenUpError, WorkersUnavailableError
 from bot.worker import WorkerError
 from controlroom.cli.worker import QUEUE_NAMES
 from controlroom.settings import Settings
@@ -250,9 +250,57 @@ def test_a_task_whose_worker_is_killed_is_redelivered_and_completed_once(
             for entry in state.audit_entries(limit=1000)
             if entry.action == _queue_work.RECORDED and entry.detail.get("marker") == marker
         ]
+        runs = state.recent_runs(workflow=_queue_work.RECORDED)
+        [task] = state.recent_tasks()
     finally:
         state.close()
     assert [entry.entry_id for entry in recorded] == [entry_id]
+    # Each delivery counted; the run the killed worker left running is closed as interrupted.
+    assert (task.status, task.deliveries, task.retried) == ("succeeded", 2, True)
+    completed, interrupted = runs
+    assert (completed.run_id, completed.status) == (recorded[0].run_id, "succeeded")
+    assert interrupted.status == "failed" and interrupted.error is not None
+    assert interrupted.error.startswith("interrupted:")
+    assert {completed.task_id, interrupted.task_id} == {task.task_id}
+    assert task.worker == completed.process != interrupted.process
+    assert interrupted.process is not None and interrupted.process in interrupted.error
+
+
+def test_a_task_delivered_more_often_than_allowed_is_given_up_with_its_run_failed(
+    queue_settings: Settings, workers: Workers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BROKER_MAX_DELIVERIES", "1")  # read by the worker processes
+    first = workers.start("--concurrency", "1")
+    started = tmp_path / "started"
+    marker = uuid.uuid4().hex
+
+    async def calls(runner: QueueRunner) -> None:
+        call = asyncio.ensure_future(
+            runner.call(_queue_work.record_after, str(started), 60.0, marker)
+        )
+        await asyncio.to_thread(_wait_for, started)
+        workers.kill(first)
+        workers.start("--concurrency", "1")
+        with pytest.raises(TaskGivenUpError, match="given up after 1 delivery"):
+            await call
+
+    _run(QueueRunner(queue_settings), calls, workers)
+
+    state = StateStore(queue_settings.effective_database_url)
+    try:
+        [run] = state.recent_runs(workflow=_queue_work.RECORDED)
+        [task] = state.recent_tasks()
+        audited = [e for e in state.audit_entries(limit=1000) if e.action == _queue_work.RECORDED]
+    finally:
+        state.close()
+    assert (run.status, run.error, run.task_id) == (
+        "failed",
+        "given up after 1 delivery",
+        task.task_id,
+    )
+    assert (task.status, task.deliveries) == ("given_up", 2)
+    assert task.work == "tests.integration._queue_work.record_after"
+    assert audited == []  # not run a second time
 
 
 def test_a_call_is_refused_once_the_runner_is_closed(queue_settings: Settings) -> None:
