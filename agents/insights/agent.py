@@ -8,6 +8,7 @@ three the answer dwells on.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any
 
@@ -82,10 +83,21 @@ class InsightsAgent:
         with self._warehouse.connect() as connection:
             as_of = last_order_date(connection)
             history, week_ago = customer_histories(connection, (as_of, as_of - timedelta(days=7)))
-        now = score_rfm(history, self._policy)
-        moves = movements_between(score_rfm(week_ago, self._policy), now)
-        churn = churn_scores(history, self._policy.churn) if "churn" in focus else None
-        cohorts = retention_from_history(history) if "cohorts" in focus else None
+        with ThreadPoolExecutor(1, thread_name_prefix="insights-churn") as pool:
+            # The churn fit (numpy and scipy, which let go of the GIL) beside the segments,
+            # cohorts and heatmap (mostly Python): on two cores, together.
+            churn_fit = (
+                pool.submit(churn_scores, history, self._policy.churn) if "churn" in focus else None
+            )
+            now = score_rfm(history, self._policy)
+            moves = movements_between(score_rfm(week_ago, self._policy), now)
+            cohorts = retention_from_history(history) if "cohorts" in focus else None
+            charts = (
+                (Chart("Cohort retention", retention_heatmap_png(cohorts)),)
+                if cohorts is not None
+                else ()
+            )
+            churn = churn_fit.result() if churn_fit is not None else None
         facts = insight_facts(as_of, now, moves, churn, cohorts)
         sheet = insight_sheet(facts, focus)
         written = write_slot_text(
@@ -96,11 +108,6 @@ class InsightsAgent:
             sheet,
             offline=insight_text(sheet, facts, focus),
             scope=_scope(focus),
-        )
-        charts = (
-            (Chart("Cohort retention", retention_heatmap_png(cohorts)),)
-            if cohorts is not None
-            else ()
         )
         return Report(
             agent="insights",

@@ -31,6 +31,7 @@ from integrations.importers.rules import (
 )
 from integrations.importers.sources import TableSource
 from integrations.warehouse import Warehouse, WarehouseError, WarehouseNotSeededError
+from integrations.warehouse.metrics.sources import store_first_orders
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +91,8 @@ def import_table(
                 raise RowRejectedError(source.name, row["row_number"], batch.describe(row))
             ((inserted,),) = connection.execute(batch.insert_sql()).fetchall()
             connection.execute(f"DROP TABLE {_BATCH}")
+            if table_name == "orders":
+                store_first_orders(connection)
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from integrations.warehouse import sample_company
+from integrations.warehouse.metrics.sources import store_first_orders
 from integrations.warehouse.schema import TABLES
 
 SEED_MEMORY_LIMIT = "1GB"
@@ -134,6 +135,7 @@ class Warehouse:
                 cursor.execute("BEGIN")
                 create_schema(cursor)
                 sample_company.generate(cursor, spec, on_progress=on_progress)
+                store_first_orders(cursor)
                 cursor.execute("COMMIT")
             connection.execute("CHECKPOINT")
         finally:

@@ -17,22 +17,44 @@ FIRST_ORDERS_SQL = (
     "SELECT customer_id, min(order_date) AS first_order_date FROM orders GROUP BY customer_id"
 )
 _ORDERS_VERSION_SQL = "SELECT count(*), max(order_id) FROM orders"
+# The copy the warehouse's writers keep (``store_first_orders``), with the orders it was built on.
+STORED = "customer_first_orders"
+
+
+def store_first_orders(connection: duckdb.DuckDBPyConnection) -> None:
+    """Keep ``first_orders`` in the warehouse itself, for the orders as they are now: the
+    writers (the seed, an import of orders) call this, so that a reader's KPI pass finds it
+    built instead of grouping every order again (0.26 s at 10M orders, per process)."""
+    connection.execute(f"CREATE OR REPLACE TABLE {STORED} AS {FIRST_ORDERS_SQL}")
+    _record_version(connection, f"{STORED}_of", temporary=False)
 
 
 def share_first_orders(connection: duckdb.DuckDBPyConnection) -> None:
-    """Make ``first_orders`` a temporary table of ``connection``, built once and again only when
-    the orders changed (their count or last id: imports append). Grouping every order takes
-    0.2 s at 10M orders; a KPI pass has eight statements that read it."""
+    """Make ``first_orders`` a temporary table of ``connection`` for the orders as they
+    are: the warehouse's stored copy when it was built on these orders (their count and last
+    id: imports append), else built here, once per connection until the orders change. A KPI
+    pass has eight statements that read it."""
     (version,) = connection.execute(_ORDERS_VERSION_SQL).fetchall()
-    try:
-        kept = connection.execute("SELECT orders, last_order_id FROM first_orders_of").fetchall()
-    except duckdb.CatalogException:
-        kept = []
-    if kept == [version]:
+    if _version_of(connection, "first_orders_of") == [version]:
         return
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE first_orders AS {FIRST_ORDERS_SQL}")
+    stored = _version_of(connection, f"{STORED}_of") == [version]
+    built = f"FROM {STORED}" if stored else FIRST_ORDERS_SQL  # a copy of 1M rows takes 10 ms
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE first_orders AS {built}")
+    _record_version(connection, "first_orders_of", temporary=True)
+
+
+def _version_of(connection: duckdb.DuckDBPyConnection, table: str) -> list[tuple[int, int]]:
+    try:
+        return connection.execute(f"SELECT orders, last_order_id FROM {table}").fetchall()
+    except duckdb.CatalogException:
+        return []
+
+
+def _record_version(connection: duckdb.DuckDBPyConnection, table: str, *, temporary: bool) -> None:
+    (version,) = connection.execute(_ORDERS_VERSION_SQL).fetchall()
+    kind = "TEMP TABLE" if temporary else "TABLE"
     connection.execute(
-        "CREATE OR REPLACE TEMP TABLE first_orders_of AS "
+        f"CREATE OR REPLACE {kind} {table} AS "
         "SELECT $orders::BIGINT AS orders, $last::BIGINT AS last_order_id",
         {"orders": version[0], "last": version[1]},
     )
