@@ -52,8 +52,10 @@ typecheck: $(STAMP)
 
 check: lint typecheck test
 
+# Every bench adds its section to var/bench/latest.md (bench/figures.py): start it afresh.
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	rm -f var/bench/latest.md var/bench/latest.json
 	$(BIN)/python bench/seed.py
 	$(BIN)/python bench/weekly.py
 	$(BIN)/python bench/analytics.py

@@ -8,6 +8,9 @@ The Slack path is what a mention or a direct message costs in a worker process: 
 support listener hands the worker (``bot.work.support_answer``: the support escalation workflow
 with the guard, the composed answer, the confidence and the run recorded), warm, on the shipped
 help centre and the embedded state store.
+
+The headline figures, against issue 15's Slack-path and issue 5's retrieval targets, go into this
+bench's section of ``var/bench/latest.md`` (``bench/figures.py``).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
 
 from agents.support.articles import DEFAULT_KB_DIR, Chunk, load_chunks
 from agents.support.kb import KnowledgeBase
+from bench.figures import Figures
 from integrations.vectorstore import ChromaVectorStore, MiniLMEmbeddingFunction
 
 QUERIES = [
@@ -66,7 +70,7 @@ def timed_ingest(kb: KnowledgeBase, chunks: list[Chunk]) -> float:
     return time.perf_counter() - start
 
 
-def slack_path(queries: int) -> None:
+def slack_path(queries: int, figures: Figures) -> None:
     """p50/p99 of ``work.support_answer`` as the listener's worker calls it."""
     from bench.ask import _offline_settings
     from bot import work
@@ -85,6 +89,9 @@ def slack_path(queries: int) -> None:
             latencies.append((time.perf_counter() - start) * 1000)
         p50, p99 = np.percentile(latencies, [50, 99])
         print(f"slack path: p50 {p50:.0f} ms, p99 {p99:.0f} ms over {queries} questions (warm)")
+        measure = f"slack path, {queries:,} questions (warm)"
+        figures.add(f"{measure}: p50", p50, "ms", target=("<", 400.0))
+        figures.add(f"{measure}: p99", p99, "ms", target=("<", 1_000.0))
         services.close()
 
 
@@ -96,8 +103,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="onnxruntime intra-op threads")
     parser.add_argument("--slack-only", action="store_true", help="only the Slack path")
     args = parser.parse_args()
-    slack_path(args.queries)
+    figures = Figures("rag")
+    slack_path(args.queries, figures)
     if args.slack_only:
+        figures.save()
         return
     embedding = MiniLMEmbeddingFunction(threads=args.threads)
     with tempfile.TemporaryDirectory() as folder:
@@ -109,6 +118,7 @@ def main() -> None:
             f"help centre: {len(help_centre)} passages and {questions} customers' questions "
             f"ingested in {seconds:.1f} s"
         )
+        figures.add(f"help centre ({len(help_centre)} passages): ingest", seconds, "s")
 
         big = KnowledgeBase(ChromaVectorStore.persistent(Path(folder) / "big", embedding))
         chunks = synthetic_chunks(args.chunks)
@@ -117,12 +127,16 @@ def main() -> None:
             f"synthetic: {len(chunks):,} passages ingested in {seconds:.1f} s "
             f"({len(chunks) / seconds:.0f} passages/s)"
         )
+        passages = f"{len(chunks):,} passages"
+        figures.add(f"{passages}: ingest", len(chunks) / seconds, "passages/s")
         start = time.perf_counter()
         big.search(QUERIES[0], 4)
+        first = time.perf_counter() - start
         print(
             f"first query on {len(chunks):,} passages (loads the HNSW index, builds the BM25 "
-            f"index and the spelling vocabulary): {time.perf_counter() - start:.2f} s"
+            f"index and the spelling vocabulary): {first:.2f} s"
         )
+        figures.add(f"{passages}: first query (loads the indexes)", first, "s")
         for mode in ("vector", "rrf"):
             big.retrieval = big.retrieval.model_copy(update={"fusion": mode})
             big.search(QUERIES[0], 4)  # warm
@@ -136,6 +150,10 @@ def main() -> None:
                 f"query on {len(chunks):,} passages ({mode}): p50 {p50:.1f} ms, p99 {p99:.1f} ms "
                 f"over {args.queries} queries"
             )
+            measure = f"{passages}, {args.queries:,} queries ({mode})"
+            figures.add(f"{measure}: p50", p50, "ms")
+            figures.add(f"{measure}: p99", p99, "ms", target=("<", 50.0))
+    figures.save()
 
 
 if __name__ == "__main__":

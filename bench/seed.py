@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import argparse
 import resource
+import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # run as a script: bench.figures
+
+from bench.figures import Figures
 from integrations.warehouse import SampleCompanySpec, Warehouse
 
 
@@ -23,6 +27,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
+    figures = Figures("seed")
     with tempfile.TemporaryDirectory(prefix="controlroom-bench-") as folder:
         warehouse = Warehouse(Path(folder) / "warehouse.duckdb")
         spec = SampleCompanySpec(customers=args.customers, seed=args.seed, until=date(2026, 11, 22))
@@ -43,6 +48,11 @@ def main() -> None:
     print(f"orders/second      {summary.orders / seconds:>14,.0f}")
     print(f"peak memory (MiB)  {peak_mib:>14,.0f}")
     print(f"file size (MiB)    {size / 2**20:>14,.0f}")
+    customers = f"{summary.customers:,} customers"
+    figures.add(f"{customers}: seeding", seconds, "s")
+    figures.add(f"{customers}: orders/second", summary.orders / seconds, "orders/s")
+    figures.add(f"{customers}: peak memory", peak_mib, "MiB")
+    figures.save()
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ counted apart: its fast refusal is not an answer, so the latencies are those of 
 requests. Prints accepted and refused counts and p50/p99/max of the accepted (overall and per
 kind), the count over Slack's 3 s, errors, the machine's load average before and after (other
 work on the machine moves the figures), and how many workflow runs the app started and finished
-meanwhile. Asserts nothing. Target: p99 under 100 ms, none over 3 s.
+meanwhile. Asserts nothing. Target: p99 under 100 ms, none over 3 s. The headline figures go into
+this bench's section of ``var/bench/latest.md`` (``bench/figures.py``).
 Run it as a module (``-m``) from the repository root: it imports ``tests.fakes``.
 """
 
@@ -45,6 +46,7 @@ from urllib.parse import urlencode
 import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
+from bench.figures import Figures
 from bench.slack_ack_app import app_settings, seed_company, serve_app
 from tests.fakes.slack_api import SIGNING_SECRET, FakeSlackAPI
 from tests.fakes.slack_sender import click_payload, command_payload
@@ -100,6 +102,7 @@ def main() -> None:
         help="experiment: workflow calls held before refusing more (default: as serve does)",
     )
     args = parser.parse_args()
+    figures = Figures("slack_ack")
     with tempfile.TemporaryDirectory(prefix="controlroom-bench-") as folder, FakeSlackAPI() as api:
         var_dir = Path(folder) / "var"
         print(f"seeding the sample company ({args.customers:,} customers) …")
@@ -132,11 +135,12 @@ def main() -> None:
             load_before = os.getloadavg()
             results, refused = asyncio.run(_load(url, api, args))
             load_after = os.getloadavg()
-            _report(results, args, var_dir, (load_before, load_after))
-            _report_refused(refused, api)
+            _report(results, args, var_dir, (load_before, load_after), figures)
+            _report_refused(refused, api, figures)
         finally:
             app.terminate()
             app.join(timeout=15)
+    figures.save()
 
 
 def _free_port() -> int:
@@ -256,6 +260,7 @@ def _report(
     args: argparse.Namespace,
     var_dir: Path,
     load: tuple[tuple[float, float, float], tuple[float, float, float]],
+    figures: Figures,
 ) -> None:
     from bot.runner import WORKFLOW_BACKLOG, workflow_processes
     from integrations.statestore import StateStore
@@ -277,8 +282,22 @@ def _report(
         print(f"ack p50 (ms)       {_ms(statistics.median(ok)):>10.1f}")
         print(f"ack p99 (ms)       {_ms(_percentile(ok, 0.99)):>10.1f}")
         print(f"ack max (ms)       {_ms(ok[-1]):>10.1f}")
-    print(f"over {SLACK_DEADLINE:g} s           {sum(s > SLACK_DEADLINE for s in ok):>10,}")
+    over = sum(s > SLACK_DEADLINE for s in ok)
+    print(f"over {SLACK_DEADLINE:g} s           {over:>10,}")
     print(f"errors             {errors:>10,}")
+    load_run = f"{args.concurrency} at a time for {args.seconds:g} s"
+    figures.add(f"{load_run}: accepted requests", len(every), "requests")
+    if ok:
+        figures.add(f"{load_run}: accepted, ack p50", _ms(statistics.median(ok)), "ms")
+        figures.add(
+            f"{load_run}: accepted, ack p99",
+            _ms(_percentile(ok, 0.99)),
+            "ms",
+            target=("<", 100.0),
+        )
+        figures.add(f"{load_run}: accepted, ack max", _ms(ok[-1]), "ms")
+    figures.add(f"{load_run}: over {SLACK_DEADLINE:g} s", over, "requests", target=("<=", 0))
+    figures.add(f"{load_run}: errors", errors, "requests")
     for kind, _ in MIX:
         times = sorted(s for s in results.get(kind, []) if s == s)
         if times:
@@ -297,7 +316,7 @@ def _report(
         print(f"  {workflow:<10} {status:<10} {count:>6,}")
 
 
-def _report_refused(refused: Counter[str], api: FakeSlackAPI) -> None:
+def _report_refused(refused: Counter[str], api: FakeSlackAPI, figures: Figures) -> None:
     """How many requests were refused as busy: commands in their ack (not in the latencies
     above), buttons through their response URL (their ack carries no text, so they are)."""
     from bot.listeners.commands import BUSY
@@ -307,6 +326,8 @@ def _report_refused(refused: Counter[str], api: FakeSlackAPI) -> None:
     told = ", ".join(f"{kind} {count:,}" for kind, count in refused.most_common())
     print(f"  in the ack       {refused.total():>10,}  ({told or 'none'})")
     print(f"  by response URL  {later:>10,}  (buttons, counted in the latencies)")
+    figures.add("requests refused as busy: in the ack", refused.total(), "requests")
+    figures.add("requests refused as busy: by response URL", later, "requests")
 
 
 def _percentile(ordered: list[float], fraction: float) -> float:

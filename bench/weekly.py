@@ -12,8 +12,9 @@ data seed``, seed 42) into ``var/bench/weekly/<customers>/`` and kept for later 
 Start-up: ``controlroom --help`` against ``python -c "import typer, rich"``, interleaved, the
 median CPU time of each (the issue's target: under 4x).
 
-Prints one Markdown table per part and writes them to ``var/bench/weekly.md``; the load average
-before and after is printed with them, since other work on the machine skews every figure.
+Prints one Markdown table per part, and the load average before and after, since other work on
+the machine skews every figure; the tables and the headline figures (medians, against the issue's
+targets) go into this bench's section of ``var/bench/latest.md`` (``bench/figures.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # run as a script: bench.figures
+
+from bench.figures import Figures, Target
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTROLROOM = str(Path(sys.executable).with_name("controlroom"))
@@ -86,8 +91,9 @@ def _median(samples: list[Sample], field: str) -> float:
     return statistics.median(getattr(sample, field) for sample in samples)
 
 
-def weekly(sizes: list[int], runs: int, root: Path) -> list[str]:
-    """Markdown rows: the weekly digest at each size, min and median of ``runs``."""
+def weekly(sizes: list[int], runs: int, root: Path, figures: Figures) -> list[str]:
+    """Markdown rows: the weekly digest at each size, min and median of ``runs``; the medians
+    added to ``figures``."""
     lines = [
         "| customers | runs | wall s (min / median) | CPU s (min / median) | peak RSS MiB "
         "(median) | growth (median wall) | exit codes | target |",
@@ -103,6 +109,11 @@ def weekly(sizes: list[int], runs: int, root: Path) -> list[str]:
         growth = f"{wall / previous:.2f}×" if previous else "—"
         previous = wall
         target = TARGETS.get(customers)
+        wall_target, cpu_target, peak_target = target or (None, None, None)
+        measure = f"weekly-gtm, {customers:,} customers"
+        figures.add(f"{measure}: wall (median)", wall, "s", target=_under(wall_target))
+        figures.add(f"{measure}: CPU (median)", cpu, "s", target=_under(cpu_target))
+        figures.add(f"{measure}: peak RSS (median)", peak, "MiB", target=_under(peak_target))
         verdict = "—"
         if target is not None:
             met = [wall < target[0]]
@@ -124,8 +135,13 @@ def weekly(sizes: list[int], runs: int, root: Path) -> list[str]:
     return lines
 
 
-def start_up(runs: int) -> list[str]:
-    """Markdown rows: ``controlroom --help`` against importing Typer and Rich, interleaved."""
+def _under(bound: float | None) -> Target | None:
+    return None if bound is None else ("<", bound)
+
+
+def start_up(runs: int, figures: Figures) -> list[str]:
+    """Markdown rows: ``controlroom --help`` against importing Typer and Rich, interleaved; our
+    median CPU time and its ratio to theirs added to ``figures``."""
     env = _environment(ROOT / "var")
     ours: list[Sample] = []
     theirs: list[Sample] = []
@@ -133,6 +149,8 @@ def start_up(runs: int) -> list[str]:
         ours.append(_run([CONTROLROOM, "--help"], env))
         theirs.append(_run([sys.executable, "-c", "import typer, rich"], env))
     ratio = _median(ours, "cpu") / _median(theirs, "cpu")
+    figures.add("`controlroom --help`: CPU (median)", _median(ours, "cpu"), "s")
+    figures.add("`--help` CPU ÷ `import typer, rich` CPU", ratio, "×", target=("<", 4.0))
     return [
         "| command | runs | CPU s (median) | wall s (median) |",
         "|---|---:|---:|---:|",
@@ -150,27 +168,23 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="Timed runs per size (median).")
     parser.add_argument("--root", type=Path, default=ROOT / "var" / "bench" / "weekly")
     args = parser.parse_args()
+    figures = Figures("weekly")
     load_before = os.getloadavg()
-    help_rows = start_up(max(args.runs, 7))
+    help_rows = start_up(max(args.runs, 7), figures)
     print("\n".join(help_rows), flush=True)
-    weekly_rows = weekly(args.customers or list(SIZES), args.runs, args.root)
+    weekly_rows = weekly(args.customers or list(SIZES), args.runs, args.root, figures)
     load_after = os.getloadavg()
     load = (
         f"load average (1, 5, 15 min) before {', '.join(f'{x:.2f}' for x in load_before)}; "
         f"after {', '.join(f'{x:.2f}' for x in load_after)}; {os.cpu_count()} cores"
     )
     print(load)
-    report = ROOT / "var" / "bench" / "weekly.md"
-    report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(
-        "## Start-up\n\n"
+    figures.save(
+        details="### Start-up\n\n"
         + "\n".join(help_rows)
-        + "\n\n## `controlroom run weekly-gtm`, a fresh process per run\n\n"
+        + "\n\n### `controlroom run weekly-gtm`, a fresh process per run\n\n"
         + "\n".join(weekly_rows)
-        + f"\n\n{load}\n",
-        encoding="utf-8",
     )
-    print(f"written to {report}")
 
 
 if __name__ == "__main__":
