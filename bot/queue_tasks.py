@@ -9,8 +9,12 @@ anyone else.
 
 A task is acknowledged late, after it has run: a worker that dies (killed, out of memory, its
 machine gone) leaves it unacknowledged, and the broker gives it to another worker once
-``BROKER_VISIBILITY_TIMEOUT`` seconds have passed. Its effects must therefore be safe to
-repeat (the workflows resume from their checkpoints, the sends are idempotent per recipient).
+``BROKER_VISIBILITY_TIMEOUT`` seconds have passed. That delivery continues the run the dead
+worker left (``StateStore.pick_up_task`` hands it over, the workflow takes it back when it
+starts or decides its run) from its LangGraph checkpoint: one run, with one status. A step
+the worker died in runs again from its start, so the steps' effects must be safe to repeat
+(sends are idempotent per recipient, ``workflows.sending``). Work that is not a checkpointed
+graph (``ask``) starts again from the beginning under the same run id.
 
 The task replies on the caller's reply list in Redis (``reply``): each ``on_progress`` call,
 then the result or the exception (the same type where it pickles, else a ``WorkerError``), in
@@ -29,6 +33,7 @@ import pickle
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Literal
 
 import redis
@@ -158,22 +163,43 @@ def run_work(
     replying with its ``on_progress`` calls (if the caller listens) and its outcome.
 
     Each delivery is counted in the state store first (the task's id is its call's): past
-    ``BROKER_MAX_DELIVERIES`` the work is not run again, and the caller gets a
-    ``TaskGivenUpError``; the runs an earlier delivery left running are closed either way."""
+    ``BROKER_MAX_DELIVERIES`` the work is not run again, its runs are failed and the caller
+    gets a ``TaskGivenUpError``; otherwise the runs an earlier delivery left running are
+    continued by this one (those the work does not take back are failed as interrupted)."""
     worker = _worker
     if worker is None:
         raise WorkerError("this worker process has no services (worker_process_init did not run)")
     state = worker.services.state
     try:
+        settings = worker.services.settings
         pickup = state.pick_up_task(
-            reply.call_id, max_deliveries=worker.services.settings.broker_max_deliveries
+            reply.call_id,
+            max_deliveries=settings.broker_max_deliveries,
+            # The broker gives a task out again only a visibility timeout after a delivery;
+            # one sooner is a second copy while the first still runs (kombu's Redis transport
+            # restores an unacknowledged task twice after a kill -9, seconds apart).
+            duplicate_within=timedelta(seconds=settings.broker_visibility_timeout / 2),
         )
     except StateStoreError as error:
         logger.error("could not record the pick-up of task %s: %s", reply.call_id, error)
         reply_to(worker.replies, reply, "raised", travelling(error))
         return
+    if pickup.duplicate:
+        logger.warning(
+            "task %s is running in %s already: this copy of it is not run",
+            reply.call_id,
+            pickup.task.worker,
+        )
+        return
     for run_id in pickup.closed_runs:
         logger.warning("run %s of task %s failed: an earlier delivery died", run_id, reply.call_id)
+    for run in pickup.unfinished:
+        logger.warning(
+            "run %s of task %s: its worker (%s) died; continuing it",
+            run.run_id,
+            reply.call_id,
+            run.process,
+        )
     if pickup.given_up:
         reason = pickup.task.error or "given up"
         logger.error("task %s (%s): %s", reply.call_id, pickup.task.work, reason)
@@ -182,7 +208,7 @@ def run_work(
     if relay_progress:
         kwargs = {**kwargs, PROGRESS: functools.partial(_progress, worker.replies, reply)}
     try:
-        with state.working_on(reply.call_id):
+        with state.working_on(reply.call_id, resuming=pickup.unfinished):
             result = fn(worker.services, *args, **kwargs)
     except Exception as error:
         logger.info("%s raised %s", getattr(fn, "__qualname__", fn), type(error).__name__)

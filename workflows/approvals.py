@@ -29,11 +29,12 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from langgraph.types import Command
+from langgraph.types import Command, StateSnapshot
 
 from integrations.statestore import (
     ApprovalRecord,
     Decision,
+    RunRecord,
     StateStore,
     UnknownApprovalError,
     UnknownRunError,
@@ -214,7 +215,14 @@ class ApprovalDesk:
         Of simultaneous callers exactly one resumes the run; the others get
         ``AlreadyDecidedError`` and an ``approval_refused`` audit entry. ``approvers`` as for
         ``authorise``; ``on_progress`` hears the run's progress (a send's counts).
+
+        A decision's queue task delivered again after its worker died has claimed the approval
+        already (its run is tied to the task: ``StateStore.claim_approval``): it continues the
+        run from its checkpoint instead of being refused.
         """
+        continued = self.state.continued_run(run_id=run_id)
+        if continued is not None:
+            return self._continue(continued, on_progress)
         approval, checked = self.check_decision(
             run_id, decision, actor, reason=reason, edits=edits, approvers=approvers
         )
@@ -263,23 +271,31 @@ class ApprovalDesk:
             run = self.state.get_run(run_id)
         except UnknownRunError:
             run = self.state.get_run(self.find(run_id).run_id)
-        spec = self._spec(run.workflow)
-        with open_checkpointer(self.database_url) as saver:
-            snapshot = spec.build().compile(checkpointer=saver).get_state(run_config(run.run_id))
+        snapshot = self._snapshot(run)
         if not snapshot.next:
             raise InvalidDecisionError(f"run {run.run_id[:8]} has nothing left to do")
+        if snapshot.interrupts and self.state.get_approval(run.run_id).status == "pending":
+            raise InvalidDecisionError(
+                f"run {run.run_id[:8]} is waiting for a decision: approve, reject or edit it"
+            )
+        self.state.record_audit("resumed", actor=actor, run_id=run.run_id)
+        return self._continue(run, on_progress)
+
+    def _continue(self, run: RunRecord, on_progress: Callable[..., None] | None) -> RunOutcome:
+        """Run a decided run on from its checkpoint: with its decision when the process that
+        claimed it died before the graph took the decision in, else from where it stopped (a
+        run paused again, after an edit, asks again; a finished one records how it ended)."""
+        snapshot = self._snapshot(run)
         graph_input: Command[Any] | None = None
         if snapshot.interrupts:
             approval = self.state.get_approval(run.run_id)
-            if approval.status == "pending":
-                raise InvalidDecisionError(
-                    f"run {run.run_id[:8]} is waiting for a decision: approve, reject or edit it"
-                )
-            # Decided, but the process died before the graph took the decision in.
-            graph_input = Command(resume=resume_payload(approval))
-        self.state.record_audit("resumed", actor=actor, run_id=run.run_id)
+            decision = resume_payload(approval)
+            # Pending: asked again after an edit. Taken in already: the interrupt is the next
+            # round's question, not yet recorded as asked.
+            if approval.status != "pending" and snapshot.values.get("decision") != decision:
+                graph_input = Command(resume=decision)
         return advance(
-            spec,
+            self._spec(run.workflow),
             run.run_id,
             graph_input,
             state=self.state,
@@ -287,6 +303,11 @@ class ApprovalDesk:
             workflow=run.workflow,
             on_progress=on_progress,
         )
+
+    def _snapshot(self, run: RunRecord) -> StateSnapshot:
+        spec = self._spec(run.workflow)
+        with open_checkpointer(self.database_url) as saver:
+            return spec.build().compile(checkpointer=saver).get_state(run_config(run.run_id))
 
     def _refuse_late(self, approval: ApprovalRecord, actor: str) -> AlreadyDecidedError:
         refusal = AlreadyDecidedError(approval)

@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -30,6 +30,8 @@ from integrations.statestore import RunStatus, StateStore, Trigger
 if TYPE_CHECKING:
     # psycopg and the PostgreSQL saver load only when the state store is PostgreSQL.
     from langgraph.checkpoint.postgres import PostgresSaver
+
+Input = TypeVar("Input")
 
 # pg_advisory_lock key for the checkpointer's own migrations ("CKPT" in ASCII).
 _SETUP_LOCK = 0x434B5054
@@ -82,6 +84,15 @@ def open_checkpointer(database_url: str) -> Iterator[BaseCheckpointSaver[str]]:
 def run_config(run_id: str) -> RunnableConfig:
     """The LangGraph config of a run: its id is the thread id."""
     return {"configurable": {"thread_id": run_id}}
+
+
+def start_or_continue(saver: BaseCheckpointSaver[str], run_id: str, start: Input) -> Input | None:
+    """What to invoke run ``run_id``'s graph with: ``start``, its first input, on a thread
+    with no checkpoint yet; None, which continues from the last checkpoint, when it has one.
+    A run id is never reused but by a queue task delivered again after its worker died, which
+    takes back the run its earlier delivery left (``StateStore.continued_run``): finished
+    steps are not run again, the step the worker died in is run from its start."""
+    return None if saver.get_tuple(run_config(run_id)) is not None else start
 
 
 # The audit actions of a model call that fell back (read by `controlroom runs show`).

@@ -27,7 +27,7 @@ from workflows.proposals import (
     load_proposal,
     load_result,
 )
-from workflows.runtime import open_checkpointer, run_config
+from workflows.runtime import open_checkpointer, run_config, start_or_continue
 
 CheckEdits = Callable[[Mapping[str, Any], Proposal], dict[str, Any]]
 
@@ -75,11 +75,15 @@ def advance(
     A pause (``interrupt()``) asks for approval with the interrupt's value (a ``Proposal``) as
     the summary and marks the run paused; the end marks it succeeded (partial when a send names
     a ``problem``, rejected when a person rejected it); an exception marks it failed and
-    propagates (the checkpoint lets ``ApprovalDesk.resume`` continue it).
+    propagates (the checkpoint lets ``ApprovalDesk.resume`` continue it). A first input
+    (a dict) for a run that has a checkpoint already continues it from there instead
+    (``start_or_continue``: a redelivered queue task's run).
     """
     state.finish_run(run_id, "running")
     try:
         with open_checkpointer(database_url) as saver:
+            if isinstance(graph_input, dict):
+                graph_input = start_or_continue(saver, run_id, graph_input)
             graph = spec.build().compile(checkpointer=saver)
             final = graph.invoke(
                 graph_input,

@@ -44,7 +44,13 @@ from integrations.warehouse import WarehouseNotSeededError
 from workflows.digest import Digest, DigestChart, DigestCost, Unavailable, digest_from_sections
 from workflows.digest_actions import ActionRules
 from workflows.digest_render import SHEET_HEADER, digest_rows
-from workflows.runtime import RecordedRun, open_checkpointer, recorded_run, run_config
+from workflows.runtime import (
+    RecordedRun,
+    open_checkpointer,
+    recorded_run,
+    run_config,
+    start_or_continue,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -265,6 +271,9 @@ def run_weekly_gtm(
     not written to the spreadsheet) make the run "partial", every section unavailable "failed",
     the reason naming them; the digest is returned either way. A failure of the workflow itself
     (the warehouse not seeded, the checkpointer unreachable) marks the run failed and propagates.
+    A queue task delivered again after its worker died continues the run from its checkpoint
+    (the sections that finished are not asked again); what follows the graph (the audit
+    entries, the spreadsheet) runs again if the worker died there.
     """
     with recorded_run(state, WORKFLOW, model=model, started_by=started_by, trigger=trigger) as run:
         agents = team(run.model)
@@ -278,7 +287,7 @@ def run_weekly_gtm(
         )
         with open_checkpointer(database_url) as saver:
             final = graph.compile(checkpointer=saver).invoke(
-                WeeklyGtmState(run_id=run.run_id),
+                start_or_continue(saver, run.run_id, WeeklyGtmState(run_id=run.run_id)),
                 run_config(run.run_id),
                 durability="sync",
             )

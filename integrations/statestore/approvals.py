@@ -17,6 +17,7 @@ from integrations.statestore.records import (
     UnknownApprovalError,
     approval_record,
     now,
+    process_name,
 )
 from integrations.statestore.tables import approvals, run_threads, runs
 
@@ -25,6 +26,8 @@ class ApprovalBook:
     """Approvals: runs paused for a person's decision, claimed by exactly one decider."""
 
     engine: Engine
+    # The queue task this process is running, if any (``QueueTasks.working_on``).
+    current_task: str | None
 
     def request_approval(
         self, run_id: str, *, workflow: str, kind: str, summary: dict[str, Any]
@@ -76,7 +79,12 @@ class ApprovalBook:
         edits: dict[str, Any] | None = None,
     ) -> Claim:
         """Decide a pending approval, atomically: one conditional UPDATE, so of several
-        simultaneous deciders exactly one wins; the others read who decided and when."""
+        simultaneous deciders exactly one wins; the others read who decided and when.
+
+        The winner's run is running from then on, in this process and tied to the queue task
+        being worked on (None outside a worker), in the same transaction: a decision's task
+        that is delivered again after its worker died finds the run it decided and continues
+        it (``RunLog.continued_run``) rather than being refused as decided already."""
         with self.engine.begin() as connection:
             result = connection.execute(
                 approvals.update()
@@ -89,7 +97,19 @@ class ApprovalBook:
                     edits=edits,
                 )
             )
-        return Claim(won=result.rowcount == 1, approval=self.get_approval(run_id))
+            won = result.rowcount == 1
+            if won:
+                connection.execute(
+                    runs.update()
+                    .where(runs.c.run_id == run_id)
+                    .values(
+                        status="running",
+                        finished_at=None,
+                        process=process_name(),
+                        task_id=self.current_task,
+                    )
+                )
+        return Claim(won=won, approval=self.get_approval(run_id))
 
     def record_approval_message(self, run_id: str, *, channel_id: str, message_ts: str) -> None:
         """Remember where the approval was posted in Slack, to update it when decided."""

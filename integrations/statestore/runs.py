@@ -27,14 +27,21 @@ class RunLog:
     """Runs and the audit log: what ran, who started it, what it cost, and every step."""
 
     engine: Engine
-    # The queue task this process is running, if any (``QueueTasks.working_on``).
+    # The queue task this process is running, if any, and the runs an earlier delivery of it
+    # left running, not yet continued (``QueueTasks.working_on``).
     current_task: str | None
+    resuming: tuple[RunRecord, ...]
 
     # Runs -------------------------------------------------------------------------------------
 
     def start_run(self, workflow: str, *, started_by: str, trigger: Trigger) -> RunRecord:
         """Record a new run as running and return it; its id is also the workflow thread id.
-        In a queue worker the run is tied to the task it runs for."""
+        In a queue worker the run is tied to the task it runs for; a task delivered again after
+        its worker died gets back the run of ``workflow`` its earlier delivery left running
+        (``continued_run``), so that the workflow continues it from its checkpoint."""
+        continued = self.continued_run(workflow=workflow)
+        if continued is not None:
+            return continued
         run_id = uuid.uuid4().hex
         values = {
             "run_id": run_id,
@@ -80,6 +87,29 @@ class RunLog:
         if result.rowcount == 0:
             raise UnknownRunError(run_id)
         return self.get_run(run_id)
+
+    def continued_run(
+        self, *, workflow: str | None = None, run_id: str | None = None
+    ) -> RunRecord | None:
+        """The run (of ``workflow``, or ``run_id``) that an earlier delivery of the task being
+        worked on left running, handed to this delivery once: running again in this process,
+        audited "resumed". None when there is none (outside a worker, a first delivery)."""
+        taken = next(
+            (
+                run
+                for run in self.resuming
+                if (workflow is None or run.workflow == workflow)
+                and (run_id is None or run.run_id == run_id)
+            ),
+            None,
+        )
+        if taken is None:
+            return None
+        self.resuming = tuple(run for run in self.resuming if run is not taken)
+        self.record_audit(
+            "resumed", actor="controlroom", run_id=taken.run_id, task_id=self.current_task
+        )
+        return self.finish_run(taken.run_id, "running")
 
     def interrupt_runs(self, processes: Collection[str], reason: str) -> list[str]:
         """Mark failed, with ``reason``, the runs still running in ``processes`` (``host:pid``

@@ -5,6 +5,7 @@
 outbox sender SIGKILL its own process right after writing its N-th email, before the state store
 hears of it — the worst moment of a crash. ``--smtp-url URL`` sends through that SMTP server
 instead (with ``--kill-after N``: killed right after the server accepted its N-th email).
+``--task TASK`` decides as a delivery of that queue task, as a ``controlroom worker`` would.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import signal
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import policies
@@ -139,6 +140,7 @@ def main() -> int:
     parser.add_argument("--kill-after", type=int)
     parser.add_argument("--smtp-url", help="send through this SMTP server, not the outbox")
     parser.add_argument("--start-at", type=float, help="wait until this time.time() to decide")
+    parser.add_argument("--task", help="decide as a delivery of this queue task")
     args = parser.parse_args()
     store = StateStore(args.db)
     sender = _sender(args)
@@ -147,8 +149,11 @@ def main() -> int:
     )
     if args.start_at:
         time.sleep(max(0.0, args.start_at - time.time()))
+    if args.task:
+        store.pick_up_task(args.task, max_deliveries=3)
     try:
-        outcome = desk.decide(args.run_id, "approved", APPROVER)
+        with store.working_on(args.task) if args.task else nullcontext():
+            outcome = desk.decide(args.run_id, "approved", APPROVER)
     except AlreadyDecidedError as refusal:
         sys.stdout.write(f"refused: {refusal}\n")
         return 3

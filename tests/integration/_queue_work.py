@@ -8,10 +8,16 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypedDict
+
+from langgraph.graph import END, START, StateGraph
 
 from controlroom.services import Services
+from workflows.proposals import AnsweredResult
+from workflows.steps import WorkflowSpec, advance
 
 RECORDED = "queue-test-recorded"
+STEPPED = "queue-test-stepped"
 
 
 def count_up(
@@ -55,3 +61,53 @@ def record_after(services: Services, started: str, seconds: float, marker: str) 
     )
     services.state.finish_run(run.run_id, "succeeded")
     return entry.entry_id
+
+
+class _Steps(TypedDict, total=False):
+    run_id: str
+    marker: str
+    outcome: dict[str, Any]
+
+
+def two_steps(services: Services, started: str, hold: str, marker: str) -> str:
+    """A checkpointed run of two steps (``workflows.steps.advance``, as the win-back's): the
+    first records ``marker`` in the audit log; the second says it started (``started``), waits
+    while the file ``hold`` exists, records its own entry and ends. Returns the run's id."""
+    state = services.state
+
+    def record(step: str, current: _Steps) -> None:
+        state.record_audit(
+            STEPPED, actor="queue-test", run_id=current["run_id"], marker=marker, step=step
+        )
+
+    def first(current: _Steps) -> _Steps:
+        record("first", current)
+        return {"marker": marker}
+
+    def second(current: _Steps) -> _Steps:
+        Path(started).write_text(str(os.getpid()))
+        while Path(hold).exists():
+            time.sleep(0.1)
+        record("second", current)
+        answered = AnsweredResult(text=marker, confidence=1.0, sources=[], reviewed_by=None)
+        return {"outcome": answered.stored()}
+
+    def build() -> StateGraph[_Steps]:
+        graph = StateGraph(_Steps)
+        graph.add_node("first", first)
+        graph.add_node("second", second)
+        graph.add_edge(START, "first")
+        graph.add_edge("first", "second")
+        graph.add_edge("second", END)
+        return graph
+
+    run = state.start_run(STEPPED, started_by="queue-test", trigger="cli")
+    outcome = advance(
+        WorkflowSpec(build=build),
+        run.run_id,
+        {"run_id": run.run_id},
+        state=state,
+        database_url=services.settings.effective_database_url,
+        workflow=STEPPED,
+    )
+    return outcome.run_id

@@ -221,7 +221,7 @@ def test_a_batch_task_does_not_hold_up_an_interactive_one(
     assert took < 10
 
 
-def test_a_task_whose_worker_is_killed_is_redelivered_and_completed_once(
+def test_a_task_whose_worker_is_killed_is_redelivered_and_completed_once_in_its_run(
     queue_settings: Settings, workers: Workers, tmp_path: Path
 ) -> None:
     first = workers.start("--concurrency", "2")
@@ -250,20 +250,76 @@ def test_a_task_whose_worker_is_killed_is_redelivered_and_completed_once(
             for entry in state.audit_entries(limit=1000)
             if entry.action == _queue_work.RECORDED and entry.detail.get("marker") == marker
         ]
-        runs = state.recent_runs(workflow=_queue_work.RECORDED)
+        [run] = state.recent_runs(workflow=_queue_work.RECORDED)
         [task] = state.recent_tasks()
+        resumed = [e for e in state.audit_entries(run_id=run.run_id) if e.action == "resumed"]
     finally:
         state.close()
     assert [entry.entry_id for entry in recorded] == [entry_id]
-    # Each delivery counted; the run the killed worker left running is closed as interrupted.
+    # Each delivery counted; the second took back the run the killed worker left running (a
+    # work function without a checkpoint starts again from the beginning, in the same run).
     assert (task.status, task.deliveries, task.retried) == ("succeeded", 2, True)
-    completed, interrupted = runs
-    assert (completed.run_id, completed.status) == (recorded[0].run_id, "succeeded")
-    assert interrupted.status == "failed" and interrupted.error is not None
-    assert interrupted.error.startswith("interrupted:")
-    assert {completed.task_id, interrupted.task_id} == {task.task_id}
-    assert task.worker == completed.process != interrupted.process
-    assert interrupted.process is not None and interrupted.process in interrupted.error
+    assert (run.run_id, run.status, run.task_id) == (recorded[0].run_id, "succeeded", task.task_id)
+    assert task.worker == run.process
+    assert [e.detail for e in resumed] == [{"task_id": task.task_id}]
+
+
+@pytest.fixture
+def postgres_queue_settings(
+    queue_settings: Settings, postgres_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    """``queue_settings`` with the state (and the checkpoints) in a fresh PostgreSQL database:
+    a missing PostgreSQL fails these tests under CONTROLROOM_TEST_REQUIRE_POSTGRES=1."""
+    monkeypatch.setenv("DATABASE_URL", postgres_database_url)  # read by the worker processes
+    return Settings()
+
+
+def test_a_run_whose_worker_is_killed_between_steps_is_resumed_from_its_checkpoint(
+    postgres_queue_settings: Settings, workers: Workers, tmp_path: Path
+) -> None:
+    first = workers.start("--concurrency", "2")
+    started, hold = tmp_path / "started", tmp_path / "hold"
+    hold.touch()
+    marker = uuid.uuid4().hex
+
+    async def calls(runner: QueueRunner) -> str:
+        call = asyncio.ensure_future(
+            runner.call(_queue_work.two_steps, str(started), str(hold), marker)
+        )
+        await asyncio.to_thread(_wait_for, started)  # the first step is done and checkpointed
+        workers.kill(first)
+        hold.unlink()
+        workers.start("--concurrency", "2")
+        run_id: str = await call
+        await asyncio.sleep(VISIBILITY_SECONDS + 2)  # and it is not given out a third time
+        return run_id
+
+    run_id = _run(QueueRunner(postgres_queue_settings), calls, workers)
+
+    state = StateStore(postgres_queue_settings.effective_database_url)
+    try:
+        steps = [
+            (entry.run_id, entry.detail["step"])
+            for entry in state.audit_entries(limit=1000)
+            if entry.action == _queue_work.STEPPED and entry.detail.get("marker") == marker
+        ]
+        [run] = state.recent_runs(workflow=_queue_work.STEPPED)
+        [task] = state.recent_tasks()
+        actions = [entry.action for entry in state.audit_entries(run_id=run_id)]
+    finally:
+        state.close()
+    # One run, resumed: the first step's effect recorded once, before the kill; the second
+    # step run by the second delivery, in the same run.
+    assert steps == [(run_id, "first"), (run_id, "second")]
+    assert actions == [_queue_work.STEPPED, "resumed", _queue_work.STEPPED]
+    assert (run.run_id, run.status, run.error, run.task_id) == (
+        run_id,
+        "succeeded",
+        None,
+        task.task_id,
+    )
+    assert (task.status, task.deliveries) == ("succeeded", 2)
+    assert task.worker == run.process
 
 
 def test_a_task_delivered_more_often_than_allowed_is_given_up_with_its_run_failed(

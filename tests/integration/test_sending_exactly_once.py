@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import signal
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -81,6 +82,51 @@ def test_a_send_killed_after_40_of_100_emails_resumes_and_sends_each_exactly_onc
     with pytest.raises(Exception, match="nothing left to do"):
         desk.resume(started.run_id, APPROVER)
     assert len(list(outbox.glob("*.eml"))) == 100
+
+
+@pytest.mark.slow  # a second process: ~3 s for each database
+def test_a_decision_redelivered_after_its_worker_died_mid_send_continues_the_same_run(
+    store: StateStore, database_url: str, sample_warehouse: Warehouse, isolated_environment: Path
+) -> None:
+    outbox = isolated_environment / "outbox"
+    desk = make_desk(store, database_url, sample_warehouse.path, outbox, audience_cap=20)
+    started = start_winback(
+        desk.workflows["winback"],
+        state=store,
+        database_url=database_url,
+        started_by="tester",
+        trigger="cli",
+    )
+    task_id = uuid.uuid4().hex
+    store.queue_task(task_id, work="bot.work.decide", queue="batch")
+    # The decision's first delivery dies (-9) right after writing its 8th email.
+    child = _approve_in_a_process(
+        started.run_id,
+        database_url,
+        sample_warehouse.path,
+        outbox,
+        audience_cap=20,
+        kill_after=8,
+        task=task_id,
+    )
+    child.communicate(timeout=180)
+    assert child.returncode == -signal.SIGKILL
+
+    again = store.pick_up_task(task_id, max_deliveries=3)
+    with store.working_on(task_id, resuming=again.unfinished):
+        outcome = desk.decide(started.run_id, "approved", APPROVER)
+
+    assert [run.run_id for run in again.unfinished] == [started.run_id]
+    assert (outcome.run_id, outcome.status) == (started.run_id, "succeeded")
+    run = store.get_run(started.run_id)
+    assert (run.status, run.task_id) == ("succeeded", task_id)
+    rows = store.outbox_emails(run_id=started.run_id)
+    assert [r.status for r in rows] == ["sent"] * 20
+    assert len(list(outbox.glob("*.eml"))) == 20
+    actions = [e.action for e in store.audit_entries(run_id=started.run_id)]
+    assert actions.count("approved") == 1 and actions.count("resumed") == 1
+    assert "approval_refused" not in actions
+    assert actions.count("campaign_sent") == 1
 
 
 def test_an_address_suppressed_after_approval_is_not_sent_to(

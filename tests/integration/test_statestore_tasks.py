@@ -1,10 +1,15 @@
 """Queue tasks in the state store, on SQLite and on real PostgreSQL: migration 0011 down and
-up, deliveries counted, the runs of an earlier delivery closed, a task given up past the
-allowed deliveries, and what ``controlroom runs`` shows of them."""
+up, deliveries counted (a second copy of a task running now is not), the runs of an earlier
+delivery handed back to the next (or failed when it does not take them), a decision's run
+tied to its task, a task given up past the allowed deliveries, and what ``controlroom runs``
+shows of them."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -80,7 +85,7 @@ def test_each_pick_up_is_counted_by_this_worker_and_its_runs_are_tied_to_the_tas
     assert done.finished_at is not None and done.picked_at is not None
 
 
-def test_a_second_delivery_interrupts_the_run_the_first_left_running_and_no_other(
+def test_a_second_delivery_gets_back_the_run_the_first_left_running_and_no_other(
     store: StateStore,
 ) -> None:
     task_id, other_task = _queued(store), _queued(store)
@@ -92,20 +97,112 @@ def test_a_second_delivery_interrupts_the_run_the_first_left_running_and_no_othe
         store.finish_run(paused.run_id, "paused")
     with store.working_on(other_task):
         elsewhere = store.start_run("winback", started_by="U2", trigger="command")
-    with store.engine.begin() as connection:  # as if a worker on another machine took it first
-        connection.execute(sa.text("UPDATE queue_tasks SET worker = 'gone-host:41'"))
 
     again = store.pick_up_task(task_id, max_deliveries=3)
+    with store.working_on(task_id, resuming=again.unfinished):
+        continued = store.start_run("winback", started_by="U1", trigger="command")
+        fresh = store.start_run("winback", started_by="U1", trigger="command")
 
-    assert again.closed_runs == (stuck.run_id,) and not again.given_up
+    assert [run.run_id for run in again.unfinished] == [stuck.run_id]
+    assert again.closed_runs == () and not again.given_up and not again.duplicate
     assert (again.task.status, again.task.deliveries, again.task.retried) == ("running", 2, True)
-    assert again.task.worker == process_name()
+    assert (continued.run_id, continued.status, continued.task_id) == (
+        stuck.run_id,
+        "running",
+        task_id,
+    )
+    assert fresh.run_id not in {stuck.run_id, paused.run_id}
+    resumed = store.audit_entries(run_id=stuck.run_id)
+    assert [(e.action, e.detail) for e in resumed] == [("resumed", {"task_id": task_id})]
+    assert store.get_run(paused.run_id).status == "paused"
+    assert store.get_run(elsewhere.run_id).status == "running"
+
+
+def test_a_run_the_next_delivery_does_not_take_back_is_failed_as_interrupted(
+    store: StateStore,
+) -> None:
+    task_id = _queued(store)
+    store.pick_up_task(task_id, max_deliveries=3)
+    with store.working_on(task_id):
+        stuck = store.start_run("weekly_gtm", started_by="U1", trigger="command")
+    with store.engine.begin() as connection:  # as if a worker on another machine ran it
+        connection.execute(sa.text("UPDATE runs SET process = 'gone-host:41'"))
+
+    again = store.pick_up_task(task_id, max_deliveries=3)
+    with store.working_on(task_id, resuming=again.unfinished):
+        other = store.start_run("winback", started_by="U1", trigger="command")
+
     interrupted = store.get_run(stuck.run_id)
     assert interrupted.status == "failed" and interrupted.finished_at is not None
     assert interrupted.error is not None and interrupted.error.startswith("interrupted:")
     assert "gone-host:41" in interrupted.error
-    assert store.get_run(paused.run_id).status == "paused"
-    assert store.get_run(elsewhere.run_id).status == "running"
+    assert store.get_run(other.run_id).status == "running"
+
+
+def test_a_second_copy_of_a_task_running_now_is_a_duplicate_and_not_counted(
+    store: StateStore,
+) -> None:
+    task_id = _queued(store)
+    store.pick_up_task(task_id, max_deliveries=3, duplicate_within=timedelta(minutes=5))
+    with store.working_on(task_id):
+        running = store.start_run("winback", started_by="U1", trigger="command")
+
+    copy = store.pick_up_task(task_id, max_deliveries=3, duplicate_within=timedelta(minutes=5))
+    later = store.pick_up_task(task_id, max_deliveries=3, duplicate_within=timedelta(0))
+
+    assert copy.duplicate and copy.unfinished == () and copy.task.deliveries == 1
+    assert not later.duplicate and later.task.deliveries == 2
+    assert [run.run_id for run in later.unfinished] == [running.run_id]
+
+
+def test_a_task_whose_pool_process_died_on_this_machine_is_run_again_at_once(
+    store: StateStore,
+) -> None:
+    # A pool process killed mid-task (out of memory): its worker gives the task out again at
+    # once, well inside the duplicate window; the dead holder must not make it a duplicate.
+    task_id = _queued(store)
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    with store.engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "UPDATE queue_tasks SET deliveries = 1, status = 'running', worker = :w, "
+                "picked_at = :at "
+                "WHERE task_id = :t"
+            ),
+            {"w": process_name(child.pid), "t": task_id, "at": datetime.now(UTC)},
+        )
+
+    again = store.pick_up_task(task_id, max_deliveries=3, duplicate_within=timedelta(minutes=5))
+
+    assert not again.duplicate and again.task.deliveries == 2
+    assert again.task.worker == process_name()
+
+
+def test_a_decision_claimed_in_a_task_is_tied_to_it_and_its_next_delivery_gets_it_back(
+    store: StateStore,
+) -> None:
+    run = store.start_run("winback", started_by="U1", trigger="command")
+    store.request_approval(run.run_id, workflow="winback", kind="campaign", summary={})
+    store.finish_run(run.run_id, "paused")
+    task_id = _queued(store)
+    store.pick_up_task(task_id, max_deliveries=3)
+    with store.working_on(task_id):
+        assert store.claim_approval(run.run_id, "approved", actor="U0APPROVER").won
+    claimed = store.get_run(run.run_id)
+
+    again = store.pick_up_task(task_id, max_deliveries=3)
+    with store.working_on(task_id, resuming=again.unfinished):
+        assert store.continued_run(run_id="another-run") is None
+        taken = store.continued_run(run_id=run.run_id)
+        assert store.continued_run(run_id=run.run_id) is None  # handed back once
+
+    assert (claimed.status, claimed.task_id, claimed.process) == (
+        "running",
+        task_id,
+        process_name(),
+    )
+    assert taken is not None and taken.run_id == run.run_id
 
 
 def test_a_task_delivered_more_often_than_allowed_is_given_up_and_its_run_failed(
@@ -115,7 +212,7 @@ def test_a_task_delivered_more_often_than_allowed_is_given_up_and_its_run_failed
     for delivery in (1, 2, 3):
         pickup = store.pick_up_task(task_id, max_deliveries=3)
         assert (pickup.task.deliveries, pickup.given_up) == (delivery, False)
-        with store.working_on(task_id):
+        with store.working_on(task_id, resuming=pickup.unfinished):
             last = store.start_run("weekly_gtm", started_by="U1", trigger="schedule")
 
     fourth = store.pick_up_task(task_id, max_deliveries=3)
