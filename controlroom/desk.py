@@ -41,6 +41,7 @@ def approval_desk(built: Services) -> ApprovalDesk:
         database_url=built.settings.effective_database_url,
         policy=built.policies.approvals,
         workflows=workflows,
+        timezone=built.policies.schedule.timezone,
     )
 
 

@@ -3,9 +3,10 @@
 LangGraph alone runs two simultaneous resumes of one paused run both (approve *and* reject). So
 every decision first claims the approval row in the state store (one conditional UPDATE … WHERE
 status = 'pending'); only the winner resumes the graph, with ``Command(resume=...)`` and
-``durability="sync"``. The loser gets ``AlreadyDecidedError`` ("already approved by X at T") and
-the refusal is audited. The CLI and the Slack buttons call the same ``ApprovalDesk`` methods.
-Running the graph a step (``advance``, ``RunOutcome``, ``WorkflowSpec``) is ``workflows.steps``.
+``durability="sync"``. The loser gets ``AlreadyDecidedError`` ("already approved by X at T", T
+in the team's time zone) and the refusal is audited. The CLI and the Slack buttons call the same
+``ApprovalDesk`` methods. Running the graph a step (``advance``, ``RunOutcome``,
+``WorkflowSpec``) is ``workflows.steps``.
 
 Who may decide is the policy's ``approver_user_ids``, unless the caller passes the approvers it
 resolved (the Slack app adds the members of the policy's user group): the desk never calls
@@ -39,6 +40,7 @@ from integrations.statestore import (
     UnknownApprovalError,
     UnknownRunError,
 )
+from integrations.team_time import team_time
 from policies.schema import ApprovalPolicy
 from workflows.proposals import load_proposal
 from workflows.runtime import open_checkpointer, run_config
@@ -79,21 +81,24 @@ class InvalidDecisionError(ApprovalError):
 
 
 class AlreadyDecidedError(ApprovalError):
-    """Someone else decided first; carries who, what and when."""
+    """Someone else decided first; carries who, what and when (said in ``timezone``, the
+    team's)."""
 
-    def __init__(self, approval: ApprovalRecord) -> None:
+    def __init__(self, approval: ApprovalRecord, timezone: str) -> None:
         self.approval = approval
-        when = f"{approval.decided_at:%Y-%m-%d %H:%M:%S} UTC" if approval.decided_at else "?"
+        self.timezone = timezone
+        when = team_time(approval.decided_at, timezone) if approval.decided_at else "?"
         super().__init__(f"already {approval.status} by {approval.decided_by} at {when}")
 
-    def __reduce__(self) -> tuple[type[AlreadyDecidedError], tuple[ApprovalRecord]]:
-        # Pickled (from a worker process) as its approval: the default would call
+    def __reduce__(self) -> tuple[type[AlreadyDecidedError], tuple[ApprovalRecord, str]]:
+        # Pickled (from a worker process) as its approval and zone: the default would call
         # ``AlreadyDecidedError(message)``, and the message is not an approval.
-        return (type(self), (self.approval,))
+        return (type(self), (self.approval, self.timezone))
 
 
 class ApprovalDesk:
-    """List, decide and resume paused runs; the one entry point for the CLI and Slack."""
+    """List, decide and resume paused runs; the one entry point for the CLI and Slack.
+    ``timezone`` (policies/schedule.yaml's) is the one a refusal tells the time in."""
 
     def __init__(
         self,
@@ -102,11 +107,13 @@ class ApprovalDesk:
         database_url: str,
         policy: ApprovalPolicy,
         workflows: Mapping[str, WorkflowSpec],
+        timezone: str,
     ) -> None:
         self.state = state
         self.database_url = database_url
         self.policy = policy
         self.workflows = workflows
+        self.timezone = timezone
 
     def pending(self) -> list[ApprovalRecord]:
         """Approvals waiting for a decision, newest first."""
@@ -310,7 +317,7 @@ class ApprovalDesk:
             return spec.build().compile(checkpointer=saver).get_state(run_config(run.run_id))
 
     def _refuse_late(self, approval: ApprovalRecord, actor: str) -> AlreadyDecidedError:
-        refusal = AlreadyDecidedError(approval)
+        refusal = AlreadyDecidedError(approval, self.timezone)
         self.state.record_audit(
             "approval_refused", actor=actor, run_id=approval.run_id, reason=str(refusal)
         )

@@ -27,9 +27,9 @@ from bot.blocks.kit import (
     truncate,
     user_mention,
     when,
-    when_plain,
 )
 from integrations.statestore import ApprovalRecord
+from integrations.team_time import team_time
 from workflows.proposals import (
     AnsweredResult,
     AnswerProposal,
@@ -161,9 +161,10 @@ def already_decided_text(approval: ApprovalRecord) -> str:
     )
 
 
-def already_decided_plain(approval: ApprovalRecord) -> str:
-    """The same, as plain text for an error beside a modal's field (mentions do not render)."""
-    moment = f" at {when_plain(approval.decided_at)}" if approval.decided_at else ""
+def already_decided_plain(approval: ApprovalRecord, timezone: str) -> str:
+    """The same, as plain text for an error beside a modal's field (mentions and date tokens do
+    not render): the time in ``timezone``, the team's."""
+    moment = f" at {team_time(approval.decided_at, timezone)}" if approval.decided_at else ""
     return (
         f"Already {approval.status} by {approval.decided_by or 'someone'}{moment}: "
         "this form is out of date."

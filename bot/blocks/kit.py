@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from integrations.team_time import team_time
 from integrations.text import escape_mrkdwn, escape_mrkdwn_keeping_quotes
 
 Block = dict[str, Any]
@@ -151,9 +152,4 @@ def when(moment: datetime | None) -> str:
     if not moment:
         return ""
     seconds = int(moment.timestamp())
-    return f"at <!date^{seconds}^{{date_short_pretty}} {{time}}|{when_plain(moment)}>"
-
-
-def when_plain(moment: datetime) -> str:
-    """A moment in plain text (a modal's field error renders no token): UTC, said so."""
-    return f"{moment:%Y-%m-%d %H:%M} UTC"
+    return f"at <!date^{seconds}^{{date_short_pretty}} {{time}}|{team_time(moment, 'UTC')}>"

@@ -340,7 +340,8 @@ def plain_problem(services: Services, problem: ApprovalError) -> str:
     if isinstance(problem, NotAnApproverError):
         return approval_blocks.refusal_plain(policy.approver_user_ids, policy.approver_usergroup)
     if isinstance(problem, AlreadyDecidedError):
-        return approval_blocks.already_decided_plain(problem.approval)
+        timezone = services.policies.schedule.timezone
+        return approval_blocks.already_decided_plain(problem.approval, timezone)
     # The desk's messages are written for people: what was wrong and what to do.
     return str(problem)
 

@@ -6,9 +6,8 @@ import gc
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, assert_never
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -122,12 +121,6 @@ def parse_day(text: str, option: str) -> date:
         raise typer.BadParameter(
             f"{text!r} is not a date like 2026-11-22", param_hint=option
         ) from None
-
-
-def team_time(moment: datetime, timezone: str) -> str:
-    """A stored (UTC) moment as the team reads it: in its time zone (policies/schedule.yaml),
-    named, e.g. ``2026-11-20 09:15 MST``."""
-    return f"{moment.astimezone(ZoneInfo(timezone)):%Y-%m-%d %H:%M %Z}"
 
 
 # A command that ran a workflow exits with its run's status, so a script or a scheduler can tell

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from controlroom.cli._common import console, errors, run_exit_code, services, user_errors
 from controlroom.cli._markup import cells, literal, markup
+from integrations.team_time import team_time
 
 if TYPE_CHECKING:
     from controlroom.services import Services
@@ -110,6 +111,7 @@ def list_approvals(
 
     with user_errors(), services() as built:
         rows = built.state.approvals(status=None if show_all else "pending")
+        timezone = built.policies.schedule.timezone
     if not rows:
         console.print("Nothing is waiting for approval.")
         return
@@ -128,7 +130,7 @@ def list_approvals(
                 row.run_id[:8],
                 row.workflow,
                 row.status,
-                f"{row.requested_at:%Y-%m-%d %H:%M}",
+                team_time(row.requested_at, timezone),
                 what,
                 row.decided_by or "",
             )

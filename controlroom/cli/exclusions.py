@@ -14,9 +14,10 @@ import typer
 from rich import box
 from rich.table import Table
 
-from controlroom.cli._common import console, services, team_time, user_errors
+from controlroom.cli._common import console, services, user_errors
 from controlroom.cli._markup import cells, markup
 from controlroom.cli.runs import find_run
+from integrations.team_time import team_time
 
 app = typer.Typer(
     help="Recipients excluded from win-back campaigns in review: who, by whom, when.",

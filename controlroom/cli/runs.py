@@ -14,7 +14,8 @@ from rich.table import Table
 from rich.text import Text
 
 from controlroom.cli._common import console, services, user_errors
-from controlroom.cli._markup import cells
+from controlroom.cli._markup import cells, markup
+from integrations.team_time import team_time
 
 if TYPE_CHECKING:
     from integrations.statestore import RunRecord, StateStore, TaskRecord, TaskStatus
@@ -43,44 +44,54 @@ def list_runs(
         runs = built.state.recent_runs(limit, workflow=workflow)
         tasks = built.state.tasks_by_id({run.task_id for run in runs if run.task_id})
         waiting = built.state.recent_tasks(limit, statuses=_UNFINISHED_TASKS)
+        timezone = built.policies.schedule.timezone
     if waiting:
-        _print_tasks(waiting)
+        _print_tasks(waiting, timezone)
     if not runs:
         console.print("No runs yet. Try `controlroom run weekly-gtm`.")
         return
+    # Where a run ran matters once runs go through the task queue; without a broker every run
+    # ran in this machine's own workers, and 80 columns are kept for what a person reads first.
+    queued = any(run.task_id for run in runs)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    columns = ("run", "workflow", "status", "by", "how", "started", "took", "cost", "worker")
-    for column in (*columns, "task"):
-        table.add_column(column, no_wrap=column != "by")
+    columns = ("run", "workflow", "status", "by", "how", "started", "took", "cost")
+    for column in (*columns, *(("worker", "task") if queued else ())):
+        # The run id whole (8 characters) however narrow the terminal: it is what `show` takes.
+        table.add_column(column, no_wrap=column != "by", min_width=8 if column == "run" else None)
     for run in runs:
         task = tasks.get(run.task_id) if run.task_id else None
+        where = cells(run.process or "—", _deliveries(task) if task else "—") if queued else ()
         table.add_row(
             *cells(run.run_id[:8], run.workflow),
             _status(run),
             *cells(run.started_by, run.trigger),
-            f"{run.started_at:%m-%d %H:%M}",
+            team_time(run.started_at, timezone),
             _took(run),
             format_usd(run.cost_usd),
-            *cells(run.process or "—", _deliveries(task) if task else "—"),
+            *where,
         )
     console.print(table)
+    legend = "; worker: the host:pid the run ran in; task: the queue's deliveries" if queued else ""
     console.print(
-        "[dim]Times in UTC; worker: the host:pid the run ran in; task: the queue's deliveries. "
-        "`controlroom runs show RUN` for one run's audit log.[/]"
+        markup(
+            "[dim]Times in {zone}{legend}. `controlroom runs show RUN` for one run's audit log.[/]",
+            zone=timezone,
+            legend=legend,
+        )
     )
 
 
-def _print_tasks(tasks: list[TaskRecord]) -> None:
+def _print_tasks(tasks: list[TaskRecord], timezone: str) -> None:
     """The task queue's calls not finished (queued, running, retried) or given up."""
     table = Table(title="Task queue", box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left")
     for column in ("task", "work", "queue", "status", "deliveries", "worker", "queued"):
-        table.add_column(column, no_wrap=True)
+        table.add_column(column, no_wrap=True, min_width=8 if column == "task" else None)
     for task in tasks:
         table.add_row(
             *cells(task.task_id[:8], task.work.rsplit(".", 1)[-1], task.queue),
             _task_status(task),
             *cells(task.deliveries, task.worker or "—"),
-            f"{task.queued_at:%m-%d %H:%M}",
+            team_time(task.queued_at, timezone),
         )
     console.print(table)
 
@@ -96,13 +107,14 @@ def show(
         run = find_run(built.state, run_id)
         task = built.state.task(run.task_id) if run.task_id else None
         entries = built.state.audit_entries(run_id=run.run_id)
+        timezone = built.policies.schedule.timezone
     console.print(f"Run {run.run_id}", markup=False, highlight=False)
     fields = {
         "workflow": run.workflow,
         "status": run.status,
         "started by": f"{run.started_by} ({run.trigger})",
-        "started": f"{run.started_at:%Y-%m-%d %H:%M:%S %Z}",
-        "finished": f"{run.finished_at:%Y-%m-%d %H:%M:%S %Z}" if run.finished_at else "—",
+        "started": team_time(run.started_at, timezone, seconds=True),
+        "finished": team_time(run.finished_at, timezone, seconds=True) if run.finished_at else "—",
         "took": _took(run),
         "tokens": f"{run.input_tokens:,} in, {run.output_tokens:,} out",
         "cost": format_usd(run.cost_usd),
@@ -117,7 +129,7 @@ def show(
     console.print(f"Audit log ({len(entries)} entries)", markup=False, highlight=False)
     for entry in entries:
         console.print(
-            f"  {entry.at:%Y-%m-%d %H:%M:%S} {entry.actor} {entry.action} "
+            f"  {team_time(entry.at, timezone, seconds=True)} {entry.actor} {entry.action} "
             f"{json.dumps(entry.detail, default=str)}",
             markup=False,
             highlight=False,

@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from controlroom.cli._common import console, errors, services, user_errors
+from integrations.team_time import team_time
 from integrations.text import person_key, unsafe_character
 
 # The suppression list's reason column.
@@ -64,12 +65,14 @@ def add(
         with services() as built:
             added = built.state.add_suppression(address, reason=why, actor=_actor())
             entry = built.state.suppression(address)
+            timezone = built.policies.schedule.timezone
     assert entry is not None
     if added:
         console.print(f"Suppressed {entry.email}: {entry.reason}", highlight=False, markup=False)
     else:
         console.print(
-            f"{entry.email} was already suppressed since {entry.at:%Y-%m-%d}: {entry.reason}",
+            f"{entry.email} was already suppressed since {team_time(entry.at, timezone)}: "
+            f"{entry.reason}",
             highlight=False,
             markup=False,
         )
@@ -83,6 +86,7 @@ def list_suppressions(
     with user_errors(), services() as built:
         rows = built.state.suppression_list(limit=limit)
         total = built.state.suppression_count()
+        timezone = built.policies.schedule.timezone
     if not rows:
         console.print("Nobody is suppressed.")
         return
@@ -91,7 +95,8 @@ def list_suppressions(
         table.add_column(column)
     for row in rows:
         customer = "" if row.customer_id is None else str(row.customer_id)
-        table.add_row(Text(row.email), customer, Text(row.reason), f"{row.at:%Y-%m-%d %H:%M}")
+        since = team_time(row.at, timezone)
+        table.add_row(Text(row.email), customer, Text(row.reason), since)
     console.print(table)
     if total > len(rows):
         console.print(f"{len(rows)} of {total} shown: --limit {total} for all.")

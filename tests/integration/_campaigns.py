@@ -126,6 +126,7 @@ def make_desk(
         database_url=database_url,
         policy=loaded.approvals,
         workflows={"winback": spec},
+        timezone=loaded.schedule.timezone,
     )
 
 

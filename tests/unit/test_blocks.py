@@ -205,6 +205,20 @@ def test_a_decided_proposal_says_who_when_and_the_result_without_buttons() -> No
     assert "240 emails sent (2 failed)" in str(built)
 
 
+def test_a_stale_form_says_who_decided_first_at_the_team_time() -> None:
+    # A modal's field error renders no date token: the time is the team's, its zone named.
+    rejected = approval_of(
+        winback_proposal(),
+        status="rejected",
+        decided_by="U0OTHER",
+        decided_at=datetime(2026, 7, 20, 16, 15, tzinfo=UTC),
+    )
+
+    assert approvals.already_decided_plain(rejected, "America/Denver") == (
+        "Already rejected by U0OTHER at 2026-07-20 10:15 MDT: this form is out of date."
+    )
+
+
 def test_help_says_first_what_was_wrong() -> None:
     built = messages.help_blocks("`gtn` is not a subcommand")
     assert_valid(built)

@@ -53,11 +53,12 @@ def round_trip(error: Exception) -> Any:
     return pickle.loads(pickle.dumps(error))
 
 
-def test_already_decided_pickles_with_the_approval_and_its_message() -> None:
-    copy = round_trip(AlreadyDecidedError(DECIDED))
+def test_already_decided_pickles_with_the_approval_and_its_message_in_the_team_time() -> None:
+    copy = round_trip(AlreadyDecidedError(DECIDED, "America/Denver"))
     assert type(copy) is AlreadyDecidedError
-    assert copy.approval == DECIDED
-    assert str(copy) == "already approved by U0APPROVER at 2026-11-23 09:05:00 UTC"
+    assert (copy.approval, copy.timezone) == (DECIDED, "America/Denver")
+    # 09:05 UTC on 23 November is 02:05 in Denver (MST, UTC-7).
+    assert str(copy) == "already approved by U0APPROVER at 2026-11-23 02:05 MST"
 
 
 def test_a_run_outcome_pickles_with_its_typed_proposal_or_result() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -307,16 +308,23 @@ def reject_meanwhile(services: Services, proposal: Proposal) -> None:
     )
 
 
-def test_an_edit_modal_gone_stale_says_who_decided_first(
+def test_an_edit_modal_gone_stale_says_who_decided_first_and_when_in_the_team_time(
     bot: RunningBot, proposal: Proposal, services: Services
 ) -> None:
     view = open_edit_modal(bot, proposal)
     reject_meanwhile(services, proposal)
     reply = bot.slack.submit_view(view, state_of(view, subject="Too late"), user_id=APPROVER)
     [error] = reply.json()["errors"].values()
-    assert error.startswith(f"Already rejected by {OTHER_APPROVER} at 20")
     approval = services.state.get_approval(proposal.run_id)
     assert (approval.status, approval.decided_by) == ("rejected", OTHER_APPROVER)
+    assert approval.decided_at is not None
+    # A field error renders no date token: the team's time (policies/schedule.yaml), named.
+    decided = approval.decided_at.astimezone(ZoneInfo("America/Denver"))
+    assert error == (
+        f"Already rejected by {OTHER_APPROVER} at {decided:%Y-%m-%d %H:%M %Z}: "
+        "this form is out of date."
+    )
+    assert decided.tzname() in ("MST", "MDT")
     assert bot.api.calls_to("chat.update") == []
 
 
