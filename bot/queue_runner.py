@@ -10,8 +10,9 @@ dying on is given up (``BROKER_MAX_DELIVERIES``) with a ``TaskGivenUpError``. Ea
 recorded in the state store as a queued task before it is sent.
 
 Queues by kind: the functions in ``BATCH_WORK`` (the digest, a decision, which sends an approved
-campaign) go to the "batch" queue, everything else to "interactive", so that an answer never
-waits behind a digest when each queue has workers of its own.
+campaign, the knowledge-base rebuild) go to the "batch" queue, everything else to
+"interactive", so that an answer never waits behind a digest when each queue has workers of its
+own.
 
 Replies (progress, then the result) come back on one Redis list per runner, read by one
 thread, each tagged with its call's id: a list rather than Celery's task states, which keep only
@@ -47,9 +48,11 @@ logger = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 
-# The bot.work functions that take minutes rather than seconds: the weekly digest, and a
-# decision (approving a win-back sends its campaign).
-BATCH_WORK: frozenset[Callable[..., Any]] = frozenset({work.weekly_digest, work.decide})
+# The bot.work functions that take minutes rather than seconds: the weekly digest, a decision
+# (approving a win-back sends its campaign), and the clock's knowledge-base rebuild.
+BATCH_WORK: frozenset[Callable[..., Any]] = frozenset(
+    {work.weekly_digest, work.decide, work.kb_rebuild}
+)
 # Seconds the reply thread waits on Redis before looking whether it should stop.
 READ_SECONDS = 1.0
 

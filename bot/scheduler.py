@@ -6,9 +6,14 @@ still happens once. Exactly one process runs the clock (the ``clock`` role): ``r
 
 Each job is a module-level function named by reference ("bot.scheduler:run_weekly_digest")
 whose one argument is the id of the clock that scheduled it: the stored job holds no live object
-and no secret. ``build_scheduler`` keeps the settings it was given under that id for as long as
-the clock runs in this process, and the job builds its own services from them (never from the
-environment), runs one workflow and closes them.
+and no secret. ``build_scheduler`` keeps the settings (and the runner) it was given under that id
+for as long as the clock runs in this process, and the job builds its own services from them
+(never from the environment), runs one workflow and closes them.
+
+Where the work runs: with a ``runner`` (the task queue's ``QueueRunner``, when a broker is
+configured) each job sends its ``bot.work`` call through it, so that ``controlroom worker``
+processes run it (the digest and the rebuild on the batch queue) while the clock only waits for
+the result and posts it, as the web role does; without one, in a thread of the clock.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import logging
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -31,18 +37,12 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from slack_sdk.web.async_client import AsyncWebClient
 
-from agents.support import load_chunks, stored_human_answers
+from bot import work
 from bot.digest import publish_digest
 from bot.overlaps import refresh_overlapping_campaigns
 from bot.reminders import remind_pending_approvals
-from bot.runner import ThreadRunner
-from bot.work import weekly_digest
-from controlroom.services import (
-    Services,
-    build_knowledge_base,
-    build_services,
-    knowledge_base_folder,
-)
+from bot.runner import ThreadRunner, WorkflowRunner
+from controlroom.services import Services, build_services
 from controlroom.settings import Settings
 from policies.schema import ScheduledJob, SchedulePolicy
 
@@ -61,8 +61,18 @@ JOB_FUNCTIONS: Final[Mapping[str, str]] = {
     "approval_reminders": "bot.scheduler:run_approval_reminders",
 }
 
-# The settings of every clock running in this process, by clock id (what a stored job carries).
-_CLOCK_SETTINGS: dict[str, Settings] = {}
+
+@dataclass(frozen=True, slots=True)
+class _Clock:
+    """What the jobs of a clock run on: its settings, and the runner their work is sent
+    through (None: a thread of this process)."""
+
+    settings: Settings
+    runner: WorkflowRunner | None
+
+
+# Every clock running in this process, by clock id (what a stored job carries).
+_CLOCKS: dict[str, _Clock] = {}
 
 
 def build_scheduler(
@@ -70,13 +80,16 @@ def build_scheduler(
     *,
     scheduler_cls: type[BaseScheduler] = BackgroundScheduler,
     functions: Mapping[str, str] = JOB_FUNCTIONS,
+    runner: WorkflowRunner | None = None,
 ) -> BaseScheduler:
     """A scheduler (not started) over the state database's job store, with one job per entry
     of ``functions`` timed by the schedule policy; a job the policy disables is removed from
     the store. ``functions`` lets a test schedule its own recorder in place of the real work.
 
     Each job is called with ``clock=`` this scheduler's id, under which ``services.settings``
-    are kept until the scheduler shuts down: the jobs run on the settings given here.
+    and ``runner`` are kept until the scheduler shuts down: the jobs run on the settings given
+    here, their work sent through ``runner`` (started by the caller) or, without one, run in
+    a thread of this process.
     """
     policy = services.policies.schedule
     clock = uuid.uuid4().hex
@@ -90,10 +103,10 @@ def build_scheduler(
             "max_instances": 1,
         },
     )
-    _CLOCK_SETTINGS[clock] = services.settings
+    _CLOCKS[clock] = _Clock(services.settings, runner)
 
     def forget_clock(event: SchedulerEvent) -> None:
-        _CLOCK_SETTINGS.pop(clock, None)
+        _CLOCKS.pop(clock, None)
 
     scheduler.add_listener(forget_clock, EVENT_SCHEDULER_SHUTDOWN)
     # Before start the scheduler only sees jobs added in this process; the store itself shows
@@ -154,10 +167,15 @@ def schedule_job(
     logger.info("scheduled %s (%s) at '%s' %s", job_id, function, schedule.cron, policy.timezone)
 
 
-def run_clock(services: Services) -> None:
-    """Run the scheduled jobs until the process is stopped (the ``clock`` role; one only)."""
-    scheduler = build_scheduler(services, scheduler_cls=BlockingScheduler)
-    logger.info("clock started in %s", services.policies.schedule.timezone)
+def run_clock(services: Services, *, runner: WorkflowRunner | None = None) -> None:
+    """Run the scheduled jobs until the process is stopped (the ``clock`` role; one only),
+    their work sent through ``runner`` (started: the task queue's) or run by the clock."""
+    scheduler = build_scheduler(services, scheduler_cls=BlockingScheduler, runner=runner)
+    logger.info(
+        "clock started in %s; its jobs run %s",
+        services.policies.schedule.timezone,
+        "on the task queue" if runner is not None else "in this process",
+    )
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
@@ -166,26 +184,31 @@ def run_clock(services: Services) -> None:
 
 def run_weekly_digest(clock: str) -> None:
     """The ``weekly_digest`` job: ``weekly_digest_job`` on the settings of ``clock``."""
-    weekly_digest_job(_settings_of(clock))
+    found = _clock_of(clock)
+    weekly_digest_job(found.settings, runner=found.runner)
 
 
 def run_kb_rebuild(clock: str) -> None:
     """The ``kb_rebuild`` job: ``kb_rebuild_job`` on the settings of ``clock``."""
-    kb_rebuild_job(_settings_of(clock))
+    found = _clock_of(clock)
+    kb_rebuild_job(found.settings, runner=found.runner)
 
 
 def run_approval_reminders(clock: str) -> None:
     """The ``approval_reminders`` job: ``approval_reminders_job`` on the settings of ``clock``."""
-    approval_reminders_job(_settings_of(clock))
+    found = _clock_of(clock)
+    approval_reminders_job(found.settings, runner=found.runner)
 
 
-def weekly_digest_job(settings: Settings) -> None:
+def weekly_digest_job(settings: Settings, *, runner: WorkflowRunner | None = None) -> None:
     """The scheduled weekly GTM digest, recorded as a run with trigger "schedule" and posted in
-    the digest channel (progress, digest, charts in its thread) when a bot token is set."""
+    the digest channel (progress, digest, charts in its thread) when a bot token is set; run
+    through ``runner`` (default: a thread here)."""
     with _job_services(settings) as services:
+        runs = _runner_for(services, runner)
         token = services.settings.slack_bot_token
         if token is None:
-            digest = weekly_digest(services, SCHEDULER_USER, trigger="schedule")
+            digest = asyncio.run(runs.call(work.weekly_digest, SCHEDULER_USER, trigger="schedule"))
             logger.warning(
                 "weekly digest %s not posted in Slack: SLACK_BOT_TOKEN is not set", digest.run_id
             )
@@ -194,20 +217,18 @@ def weekly_digest_job(settings: Settings) -> None:
             token=token.get_secret_value(), base_url=services.settings.slack_api_url
         )
         published = asyncio.run(
-            publish_digest(client, services, SCHEDULER_USER, trigger="schedule")
+            publish_digest(client, services, SCHEDULER_USER, trigger="schedule", runner=runs)
         )
     logger.info(
         "scheduled weekly digest %s posted in %s", published.digest.run_id, published.channel_id
     )
 
 
-def kb_rebuild_job(settings: Settings) -> None:
-    """The nightly knowledge-base rebuild: re-ingest the help centre, keep every human answer."""
+def kb_rebuild_job(settings: Settings, *, runner: WorkflowRunner | None = None) -> None:
+    """The nightly knowledge-base rebuild: re-ingest the help centre, keep every human answer;
+    run through ``runner`` (default: a thread here)."""
     with _job_services(settings) as services:
-        report = build_knowledge_base(services, bulk=True).rebuild(
-            load_chunks(knowledge_base_folder(services.settings)),
-            stored_human_answers(services.state),
-        )
+        report = asyncio.run(_runner_for(services, runner).call(work.kb_rebuild))
     logger.info(
         "scheduled knowledge-base rebuild: %d passages from %d articles, %d human answers",
         report.chunks,
@@ -216,11 +237,12 @@ def kb_rebuild_job(settings: Settings) -> None:
     )
 
 
-def approval_reminders_job(settings: Settings) -> None:
+def approval_reminders_job(settings: Settings, *, runner: WorkflowRunner | None = None) -> None:
     """Remind pending approvals in their threads after the policy's ``remind_after_hours``
     (once per delay, however often the job runs), and say on pending campaigns who another
     campaign has emailed since they were proposed (a send approved from the CLI updates no
-    Slack message); without a bot token, nothing to post to."""
+    Slack message); without a bot token, nothing to post to. The look-ups run through
+    ``runner`` (default: a thread here)."""
     with _job_services(settings) as services:
         token = services.settings.slack_bot_token
         if token is None:
@@ -229,18 +251,24 @@ def approval_reminders_job(settings: Settings) -> None:
         client = AsyncWebClient(
             token=token.get_secret_value(), base_url=services.settings.slack_api_url
         )
-        asyncio.run(_remind_and_refresh(client, services))
+        asyncio.run(_remind_and_refresh(client, services, _runner_for(services, runner)))
 
 
-async def _remind_and_refresh(client: AsyncWebClient, services: Services) -> None:
-    runner = ThreadRunner(services, threads=None)
+async def _remind_and_refresh(
+    client: AsyncWebClient, services: Services, runner: WorkflowRunner
+) -> None:
     await remind_pending_approvals(client, services, runner=runner)
     await refresh_overlapping_campaigns(client, runner)
 
 
-def _settings_of(clock: str) -> Settings:
+def _runner_for(services: Services, runner: WorkflowRunner | None) -> WorkflowRunner:
+    """The clock's runner, else one running the work in a thread here over the job's services."""
+    return runner if runner is not None else ThreadRunner(services, threads=None)
+
+
+def _clock_of(clock: str) -> _Clock:
     try:
-        return _CLOCK_SETTINGS[clock]
+        return _CLOCKS[clock]
     except KeyError:
         # Only a clock's own scheduler runs its jobs: another clock replaces them at start.
         raise LookupError(f"the clock {clock} that scheduled this job has shut down") from None

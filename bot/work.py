@@ -15,8 +15,9 @@ from datetime import date, datetime
 from typing import Any
 
 from agents.planner.plans import SupportPlan
+from agents.support import IngestReport
 from controlroom import team
-from controlroom.services import Services
+from controlroom.services import Services, rebuild_knowledge_base
 from integrations.statestore import (
     ApprovalRecord,
     AuditEntry,
@@ -84,6 +85,12 @@ def weekly_digest(
         trigger=trigger,
         on_progress=on_progress,
     )
+
+
+def kb_rebuild(services: Services) -> IngestReport:
+    """Rebuild the support knowledge base from the help centre and every human answer kept
+    (the clock's nightly job), under the state store's lock: safe beside other processes."""
+    return rebuild_knowledge_base(services)
 
 
 def winback_targeting(services: Services, segment: str | None, days: int | None) -> Targeting:

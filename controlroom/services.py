@@ -14,7 +14,13 @@ from pydantic import SecretStr
 
 import policies
 import prompts
-from agents.support import DEFAULT_KB_DIR, KnowledgeBase, load_chunks
+from agents.support import (
+    DEFAULT_KB_DIR,
+    IngestReport,
+    KnowledgeBase,
+    load_chunks,
+    stored_human_answers,
+)
 from controlroom.settings import Settings
 from integrations.email import EmailSender, build_email_sender
 from integrations.email.unsubscribe import UnsubscribeLinks
@@ -144,14 +150,29 @@ def ready_knowledge_base(services: Services) -> KnowledgeBase:
     with _FIRST_INGEST:
         kb = _KNOWLEDGE_BASES.get(key) or build_knowledge_base(services)
         if kb.store.count(kb.collection) == 0:
-            build_knowledge_base(services, bulk=True).ingest(
-                load_chunks(knowledge_base_folder(settings))
-            )
+            # Every process (a worker machine's too) may find it empty: one ingests.
+            with services.state.exclusive("knowledge_base"):
+                if kb.store.count(kb.collection) == 0:
+                    build_knowledge_base(services, bulk=True).ingest(
+                        load_chunks(knowledge_base_folder(settings))
+                    )
         _KNOWLEDGE_BASES[key] = kb
         _KNOWLEDGE_BASES.move_to_end(key)
         while len(_KNOWLEDGE_BASES) > _KEPT:
             _KNOWLEDGE_BASES.popitem(last=False)
     return kb
+
+
+def rebuild_knowledge_base(services: Services, source: Path | None = None) -> IngestReport:
+    """Drop the knowledge base, re-ingest the help centre (``source``, default the configured
+    folder) and re-add every human answer in the state store (``kb rebuild``, the clock's
+    nightly job), holding the state store's "knowledge_base" lock: another process's rebuild,
+    ingest or learnt answer waits rather than being dropped half-way (a Chroma server is
+    shared by every worker)."""
+    chunks = load_chunks(source or knowledge_base_folder(services.settings))
+    kb = build_knowledge_base(services, bulk=True)
+    with services.state.exclusive("knowledge_base"):
+        return kb.rebuild(chunks, stored_human_answers(services.state))
 
 
 def knowledge_base_folder(settings: Settings) -> Path:

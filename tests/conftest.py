@@ -13,11 +13,12 @@ import psycopg
 import pytest
 from pydantic import AliasChoices
 
-from agents.support import DEFAULT_KB_DIR, KnowledgeBase, load_chunks
+from agents.support import COLLECTION, DEFAULT_KB_DIR, KnowledgeBase, load_chunks
 from controlroom.services import Services, build_services
 from controlroom.settings import Settings
 from integrations.vectorstore import ChromaVectorStore, MiniLMEmbeddingFunction
 from integrations.warehouse import SampleCompanySpec, Warehouse
+from tests.fakes.chroma_server import ChromaServer, ChromaServerError
 
 # The last day of the sample company's data in tests: fixed, so every figure is reproducible.
 SAMPLE_UNTIL = date(2026, 11, 22)
@@ -93,6 +94,32 @@ def ingested_kb(ingested_kb_dir: Path, isolated_environment: Path) -> Path:
     folder = isolated_environment / "chroma"
     shutil.copytree(ingested_kb_dir, folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
+    """A real Chroma server (``chroma run``) for the session. Never skipped: the chromadb
+    package installs the command, so a missing one is a broken install and fails the tests."""
+    try:
+        with ChromaServer(tmp_path_factory.mktemp("chroma-server")) as running:
+            yield running
+    except ChromaServerError as error:
+        pytest.fail(str(error))
+
+
+@pytest.fixture
+def chroma_url(chroma_server: ChromaServer) -> str:
+    """The session's Chroma server, emptied for this test: its URL (``CHROMA_URL``)."""
+    chroma_server.clear()
+    return chroma_server.url
+
+
+@pytest.fixture
+def served_kb(chroma_server: ChromaServer, chroma_url: str, ingested_kb_dir: Path) -> str:
+    """The ingested help centre on the Chroma server (copied, vectors and all: nothing is
+    embedded again), for this test to change; the server's URL."""
+    chroma_server.copy_collection(ingested_kb_dir, COLLECTION)
+    return chroma_url
 
 
 @pytest.fixture(scope="session")

@@ -306,7 +306,8 @@ def learn_from_human(
     """Keep a person's answer durably and add it to the knowledge base at once.
 
     The state store is the record (``rebuild`` re-adds from it); the same question asked again
-    replaces the earlier answer.
+    replaces the earlier answer. Both writes hold the state store's "knowledge_base" lock, so a
+    rebuild in another process cannot read the record before this answer and drop it after.
     """
     human = HumanAnswer(
         answer_id=human_answer_id(question),
@@ -315,14 +316,15 @@ def learn_from_human(
         author=author,
         approved_at=at or datetime.now(UTC),
     )
-    state.add_kb_answer(
-        human.answer_id,
-        question=human.question,
-        answer=human.answer,
-        author=human.author,
-        approved_at=human.approved_at,
-    )
-    kb.add_human_answer(human)
+    with state.exclusive("knowledge_base"):
+        state.add_kb_answer(
+            human.answer_id,
+            question=human.question,
+            answer=human.answer,
+            author=human.author,
+            approved_at=human.approved_at,
+        )
+        kb.add_human_answer(human)
     return human
 
 

@@ -49,9 +49,10 @@ def ingest(source: Path | None = SOURCE) -> None:
     from controlroom.services import build_knowledge_base, knowledge_base_folder
 
     with user_errors(), services() as built:
-        report = build_knowledge_base(built, bulk=True).ingest(
-            load_chunks(source or knowledge_base_folder(built.settings))
-        )
+        chunks = load_chunks(source or knowledge_base_folder(built.settings))
+        kb = build_knowledge_base(built, bulk=True)
+        with built.state.exclusive("knowledge_base"):  # not during another process's rebuild
+            report = kb.ingest(chunks)
     console.print(
         f"Ingested {report.chunks} passages from {report.articles} articles with "
         f"{report.questions} customers' questions ({report.removed} stale passages removed, "
@@ -62,14 +63,10 @@ def ingest(source: Path | None = SOURCE) -> None:
 @app.command()
 def rebuild(source: Path | None = SOURCE) -> None:
     """Drop the collection, re-ingest the articles and re-add every human answer."""
-    from agents.support import load_chunks, stored_human_answers
-    from controlroom.services import build_knowledge_base, knowledge_base_folder
+    from controlroom.services import rebuild_knowledge_base
 
     with user_errors(), services() as built:
-        humans = stored_human_answers(built.state)
-        report = build_knowledge_base(built, bulk=True).rebuild(
-            load_chunks(source or knowledge_base_folder(built.settings)), humans
-        )
+        report = rebuild_knowledge_base(built, source)
     console.print(
         f"Rebuilt: {report.chunks} passages from {report.articles} articles with "
         f"{report.questions} customers' questions, and {report.human_answers} human answers"

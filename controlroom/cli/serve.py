@@ -5,7 +5,8 @@ public URL needed), HTTP when only the bot token and signing secret are, and oth
 that says what is missing instead of a stack trace. The Slack app's workflows run in worker
 processes (``bot.runner.ProcessRunner``), started before it serves; with ``REDIS_URL`` set they
 are sent to the task queue instead, for ``controlroom worker`` processes
-(``bot.queue_runner.QueueRunner``). The clock runs its jobs itself.
+(``bot.queue_runner.QueueRunner``). The clock (``--clock``) sends its jobs' work to the task
+queue too when ``REDIS_URL`` is set, and otherwise runs it itself.
 """
 
 from __future__ import annotations
@@ -71,27 +72,31 @@ def serve(
     """Run the Slack app or the scheduler; with no flag, the mode the environment allows."""
     with user_errors(), services() as built:
         mode = choose_mode(built.settings, http=http, socket_mode=socket_mode, clock=clock)
-        if mode == "clock":
-            from bot.scheduler import run_clock
-
-            run_clock(built)
-            return
-        from bot.app import build_app, http_app, run_socket_mode
         from bot.runner import ProcessRunner, WorkflowRunner
         from bot.workers import WorkersNotStartedError
 
-        # The workflows run in worker processes, ready before the first request (or on the
-        # task queue, its broker checked first). The app closes the runner when it stops
-        # (uvicorn's lifespan, the Socket Mode coroutine); the ``finally`` covers a failed start.
-        runner: WorkflowRunner
+        # The workflows run in worker processes, ready before the first request, or on the task
+        # queue (its broker checked first); the clock without a broker runs its jobs itself. The
+        # app closes the runner when it stops (uvicorn's lifespan, the Socket Mode coroutine);
+        # the ``finally`` covers a failed start and the clock.
+        runner: WorkflowRunner | None = None
         if built.settings.broker_url is not None:
             from bot.queue_runner import QueueRunner
 
             runner = QueueRunner(built.settings)
-        else:
+        elif mode != "clock":
             runner = ProcessRunner(built.settings)
         try:
-            runner.start()
+            if runner is not None:
+                runner.start()
+            if mode == "clock":
+                from bot.scheduler import run_clock
+
+                run_clock(built, runner=runner)
+                return
+            assert runner is not None
+            from bot.app import build_app, http_app, run_socket_mode
+
             app = build_app(built, runner=runner)
             if mode == "socket":
                 app_token = built.settings.slack_app_token
@@ -106,4 +111,5 @@ def serve(
             errors.print(markup("[red]error:[/] {error}", error=error))
             raise typer.Exit(1) from None
         finally:
-            runner.close()
+            if runner is not None:
+                runner.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, Literal
 
 import filelock
 import sqlalchemy as sa
@@ -31,6 +31,14 @@ _MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK_TIMEOUT_S = 120
 # The PostgreSQL advisory lock key every process migrating a database takes (any fixed bigint).
 _POSTGRES_MIGRATION_LOCK = 0x436F6E74726F6C  # "Control"
+# The locks ``StateStore.exclusive`` takes for every process of a deployment, and their
+# PostgreSQL advisory lock keys: "knowledge_base" is held by whoever writes the knowledge base
+# in bulk (a rebuild, an ingest) or learns an answer, so that a rebuild never drops what
+# another process has just written.
+LockName = Literal["knowledge_base"]
+_POSTGRES_LOCKS: Final[dict[LockName, int]] = {"knowledge_base": 0x4B6E6F776C656467}  # "Knowledg"
+# How long ``exclusive`` waits by default (a rebuild on a busy machine takes a minute or two).
+LOCK_TIMEOUT_S = 600
 # PostgreSQL refusals that are about the database, not the statement: read-only (a standby,
 # or default_transaction_read_only), and a login without rights on the tables.
 _UNAVAILABLE_SQLSTATES = frozenset({"25006", "42501"})
@@ -39,6 +47,7 @@ _ADVICE = (
     ("read-only transaction", "point DATABASE_URL at a writable primary"),
     ("permission denied", "grant the login rights on the control room's tables"),
     ("database is locked", "another process is holding it; try again in a moment"),
+    ("lock timeout", "another process has held the lock that long; try again later"),
     ("readonly database", "the file or its folder is read-only: make both writable"),
     ("unable to open database file", "check that its folder exists and is writable"),
     ("not a database", "the file is damaged: restore it, or move it aside to start afresh"),
@@ -79,7 +88,10 @@ class StateStore(
         config = Config()
         config.set_main_option("script_location", str(_MIGRATIONS))
         # A database that cannot be reached is the handle_error hook's (``_unavailable``).
-        with self._sqlite_migration_lock(), self.engine.begin() as connection:
+        with (
+            self._sqlite_lock_file("migrate", MIGRATION_LOCK_TIMEOUT_S, "migrating it"),
+            self.engine.begin() as connection,
+        ):
             if self.backend == "postgresql":
                 # Held until this transaction ends; waiting for it obeys lock_timeout.
                 connection.execute(
@@ -92,20 +104,35 @@ class StateStore(
             command.upgrade(config, "head")
 
     @contextmanager
-    def _sqlite_migration_lock(self) -> Iterator[None]:
-        """A lock file beside a SQLite database (``<db>.migrate.lock``); nothing elsewhere."""
+    def exclusive(self, name: LockName, *, timeout_s: int = LOCK_TIMEOUT_S) -> Iterator[None]:
+        """Hold the lock ``name`` against every process using this database: a PostgreSQL
+        advisory lock (held by a transaction, so a process that dies lets it go), or a lock file
+        beside a SQLite database (``<db>.<name>.lock``; none for an in-memory one). A wait
+        longer than ``timeout_s`` raises ``StateStoreUnavailableError``."""
+        if self.backend != "postgresql":
+            with self._sqlite_lock_file(name, timeout_s, f"holding the {name} lock"):
+                yield
+            return
+        with self.engine.connect() as connection, connection.begin():
+            connection.execute(sa.text(f"SET LOCAL lock_timeout = '{int(timeout_s)}s'"))
+            connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_POSTGRES_LOCKS[name])))
+            yield
+
+    @contextmanager
+    def _sqlite_lock_file(self, name: str, timeout_s: int, doing: str) -> Iterator[None]:
+        """A lock file beside a SQLite database (``<db>.<name>.lock``); nothing elsewhere.
+        ``doing`` says what another process holding it is doing, for the timeout's message."""
         database = self.engine.url.database
         if self.backend != "sqlite" or not database or database == ":memory:":
             yield
             return
-        path = f"{database}.migrate.lock"
+        path = f"{database}.{name}.lock"
         try:
-            lock = filelock.FileLock(path, timeout=MIGRATION_LOCK_TIMEOUT_S)
+            lock = filelock.FileLock(path, timeout=timeout_s)
             lock.acquire()
         except filelock.Timeout:
             raise self._unavailable_error(
-                f"another process has been migrating it for over {MIGRATION_LOCK_TIMEOUT_S} s "
-                f"(lock file {path})"
+                f"another process has been {doing} for over {timeout_s} s (lock file {path})"
             ) from None
         except OSError as error:
             raise self._unavailable_error(f"cannot take the lock file {path}: {error}") from None

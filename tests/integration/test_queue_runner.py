@@ -9,27 +9,36 @@ from __future__ import annotations
 
 import asyncio
 import os
+import queue
 import signal
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 
+from agents.support import HumanAnswer, KnowledgeBase, learn_from_human
 from bot import work
 from bot.queue_runner import QueueRunner
-from bot.queue_tasks import QUEUES
+from bot.queue_tasks import BATCH, QUEUES
 from bot.runner import TaskGivenUpError, WorkersUnavailableError
+from bot.scheduler import JOB_FUNCTIONS, SCHEDULER_USER, build_scheduler
 from bot.worker import WorkerError
 from controlroom.cli.worker import QUEUE_NAMES
+from controlroom.services import build_services
 from controlroom.settings import Settings
-from integrations.statestore import StateStore
+from integrations.statestore import StateStore, process_name
+from integrations.vectorstore import ChromaVectorStore
+from integrations.warehouse import Warehouse
 from tests.integration import _queue_work
+from workflows.weekly_gtm import WORKFLOW as WEEKLY_GTM
 from workflows.winback_audience import Targeting, WinbackTargetError
 
 # Read before the autouse fixture clears the environment for each test.
@@ -366,3 +375,69 @@ def test_a_call_is_refused_once_the_runner_is_closed(queue_settings: Settings) -
 
     with pytest.raises(WorkersUnavailableError):
         asyncio.run(runner.call(work.winback_targeting, None, None))
+
+
+@pytest.mark.slow
+def test_the_jobs_the_clock_fires_are_run_by_a_worker_from_the_batch_queue(
+    queue_settings: Settings,
+    workers: Workers,
+    sample_warehouse: Warehouse,
+    served_kb: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # With a broker the clock only enqueues: a worker (here one that consumes the batch queue
+    # alone) runs the digest and rebuilds the knowledge base on the shared Chroma server.
+    monkeypatch.setenv("CHROMA_URL", served_kb)  # read by the worker too
+    # Above the jobs' length (not this suite's short timeout): none is given out twice.
+    monkeypatch.setenv("BROKER_VISIBILITY_TIMEOUT", "3600")
+    settings = Settings()
+    workers.start("--concurrency", "1", "--queues", BATCH)
+    services = build_services(settings)
+    kb = KnowledgeBase(ChromaVectorStore.server(served_kb))
+    question = "do you rent snowshoes for the weekend"
+    learn_from_human(kb, services.state, question, "No rentals.", author="maya")
+    at = datetime(2026, 11, 1, tzinfo=UTC)  # in the vector store only: a rebuild drops it
+    kb.add_human_answer(HumanAnswer("stray", "is Boulder open on Sundays", "Yes.", "sam", at))
+    entries = kb.store.count(kb.collection)
+    runner = QueueRunner(settings)
+    runner.start()
+    outcomes: queue.Queue[JobExecutionEvent] = queue.Queue()
+    jobs = {name: JOB_FUNCTIONS[name] for name in ("weekly_digest", "kb_rebuild")}
+    scheduler = build_scheduler(services, functions=jobs, runner=runner)
+    scheduler.add_listener(outcomes.put, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    try:
+        scheduler.start()
+        for job in scheduler.get_jobs():
+            job.modify(next_run_time=datetime.now(UTC))
+        scheduler.wakeup()
+        finished = [_job_outcome(outcomes, workers) for _ in jobs]
+        runs = services.state.recent_runs(workflow=WEEKLY_GTM)
+        tasks = {task.work: task for task in services.state.recent_tasks()}
+    finally:
+        scheduler.shutdown()
+        runner.close()
+        services.close()
+
+    assert [outcome.exception for outcome in finished] == [None, None]
+    assert set(tasks) == {"bot.work.weekly_digest", "bot.work.kb_rebuild"}
+    assert {(task.queue, task.status) for task in tasks.values()} == {(BATCH, "succeeded")}
+    [run] = runs
+    digest_task = tasks["bot.work.weekly_digest"]
+    assert (run.trigger, run.started_by, run.status) == ("schedule", SCHEDULER_USER, "succeeded")
+    assert (run.task_id, run.process) == (digest_task.task_id, digest_task.worker)
+    assert run.process is not None and run.process != process_name()  # the worker's host:pid
+    rebuilt = KnowledgeBase(ChromaVectorStore.server(served_kb))
+    assert rebuilt.store.count(rebuilt.collection) == entries - 1  # the stray answer is gone
+    assert rebuilt.search(question, 1)[0].kind == "human"
+
+
+def _job_outcome(outcomes: queue.Queue[JobExecutionEvent], workers: Workers) -> JobExecutionEvent:
+    """The next job's outcome, failing at once if a worker exits on its own."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        workers.check()
+        try:
+            return outcomes.get(timeout=0.5)
+        except queue.Empty:
+            continue
+    pytest.fail(f"no job finished within {WAIT_SECONDS:g} s")

@@ -17,6 +17,7 @@ from integrations.statestore import (
     Settlement,
     SlackThread,
     StateStore,
+    StateStoreUnavailableError,
     UnknownRunError,
     process_name,
 )
@@ -69,6 +70,25 @@ def test_runs_left_running_by_a_dead_process_are_failed_and_no_others(
     # Resumed (after an approval) in this process, a paused run records it again.
     assert store.finish_run(paused.run_id, "running").process == here
     assert store.interrupt_runs(set(), reason) == []
+
+
+def test_a_lock_held_by_one_holder_is_refused_to_another_until_released(
+    store: StateStore, database_url: str
+) -> None:
+    # Another holder: its own engine, as another process has (a lock file or a PostgreSQL
+    # advisory lock is not re-entered by a second connection or file handle).
+    other = StateStore(database_url)
+    try:
+        with (
+            store.exclusive("knowledge_base"),
+            pytest.raises(StateStoreUnavailableError, match="lock"),
+            other.exclusive("knowledge_base", timeout_s=1),
+        ):
+            pass
+        with other.exclusive("knowledge_base", timeout_s=1):
+            pass
+    finally:
+        other.close()
 
 
 def test_finishing_an_unknown_run_is_an_error(store: StateStore) -> None:

@@ -1,8 +1,10 @@
-"""The knowledge base end to end: real Chroma on disk, the real embedding model, the state store."""
+"""The knowledge base end to end: real Chroma (on disk, and a real Chroma server), the real
+embedding model, the state store."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +16,7 @@ from typer.testing import CliRunner
 import policies
 from agents.support import (
     DEFAULT_KB_DIR,
+    HumanAnswer,
     KnowledgeBase,
     answer,
     learn_from_human,
@@ -42,10 +45,21 @@ def policy() -> SupportPolicy:
     return load_policies(Path(policies.__file__).parent).support
 
 
+@pytest.fixture(params=["embedded", "server"])
+def open_store(request: pytest.FixtureRequest) -> Callable[[], ChromaVectorStore]:
+    """Opens a new client, as another process would, on a private copy of the ingested help
+    centre: the embedded store under var/chroma, or the collection on the Chroma server."""
+    if request.param == "embedded":
+        folder: Path = request.getfixturevalue("ingested_kb")
+        return lambda: ChromaVectorStore.persistent(folder)
+    url: str = request.getfixturevalue("served_kb")
+    return lambda: ChromaVectorStore.server(url)
+
+
 @pytest.fixture
-def kb(ingested_kb: Path, policy: SupportPolicy) -> KnowledgeBase:
-    """A private copy of the ingested store: tests may add answers to it."""
-    return KnowledgeBase(ChromaVectorStore.persistent(ingested_kb), policy.retrieval)
+def kb(open_store: Callable[[], ChromaVectorStore], policy: SupportPolicy) -> KnowledgeBase:
+    """The ingested help centre on each backend: tests may add answers to it."""
+    return KnowledgeBase(open_store(), policy.retrieval)
 
 
 def test_a_customer_question_is_answered_with_the_quoted_and_cited_passage(
@@ -142,8 +156,6 @@ def test_a_rebuild_reingests_the_articles_and_keeps_the_human_answers(
 def test_ingesting_again_removes_deleted_sections_but_not_human_answers(
     kb: KnowledgeBase, tmp_path: Path
 ) -> None:
-    from agents.support import HumanAnswer
-
     kb.add_human_answer(
         HumanAnswer("h1", "a question", "an answer", "maya", datetime(2026, 1, 1, tzinfo=UTC))
     )
@@ -201,8 +213,6 @@ def test_a_misspelt_question_is_searched_as_corrected(kb: KnowledgeBase) -> None
 def test_a_human_answers_words_are_known_to_the_spelling_correction_at_once(
     kb: KnowledgeBase,
 ) -> None:
-    from agents.support import HumanAnswer
-
     assert kb.rewrite("snowshoez for rent").corrected == "snowshoez for rent"
     kb.add_human_answer(
         HumanAnswer("h2", UNKNOWN, HUMAN_REPLY, "maya", datetime(2026, 1, 1, tzinfo=UTC))
@@ -267,15 +277,15 @@ def test_kb_eval_reports_the_dev_set_as_its_own_group_with_its_misses(
 
 
 def test_searching_goes_on_after_another_client_rebuilds_the_collection(
-    ingested_kb: Path, policy: SupportPolicy
+    open_store: Callable[[], ChromaVectorStore], policy: SupportPolicy
 ) -> None:
     # The clock's nightly rebuild drops and re-creates the collection; the serving process's
     # store still holds a handle on the old one and must reopen it, not fail every question,
     # and its BM25 snapshot must follow the new contents.
-    serving = KnowledgeBase(ChromaVectorStore.persistent(ingested_kb), policy.retrieval)
+    serving = KnowledgeBase(open_store(), policy.retrieval)
     assert serving.search("do gift cards expire", 1)[0].article == "gift-cards"
     chunks = [c for c in load_chunks(DEFAULT_KB_DIR) if c.category == "shipping"]
-    KnowledgeBase(ChromaVectorStore.persistent(ingested_kb), policy.retrieval).rebuild(chunks, [])
+    KnowledgeBase(open_store(), policy.retrieval).rebuild(chunks, [])
     found = serving.search("do gift cards expire", 3)
     assert {p.article for p in found} <= {c.article for c in chunks}
     assert serving.search("do you ship to canada", 1)[0].article == (
@@ -284,11 +294,11 @@ def test_searching_goes_on_after_another_client_rebuilds_the_collection(
 
 
 def test_a_warm_snapshot_follows_another_clients_edit_that_keeps_the_size(
-    ingested_kb: Path, policy: SupportPolicy
+    open_store: Callable[[], ChromaVectorStore], policy: SupportPolicy
 ) -> None:
     # The serving process keeps its lexical snapshot while nothing changes; an edit elsewhere
     # (a re-ingest of edited articles: the same passages, so the same count) must reach it.
-    serving = KnowledgeBase(ChromaVectorStore.persistent(ingested_kb), policy.retrieval)
+    serving = KnowledgeBase(open_store(), policy.retrieval)
     assert serving.search("do gift cards expire", 1)[0].article == "gift-cards"
     chunks = load_chunks(DEFAULT_KB_DIR)
     edited = [
@@ -297,7 +307,7 @@ def test_a_warm_snapshot_follows_another_clients_edit_that_keeps_the_size(
         else c
         for c in chunks
     ]
-    other = KnowledgeBase(ChromaVectorStore.persistent(ingested_kb), policy.retrieval)
+    other = KnowledgeBase(open_store(), policy.retrieval)
     before = other.store.count(other.collection)
     other.ingest(edited)
     assert other.store.count(other.collection) == before
@@ -306,10 +316,12 @@ def test_a_warm_snapshot_follows_another_clients_edit_that_keeps_the_size(
     assert found.article == "gift-cards" and "Quillbrook" in found.text
 
 
+@pytest.mark.parametrize("backend", ["embedded", "server"])
 def test_one_knowledge_base_per_process_is_kept_warm_and_refilled_when_emptied(
-    tmp_path: Path,
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    settings = Settings(_env_file=None, CONTROLROOM_VAR_DIR=tmp_path, CHROMA_URL=None)
+    chroma_url = request.getfixturevalue("chroma_url") if backend == "server" else None
+    settings = Settings(_env_file=None, CONTROLROOM_VAR_DIR=tmp_path, CHROMA_URL=chroma_url)
     services = build_services(settings)
     try:
         kb = ready_knowledge_base(services)
