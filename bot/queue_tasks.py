@@ -186,8 +186,9 @@ def run_work(
         return
     if pickup.duplicate:
         logger.warning(
-            "task %s is running in %s already: this copy of it is not run",
+            "task %s is %s (in %s): this copy of it is not run",
             reply.call_id,
+            pickup.task.status,
             pickup.task.worker,
         )
         return

@@ -82,8 +82,9 @@ class Pickup:
     task: TaskRecord
     closed_runs: tuple[str, ...] = ()
     unfinished: tuple[RunRecord, ...] = ()
-    # Not counted: another delivery picked the task up too recently for its worker to have
-    # died (the broker gave it out twice); that delivery runs it and replies.
+    # Not counted and not run: another delivery picked the task up too recently for its worker
+    # to have died (the broker gave it out twice), and that delivery runs it and replies; or
+    # the task has ended already (its acknowledgement was lost), and its caller has the reply.
     duplicate: bool = False
 
     @property
@@ -119,8 +120,9 @@ class QueueTasks:
         that reason (``closed_runs``). A delivery less than ``duplicate_within`` after the last
         pick-up of the task, still running, is a ``duplicate``: not counted, nothing handed
         over, unless that pick-up's process was on this machine and has died (a pool process
-        killed mid-task, whose worker gives the task out again at once). Raises
-        ``UnknownTaskError`` for a task never queued."""
+        killed mid-task, whose worker gives the task out again at once). A task that has ended
+        (succeeded, failed, given up) is never run again: a delivery of it is a duplicate too.
+        Raises ``UnknownTaskError`` for a task never queued."""
         picked_at = now()
         with self.engine.begin() as connection:
             holder = connection.execute(
@@ -131,11 +133,12 @@ class QueueTasks:
             running_elsewhere = (queue_tasks.c.status == "running") & (
                 queue_tasks.c.picked_at > picked_at - duplicate_within
             )
+            not_ended = queue_tasks.c.status.in_(("queued", "running"))
             # One statement: two workers picking it up at once count two deliveries (or one
             # and a duplicate).
             counted = connection.execute(
                 queue_tasks.update()
-                .where((queue_tasks.c.task_id == task_id) & ~running_elsewhere)
+                .where((queue_tasks.c.task_id == task_id) & not_ended & ~running_elsewhere)
                 .values(
                     deliveries=queue_tasks.c.deliveries + 1,
                     status="running",

@@ -19,7 +19,7 @@ from alembic.config import Config
 from typer.testing import CliRunner
 
 from controlroom.cli import app
-from integrations.statestore import StateStore, UnknownTaskError, process_name
+from integrations.statestore import StateStore, TaskOutcome, UnknownTaskError, process_name
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "integrations" / "statestore" / "migrations"
 WORK = "bot.work.weekly_digest"
@@ -137,6 +137,24 @@ def test_a_run_the_next_delivery_does_not_take_back_is_failed_as_interrupted(
     assert interrupted.error is not None and interrupted.error.startswith("interrupted:")
     assert "gone-host:41" in interrupted.error
     assert store.get_run(other.run_id).status == "running"
+
+
+@pytest.mark.parametrize("outcome", ["succeeded", "failed"])
+def test_a_task_that_has_ended_is_not_run_again_when_delivered_again(
+    store: StateStore, outcome: TaskOutcome
+) -> None:
+    # Its acknowledgement lost (the worker died after the work, before the ack): the broker
+    # gives it out again, but its caller has had the reply.
+    task_id = _queued(store)
+    store.pick_up_task(task_id, max_deliveries=1)
+    store.finish_task(task_id, outcome)
+
+    again = store.pick_up_task(task_id, max_deliveries=1)
+
+    assert again.duplicate and not again.given_up
+    assert (again.task.status, again.task.deliveries) == (outcome, 1)
+    task = store.task(task_id)
+    assert task is not None and (task.status, task.deliveries) == (outcome, 1)
 
 
 def test_a_second_copy_of_a_task_running_now_is_a_duplicate_and_not_counted(
