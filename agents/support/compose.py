@@ -14,7 +14,13 @@ unit is scored against the question:
   → a duration, "how much" → an amount: ``answer_types``); it breaks near-ties between a
   sentence that shares the question's words and one that answers it.
 
-The best unit decides the section; the answer is that unit, the units of the same section that
+A section is scored by its best unit and by how well its heading and listed questions match,
+less ``MISMATCH_PENALTY`` when its heading asks for another kind of fact ("How often to wash
+down" for "how do I wash"), and plus or minus it when its heading names a span of time that the
+time the question says has passed is in or not ("After 30 minutes" for "ordered 2 hours ago":
+``time_windows``).
+
+The best section is chosen; the answer is its best unit, the units of the same section that
 score nearly as well (at most ``MAX_UNITS`` sentences, in the article's order), and, when the unit
 is a list item or the sentence leading a list, the whole list. An article's overview says what
 the page covers, not the answer: it is quoted only when the article has no other section. The
