@@ -5,6 +5,10 @@ arguments the CLI passes, and ``trigger`` saying it came from Slack.
 The listeners call these through the app's ``bot.runner.WorkflowRunner``, which supplies the
 services: in a worker process (its own services) or a thread of the app's. So each is a
 module-level function (sent by reference), and its arguments, result and exceptions pickle.
+A single read or write of the state store on an answer's way out (where it was posted, a
+feedback click, the run's thread, and the run lists of ``status`` and ``approvals``) runs in a
+thread of the app itself (``asyncio.to_thread``, with the app's services): a trip through a
+worker, or the task queue, would cost more than the write.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ An answer whose support part wants a person is escalated the way a mention is.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -74,7 +75,7 @@ async def answer_command(
     else:
         # The answer is in the channel: the "Working on it…" note has done its job.
         await respond(delete_original=True)
-        await runner.call(work.remember_thread, answer.run_id, thread)
+        await asyncio.to_thread(work.remember_thread, services, answer.run_id, thread)
         await _upload_charts(client, thread, answer)
     await _escalate_if_asked(services, runner, client, answer, user, thread, asked_in=channel)
 
@@ -89,12 +90,12 @@ async def follow_up(
 ) -> bool:
     """A mention in the thread of an ``ask`` answer, answered as a follow-up of it in that
     thread; False when the thread is not an answer's (the caller answers it otherwise)."""
-    if not question or not await runner.call(work.answered_in_thread, thread):
+    if not question or not await asyncio.to_thread(work.answered_in_thread, services, thread):
         return False
     answer = await runner.call(work.ask, question, asker, thread=thread)
     blocks = support_blocks.with_feedback(messages.answer_blocks(answer), answer.run_id)
     await replies.poster(client, thread)(kit.fallback_text(answer.text), blocks)
-    await runner.call(work.remember_thread, answer.run_id, thread)
+    await asyncio.to_thread(work.remember_thread, services, answer.run_id, thread)
     await _upload_charts(client, thread, answer)
     await _escalate_if_asked(
         services, runner, client, answer, asker, thread, asked_in=thread.channel_id
@@ -151,10 +152,10 @@ async def _escalate_if_asked(
             blocks=support_blocks.escalated_direct_blocks(question),
         )
         thread = PostedMessage.of(direct).thread
-        await runner.call(work.remember_thread, run_id, thread)
+        await asyncio.to_thread(work.remember_thread, services, run_id, thread)
         await replies.escalate(services, runner, client, run_id, proposal, asked_in=asked_in)
         return
-    await runner.call(work.remember_thread, run_id, thread)
+    await asyncio.to_thread(work.remember_thread, services, run_id, thread)
     await replies.escalate(services, runner, client, run_id, proposal, asked_in=asked_in)
     notice = support_blocks.escalated_notice_blocks()
     await replies.poster(client, thread)(support_blocks.ESCALATED, notice)

@@ -216,7 +216,9 @@ async def post_winback_proposal(
             blocks=approval_blocks.proposal_blocks(outcome.run_id, outcome.proposal),
         )
     )
-    await runner.call(work.remember_message, outcome.run_id, posted.channel, posted.ts)
+    await asyncio.to_thread(
+        work.remember_message, services, outcome.run_id, posted.channel, posted.ts
+    )
     return f"Win-back proposal posted in {channel} for approval."
 
 

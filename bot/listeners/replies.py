@@ -5,6 +5,7 @@ the person who clicked (``tell_clicker``)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -52,7 +53,7 @@ async def escalate(
             blocks=approval_blocks.proposal_blocks(run_id, proposal),
         )
     )
-    await runner.call(work.remember_message, run_id, posted.channel, posted.ts)
+    await asyncio.to_thread(work.remember_message, services, run_id, posted.channel, posted.ts)
     await client.chat_postMessage(
         channel=posted.channel,
         thread_ts=posted.ts,

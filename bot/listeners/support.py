@@ -20,6 +20,7 @@ own messages, other bots' and message subtypes (edits, joins) are ignored.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import dataclass
@@ -140,7 +141,7 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         click = BlockActions.model_validate(body)
         user, run_id = click.user.id, click.clicked.value
         helpful = click.clicked.action_id == ids.SUPPORT_HELPFUL
-        await runner.call(work.record_feedback, run_id, user, helpful=helpful)
+        await asyncio.to_thread(work.record_feedback, services, run_id, user, helpful=helpful)
         shown = (body.get("message") or {}).get("blocks")
         if not shown:  # not a message we can rebuild: thank them privately
             await respond(text="Thanks for the feedback.", replace_original=False)
@@ -231,7 +232,7 @@ async def after_decision(
     result, run_id = outcome.result, approval.run_id
     if not isinstance(result, AnsweredResult | TicketResult):
         return
-    thread = await runner.call(work.answer_thread, run_id)
+    thread = await asyncio.to_thread(work.answer_thread, services, run_id)
     if thread is None:
         logger.warning("support run %s decided but the asker's thread is unknown", run_id)
         return
