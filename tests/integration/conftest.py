@@ -9,6 +9,7 @@ from pathlib import Path
 
 import gspread
 import pytest
+from typer.testing import CliRunner
 
 from integrations.llm import OpenAICompatibleModel
 from integrations.statestore import StateStore
@@ -81,3 +82,19 @@ def propose_winback(desk: ApprovalDesk) -> RunOutcome:
         started_by="tester",
         trigger="cli",
     )
+
+
+@pytest.fixture
+def cli(database_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """The CLI over this test's state database, wide enough that no column is cut."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    return CliRunner(env={"COLUMNS": "300"})
+
+
+@pytest.fixture
+def state(database_url: str) -> Iterator[StateStore]:
+    """This test's state database, migrated; the CLI fixture reads the same one."""
+    built = StateStore(database_url)
+    built.migrate()
+    yield built
+    built.close()

@@ -4,11 +4,9 @@ and a refusal of a decided run, ``suppress list`` and ``add``; on SQLite and Pos
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import click
-import pytest
 import time_machine
 from typer.testing import CliRunner, Result
 
@@ -21,20 +19,6 @@ WINTER = datetime(2026, 11, 20, 16, 15, 4, tzinfo=UTC)
 SUMMER = datetime(2026, 7, 20, 16, 15, tzinfo=UTC)
 APPROVER = "U0APPROVER"  # policies/approvals.yaml
 OTHER_APPROVER = "U0OTHER"
-
-
-@pytest.fixture
-def cli(database_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    return CliRunner(env={"COLUMNS": "300"})
-
-
-@pytest.fixture
-def state(database_url: str) -> Iterator[StateStore]:
-    built = StateStore(database_url)
-    built.migrate()
-    yield built
-    built.close()
 
 
 def _lines(result: Result) -> list[str]:

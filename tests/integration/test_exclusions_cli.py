@@ -4,7 +4,6 @@ run id is one clear line, no traceback."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import click
@@ -20,20 +19,6 @@ OTHER_APPROVER = "U0OTHER"
 # 16:15 UTC on 20 November is 09:15 in Denver (MST, UTC-7): policies/schedule.yaml's zone.
 FIRST = datetime(2026, 11, 20, 16, 15, tzinfo=UTC)
 LATER = datetime(2026, 11, 21, 2, 30, tzinfo=UTC)  # 19:30 on the 20th in Denver
-
-
-@pytest.fixture
-def cli(database_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    return CliRunner(env={"COLUMNS": "300"})
-
-
-@pytest.fixture
-def state(database_url: str) -> Iterator[StateStore]:
-    built = StateStore(database_url)
-    built.migrate()
-    yield built
-    built.close()
 
 
 def _campaign(state: StateStore) -> str:

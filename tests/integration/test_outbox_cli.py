@@ -3,7 +3,6 @@ Message-ID to look up at the provider, and a person's verdict — on SQLite and 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,14 +22,6 @@ def cli(database_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("EMAIL_FROM", EMAIL_FROM)
     return CliRunner(env={"COLUMNS": "300"})
-
-
-@pytest.fixture
-def state(database_url: str) -> Iterator[StateStore]:
-    built = StateStore(database_url)
-    built.migrate()
-    yield built
-    built.close()
 
 
 def _in_doubt(state: StateStore) -> tuple[str, list[int]]:

@@ -13,19 +13,6 @@ from integrations.statestore import StateStore
 
 
 @pytest.fixture
-def cli(database_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    return CliRunner(env={"COLUMNS": "300"})
-
-
-@pytest.fixture
-def state(database_url: str) -> StateStore:
-    built = StateStore(database_url)
-    built.migrate()
-    return built
-
-
-@pytest.fixture
 def local_cli() -> CliRunner:
     """The command on the default SQLite file: for mistakes refused before any database."""
     return CliRunner(env={"COLUMNS": "300"})
