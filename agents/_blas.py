@@ -10,6 +10,10 @@ OpenBLAS has one thread count per process, and threadpoolctl lets only the threa
 limit restore it (another thread's call does nothing meanwhile). So the fits of the weekly
 sections, which run side by side, take turns: each sets one thread and restores the count in its
 own thread. A fit takes milliseconds.
+
+Finding the loaded libraries reads ``/proc/self/maps`` (about 1 ms, as long as a small fit's
+work): threadpoolctl's cached controller finds them again only when modules were imported since
+(a BLAS library comes with the extension module that loads it).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ def one_blas_thread() -> Iterator[None]:
     """Run the block with BLAS limited to one thread (import the libraries first: a BLAS
     library loaded inside the block is not limited)."""
     # Imported here: only the fits need it.
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import get_cached_controller
 
-    with _turn, threadpool_limits(limits=1, user_api="blas"):
+    with _turn, get_cached_controller().limit(limits=1, user_api="blas"):
         yield

@@ -226,19 +226,23 @@ def _smooth(
 
     A loop over Python floats: the recursion is sequential, and for a few hundred weekly
     points it is faster than NumPy on one element at a time. The update is statsmodels'
-    (``_ets_smooth.pyx``), term for term."""
+    (``_ets_smooth.pyx``), term for term; the terms that do not change along the series
+    (1 − α …) and the one it uses twice (level + damped trend) are computed once, the same
+    floating-point operations in the same order. A fit runs it about 36 times."""
     level, trend = start.level, start.trend
     season = list(start.season)
     m = len(season)
     sse = 0.0
+    keep_level, keep_trend, keep_season = 1 - alpha, 1 - beta_star, 1 - gamma_star
     for y, j in zip(observations, cycle(range(m)), strict=False):
         last_season = season[j]
         damped = phi * trend
-        error = y - (level + damped + last_season)
+        expected_level = level + damped
+        error = y - (expected_level + last_season)
         sse += error * error
-        new_level = alpha * (y - last_season) + (1 - alpha) * (level + damped)
-        trend = beta_star * (new_level - level) + (1 - beta_star) * damped
-        season[j] = gamma_star * (y - new_level) + (1 - gamma_star) * last_season
+        new_level = alpha * (y - last_season) + keep_level * expected_level
+        trend = beta_star * (new_level - level) + keep_trend * damped
+        season[j] = gamma_star * (y - new_level) + keep_season * last_season
         level = new_level
     n = len(observations) % m
     return sse, level, trend, tuple(season[n:] + season[:n])

@@ -135,9 +135,15 @@ def weekly_kpis(
     layer = layer or MetricsLayer(MetricCatalog.load())
     monday = complete_weeks(connection).week_of(week)
     period = DateRange(start=monday, end=monday + timedelta(days=6))
-    totals = [_run(layer, connection, period, compare) for compare in _COMPARISONS]
-    week_before, averaged = (
-        _run(layer, connection, period, compare, by_channel=True) for compare in _COMPARISONS
+    # One pass: the totals and the channels' figures, against the week before and against the
+    # four-week average (the layer shares the scans of the queries over the same rows).
+    totals_before, totals_averaged, week_before, averaged = layer.run_all(
+        connection,
+        [
+            _query(period, compare, by_channel=by_channel)
+            for by_channel in (False, True)
+            for compare in _COMPARISONS
+        ],
     )
     channels = [
         ChannelKpis(
@@ -151,14 +157,14 @@ def weekly_kpis(
         for row in averaged.breakdown
     ]
     channels.sort(key=lambda kpis: (-(kpis.spend.value or 0.0), kpis.channel))
-    span = totals[1].totals[0].comparison_period
+    span = totals_averaged.totals[0].comparison_period
     result = WeeklyKpis(
         week_start=monday,
         week_end=period.end,
         weeks_averaged=(period.end - span.start).days // 7 + 1 if span else 1,
         active_window_days=_window_days(layer.catalog, "active_customers"),
         channels=channels,
-        **_metrics(totals[0].totals, totals[1].totals, _TOTALS),
+        **_metrics(totals_before.totals, totals_averaged.totals, _TOTALS),
     )
     logger.info("KPIs for the week of %s: revenue %s", monday, result.revenue.value)
     return result
@@ -183,23 +189,17 @@ class LastWeekKpis:
             return self._kpis
 
 
-def _run(
-    layer: MetricsLayer,
-    connection: duckdb.DuckDBPyConnection,
-    period: DateRange,
-    compare: Comparison,
-    *filters: Filter,
-    by_channel: bool = False,
-) -> MetricResult:
+def _query(
+    period: DateRange, compare: Comparison, *filters: Filter, by_channel: bool = False
+) -> MetricQuery:
     """The KPIs of ``period`` against ``compare``: the totals, or each channel's figures."""
-    query = MetricQuery(
+    return MetricQuery(
         metrics=tuple((_CHANNELS if by_channel else _TOTALS).values()),
         period=period,
         by="channel" if by_channel else None,
         filters=filters,
         compare=compare,
     )
-    return layer.run(connection, query)
 
 
 def _channel_values(
@@ -215,7 +215,8 @@ def _channel_values(
             return row.values
     only = Filter(dimension="channel", values=(channel,))
     period = week_before.query.period
-    return _run(layer, connection, period, "previous_period", only, by_channel=True).totals
+    query = _query(period, "previous_period", only, by_channel=True)
+    return layer.run(connection, query).totals
 
 
 def _window_days(catalog: MetricCatalog, name: str) -> int:

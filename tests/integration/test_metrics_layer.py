@@ -463,6 +463,42 @@ def test_filters_keep_only_the_chosen_dimension_values(
     assert tickets.value == expected_tickets > 0
 
 
+def test_queries_run_together_give_each_the_figures_it_gives_alone(
+    connection: duckdb.DuckDBPyConnection, layer: MetricsLayer
+) -> None:
+    week = _days("2026-11-09", "2026-11-15")
+    some_channels = ("email", "referral", *(f"no_such_channel_{n}" for n in range(10)))
+    queries = [
+        *(
+            MetricQuery(
+                metrics=("revenue", "repeat_rate", "active_customers", "cac"),
+                period=week,
+                compare=compare,
+            )
+            for compare in ("previous_period", "four_week_average", "same_period_last_year")
+        ),
+        MetricQuery(metrics=("revenue", "new_customers", "roas"), period=week, by="channel"),
+        MetricQuery(metrics=("customers",), period=week, by="channel", compare="four_week_average"),
+        MetricQuery(metrics=("orders",), period=week, by="channel", grain="day"),
+        MetricQuery(
+            metrics=("revenue", "marketing_spend"),
+            period=week,
+            filters=(Filter(dimension="channel", values=some_channels),),
+        ),
+    ]
+
+    together = layer.run_all(connection, queries)
+
+    assert together == tuple(layer.run(connection, query) for query in queries)
+    assert together[-1].totals[0].value == pytest.approx(
+        sum(
+            row.values[0].value or 0.0
+            for row in together[3].breakdown
+            if row.dimension_value in some_channels
+        )
+    )
+
+
 def test_the_sql_shown_for_new_customers_computes_on_its_own_what_the_layer_computed(
     sample_warehouse_file: Path, layer: MetricsLayer
 ) -> None:

@@ -30,7 +30,7 @@ from integrations.warehouse.metrics import (
     MetricQueryError,
     MetricsLayer,
 )
-from integrations.warehouse.metrics.compile import compile_query
+from integrations.warehouse.metrics.compile import compile_pass, compile_query
 from integrations.warehouse.metrics.periods import (
     four_week_blocks,
     previous_period,
@@ -358,6 +358,33 @@ def test_metrics_sharing_a_table_are_computed_in_one_statement(catalog: MetricCa
         "customers",
         "returning_customers",
     ]
+
+
+def test_queries_over_the_same_rows_share_one_statement_per_source_for_all_their_buckets(
+    catalog: MetricCatalog,
+) -> None:
+    week = _range("2026-11-09", "2026-11-15")
+    metrics = ("revenue", "customers", "new_customers", "active_customers", "roas")
+    against_last_week, against_average, by_channel = (
+        MetricQuery(metrics=metrics, period=week),
+        MetricQuery(metrics=metrics, period=week, compare="four_week_average"),
+        MetricQuery(metrics=("revenue",), period=week, by="channel"),
+    )
+
+    compiled = compile_pass(catalog, (against_last_week, against_average, by_channel))
+
+    last_week, average, channels = compiled.queries
+    assert last_week.statements == average.statements
+    assert len(last_week.statements) == len(compile_query(catalog, against_average).statements)
+    assert {s.index for s in channels.statements}.isdisjoint(s.index for s in average.statements)
+    assert compiled.statements == last_week.statements + channels.statements
+    assert len(last_week.buckets.ranges) == 4  # the week and the three before it, each once
+    # The four weeks averaged end with the week itself; the week before is the one before it.
+    assert average.buckets.comparison[-2:] == (
+        *last_week.buckets.comparison,
+        last_week.buckets.period,
+    )
+    assert compiled.sql.count("UNION ALL BY NAME") == len(compiled.statements) - 1
 
 
 @pytest.mark.parametrize(

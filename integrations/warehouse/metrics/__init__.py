@@ -4,7 +4,8 @@
 dimensions, grains, default comparison) and the dimensions; ``MetricCatalog.load()`` validates
 it at start-up. ``MetricsLayer(catalog).run(connection, query)`` answers a ``MetricQuery`` —
 totals, a breakdown, a series, each figure against its comparison — from DuckDB SQL with bound
-parameters, and ``explain(query)`` says how each figure was computed.
+parameters; ``run_all(connection, queries)`` answers several in one pass, sharing their scans;
+and ``explain(query)`` says how each figure was computed.
 
 Exceptions::
 

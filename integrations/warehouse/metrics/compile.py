@@ -20,20 +20,27 @@ extension, so one dialect is enough.
 Each customer's first order (``first_orders``) groups every order: a statement that needs it reads
 the connection's copy (``sources.share_first_orders``), built once for all the statements of a
 KPI pass; the SQL shown to a person defines it in place (``readable_sql``).
+
+Queries asked together (``compile_pass``: a KPI pass asks for the week against the week before
+and against the four-week average, in total and by channel) share their statements where they
+read the same rows — the same breakdown and filters: one statement per source computes the
+metrics of them all for the buckets of them all (a bucket's figures do not depend on the other
+buckets'). The pass's statements then run as one (``CompiledPass.sql``): each statement costs
+DuckDB a few milliseconds of planning and start-up at any size, more than its scan of a week.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from integrations.warehouse.metrics import periods
 from integrations.warehouse.metrics._exceptions import MetricQueryError
 from integrations.warehouse.metrics.catalog import MetricCatalog
 from integrations.warehouse.metrics.definitions import AggregateMetric, SqlMetric
-from integrations.warehouse.metrics.query import DateRange, DimensionName, MetricQuery
+from integrations.warehouse.metrics.query import DateRange, DimensionName, Filter, MetricQuery
 from integrations.warehouse.metrics.sources import FIRST_ORDERS_SQL, SOURCES, Source
 
 UNKNOWN = "unknown"  # the dimension value of a row whose column is empty (no customer row)
@@ -41,7 +48,8 @@ UNKNOWN = "unknown"  # the dimension value of a row whose column is empty (no cu
 
 @dataclass(frozen=True, slots=True)
 class Buckets:
-    """The date ranges a query computes over, each once; a bucket's id is its index."""
+    """The date ranges a query computes over: its pass's ranges (each once, a bucket's id is its
+    index), and which of them are the query's period, comparison and series."""
 
     ranges: tuple[DateRange, ...]
     period: int
@@ -52,8 +60,9 @@ class Buckets:
 @dataclass(frozen=True, slots=True)
 class Statement:
     """One SQL statement: rows ``(bucket_id, dimension_value, *metrics)``, ``dimension_value``
-    None on the totals rows."""
+    None on the totals rows. ``index`` is its place in its pass (``CompiledPass.statements``)."""
 
+    index: int
     source: str
     metrics: tuple[AggregateMetric, ...]
     sql: str
@@ -70,7 +79,9 @@ class Statement:
 
 @dataclass(frozen=True, slots=True)
 class CompiledQuery:
-    """A query's metrics (checked against the catalog), its buckets and the statements to run."""
+    """A query's metrics (checked against the catalog), its buckets (ids in its pass's ranges)
+    and the statements its figures come from (shared with the pass's queries over the same rows:
+    they may compute other queries' metrics and buckets too)."""
 
     query: MetricQuery
     metrics: tuple[SqlMetric, ...]
@@ -78,23 +89,79 @@ class CompiledQuery:
     statements: tuple[Statement, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class CompiledPass:
+    """Queries compiled together: each query, the statements of them all (each once), and those
+    statements as one SQL statement with its parameters, whose rows begin with the ``statement``
+    each comes from (``_as_one``)."""
+
+    queries: tuple[CompiledQuery, ...]
+    statements: tuple[Statement, ...]
+    sql: str
+    parameters: Mapping[str, object]
+
+
+# The rows a statement aggregates besides its source: the query's breakdown and filters.
+_Rows = tuple[DimensionName | None, tuple[Filter, ...]]
+
+
+def compile_pass(catalog: MetricCatalog, queries: Sequence[MetricQuery]) -> CompiledPass:
+    """The statements answering ``queries`` together (module docstring); ``MetricQueryError``
+    for what the catalog refuses, before any SQL is built."""
+    metrics = [_metrics(catalog, query) for query in queries]
+    ranges: dict[DateRange, int] = {}
+    placed = [_buckets(query, ranges) for query in queries]
+    buckets = [replace(bucket, ranges=tuple(ranges)) for bucket in placed]
+    groups: dict[_Rows, dict[tuple[str, int | None], list[AggregateMetric]]] = {}
+    for query, asked in zip(queries, metrics, strict=True):
+        sources = groups.setdefault((query.by, query.filters), {})
+        for metric in asked:
+            for part in catalog.parts(metric):
+                group = sources.setdefault((part.table, part.window_days), [])
+                if part not in group:
+                    group.append(part)
+    statements: list[Statement] = []
+    by_rows: dict[_Rows, tuple[Statement, ...]] = {}
+    for rows, sources in groups.items():
+        first = len(statements)
+        for (table, window_days), group in sources.items():
+            statements.append(
+                _statement(
+                    catalog,
+                    len(statements),
+                    SOURCES[table],
+                    window_days,
+                    tuple(group),
+                    tuple(ranges),
+                    rows,
+                )
+            )
+        by_rows[rows] = tuple(statements[first:])
+    compiled = tuple(
+        CompiledQuery(
+            query=query, metrics=asked, buckets=bucket, statements=by_rows[query.by, query.filters]
+        )
+        for query, asked, bucket in zip(queries, metrics, buckets, strict=True)
+    )
+    sql, parameters = _as_one(statements)
+    return CompiledPass(
+        queries=compiled, statements=tuple(statements), sql=sql, parameters=parameters
+    )
+
+
 def compile_query(catalog: MetricCatalog, query: MetricQuery) -> CompiledQuery:
-    """The statements answering ``query``; ``MetricQueryError`` for what the catalog refuses."""
+    """The statements answering ``query`` alone (``explain`` shows them); ``MetricQueryError``
+    for what the catalog refuses."""
+    (compiled,) = compile_pass(catalog, (query,)).queries
+    return compiled
+
+
+def _metrics(catalog: MetricCatalog, query: MetricQuery) -> tuple[SqlMetric, ...]:
+    """``query``'s metrics, each once, checked to allow its breakdown, filters and grain."""
     metrics = tuple(catalog.sql_metric(name) for name in dict.fromkeys(query.metrics))
     for metric in metrics:
         _check_allowed(metric, query)
-    buckets = _buckets(query)
-    groups: dict[tuple[str, int | None], list[AggregateMetric]] = {}
-    for metric in metrics:
-        for part in catalog.parts(metric):
-            group = groups.setdefault((part.table, part.window_days), [])
-            if part not in group:
-                group.append(part)
-    statements = tuple(
-        _statement(catalog, SOURCES[table], window_days, tuple(group), buckets, query)
-        for (table, window_days), group in groups.items()
-    )
-    return CompiledQuery(query=query, metrics=metrics, buckets=buckets, statements=statements)
+    return metrics
 
 
 def _check_allowed(metric: SqlMetric, query: MetricQuery) -> None:
@@ -126,8 +193,9 @@ def refusal(metric: SqlMetric, query: MetricQuery) -> str | None:
     return None
 
 
-def _buckets(query: MetricQuery) -> Buckets:
-    ranges: dict[DateRange, int] = {}
+def _buckets(query: MetricQuery, ranges: dict[DateRange, int]) -> Buckets:
+    """``query``'s buckets, their ids those of the pass's ``ranges`` (each range added once;
+    ``Buckets.ranges`` is left for the caller to fill once every query's are in)."""
 
     def bucket(period: DateRange) -> int:
         return ranges.setdefault(period, len(ranges))
@@ -146,25 +214,27 @@ def _buckets(query: MetricQuery) -> Buckets:
         if query.grain is not None
         else ()
     )
-    return Buckets(ranges=tuple(ranges), period=period, comparison=comparison, series=series)
+    return Buckets(ranges=(), period=period, comparison=comparison, series=series)
 
 
 def _statement(
     catalog: MetricCatalog,
+    index: int,
     source: Source,
     window_days: int | None,
     metrics: tuple[AggregateMetric, ...],
-    buckets: Buckets,
-    query: MetricQuery,
+    ranges: tuple[DateRange, ...],
+    rows: _Rows,
 ) -> Statement:
+    by, filters = rows
     parameters: dict[str, object] = {
-        "bucket_id": list(range(len(buckets.ranges))),
-        "bucket_start": [bucket.start for bucket in buckets.ranges],
-        "bucket_end": [bucket.end for bucket in buckets.ranges],
+        "bucket_id": list(range(len(ranges))),
+        "bucket_start": [bucket.start for bucket in ranges],
+        "bucket_end": [bucket.end for bucket in ranges],
     }
     ctes = [_BUCKETS_CTE]
     day = source.day
-    scan_start = min(bucket.start for bucket in buckets.ranges)
+    scan_start = min(bucket.start for bucket in ranges)
     if source.weekly:
         # Few rows (a channel-week each): a range join to the buckets, weighted by the days of
         # the row's week inside the bucket, over 7.
@@ -181,24 +251,24 @@ def _statement(
         if window_days is not None:
             first = "bucket_end - $window_days_before"
             parameters["window_days_before"] = window_days - 1
-            scan_start = min(bucket.end for bucket in buckets.ranges)
+            scan_start = min(bucket.end for bucket in ranges)
             scan_start -= timedelta(days=window_days - 1)
         ctes.append(_BUCKET_DAYS_CTE.format(first=first))
         placed = f"JOIN bucket_days AS buckets ON {day} = buckets.day"
         weight = None
     parameters["scan_start"] = scan_start
-    parameters["scan_end"] = max(bucket.end for bucket in buckets.ranges)
+    parameters["scan_end"] = max(bucket.end for bucket in ranges)
 
     conditions = [f"{day} BETWEEN $scan_start AND $scan_end"]
-    for index, condition in enumerate(query.filters):
-        names = [f"filter_{index}_{position}" for position in range(len(condition.values))]
+    for number, condition in enumerate(filters):
+        names = [f"filter_{number}_{position}" for position in range(len(condition.values))]
         column = _dimension_sql(catalog, source, condition.dimension)
         conditions.append(f"{column} IN ({', '.join('$' + name for name in names)})")
         parameters.update(zip(names, condition.values, strict=True))
-    if query.by is None:
+    if by is None:
         dimension, grouping = "NULL", "buckets.bucket_id"
     else:
-        dimension = _dimension_sql(catalog, source, query.by)
+        dimension = _dimension_sql(catalog, source, by)
         grouping = "GROUPING SETS ((buckets.bucket_id), (buckets.bucket_id, dimension_value))"
     aggregates = ",\n       ".join(_aggregate(metric, weight) for metric in metrics)
     select = f"SELECT buckets.bucket_id, {dimension} AS dimension_value,\n       {aggregates}"
@@ -207,6 +277,7 @@ def _statement(
     first_orders = source.name == "first_orders" or _names_table(select + rest, "first_orders")
     sql = "\n".join((f"WITH {', '.join(ctes)}", select, f"FROM {source.name}", *joins, rest))
     return Statement(
+        index=index,
         source=source.name,
         metrics=metrics,
         sql=sql,
@@ -252,3 +323,20 @@ def _dimension_sql(catalog: MetricCatalog, source: Source, dimension: DimensionN
 def _names_table(sql: str, table: str) -> bool:
     """Whether ``sql`` names a column of ``table`` (so the statement must join it)."""
     return re.search(rf"\b{re.escape(table)}\.", sql) is not None
+
+
+def _as_one(statements: Sequence[Statement]) -> tuple[str, dict[str, object]]:
+    """``statements`` as one statement: each a subquery whose rows begin with its ``statement``
+    index, its parameters renamed apart (``$scan_start`` of statement 2 is ``$s2_scan_start``).
+    UNION ALL BY NAME lines their metric columns up by name: a statement's rows hold NULL in
+    the columns of the metrics it does not compute."""
+    parts: list[str] = []
+    parameters: dict[str, object] = {}
+    for statement in statements:
+        prefix = f"s{statement.index}_"
+        names = sorted(statement.parameters, key=len, reverse=True)  # filter_0_10 before _1
+        own = re.compile(rf"\$({'|'.join(map(re.escape, names))})\b")
+        sql = own.sub(rf"${prefix}\1", statement.sql)
+        parts.append(f"SELECT {statement.index} AS statement, * FROM (\n{sql}\n)")
+        parameters.update((prefix + name, value) for name, value in statement.parameters.items())
+    return "\nUNION ALL BY NAME\n".join(parts), parameters

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from typing import Any
 
 import duckdb
 
@@ -28,6 +29,7 @@ from integrations.warehouse.metrics.catalog import MetricCatalog
 from integrations.warehouse.metrics.compile import (
     CompiledQuery,
     Statement,
+    compile_pass,
     compile_query,
     refusal,
 )
@@ -42,7 +44,7 @@ from integrations.warehouse.metrics.results import (
     MetricValue,
     SeriesPoint,
 )
-from integrations.warehouse.metrics.sources import share_first_orders
+from integrations.warehouse.metrics.sources import ORDERS_VERSION, share_first_orders
 
 logger = logging.getLogger(__name__)
 
@@ -58,26 +60,46 @@ class MetricsLayer:
 
         Raises ``MetricQueryError`` for a metric, dimension, filter, grain or comparison the
         catalog does not allow, before any SQL runs."""
+        (result,) = self.run_all(connection, (query,))
+        return result
+
+    def run_all(
+        self, connection: duckdb.DuckDBPyConnection, queries: Sequence[MetricQuery]
+    ) -> tuple[MetricResult, ...]:
+        """Each query's result, as ``run`` gives it, from one pass over the warehouse: the
+        data's span looked up once, and one SQL statement in which queries over the same rows
+        share their scans (``compile`` says how) — a KPI pass's four queries cost what one does.
+
+        Raises ``MetricQueryError`` as ``run`` does, before any SQL runs."""
+        if not queries:
+            return ()
         started = time.perf_counter()
-        compiled = compile_query(self.catalog, query)
-        (first_day, last_day), *_ = connection.execute(
-            "SELECT min(order_date), max(order_date) FROM orders"
+        compiled = compile_pass(self.catalog, queries)
+        ((first_day, last_day, orders, last_order),) = connection.execute(
+            f"SELECT min(order_date), max(order_date), {ORDERS_VERSION} FROM orders"
         ).fetchall()
         data = None if first_day is None else DateRange(start=first_day, end=last_day)
-        figures = _Figures(self.catalog, compiled, data)
         if any(statement.reads_first_orders for statement in compiled.statements):
-            share_first_orders(connection)
-        for statement in compiled.statements:
-            figures.add(statement, connection.execute(statement.sql, dict(statement.parameters)))
-        result = figures.result()
+            share_first_orders(connection, (orders, last_order))
+        cursor = connection.execute(compiled.sql, dict(compiled.parameters))
+        columns = {column[0]: index for index, column in enumerate(cursor.description or ())}
+        rows: list[list[tuple[Any, ...]]] = [[] for _ in compiled.statements]
+        for row in cursor.fetchall():
+            rows[row[columns["statement"]]].append(row)
+        results = []
+        for query in compiled.queries:
+            figures = _Figures(self.catalog, query, data)
+            for statement in query.statements:
+                figures.add(statement, rows[statement.index], columns)
+            results.append(figures.result())
         logger.debug(
-            "metrics %s over %s: %d statements in %.1f ms",
-            ",".join(query.metrics),
-            query.period,
+            "metrics %s: %d queries, %d statements in %.1f ms",
+            "; ".join(f"{','.join(query.metrics)} over {query.period}" for query in queries),
+            len(queries),
             len(compiled.statements),
             (time.perf_counter() - started) * 1000,
         )
-        return result
+        return tuple(results)
 
     def refusal(self, metric: str, query: MetricQuery) -> str | None:
         """Why ``metric`` cannot be part of ``query`` — unknown, computed by the analytics
@@ -123,6 +145,9 @@ class _Figures:
         self.compiled = compiled
         self.buckets = compiled.buckets
         self.data = data
+        # The aggregates this query's metrics are made of: its statements may compute other
+        # queries' metrics too (compile_pass), which are not this query's figures.
+        self.parts = {part.name for metric in compiled.metrics for part in catalog.parts(metric)}
         self.values: dict[tuple[str, int, str | None], float | None] = {}
         # The comparison buckets the data covers: one starting before the first order is left
         # out of the comparison (module docstring).
@@ -132,10 +157,15 @@ class _Figures:
             if data is not None and self.buckets.ranges[bucket].start >= data.start
         ]
 
-    def add(self, statement: Statement, cursor: duckdb.DuckDBPyConnection) -> None:
-        for bucket, dimension_value, *figures in cursor.fetchall():
-            for metric, figure in zip(statement.metrics, figures, strict=True):
-                self.values[(metric.name, bucket, dimension_value)] = figure
+    def add(
+        self, statement: Statement, rows: Iterable[Sequence[Any]], columns: Mapping[str, int]
+    ) -> None:
+        """``statement``'s rows of the pass: each ``columns`` (the pass's, by name) a figure."""
+        own = [metric.name for metric in statement.metrics if metric.name in self.parts]
+        bucket, dimension = columns["bucket_id"], columns["dimension_value"]
+        for row in rows:
+            for name in own:
+                self.values[(name, row[bucket], row[dimension])] = row[columns[name]]
 
     def value(self, metric: SqlMetric, bucket: int, dimension_value: str | None) -> float | None:
         if isinstance(metric, RatioMetric):

@@ -16,7 +16,10 @@ import duckdb
 FIRST_ORDERS_SQL = (
     "SELECT customer_id, min(order_date) AS first_order_date FROM orders GROUP BY customer_id"
 )
-_ORDERS_VERSION_SQL = "SELECT count(*), max(order_id) FROM orders"
+# The orders' version: their count and last id (imports append). The layer reads it with the
+# data's span, in the same statement.
+ORDERS_VERSION = "count(*), max(order_id)"
+OrdersVersion = tuple[int, int | None]
 # The copy the warehouse's writers keep (``store_first_orders``), with the orders it was built on.
 STORED = "customer_first_orders"
 
@@ -26,32 +29,41 @@ def store_first_orders(connection: duckdb.DuckDBPyConnection) -> None:
     writers (the seed, an import of orders) call this, so that a reader's KPI pass finds it
     built instead of grouping every order again (0.26 s at 10M orders, per process)."""
     connection.execute(f"CREATE OR REPLACE TABLE {STORED} AS {FIRST_ORDERS_SQL}")
-    _record_version(connection, f"{STORED}_of", temporary=False)
+    _record_version(connection, f"{STORED}_of", _orders_version(connection), temporary=False)
 
 
-def share_first_orders(connection: duckdb.DuckDBPyConnection) -> None:
+def share_first_orders(
+    connection: duckdb.DuckDBPyConnection, version: OrdersVersion | None = None
+) -> None:
     """Make ``first_orders`` a temporary table of ``connection`` for the orders as they
-    are: the warehouse's stored copy when it was built on these orders (their count and last
-    id: imports append), else built here, once per connection until the orders change. A KPI
-    pass has eight statements that read it."""
-    (version,) = connection.execute(_ORDERS_VERSION_SQL).fetchall()
+    are (``version``, when the caller has just read it): the warehouse's stored copy when it
+    was built on these orders, else built here, once per connection until the orders change.
+    Three parts of a KPI pass's statement read it."""
+    if version is None:
+        version = _orders_version(connection)
     if _version_of(connection, "first_orders_of") == [version]:
         return
     stored = _version_of(connection, f"{STORED}_of") == [version]
     built = f"FROM {STORED}" if stored else FIRST_ORDERS_SQL  # a copy of 1M rows takes 10 ms
     connection.execute(f"CREATE OR REPLACE TEMP TABLE first_orders AS {built}")
-    _record_version(connection, "first_orders_of", temporary=True)
+    _record_version(connection, "first_orders_of", version, temporary=True)
 
 
-def _version_of(connection: duckdb.DuckDBPyConnection, table: str) -> list[tuple[int, int]]:
+def _orders_version(connection: duckdb.DuckDBPyConnection) -> OrdersVersion:
+    (version,) = connection.execute(f"SELECT {ORDERS_VERSION} FROM orders").fetchall()
+    return version
+
+
+def _version_of(connection: duckdb.DuckDBPyConnection, table: str) -> list[OrdersVersion]:
     try:
         return connection.execute(f"SELECT orders, last_order_id FROM {table}").fetchall()
     except duckdb.CatalogException:
         return []
 
 
-def _record_version(connection: duckdb.DuckDBPyConnection, table: str, *, temporary: bool) -> None:
-    (version,) = connection.execute(_ORDERS_VERSION_SQL).fetchall()
+def _record_version(
+    connection: duckdb.DuckDBPyConnection, table: str, version: OrdersVersion, *, temporary: bool
+) -> None:
     kind = "TEMP TABLE" if temporary else "TABLE"
     connection.execute(
         f"CREATE OR REPLACE {kind} {table} AS "
