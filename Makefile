@@ -63,6 +63,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/send.py
 	$(BIN)/python bench/ask.py
 	$(BIN)/python -m bench.slack_ack
+	$(BIN)/python -m bench.scale
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -246,8 +246,7 @@ async def _measure(
 ) -> Round:
     """Keep ``args.in_flight`` commands outstanding; warm up until every worker has finished a
     task (and ``args.warmup`` seconds), then count ``args.seconds``."""
-    from bot.app import GIVEN_UP, SORRY
-    from bot.listeners.commands import BUSY
+    from bot.failures import BUSY, GIVEN_UP, SORRY
     from integrations.statestore import StateStore
 
     failed = (SORRY, GIVEN_UP)

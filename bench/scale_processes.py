@@ -40,6 +40,7 @@ class Processes:
         self._folder = folder
         self._env = env
         self._started: list[tuple[str, subprocess.Popen[bytes], Path]] = []
+        self._killed: set[int] = set()
 
     @property
     def workers(self) -> list[subprocess.Popen[bytes]]:
@@ -99,10 +100,17 @@ class Processes:
                 used[role] = used.get(role, 0.0) + ticks / CLOCK_TICKS
         return used
 
+    def kill(self, process: subprocess.Popen[bytes]) -> None:
+        """kill -9 of ``process`` and its whole group (a worker's pool processes too), as a
+        machine would lose it."""
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        self._killed.add(process.pid)
+
     def check(self) -> None:
         """Stop the bench, with its log, when a process has exited on its own."""
         for role, process, log in self._started:
-            if process.poll() is not None:
+            if process.pid not in self._killed and process.poll() is not None:
                 raise SystemExit(f"the {role} process exited ({process.returncode}):\n{tail(log)}")
 
     def stop_all(self) -> None:

@@ -203,7 +203,7 @@ async def _load(
     """Run the workers for ``args.seconds``; the accepted requests' latencies by kind (errors as
     ``nan``), and how many of each kind were refused as busy in their ack."""
     from bot import ids
-    from bot.listeners.commands import BUSY  # pulls the workflows in: not before the app runs
+    from bot.failures import BUSY  # pulls the workflows in: not before the app runs
 
     def says_busy(answer: bytes) -> bool:
         try:
@@ -319,7 +319,7 @@ def _report(
 def _report_refused(refused: Counter[str], api: FakeSlackAPI, figures: Figures) -> None:
     """How many requests were refused as busy: commands in their ack (not in the latencies
     above), buttons through their response URL (their ack carries no text, so they are)."""
-    from bot.listeners.commands import BUSY
+    from bot.failures import BUSY
 
     later = sum(1 for call in api.calls_to("response_url") if call.args.get("text") == BUSY)
     print(f"refused as busy    {refused.total() + later:>10,}  (try again in a minute)")

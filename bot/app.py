@@ -1,10 +1,10 @@
 """Build the Slack app from the services: no globals, nothing connects until a request comes.
 
 ``build_app`` gives the ``AsyncApp`` (measured: the sync ``App`` misses Slack's 3 s ack under
-modest load); ``http_app`` wraps it for uvicorn behind ``/slack/events``. Listeners ack at once and
-run the (blocking, seconds-long) workflows through the app's ``WorkflowRunner`` inside the
-listener rather than in a lazy listener: Bolt only logs a lazy listener's exception, while a
-listener's own reaches the one ``@app.error`` handler below.
+modest load); ``http_app`` wraps it for uvicorn behind ``/slack/events``. Each listener is an ack
+and a handed-off rest (``bot.handoff``): the rest runs in this process, or, given a queue
+runner, in a ``controlroom worker``, which builds this same app (``worker=True``) to run it.
+The rest runs the (blocking, seconds-long) workflows through the app's ``WorkflowRunner``.
 
 The runner is threads of this process unless the caller gives another: ``controlroom serve``
 (and the demo, and bench/slack_ack.py) give a ``ProcessRunner``, so the workflows' CPU-bound
@@ -26,15 +26,16 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_sdk.errors import SlackClientError
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.blocks import messages
+from bot import handoff, slack_work
 from bot.edge import Refusal, SlackEdge, log_refusal
+from bot.failures import report_error
 from bot.health import HealthChecks, HealthReport
 from bot.listeners import (
     approvals,
@@ -43,29 +44,18 @@ from bot.listeners import (
     digest,
     escalation_replies,
     home,
-    replies,
     review,
     support,
 )
 from bot.retries import AnswerOnce
-from bot.runner import TaskGivenUpError, ThreadRunner, WorkersUnavailableError, WorkflowRunner
+from bot.runner import TaskSender, ThreadRunner, WorkflowRunner
 from bot.unsubscribe import unsubscribe_routes
 from controlroom.services import Services
-from integrations.statestore import SlackThread
 
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
-SORRY = "Something went wrong on our side; it is in the log. Please try again in a minute."
-BUSY = commands.BUSY
-GIVEN_UP = (
-    "This request was tried several times and stopped each time on our side, so we have "
-    "stopped trying; it is in the log. Please try again later, or tell whoever runs the app."
-)
-# Twice the interval at which Bolt's async listener runner looks for a listener's ack.
-ACK_LOOK_SECONDS = 0.02
-
 Authorize = Callable[..., Awaitable[AuthorizeResult]]
 
 
@@ -79,35 +69,47 @@ def build_app(
     client: AsyncWebClient | None = None,
     authorize: Authorize | None = None,
     runner: WorkflowRunner | None = None,
+    worker: bool = False,
 ) -> AsyncApp:
     """The Slack app with every listener registered.
 
     The signing secret and bot token come from ``services.settings``; ``client`` replaces the Web
     API client (tests point one at a local fake) and ``authorize`` the single-workspace token.
     ``runner`` runs the workflows: a ``ThreadRunner`` over ``services`` unless given (the caller
-    that gives one starts and closes it).
+    that gives one starts and closes it); a queue runner also takes the listeners' handed-off
+    halves (``bot.handoff``). ``worker``: the app a ``controlroom worker`` runs those halves
+    with, on requests the web process verified (it trusts the broker, as for every task).
     """
     settings = services.settings
-    if settings.slack_signing_secret is None:
+    secret = settings.slack_signing_secret
+    if secret is None and not worker:
         raise BotConfigError("SLACK_SIGNING_SECRET is not set: copy it from the app's Basic Info")
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     if client is None and authorize is None and token is None:
         raise BotConfigError("SLACK_BOT_TOKEN is not set: copy the app's xoxb- token")
     app = AsyncApp(
-        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        signing_secret=secret.get_secret_value() if secret is not None else "",
         # Bolt builds its client from the token (given a client too, it warns the token is
         # unused); each request's client copies this one's base URL.
         token=None if client is not None or authorize is not None else token,
         client=client,
         authorize=authorize,
         logger=logging.getLogger("bot.bolt"),
+        # The ack function returns before the handed-off half starts: it decides whether there
+        # is one (bot/handoff.py).
+        process_before_response=True,
+        request_verification_enabled=not worker,
     )
     if client is None:
         app.client.base_url = settings.slack_api_url
-    app.error(_report_error)
+    app.error(_ack_failed)
     # Before every listener: an event Slack delivers again is answered once (bot/retries.py).
     app.middleware(AnswerOnce(services.state))
     runner = runner or ThreadRunner(services)
+    # The listeners' handed-off halves (bot/handoff.py): to the task queue when the runner
+    # sends there, else tasks of this process.
+    lazy = slack_work.Queued(runner) if isinstance(runner, TaskSender) else handoff.InProcess()
+    app.listener_runner.lazy_listener_runner = lazy
     commands.register(app, services, runner)
     approvals.register(app, services, runner)
     review.register(app, services, runner)
@@ -121,47 +123,13 @@ def build_app(
     return app
 
 
-async def _report_error(
+async def _ack_failed(
     error: Exception, body: dict[str, Any], respond: AsyncRespond | None, client: AsyncWebClient
-) -> None:
-    """Log the failure with its traceback; tell the person plainly, never the exception text:
-    through the response URL when the request has one, in the thread of a mention or direct
-    message, else in a direct message (App Home buttons and modals). Workers that cannot take
-    the request (too busy, or stopping) are no fault (the runner logs busy refusals once a
-    minute): the person is asked to try again. A call the task queue gave up on (its workers
-    kept dying) is said to have been tried several times and stopped."""
-    # Bolt's listener runner (slack_bolt/listener/asyncio_runner.py) looks for the ack every
-    # 10 ms and, when a listener fails after acking, sets the ack back to None once this
-    # handler returns: a failure within 10 ms of the ack (a busy refusal is at once) loses the
-    # HTTP response, a 404 after 3 s (140 of them in 20 s of bench/slack_ack.py before this
-    # wait). Wait out one look first.
-    await asyncio.sleep(ACK_LOOK_SECONDS)
-    what = body.get("type") or body.get("command")
-    text = SORRY
-    if isinstance(error, WorkersUnavailableError):
-        logger.debug("Slack request refused (%s): %s", what, error)
-        text = BUSY
-    elif isinstance(error, TaskGivenUpError):
-        logger.error("Slack request given up (%s): %s", what, error)
-        text = GIVEN_UP
-    else:
-        logger.exception("Slack request failed (%s)", what, exc_info=error)
-    try:
-        # A message event has no response URL: it is told where its answer would have gone.
-        if thread := _event_thread(body):
-            await replies.poster(client, thread)(text, messages.notice_blocks(text))
-        else:
-            await replies.tell_clicker(body, respond, client)(text)
-    except SlackClientError:
-        logger.warning("could not tell the person about the failure", exc_info=True)
-
-
-def _event_thread(body: dict[str, Any]) -> SlackThread | None:
-    """Where a message event's answer goes (a mention, a direct message), if it is one."""
-    event = body.get("event") or {}
-    if event.get("type") not in ("app_mention", "message"):
-        return None
-    return replies.event_thread(event)
+) -> BoltResponse:
+    """An ack function that raised: the person is told (``report_error``), and Slack gets a
+    200 (Bolt's default here is a 500, which Slack retries)."""
+    await report_error(error, body, respond, client)
+    return BoltResponse(status=200, body="")
 
 
 def http_app(

@@ -7,12 +7,13 @@ which says why the broker must be trusted). The contract is ``ProcessRunner``'s:
 exception type back where it pickles, else a ``WorkerError`` with the traceback as text;
 ``on_progress`` relayed, in order, from a thread of this process; a call its workers kept
 dying on is given up (``BROKER_MAX_DELIVERIES``) with a ``TaskGivenUpError``. Each call is
-recorded in the state store as a queued task before it is sent.
+recorded in the state store as a queued task before it is sent. These calls are short (the
+checks a modal's submission is acked with): they go to the "interactive" queue.
 
-Queues by kind: the functions in ``BATCH_WORK`` (the digest, a decision, which sends an approved
-campaign, the knowledge-base rebuild) go to the "batch" queue, everything else to
-"interactive", so that an answer never waits behind a digest when each queue has workers of its
-own.
+``send`` is the other way in: work nobody waits for, to the queue its sender names — a Slack
+request's handed-off half (``bot.slack_work``: an answer to "interactive", a digest or an
+approved campaign's send to "batch") or a clock's job — so that an answer never waits behind a
+digest when each queue has workers of its own.
 
 Replies (progress, then the result) come back on one Redis list per runner, read by one
 thread, each tagged with its call's id: a list rather than Celery's task states, which keep only
@@ -29,14 +30,14 @@ import logging
 import pickle
 import threading
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 import redis
 
-from bot import work
-from bot.queue_tasks import BATCH, INTERACTIVE, TASK, Reply, celery_app, check_broker
+from bot.handoff import INTERACTIVE
+from bot.queue_tasks import TASK, Reply, celery_app, check_broker
 from bot.runner import WORKFLOW_BACKLOG, WorkersUnavailableError
 from bot.worker import PROGRESS, WorkerError
 from controlroom.services import Services
@@ -48,11 +49,6 @@ logger = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 
-# The bot.work functions that take minutes rather than seconds: the weekly digest, a decision
-# (approving a win-back sends its campaign), and the clock's knowledge-base rebuild.
-BATCH_WORK: frozenset[Callable[..., Any]] = frozenset(
-    {work.weekly_digest, work.decide, work.kb_rebuild}
-)
 # Seconds the reply thread waits on Redis before looking whether it should stop.
 READ_SECONDS = 1.0
 
@@ -65,8 +61,8 @@ class _Call:
 
 
 class QueueRunner:
-    """Workflow calls sent to ``controlroom worker`` processes through the broker of
-    ``settings``; ``batch``: the functions that go to the batch queue.
+    """Workflow calls, and work nobody waits for, sent to ``controlroom worker`` processes
+    through the broker of ``settings``.
 
     At most ``backlog`` calls are held (waiting for their reply); one more is refused at once
     with ``WorkersUnavailableError``, as ``ProcessRunner`` does and for its reasons. Closing
@@ -78,14 +74,12 @@ class QueueRunner:
         settings: Settings,
         *,
         backlog: int = WORKFLOW_BACKLOG,
-        batch: Collection[Callable[..., Any]] = BATCH_WORK,
     ) -> None:
         if settings.broker_url is None:
             raise ValueError("a queue runner needs a broker: set REDIS_URL")
         self._settings = settings
         self._url = settings.broker_url.get_secret_value()
         self._celery = celery_app(settings)
-        self._batch = frozenset(batch)
         self._backlog = backlog
         self._replies = f"{settings.broker_prefix}replies:{uuid.uuid4().hex}"
         self._calls: dict[str, _Call] = {}
@@ -136,9 +130,9 @@ class QueueRunner:
         self._calls[call_id] = pending
         self._held += 1
         try:
-            task_args = (fn, Reply(self._replies, call_id), args, arguments, progress is not None)
-            queue = BATCH if fn in self._batch else INTERACTIVE
-            await asyncio.to_thread(self._send, state, call_id, fn, task_args, queue)
+            reply = Reply(self._replies, call_id)
+            task_args = (fn, call_id, reply, args, arguments, progress is not None)
+            await asyncio.to_thread(self._send, state, call_id, fn, task_args, INTERACTIVE)
             return cast(R, await pending.outcome)
         finally:
             self._held -= 1
@@ -155,6 +149,18 @@ class QueueRunner:
         """Record the task as queued, then send it (a worker may take it at once)."""
         work_name = f"{fn.__module__}.{getattr(fn, '__qualname__', fn)}"
         state.queue_task(task_id, work=work_name, queue=queue)
+        self._celery.send_task(TASK, args=task_args, task_id=task_id, queue=queue)
+
+    def send(self, fn: Callable[..., None], /, *args: Any, queue: str, work: str) -> None:
+        """Record ``fn(services, *args)`` as a queued task named ``work`` and send it to
+        ``queue``: nobody waits for it (a handed-off Slack request, ``bot.slack_work``, or a
+        clock's job); raises what the database or the broker raise."""
+        state = self._state
+        if self._reader is None or state is None or self._stop.is_set():
+            raise WorkersUnavailableError("the queue runner is not started, or is closed")
+        task_id = uuid.uuid4().hex
+        state.queue_task(task_id, work=work, queue=queue)
+        task_args: tuple[Any, ...] = (fn, task_id, None, args, {}, False)
         self._celery.send_task(TASK, args=task_args, task_id=task_id, queue=queue)
 
     def close(self) -> None:

@@ -40,6 +40,7 @@ import redis
 from celery import Celery
 from celery.signals import worker_process_init, worker_process_shutdown
 
+from bot.handoff import BATCH, INTERACTIVE
 from bot.runner import TaskGivenUpError
 from bot.worker import PROGRESS, WorkerError, travelling
 from bot.workers import WorkersNotStartedError
@@ -51,8 +52,6 @@ logger = logging.getLogger(__name__)
 
 # The two queues: short interactive work (answers, approvals, App Home) and long batch work
 # (the digest, a campaign's send), so that the one never waits behind the other.
-INTERACTIVE = "interactive"
-BATCH = "batch"
 QUEUES = (INTERACTIVE, BATCH)
 # The name the runner sends the task by (it needs no import of this module to send it).
 TASK = "controlroom.run_work"
@@ -154,26 +153,34 @@ def reply_to(client: redis.Redis, reply: Reply, kind: ReplyKind, payload: Any) -
 
 def run_work(
     fn: Callable[..., Any],
-    reply: Reply,
+    task_id: str,
+    reply: Reply | None,
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
     relay_progress: bool,
 ) -> None:
     """The task: ``fn(services, *args, **kwargs)`` over this worker process's services,
-    replying with its ``on_progress`` calls (if the caller listens) and its outcome.
+    replying with its ``on_progress`` calls (if the caller listens) and its outcome. A task
+    nobody waits for (``reply`` None: a handed-off Slack request, ``bot.slack_work``) replies
+    nothing; given up, it is called with ``given_up=`` the reason, to tell the person.
 
-    Each delivery is counted in the state store first (the task's id is its call's): past
+    Each delivery is counted in the state store first (under ``task_id``): past
     ``BROKER_MAX_DELIVERIES`` the work is not run again, its runs are failed and the caller
     gets a ``TaskGivenUpError``; otherwise the runs an earlier delivery left running are
     continued by this one (those the work does not take back are failed as interrupted)."""
     worker = _worker
     if worker is None:
         raise WorkerError("this worker process has no services (worker_process_init did not run)")
+
+    def answer(kind: ReplyKind, payload: Any) -> None:
+        if reply is not None:
+            reply_to(worker.replies, reply, kind, payload)
+
     state = worker.services.state
     try:
         settings = worker.services.settings
         pickup = state.pick_up_task(
-            reply.call_id,
+            task_id,
             max_deliveries=settings.broker_max_deliveries,
             # The broker gives a task out again only a visibility timeout after a delivery;
             # one sooner is a second copy while the first still runs (kombu's Redis transport
@@ -181,43 +188,45 @@ def run_work(
             duplicate_within=timedelta(seconds=settings.broker_visibility_timeout / 2),
         )
     except StateStoreError as error:
-        logger.error("could not record the pick-up of task %s: %s", reply.call_id, error)
-        reply_to(worker.replies, reply, "raised", travelling(error))
+        logger.error("could not record the pick-up of task %s: %s", task_id, error)
+        answer("raised", travelling(error))
         return
     if pickup.duplicate:
         logger.warning(
             "task %s is %s (in %s): this copy of it is not run",
-            reply.call_id,
+            task_id,
             pickup.task.status,
             pickup.task.worker,
         )
         return
     for run_id in pickup.closed_runs:
-        logger.warning("run %s of task %s failed: an earlier delivery died", run_id, reply.call_id)
+        logger.warning("run %s of task %s failed: an earlier delivery died", run_id, task_id)
     for run in pickup.unfinished:
         logger.warning(
             "run %s of task %s: its worker (%s) died; continuing it",
             run.run_id,
-            reply.call_id,
+            task_id,
             run.process,
         )
     if pickup.given_up:
         reason = pickup.task.error or "given up"
-        logger.error("task %s (%s): %s", reply.call_id, pickup.task.work, reason)
-        reply_to(worker.replies, reply, "raised", TaskGivenUpError(reason))
+        logger.error("task %s (%s): %s", task_id, pickup.task.work, reason)
+        if reply is None:
+            fn(worker.services, *args, **kwargs, given_up=reason)
+        answer("raised", TaskGivenUpError(reason))
         return
-    if relay_progress:
+    if relay_progress and reply is not None:
         kwargs = {**kwargs, PROGRESS: functools.partial(_progress, worker.replies, reply)}
     try:
-        with state.working_on(reply.call_id, resuming=pickup.unfinished):
+        with state.working_on(task_id, resuming=pickup.unfinished):
             result = fn(worker.services, *args, **kwargs)
     except Exception as error:
         logger.info("%s raised %s", getattr(fn, "__qualname__", fn), type(error).__name__)
-        _finish(state, reply.call_id, "failed", f"{type(error).__name__}: {error}")
-        reply_to(worker.replies, reply, "raised", travelling(error))
+        _finish(state, task_id, "failed", f"{type(error).__name__}: {error}")
+        answer("raised", travelling(error))
         return
-    _finish(state, reply.call_id, "succeeded")
-    reply_to(worker.replies, reply, "returned", result)
+    _finish(state, task_id, "succeeded")
+    answer("returned", result)
 
 
 def _finish(

@@ -51,7 +51,8 @@ class AnswerOnce(AsyncMiddleware):
         next: Callable[[], Awaitable[BoltResponse]],
     ) -> BoltResponse | None:
         key = event_key(req.body)
-        if key is None:
+        # A worker's run of a handed-off half (bot/handoff.py): the web process took its id.
+        if key is None or req.lazy_only:
             return await next()
         try:
             first = await asyncio.to_thread(

@@ -50,7 +50,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
-from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar, cast
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar, cast, runtime_checkable
 
 from bot.worker import PROGRESS, call_in_worker
 from bot.workers import Workers
@@ -122,6 +122,17 @@ class WorkflowRunner(Protocol):
 
     def close(self) -> None:
         """Stop the threads or processes; calls in flight finish first. Idempotent."""
+        ...
+
+
+@runtime_checkable
+class TaskSender(Protocol):
+    """A runner that also sends work nobody waits for (the task queue's ``QueueRunner``): a
+    handed-off Slack request, a clock's job."""
+
+    def send(self, fn: Callable[..., None], /, *args: Any, queue: str, work: str) -> None:
+        """Record ``fn(services, *args)`` as a queued task named ``work`` and send it to
+        ``queue``, before returning; raises what the database or the broker raise."""
         ...
 
 

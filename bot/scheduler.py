@@ -10,10 +10,10 @@ and no secret. ``build_scheduler`` keeps the settings (and the runner) it was gi
 for as long as the clock runs in this process, and the job builds its own services from them
 (never from the environment), runs one workflow and closes them.
 
-Where the work runs: with a ``runner`` (the task queue's ``QueueRunner``, when a broker is
-configured) each job sends its ``bot.work`` call through it, so that ``controlroom worker``
-processes run it (the digest and the rebuild on the batch queue) while the clock only waits for
-the result and posts it, as the web role does; without one, in a thread of the clock.
+Where the work runs: with a ``runner`` that sends to the task queue (``QueueRunner``, when a
+broker is configured) each job is sent whole, so that a ``controlroom worker`` runs it and posts
+its result in Slack (the digest and the rebuild on the batch queue) while the clock only
+enqueues; without one, in the clock.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Final
@@ -39,14 +39,18 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import work
 from bot.digest import publish_digest
+from bot.handoff import BATCH, INTERACTIVE
 from bot.overlaps import refresh_overlapping_campaigns
 from bot.reminders import remind_pending_approvals
-from bot.runner import ThreadRunner, WorkflowRunner
+from bot.runner import TaskSender, ThreadRunner, WorkflowRunner
 from controlroom.services import Services, build_services
 from controlroom.settings import Settings
 from policies.schema import ScheduledJob, SchedulePolicy
 
 logger = logging.getLogger(__name__)
+
+# A job as a worker runs it: over its services; told instead when the queue gave it up.
+ClockJob = Callable[..., None]
 
 # The job store's own table in the state database.
 JOBS_TABLE: Final = "scheduler_jobs"
@@ -201,34 +205,51 @@ def run_approval_reminders(clock: str) -> None:
 
 
 def weekly_digest_job(settings: Settings, *, runner: WorkflowRunner | None = None) -> None:
-    """The scheduled weekly GTM digest, recorded as a run with trigger "schedule" and posted in
-    the digest channel (progress, digest, charts in its thread) when a bot token is set; run
-    through ``runner`` (default: a thread here)."""
-    with _job_services(settings) as services:
-        runs = _runner_for(services, runner)
-        token = services.settings.slack_bot_token
-        if token is None:
-            digest = asyncio.run(runs.call(work.weekly_digest, SCHEDULER_USER, trigger="schedule"))
-            logger.warning(
-                "weekly digest %s not posted in Slack: SLACK_BOT_TOKEN is not set", digest.run_id
-            )
-            return
-        client = AsyncWebClient(
-            token=token.get_secret_value(), base_url=services.settings.slack_api_url
+    """The scheduled weekly GTM digest (``weekly_digest``): sent to the batch queue when
+    ``runner`` sends there, else run here."""
+    _run_job(settings, runner, weekly_digest, BATCH)
+
+
+def kb_rebuild_job(settings: Settings, *, runner: WorkflowRunner | None = None) -> None:
+    """The nightly knowledge-base rebuild (``kb_rebuild``): sent to the batch queue when
+    ``runner`` sends there, else run here."""
+    _run_job(settings, runner, kb_rebuild, BATCH)
+
+
+def approval_reminders_job(settings: Settings, *, runner: WorkflowRunner | None = None) -> None:
+    """The approval reminders (``approval_reminders``): sent to the interactive queue when
+    ``runner`` sends there, else run here."""
+    _run_job(settings, runner, approval_reminders, INTERACTIVE)
+
+
+def weekly_digest(services: Services, *, given_up: str | None = None) -> None:
+    """The weekly GTM digest, recorded as a run with trigger "schedule" and posted in the digest
+    channel (progress, digest, charts in its thread) when a bot token is set."""
+    if given_up is not None:
+        logger.error("scheduled weekly digest given up: %s", given_up)
+        return
+    runner = ThreadRunner(services, threads=None)
+    client = _slack_client(services)
+    if client is None:
+        digest = asyncio.run(runner.call(work.weekly_digest, SCHEDULER_USER, trigger="schedule"))
+        logger.warning(
+            "weekly digest %s not posted in Slack: SLACK_BOT_TOKEN is not set", digest.run_id
         )
-        published = asyncio.run(
-            publish_digest(client, services, SCHEDULER_USER, trigger="schedule", runner=runs)
-        )
+        return
+    published = asyncio.run(
+        publish_digest(client, services, SCHEDULER_USER, trigger="schedule", runner=runner)
+    )
     logger.info(
         "scheduled weekly digest %s posted in %s", published.digest.run_id, published.channel_id
     )
 
 
-def kb_rebuild_job(settings: Settings, *, runner: WorkflowRunner | None = None) -> None:
-    """The nightly knowledge-base rebuild: re-ingest the help centre, keep every human answer;
-    run through ``runner`` (default: a thread here)."""
-    with _job_services(settings) as services:
-        report = asyncio.run(_runner_for(services, runner).call(work.kb_rebuild))
+def kb_rebuild(services: Services, *, given_up: str | None = None) -> None:
+    """Re-ingest the help centre, keeping every human answer."""
+    if given_up is not None:
+        logger.error("scheduled knowledge-base rebuild given up: %s", given_up)
+        return
+    report = work.kb_rebuild(services)
     logger.info(
         "scheduled knowledge-base rebuild: %d passages from %d articles, %d human answers",
         report.chunks,
@@ -237,21 +258,19 @@ def kb_rebuild_job(settings: Settings, *, runner: WorkflowRunner | None = None) 
     )
 
 
-def approval_reminders_job(settings: Settings, *, runner: WorkflowRunner | None = None) -> None:
+def approval_reminders(services: Services, *, given_up: str | None = None) -> None:
     """Remind pending approvals in their threads after the policy's ``remind_after_hours``
     (once per delay, however often the job runs), and say on pending campaigns who another
     campaign has emailed since they were proposed (a send approved from the CLI updates no
-    Slack message); without a bot token, nothing to post to. The look-ups run through
-    ``runner`` (default: a thread here)."""
-    with _job_services(settings) as services:
-        token = services.settings.slack_bot_token
-        if token is None:
-            logger.warning("approval reminders not posted: SLACK_BOT_TOKEN is not set")
-            return
-        client = AsyncWebClient(
-            token=token.get_secret_value(), base_url=services.settings.slack_api_url
-        )
-        asyncio.run(_remind_and_refresh(client, services, _runner_for(services, runner)))
+    Slack message); without a bot token, nothing to post to."""
+    if given_up is not None:
+        logger.error("scheduled approval reminders given up: %s", given_up)
+        return
+    client = _slack_client(services)
+    if client is None:
+        logger.warning("approval reminders not posted: SLACK_BOT_TOKEN is not set")
+        return
+    asyncio.run(_remind_and_refresh(client, services, ThreadRunner(services, threads=None)))
 
 
 async def _remind_and_refresh(
@@ -261,9 +280,22 @@ async def _remind_and_refresh(
     await refresh_overlapping_campaigns(client, runner)
 
 
-def _runner_for(services: Services, runner: WorkflowRunner | None) -> WorkflowRunner:
-    """The clock's runner, else one running the work in a thread here over the job's services."""
-    return runner if runner is not None else ThreadRunner(services, threads=None)
+def _run_job(settings: Settings, runner: WorkflowRunner | None, job: ClockJob, queue: str) -> None:
+    """``job`` sent to ``queue`` for a worker to run, when ``runner`` sends to a task queue
+    (the clock then only enqueues); else run here, over services of its own."""
+    if isinstance(runner, TaskSender):
+        runner.send(job, queue=queue, work=f"clock: {job.__name__}")
+        logger.info("scheduled %s sent to the %s queue", job.__name__, queue)
+        return
+    with _job_services(settings) as services:
+        job(services)
+
+
+def _slack_client(services: Services) -> AsyncWebClient | None:
+    token = services.settings.slack_bot_token
+    if token is None:
+        return None
+    return AsyncWebClient(token=token.get_secret_value(), base_url=services.settings.slack_api_url)
 
 
 def _clock_of(clock: str) -> _Clock:

@@ -21,10 +21,10 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import ids, work
+from bot import handoff, ids, work
 from bot.approvers import ApproverDirectory
 from bot.blocks import approvals as approval_blocks
 from bot.blocks import edit_history, edit_modal, kit, reject_modal
@@ -71,10 +71,7 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
     the desk with ``runner``."""
     directory = ApproverDirectory(services.policies.approvals)
 
-    async def approve(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
-        await ack()
+    async def approve(body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
         click = BlockActions.model_validate(body)
         reply = tell_clicker(body, respond, client)
         run_id = await exact_run_id(runner, reply, click.clicked.value)
@@ -96,10 +93,7 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         run_id, user = click.clicked.value, click.user.id
         return await approval_to_open(services, runner, directory, client, reply, run_id, user)
 
-    async def reject(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
-        await ack()
+    async def reject(body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
         click = BlockActions.model_validate(body)
         approval = await clicked(click, body, respond, client)
         if approval is None:
@@ -110,34 +104,42 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
             view=reject_modal.reject_modal(approval.run_id, metadata),
         )
 
-    async def rejection_reason(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        reason = reject_modal.reject_reason(view)
-        if not reason:
-            await ack(response_action="errors", errors={ids.REJECT_REASON_BLOCK: "Say why."})
-            return
+    def rejection(body: dict[str, Any], view: dict[str, Any]) -> DecisionRequest:
         submitted = ViewSubmission.model_validate(body)
         target = ModalMetadata.read(submitted.view.private_metadata)
         run_id, where = (target.run_id, target.where) if target else ("", None)
-        unknown = await exact_problem(runner, run_id)
+        reason = reject_modal.reject_reason(view)
+        return DecisionRequest(run_id, "rejected", submitted.user.id, where, reason)
+
+    async def rejection_reason(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        if not reject_modal.reject_reason(view):
+            await ack(response_action="errors", errors={ids.REJECT_REASON_BLOCK: "Say why."})
+            return
+        request = rejection(body, view)
+        unknown = await exact_problem(runner, request.run_id)
         if unknown is not None:
             await ack(response_action="errors", errors={ids.REJECT_REASON_BLOCK: unknown})
             return
-        request = DecisionRequest(run_id, "rejected", submitted.user.id, where, reason)
         approvers = await directory.approvers(client)
         problem = await check_request(runner, request, approvers)
         if problem is not None:
             message = plain_problem(services, problem)
             await ack(response_action="errors", errors={ids.REJECT_REASON_BLOCK: message})
             return
-        await ack()
+        await handoff.accept(ack, context)
+
+    async def rejected(body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
+        request = rejection(body, view)
+        approvers = await directory.approvers(client)
         await decide(services, runner, client, tell_clicker(body, None, client), request, approvers)
 
-    async def edit(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
-        await ack()
+    async def edit(body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
         click = BlockActions.model_validate(body)
         approval = await clicked(click, body, respond, client)
         if approval is None:
@@ -147,22 +149,29 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         )
         await client.views_open(trigger_id=click.trigger_id, view=modal)
 
-    async def edited(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    def edit_request(body: dict[str, Any], view: dict[str, Any]) -> DecisionRequest:
+        submitted = edit_modal.edit_request(view)
+        editor = ViewSubmission.model_validate(body).user.id
+        return DecisionRequest(
+            submitted.run_id, "edited", editor, submitted.where, edits=submitted.edits
+        )
+
+    async def edit_submitted(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
     ) -> None:
         try:
-            submitted = edit_modal.edit_request(view)
+            request = edit_request(body, view)
         except (ValueError, KeyError, TypeError, AttributeError):  # metadata not as we wrote it
             unknown = await exact_problem(runner, "")
         else:
-            unknown = await exact_problem(runner, submitted.run_id)
+            unknown = await exact_problem(runner, request.run_id)
         if unknown is not None:
             await ack(response_action="errors", errors=edit_modal.edit_errors(view, {}, unknown))
             return
-        editor = ViewSubmission.model_validate(body).user.id
-        request = DecisionRequest(
-            submitted.run_id, "edited", editor, submitted.where, edits=submitted.edits
-        )
         approvers = await directory.approvers(client)
         problem = await check_request(runner, request, approvers)
         if problem is not None:
@@ -170,14 +179,19 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
             errors = edit_modal.edit_errors(view, fields, plain_problem(services, problem))
             await ack(response_action="errors", errors=errors)
             return
-        await ack()
+        await handoff.accept(ack, context)
+
+    async def edited(body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
+        request = edit_request(body, view)
+        approvers = await directory.approvers(client)
         await decide(services, runner, client, tell_clicker(body, None, client), request, approvers)
 
-    app.action(ids.APPROVE)(approve)
-    app.action(ids.REJECT)(reject)
-    app.action(ids.EDIT)(edit)
-    app.view(ids.REJECT_MODAL)(rejection_reason)
-    app.view(ids.EDIT_MODAL)(edited)
+    # Approving sends the campaign: the batch queue.
+    handoff.listen(app.action(ids.APPROVE), approve, ack=handoff.accepted_batch)
+    handoff.listen(app.action(ids.REJECT), reject)
+    handoff.listen(app.action(ids.EDIT), edit)
+    handoff.listen(app.view(ids.REJECT_MODAL), rejected, ack=rejection_reason)
+    handoff.listen(app.view(ids.EDIT_MODAL), edited, ack=edit_submitted)
 
 
 async def decide(

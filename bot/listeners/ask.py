@@ -11,11 +11,11 @@ import asyncio
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from agents.planner.plans import SupportPlan
-from bot import ids, work
+from bot import handoff, ids, work
 from bot.blocks import kit, messages
 from bot.blocks import support as support_blocks
 from bot.envelopes import BlockActions, PostedMessage, SlashCommand
@@ -32,8 +32,7 @@ logger = logging.getLogger(__name__)
 def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
     """Answer "How was this computed?" on ``app``."""
 
-    async def explain(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
+    async def explain(body: dict[str, Any], client: AsyncWebClient) -> None:
         run_id = BlockActions.model_validate(body).clicked.value
         message = body.get("message") or {}
         channel = (body.get("channel") or {}).get("id")
@@ -47,7 +46,7 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
             blocks=messages.explanation_blocks(explanations),
         )
 
-    app.action(ids.ASK_EXPLAIN)(explain)
+    handoff.listen(app.action(ids.ASK_EXPLAIN), explain)
 
 
 async def answer_command(

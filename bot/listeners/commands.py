@@ -13,15 +13,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import ids, work
+from bot import handoff, ids, work
 from bot.blocks import approvals as approval_blocks
 from bot.blocks import messages
 from bot.blocks.kit import truncate
 from bot.digest import DigestChannelError, PublishedDigest, publish_digest
 from bot.envelopes import PostedMessage, SlashCommand
+from bot.failures import BUSY
 from bot.listeners import ask
 from bot.runner import WorkflowRunner
 from controlroom.services import Services
@@ -34,7 +35,6 @@ logger = logging.getLogger(__name__)
 Kind = Literal["help", "ask", "gtm", "winback", "status", "approvals"]
 SUBCOMMANDS: tuple[Kind, ...] = ("help", "ask", "gtm", "winback", "status", "approvals")
 WORKING = "Working on it… this takes a few seconds."
-BUSY = "The control room cannot take this now (busy, or restarting). Please try again in a minute."
 # Slack asks its clients to keep what a person sends to 4,000 characters, and a command's text
 # is typed in the same message box: longer text is not a person typing. It is refused unread
 # (a 2 MB command once came back as a 4.2 MB ack, and would have been a 2 MB question).
@@ -140,13 +140,14 @@ def _winback_help(problem: str) -> CommandRequest:
 
 
 def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
-    """Answer ``/controlroom`` on ``app``, running the workflows with ``runner``."""
+    """Answer ``/controlroom`` on ``app``, running the workflows with ``runner``: help, status
+    and the approvals waiting in the ack; the rest acked with a "Working on it…" note and
+    handed off (``bot.handoff``)."""
 
     async def controlroom(
-        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+        ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         request = parse_command(command.get("text") or "")
-        user = SlashCommand.model_validate(command).user_id
         if request.kind == "help":
             help_blocks = messages.help_blocks(request.problem)
             await ack(text=request.problem or "How to use /controlroom", blocks=help_blocks)
@@ -161,17 +162,26 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
             pending = await asyncio.to_thread(work.pending_approvals, services)
             await ack(text="Waiting for a decision", blocks=messages.approvals_blocks(pending))
             return
-        aim = None
         if request.kind == "winback":
             try:
-                aim = work.winback_targeting(services, request.segment, request.days)
+                work.winback_targeting(services, request.segment, request.days)
             except WinbackTargetError as problem:
                 await ack(text=str(problem), blocks=messages.help_blocks(str(problem)))
                 return
         if runner.busy:  # said in the ack: no call to Slack for a request that cannot run
             await ack(text=BUSY, blocks=messages.notice_blocks(BUSY))
             return
-        await ack(text=WORKING, blocks=messages.notice_blocks(WORKING))
+        queue = handoff.BATCH if request.kind == "gtm" else handoff.INTERACTIVE
+        await handoff.accept(
+            ack, context, queue, text=WORKING, blocks=messages.notice_blocks(WORKING)
+        )
+
+    async def run_command(
+        command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        """What an accepted command does, after its "Working on it…" note."""
+        request = parse_command(command.get("text") or "")
+        user = SlashCommand.model_validate(command).user_id
         logger.info("/controlroom %s by %s", request.kind, user)
         if request.kind == "ask":
             await ask.answer_command(services, runner, client, respond, command, request.question)
@@ -184,12 +194,13 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
             # In place of the "Working on it…" note, as every follow-up of a command.
             await respond(text=posted_where(published), replace_original=True)
         elif request.kind == "winback":
+            aim = work.winback_targeting(services, request.segment, request.days)
             told = await post_winback_proposal(
                 services, runner, client, user, as_of=request.as_of, aim=aim
             )
             await respond(text=told, replace_original=True)
 
-    app.command(ids.COMMAND)(controlroom)
+    handoff.listen(app.command(ids.COMMAND), run_command, ack=controlroom)
 
 
 async def post_winback_proposal(

@@ -25,10 +25,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import ids, work
+from bot import handoff, ids, work
 from bot.approvers import ApproverDirectory
 from bot.blocks import kit, messages
 from bot.blocks import support as support_blocks
@@ -146,9 +146,8 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         )
 
     async def send_reply(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+        body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
-        await ack()
         click = BlockActions.model_validate(body)
         tell = replies.tell_clicker(body, respond, client)
         try:
@@ -179,5 +178,9 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
             replace_original=True,
         )
 
-    app.event("message", matchers=[reply_in_a_channel_thread])(reply_in_thread)
-    app.action(ids.SUPPORT_RELAY_REPLY)(send_reply)
+    def replied(event: dict[str, Any], context: AsyncBoltContext) -> bool:
+        return parse_reply(event, context.bot_user_id) is not None
+
+    on_reply = app.event("message", matchers=[reply_in_a_channel_thread])
+    handoff.listen(on_reply, reply_in_thread, ack=handoff.accepted_when(replied))
+    handoff.listen(app.action(ids.SUPPORT_RELAY_REPLY), send_reply)

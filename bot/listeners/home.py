@@ -16,7 +16,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import work
+from bot import handoff, work
 from bot.blocks import home as home_blocks
 from bot.envelopes import AppHomeOpened
 from bot.runner import WorkflowRunner
@@ -36,7 +36,7 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
             return
         await publish_home(runner, client, opened.user)
 
-    app.event("app_home_opened")(home_opened)
+    handoff.listen(app.event("app_home_opened"), home_opened)
 
 
 async def publish_home(runner: WorkflowRunner, client: AsyncWebClient, user_id: str) -> None:

@@ -15,11 +15,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import ids, work
+from bot import handoff, ids, work
 from bot.approvers import ApproverDirectory
 from bot.blocks import review_modal as review_blocks
 from bot.blocks.edit_modal import MetadataTooLargeError, field_error
@@ -74,9 +74,8 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         return proposal
 
     async def open_review(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+        body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
-        await ack()
         click = BlockActions.model_validate(body)
         reply = tell_clicker(body, respond, client)
         proposal = await reviewed(reply, click.clicked.value, click.user.id, client)
@@ -100,8 +99,7 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         proposal = await reviewed(reply, review.run_id, click.user.id, client)
         return None if proposal is None else (proposal, review, view)
 
-    async def choose(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
+    async def choose(body: dict[str, Any], client: AsyncWebClient) -> None:
         click = BlockActions.model_validate(body)
         found = await in_review(click, body, client)
         if found is None:
@@ -159,8 +157,7 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
             return
         await client.views_push(trigger_id=click.trigger_id, view=modal)
 
-    async def turn(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
+    async def turn(body: dict[str, Any], client: AsyncWebClient) -> None:
         click = BlockActions.model_validate(body)
         found = await in_review(click, body, client)
         if found is None:
@@ -170,14 +167,14 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         turned = review.model_copy(update={"page": review.page if page is None else page})
         await show(client, body, view, proposal, turned, None)
 
-    async def rewritten(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        submission = ViewSubmission.model_validate(body)
-        metadata = DraftMetadata.read(submission.view.private_metadata)
+    def rewriting(
+        body: dict[str, Any], view: dict[str, Any]
+    ) -> tuple[DraftMetadata, ReviewMetadata] | None:
+        """The draft modal's metadata and the review as its submission leaves it (the draft in,
+        its recipient no longer excluded); None when the metadata is not as we wrote it."""
+        metadata = DraftMetadata.read(ViewSubmission.model_validate(body).view.private_metadata)
         if metadata is None:
-            await ack(response_action="errors", errors={ids.REVIEW_DRAFT_BODY_BLOCK: UNREADABLE})
-            return
+            return None
         draft = review_blocks.draft_submission(view, metadata.customer_id)
         before = metadata.review
         review = before.model_copy(
@@ -186,13 +183,28 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
                 "exclude": [c for c in before.exclude if c != draft.customer_id],
             }
         )
+        return metadata, review
+
+    async def draft_submitted(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        rewrote = rewriting(body, view)
+        if rewrote is None:
+            await ack(response_action="errors", errors={ids.REVIEW_DRAFT_BODY_BLOCK: UNREADABLE})
+            return
+        review = rewrote[1]
+        assert review.draft is not None  # rewriting() puts it in
         # Only the email is checked here; the whole review is checked when it is submitted.
         request = DecisionRequest(
             review.run_id,
             "edited",
-            submission.user.id,
+            ViewSubmission.model_validate(body).user.id,
             review.where,
-            edits={"draft": draft.model_dump()},
+            edits={"draft": review.draft.model_dump()},
         )
         approvers = await directory.approvers(client)
         problem = await check_request(runner, request, approvers)
@@ -209,18 +221,29 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
             errors = {ids.REVIEW_DRAFT_BODY_BLOCK: field_error(wrong)}
             await ack(response_action="errors", errors=errors)
             return
-        await ack()  # closes this modal: the review shows again, updated below
+        await handoff.accept(ack, context)  # closes this modal: the review shows again, updated
+
+    async def rewritten(body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
+        rewrote = rewriting(body, view)
+        assert rewrote is not None  # the ack accepted it
+        metadata, review = rewrote
         approval = await runner.call(work.exact_approval, review.run_id)
         proposal = proposal_of(approval)
         if isinstance(proposal, WinbackProposal):
             modal = review_blocks.review_modal(proposal, review)
             await client.views_update(view_id=metadata.parent_view, view=modal)
 
-    async def submitted(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    def review_request(body: dict[str, Any], review: ReviewMetadata) -> DecisionRequest:
+        user = ViewSubmission.model_validate(body).user.id
+        return DecisionRequest(review.run_id, "edited", user, review.where, edits=review.edits())
+
+    async def review_submitted(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
     ) -> None:
-        submission = ViewSubmission.model_validate(body)
-        review = ReviewMetadata.read(submission.view.private_metadata)
+        review = ReviewMetadata.read(ViewSubmission.model_validate(body).view.private_metadata)
         unknown = UNREADABLE if review is None else await exact_problem(runner, review.run_id)
         if review is None or unknown is not None:
             await ack(response_action="update", view=review_blocks.notice_modal(unknown or ""))
@@ -229,19 +252,23 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         if not isinstance(proposal, WinbackProposal):
             await ack(response_action="update", view=review_blocks.notice_modal(NOT_A_CAMPAIGN))
             return
-        request = DecisionRequest(
-            review.run_id, "edited", submission.user.id, review.where, edits=review.edits()
-        )
-        approvers = await directory.approvers(client)
+        request = review_request(body, review)
         notice = NOTHING_CHOSEN if not request.edits else None
         if notice is None:
+            approvers = await directory.approvers(client)
             problem = await check_request(runner, request, approvers)
             notice = plain_problem(services, problem) if problem is not None else None
         if notice is not None:
             modal = review_blocks.review_modal(proposal, review, notice=notice)
             await ack(response_action="update", view=modal)
             return
-        await ack()
+        await handoff.accept(ack, context)
+
+    async def submitted(body: dict[str, Any], client: AsyncWebClient) -> None:
+        review = ReviewMetadata.read(ViewSubmission.model_validate(body).view.private_metadata)
+        assert review is not None  # the ack accepted it
+        approvers = await directory.approvers(client)
+        request = review_request(body, review)
         await decide(services, runner, client, tell_clicker(body, None, client), request, approvers)
 
     async def show(
@@ -263,9 +290,9 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
             reply = tell_clicker(body, None, client)
             await reply("Your last choice in the review crossed another: please make it again.")
 
-    app.action(ids.REVIEW)(open_review)
-    app.action(ids.REVIEW_ROW)(choose)
-    app.action(ids.REVIEW_PREVIOUS)(turn)
-    app.action(ids.REVIEW_NEXT)(turn)
-    app.view(ids.REVIEW_DRAFT_MODAL)(rewritten)
-    app.view(ids.REVIEW_MODAL)(submitted)
+    handoff.listen(app.action(ids.REVIEW), open_review)
+    handoff.listen(app.action(ids.REVIEW_ROW), choose)
+    handoff.listen(app.action(ids.REVIEW_PREVIOUS), turn)
+    handoff.listen(app.action(ids.REVIEW_NEXT), turn)
+    handoff.listen(app.view(ids.REVIEW_DRAFT_MODAL), rewritten, ack=draft_submitted)
+    handoff.listen(app.view(ids.REVIEW_MODAL), submitted, ack=review_submitted)

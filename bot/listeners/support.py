@@ -26,10 +26,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import ids, work
+from bot import handoff, ids, work
 from bot.blocks import kit
 from bot.blocks import support as support_blocks
 from bot.envelopes import BlockActions
@@ -136,8 +136,7 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
         place = places.direct_messages
         await _answer(services, runner, client, places, asked, place, in_thread=in_thread)
 
-    async def feedback(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        await ack()
+    async def feedback(body: dict[str, Any], respond: AsyncRespond) -> None:
         click = BlockActions.model_validate(body)
         user, run_id = click.user.id, click.clicked.value
         helpful = click.clicked.action_id == ids.SUPPORT_HELPFUL
@@ -153,11 +152,24 @@ def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:
             replace_original=True,
         )
 
-    app.event("app_mention")(mention)
-    app.event("message", matchers=[top_level_in_a_channel])(channel_message)
-    app.event("message")(message)
-    app.action(ids.SUPPORT_HELPFUL)(feedback)
-    app.action(ids.SUPPORT_NOT_HELPFUL)(feedback)
+    def asked(event: dict[str, Any], context: AsyncBoltContext) -> bool:
+        return parse_event(event, context.bot_user_id) is not None
+
+    def asked_in_channel(event: dict[str, Any], context: AsyncBoltContext) -> bool:
+        if not places.answers_all_messages or mentions(event, context.bot_user_id):
+            return False
+        parsed = parse_event(event, context.bot_user_id)
+        return parsed is not None and bool(parsed.question)
+
+    def asked_directly(event: dict[str, Any], context: AsyncBoltContext) -> bool:
+        return event.get("channel_type") == "im" and asked(event, context)
+
+    on_message = app.event("message", matchers=[top_level_in_a_channel])
+    handoff.listen(app.event("app_mention"), mention, ack=handoff.accepted_when(asked))
+    handoff.listen(on_message, channel_message, ack=handoff.accepted_when(asked_in_channel))
+    handoff.listen(app.event("message"), message, ack=handoff.accepted_when(asked_directly))
+    handoff.listen(app.action(ids.SUPPORT_HELPFUL), feedback)
+    handoff.listen(app.action(ids.SUPPORT_NOT_HELPFUL), feedback)
 
 
 async def _answer(

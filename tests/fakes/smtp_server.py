@@ -6,6 +6,7 @@ on what the server accepted, not on what the sender believes. Faults, set at any
 - ``refuse_connections()`` / ``accept_connections()``: stop and start listening on the port;
 - ``hang_on_connect``: accept and never answer (not even the greeting);
 - ``hang_at_data``: take the message for this recipient, then never answer;
+- ``hang_after``: take the next message once this many are delivered, then never answer;
 - ``reject_at_data`` (554) and ``reject_at_rcpt`` (550): a permanent refusal for one recipient;
 - ``fail_next(n, code)``: answer 451 (try later) or 421 (and hang up) to the next ``n`` mail
   commands (MAIL, RCPT, DATA and "EOM", the end of the message; or only the ``commands`` given);
@@ -58,6 +59,7 @@ class FaultySmtpServer:
         self.password = password
         self.hang_on_connect = False
         self.hang_at_data: str | None = None
+        self.hang_after: int | None = None
         self.reject_at_data: str | None = None
         self.reject_at_rcpt: str | None = None
         self.drop_after_data: str | None = None
@@ -225,7 +227,8 @@ class _Handler:
             return _temporary(server, failure)
         if fake.reject_at_data in envelope.rcpt_tos:
             return "554 5.7.1 Message refused for this recipient"
-        if fake.hang_at_data in envelope.rcpt_tos:
+        hanging = fake.hang_after is not None and len(fake.deliveries) >= fake.hang_after
+        if hanging or fake.hang_at_data in envelope.rcpt_tos:
             await asyncio.sleep(_FOREVER_SECONDS)
         fake._record(getattr(server, "number", 0), envelope)
         if fake.drop_after_data in envelope.rcpt_tos:

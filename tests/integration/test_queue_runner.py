@@ -34,7 +34,7 @@ from bot.worker import WorkerError
 from controlroom.cli.worker import QUEUE_NAMES
 from controlroom.services import build_services
 from controlroom.settings import Settings
-from integrations.statestore import StateStore, process_name
+from integrations.statestore import StateStore, TaskRecord, process_name
 from integrations.vectorstore import ChromaVectorStore
 from integrations.warehouse import Warehouse
 from tests.integration import _queue_work
@@ -48,6 +48,8 @@ REPO = Path(__file__).resolve().parents[2]
 WAIT_SECONDS = 120.0
 # The kill test's: a task whose worker died is given to another after this long.
 VISIBILITY_SECONDS = 6
+# How a task ends.
+ENDED = frozenset({"succeeded", "failed", "given_up"})
 
 
 @pytest.fixture
@@ -207,26 +209,17 @@ def test_a_batch_task_does_not_hold_up_an_interactive_one(
     workers.start("--concurrency", "1", "--queues", "interactive")
     started = tmp_path / "batch-started"
 
-    async def calls(runner: QueueRunner) -> tuple[float, bool]:
+    async def calls(runner: QueueRunner) -> float:
         await runner.call(work.winback_targeting, None, None)  # the interactive worker is up
-        batch = [
-            asyncio.ensure_future(runner.call(_queue_work.hold, str(started), 60.0))
-            for _ in range(2)
-        ]
+        for _ in range(2):  # a long job, and another waiting behind it
+            runner.send(_queue_work.hold, str(started), 60.0, queue=BATCH, work="hold")
         await asyncio.to_thread(_wait_for, started)
         began = time.monotonic()
         await runner.call(work.winback_targeting, None, None)
-        took = time.monotonic() - began
-        waiting = not any(task.done() for task in batch)
-        for task in batch:
-            task.cancel()
-        return took, waiting
+        return time.monotonic() - began
 
-    took, batch_still_running = _run(
-        QueueRunner(queue_settings, batch={_queue_work.hold}), calls, workers
-    )
+    took = _run(QueueRunner(queue_settings), calls, workers)
 
-    assert batch_still_running
     assert took < 10
 
 
@@ -385,8 +378,9 @@ def test_the_jobs_the_clock_fires_are_run_by_a_worker_from_the_batch_queue(
     served_kb: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # With a broker the clock only enqueues: a worker (here one that consumes the batch queue
-    # alone) runs the digest and rebuilds the knowledge base on the shared Chroma server.
+    # With a broker the clock only enqueues each job, whole: a worker (here one that consumes
+    # the batch queue alone) runs the digest and rebuilds the knowledge base on the shared
+    # Chroma server.
     monkeypatch.setenv("CHROMA_URL", served_kb)  # read by the worker too
     # Above the jobs' length (not this suite's short timeout): none is given out twice.
     monkeypatch.setenv("BROKER_VISIBILITY_TIMEOUT", "3600")
@@ -411,24 +405,36 @@ def test_the_jobs_the_clock_fires_are_run_by_a_worker_from_the_batch_queue(
             job.modify(next_run_time=datetime.now(UTC))
         scheduler.wakeup()
         finished = [_job_outcome(outcomes, workers) for _ in jobs]
+        tasks = _ended_tasks(services.state, len(jobs), workers)
         runs = services.state.recent_runs(workflow=WEEKLY_GTM)
-        tasks = {task.work: task for task in services.state.recent_tasks()}
     finally:
         scheduler.shutdown()
         runner.close()
         services.close()
 
     assert [outcome.exception for outcome in finished] == [None, None]
-    assert set(tasks) == {"bot.work.weekly_digest", "bot.work.kb_rebuild"}
+    assert set(tasks) == {"clock: weekly_digest", "clock: kb_rebuild"}
     assert {(task.queue, task.status) for task in tasks.values()} == {(BATCH, "succeeded")}
     [run] = runs
-    digest_task = tasks["bot.work.weekly_digest"]
+    digest_task = tasks["clock: weekly_digest"]
     assert (run.trigger, run.started_by, run.status) == ("schedule", SCHEDULER_USER, "succeeded")
     assert (run.task_id, run.process) == (digest_task.task_id, digest_task.worker)
     assert run.process is not None and run.process != process_name()  # the worker's host:pid
     rebuilt = KnowledgeBase(ChromaVectorStore.server(served_kb))
     assert rebuilt.store.count(rebuilt.collection) == entries - 1  # the stray answer is gone
     assert rebuilt.search(question, 1)[0].kind == "human"
+
+
+def _ended_tasks(state: StateStore, count: int, workers: Workers) -> dict[str, TaskRecord]:
+    """The ``count`` tasks on the queue, by their work, once every one has ended."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        workers.check()
+        tasks = {task.work: task for task in state.recent_tasks()}
+        if len(tasks) == count and all(task.status in ENDED for task in tasks.values()):
+            return tasks
+        time.sleep(0.2)
+    pytest.fail(f"the jobs' tasks did not end within {WAIT_SECONDS:g} s")
 
 
 def _job_outcome(outcomes: queue.Queue[JobExecutionEvent], workers: Workers) -> JobExecutionEvent:

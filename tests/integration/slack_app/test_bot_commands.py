@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import SORRY
+from bot.failures import SORRY
 from bot.listeners.commands import CommandRequest, parse_command
 from controlroom.services import Services
 from integrations.warehouse import Warehouse
@@ -108,7 +108,7 @@ def test_a_failing_workflow_gets_a_plain_message_and_the_log_gets_the_error(
     [sorry] = bot.api.wait_for("response_url")
     assert sorry.args["text"] == SORRY
     assert sorry.args["response_type"] == "ephemeral"
-    failures = [r for r in caplog.records if r.name == "bot.app" and r.exc_info]
+    failures = [r for r in caplog.records if r.name == "bot.failures" and r.exc_info]
     assert failures and failures[0].levelname == "ERROR"
     assert str(failures[0].exc_info[1]) not in sorry.args["text"]
 

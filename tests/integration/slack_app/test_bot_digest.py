@@ -15,8 +15,8 @@ import duckdb
 import pytest
 
 from bot import ids
-from bot.app import SORRY
 from bot.blocks.digest import FAILED
+from bot.failures import SORRY
 from bot.scheduler import SCHEDULER_USER, weekly_digest_job
 from controlroom.services import Services
 from controlroom.settings import Settings

@@ -9,7 +9,11 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app import GIVEN_UP, SORRY, build_app, http_app
+from bot import ids
+from bot.app import build_app, http_app
+from bot.blocks.edit_modal import ModalMetadata
+from bot.blocks.reject_modal import reject_modal
+from bot.failures import GIVEN_UP, SORRY
 from bot.runner import TaskGivenUpError
 from controlroom.services import Services
 from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, BotServer, FakeSlackAPI
@@ -48,3 +52,28 @@ def test_a_given_up_command_tells_the_person_plainly_that_it_was_stopped(
     assert told.args["text"] == GIVEN_UP != SORRY
     assert told.args["response_type"] == "ephemeral"
     assert REASON not in str(told.args) and "TaskGivenUpError" not in str(told.args)
+
+
+def test_a_modal_whose_checks_are_given_up_gets_a_200_and_the_person_is_told(
+    services: Services,
+) -> None:
+    # The reject modal's reason is checked against the run before the ack (the ack carries the
+    # modal's errors): that check is given up here, in the ack function itself.
+    metadata = ModalMetadata(run_id="f" * 32, where=None).dumped()
+    view = reject_modal("f" * 32, metadata)
+    typed = {
+        ids.REJECT_REASON_BLOCK: {
+            ids.REJECT_REASON_INPUT: {"type": "plain_text_input", "value": "Too generous"}
+        }
+    }
+    with FakeSlackAPI() as api:
+        client = AsyncWebClient(token=BOT_TOKEN, base_url=api.api_url)
+        app = build_app(services, client=client, runner=GivingUpRunner())
+        with BotServer(http_app(app)) as server:
+            slack = SlackSender(server.url, SIGNING_SECRET, api.response_url)
+            reply = slack.submit_view(view, typed, user_id="U0APPROVER")
+            [told] = api.wait_for("chat.postMessage", timeout=30)
+
+    assert reply.status_code == 200  # Bolt's own answer to a failed ack is a 500
+    assert told.args["text"] == GIVEN_UP
+    assert told.args["channel"] == "U0APPROVER"  # a modal has no response URL: a DM

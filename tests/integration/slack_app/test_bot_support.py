@@ -17,8 +17,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from agents.support import agent as support_agent
 from agents.support import answer as answer_question
 from bot import ids
-from bot.app import SORRY, build_app, http_app
+from bot.app import build_app, http_app
 from bot.blocks import support as support_blocks
+from bot.failures import SORRY
 from bot.listeners.support import SupportQuestion, parse_event
 from controlroom.services import Services
 from integrations.statestore import SlackThread
@@ -408,7 +409,9 @@ def test_when_the_escalation_cannot_be_posted_the_asker_hears_something_went_wro
         bot.slack.event(mention(UNSURE, "1764000850.000100"))
         [sorry] = posted(bot, "C0GTM", "1764000850.000100")
         deadline = time.monotonic() + 10  # the error handler logs just after the message
-        while not (failures := [r for r in caplog.records if r.name == "bot.app" and r.exc_info]):
+        while not (
+            failures := [r for r in caplog.records if r.name == "bot.failures" and r.exc_info]
+        ):
             assert time.monotonic() < deadline, "the failure was not logged"
             time.sleep(0.05)
     assert sorry.args["text"] == SORRY

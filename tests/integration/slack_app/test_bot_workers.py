@@ -17,9 +17,9 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import ids
-from bot.app import SORRY, build_app, http_app
+from bot.app import build_app, http_app
 from bot.blocks.digest import FAILED
-from bot.listeners.commands import BUSY
+from bot.failures import BUSY, SORRY
 from bot.runner import INTERRUPTED, ProcessRunner
 from controlroom.services import Services
 from integrations.warehouse import Warehouse
