@@ -28,7 +28,7 @@ cores they were).
 
 Prints a Markdown table (``scale_rows`` builds it: the figures in one place, for a recorder of
 var/bench/ results to take), the cores and the load average. Asserts nothing.
-Run it as a module (``-m``) from the repository root: it imports ``tests.fakes``.
+Run it as a module (``-m``) from the repository root.
 """
 
 from __future__ import annotations
@@ -43,11 +43,10 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qs
 
 import aiohttp
 
@@ -61,10 +60,9 @@ from bench.scale_processes import (
     throwaway_database,
     wait_healthy,
 )
-from bench.slack_ack import MARKETER, _free_port, _percentile, _Slack
-from bench.slack_ack_app import seed_company
-from tests.fakes.slack_api import FakeSlackAPI
-from tests.fakes.slack_sender import command_payload
+from bench.slack_ack import _free_port, _percentile, _Slack
+from bench.slack_ack_app import bench_slack, seed_company, slack_environment
+from sandbox import CallLog, ScriptedSlack
 
 # Metric questions: answered from the warehouse, none escalated to a person.
 QUESTIONS = (
@@ -122,16 +120,17 @@ def main() -> None:
     print(f"{os.cpu_count()} cores, load average {_load_text(os.getloadavg())} before")
     with contextlib.ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="controlroom-scale-")))
-        api = stack.enter_context(FakeSlackAPI())
+        port = _free_port()
+        scripted, api = stack.enter_context(bench_slack(folder, port))
         database_url = stack.enter_context(throwaway_database(args.postgres))
         prefix = stack.enter_context(broker_prefix(args.redis))
         print(f"seeding the sample company ({args.customers:,} customers) …")
         seed_company(folder / "var", args.customers)
-        env = environment(folder / "var", api.api_url, database_url, args.redis, prefix)
+        slack = slack_environment(scripted)
+        env = environment(folder / "var", slack, database_url, args.redis, prefix)
         processes = stack.enter_context(Processes(folder, env))
         print("ingesting the help centre once …")
         processes.run("kb", "ingest")
-        port = _free_port()
         processes.start("web", "serve", "--http", "--port", str(port))
         wait_healthy(port, processes)
         rounds: list[Round] = []
@@ -140,7 +139,7 @@ def main() -> None:
                 processes.start("worker", "worker", "--concurrency", "1")
             print(f"{workers} worker(s): warming up, then {args.seconds:g} s measured …")
             measured = asyncio.run(
-                _measure(port, api, processes, database_url, workers=workers, args=args)
+                _measure(scripted, api, processes, database_url, workers=workers, args=args)
             )
             rounds.append(measured)
             print(f"  {measured.completed} answers, load average {_load_text(measured.load)}")
@@ -236,8 +235,8 @@ class _Sent:
 
 
 async def _measure(
-    port: int,
-    api: FakeSlackAPI,
+    scripted: ScriptedSlack,
+    api: CallLog,
     processes: Processes,
     database_url: str,
     *,
@@ -255,8 +254,6 @@ async def _measure(
     sent: list[_Sent] = []
     seen = len(api.calls)
     stop = asyncio.Event()
-    numbers = itertools.count()
-    run = uuid.uuid4().hex[:8]
     state = StateStore(database_url)
 
     def read_posts() -> None:
@@ -267,7 +264,7 @@ async def _measure(
         for call in calls:
             if call.method != "response_url":
                 continue
-            one = waiting.pop(str(call.args.get("command", "")), None)
+            one = waiting.pop(call.url, None)
             if one is not None:
                 text = call.args.get("text")
                 settle(one, "refused" if text == BUSY else "errored" if text in failed else "ok")
@@ -285,17 +282,14 @@ async def _measure(
     async def asker(slack: _Slack, number: int) -> None:
         questions = itertools.cycle(QUESTIONS[number % len(QUESTIONS) :] + QUESTIONS)
         while not stop.is_set():
-            key = f"{run}-{next(numbers)}"
+            body = slack.command(f"ask {next(questions)}")
+            # Its response URL is its own: the post to it settles this command.
+            [key] = parse_qs(body)["response_url"]
             one = _Sent(time.perf_counter(), outcome=loop.create_future())
             waiting[key] = one
             sent.append(one)
-            payload = command_payload(
-                f"ask {next(questions)}",
-                user_id=MARKETER,
-                response_url=f"{api.response_url}?{urlencode({'command': key})}",
-            )
             try:
-                status, seconds, answer = await slack.post(urlencode(payload))
+                status, seconds, answer = await slack.post(body)
             except (aiohttp.ClientError, TimeoutError):
                 status, seconds, answer = 0, 0.0, b""
             if status != 200:
@@ -321,10 +315,9 @@ async def _measure(
         }
 
     timeout = aiohttp.ClientTimeout(total=30)
-    url = f"http://127.0.0.1:{port}/slack/events"
     try:
         async with aiohttp.ClientSession(timeout=timeout) as session:
-            slack = _Slack(session, url, api.response_url)
+            slack = _Slack(session, scripted)
             watching = asyncio.ensure_future(watch())
             askers = [asyncio.ensure_future(asker(slack, n)) for n in range(args.in_flight)]
             began_wall, began = time.time(), time.perf_counter()

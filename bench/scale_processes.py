@@ -24,7 +24,6 @@ import redis
 from pydantic import AliasChoices
 
 from controlroom.settings import Settings
-from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET
 
 REPO = Path(__file__).resolve().parents[1]
 STOP_SECONDS = 30.0  # a process's warm shutdown (SIGTERM) before it is killed
@@ -149,10 +148,11 @@ def wait_healthy(port: int, processes: Processes) -> None:
 
 
 def environment(
-    var_dir: Path, api_url: str, database_url: str, redis_url: str, prefix: str
+    var_dir: Path, slack: dict[str, str], database_url: str, redis_url: str, prefix: str
 ) -> dict[str, str]:
     """The children's environment, as a shell would set it: the caller's, less every variable
-    the settings read (nothing may reach a real service), plus this run's."""
+    the settings read (nothing may reach a real service), plus this run's (``slack``: the
+    sandbox's address and secrets, ``bench.slack_ack_app.slack_environment``)."""
     read: set[str] = set()
     for info in Settings.model_fields.values():
         alias = info.validation_alias
@@ -164,9 +164,7 @@ def environment(
     env |= {
         "PYTHONPATH": python_path,
         "CONTROLROOM_VAR_DIR": str(var_dir),
-        "SLACK_API_URL": api_url,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        **slack,
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "BROKER_PREFIX": prefix,

@@ -9,8 +9,9 @@ The app is ``bot.app.build_app`` + ``http_app`` on uvicorn (127.0.0.1) in a chil
 it — its workflows in a ``ProcessRunner``'s worker processes, ready before the load starts —
 over a freshly seeded sample company in a temporary folder on the embedded defaults (offline
 writer, SQLite state, local outbox). Its Web API client and every ``response_url`` point at the
-test suite's fake Slack Web API, served in this process, so ``respond()``, ``chat.postMessage``
-and the digest's uploads all land somewhere real.
+sandbox's Slack (``sandbox/``, as ``controlroom demo`` serves it), served in this process, so
+``respond()``, ``chat.postMessage`` and the digest's uploads all land somewhere real; the
+requests are the sandbox's payloads, signed as Slack signs them.
 
 Each of ``--concurrency`` workers sends one request, waits for the response (Slack's ack), and
 sends the next: ``/controlroom status``, ``help``, ``ask …``, now and then ``gtm``, and clicks on
@@ -23,7 +24,7 @@ kind), the count over Slack's 3 s, errors, the machine's load average before and
 work on the machine moves the figures), and how many workflow runs the app started and finished
 meanwhile. Asserts nothing. Target: p99 under 100 ms, none over 3 s. The headline figures go into
 this bench's section of ``var/bench/latest.md`` (``bench/figures.py``).
-Run it as a module (``-m``) from the repository root: it imports ``tests.fakes``.
+Run it as a module (``-m``) from the repository root.
 """
 
 from __future__ import annotations
@@ -41,19 +42,23 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
 
 import aiohttp
-from slack_sdk.signature import SignatureVerifier
 
 from bench.figures import Figures
-from bench.slack_ack_app import app_settings, seed_company, serve_app
-from tests.fakes.slack_api import SIGNING_SECRET, FakeSlackAPI
-from tests.fakes.slack_sender import click_payload, command_payload
+from bench.slack_ack_app import (
+    APPROVER,
+    MARKETER,
+    app_settings,
+    bench_slack,
+    seed_company,
+    serve_app,
+    slack_environment,
+)
+from sandbox import CallLog, ScriptedSlack
+from sandbox.deliver import signed_headers
 
 SLACK_DEADLINE = 3.0
-APPROVER = "U0APPROVER"  # policies/approvals.yaml
-MARKETER = "U0MARKETER"
 QUESTIONS = (
     "who is about to churn?",
     "how did revenue do last week?",
@@ -103,16 +108,19 @@ def main() -> None:
     )
     args = parser.parse_args()
     figures = Figures("slack_ack")
-    with tempfile.TemporaryDirectory(prefix="controlroom-bench-") as folder, FakeSlackAPI() as api:
+    port = _free_port()
+    with (
+        tempfile.TemporaryDirectory(prefix="controlroom-bench-") as folder,
+        bench_slack(Path(folder), port) as (scripted, api),
+    ):
         var_dir = Path(folder) / "var"
         print(f"seeding the sample company ({args.customers:,} customers) …")
         seed_company(var_dir, args.customers)
-        port = _free_port()
         spawn = multiprocessing.get_context("spawn")
         told, ready = spawn.Pipe(duplex=False)
         app = spawn.Process(
             target=serve_app,
-            args=(str(var_dir), api.api_url, port, ready),
+            args=(str(var_dir), slack_environment(scripted), port, ready),
             kwargs={
                 "switch_interval": args.switch_interval,
                 "workflow_threads": args.workflow_threads,
@@ -131,11 +139,10 @@ def main() -> None:
                 if time.monotonic() - started > 300:
                     raise SystemExit("the app did not start within 5 minutes")
             print(f"app serving at 127.0.0.1:{port}, pid {app.pid} (for py-spy)")
-            url = f"http://127.0.0.1:{port}/slack/events"
             load_before = os.getloadavg()
-            results, refused = asyncio.run(_load(url, api, args))
+            results, refused = asyncio.run(_load(scripted, api, args))
             load_after = os.getloadavg()
-            _report(results, args, var_dir, (load_before, load_after), figures)
+            _report(results, args, var_dir, scripted, (load_before, load_after), figures)
             _report_refused(refused, api, figures)
         finally:
             app.terminate()
@@ -150,42 +157,34 @@ def _free_port() -> int:
 
 
 class _Slack:
-    """Signs and sends requests as Slack does; every response URL is the fake's."""
+    """Sends the sandbox's people's requests as Slack does (signed), many at once."""
 
-    def __init__(self, session: aiohttp.ClientSession, url: str, response_url: str) -> None:
+    def __init__(self, session: aiohttp.ClientSession, scripted: ScriptedSlack) -> None:
         self.session = session
-        self.url = url
-        self.response_url = response_url
-        self.verifier = SignatureVerifier(SIGNING_SECRET)
+        self.scripted = scripted
 
     async def post(self, body: str) -> tuple[int, float, bytes]:
-        ts = str(int(time.time()))
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": self.verifier.generate_signature(timestamp=ts, body=body) or "",
-        }
+        headers = signed_headers(self.scripted.signing_secret, body)
         started = time.perf_counter()
-        async with self.session.post(self.url, data=body.encode(), headers=headers) as reply:
+        url = self.scripted.request_url
+        async with self.session.post(url, data=body.encode(), headers=headers) as reply:
             answer = await reply.read()
             return reply.status, time.perf_counter() - started, answer
 
     def command(self, text: str, user_id: str = MARKETER) -> str:
-        return urlencode(command_payload(text, user_id=user_id, response_url=self.response_url))
+        return self.scripted.command_body(text, user_id=user_id)
 
     def click(self, action_id: str, proposal: Proposal, user_id: str) -> str:
-        payload = click_payload(
+        return self.scripted.click_body(
             action_id,
             proposal.run_id,
             user_id=user_id,
             channel=proposal.channel,
             message_ts=proposal.ts,
-            response_url=self.response_url,
         )
-        return urlencode({"payload": json.dumps(payload)})
 
 
-async def _propose(slack: _Slack, api: FakeSlackAPI) -> Proposal:
+async def _propose(slack: _Slack, api: CallLog) -> Proposal:
     """``/controlroom winback`` once, before the load: the proposal the clicks land on."""
     status, _, _ = await slack.post(slack.command("winback"))
     if status != 200:
@@ -194,11 +193,11 @@ async def _propose(slack: _Slack, api: FakeSlackAPI) -> Proposal:
     proposal = posted[0]
     actions = next(b for b in proposal.args["blocks"] if b["type"] == "actions")
     run_id = actions["elements"][0]["value"]
-    return Proposal(run_id, "C0APPROVALS", "1764000000.000001")
+    return Proposal(run_id, proposal.answer["channel"], proposal.answer["ts"])
 
 
 async def _load(
-    url: str, api: FakeSlackAPI, args: argparse.Namespace
+    scripted: ScriptedSlack, api: CallLog, args: argparse.Namespace
 ) -> tuple[dict[str, list[float]], Counter[str]]:
     """Run the workers for ``args.seconds``; the accepted requests' latencies by kind (errors as
     ``nan``), and how many of each kind were refused as busy in their ack."""
@@ -214,7 +213,7 @@ async def _load(
     connector = aiohttp.TCPConnector(limit=args.concurrency)
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        slack = _Slack(session, url, api.response_url)
+        slack = _Slack(session, scripted)
         print("posting a win-back proposal to click on …")
         proposal = await _propose(slack, api)
         results: dict[str, list[float]] = defaultdict(list)
@@ -259,6 +258,7 @@ def _report(
     results: dict[str, list[float]],
     args: argparse.Namespace,
     var_dir: Path,
+    scripted: ScriptedSlack,
     load: tuple[tuple[float, float, float], tuple[float, float, float]],
     figures: Figures,
 ) -> None:
@@ -272,7 +272,9 @@ def _report(
     if args.workflow_threads:
         print(f"workflows in         {args.workflow_threads} thread(s) of the app's process")
     else:
-        processes = args.workflow_processes or workflow_processes(app_settings(str(var_dir), ""))
+        processes = args.workflow_processes or workflow_processes(
+            app_settings(str(var_dir), slack_environment(scripted))
+        )
         backlog = args.workflow_backlog or WORKFLOW_BACKLOG
         print(f"workflows in         {processes} worker process(es), {backlog:,} calls held")
     (before, _, _), (after, _, _) = load
@@ -316,7 +318,7 @@ def _report(
         print(f"  {workflow:<10} {status:<10} {count:>6,}")
 
 
-def _report_refused(refused: Counter[str], api: FakeSlackAPI, figures: Figures) -> None:
+def _report_refused(refused: Counter[str], api: CallLog, figures: Figures) -> None:
     """How many requests were refused as busy: commands in their ack (not in the latencies
     above), buttons through their response URL (their ack carries no text, so they are)."""
     from bot.failures import BUSY

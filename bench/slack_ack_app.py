@@ -1,29 +1,66 @@
 """The app under test of ``bench.slack_ack``: a sample company seeded in a folder, and the HTTP
 app served from it in a child process, as ``controlroom serve --http`` runs it, on the embedded
-defaults, its Web API client pointed at the load driver's fake Slack Web API.
+defaults, its Web API client pointed at the sandbox's Slack (``sandbox/``) the load driver serves.
 
-``seed_company`` fills the warehouse before the app starts; ``serve_app`` is the child
-process's target (importable, as ``spawn`` needs it); ``app_settings`` are the settings it runs
-on, whatever the environment says.
+``seed_company`` fills the warehouse before the app starts; ``bench_slack`` serves the sandbox
+in the driver's process, logging the app's calls; ``serve_app`` is the child process's target
+(importable, as ``spawn`` needs it); ``app_settings`` are the settings it runs on, whatever the
+environment says.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from controlroom.cli.demo import demo_environment
 from controlroom.settings import Settings
-from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET
+from sandbox import CallLog, Person, ScriptedSlack, Served, Workspace, local_slack, populate
+from sandbox.served import listen, url_of
 
 UNTIL = date(2026, 11, 22)
+APPROVER = "U0APPROVER"  # policies/approvals.yaml
+MARKETER = "U0MARKETER"
+CHANNELS = ("#gtm", "#gtm-approvals", "#gtm-digest", "#support-escalations")
+
+
+@contextmanager
+def bench_slack(folder: Path, app_port: int) -> Iterator[tuple[ScriptedSlack, CallLog]]:
+    """The sandbox's Slack over a workspace in ``folder``, served on 127.0.0.1 from this
+    process, logging the app's calls; its people (an approver, a marketer typing in #gtm) send
+    to the app at ``app_port``."""
+    workspace = Workspace.open(folder / "sandbox.db")
+    people = [
+        Person(APPROVER, "avery", "Avery Approver", "approver"),
+        Person(MARKETER, "morgan", "Morgan Marketer", "not an approver"),
+    ]
+    populate(workspace, channels=CHANNELS, people=people)
+    log, sock = CallLog(), listen()
+    request_url = f"http://127.0.0.1:{app_port}/slack/events"
+    asgi, interactions = local_slack(
+        workspace, base_url=url_of(sock), request_url=request_url, log=log
+    )
+    try:
+        with Served(asgi, sock):
+            yield ScriptedSlack(interactions.api, request_url, user=MARKETER, channel="#gtm"), log
+    finally:
+        workspace.close()
+
+
+def slack_environment(slack: ScriptedSlack) -> dict[str, str]:
+    """The app's Slack settings for the sandbox ``slack`` belongs to, by their variables'
+    names."""
+    return demo_environment(slack.workspace, slack.api.base_url)
 
 
 def serve_app(
     var_dir: str,
-    api_url: str,
+    slack: dict[str, str],
     port: int,
     ready: Any,
     switch_interval: float | None = None,
@@ -31,7 +68,8 @@ def serve_app(
     processes: int | None = None,
     backlog: int | None = None,
 ) -> None:
-    """The child process: services on the embedded defaults in ``var_dir``, the workflow
+    """The child process: services on the embedded defaults in ``var_dir`` and the ``slack``
+    settings (``slack_environment``), the workflow
     workers started (each with its services, the knowledge base ingested), then the HTTP app on
     uvicorn (its own event loop, uvloop when installed, as ``controlroom serve`` runs it) until
     terminated. The rest are experiments: the GIL's switch interval; the workflows in
@@ -53,7 +91,7 @@ def serve_app(
 
     if switch_interval is not None:
         sys.setswitchinterval(switch_interval)
-    services = build_services(app_settings(var_dir, api_url))
+    services = build_services(app_settings(var_dir, slack))
     runner: WorkflowRunner
     if workflow_threads:
         ready_knowledge_base(services)
@@ -81,19 +119,15 @@ def serve_app(
         loop.run(serve())
 
 
-def app_settings(var_dir: str, api_url: str) -> Settings:
-    """Embedded defaults whatever the environment says: nothing here may reach a real service."""
+def app_settings(var_dir: str, slack: dict[str, str]) -> Settings:
+    """Embedded defaults whatever the environment says, and the ``slack`` settings: nothing here
+    may reach a real service."""
     offline: dict[str, Any] = {
         str(field.validation_alias): None
         for field in Settings.model_fields.values()
         if field.validation_alias and field.default is None
     }
-    chosen = {
-        "CONTROLROOM_VAR_DIR": var_dir,
-        "SLACK_API_URL": api_url,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-    }
+    chosen = {"CONTROLROOM_VAR_DIR": var_dir, **slack}
     return Settings(_env_file=None, **(offline | chosen))
 
 

@@ -16,9 +16,12 @@ from collections.abc import Sequence
 
 from starlette.applications import Starlette
 
+from sandbox.calls import Call, CallLog
 from sandbox.deliver import AppEndpoint
 from sandbox.errors import ApiError, DeliveryError, SandboxError
 from sandbox.interactions import Interactions, Outcome
+from sandbox.scripted import ScriptedSlack
+from sandbox.served import Served
 from sandbox.server import build_sandbox
 from sandbox.webapi import WebApi
 from sandbox.workspace import Identity, Person, Workspace
@@ -26,12 +29,16 @@ from sandbox.workspace import Identity, Person, Workspace
 __all__ = [
     "ApiError",
     "AppEndpoint",
+    "Call",
+    "CallLog",
     "DeliveryError",
     "Identity",
     "Interactions",
     "Outcome",
     "Person",
     "SandboxError",
+    "ScriptedSlack",
+    "Served",
     "WebApi",
     "Workspace",
     "build_sandbox",
@@ -56,10 +63,12 @@ def local_slack(
     base_url: str,
     request_url: str,
     commands: Sequence[str] = ("/controlroom",),
+    log: CallLog | None = None,
 ) -> tuple[Starlette, Interactions]:
     """The sandbox at ``base_url`` over ``workspace``, sending what people do to the app at
-    ``request_url`` (signed with the workspace's signing secret)."""
-    api = WebApi(workspace, base_url)
+    ``request_url`` (signed with the workspace's signing secret); ``log`` keeps the app's calls
+    (for tests and benches)."""
+    api = WebApi(workspace, base_url, log)
     app = AppEndpoint(request_url, workspace.identity.signing_secret)
     interactions = Interactions(workspace, api, app, commands=commands)
     return build_sandbox(interactions), interactions

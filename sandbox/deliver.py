@@ -46,17 +46,7 @@ class AppEndpoint:
 
     async def send(self, body: str, content_type: str = FORM) -> Ack:
         """POST ``body`` signed; raises ``DeliveryError`` when the app does not take it."""
-        timestamp = str(int(time.time()))
-        signature = SignatureVerifier(self.signing_secret).generate_signature(
-            timestamp=timestamp, body=body
-        )
-        assert signature is not None  # None only without a secret
-        headers = {
-            "Content-Type": content_type,
-            "X-Slack-Request-Timestamp": timestamp,
-            "X-Slack-Signature": signature,
-            "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
-        }
+        headers = signed_headers(self.signing_secret, body, content_type)
         try:
             async with (
                 aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout)) as http,
@@ -75,6 +65,22 @@ class AppEndpoint:
 
     async def send_json(self, payload: dict[str, Any]) -> Ack:
         return await self.send(json.dumps(payload), JSON)
+
+
+def signed_headers(
+    signing_secret: str, body: str, content_type: str = FORM, *, timestamp: int | None = None
+) -> dict[str, str]:
+    """Slack's headers for ``body``: its signature with ``signing_secret`` at ``timestamp``
+    (now when not given)."""
+    when = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(signing_secret).generate_signature(timestamp=when, body=body)
+    assert signature is not None  # None only without a secret
+    return {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": when,
+        "X-Slack-Signature": signature,
+        "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+    }
 
 
 def _parsed(text: str) -> Any:

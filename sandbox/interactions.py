@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox import payloads
+from sandbox.calls import RESPONSE_URL
 from sandbox.checks import MAX_MESSAGE_BLOCKS, check_blocks
 from sandbox.deliver import Ack, AppEndpoint
 from sandbox.errors import ApiError, DeliveryError
@@ -81,7 +82,7 @@ class Interactions:
             channel,
             command,
             text.strip(),
-            response_url=self._response_url(token),
+            response_url=self.api.response_url(token),
             trigger_id=self.workspace.new_trigger(user_id),
         )
         try:
@@ -168,7 +169,7 @@ class Interactions:
             container=container,
             channel=channel,
             message=None if ephemeral else message,
-            response_url=self._response_url(token),
+            response_url=self.api.response_url(token),
         )
         return await self._deliver_interaction(payload)
 
@@ -231,7 +232,13 @@ class Interactions:
     # -- the app's answers --------------------------------------------------------------------
 
     def respond(self, token: str, body: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
-        """A POST to a ``response_url``: a new message, or the original replaced or deleted."""
+        """A POST to a ``response_url``: a new message, or the original replaced or deleted
+        (logged as the Web API's calls are, under ``response_url``)."""
+        status, answer = self._respond(token, body)
+        self.api.record(RESPONSE_URL, dict(body), answer, self.api.response_url(token))
+        return status, answer
+
+    def _respond(self, token: str, body: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
         target = self.workspace.use_response_target(
             token, max_uses=RESPONSE_URL_USES, max_age=RESPONSE_URL_SECONDS
         )
@@ -341,9 +348,6 @@ class Interactions:
         if found is None or found[1] != user_id:
             raise ApiError("not_found")
         return found[0]
-
-    def _response_url(self, token: str) -> str:
-        return f"{self.api.base_url}/response/{token}"
 
     def _slackbot(self, channel: str, user_id: str, text: str) -> None:
         self.workspace.add_message(channel, {"user": SLACKBOT, "text": text}, ephemeral_for=user_id)

@@ -4,7 +4,9 @@ in Slack's shapes — ``{"ok": true, …}`` or ``{"ok": false, "error": "channel
 ``WebApi.call(method, args, token)`` takes the arguments however the client sent them (query
 string, form fields or JSON; ``blocks``, ``view`` and ``files`` as JSON text or as objects) and
 never raises for a caller's mistake: a bad call gets Slack's error code for it. Blocks are checked
-with slack_sdk's own models and Slack's limits, so what passes here would pass Slack.
+with slack_sdk's own models and Slack's limits, so what passes here would pass Slack. Given a
+``CallLog``, every call is logged there with its answer, and the log's failures are answered
+instead of running the method.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from sandbox.calls import CallLog
 from sandbox.checks import MAX_MESSAGE_BLOCKS, Args, check_blocks, json_arg, required
 from sandbox.errors import ApiError
 from sandbox.files import file_object
@@ -30,11 +33,12 @@ MAX_SCHEDULE_AHEAD_SECONDS = 120 * 24 * 3600
 
 class WebApi(ConversationMethods, PeopleMethods, ViewMethods):
     """The Web API methods; ``base_url`` is the sandbox's own address (for upload URLs,
-    permalinks and file links)."""
+    permalinks and file links); ``log`` keeps the calls (see ``sandbox.calls``)."""
 
-    def __init__(self, workspace: Workspace, base_url: str) -> None:
+    def __init__(self, workspace: Workspace, base_url: str, log: CallLog | None = None) -> None:
         self.workspace = workspace
         self.base_url = base_url.rstrip("/")
+        self.log = log
         self._methods: dict[str, Callable[[Args], Answer]] = {
             "api.test": lambda args: {"args": args},
             "auth.test": self._auth_test,
@@ -72,6 +76,17 @@ class WebApi(ConversationMethods, PeopleMethods, ViewMethods):
 
     def call(self, method: str, args: Args, token: str | None) -> Answer:
         """Run one method; an error is an answer, as Slack's is."""
+        answer = self._answer(method, args, token)
+        self.record(method, args, answer)
+        return answer
+
+    def record(self, method: str, args: Args, answer: Answer, url: str = "") -> None:
+        """Log a call (a Web API method, or ``response_url`` with its ``url``) when there is a
+        log."""
+        if self.log is not None:
+            self.log.record(method, args, answer, url)
+
+    def _answer(self, method: str, args: Args, token: str | None) -> Answer:
         handler = self._methods.get(method)
         if handler is None:
             return {"ok": False, "error": "unknown_method"}
@@ -80,6 +95,9 @@ class WebApi(ConversationMethods, PeopleMethods, ViewMethods):
                 return {"ok": False, "error": "not_authed"}
             if token != self.workspace.identity.bot_token:
                 return {"ok": False, "error": "invalid_auth"}
+        failure = self._injected_failure(method, args)
+        if failure:
+            return {"ok": False, "error": failure}
         self.workspace.post_due_messages()
         try:
             return {"ok": True, **handler(args)}
@@ -89,6 +107,16 @@ class WebApi(ConversationMethods, PeopleMethods, ViewMethods):
                 answer["errors"] = error.messages
                 answer["response_metadata"] = {"messages": [f"[ERROR] {m}" for m in error.messages]}
             return answer
+
+    def response_url(self, token: str) -> str:
+        """The address of the response URL ``token`` (``Workspace.new_response_target``)."""
+        return f"{self.base_url}/response/{token}"
+
+    def _injected_failure(self, method: str, args: Args) -> str | None:
+        if self.log is None:
+            return None
+        channel = self.workspace.channel(str(args["channel"])) if args.get("channel") else None
+        return self.log.failure(method, channel["id"] if channel else None)
 
     # -- messages -----------------------------------------------------------------------------
 

@@ -102,13 +102,14 @@ class Workspace(InteractionState):
 
     # -- channels -----------------------------------------------------------------------------
 
-    def add_channel(self, name: str) -> dict[str, Any]:
-        """The public channel ``name`` ("#gtm-digest" or "gtm-digest"), created if new."""
+    def add_channel(self, name: str, channel_id: str | None = None) -> dict[str, Any]:
+        """The public channel ``name`` ("#gtm-digest" or "gtm-digest"), created if new, with
+        ``channel_id`` ("C0…") when given, else one made from its name."""
         name = name.removeprefix("#")
         existing = self.channel(name)
         if existing is not None:
             return existing
-        channel_id = "C" + "".join(ch for ch in name.upper() if ch.isalnum())[:10]
+        channel_id = channel_id or "C" + "".join(ch for ch in name.upper() if ch.isalnum())[:10]
         if self.channel(channel_id) is not None:  # another name with the same first letters
             channel_id = "C" + secrets.token_hex(5).upper()
         with self._write() as db:

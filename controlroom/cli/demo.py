@@ -51,6 +51,7 @@ def demo(
     from controlroom.services import build_services
     from controlroom.settings import Settings
     from sandbox import Workspace
+    from sandbox.served import listen, url_of
 
     with user_errors():
         first = Settings()
@@ -116,20 +117,6 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def listen(port: int) -> socket.socket:
-    """A socket bound to 127.0.0.1:``port`` (0: any free port), so its URL is known before the
-    servers start."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    return sock
-
-
-def url_of(sock: socket.socket) -> str:
-    host, port = sock.getsockname()[:2]
-    return f"http://{host}:{port}"
-
-
 def demo_environment(workspace: Workspace, sandbox_url: str) -> dict[str, str]:
     """The Slack settings that point the app at the sandbox, by their variables' names."""
     return {
@@ -171,6 +158,7 @@ class Demo:
     ) -> None:
         from bot.app import build_app, http_app
         from sandbox import local_slack, populate
+        from sandbox.served import url_of
 
         self.url = url_of(sandbox)
         self.app_url = url_of(app)

@@ -13,9 +13,6 @@ import asyncio
 import os
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,14 +20,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-import uvicorn
 from slack_sdk.web.async_client import AsyncWebClient
 
-from controlroom.cli.demo import Demo, demo_environment, listen, url_of
+from controlroom.cli.demo import Demo, demo_environment
 from controlroom.services import Services, build_services
 from controlroom.settings import Settings
 from integrations.warehouse import Warehouse
-from sandbox import Person, Workspace, local_slack, populate
+from sandbox import Person, Served, Workspace, local_slack, populate
+from sandbox.served import listen, url_of
 
 CHROMIUM = Path(os.environ.get("CONTROLROOM_TEST_CHROMIUM", "/usr/bin/chromium"))
 REQUIRE_BROWSER = os.environ.get("CONTROLROOM_TEST_REQUIRE_BROWSER") == "1"
@@ -114,32 +111,6 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
     API is open (a session-wide browser), this thread already has a running loop."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
-
-
-class Served:
-    """An ASGI app served by uvicorn on ``sock`` from a thread; use as a context manager."""
-
-    def __init__(self, asgi: Any, sock: socket.socket) -> None:
-        config = uvicorn.Config(asgi, lifespan="off", log_level="warning", ws="none")
-        self.server = uvicorn.Server(config)
-        self.sock = sock
-        self.url = url_of(sock)
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [sock]}, daemon=True
-        )
-
-    def __enter__(self) -> Served:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert time.monotonic() < deadline and self.thread.is_alive(), "uvicorn did not start"
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.sock.close()
 
 
 @pytest.fixture(scope="module")

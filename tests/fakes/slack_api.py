@@ -310,6 +310,11 @@ class RunningBot:
     slack: SlackSender
 
 
+def signing_secret(services: Any) -> str:
+    """The signing secret the app verifies with (the services' settings)."""
+    return str(services.settings.slack_signing_secret.get_secret_value())
+
+
 @contextmanager
 def running_bot(services: Any) -> Iterator[RunningBot]:
     """``bot.app.build_app(services)`` on uvicorn, its Web API client pointed at the fake.
@@ -324,7 +329,9 @@ def running_bot(services: Any) -> Iterator[RunningBot]:
         client = AsyncWebClient(token=BOT_TOKEN, base_url=api.api_url)
         app = build_app(services, client=client)
         with BotServer(http_app(app)) as server:
-            yield RunningBot(api, SlackSender(server.url, SIGNING_SECRET, api.response_url))
+            yield RunningBot(
+                api, SlackSender(server.url, signing_secret(services), api.response_url)
+            )
 
 
 def texts(blocks: list[dict]) -> str:

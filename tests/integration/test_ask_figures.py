@@ -28,7 +28,7 @@ from controlroom.services import Services
 from integrations.statestore import SlackThread
 from integrations.warehouse import Warehouse
 from integrations.warehouse.metrics import DateRange, Filter
-from tests.fakes.slack_api import is_png
+from sandbox.files import png_size
 from tests.integration._ask import (
     CHANNELS,
     LAST_WEEK,
@@ -188,7 +188,7 @@ def test_a_weekly_series_lists_each_weeks_sql_revenue_and_comes_with_a_chart(
     assert points[0].startswith("• 28 Sep – 4 Oct 2026: ")
     assert points[-1].startswith("• 16–22 Nov 2026: ")
     (chart,) = answer.charts
-    assert is_png(chart.png) and "Revenue" in chart.title
+    assert png_size(chart.png) is not None and "Revenue" in chart.title
 
 
 def test_a_comparison_with_the_same_period_last_year_uses_last_years_sql_revenue(

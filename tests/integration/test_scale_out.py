@@ -41,7 +41,7 @@ from bot import ids
 from bot.failures import BUSY, GIVEN_UP, SORRY
 from integrations.statestore import StateStore
 from tests.fakes.chroma_server import ChromaServer
-from tests.fakes.slack_api import CHANNEL_IDS, SIGNING_SECRET, Call, FakeSlackAPI
+from tests.fakes.slack_api import BOT_TOKEN, CHANNEL_IDS, SIGNING_SECRET, Call, FakeSlackAPI
 from tests.fakes.slack_sender import (
     BOT_USER_ID,
     SlackSender,
@@ -120,7 +120,12 @@ def deployment(
         smtp = stack.enter_context(FaultySmtpServer())
         database_url = stack.enter_context(throwaway_database(postgres_server_url))
         prefix = stack.enter_context(broker_prefix(REDIS_URL))
-        env = environment(var_dir, api.api_url, database_url, REDIS_URL, prefix) | {
+        slack = {
+            "SLACK_API_URL": api.api_url,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        }
+        env = environment(var_dir, slack, database_url, REDIS_URL, prefix) | {
             "CHROMA_URL": chroma_server.url,
             "SMTP_URL": smtp.url(),
             "EMAIL_FROM": "Two Peaks <hello@twopeaks.example.com>",

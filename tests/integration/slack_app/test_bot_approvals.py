@@ -14,8 +14,9 @@ from bot import ids
 from controlroom.services import Services, build_services
 from controlroom.settings import Settings
 from integrations.warehouse import Warehouse
-from tests.fakes.slack_api import RunningBot, running_bot, texts
+from sandbox import Call, Workspace
 from tests.integration.slack_app.conftest import Proposal
+from tests.slack_sandbox import RunningBot, running_bot, texts
 
 APPROVER = "U0APPROVER"  # policies/approvals.yaml
 SOMEONE_ELSE = "U0MARKETER"
@@ -23,8 +24,10 @@ OTHER_APPROVER = "U0GROUPLEAD"  # an approver through the user group, deciding m
 
 
 @pytest.fixture
-def bot(services: Services, sample_warehouse: Warehouse) -> Iterator[RunningBot]:
-    with running_bot(services) as running:
+def bot(
+    services: Services, workspace: Workspace, sample_warehouse: Warehouse
+) -> Iterator[RunningBot]:
+    with running_bot(services, workspace) as running:
         yield running
 
 
@@ -48,6 +51,15 @@ def test_winback_posts_a_proposal_with_approve_reject_edit_buttons(
     assert (approval.channel_id, approval.message_ts) == (proposal.channel, proposal.ts)
 
 
+def updates_until_sent(bot: RunningBot) -> list[Call]:
+    """The proposal's updates after an approval, up to the one with the final counts (Slack
+    sends the clicked message along, so the app first shows it sending)."""
+    updates = bot.api.wait_for("chat.update")
+    while "emails sent" not in texts(updates[-1].args["blocks"]):
+        updates = bot.api.wait_for("chat.update", count=len(updates) + 1)
+    return updates
+
+
 def test_approve_by_an_approver_sends_and_updates_the_message(
     bot: RunningBot, proposal: Proposal, services: Services
 ) -> None:
@@ -59,7 +71,7 @@ def test_approve_by_an_approver_sends_and_updates_the_message(
         channel=proposal.channel,
     )
     assert reply.status_code == 200
-    [update] = bot.api.wait_for("chat.update")
+    update = updates_until_sent(bot)[-1]
     assert (update.args["channel"], update.args["ts"]) == (proposal.channel, proposal.ts)
     assert all(b["type"] != "actions" for b in update.args["blocks"])
     shown = texts(update.args["blocks"])
@@ -72,18 +84,15 @@ def test_approve_by_an_approver_sends_and_updates_the_message(
 def test_an_approved_campaign_loses_its_buttons_and_shows_sending_then_the_final_counts(
     bot: RunningBot, proposal: Proposal, services: Services
 ) -> None:
-    [posted] = bot.api.calls_to("chat.postMessage")
     bot.slack.click(
         ids.APPROVE,
         proposal.run_id,
         user_id=APPROVER,
         message_ts=proposal.ts,
         channel=proposal.channel,
-        blocks=posted.args["blocks"],
     )
-    updates = bot.api.wait_for("chat.update", count=2)
-    while "emails sent" not in texts(updates[-1].args["blocks"]):
-        updates = bot.api.wait_for("chat.update", count=len(updates) + 1)
+    updates = updates_until_sent(bot)
+    assert len(updates) >= 2
     sending, final = updates[0], updates[-1]
     audience = len(services.state.outbox_emails(run_id=proposal.run_id))
     assert all(b["type"] != "actions" for b in sending.args["blocks"])
@@ -344,11 +353,14 @@ def test_reject_of_a_decided_proposal_says_who_decided_without_opening_a_modal(
 
 @pytest.mark.slow  # two app starts and a campaign sent: ~3 s
 def test_a_proposal_is_approved_on_its_old_message_after_a_restart_and_sends_once(
-    settings: Settings, sample_warehouse: Warehouse, isolated_environment: Path
+    settings: Settings,
+    sample_warehouse: Warehouse,
+    isolated_environment: Path,
+    workspace: Workspace,
 ) -> None:
     first = build_services(settings)
     try:
-        with running_bot(first) as before:
+        with running_bot(first, workspace) as before:
             before.slack.command("winback")
             [posted] = before.api.wait_for("chat.postMessage")
             before.api.wait_for("response_url")
@@ -362,9 +374,10 @@ def test_a_proposal_is_approved_on_its_old_message_after_a_restart_and_sends_onc
         audience = second.state.get_approval(run_id).summary["audience"]
         approval = second.state.get_approval(run_id)
         where = {"message_ts": approval.message_ts, "channel": approval.channel_id}
-        with running_bot(second) as after:
+        with running_bot(second, workspace) as after:
             after.slack.click(ids.APPROVE, run_id, user_id=APPROVER, **where)
-            [update] = after.api.wait_for("chat.update")
+            updates = updates_until_sent(after)
+            update = updates[-1]
             assert (update.args["channel"], update.args["ts"]) == (
                 approval.channel_id,
                 approval.message_ts,
@@ -376,7 +389,7 @@ def test_a_proposal_is_approved_on_its_old_message_after_a_restart_and_sends_onc
         said = sorted(reply.args["text"] for reply in replies)
         assert said[0].startswith("Only approvers may decide")
         assert said[1].startswith(f"This win-back proposal was already approved by <@{APPROVER}>")
-        assert len(after.api.calls_to("chat.update")) == 1
+        assert len(after.api.calls_to("chat.update")) == len(updates)  # none by the clicks
         emails = second.state.outbox_emails(run_id=run_id)
         audit = second.state.audit_entries(run_id=run_id)
     finally:

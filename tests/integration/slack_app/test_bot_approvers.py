@@ -1,5 +1,6 @@
 """Approvers named by a Slack user group: its members, read from Slack's usergroups.users.list
-(the fake Web API), may decide; others are refused; a Slack failure leaves only the listed ids."""
+(the sandbox's Web API), may decide; others are refused; a Slack failure leaves only the listed
+ids."""
 
 from __future__ import annotations
 
@@ -15,16 +16,19 @@ from bot import ids
 from controlroom.services import Services
 from controlroom.settings import Settings
 from integrations.warehouse import Warehouse
-from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, RunningBot, running_bot, texts
+from sandbox import Person, Workspace
 from tests.integration.slack_app.conftest import Proposal
 from tests.integration.slack_app.test_bot_approvals import APPROVER, SOMEONE_ELSE, open_edit_modal
+from tests.slack_sandbox import RunningBot, running_bot, slack_environment, texts
 
 GROUP = "S0APPROVERS"
 MEMBER = "U0GROUPIE"
 
 
 @pytest.fixture
-def settings(isolated_environment: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+def settings(
+    isolated_environment: Path, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
     """The shipped policies, with the approvers' user group set in approvals.yaml."""
     folder = isolated_environment.parent / "policies"
     shutil.copytree(Path(policies.__file__).parent, folder, ignore=shutil.ignore_patterns("*.py"))
@@ -33,16 +37,20 @@ def settings(isolated_environment: Path, monkeypatch: pytest.MonkeyPatch) -> Set
     assert "approver_usergroup: null" in text
     approvals.write_text(text.replace("approver_usergroup: null", f"approver_usergroup: {GROUP}"))
     monkeypatch.setenv("CONTROLROOM_POLICIES_DIR", str(folder))
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
-    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    for name, value in slack_environment(workspace).items():
+        monkeypatch.setenv(name, value)
     return Settings()
 
 
 @pytest.fixture
-def bot(services: Services, sample_warehouse: Warehouse) -> Iterator[RunningBot]:
+def bot(
+    services: Services, workspace: Workspace, sample_warehouse: Warehouse
+) -> Iterator[RunningBot]:
     assert services.policies.approvals.approver_usergroup == GROUP
-    with running_bot(services) as running:
-        running.api.usergroups[GROUP] = [MEMBER, "U0OTHERMEMBER"]
+    for user_id, name in ((MEMBER, "gus"), ("U0OTHERMEMBER", "otto")):
+        workspace.add_person(Person(user_id, name, name.title(), "in the approvers' group"))
+    workspace.add_usergroup(GROUP, "approvers", [MEMBER, "U0OTHERMEMBER"])
+    with running_bot(services, workspace) as running:
         yield running
 
 
@@ -88,7 +96,7 @@ def test_someone_outside_the_group_is_refused_and_told_the_group_can_decide(
 def test_when_slack_cannot_list_the_group_only_the_listed_approvers_may_decide(
     bot: RunningBot, proposal: Proposal, services: Services, caplog: pytest.LogCaptureFixture
 ) -> None:
-    bot.api.failures["usergroups.users.list"] = "fatal_error"
+    bot.api.fail("usergroups.users.list", "fatal_error")
     with caplog.at_level(logging.WARNING, logger="bot.approvers"):
         click(bot, proposal, ids.EDIT, MEMBER)
         [_, refusal] = bot.api.wait_for("response_url", count=2)

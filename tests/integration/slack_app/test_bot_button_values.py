@@ -11,9 +11,9 @@ import pytest
 
 from bot import ids
 from controlroom.services import Services
-from tests.fakes.slack_api import RunningBot
 from tests.integration.slack_app.conftest import Proposal
 from tests.proposals import ask_approval, winback_proposal
+from tests.slack_sandbox import RunningBot
 
 APPROVER = "U0APPROVER"  # policies/approvals.yaml
 

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from bot.listeners.commands import MAX_COMMAND_TEXT, MAX_QUOTED, parse_command
-from tests.fakes.slack_api import RunningBot
+from tests.slack_sandbox import RunningBot
 
 FILLER = "ж"  # a letter no help text has: each one in a reply is quoted from the person
 

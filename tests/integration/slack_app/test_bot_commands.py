@@ -13,8 +13,8 @@ from bot.failures import SORRY
 from bot.listeners.commands import CommandRequest, parse_command
 from controlroom.services import Services
 from integrations.warehouse import Warehouse
-from tests.fakes.slack_api import RunningBot, texts
 from tests.proposals import ask_approval, winback_proposal
+from tests.slack_sandbox import RunningBot, texts
 
 
 def test_request_with_a_bad_signature_is_refused_with_401(bot: RunningBot) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,6 +28,7 @@ from tests.fakes.slack_api import (
     Call,
     FakeSlackAPI,
     RunningBot,
+    running_bot,
     texts,
 )
 from tests.fakes.slack_sender import TEAM_ID
@@ -35,6 +37,13 @@ DIGEST_CHANNEL = "C0DIGEST"  # "#gtm-digest" (policies/approvals.yaml) as the fa
 MARKETER = "U0MARKETER"
 # The sample company's digest draws two charts: finance's weekly revenue, insights' cohorts.
 CHARTS = {"Weekly revenue", "Cohort retention"}
+
+
+@pytest.fixture
+def bot(services: Services) -> Iterator[RunningBot]:
+    """The app against the fake Slack Web API (not yet the sandbox's, as the suite's)."""
+    with running_bot(services) as running:
+        yield running
 
 
 def digest_updates(api: FakeSlackAPI, ts: str) -> tuple[list[Call], Call]:

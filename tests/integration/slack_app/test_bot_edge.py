@@ -8,6 +8,7 @@ import json
 import logging
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -18,12 +19,21 @@ from starlette.testclient import TestClient
 from bot import ids
 from bot.app import build_app, http_app
 from controlroom.services import Services
+from controlroom.settings import Settings
 from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, FakeSlackAPI
 from tests.fakes.slack_sender import click_payload, command_payload, event_callback
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 VERIFIER = SignatureVerifier(SIGNING_SECRET)
+
+
+@pytest.fixture
+def settings(isolated_environment: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Signed with the secret these tests sign with."""
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    return Settings()
 
 
 @pytest.fixture

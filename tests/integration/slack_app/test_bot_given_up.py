@@ -16,7 +16,7 @@ from bot.blocks.reject_modal import reject_modal
 from bot.failures import GIVEN_UP, SORRY
 from bot.runner import TaskGivenUpError
 from controlroom.services import Services
-from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, BotServer, FakeSlackAPI
+from tests.fakes.slack_api import BOT_TOKEN, BotServer, FakeSlackAPI, signing_secret
 from tests.fakes.slack_sender import SlackSender
 
 REASON = "given up after 3 deliveries"
@@ -45,7 +45,7 @@ def test_a_given_up_command_tells_the_person_plainly_that_it_was_stopped(
         client = AsyncWebClient(token=BOT_TOKEN, base_url=api.api_url)
         app = build_app(services, client=client, runner=GivingUpRunner())
         with BotServer(http_app(app)) as server:
-            slack = SlackSender(server.url, SIGNING_SECRET, api.response_url)
+            slack = SlackSender(server.url, signing_secret(services), api.response_url)
             assert slack.command("ask what was revenue last week?").status_code == 200
             [told] = api.wait_for("response_url", timeout=30)
 
@@ -70,7 +70,7 @@ def test_a_modal_whose_checks_are_given_up_gets_a_200_and_the_person_is_told(
         client = AsyncWebClient(token=BOT_TOKEN, base_url=api.api_url)
         app = build_app(services, client=client, runner=GivingUpRunner())
         with BotServer(http_app(app)) as server:
-            slack = SlackSender(server.url, SIGNING_SECRET, api.response_url)
+            slack = SlackSender(server.url, signing_secret(services), api.response_url)
             reply = slack.submit_view(view, typed, user_id="U0APPROVER")
             [told] = api.wait_for("chat.postMessage", timeout=30)
 

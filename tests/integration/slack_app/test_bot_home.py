@@ -17,8 +17,7 @@ from controlroom.settings import Settings
 from controlroom.team import team_factory
 from integrations.llm import LanguageModel
 from integrations.warehouse import Warehouse
-from tests.fakes.slack_api import RunningBot
-from tests.fakes.slack_sender import app_home_opened
+from tests.slack_sandbox import RunningBot
 from tests.unit.test_blocks_home import texts
 from workflows.weekly_gtm import run_weekly_gtm
 
@@ -32,7 +31,7 @@ def published(bot: RunningBot, count: int = 1) -> list[dict[str, Any]]:
 
 
 def test_opening_the_home_tab_publishes_the_control_room_to_that_user(bot: RunningBot) -> None:
-    reply = bot.slack.event(app_home_opened("U0MARKETER"))
+    reply = bot.slack.event(bot.slack.home_opened("U0MARKETER"))
     assert reply.status_code == 200
     [publish] = published(bot)
     assert publish["user_id"] == "U0MARKETER"
@@ -46,9 +45,9 @@ def test_opening_the_home_tab_publishes_the_control_room_to_that_user(bot: Runni
 
 
 def test_opening_the_messages_tab_publishes_nothing(bot: RunningBot) -> None:
-    messages_tab = {**app_home_opened("U0MARKETER"), "tab": "messages"}
+    messages_tab = {**bot.slack.home_opened("U0MARKETER"), "tab": "messages"}
     assert bot.slack.event(messages_tab).status_code == 200
-    assert bot.slack.event(app_home_opened("U0APPROVER")).status_code == 200
+    assert bot.slack.event(bot.slack.home_opened("U0APPROVER")).status_code == 200
     published(bot)
     assert [c.args["user_id"] for c in bot.api.calls_to("views.publish")] == ["U0APPROVER"]
 
@@ -98,9 +97,10 @@ def test_the_home_tab_shows_the_last_digest_health_and_a_pending_proposal_linked
     [proposal] = bot.api.wait_for("chat.postMessage")
     bot.api.wait_for("response_url")
     [pending] = work.pending_approvals(services)
-    assert (pending.channel_id, pending.message_ts) == ("C0APPROVALS", "1764000000.000001")
+    ts = proposal.answer["ts"]
+    assert (pending.channel_id, pending.message_ts) == ("C0APPROVALS", ts)
 
-    assert bot.slack.event(app_home_opened("U0APPROVER")).status_code == 200
+    assert bot.slack.event(bot.slack.home_opened("U0APPROVER")).status_code == 200
     [publish] = published(bot)
     assert publish["user_id"] == "U0APPROVER"
     shown = texts(publish["view"])
@@ -114,11 +114,9 @@ def test_the_home_tab_shows_the_last_digest_health_and_a_pending_proposal_linked
     assert "secret detail" not in shown
 
     [permalink] = bot.api.calls_to("chat.getPermalink")
-    assert (permalink.args["channel"], permalink.args["message_ts"]) == (
-        "C0APPROVALS",
-        "1764000000.000001",
-    )
-    link = "https://twopeaks.slack.com/archives/C0APPROVALS/p1764000000000001"
+    assert (permalink.args["channel"], permalink.args["message_ts"]) == ("C0APPROVALS", ts)
+    link = f"{bot.slack.api.base_url}/archives/C0APPROVALS/p{ts.replace('.', '')}"
+    assert permalink.answer["permalink"] == link
     assert f"<{link}|Open the message to decide>" in shown
     assert "Pending approvals (1)" in shown
     assert pending.run_id[:8] in shown and proposal.args["channel"] == "#gtm-approvals"

@@ -28,10 +28,10 @@ from controlroom.services import Services, build_services
 from controlroom.settings import Settings
 from tests.fakes.slack_api import (
     BOT_TOKEN,
-    SIGNING_SECRET,
     BotServer,
     FakeSlackAPI,
     RunningBot,
+    signing_secret,
 )
 from tests.fakes.slack_sender import BOT_USER_ID, SlackSender, app_home_opened, event_callback
 
@@ -49,7 +49,9 @@ def replica(services: Services, api: FakeSlackAPI) -> Iterator[RunningBot]:
     client = AsyncWebClient(token=BOT_TOKEN, base_url=api.api_url)
     try:
         with BotServer(http_app(build_app(services, client=client, runner=runner))) as server:
-            yield RunningBot(api, SlackSender(server.url, SIGNING_SECRET, api.response_url))
+            yield RunningBot(
+                api, SlackSender(server.url, signing_secret(services), api.response_url)
+            )
     finally:
         runner.close()
 

@@ -19,9 +19,10 @@ from bot import ids
 from bot.blocks.review_modal import PER_PAGE
 from controlroom.services import Services
 from integrations.warehouse import Warehouse
-from tests.fakes.slack_api import RunningBot, running_bot, texts
+from sandbox import Workspace
 from tests.fakes.slack_sender import TEAM_ID as TEAM
 from tests.integration.slack_app.conftest import Proposal
+from tests.slack_sandbox import RunningBot, running_bot, texts
 
 APPROVER = "U0APPROVER"  # policies/approvals.yaml
 SOMEONE_ELSE = "U0MARKETER"
@@ -30,8 +31,10 @@ REWRITTEN = "Hi there,\n\nA personal note from our team: 15 years of trails, and
 
 
 @pytest.fixture
-def bot(services: Services, sample_warehouse: Warehouse) -> Iterator[RunningBot]:
-    with running_bot(services) as running:
+def bot(
+    services: Services, workspace: Workspace, sample_warehouse: Warehouse
+) -> Iterator[RunningBot]:
+    with running_bot(services, workspace) as running:
         yield running
 
 

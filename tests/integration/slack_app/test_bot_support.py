@@ -26,12 +26,12 @@ from integrations.statestore import SlackThread
 from tests.fakes.slack_api import (
     BOT_TOKEN,
     CHANNEL_IDS,
-    SIGNING_SECRET,
     BotServer,
     Call,
     FakeSlackAPI,
     RunningBot,
     running_bot,
+    signing_secret,
     texts,
 )
 from tests.fakes.slack_sender import BOT_USER_ID, TEAM_ID, SlackSender
@@ -173,7 +173,9 @@ def refusing_bot(services: Services, refused: dict[str, str]) -> Iterator[Runnin
     with RefusingSlack(refused) as api:
         client = AsyncWebClient(token=BOT_TOKEN, base_url=api.api_url)
         with BotServer(http_app(build_app(services, client=client))) as server:
-            yield RunningBot(api, SlackSender(server.url, SIGNING_SECRET, api.response_url))
+            yield RunningBot(
+                api, SlackSender(server.url, signing_secret(services), api.response_url)
+            )
 
 
 def test_a_confident_mention_is_answered_in_the_askers_thread_with_sources_and_feedback(

@@ -27,6 +27,7 @@ from tests.fakes.slack_api import (
     BotServer,
     FakeSlackAPI,
     RunningBot,
+    signing_secret,
     texts,
 )
 from tests.fakes.slack_sender import BOT_USER_ID, SlackSender
@@ -93,7 +94,9 @@ def bot(services: Services, ingested_kb: Path) -> Iterator[RunningBot]:
         api.usergroups[GROUP] = [MEMBER]
         client = AsyncWebClient(token=BOT_TOKEN, base_url=api.api_url)
         with BotServer(http_app(build_app(services, client=client))) as server:
-            yield RunningBot(api, SlackSender(server.url, SIGNING_SECRET, api.response_url))
+            yield RunningBot(
+                api, SlackSender(server.url, signing_secret(services), api.response_url)
+            )
 
 
 def channel_message(

@@ -25,10 +25,10 @@ from controlroom.services import Services
 from integrations.warehouse import Warehouse
 from tests.fakes.slack_api import (
     BOT_TOKEN,
-    SIGNING_SECRET,
     BotServer,
     FakeSlackAPI,
     RunningBot,
+    signing_secret,
     texts,
 )
 from tests.fakes.slack_sender import SlackSender, app_home_opened
@@ -59,7 +59,7 @@ def bot_with_workers(services: Services, *, backlog: int = 100) -> Iterator[BotW
         client = AsyncWebClient(token=BOT_TOKEN, base_url=api.api_url)
         app = build_app(services, client=client, runner=runner)
         with BotServer(http_app(app)) as server:
-            slack = SlackSender(server.url, SIGNING_SECRET, api.response_url)
+            slack = SlackSender(server.url, signing_secret(services), api.response_url)
             yield BotWithWorkers(RunningBot(api, slack), runner)
 
 
