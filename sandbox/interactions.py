@@ -105,14 +105,8 @@ class Interactions:
         first when it mentions the app, then the ``message`` event."""
         self._person(user_id)
         channel = self._channel(channel_id)
-        message: Message = {
-            "user": user_id,
-            "text": self._with_mentions(text.strip()),
-            "team": self.workspace.identity.team_id,
-            "client_msg_id": str(uuid.uuid4()),
-        }
-        if thread_ts:
-            message["thread_ts"] = thread_ts
+        text = self._with_mentions(text.strip())
+        message = payloads.typed_message(self.workspace.identity, user_id, text, thread_ts)
         stored = self.workspace.add_message(channel["id"], message)
         mention = f"<@{self.workspace.identity.bot_user_id}>" in stored["text"]
         events = [payloads.message_event(stored, channel, mention=False)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
+import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -175,6 +176,22 @@ def event_envelope(identity: Identity, event: Payload) -> Payload:
         "is_ext_shared_channel": False,
         "event_context": "4-" + secrets.token_hex(12),
     }
+
+
+def typed_message(
+    identity: Identity, user_id: str, text: str, thread_ts: str | None = None
+) -> Message:
+    """A message a person typed (in the thread of ``thread_ts`` when given), before the
+    workspace stores it and sets its ``ts``."""
+    message: Message = {
+        "user": user_id,
+        "text": text,
+        "team": identity.team_id,
+        "client_msg_id": str(uuid.uuid4()),
+    }
+    if thread_ts:
+        message["thread_ts"] = thread_ts
+    return message
 
 
 def message_event(message: Message, channel: Mapping[str, Any], *, mention: bool) -> Payload:

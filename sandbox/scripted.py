@@ -18,6 +18,7 @@ import requests
 from sandbox import payloads
 from sandbox.deliver import FORM, JSON, signed_headers
 from sandbox.errors import ApiError
+from sandbox.inputs import state_values
 from sandbox.webapi import WebApi
 from sandbox.workspace import Person
 
@@ -56,12 +57,16 @@ class ScriptedSlack:
         content_type: str = FORM,
         timestamp: int | None = None,
         signature: str | None = None,
+        retry: int | None = None,
     ) -> requests.Response:
         """POST ``body`` to the app signed at ``timestamp`` (now when not given), or with
-        ``signature`` as given; the app's answer as it came."""
+        ``signature`` as given; ``retry``: as Slack's ``retry``-th retry of a delivery the app
+        did not answer in time. The app's answer as it came."""
         headers = signed_headers(self.signing_secret, body, content_type, timestamp=timestamp)
         if signature is not None:
             headers["X-Slack-Signature"] = signature
+        if retry is not None:
+            headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
         return requests.post(
             self.request_url, data=body.encode(), headers=headers, timeout=POST_TIMEOUT_SECONDS
         )
@@ -100,6 +105,34 @@ class ScriptedSlack:
 
     def event(self, event: Payload) -> requests.Response:
         return self.post(self.event_body(event), content_type=JSON)
+
+    def deliver(self, event_body: str, *, retry: int | None = None) -> requests.Response:
+        """Deliver an ``event_body`` (its ``event_id`` kept) once more, as Slack's ``retry``-th
+        retry when given."""
+        return self.post(event_body, content_type=JSON, retry=retry)
+
+    def message(
+        self,
+        text: str,
+        *,
+        user_id: str | None = None,
+        channel: str | None = None,
+        thread_ts: str | None = None,
+        mention: bool = False,
+    ) -> Payload:
+        """``text`` written by ``user_id`` in ``channel`` (a user's ID: their direct messages
+        with the app), in the thread of ``thread_ts`` when given, and stored in the workspace
+        as Slack stores it before telling the app, so the app's replies have their parent.
+        Its event, for ``event`` to send: ``app_mention`` when ``mention`` (the text then
+        starts by mentioning the app), else ``message``."""
+        user_id = user_id or self.user
+        self.person(user_id)
+        where = self._channel(channel or self.channel)
+        if mention:
+            text = f"<@{self.workspace.identity.bot_user_id}> {text}"
+        typed = payloads.typed_message(self.workspace.identity, user_id, text, thread_ts)
+        stored = self.workspace.add_message(where["id"], typed)
+        return payloads.message_event(stored, where, mention=mention)
 
     def home_opened(self, user_id: str) -> Payload:
         """The ``app_home_opened`` event of ``user_id`` opening the app's Home tab."""
@@ -158,6 +191,32 @@ class ScriptedSlack:
                 action_id, value, user_id=user_id, channel=channel, message_ts=message_ts
             )
         )
+
+    def click_in_view(self, action_id: str, *, user_id: str, view_id: str) -> requests.Response:
+        """A click by ``user_id`` on the button ``action_id`` of the view ``view_id`` (their
+        Home tab, or a modal), as the workspace holds it."""
+        found = self.workspace.view(view_id)
+        if found is None:
+            raise ApiError("not_found", f"no view {view_id} in the sandbox's workspace")
+        view = found[0]
+        matches = [
+            (block_id, element)
+            for block_id, element in payloads.elements(view.get("blocks") or [])
+            if element.get("action_id") == action_id
+        ]
+        if not matches:
+            raise ApiError("action_not_found", f"no {action_id} in view {view_id}")
+        block_id, element = matches[0]
+        payload = payloads.block_actions(
+            self.workspace.identity,
+            self.person(user_id),
+            payloads.action_of(element, block_id, None),
+            trigger_id=self.workspace.new_trigger(user_id),
+            container={"type": "view", "view_id": view_id},
+            view=view,
+            state_values=state_values(view, {}),
+        )
+        return self.post(payloads.interaction_body(payload))
 
     def submit_view(self, view: Payload, values: Payload, *, user_id: str) -> requests.Response:
         """The submission of ``view`` (as the app opened it, or as a script forges it: a modal

@@ -39,6 +39,9 @@ class WebApi(ConversationMethods, PeopleMethods, ViewMethods):
         self.workspace = workspace
         self.base_url = base_url.rstrip("/")
         self.log = log
+        # Where apps.connections.open sends the app: a Socket Mode server's ws:// URL (see
+        # ``sandbox.socket_mode``), when one is served.
+        self.socket_mode_url: str | None = None
         self._methods: dict[str, Callable[[Args], Answer]] = {
             "api.test": lambda args: {"args": args},
             "auth.test": self._auth_test,
@@ -87,6 +90,8 @@ class WebApi(ConversationMethods, PeopleMethods, ViewMethods):
             self.log.record(method, args, answer, url)
 
     def _answer(self, method: str, args: Args, token: str | None) -> Answer:
+        if method == "apps.connections.open":
+            return self._connections_open(token)
         handler = self._methods.get(method)
         if handler is None:
             return {"ok": False, "error": "unknown_method"}
@@ -107,6 +112,17 @@ class WebApi(ConversationMethods, PeopleMethods, ViewMethods):
                 answer["errors"] = error.messages
                 answer["response_metadata"] = {"messages": [f"[ERROR] {m}" for m in error.messages]}
             return answer
+
+    def _connections_open(self, token: str | None) -> Answer:
+        """A Socket Mode connection's URL, for the app-level token only."""
+        if not token:
+            return {"ok": False, "error": "not_authed"}
+        if token != self.workspace.identity.app_token:
+            known = token == self.workspace.identity.bot_token
+            return {"ok": False, "error": "not_allowed_token_type" if known else "invalid_auth"}
+        if self.socket_mode_url is None:
+            return {"ok": False, "error": "socket_mode_not_enabled"}
+        return {"ok": True, "url": self.socket_mode_url}
 
     def response_url(self, token: str) -> str:
         """The address of the response URL ``token`` (``Workspace.new_response_target``)."""

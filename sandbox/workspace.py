@@ -45,6 +45,8 @@ class Identity:
     bot_user_id: str
     bot_token: str
     signing_secret: str
+    # The app-level token ("xapp-…") that opens Socket Mode connections (apps.connections.open).
+    app_token: str = ""
 
 
 class Workspace(InteractionState):
@@ -67,6 +69,7 @@ class Workspace(InteractionState):
             "bot_user_id": "U0CONTROLROOM",
             "bot_token": "xoxb-sandbox-" + secrets.token_hex(12),
             "signing_secret": secrets.token_hex(16),
+            "app_token": "xapp-1-A0CONTROLROOM-1-" + secrets.token_hex(16),
         }
         with self._write() as db:
             for key, value in defaults.items():

@@ -1,8 +1,8 @@
 """Scaled out on loopback (issue 18's acceptance): two web processes, two workers and the
 clock, as ``controlroom`` subprocesses, with the machine's real Redis (a key prefix of this
 module's) and PostgreSQL (a throwaway database), and a real Chroma server. Only what lies
-outside the machine is faked, at its boundary: Slack's Web API and response URLs (an HTTP
-server here, which the workers post to) and the mail server (SMTP, counting deliveries).
+outside the machine is faked, at its boundary: Slack (the sandbox's Web API and response URLs,
+served here, which the workers post to) and the mail server (SMTP, counting deliveries).
 
 The web processes only verify, ack and enqueue: every answer below is posted by a worker.
 The tests run in order on one deployment (it takes a minute to start on two cores); the last
@@ -21,10 +21,10 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs
 
 import pytest
 import requests
@@ -40,15 +40,10 @@ from bench.scale_processes import (
 from bot import ids
 from bot.failures import BUSY, GIVEN_UP, SORRY
 from integrations.statestore import StateStore
+from sandbox import Call, CallLog, ScriptedSlack
 from tests.fakes.chroma_server import ChromaServer
-from tests.fakes.slack_api import BOT_TOKEN, CHANNEL_IDS, SIGNING_SECRET, Call, FakeSlackAPI
-from tests.fakes.slack_sender import (
-    BOT_USER_ID,
-    SlackSender,
-    click_payload,
-    command_payload,
-)
 from tests.fakes.smtp_server import FaultySmtpServer, free_port
+from tests.slack_sandbox import CHANNELS, sandbox_workspace, served_sandbox, slack_environment
 from workflows.sending import REMOTE_BATCH
 
 pytestmark = pytest.mark.slow
@@ -72,10 +67,12 @@ QUESTIONS = (
 class Deployment:
     processes: Processes
     webs: list[subprocess.Popen[bytes]]
-    senders: list[SlackSender]  # one per web process, in the same order
-    api: FakeSlackAPI
+    senders: list[ScriptedSlack]  # one per web process, in the same order
+    api: CallLog
     smtp: FaultySmtpServer
     state: StateStore
+    # The response URL of each request the tests sent, by the key they name it with.
+    response_urls: dict[str, str] = field(default_factory=dict)
 
     def check(self) -> None:
         """Fail at once, with its log, when a process exited that was not killed."""
@@ -85,11 +82,19 @@ class Deployment:
             pytest.fail(str(stopped))
 
     def replies_to(self, key: str) -> list[Call]:
-        """What the app posted to the response URL ``respond_url(key)``."""
-        return [c for c in self.api.calls_to("response_url") if c.args.get("key") == key]
+        """What the app posted to the response URL of the request sent as ``key``."""
+        url = self.response_urls[key]
+        return [c for c in self.api.calls_to("response_url") if c.url == url]
 
-    def respond_url(self, key: str) -> str:
-        return f"{self.api.response_url}?{urlencode({'key': key})}"
+    def send(self, web: int, body: str, key: str) -> requests.Response:
+        """Post ``body`` (a command's, or a click's) to the web process ``web``, remembering
+        its response URL as ``key``."""
+        fields = parse_qs(body)
+        if "payload" in fields:
+            self.response_urls[key] = json.loads(fields["payload"][0])["response_url"]
+        else:
+            self.response_urls[key] = fields["response_url"][0]
+        return self.senders[web].post(body)
 
     def wait(self, what: str, found: Callable[[], Any], seconds: float = WAIT_SECONDS) -> Any:
         """``found()`` once it is truthy, checking the processes meanwhile."""
@@ -116,15 +121,13 @@ def deployment(
     chroma_server.clear()
     chroma_server.copy_collection(ingested_kb_dir, COLLECTION)
     with ExitStack() as stack:
-        api = stack.enter_context(FakeSlackAPI())
+        workspace = sandbox_workspace(folder / "sandbox.db")
+        stack.callback(workspace.close)
+        api, web_api = stack.enter_context(served_sandbox(workspace))
         smtp = stack.enter_context(FaultySmtpServer())
         database_url = stack.enter_context(throwaway_database(postgres_server_url))
         prefix = stack.enter_context(broker_prefix(REDIS_URL))
-        slack = {
-            "SLACK_API_URL": api.api_url,
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        }
+        slack = {"SLACK_API_URL": f"{web_api.base_url}/api/", **slack_environment(workspace)}
         env = environment(var_dir, slack, database_url, REDIS_URL, prefix) | {
             "CHROMA_URL": chroma_server.url,
             "SMTP_URL": smtp.url(),
@@ -140,7 +143,9 @@ def deployment(
         for port in ports:
             wait_healthy(port, processes)
         senders = [
-            SlackSender(f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, "")
+            ScriptedSlack(
+                web_api, f"http://127.0.0.1:{port}/slack/events", user=MARKETER, channel="#gtm"
+            )
             for port in ports
         ]
         state = StateStore(database_url)
@@ -149,8 +154,8 @@ def deployment(
 
 
 def _command(deployment: Deployment, web: int, text: str, key: str) -> requests.Response:
-    payload = command_payload(text, user_id=MARKETER, response_url=deployment.respond_url(key))
-    return deployment.senders[web].post(urlencode(payload))
+    """``/controlroom <text>`` typed by the marketer in #gtm, sent to the web ``web``."""
+    return deployment.send(web, deployment.senders[web].command_body(text), key)
 
 
 def test_signed_commands_over_both_web_processes_are_acked_at_once_and_answered_once(
@@ -159,9 +164,14 @@ def test_signed_commands_over_both_web_processes_are_acked_at_once_and_answered_
     run = uuid.uuid4().hex[:8]
     keys = [f"{run}-{n}" for n in range(200)]
 
+    bodies = [
+        deployment.senders[n % 2].command_body(f"ask {QUESTIONS[n % len(QUESTIONS)]}")
+        for n in range(len(keys))
+    ]
+
     def send(n: int) -> tuple[int, float]:
         began = time.perf_counter()
-        acked = _command(deployment, n % 2, f"ask {QUESTIONS[n % len(QUESTIONS)]}", keys[n])
+        acked = deployment.send(n % 2, bodies[n], keys[n])
         return acked.status_code, time.perf_counter() - began
 
     with ThreadPoolExecutor(8) as pool:
@@ -188,25 +198,20 @@ def test_a_digest_and_a_support_escalation_complete_with_their_results_posted(
     api = deployment.api
     assert _command(deployment, 0, "gtm", "digest").status_code == 200
     [posted] = deployment.wait("the digest's answer", lambda: deployment.replies_to("digest"))
-    digest = CHANNEL_IDS["#gtm-digest"]
+    digest = CHANNELS["#gtm-digest"]
     assert f"posted in <#{digest}>" in str(posted.args.get("text")), posted.args
     assert [c for c in api.calls_to("chat.postMessage") if _channel(c) == digest]
 
-    mention = {
-        "type": "app_mention",
-        "user": "U0CUSTOMER",
-        "text": f"<@{BOT_USER_ID}> what is the home address of customer Maria Gonzalez?",
-        "channel": "C0GTM",
-        "ts": f"{time.time():.6f}",
-        "event_ts": f"{time.time():.6f}",
-    }
-    assert deployment.senders[1].event(mention).status_code == 200
+    slack = deployment.senders[1]
+    question = "what is the home address of customer Maria Gonzalez?"
+    mention = slack.message(question, user_id="U0CUSTOMER", channel="#gtm", mention=True)
+    assert slack.event(mention).status_code == 200
 
     def escalated() -> list[Call]:
         return [
             c
             for c in api.calls_to("chat.postMessage")
-            if _channel(c) == CHANNEL_IDS["#support-escalations"]
+            if _channel(c) == CHANNELS["#support-escalations"]
             and "Maria Gonzalez" in json.dumps(c.args)
         ]
 
@@ -222,23 +227,20 @@ def test_a_win_back_approved_through_both_webs_is_claimed_once_and_survives_its_
     [proposal] = [
         c
         for c in api.calls_to("chat.postMessage")
-        if _channel(c) == CHANNEL_IDS["#gtm-approvals"] and ids.APPROVE in json.dumps(c.args)
+        if _channel(c) == CHANNELS["#gtm-approvals"] and ids.APPROVE in json.dumps(c.args)
     ]
     run_id = _button_value(proposal, ids.APPROVE)
 
     smtp.hang_after = 30  # the send stops mid-way: its worker is killed there
 
+    where = {"channel": proposal.answer["channel"], "message_ts": proposal.answer["ts"]}
+    clicks = [
+        deployment.senders[web].click_body(ids.APPROVE, run_id, user_id=APPROVER, **where)
+        for web in (0, 1)
+    ]
+
     def approve(web: int) -> int:
-        payload = click_payload(
-            ids.APPROVE,
-            run_id,
-            user_id=APPROVER,
-            channel=CHANNEL_IDS["#gtm-approvals"],
-            message_ts="1764000000.000001",
-            response_url=deployment.respond_url(f"approve-{web}"),
-        )
-        body = urlencode({"payload": json.dumps(payload)})
-        return deployment.senders[web].post(body).status_code
+        return deployment.send(web, clicks[web], f"approve-{web}").status_code
 
     with ThreadPoolExecutor(2) as pool:
         assert list(pool.map(approve, (0, 1))) == [200, 200]
@@ -297,7 +299,7 @@ def test_a_web_process_killed_after_its_ack_still_gets_the_work_done(
 def _channel(call: Call) -> str:
     """The channel a message went to, by id (the app may name it by its #name)."""
     channel = str(call.args.get("channel"))
-    return CHANNEL_IDS.get(channel, channel)
+    return CHANNELS.get(channel, channel)
 
 
 def _button_value(call: Call, action_id: str) -> str:

@@ -12,48 +12,59 @@ import pytest
 from bot import ids
 from controlroom.services import Services
 from integrations.statestore import SlackThread
-from tests.fakes.slack_api import RunningBot, running_bot, texts
+from sandbox import Workspace
 from tests.integration.slack_app.conftest import Proposal
 from tests.integration.slack_app.test_bot_approvals import APPROVER, open_edit_modal, state_of
+from tests.slack_sandbox import RunningBot, running_bot, texts
 from workflows.support_escalation import WORKFLOW as SUPPORT
 from workflows.support_escalation import start_support
 
 UNSURE = "Can I pay for my order with a goat?"
-ASKED_IN = SlackThread("C0GENERAL", "1764000100.000100")
+ASKER = "U0CUSTOMER"
 
 pytestmark = pytest.mark.slow  # the real embedding model answers the question (seconds)
 
 
 @pytest.fixture
-def bot(services: Services, ingested_kb: Path) -> Iterator[RunningBot]:
-    with running_bot(services) as running:
+def bot(services: Services, workspace: Workspace, ingested_kb: Path) -> Iterator[RunningBot]:
+    with running_bot(services, workspace) as running:
         yield running
 
 
 @pytest.fixture
-def escalation(services: Services, bot: RunningBot) -> Proposal:
+def asked_in(bot: RunningBot) -> SlackThread:
+    """The thread of the asker's question in #gtm (its event long dealt with)."""
+    question = bot.slack.message(UNSURE, user_id=ASKER, channel="#gtm", mention=True)
+    return SlackThread(question["channel"], question["ts"])
+
+
+@pytest.fixture
+def escalation(services: Services, bot: RunningBot, asked_in: SlackThread) -> Proposal:
     """A question the Support agent is unsure of, waiting for a person in #support-escalations
-    (posted as the support listener posts it), its asker's thread remembered."""
+    (posted there as the app's message), its asker's thread remembered."""
     desk = services.desk
     outcome = start_support(
         desk.workflows[SUPPORT],
         UNSURE,
-        asker="U0CUSTOMER",
+        asker=ASKER,
         state=services.state,
         database_url=desk.database_url,
         trigger="command",
     )
     assert outcome.status == "paused"
-    where = Proposal(outcome.run_id, "C0ESCALATIONS", "1764000200.000200")
+    posted = bot.workspace.add_message(
+        "C0ESCALATIONS", {**bot.slack.api.bot_fields(), "text": f"Question: {UNSURE}"}
+    )
+    where = Proposal(outcome.run_id, "C0ESCALATIONS", posted["ts"])
     services.state.record_approval_message(
         outcome.run_id, channel_id=where.channel, message_ts=where.ts
     )
-    services.state.record_run_thread(outcome.run_id, ASKED_IN)
+    services.state.record_run_thread(outcome.run_id, asked_in)
     return where
 
 
 def test_an_answer_is_edited_in_a_modal_and_the_edited_text_is_sent(
-    bot: RunningBot, escalation: Proposal, services: Services
+    bot: RunningBot, escalation: Proposal, asked_in: SlackThread, services: Services
 ) -> None:
     draft = services.state.get_approval(escalation.run_id).summary["text"]
     view = open_edit_modal(bot, escalation)
@@ -78,7 +89,7 @@ def test_an_answer_is_edited_in_a_modal_and_the_edited_text_is_sent(
     # The support listener's hook answers in the asker's thread.
     [back] = bot.api.wait_for("chat.postMessage")
     assert (back.args["channel"], back.args["thread_ts"]) == (
-        ASKED_IN.channel_id,
-        ASKED_IN.thread_ts,
+        asked_in.channel_id,
+        asked_in.thread_ts,
     )
     assert answer in back.args["text"]

@@ -1,16 +1,13 @@
 """The weekly digest in Slack: one message in the digest channel showing the sections' progress,
 updated in place into the digest, its charts uploaded as PNGs into its thread, and a button that
 starts the win-back it recommends; the same from the clock. Through the real Bolt app over
-signed HTTP, against a fake Slack Web API (files_upload_v2's three steps included)."""
+signed HTTP, against the sandbox's Slack (files_upload_v2's three steps included)."""
 
 from __future__ import annotations
 
 import json
 import logging
-import time
-from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlencode
 
 import duckdb
 import pytest
@@ -23,30 +20,24 @@ from controlroom.services import Services
 from controlroom.settings import Settings
 from integrations.statestore import StateStore
 from integrations.warehouse import Warehouse
-from tests.fakes.slack_api import (
-    PNG_SIGNATURE,
-    Call,
-    FakeSlackAPI,
-    RunningBot,
-    running_bot,
-    texts,
-)
-from tests.fakes.slack_sender import TEAM_ID
+from sandbox import Call, CallLog, Workspace
+from sandbox.files import PNG_SIGNATURE
+from tests.slack_sandbox import RunningBot, served_sandbox, shared_files, texts
 
-DIGEST_CHANNEL = "C0DIGEST"  # "#gtm-digest" (policies/approvals.yaml) as the fake names it
+DIGEST_CHANNEL = "C0DIGEST"  # "#gtm-digest" (policies/approvals.yaml) as the sandbox names it
 MARKETER = "U0MARKETER"
 # The sample company's digest draws two charts: finance's weekly revenue, insights' cohorts.
 CHARTS = {"Weekly revenue", "Cohort retention"}
 
 
-@pytest.fixture
-def bot(services: Services) -> Iterator[RunningBot]:
-    """The app against the fake Slack Web API (not yet the sandbox's, as the suite's)."""
-    with running_bot(services) as running:
-        yield running
+def digest_ts(api: CallLog) -> str:
+    """The ts of the app's first message: the digest's progress message."""
+    first = api.wait_for("chat.postMessage")[0]
+    assert first.answer["ok"], first.answer
+    return str(first.answer["ts"])
 
 
-def digest_updates(api: FakeSlackAPI, ts: str) -> tuple[list[Call], Call]:
+def digest_updates(api: CallLog, ts: str) -> tuple[list[Call], Call]:
     """The progress updates of the message ``ts``, and the last update (the digest)."""
     updates = [call for call in api.calls_to("chat.update") if call.args["ts"] == ts]
     assert updates and all(call.args["channel"] == DIGEST_CHANNEL for call in updates)
@@ -69,27 +60,27 @@ def assert_is_the_digest(final: Call, run_id: str) -> None:
     assert f"Run `{run_id[:8]}`" in run_context["elements"][0]["text"]
 
 
-def assert_charts_in_thread(api: FakeSlackAPI, ts: str) -> None:
+def assert_charts_in_thread(api: CallLog, workspace: Workspace, ts: str) -> None:
     """Every chart went up through files_upload_v2 into the digest's thread, as a PNG."""
     [completed] = api.calls_to("files.completeUploadExternal")
     assert (completed.args["channel_id"], completed.args["thread_ts"]) == (DIGEST_CHANNEL, ts)
-    uploads = api.uploads_in(DIGEST_CHANNEL, thread_ts=ts)
-    assert {upload.title for upload in uploads} == CHARTS
+    uploads = shared_files(workspace, DIGEST_CHANNEL, ts)
+    assert {upload["title"] for upload in uploads} == CHARTS
     for upload in uploads:
-        assert upload.data is not None and upload.data.startswith(PNG_SIGNATURE)
-        assert upload.size == upload.length > 10_000
-        assert upload.filename.endswith(".png")
-    received = api.calls_to("upload")
-    assert len(received) == len(CHARTS) and all(call.args["png"] for call in received)
+        stored = workspace.file(upload["id"])
+        assert stored is not None and stored["content"].startswith(PNG_SIGNATURE)
+        assert len(stored["content"]) == stored["length"] > 10_000
 
 
-def assert_digest_posted(api: FakeSlackAPI, state: StateStore, ts: str) -> tuple[list[Call], str]:
+def assert_digest_posted(
+    api: CallLog, workspace: Workspace, state: StateStore, ts: str
+) -> tuple[list[Call], str]:
     """The message ``ts`` became the digest, its charts in its thread: its progress updates and
     the digest's run id."""
     progress, final = digest_updates(api, ts)
     run_id = run_id_of(final, state)
     assert_is_the_digest(final, run_id)
-    assert_charts_in_thread(api, ts)
+    assert_charts_in_thread(api, workspace, ts)
     return progress, run_id
 
 
@@ -125,7 +116,8 @@ def test_gtm_shows_progress_then_the_digest_in_the_digest_channel_with_charts_in
     [posted] = bot.api.calls_to("chat.postMessage")
     assert posted.args["channel"] == "#gtm-digest"
     assert posted.args["text"] == ("Weekly GTM digest: Marketing … Finance … Insights … Support …")
-    progress, run_id = assert_digest_posted(bot.api, services.state, "1764000000.000001")
+    ts = digest_ts(bot.api)
+    progress, run_id = assert_digest_posted(bot.api, bot.workspace, services.state, ts)
     assert_each_update_shows_more_done(progress)
     run = services.state.get_run(run_id)
     assert (run.workflow, run.trigger, run.started_by) == ("weekly_gtm", "command", MARKETER)
@@ -136,7 +128,8 @@ def test_start_winback_on_the_digest_posts_a_proposal_in_the_approvals_channel(
 ) -> None:
     bot.slack.command("gtm", user_id=MARKETER)
     bot.api.wait_for("response_url")
-    _, final = digest_updates(bot.api, "1764000000.000001")
+    ts = digest_ts(bot.api)
+    _, final = digest_updates(bot.api, ts)
     digest_run = run_id_of(final, services.state)
     [start] = [e for b in blocks_of(final) if b["type"] == "actions" for e in b["elements"]]
     assert (start["action_id"], start["value"]) == (ids.START_WINBACK, "At Risk")
@@ -145,7 +138,7 @@ def test_start_winback_on_the_digest_posts_a_proposal_in_the_approvals_channel(
         ids.START_WINBACK,
         start["value"],
         user_id=MARKETER,
-        message_ts="1764000000.000001",
+        message_ts=ts,
         channel=DIGEST_CHANNEL,
     )
 
@@ -176,19 +169,21 @@ def test_a_section_that_fails_shows_as_unavailable_in_the_posted_digest(
 
     [told] = bot.api.wait_for("response_url")
     assert "Weekly GTM digest posted" in told.args["text"]
-    progress, final = digest_updates(bot.api, "1764000000.000001")
+    ts = digest_ts(bot.api)
+    progress, final = digest_updates(bot.api, ts)
     assert any("Support ✗ unavailable" in call.args["text"] for call in progress)
     shown = texts(blocks_of(final))
     assert ":warning: Unavailable this week: Support ✗ (see the run log)." in shown
     assert "*Finance*" in shown and "*Support*" not in shown
     assert "support_tickets" not in shown  # the error stays in the run log
-    assert_charts_in_thread(bot.api, "1764000000.000001")
+    assert_charts_in_thread(bot.api, bot.workspace, ts)
 
 
 def test_gtm_when_the_app_is_not_in_the_digest_channel_says_how_to_fix_it_and_runs_nothing(
     bot: RunningBot, services: Services, sample_warehouse: Warehouse
 ) -> None:
-    bot.api.channels_without_the_app.add(DIGEST_CHANNEL)
+    for method in ("chat.postMessage", "chat.update"):  # the app was never invited there
+        bot.api.fail(method, "not_in_channel", channel=DIGEST_CHANNEL)
 
     bot.slack.command("gtm", user_id=MARKETER)
 
@@ -211,7 +206,7 @@ def test_a_digest_run_that_fails_turns_its_progress_message_into_a_plain_notice(
     assert sorry.args["text"] == SORRY
     assert len(bot.api.calls_to("chat.postMessage")) == 1
     [failed] = bot.api.calls_to("chat.update")
-    assert (failed.args["channel"], failed.args["ts"]) == (DIGEST_CHANNEL, "1764000000.000001")
+    assert (failed.args["channel"], failed.args["ts"]) == (DIGEST_CHANNEL, digest_ts(bot.api))
     assert failed.args["text"] == FAILED
     assert "seed" not in json.dumps(failed.args)  # no exception text reaches Slack
     assert bot.api.calls_to("files.getUploadURLExternal") == []
@@ -221,54 +216,27 @@ def test_run_weekly_digest_now_on_app_home_publishes_and_tells_the_person_in_a_d
     bot: RunningBot, services: Services, sample_warehouse: Warehouse
 ) -> None:
     # A Home tab button: the container is a view and there is no response_url.
-    payload = {
-        "type": "block_actions",
-        "user": {"id": MARKETER, "username": "someone", "name": "someone", "team_id": TEAM_ID},
-        "api_app_id": "A0CONTROLROOM",
-        "token": "legacy-verification-token",
-        "container": {"type": "view", "view_id": "V0HOME"},
-        "trigger_id": "1764000000.4.trigger",
-        "team": {"id": TEAM_ID, "domain": "twopeaks"},
-        "view": {
-            "id": "V0HOME",
-            "team_id": TEAM_ID,
-            "type": "home",
-            "blocks": [],
-            "private_metadata": "",
-            "callback_id": "",
-            "state": {"values": {}},
-            "hash": "1764000000.home",
-            "app_id": "A0CONTROLROOM",
-            "bot_id": "B0CONTROLROOM",
-        },
-        "actions": [
-            {
-                "action_id": ids.RUN_DIGEST,
-                "block_id": "home_actions",
-                "text": {"type": "plain_text", "text": "Run weekly digest now"},
-                "value": "home",
-                "type": "button",
-                "action_ts": f"{time.time():.6f}",
-            }
-        ],
-    }
-    reply = bot.slack.post(urlencode({"payload": json.dumps(payload)}))
+    assert bot.slack.event(bot.slack.home_opened(MARKETER)).status_code == 200
+    bot.api.wait_for("views.publish")
+    home = bot.workspace.home_view(MARKETER)
+    assert home is not None
+    reply = bot.slack.click_in_view(ids.RUN_DIGEST, user_id=MARKETER, view_id=home["id"])
     assert reply.status_code == 200
 
     posted, direct = bot.api.wait_for("chat.postMessage", count=2)
     assert posted.args["channel"] == "#gtm-digest"
     assert direct.args["channel"] == MARKETER
     assert direct.args["text"].startswith(f"Weekly GTM digest posted in <#{DIGEST_CHANNEL}>")
-    _, final = digest_updates(bot.api, "1764000000.000001")
+    _, final = digest_updates(bot.api, digest_ts(bot.api))
     assert_is_the_digest(final, run_id_of(final, services.state))
     assert bot.api.calls_to("response_url") == []
     # At the click, App Home says what started and who started it; then the control room is
     # published again, the note gone and the new run listed.
     [noted] = bot.api.calls_to("views.update")
-    assert noted.args["view_id"] == "V0HOME"
+    assert noted.args["view_id"] == home["id"]
     note = next(b for b in noted.args["view"]["blocks"] if b.get("block_id") == "home_note")
     assert f"Running the weekly digest… started by <@{MARKETER}>" in str(note)
-    [published] = bot.api.wait_for("views.publish")
+    [_, published] = bot.api.wait_for("views.publish", count=2)  # once opened, once after
     assert published.args["user_id"] == MARKETER
     shown = str(published.args["view"]["blocks"])
     assert "home_note" not in shown and "weekly_gtm" in shown
@@ -276,15 +244,18 @@ def test_run_weekly_digest_now_on_app_home_publishes_and_tells_the_person_in_a_d
 
 @pytest.mark.slow
 def test_the_scheduled_job_posts_the_digest_in_the_digest_channel(
-    services: Services, sample_warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
+    services: Services,
+    workspace: Workspace,
+    sample_warehouse: Warehouse,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    with FakeSlackAPI() as api:
-        monkeypatch.setenv("SLACK_API_URL", api.api_url)
+    with served_sandbox(workspace) as (api, web_api):
+        monkeypatch.setenv("SLACK_API_URL", f"{web_api.base_url}/api/")
         weekly_digest_job(Settings())
 
     [posted] = api.calls_to("chat.postMessage")
     assert posted.args["channel"] == "#gtm-digest"
-    _, run_id = assert_digest_posted(api, services.state, "1764000000.000001")
+    _, run_id = assert_digest_posted(api, workspace, services.state, posted.answer["ts"])
     run = services.state.get_run(run_id)
     assert (run.trigger, run.started_by, run.status) == ("schedule", SCHEDULER_USER, "succeeded")
 
@@ -292,13 +263,17 @@ def test_the_scheduled_job_posts_the_digest_in_the_digest_channel(
 @pytest.mark.slow
 def test_without_a_bot_token_the_scheduled_digest_runs_and_says_once_it_was_not_posted(
     services: Services,
+    workspace: Workspace,
     sample_warehouse: Warehouse,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.delenv("SLACK_BOT_TOKEN")
-    with FakeSlackAPI() as api, caplog.at_level(logging.WARNING, logger="bot.scheduler"):
-        monkeypatch.setenv("SLACK_API_URL", api.api_url)
+    with (
+        served_sandbox(workspace) as (api, web_api),
+        caplog.at_level(logging.WARNING, logger="bot.scheduler"),
+    ):
+        monkeypatch.setenv("SLACK_API_URL", f"{web_api.base_url}/api/")
         weekly_digest_job(Settings())
 
     assert api.calls == []

@@ -8,8 +8,9 @@ import json
 import logging
 import time
 from collections.abc import Iterator
-from pathlib import Path
-from urllib.parse import urlencode
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from slack_sdk.signature import SignatureVerifier
@@ -19,39 +20,44 @@ from starlette.testclient import TestClient
 from bot import ids
 from bot.app import build_app, http_app
 from controlroom.services import Services
-from controlroom.settings import Settings
-from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, FakeSlackAPI
-from tests.fakes.slack_sender import click_payload, command_payload, event_callback
+from sandbox import Identity, Workspace, payloads
+from tests.slack_sandbox import PEOPLE, served_sandbox
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
-VERIFIER = SignatureVerifier(SIGNING_SECRET)
+# The requests' shapes are Slack's for the sandbox's workspace (its team and app: a workspace's
+# own, whatever its secrets); they are signed with the tests' workspace's signing secret.
+SHAPES = Identity(
+    team_id="T0TWOPEAKS",
+    team_name="Two Peaks",
+    app_id="A0CONTROLROOM",
+    bot_id="B0CONTROLROOM",
+    bot_user_id="U0CONTROLROOM",
+    bot_token="",
+    signing_secret="",
+)
+APPROVER, _, MARKETER = PEOPLE[:3]
+
+
+@dataclass(frozen=True)
+class Edge:
+    """The app's ASGI app under a test client, and the secret Slack signs with."""
+
+    client: TestClient
+    signing_secret: str
 
 
 @pytest.fixture
-def settings(isolated_environment: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """Signed with the secret these tests sign with."""
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
-    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
-    return Settings()
-
-
-@pytest.fixture
-def api() -> Iterator[FakeSlackAPI]:
-    with FakeSlackAPI() as fake:
-        yield fake
-
-
-@pytest.fixture
-def client(services: Services, api: FakeSlackAPI) -> Iterator[TestClient]:
-    web = AsyncWebClient(token=BOT_TOKEN, base_url=api.api_url)
-    app = http_app(build_app(services, client=web))
-    with TestClient(app, raise_server_exceptions=False) as test_client:
-        yield test_client
+def client(services: Services, workspace: Workspace) -> Iterator[Edge]:
+    with served_sandbox(workspace) as (_, api):
+        web = AsyncWebClient(token=workspace.identity.bot_token, base_url=f"{api.base_url}/api/")
+        app = http_app(build_app(services, client=web))
+        with TestClient(app, raise_server_exceptions=False) as test_client:
+            yield Edge(test_client, workspace.identity.signing_secret)
 
 
 def post(
-    client: TestClient,
+    edge: Edge,
     body: bytes | str,
     *,
     content_type: str = FORM,
@@ -70,14 +76,29 @@ def post(
     if signature is not None:
         headers["X-Slack-Signature"] = signature
     elif signed:
-        headers["X-Slack-Signature"] = VERIFIER.generate_signature(
+        headers["X-Slack-Signature"] = SignatureVerifier(edge.signing_secret).generate_signature(
             timestamp=ts, body=raw.decode("utf-8")
         )
-    return client.post("/slack/events", content=raw, headers=headers).status_code
+    return edge.client.post("/slack/events", content=raw, headers=headers).status_code
+
+
+GTM = {"id": "C0GTM", "name": "gtm"}
+APPROVALS = {"id": "C0APPROVALS", "name": "gtm-approvals"}
 
 
 def command_body(text: str = "help", **changes: str | None) -> str:
-    fields = command_payload(text, user_id="U0MARKETER", response_url="https://x.invalid/r")
+    """``/controlroom <text>`` typed by the marketer in #gtm, its fields ``changes``d (None:
+    left out)."""
+    body = payloads.slash_command(
+        SHAPES,
+        MARKETER,
+        GTM,
+        "/controlroom",
+        text,
+        response_url="https://x.invalid/r",
+        trigger_id="1764000000.1.trigger",
+    )
+    fields = dict(parse_qsl(body))
     for name, value in changes.items():
         if value is None:
             fields.pop(name)
@@ -91,12 +112,18 @@ def payload_body(payload: object) -> str:
 
 
 def click(**changes: object) -> dict[str, object]:
-    payload: dict[str, object] = click_payload(
-        ids.APPROVE,
-        "0" * 32,
-        user_id="U0APPROVER",
-        channel="C0APPROVALS",
-        message_ts="1764000000.000001",
+    """The approver's click on Approve of a proposal, its fields ``changes``d (None: left
+    out)."""
+    ts = "1764000000.000001"
+    action = {"type": "button", "action_id": ids.APPROVE, "block_id": "approval_actions"}
+    payload: dict[str, Any] = payloads.block_actions(
+        SHAPES,
+        APPROVER,
+        {**action, "value": "0" * 32},
+        trigger_id="1764000000.2.trigger",
+        container={"type": "message", "message_ts": ts, "channel_id": APPROVALS["id"]},
+        channel=APPROVALS,
+        message={"type": "message", "ts": ts, "text": "Win-back proposal"},
         response_url="https://x.invalid/r",
     )
     payload.update(changes)
@@ -138,7 +165,7 @@ UNSIGNED: dict[str, dict[str, object]] = {
 
 @pytest.mark.parametrize("how", UNSIGNED, ids=list(UNSIGNED))
 def test_a_request_not_signed_by_slack_is_refused_with_401_and_no_traceback(
-    client: TestClient, caplog: pytest.LogCaptureFixture, how: str
+    client: Edge, caplog: pytest.LogCaptureFixture, how: str
 ) -> None:
     options = UNSIGNED[how]
     if how == "a signature by another secret":
@@ -148,13 +175,13 @@ def test_a_request_not_signed_by_slack_is_refused_with_401_and_no_traceback(
 
 
 def test_bodies_that_are_not_utf8_text_are_refused_with_401(
-    client: TestClient, caplog: pytest.LogCaptureFixture
+    client: Edge, caplog: pytest.LogCaptureFixture
 ) -> None:
     ts = str(int(time.time()))
     headers = {"Content-Type": FORM, "X-Slack-Request-Timestamp": ts}
     for signature in ("v0=" + "0" * 64, "v0=" + "f" * 64):
         headers["X-Slack-Signature"] = signature
-        reply = client.post("/slack/events", content=b"text=\xff\xfe\x00", headers=headers)
+        reply = client.client.post("/slack/events", content=b"text=\xff\xfe\x00", headers=headers)
         assert reply.status_code == 401
     no_trouble_logged(caplog)
 
@@ -177,7 +204,7 @@ MALFORMED: dict[str, tuple[str, str]] = {
         JSON,
     ),
     "an event id that is a number": (
-        json.dumps({**event_callback({"type": "app_mention"}), "event_id": 12}),
+        json.dumps({**payloads.event_envelope(SHAPES, {"type": "app_mention"}), "event_id": 12}),
         JSON,
     ),
     "a url verification without its challenge": ('{"type": "url_verification"}', JSON),
@@ -216,32 +243,34 @@ MALFORMED: dict[str, tuple[str, str]] = {
 
 @pytest.mark.parametrize("what", MALFORMED, ids=list(MALFORMED))
 def test_a_signed_but_malformed_request_is_refused_with_400_and_no_traceback(
-    client: TestClient, caplog: pytest.LogCaptureFixture, what: str
+    client: Edge, caplog: pytest.LogCaptureFixture, what: str
 ) -> None:
     body, content_type = MALFORMED[what]
     assert post(client, body, content_type=content_type) == 400
     no_trouble_logged(caplog)
 
 
-def test_slacks_certificate_check_is_answered_200(client: TestClient) -> None:
+def test_slacks_certificate_check_is_answered_200(client: Edge) -> None:
     assert post(client, "ssl_check=1&token=legacy", signed=False) == 200
 
 
-def test_a_signed_command_still_gets_its_help_in_the_ack(client: TestClient) -> None:
+def test_a_signed_command_still_gets_its_help_in_the_ack(client: Edge) -> None:
     assert post(client, command_body("help")) == 200
 
 
 def test_a_question_containing_the_word_payload_is_read_as_the_command_it_is(
-    client: TestClient, api: FakeSlackAPI, caplog: pytest.LogCaptureFixture
+    client: Edge, caplog: pytest.LogCaptureFixture
 ) -> None:
     ts = str(int(time.time()))
     body = command_body("payload")  # one unknown word: the help, saying what was wrong
+    signature = SignatureVerifier(client.signing_secret).generate_signature(timestamp=ts, body=body)
+    assert signature is not None
     headers = {
         "Content-Type": FORM,
         "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": VERIFIER.generate_signature(timestamp=ts, body=body),
+        "X-Slack-Signature": signature,
     }
-    reply = client.post("/slack/events", content=body.encode(), headers=headers)
+    reply = client.client.post("/slack/events", content=body.encode(), headers=headers)
     assert reply.status_code == 200
     assert "`payload` is not a subcommand" in reply.json()["text"]
     no_trouble_logged(caplog)

@@ -1,5 +1,5 @@
 """Replies in a support escalation's thread through the real Bolt app over signed HTTP, against
-the fake Slack Web API: an approver's reply is offered with "Send this reply to the customer",
+the sandbox's Slack: an approver's reply is offered with "Send this reply to the customer",
 which answers the asker once, as an edit would; everyone else's replies stay discussion.
 
 The app's workflow calls run in one thread here, in the order the requests came, so a later
@@ -31,20 +31,21 @@ from bot.listeners.escalation_replies import (
 from controlroom.services import Services
 from integrations.statestore import SlackThread
 from integrations.text import escape_mrkdwn
-from tests.fakes.slack_api import Call, FakeSlackAPI, RunningBot, texts
-from tests.fakes.slack_sender import BOT_USER_ID, event_callback
-from tests.integration.slack_app.test_bot_retries import deliver, replica
+from sandbox import Call, Workspace, payloads
+from tests.integration.slack_app.test_bot_retries import replica
 from tests.integration.slack_app.test_bot_support import (
     APPROVER,
     CONFIDENT,
     ESCALATIONS_ID,
     UNSURE,
+    asked,
     buttons,
     escalate,
     mention,
     posted,
 )
 from tests.proposals import ask_approval, winback_proposal
+from tests.slack_sandbox import RunningBot, texts
 
 TEAMMATE = "U0READER"  # in the escalations channel, not an approver
 # As Slack sends it: "&" typed is &amp;, a link and @here are markup.
@@ -59,35 +60,27 @@ SENT = (
 
 
 @pytest.fixture
-def bot(services: Services, ingested_kb: Path) -> Iterator[RunningBot]:
-    with FakeSlackAPI() as api, replica(services, api) as running:
+def bot(services: Services, workspace: Workspace, ingested_kb: Path) -> Iterator[RunningBot]:
+    with replica(services, workspace) as running:
         yield running
 
 
 def thread_reply(
-    text: str, ts: str, thread: SlackThread, *, user: str = APPROVER, **extra: Any
+    bot: RunningBot, text: str, thread: SlackThread, *, user: str = APPROVER
 ) -> dict[str, Any]:
-    """A person's reply in ``thread``, as the ``message.channels`` event Slack sends."""
-    return {
-        "type": "message",
-        "channel": thread.channel_id,
-        "channel_type": "channel",
-        "user": user,
-        "text": text,
-        "ts": ts,
-        "thread_ts": thread.thread_ts,
-        "event_ts": ts,
-        **extra,
-    }
+    """A person's reply in ``thread``: the ``message.channels`` event Slack sends."""
+    return bot.slack.message(
+        text, user_id=user, channel=thread.channel_id, thread_ts=thread.thread_ts
+    )
 
 
-def escalation(bot: RunningBot, services: Services, ts: str) -> tuple[str, SlackThread]:
-    """A question the app is unsure of, asked in #gtm at ``ts``: its run and the escalation's
-    thread (its proposal message in the escalations channel)."""
-    run_id = escalate(bot, services, UNSURE, ts)
+def escalation(bot: RunningBot, services: Services) -> tuple[str, SlackThread, str]:
+    """A question the app is unsure of, asked in #gtm: its run, the escalation's thread (its
+    proposal message in the escalations channel) and the question's ts."""
+    run_id, ts = escalate(bot, services, UNSURE)
     approval = services.state.get_approval(run_id)
     assert approval.channel_id == ESCALATIONS_ID and approval.message_ts
-    return run_id, SlackThread(approval.channel_id, approval.message_ts)
+    return run_id, SlackThread(approval.channel_id, approval.message_ts), ts
 
 
 def in_thread(bot: RunningBot, thread: SlackThread, count: int = 1) -> list[Call]:
@@ -104,25 +97,25 @@ def offers(bot: RunningBot, thread: SlackThread) -> list[Call]:
 
 
 def click_send(bot: RunningBot, offer: Call, thread: SlackThread, *, user_id: str) -> None:
+    """A click on the offer's "Send this reply to the customer" (in ``thread``)."""
     value = buttons(offer.args["blocks"])[ids.SUPPORT_RELAY_REPLY]
-    where = {"channel": thread.channel_id, "message_ts": "1764000000.000099"}
-    clicked = bot.slack.click(
-        ids.SUPPORT_RELAY_REPLY, value, user_id=user_id, blocks=offer.args["blocks"], **where
-    )
+    assert offer.answer["channel"] == thread.channel_id
+    where = {"channel": thread.channel_id, "message_ts": offer.answer["ts"]}
+    clicked = bot.slack.click(ids.SUPPORT_RELAY_REPLY, value, user_id=user_id, **where)
     assert clicked.status_code == 200
 
 
-def answered_confidently(bot: RunningBot, ts: str) -> None:
+def answered_confidently(bot: RunningBot) -> None:
     """A later request, whose answer means the earlier ones were dealt with."""
-    bot.slack.event(mention(CONFIDENT, ts))
+    ts = asked(bot, mention(bot, CONFIDENT))
     posted(bot, "C0GTM", ts)
 
 
 def test_an_approvers_reply_in_the_escalation_thread_is_offered_with_a_send_button(
     bot: RunningBot, services: Services
 ) -> None:
-    run_id, thread = escalation(bot, services, "1764001000.000100")
-    assert bot.slack.event(thread_reply(REPLY, "1764001000.000200", thread)).status_code == 200
+    run_id, thread, ts = escalation(bot, services)
+    asked(bot, thread_reply(bot, REPLY, thread))
     [guide, offer] = in_thread(bot, thread, count=2)
     assert "answer here in the thread" in guide.args["text"]
     shown = texts(offer.args["blocks"])
@@ -132,20 +125,20 @@ def test_an_approvers_reply_in_the_escalation_thread_is_offered_with_a_send_butt
     value = buttons(offer.args["blocks"])[ids.SUPPORT_RELAY_REPLY]
     assert ProposedReply.from_value(value) == ProposedReply(run_id, SENT)
     assert services.state.get_approval(run_id).status == "pending"  # nothing decided yet
-    assert len(posted(bot, "C0GTM", "1764001000.000100")) == 1  # the asker was only told
+    assert len(posted(bot, "C0GTM", ts)) == 1  # the asker was only told
 
 
 def test_sending_the_reply_answers_the_asker_once_and_is_learned_as_an_edit(
     bot: RunningBot, services: Services
 ) -> None:
-    run_id, thread = escalation(bot, services, "1764001100.000100")
-    first = event_callback(thread_reply(REPLY, "1764001100.000200", thread))
-    assert deliver(bot, first).status_code == 200
+    run_id, thread, ts = escalation(bot, services)
+    first = bot.slack.event_body(thread_reply(bot, REPLY, thread))
+    assert bot.slack.deliver(first).status_code == 200
     offer = in_thread(bot, thread, count=2)[1]
-    assert deliver(bot, first, retry=1).status_code == 200  # Slack delivers it again
+    assert bot.slack.deliver(first, retry=1).status_code == 200  # Slack delivers it again
 
     click_send(bot, offer, thread, user_id=APPROVER)
-    [_, answer] = posted(bot, "C0GTM", "1764001100.000100", count=2)
+    [_, answer] = posted(bot, "C0GTM", ts, count=2)
     shown = texts(answer.args["blocks"])
     assert f"*Answer from <@{APPROVER}>:*\n{escape_mrkdwn(SENT)}" in shown
     assert "Sources:" not in shown  # the person's own words, as after Edit
@@ -170,29 +163,28 @@ def test_sending_the_reply_answers_the_asker_once_and_is_learned_as_an_edit(
     [_, late] = bot.api.wait_for("response_url", count=2)
     assert late.args["response_type"] == "ephemeral"
     assert f"already edited by <@{APPROVER}>" in late.args["text"]
-    answered_confidently(bot, "1764001100.000300")
-    assert len(posted(bot, "C0GTM", "1764001100.000100")) == 2  # answered once
+    answered_confidently(bot)
+    assert len(posted(bot, "C0GTM", ts)) == 2  # answered once
     assert len(offers(bot, thread)) == 1  # the retried reply was not offered again
     actions = [e.action for e in services.state.audit_entries(run_id=run_id)]
     assert actions.count("edited") == 1 and actions.count("answer_sent") == 1
 
 
 def test_a_non_approvers_reply_stays_discussion(bot: RunningBot, services: Services) -> None:
-    _, thread = escalation(bot, services, "1764001200.000100")
-    discussion = thread_reply("I think we did take llamas once?", "1764001200.000200", thread)
-    bot.slack.event(discussion | {"user": TEAMMATE})
-    bot.slack.event(thread_reply(REPLY, "1764001200.000300", thread))
+    _, thread, _ = escalation(bot, services)
+    asked(bot, thread_reply(bot, "I think we did take llamas once?", thread, user=TEAMMATE))
+    asked(bot, thread_reply(bot, REPLY, thread))
     [offer] = in_thread(bot, thread, count=2)[1:]
     assert "llamas" not in texts(offer.args["blocks"])  # the approver's, not the teammate's
-    answered_confidently(bot, "1764001200.000400")
+    answered_confidently(bot)
     assert len(in_thread(bot, thread)) == 2
 
 
 def test_a_non_approvers_click_is_refused_in_private_and_audited(
     bot: RunningBot, services: Services
 ) -> None:
-    run_id, thread = escalation(bot, services, "1764001300.000100")
-    bot.slack.event(thread_reply(REPLY, "1764001300.000200", thread))
+    run_id, thread, ts = escalation(bot, services)
+    asked(bot, thread_reply(bot, REPLY, thread))
     offer = in_thread(bot, thread, count=2)[1]
     click_send(bot, offer, thread, user_id=TEAMMATE)
     [refusal] = bot.api.wait_for("response_url")
@@ -202,28 +194,28 @@ def test_a_non_approvers_click_is_refused_in_private_and_audited(
     assert services.state.get_approval(run_id).status == "pending"
     refused = services.state.audit_entries(run_id=run_id)
     assert any(e.action == "approval_refused" and e.actor == TEAMMATE for e in refused)
-    assert len(posted(bot, "C0GTM", "1764001300.000100")) == 1
+    assert len(posted(bot, "C0GTM", ts)) == 1
     assert services.state.kb_answers() == []
 
 
 def test_after_the_escalation_was_decided_a_reply_gets_nothing_and_a_click_says_who_decided(
     bot: RunningBot, services: Services
 ) -> None:
-    run_id, thread = escalation(bot, services, "1764001400.000100")
-    bot.slack.event(thread_reply(REPLY, "1764001400.000200", thread))
+    run_id, thread, ts = escalation(bot, services)
+    asked(bot, thread_reply(bot, REPLY, thread))
     offer = in_thread(bot, thread, count=2)[1]
     approve = {"message_ts": thread.thread_ts, "channel": thread.channel_id}
     bot.slack.click(ids.APPROVE, run_id, user_id=APPROVER, **approve)  # the draft, as it was
-    posted(bot, "C0GTM", "1764001400.000100", count=2)
+    posted(bot, "C0GTM", ts, count=2)
 
-    bot.slack.event(thread_reply("Actually, one more thing", "1764001400.000300", thread))
+    asked(bot, thread_reply(bot, "Actually, one more thing", thread))
     click_send(bot, offer, thread, user_id=APPROVER)
     [late] = bot.api.wait_for("response_url")
     assert late.args["response_type"] == "ephemeral"
     assert f"already approved by <@{APPROVER}>" in late.args["text"]
-    answered_confidently(bot, "1764001400.000400")
+    answered_confidently(bot)
     assert len(in_thread(bot, thread)) == 2  # the guide and the first offer only
-    assert len(posted(bot, "C0GTM", "1764001400.000100")) == 2
+    assert len(posted(bot, "C0GTM", ts)) == 2
     assert services.state.get_approval(run_id).status == "approved"
 
 
@@ -252,7 +244,7 @@ def test_a_send_click_whose_value_is_no_offered_reply_decides_nothing_and_says_s
 ) -> None:
     if value == "winback":
         value = ProposedReply(winback_waiting(services), SENT).value
-    where = {"channel": ESCALATIONS_ID, "message_ts": "1764000000.000099"}
+    where = {"channel": ESCALATIONS_ID, "message_ts": "1764000000.000099"}  # a forged click
     clicked = bot.slack.click(ids.SUPPORT_RELAY_REPLY, value, user_id=APPROVER, **where)
     assert clicked.status_code == 200
     [refusal] = bot.api.wait_for("response_url")
@@ -270,19 +262,29 @@ def test_a_send_click_whose_value_is_no_offered_reply_decides_nothing_and_says_s
 # What counts as a reply -------------------------------------------------------------------
 
 THREAD = SlackThread(ESCALATIONS_ID, "1764000000.000001")
+ME = "U0CONTROLROOM"  # the app's bot user, as parse_reply is told it
 
 
-def test_parsing_keeps_the_words_the_author_and_the_thread() -> None:
-    event = thread_reply(REPLY, "1764000000.000005", THREAD)
-    assert parse_reply(event, BOT_USER_ID) == ThreadReply(SENT, APPROVER, THREAD)
+def reply_event(workspace: Workspace, text: str, ts: str) -> dict[str, Any]:
+    """The approver's reply at ``ts`` in ``THREAD``, as Slack would send it (not stored:
+    parsing needs no workspace)."""
+    typed = payloads.typed_message(workspace.identity, APPROVER, text, THREAD.thread_ts)
+    channel = workspace.channel(THREAD.channel_id)
+    assert channel is not None
+    return payloads.message_event(typed | {"ts": ts}, channel, mention=False)
+
+
+def test_parsing_keeps_the_words_the_author_and_the_thread(workspace: Workspace) -> None:
+    event = reply_event(workspace, REPLY, "1764000000.000005")
+    assert parse_reply(event, ME) == ThreadReply(SENT, APPROVER, THREAD)
     private = event | {"channel_type": "group", "subtype": "thread_broadcast"}
-    assert parse_reply(private, BOT_USER_ID) == ThreadReply(SENT, APPROVER, THREAD)
+    assert parse_reply(private, ME) == ThreadReply(SENT, APPROVER, THREAD)
 
 
 @pytest.mark.parametrize(
     "extra",
     [
-        {"user": BOT_USER_ID},
+        {"user": ME},
         {"bot_id": "B0OTHER"},
         {"subtype": "message_changed"},
         {"subtype": "message_deleted"},
@@ -290,13 +292,15 @@ def test_parsing_keeps_the_words_the_author_and_the_thread() -> None:
         {"channel_type": "im"},
         {"thread_ts": None},
         {"ts": THREAD.thread_ts},  # the message opening the thread
-        {"text": f"<@{BOT_USER_ID}> is this in the help centre?"},  # a question for the app
+        {"text": f"<@{ME}> is this in the help centre?"},  # a question for the app
         {"text": "  "},
     ],
 )
-def test_parsing_ignores_what_is_no_persons_reply_in_a_thread(extra: dict[str, Any]) -> None:
-    event = thread_reply(REPLY, "1764000000.000005", THREAD) | extra
-    assert parse_reply(event, BOT_USER_ID) is None
+def test_parsing_ignores_what_is_no_persons_reply_in_a_thread(
+    workspace: Workspace, extra: dict[str, Any]
+) -> None:
+    event = reply_event(workspace, REPLY, "1764000000.000005") | extra
+    assert parse_reply(event, ME) is None
 
 
 @pytest.mark.parametrize(

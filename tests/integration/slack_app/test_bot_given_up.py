@@ -7,17 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_sdk.web.async_client import AsyncWebClient
-
 from bot import ids
-from bot.app import build_app, http_app
 from bot.blocks.edit_modal import ModalMetadata
 from bot.blocks.reject_modal import reject_modal
 from bot.failures import GIVEN_UP, SORRY
 from bot.runner import TaskGivenUpError
 from controlroom.services import Services
-from tests.fakes.slack_api import BOT_TOKEN, BotServer, FakeSlackAPI, signing_secret
-from tests.fakes.slack_sender import SlackSender
+from sandbox import Workspace
+from tests.slack_sandbox import running_bot
 
 REASON = "given up after 3 deliveries"
 
@@ -39,15 +36,11 @@ class GivingUpRunner:
 
 
 def test_a_given_up_command_tells_the_person_plainly_that_it_was_stopped(
-    services: Services,
+    services: Services, workspace: Workspace
 ) -> None:
-    with FakeSlackAPI() as api:
-        client = AsyncWebClient(token=BOT_TOKEN, base_url=api.api_url)
-        app = build_app(services, client=client, runner=GivingUpRunner())
-        with BotServer(http_app(app)) as server:
-            slack = SlackSender(server.url, signing_secret(services), api.response_url)
-            assert slack.command("ask what was revenue last week?").status_code == 200
-            [told] = api.wait_for("response_url", timeout=30)
+    with running_bot(services, workspace, runner=GivingUpRunner()) as bot:
+        assert bot.slack.command("ask what was revenue last week?").status_code == 200
+        [told] = bot.api.wait_for("response_url", timeout=30)
 
     assert told.args["text"] == GIVEN_UP != SORRY
     assert told.args["response_type"] == "ephemeral"
@@ -55,7 +48,7 @@ def test_a_given_up_command_tells_the_person_plainly_that_it_was_stopped(
 
 
 def test_a_modal_whose_checks_are_given_up_gets_a_200_and_the_person_is_told(
-    services: Services,
+    services: Services, workspace: Workspace
 ) -> None:
     # The reject modal's reason is checked against the run before the ack (the ack carries the
     # modal's errors): that check is given up here, in the ack function itself.
@@ -66,13 +59,9 @@ def test_a_modal_whose_checks_are_given_up_gets_a_200_and_the_person_is_told(
             ids.REJECT_REASON_INPUT: {"type": "plain_text_input", "value": "Too generous"}
         }
     }
-    with FakeSlackAPI() as api:
-        client = AsyncWebClient(token=BOT_TOKEN, base_url=api.api_url)
-        app = build_app(services, client=client, runner=GivingUpRunner())
-        with BotServer(http_app(app)) as server:
-            slack = SlackSender(server.url, signing_secret(services), api.response_url)
-            reply = slack.submit_view(view, typed, user_id="U0APPROVER")
-            [told] = api.wait_for("chat.postMessage", timeout=30)
+    with running_bot(services, workspace, runner=GivingUpRunner()) as bot:
+        reply = bot.slack.submit_view(view, typed, user_id="U0APPROVER")
+        [told] = bot.api.wait_for("chat.postMessage", timeout=30)
 
     assert reply.status_code == 200  # Bolt's own answer to a failed ack is a 500
     assert told.args["text"] == GIVEN_UP

@@ -14,88 +14,45 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
 from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import ids
-from bot.app import build_app, http_app
 from bot.runner import ThreadRunner
 from controlroom.services import Services, build_services
 from controlroom.settings import Settings
-from tests.fakes.slack_api import (
-    BOT_TOKEN,
-    BotServer,
-    FakeSlackAPI,
-    RunningBot,
-    signing_secret,
-)
-from tests.fakes.slack_sender import BOT_USER_ID, SlackSender, app_home_opened, event_callback
-
-ASKER = "U0CUSTOMER"
-CONFIDENT = "how do I reset my password?"
-UNSURE = "Can I pay for my order with a goat?"
-ESCALATIONS = "#support-escalations"  # policies/approvals.yaml channels.support_escalations
+from sandbox import CallLog, Workspace
+from tests.integration.slack_app.test_bot_support import CONFIDENT, ESCALATIONS, UNSURE, mention
+from tests.slack_sandbox import RunningBot, running_bot
 
 
 @contextmanager
-def replica(services: Services, api: FakeSlackAPI) -> Iterator[RunningBot]:
+def replica(
+    services: Services, workspace: Workspace, *, beside: RunningBot | None = None
+) -> Iterator[RunningBot]:
     """One web replica: the real app on its own server, its workflows in one thread (in the
-    order the requests came), talking to the shared fake Slack."""
+    order the requests came), talking to the sandbox (``beside``'s, when given)."""
     runner = ThreadRunner(services, threads=1)
-    client = AsyncWebClient(token=BOT_TOKEN, base_url=api.api_url)
     try:
-        with BotServer(http_app(build_app(services, client=client, runner=runner))) as server:
-            yield RunningBot(
-                api, SlackSender(server.url, signing_secret(services), api.response_url)
-            )
+        with running_bot(services, workspace, beside=beside, runner=runner) as running:
+            yield running
     finally:
         runner.close()
 
 
 @pytest.fixture
 def replicas(
-    settings: Settings, services: Services, ingested_kb: Path
+    settings: Settings, services: Services, workspace: Workspace, ingested_kb: Path
 ) -> Iterator[tuple[RunningBot, RunningBot]]:
     """Two web replicas behind one load balancer: two apps with their own services over the
-    same state database."""
+    same state database, and one Slack."""
     with ExitStack() as stack:
-        api = stack.enter_context(FakeSlackAPI())
         other = build_services(settings)
         stack.callback(other.close)
-        first = stack.enter_context(replica(services, api))
-        second = stack.enter_context(replica(other, api))
+        first = stack.enter_context(replica(services, workspace))
+        second = stack.enter_context(replica(other, workspace, beside=first))
         yield first, second
-
-
-def deliver(
-    bot: RunningBot, envelope: dict[str, Any], *, retry: int | None = None
-) -> requests.Response:
-    """Post an Events API envelope as Slack does; ``retry`` adds Slack's retry headers."""
-    body = json.dumps(envelope)
-    ts = str(int(time.time()))
-    headers = {
-        "Content-Type": "application/json",
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": bot.slack.verifier.generate_signature(timestamp=ts, body=body),
-    }
-    if retry is not None:
-        headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
-    return requests.post(bot.slack.url, data=body.encode(), headers=headers, timeout=10)
-
-
-def mention(text: str, ts: str) -> dict[str, Any]:
-    return {
-        "type": "app_mention",
-        "user": ASKER,
-        "text": f"<@{BOT_USER_ID}> {text}",
-        "ts": ts,
-        "channel": "C0GTM",
-        "event_ts": ts,
-    }
 
 
 def in_thread(bot: RunningBot, thread_ts: str, count: int = 1) -> int:
@@ -117,14 +74,16 @@ def test_a_mention_sent_three_times_to_two_replicas_is_answered_once(
     replicas: tuple[RunningBot, RunningBot], services: Services
 ) -> None:
     first, second = replicas
-    original = event_callback(mention(CONFIDENT, "1764000100.000100"))
-    assert deliver(first, original).status_code == 200
-    assert deliver(second, original, retry=1).status_code == 200
-    assert deliver(second, original, retry=2).status_code == 200
+    asked = mention(first, CONFIDENT)
+    original = first.slack.event_body(asked)
+    assert first.slack.deliver(original).status_code == 200
+    assert second.slack.deliver(original, retry=1).status_code == 200
+    assert second.slack.deliver(original, retry=2).status_code == 200
     # A later question, answered after whatever the retries set going on that replica.
-    assert deliver(second, event_callback(mention(CONFIDENT, "1764000200.000100"))).status_code
-    assert in_thread(second, "1764000200.000100") == 1
-    assert in_thread(first, "1764000100.000100") == 1
+    later = mention(second, CONFIDENT)
+    assert second.slack.event(later).status_code == 200
+    assert in_thread(second, later["ts"]) == 1
+    assert in_thread(first, asked["ts"]) == 1
     assert len(services.state.recent_runs(workflow="support")) == 2
 
 
@@ -132,13 +91,15 @@ def test_an_escalating_question_delivered_twice_makes_one_approval_run(
     replicas: tuple[RunningBot, RunningBot], services: Services
 ) -> None:
     bot, _ = replicas
-    original = event_callback(mention(UNSURE, "1764000300.000100"))
-    assert deliver(bot, original).status_code == 200
+    asked = mention(bot, UNSURE)
+    original = bot.slack.event_body(asked)
+    assert bot.slack.deliver(original).status_code == 200
     # The same event id again, even without the retry headers, is taken already.
-    assert deliver(bot, original).status_code == 200
-    assert deliver(bot, event_callback(mention(UNSURE, "1764000400.000100"))).status_code == 200
-    assert in_thread(bot, "1764000400.000100") == 1
-    assert in_thread(bot, "1764000300.000100") == 1
+    assert bot.slack.deliver(original).status_code == 200
+    later = mention(bot, UNSURE)
+    assert bot.slack.event(later).status_code == 200
+    assert in_thread(bot, later["ts"]) == 1
+    assert in_thread(bot, asked["ts"]) == 1
     assert len(services.state.approvals()) == 2  # the original's and the later question's
     escalations = [
         c for c in bot.api.calls_to("chat.postMessage") if c.args.get("channel") == ESCALATIONS
@@ -159,10 +120,10 @@ def test_a_retried_home_event_publishes_the_home_tab_once(
     replicas: tuple[RunningBot, RunningBot],
 ) -> None:
     bot, _ = replicas
-    opened = event_callback(app_home_opened("U0MARKETER"))
-    assert deliver(bot, opened).status_code == 200
-    assert deliver(bot, opened, retry=1).status_code == 200
-    assert deliver(bot, event_callback(app_home_opened("U0APPROVER"))).status_code == 200
+    opened = bot.slack.event_body(bot.slack.home_opened("U0MARKETER"))
+    assert bot.slack.deliver(opened).status_code == 200
+    assert bot.slack.deliver(opened, retry=1).status_code == 200
+    assert bot.slack.event(bot.slack.home_opened("U0APPROVER")).status_code == 200
     deadline = time.monotonic() + 60
     while "U0APPROVER" not in (users := published_to(bot)) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -174,15 +135,15 @@ def published_to(bot: RunningBot) -> list[str]:
     return published_to_api(bot.api)
 
 
-def test_an_event_redelivered_over_socket_mode_is_answered_once(services: Services) -> None:
+def test_an_event_redelivered_over_socket_mode_is_answered_once(
+    services: Services, workspace: Workspace
+) -> None:
     """Socket Mode redelivers an event with ``retry_attempt`` in a new envelope, the same
     ``event_id`` inside: the app (dispatched as the Socket Mode adapter does) answers once."""
-    with FakeSlackAPI() as api:
-        runner = ThreadRunner(services, threads=1)
-        client = AsyncWebClient(token=BOT_TOKEN, base_url=api.api_url)
-        app = build_app(services, client=client, runner=runner)
-        opened = event_callback(app_home_opened("U0MARKETER"))
-        later = event_callback(app_home_opened("U0APPROVER"))
+    with replica(services, workspace) as bot:
+        app, api = bot.app, bot.api
+        opened = json.loads(bot.slack.event_body(bot.slack.home_opened("U0MARKETER")))
+        later = json.loads(bot.slack.event_body(bot.slack.home_opened("U0APPROVER")))
 
         async def deliver_all() -> list[int]:
             statuses = []
@@ -193,12 +154,9 @@ def test_an_event_redelivered_over_socket_mode_is_answered_once(services: Servic
                 await asyncio.sleep(0.05)
             return statuses
 
-        try:
-            assert asyncio.run(asyncio.wait_for(deliver_all(), 60)) == [200, 200, 200]
-        finally:
-            runner.close()
+        assert asyncio.run(asyncio.wait_for(deliver_all(), 60)) == [200, 200, 200]
         assert published_to_api(api) == ["U0MARKETER", "U0APPROVER"]
 
 
-def published_to_api(api: FakeSlackAPI) -> list[str]:
+def published_to_api(api: CallLog) -> list[str]:
     return [call.args["user_id"] for call in api.calls_to("views.publish")]

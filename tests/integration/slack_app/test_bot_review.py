@@ -20,7 +20,6 @@ from bot.blocks.review_modal import PER_PAGE
 from controlroom.services import Services
 from integrations.warehouse import Warehouse
 from sandbox import Workspace
-from tests.fakes.slack_sender import TEAM_ID as TEAM
 from tests.integration.slack_app.conftest import Proposal
 from tests.slack_sandbox import RunningBot, running_bot, texts
 
@@ -75,14 +74,15 @@ def click_in(
         action["selected_option"] = next(o for o in element["options"] if o["value"] == chosen)
     else:
         action |= {"text": element["text"], "value": element["value"]}
+    team = bot.workspace.identity.team_id
     payload = {
         "type": "block_actions",
-        "user": {"id": APPROVER, "username": "approver", "name": "approver", "team_id": TEAM},
+        "user": {"id": APPROVER, "username": "approver", "name": "approver", "team_id": team},
         "api_app_id": "A0CONTROLROOM",
         "token": "legacy-verification-token",
         "container": {"type": "view", "view_id": view["id"]},
         "trigger_id": trigger_id(bot),
-        "team": {"id": TEAM, "domain": "twopeaks"},
+        "team": {"id": team, "domain": "twopeaks"},
         "view": view | {"hash": "", "state": {"values": {}}},
         "actions": [action | {"action_ts": "1764000000.5"}],
     }

@@ -1,6 +1,7 @@
 """`controlroom serve` in Socket Mode, the production path (``AsyncSocketModeHandler``, aiohttp):
 it opens a connection through the Web API, is sent a slash command and an event over a local
-websocket, acks each on the socket, then does the work through the fake Slack Web API."""
+websocket (``sandbox.socket_mode``), acks each on the socket, then does the work through the
+sandbox's Slack Web API."""
 
 from __future__ import annotations
 
@@ -12,26 +13,29 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, FakeSlackAPI
-from tests.fakes.slack_sender import app_home_opened, event_callback
-from tests.fakes.socket_mode_server import FakeSocketMode, events_api, slash_command
-
-APP_TOKEN = "xapp-1-A0CONTROLROOM-1-test"
+from sandbox import ScriptedSlack, Workspace
+from sandbox.socket_mode import SocketMode, events_api, slash_commands
+from tests.slack_sandbox import NO_APP, served_sandbox, slack_environment
 
 
 @pytest.mark.slow
 def test_serve_in_socket_mode_acks_on_the_socket_then_answers_through_the_web_api(
-    isolated_environment: Path, tmp_path: Path
+    isolated_environment: Path, workspace: Workspace, tmp_path: Path
 ) -> None:
     log = tmp_path / "serve.log"
-    with FakeSlackAPI() as api, FakeSocketMode() as socket_mode, log.open("wb") as output:
+    identity = workspace.identity
+    with (
+        served_sandbox(workspace) as (calls, api),
+        SocketMode(identity.app_id) as socket_mode,
+        log.open("wb") as output,
+    ):
         api.socket_mode_url = socket_mode.url
+        slack = ScriptedSlack(api, NO_APP, user="U0MARKETER", channel="#gtm")  # over the socket
         environment = {
             **os.environ,
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_APP_TOKEN": APP_TOKEN,
-            "SLACK_API_URL": api.api_url,
+            **slack_environment(workspace),
+            "SLACK_APP_TOKEN": identity.app_token,
+            "SLACK_API_URL": f"{api.base_url}/api/",
             "CONTROLROOM_VAR_DIR": str(isolated_environment),
         }
         # No --socket-mode flag: the app token in the environment is what picks Socket Mode.
@@ -43,19 +47,20 @@ def test_serve_in_socket_mode_acks_on_the_socket_then_answers_through_the_web_ap
         )
         try:
             _wait_connected(socket_mode, process, log)
-            assert api.calls_to("apps.connections.open")
+            connections = calls.calls_to("apps.connections.open")
+            assert connections and connections[0].answer == {"ok": True, "url": socket_mode.url}
 
-            command = slash_command("status", user_id="U0MARKETER", response_url=api.response_url)
+            command = slash_commands(slack.command_body("status"))
             acked = socket_mode.wait_for_ack(socket_mode.deliver(command))
             assert acked["envelope_id"] == command["envelope_id"]
             answer = acked["payload"]  # the run history is read in the ack, no worker needed
             assert answer["text"] == "Latest runs"
             assert "No runs yet." in answer["blocks"][0]["text"]["text"]
 
-            opened = events_api(event_callback(app_home_opened("U0APPROVER")))
+            opened = events_api(slack.event_body(slack.home_opened("U0APPROVER")))
             acked = socket_mode.wait_for_ack(socket_mode.deliver(opened))
             assert acked["envelope_id"] == opened["envelope_id"]
-            [publish] = api.wait_for("views.publish", timeout=30)
+            [publish] = calls.wait_for("views.publish", timeout=30)
             assert publish.args["user_id"] == "U0APPROVER"
             assert publish.args["view"]["type"] == "home"
         finally:
@@ -63,9 +68,7 @@ def test_serve_in_socket_mode_acks_on_the_socket_then_answers_through_the_web_ap
             process.wait(timeout=15)
 
 
-def _wait_connected(
-    socket_mode: FakeSocketMode, process: subprocess.Popen[bytes], log: Path
-) -> None:
+def _wait_connected(socket_mode: SocketMode, process: subprocess.Popen[bytes], log: Path) -> None:
     """Until the app connects; fail at once, with its output, if it exits first."""
     deadline = time.monotonic() + 60
     while True:

@@ -1,6 +1,7 @@
-"""Per-channel support settings through the real Bolt app over signed HTTP, against a fake Slack
-that names its channels: where the app answers (mentions only, or every top-level message),
-each place's confidence threshold, who may ask, and a bad setting refused at start-up."""
+"""Per-channel support settings through the real Bolt app over signed HTTP, against the
+sandbox's Slack, which names its channels: where the app answers (mentions only, or every
+top-level message), each place's confidence threshold, who may ask, and a bad setting refused
+at start-up."""
 
 from __future__ import annotations
 
@@ -11,43 +12,34 @@ from typing import Any
 
 import pytest
 import yaml
-from slack_sdk.web.async_client import AsyncWebClient
 
 import policies
 from bot import ids
-from bot.app import build_app, http_app
 from bot.blocks import support as support_blocks
 from bot.listeners.support_channels import CANNOT_TELL
 from controlroom.services import Services, build_services
 from controlroom.settings import Settings
 from policies import PolicyError
-from tests.fakes.slack_api import (
-    BOT_TOKEN,
-    SIGNING_SECRET,
-    BotServer,
-    FakeSlackAPI,
-    RunningBot,
-    signing_secret,
-    texts,
-)
-from tests.fakes.slack_sender import BOT_USER_ID, SlackSender
+from sandbox import Person, Workspace
 from tests.integration.slack_app.test_bot_support import (
     ASKER,
+    ASKER_DM,
     CONFIDENT,
     ESCALATIONS,
+    asked,
     buttons,
     direct_message,
     mention,
     posted,
 )
+from tests.slack_sandbox import RunningBot, running_bot, slack_environment, texts
 
 VIP = "U0VIPCUSTOMER"
 GROUP = "S0VIPGROUP"
 MEMBER = "U0VIPMEMBER"
-# The channels the fake Slack knows, by ID: what conversations.info answers.
+# The channels the sandbox's workspace adds, by ID: what conversations.info names.
 NAMES = {
     "C0HELPDESK": "customer-help",
-    "C0GTM": "gtm",
     "C0REVIEWED": "reviewed",
     "C0VIPDESK": "vip",
 }
@@ -68,51 +60,44 @@ def policies_with(folder: Path, support: dict[str, Any]) -> Path:
 
 
 @pytest.fixture
-def settings(isolated_environment: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    folder = isolated_environment.parent / "policies"
-    policies_with(folder, {"channels": CHANNELS, "direct_messages": DIRECT_MESSAGES})
-    monkeypatch.setenv("CONTROLROOM_POLICIES_DIR", str(folder))
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
-    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
-    return Settings()
-
-
-class NamingSlack(FakeSlackAPI):
-    """A Slack that says a channel's name (``conversations.info``), as the app asks when the
-    support policy lists a channel by name."""
-
-    def _answer(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
-        channel = str(args.get("channel"))
-        if name == "conversations.info" and name not in self.failures and channel in NAMES:
-            return {"ok": True, "channel": {"id": channel, "name": NAMES[channel]}}
-        return super()._answer(name, args)
+def workspace(workspace: Workspace) -> Workspace:
+    """The tests' workspace with the support channels, the VIP customer and the VIP group."""
+    for channel_id, name in NAMES.items():
+        workspace.add_channel(name, channel_id)
+    workspace.add_person(Person(VIP, "vic", "Vic Vip", "may ask in #vip"))
+    workspace.add_person(Person(MEMBER, "mel", "Mel Member", "in the VIP group"))
+    workspace.add_usergroup(GROUP, "vip", [MEMBER])
+    return workspace
 
 
 @pytest.fixture
-def bot(services: Services, ingested_kb: Path) -> Iterator[RunningBot]:
-    with NamingSlack() as api:
-        api.usergroups[GROUP] = [MEMBER]
-        client = AsyncWebClient(token=BOT_TOKEN, base_url=api.api_url)
-        with BotServer(http_app(build_app(services, client=client))) as server:
-            yield RunningBot(
-                api, SlackSender(server.url, signing_secret(services), api.response_url)
-            )
+def settings(
+    isolated_environment: Path, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    folder = isolated_environment.parent / "policies"
+    policies_with(folder, {"channels": CHANNELS, "direct_messages": DIRECT_MESSAGES})
+    monkeypatch.setenv("CONTROLROOM_POLICIES_DIR", str(folder))
+    for name, value in slack_environment(workspace).items():
+        monkeypatch.setenv(name, value)
+    return Settings()
+
+
+@pytest.fixture
+def bot(services: Services, workspace: Workspace, ingested_kb: Path) -> Iterator[RunningBot]:
+    with running_bot(services, workspace) as running:
+        yield running
 
 
 def channel_message(
-    text: str, ts: str, *, channel: str = "C0HELPDESK", user: str = ASKER, **extra: Any
+    bot: RunningBot,
+    text: str,
+    *,
+    channel: str = "C0HELPDESK",
+    user: str = ASKER,
+    thread_ts: str | None = None,
 ) -> dict[str, Any]:
-    """A message in a channel, as message.channels delivers it."""
-    return {
-        "type": "message",
-        "channel_type": "channel",
-        "user": user,
-        "text": text,
-        "ts": ts,
-        "channel": channel,
-        "event_ts": ts,
-        **extra,
-    }
+    """A message in a channel: the event message.channels delivers."""
+    return bot.slack.message(text, user_id=user, channel=channel, thread_ts=thread_ts)
 
 
 def thread_timestamps(bot: RunningBot) -> list[str | None]:
@@ -122,12 +107,12 @@ def thread_timestamps(bot: RunningBot) -> list[str | None]:
 def test_a_plain_message_in_an_all_messages_channel_named_by_name_is_answered_in_its_thread(
     bot: RunningBot, services: Services
 ) -> None:
-    assert bot.slack.event(channel_message(CONFIDENT, "1764100100.000100")).status_code == 200
-    [answer] = posted(bot, "C0HELPDESK", "1764100100.000100")
+    ts = asked(bot, channel_message(bot, CONFIDENT))
+    [answer] = posted(bot, "C0HELPDESK", ts)
     assert "Forgot password?" in texts(answer.args["blocks"])
     assert ids.SUPPORT_HELPFUL in buttons(answer.args["blocks"])
-    [asked] = bot.api.calls_to("conversations.info")
-    assert asked.args["channel"] == "C0HELPDESK"
+    [named] = bot.api.calls_to("conversations.info")
+    assert named.args["channel"] == "C0HELPDESK"
     [run] = services.state.recent_runs()
     assert (run.workflow, run.started_by) == ("support", ASKER)
 
@@ -135,39 +120,41 @@ def test_a_plain_message_in_an_all_messages_channel_named_by_name_is_answered_in
 def test_a_plain_message_in_a_mention_only_channel_is_not_answered(
     bot: RunningBot, services: Services
 ) -> None:
-    bot.slack.event(channel_message(CONFIDENT, "1764100200.000100", channel="C0GTM"))
-    bot.slack.event(mention(CONFIDENT, "1764100200.000200", channel="C0GTM"))
-    posted(bot, "C0GTM", "1764100200.000200")
-    assert thread_timestamps(bot) == ["1764100200.000200"]
+    asked(bot, channel_message(bot, CONFIDENT, channel="C0GTM"))
+    ts = asked(bot, mention(bot, CONFIDENT, channel="C0GTM"))
+    posted(bot, "C0GTM", ts)
+    assert thread_timestamps(bot) == [ts]
     assert len(services.state.recent_runs()) == 1
 
 
 def test_in_an_all_messages_channel_replies_bots_edits_and_mentions_are_not_new_questions(
     bot: RunningBot,
 ) -> None:
-    reply = channel_message(CONFIDENT, "1764100300.000200", thread_ts="1764100300.000100")
-    own = channel_message("Forgot password?", "1764100300.000300", user=BOT_USER_ID)
-    other_bot = channel_message(CONFIDENT, "1764100300.000400", bot_id="B0OTHER")
-    edited = channel_message(CONFIDENT, "1764100300.000500", subtype="message_changed")
+    parent = channel_message(bot, "hello")["ts"]  # its event long dealt with
+    reply = channel_message(bot, CONFIDENT, thread_ts=parent)
+    own = channel_message(bot, "Forgot password?") | {"user": bot.workspace.identity.bot_user_id}
+    other_bot = channel_message(bot, CONFIDENT) | {"bot_id": "B0OTHER"}
+    edited = channel_message(bot, CONFIDENT) | {"subtype": "message_changed"}
     # A mention comes twice, as a message and as app_mention: answered once.
-    mentioned = channel_message(f"<@{BOT_USER_ID}> {CONFIDENT}", "1764100300.000600")
-    for event in (reply, own, other_bot, edited, mentioned):
-        assert bot.slack.event(event).status_code == 200
-    bot.slack.event(mention(CONFIDENT, "1764100300.000600", channel="C0HELPDESK"))
-    posted(bot, "C0HELPDESK", "1764100300.000600")
-    assert thread_timestamps(bot) == ["1764100300.000600"]
+    mentioned = mention(bot, CONFIDENT, channel="C0HELPDESK")
+    as_message = mentioned | {"type": "message", "channel_type": "channel"}
+    for event in (reply, own, other_bot, edited, as_message):
+        asked(bot, event)
+    ts = asked(bot, mentioned)
+    posted(bot, "C0HELPDESK", ts)
+    assert thread_timestamps(bot) == [ts]
 
 
 def test_a_channel_with_a_higher_threshold_sends_to_a_person_what_the_default_channel_answers(
     bot: RunningBot, services: Services
 ) -> None:
-    bot.slack.event(mention(CONFIDENT, "1764100400.000100", channel="C0GTM"))
-    [answered] = posted(bot, "C0GTM", "1764100400.000100")
+    ts = asked(bot, mention(bot, CONFIDENT, channel="C0GTM"))
+    [answered] = posted(bot, "C0GTM", ts)
     assert ids.SUPPORT_HELPFUL in buttons(answered.args["blocks"])
-    bot.slack.event(mention(CONFIDENT, "1764100400.000200", channel="C0REVIEWED"))
+    reviewed_ts = asked(bot, mention(bot, CONFIDENT, channel="C0REVIEWED"))
     [escalation] = posted(bot, ESCALATIONS, None)
     assert CONFIDENT in texts(escalation.args["blocks"])
-    [told] = posted(bot, "C0REVIEWED", "1764100400.000200")
+    [told] = posted(bot, "C0REVIEWED", reviewed_ts)
     assert told.args["text"] == support_blocks.ESCALATED
     approval = services.state.get_approval(buttons(escalation.args["blocks"])[ids.APPROVE])
     assert approval.status == "pending"
@@ -175,28 +162,29 @@ def test_a_channel_with_a_higher_threshold_sends_to_a_person_what_the_default_ch
 
 
 def test_direct_messages_follow_their_own_settings(bot: RunningBot) -> None:
-    bot.slack.event(direct_message(CONFIDENT, "1764100500.000100"))
+    asked(bot, direct_message(bot, CONFIDENT))
     [escalation] = posted(bot, ESCALATIONS, None)
     assert CONFIDENT in texts(escalation.args["blocks"])
-    [told] = posted(bot, "D0CUSTOMER", None)  # asked at the top level: told inline
+    [told] = posted(bot, ASKER_DM, None)  # asked at the top level: told inline
     assert told.args["text"] == support_blocks.ESCALATED_HERE
 
 
 def test_someone_not_among_a_channels_askers_is_told_privately_whom_it_is_for_and_not_answered(
     bot: RunningBot, services: Services
 ) -> None:
-    bot.slack.event(mention(CONFIDENT, "1764100600.000100", channel="C0VIPDESK"))
+    asked(bot, mention(bot, CONFIDENT, channel="C0VIPDESK"))
     [told] = bot.api.wait_for("chat.postEphemeral")
     assert (told.args["channel"], told.args["user"]) == ("C0VIPDESK", ASKER)
     assert told.args["text"] == (
         f"Support answers here are for <@{VIP}> and members of <!subteam^{GROUP}>."
     )
     assert "thread_ts" not in told.args  # asked in the channel: told there
-    for user, ts in ((VIP, "1764100600.000200"), (MEMBER, "1764100600.000300")):
-        bot.slack.event(mention(CONFIDENT, ts, channel="C0VIPDESK", user=user))
+    answered = []
+    for user in (VIP, MEMBER):
+        answered.append(ts := asked(bot, mention(bot, CONFIDENT, channel="C0VIPDESK", user=user)))
         [answer] = posted(bot, "C0VIPDESK", ts)
         assert ids.SUPPORT_HELPFUL in buttons(answer.args["blocks"])
-    assert thread_timestamps(bot) == ["1764100600.000200", "1764100600.000300"]
+    assert thread_timestamps(bot) == answered
     assert sorted(run.started_by for run in services.state.recent_runs()) == sorted([VIP, MEMBER])
     assert len(bot.api.calls_to("chat.postEphemeral")) == 1
 
@@ -204,9 +192,9 @@ def test_someone_not_among_a_channels_askers_is_told_privately_whom_it_is_for_an
 def test_when_slack_cannot_name_a_channel_nothing_is_answered_there_and_a_mention_is_told(
     bot: RunningBot, services: Services
 ) -> None:
-    bot.api.failures["conversations.info"] = "missing_scope"
-    bot.slack.event(channel_message(CONFIDENT, "1764100700.000100"))
-    bot.slack.event(mention(CONFIDENT, "1764100700.000200", channel="C0GTM"))
+    bot.api.fail("conversations.info", "missing_scope")
+    asked(bot, channel_message(bot, CONFIDENT))
+    asked(bot, mention(bot, CONFIDENT, channel="C0GTM"))
     [told] = bot.api.wait_for("chat.postEphemeral")
     assert (told.args["channel"], told.args["text"]) == ("C0GTM", CANNOT_TELL)
     assert bot.api.calls_to("chat.postMessage") == []

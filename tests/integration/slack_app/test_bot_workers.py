@@ -1,6 +1,6 @@
 """The Slack app with its workflows in a worker process, as ``controlroom serve`` runs it: the
-real app over signed HTTP, a ``ProcessRunner`` worker with its own services, a fake Slack Web
-API. The digest's progress crosses the process boundary and so does App Home's control room,
+real app over signed HTTP, a ``ProcessRunner`` worker with its own services, the sandbox's
+Slack. The digest's progress crosses the process boundary and so does App Home's control room,
 the desk's refusals come back as themselves, a killed worker costs one plain error and no
 more, and a full backlog is refused at once (in the ack where Slack allows)."""
 
@@ -14,29 +14,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import ids
-from bot.app import build_app, http_app
 from bot.blocks.digest import FAILED
 from bot.failures import BUSY, SORRY
 from bot.runner import INTERRUPTED, ProcessRunner
 from controlroom.services import Services
 from integrations.warehouse import Warehouse
-from tests.fakes.slack_api import (
-    BOT_TOKEN,
-    BotServer,
-    FakeSlackAPI,
-    RunningBot,
-    signing_secret,
-    texts,
-)
-from tests.fakes.slack_sender import SlackSender, app_home_opened
+from sandbox import Workspace
+from tests.integration.slack_app.test_bot_approvals import updates_until_sent
 from tests.integration.slack_app.test_bot_digest import (
     DIGEST_CHANNEL,
     assert_digest_posted,
     assert_each_update_shows_more_done,
+    digest_ts,
 )
+from tests.slack_sandbox import RunningBot, running_bot, texts
 
 pytestmark = pytest.mark.slow  # each test starts a worker process (~3 s, more on a busy machine)
 
@@ -51,21 +44,21 @@ class BotWithWorkers:
 
 
 @contextmanager
-def bot_with_workers(services: Services, *, backlog: int = 100) -> Iterator[BotWithWorkers]:
+def bot_with_workers(
+    services: Services, workspace: Workspace, *, backlog: int = 100
+) -> Iterator[BotWithWorkers]:
     """``build_app`` served over HTTP with a started ``ProcessRunner`` (one worker building its
-    own services from the same settings), its Web API client pointed at the fake."""
+    own services from the same settings), its Web API client pointed at the sandbox."""
     runner = ProcessRunner(services.settings, backlog=backlog, warm_knowledge_base=False)
-    with runner, FakeSlackAPI() as api:
-        client = AsyncWebClient(token=BOT_TOKEN, base_url=api.api_url)
-        app = build_app(services, client=client, runner=runner)
-        with BotServer(http_app(app)) as server:
-            slack = SlackSender(server.url, signing_secret(services), api.response_url)
-            yield BotWithWorkers(RunningBot(api, slack), runner)
+    with runner, running_bot(services, workspace, runner=runner) as bot:
+        yield BotWithWorkers(bot, runner)
 
 
 @pytest.fixture
-def app(services: Services, sample_warehouse: Warehouse) -> Iterator[BotWithWorkers]:
-    with bot_with_workers(services) as running:
+def app(
+    services: Services, workspace: Workspace, sample_warehouse: Warehouse
+) -> Iterator[BotWithWorkers]:
+    with bot_with_workers(services, workspace) as running:
         yield running
 
 
@@ -78,7 +71,8 @@ def test_gtm_in_a_worker_shows_progress_then_posts_the_digest_with_its_charts(
 
     [told] = bot.api.wait_for("response_url")
     assert told.args["text"].startswith(f"Weekly GTM digest posted in <#{DIGEST_CHANNEL}>")
-    progress, run_id = assert_digest_posted(bot.api, services.state, "1764000000.000001")
+    ts = digest_ts(bot.api)
+    progress, run_id = assert_digest_posted(bot.api, bot.workspace, services.state, ts)
     # The sections' progress, relayed from the worker's threads.
     assert_each_update_shows_more_done(progress)
     run = services.state.get_run(run_id)  # written by the worker, read here
@@ -86,7 +80,7 @@ def test_gtm_in_a_worker_shows_progress_then_posts_the_digest_with_its_charts(
     assert os.getpid() not in app.runner.pids
 
     # App Home's control room, read in the worker from the run's checkpoint, comes back whole.
-    assert bot.slack.event(app_home_opened(APPROVER)).status_code == 200
+    assert bot.slack.event(bot.slack.home_opened(APPROVER)).status_code == 200
     [publish] = bot.api.wait_for("views.publish")
     shown = texts(publish.args["view"]["blocks"])
     assert run_id[:8] in shown and "No weekly digest yet" not in shown
@@ -101,7 +95,7 @@ def test_decisions_in_a_worker_refuse_a_non_approver_and_a_second_click_with_who
     actions = next(b for b in posted.args["blocks"] if b["type"] == "actions")
     run_id = actions["elements"][0]["value"]
     bot.api.wait_for("response_url")
-    where = {"message_ts": "1764000000.000001", "channel": "C0APPROVALS"}
+    where = {"message_ts": posted.answer["ts"], "channel": "C0APPROVALS"}
 
     bot.slack.click(ids.APPROVE, run_id, user_id=MARKETER, **where)  # NotAnApproverError
     refusal = bot.api.wait_for("response_url", count=2)[1]
@@ -109,13 +103,13 @@ def test_decisions_in_a_worker_refuse_a_non_approver_and_a_second_click_with_who
     assert refusal.args["response_type"] == "ephemeral"
 
     bot.slack.click(ids.APPROVE, run_id, user_id=APPROVER, **where)
-    [update] = bot.api.wait_for("chat.update")
-    assert f"*Approved* by <@{APPROVER}> at" in texts(update.args["blocks"])
+    updates = updates_until_sent(bot)
+    assert f"*Approved* by <@{APPROVER}> at" in texts(updates[-1].args["blocks"])
 
     bot.slack.click(ids.APPROVE, run_id, user_id=APPROVER, **where)  # AlreadyDecidedError
     late = bot.api.wait_for("response_url", count=3)[2]
     assert f"already approved by <@{APPROVER}> at" in late.args["text"]
-    assert len(bot.api.calls_to("chat.update")) == 1
+    assert len(bot.api.calls_to("chat.update")) == len(updates)  # none for the late click
     sent = services.state.outbox_emails(run_id=run_id)
     assert sent and len(sent) == len({email.customer_id for email in sent})  # each once
 
@@ -150,9 +144,9 @@ def test_a_worker_killed_mid_digest_gets_the_plain_error_and_the_next_request_wo
 
 
 def test_a_command_beyond_the_backlog_is_told_in_its_ack_to_try_again(
-    services: Services, sample_warehouse: Warehouse
+    services: Services, workspace: Workspace, sample_warehouse: Warehouse
 ) -> None:
-    with bot_with_workers(services, backlog=1) as app:
+    with bot_with_workers(services, workspace, backlog=1) as app:
         bot = app.bot
         bot.slack.command("gtm", user_id=MARKETER)  # holds the one place for seconds
         _wait_for_a_run(services)
@@ -164,7 +158,7 @@ def test_a_command_beyond_the_backlog_is_told_in_its_ack_to_try_again(
         reply = bot.slack.command("status", user_id=MARKETER)
         assert reply.json()["text"] == "Latest runs"
         # A button's ack carries no text: it is acked, then told through its response URL.
-        where = {"message_ts": "1764000000.000001", "channel": DIGEST_CHANNEL}
+        where = {"message_ts": digest_ts(bot.api), "channel": DIGEST_CHANNEL}
         reply = bot.slack.click(ids.START_WINBACK, "At Risk", user_id=MARKETER, **where)
         assert reply.status_code == 200
         [busy] = bot.api.wait_for("response_url")

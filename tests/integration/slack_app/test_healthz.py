@@ -19,7 +19,7 @@ from bot.health import CHECK_SECONDS
 from controlroom.services import Services
 from controlroom.settings import Settings
 from integrations.statestore import StateStore
-from tests.fakes.slack_api import BotServer
+from sandbox import Served
 
 # Read before the autouse fixture clears the environment for each test.
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -33,8 +33,8 @@ def _closed_port() -> int:
 
 def _health(services: Services) -> httpx.Response:
     with (
-        BotServer(http_app(build_app(services), services=services)) as server,
-        httpx.Client(base_url=server.url.removesuffix("/slack/events"), timeout=10) as client,
+        Served(http_app(build_app(services), services=services)) as server,
+        httpx.Client(base_url=server.url, timeout=10) as client,
     ):
         return client.get("/healthz")
 

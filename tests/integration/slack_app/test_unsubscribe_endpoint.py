@@ -16,7 +16,8 @@ from controlroom.services import Services
 from controlroom.settings import Settings
 from integrations.email.unsubscribe import UnsubscribeLinks
 from integrations.statestore import StateStore
-from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, BotServer
+from sandbox import Served, Workspace
+from tests.slack_sandbox import slack_environment
 
 PUBLIC = "https://controlroom.example.com/unsubscribe"
 SECRET = "unsubscribe-test-secret-0123456789abcdef"
@@ -25,10 +26,13 @@ ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 
 @pytest.fixture
 def settings(
-    isolated_environment: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
+    isolated_environment: Path,
+    workspace: Workspace,
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
 ) -> Settings:
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
-    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    for name, value in slack_environment(workspace).items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("UNSUBSCRIBE_URL", PUBLIC)
     monkeypatch.setenv("UNSUBSCRIBE_SECRET", SECRET)
@@ -36,10 +40,9 @@ def settings(
 
 
 def _serve(services: Services, served: Services | None = None) -> Iterator[httpx.Client]:
-    with BotServer(http_app(build_app(services), services=served or services)) as server:
-        root = server.url.removesuffix("/slack/events")
-        with httpx.Client(base_url=root, timeout=10) as client:
-            yield client
+    app = http_app(build_app(services), services=served or services)
+    with Served(app) as server, httpx.Client(base_url=server.url, timeout=10) as client:
+        yield client
 
 
 @pytest.fixture
@@ -188,12 +191,12 @@ def test_an_unreachable_state_store_is_a_retryable_503_not_a_crash(
 
 
 def test_without_an_unsubscribe_url_the_app_serves_no_unsubscribe_route(
-    isolated_environment: Path, monkeypatch: pytest.MonkeyPatch
+    isolated_environment: Path, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from controlroom.services import build_services
 
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
-    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    for name, value in slack_environment(workspace).items():
+        monkeypatch.setenv(name, value)
     plain = build_services(Settings())
     try:
         assert plain.unsubscribe is None
