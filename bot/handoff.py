@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,19 +89,30 @@ def listen(on: Callable[..., Any], fn: Listener, ack: Listener = accepted) -> No
 
 
 @dataclass
+class Background:
+    """Coroutines run as tasks of the running event loop, each held until it ends: the loop
+    keeps only a weak reference to a task."""
+
+    _running: set[asyncio.Future[None]] = field(default_factory=set)
+
+    def start(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+
+@dataclass
 class InProcess(AsyncLazyListenerRunner):
     """The rest of an accepted listener as a task of this process's event loop; and, in a
     worker, the handed-off half a lazy-only request runs (``run``)."""
 
     logger: logging.Logger = field(default_factory=lambda: logger)
-    _running: set[asyncio.Future[None]] = field(default_factory=set)
+    _running: Background = field(default_factory=Background)
 
     def start(self, function: Listener, request: AsyncBoltRequest) -> None:
         if request.context.get(HAND_OFF) is None:
             return
-        task = asyncio.ensure_future(to_runnable_function(function, self.logger, request))
-        self._running.add(task)  # the loop keeps only a weak reference
-        task.add_done_callback(self._running.discard)
+        self._running.start(to_runnable_function(function, self.logger, request))
 
     async def run(self, function: Listener, request: AsyncBoltRequest) -> None:
         # Bolt's own (slack_bolt 1.30, lazy_listener/async_runner.py) calls the coroutine

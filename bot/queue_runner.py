@@ -119,9 +119,7 @@ class QueueRunner:
     ) -> R:
         if self.busy:
             raise WorkersUnavailableError(f"{self._held} workflow calls are waiting already")
-        state = self._state
-        if self._reader is None or state is None or self._stop.is_set():
-            raise WorkersUnavailableError("the queue runner is not started, or is closed")
+        state = self._open_state()
         arguments = dict(kwargs)
         progress = cast(Callable[..., None] | None, arguments.pop(PROGRESS, None))
         loop = asyncio.get_running_loop()
@@ -132,36 +130,35 @@ class QueueRunner:
         try:
             reply = Reply(self._replies, call_id)
             task_args = (fn, call_id, reply, args, arguments, progress is not None)
-            await asyncio.to_thread(self._send, state, call_id, fn, task_args, INTERACTIVE)
+            work = f"{fn.__module__}.{getattr(fn, '__qualname__', fn)}"
+            await asyncio.to_thread(self._send, state, call_id, work, task_args, INTERACTIVE)
             return cast(R, await pending.outcome)
         finally:
             self._held -= 1
             self._calls.pop(call_id, None)
 
+    def _open_state(self) -> StateStore:
+        """Where tasks are recorded; refuses (``WorkersUnavailableError``) before ``start``
+        or after ``close``."""
+        state = self._state
+        if self._reader is None or state is None or self._stop.is_set():
+            raise WorkersUnavailableError("the queue runner is not started, or is closed")
+        return state
+
     def _send(
-        self,
-        state: StateStore,
-        task_id: str,
-        fn: Callable[..., Any],
-        task_args: tuple[Any, ...],
-        queue: str,
+        self, state: StateStore, task_id: str, work: str, task_args: tuple[Any, ...], queue: str
     ) -> None:
         """Record the task as queued, then send it (a worker may take it at once)."""
-        work_name = f"{fn.__module__}.{getattr(fn, '__qualname__', fn)}"
-        state.queue_task(task_id, work=work_name, queue=queue)
+        state.queue_task(task_id, work=work, queue=queue)
         self._celery.send_task(TASK, args=task_args, task_id=task_id, queue=queue)
 
     def send(self, fn: Callable[..., None], /, *args: Any, queue: str, work: str) -> None:
         """Record ``fn(services, *args)`` as a queued task named ``work`` and send it to
         ``queue``: nobody waits for it (a handed-off Slack request, ``bot.slack_work``, or a
         clock's job); raises what the database or the broker raise."""
-        state = self._state
-        if self._reader is None or state is None or self._stop.is_set():
-            raise WorkersUnavailableError("the queue runner is not started, or is closed")
         task_id = uuid.uuid4().hex
-        state.queue_task(task_id, work=work, queue=queue)
         task_args: tuple[Any, ...] = (fn, task_id, None, args, {}, False)
-        self._celery.send_task(TASK, args=task_args, task_id=task_id, queue=queue)
+        self._send(self._open_state(), task_id, work, task_args, queue)
 
     def close(self) -> None:
         with self._lock:

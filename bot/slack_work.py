@@ -24,7 +24,7 @@ from slack_bolt.lazy_listener.async_runner import AsyncLazyListenerRunner
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.failures import report_error
-from bot.handoff import HAND_OFF, Listener
+from bot.handoff import HAND_OFF, Background, Listener
 from bot.runner import TaskGivenUpError, TaskSender, ThreadRunner
 from controlroom.services import Services
 
@@ -68,7 +68,7 @@ class Queued(AsyncLazyListenerRunner):
 
     sender: TaskSender
     logger: logging.Logger = field(default_factory=lambda: logger)
-    _telling: set[asyncio.Future[None]] = field(default_factory=set)
+    _telling: Background = field(default_factory=Background)
 
     def start(self, function: Listener, request: AsyncBoltRequest) -> None:
         queue = request.context.get(HAND_OFF)
@@ -79,10 +79,7 @@ class Queued(AsyncLazyListenerRunner):
             self.sender.send(handle, handed, queue=queue, work=f"slack: {handed.function}")
         except Exception as error:
             context = request.context
-            told = report_error(error, request.body, context.respond, context.client)
-            task = asyncio.ensure_future(told)
-            self._telling.add(task)  # the loop keeps only a weak reference
-            task.add_done_callback(self._telling.discard)
+            self._telling.start(report_error(error, request.body, context.respond, context.client))
 
 
 @dataclass(frozen=True, slots=True)

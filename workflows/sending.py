@@ -27,8 +27,6 @@ What can go wrong, and what each row becomes:
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -53,7 +51,13 @@ from integrations.email import (
     OutgoingEmail,
 )
 from integrations.email.message import sender_parts
-from integrations.statestore import OutboxEmail, QueuedEmail, Settlement, StateStore
+from integrations.statestore import (
+    OutboxEmail,
+    QueuedEmail,
+    Settlement,
+    StateStore,
+    process_died,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -231,7 +235,7 @@ def _put_dead_claims_in_doubt(
 ) -> None:
     """Rows claimed by a process that died (on this host) or longer ago than the lease may
     have been delivered: in doubt, never re-sent."""
-    dead = [name for name in state.sending_processes(run_id) if _is_dead(name)]
+    dead = [name for name in state.sending_processes(run_id) if process_died(name)]
     stuck = state.mark_emails_in_doubt(
         run_id,
         processes=dead,
@@ -241,20 +245,6 @@ def _put_dead_claims_in_doubt(
     )
     if stuck:
         logger.warning("run %s: %d emails in doubt (their sender stopped)", run_id, stuck)
-
-
-def _is_dead(process: str) -> bool:
-    """Whether ``host:pid`` names a process of this host that no longer runs."""
-    host, _, pid = process.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
 
 
 def refresh_run_status(state: StateStore, run_id: str) -> SendReport:

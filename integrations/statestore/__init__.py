@@ -33,6 +33,7 @@ from integrations.statestore.records import (
     UnknownApprovalError,
     UnknownRunError,
     UnknownTaskError,
+    process_died,
     process_name,
 )
 from integrations.statestore.slack_events import SlackEventLog
@@ -69,5 +70,6 @@ __all__ = [
     "UnknownApprovalError",
     "UnknownRunError",
     "UnknownTaskError",
+    "process_died",
     "process_name",
 ]

@@ -187,6 +187,23 @@ def process_name(pid: int | None = None) -> str:
     return f"{socket.gethostname()}:{os.getpid() if pid is None else pid}"
 
 
+def process_died(process: str | None) -> bool:
+    """Whether ``process`` (``host:pid``, as ``process_name`` writes it) was a process of this
+    machine that no longer runs; False for another machine's, which cannot be checked."""
+    if process is None:
+        return False
+    host, _, pid = process.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
 def audit_entry(row: sa.Row[Any]) -> AuditEntry:
     return AuditEntry(
         entry_id=row.entry_id,

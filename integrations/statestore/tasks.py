@@ -13,8 +13,6 @@ task is given up and its running runs failed.
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ from integrations.statestore.records import (
     UnknownTaskError,
     insert_ignoring,
     now,
+    process_died,
     process_name,
     run_record,
     utc,
@@ -128,7 +127,7 @@ class QueueTasks:
             holder = connection.execute(
                 sa.select(queue_tasks.c.worker).where(queue_tasks.c.task_id == task_id)
             ).scalar_one_or_none()
-            if _died_here(holder):
+            if process_died(holder):
                 duplicate_within = timedelta(0)
             running_elsewhere = (queue_tasks.c.status == "running") & (
                 queue_tasks.c.picked_at > picked_at - duplicate_within
@@ -240,23 +239,6 @@ class QueueTasks:
             query = query.where(queue_tasks.c.status.in_(list(statuses)))
         with self.engine.connect() as connection:
             return [task_record(row) for row in connection.execute(query)]
-
-
-def _died_here(worker: str | None) -> bool:
-    """Whether ``worker`` (``host:pid``, ``process_name``) was a process of this machine that
-    no longer runs."""
-    if worker is None:
-        return False
-    host, _, pid = worker.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # alive, another user's
-        return False
-    return False
 
 
 def _task(connection: sa.Connection, task_id: str) -> TaskRecord:
