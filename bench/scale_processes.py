@@ -51,37 +51,32 @@ class Processes:
     def __exit__(self, *exc: object) -> None:
         self.stop_all()
 
-    def _command(self, *arguments: str) -> list[str]:
-        return [sys.executable, "-m", "controlroom.cli", "-v", *arguments]
-
     def run(self, *arguments: str) -> None:
         """Run one command to its end (in the bench's folder, so no .env is read)."""
         log = self._folder / f"{arguments[0]}.log"
-        with log.open("wb") as out:
-            done = subprocess.run(
-                self._command(*arguments),
-                env=self._env,
-                cwd=self._folder,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                check=False,
-            )
-        if done.returncode:
+        if self._spawn(log, arguments, own_group=False).wait():
             raise SystemExit(f"controlroom {' '.join(arguments)} failed:\n{tail(log)}")
 
     def start(self, role: str, *arguments: str) -> subprocess.Popen[bytes]:
         log = self._folder / f"{role}-{len(self._started)}.log"
+        process = self._spawn(log, arguments, own_group=True)
+        self._started.append((role, process, log))
+        return process
+
+    def _spawn(
+        self, log: Path, arguments: tuple[str, ...], *, own_group: bool
+    ) -> subprocess.Popen[bytes]:
+        """``controlroom -v <arguments>`` in the bench's folder, logging to ``log``; in a
+        process group (a session) of its own when ``own_group``."""
         with log.open("wb") as out:
-            process = subprocess.Popen(
-                self._command(*arguments),
+            return subprocess.Popen(
+                [sys.executable, "-m", "controlroom.cli", "-v", *arguments],
                 env=self._env,
                 cwd=self._folder,
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,
+                start_new_session=own_group,
             )
-        self._started.append((role, process, log))
-        return process
 
     def cpu_seconds(self) -> dict[str, float]:
         """CPU seconds used so far by each role's process groups (their children included:
@@ -176,8 +171,9 @@ def environment(
 
 @contextlib.contextmanager
 def throwaway_database(admin_url: str) -> Iterator[str]:
-    """A new PostgreSQL database for this run (the state store), dropped afterwards."""
-    name = f"controlroom_scale_{uuid.uuid4().hex[:12]}"
+    """A new PostgreSQL database on the server at ``admin_url``, for this run's state store,
+    dropped afterwards (bench/scale.py, bench/send.py, the scale-out suite)."""
+    name = f"controlroom_bench_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     base = admin_url.rpartition("/")[0].split("://", 1)[1]

@@ -41,6 +41,7 @@ sys.path.append(str(Path(__file__).resolve().parents[1]))  # run as a script: be
 
 import workflows.sending as sending
 from bench.figures import Figures, Target
+from bench.scale_processes import throwaway_database
 from integrations.email import LocalOutboxSender, SmtpSender
 from integrations.statestore import StateStore
 
@@ -89,20 +90,6 @@ def smtp_server() -> Iterator[tuple[str, _Counter]]:
         controller.stop()
 
 
-@contextmanager
-def postgres_database(server_url: str) -> Iterator[str]:
-    """A temporary database on the server, dropped afterwards."""
-    name = f"bench_send_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server_url, autocommit=True, connect_timeout=3) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base = server_url.rpartition("/")[0].split("://", 1)[1]
-    try:
-        yield f"postgresql+psycopg://{base}/{name}"
-    finally:
-        with psycopg.connect(server_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def send_all(state: StateStore, run_id: str, sender: Any) -> Any:
     """``send_queued`` as this checkout spells it (the rewrite's ``SendOptions``, or the older
     ``email_from=`` keyword)."""
@@ -140,7 +127,7 @@ def database(kind: str, folder: Path, postgres: str) -> Iterator[str]:
     if kind == "SQLite":
         yield f"sqlite:///{folder / f'state-{uuid.uuid4().hex[:8]}.db'}"
     else:
-        with postgres_database(postgres) as url:
+        with throwaway_database(postgres) as url:
             yield url
 
 

@@ -92,9 +92,6 @@ def cli(database_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 
 
 @pytest.fixture
-def state(database_url: str) -> Iterator[StateStore]:
-    """This test's state database, migrated; the CLI fixture reads the same one."""
-    built = StateStore(database_url)
-    built.migrate()
-    yield built
-    built.close()
+def state(store: StateStore) -> StateStore:
+    """This test's state database (``store``), migrated; the CLI fixture reads the same one."""
+    return store

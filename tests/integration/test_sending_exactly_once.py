@@ -17,17 +17,9 @@ from integrations.email import OutgoingEmail
 from integrations.statestore import StateStore
 from integrations.warehouse import Warehouse
 from tests.integration._campaigns import APPROVER, EMAIL_FROM, make_desk
+from tests.integration.conftest import propose_winback
 from tests.integration.test_approvals_claimed_once import _approve_in_a_process
 from workflows.sending import CampaignEmail, SendOptions, queue_emails, send_queued
-from workflows.winback import start_winback
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[StateStore]:
-    built = StateStore(database_url)
-    built.migrate()
-    yield built
-    built.close()
 
 
 @pytest.mark.slow  # a second process: ~3 s for each database
@@ -36,13 +28,7 @@ def test_a_send_killed_after_40_of_100_emails_resumes_and_sends_each_exactly_onc
 ) -> None:
     outbox = isolated_environment / "outbox"
     desk = make_desk(store, database_url, sample_warehouse.path, outbox, audience_cap=100)
-    started = start_winback(
-        desk.workflows["winback"],
-        state=store,
-        database_url=database_url,
-        started_by="tester",
-        trigger="cli",
-    )
+    started = propose_winback(desk)
     assert started.proposal is not None and started.proposal.audience == 100
 
     # The child writes its 41st .eml file and dies before recording it as sent.
@@ -90,13 +76,7 @@ def test_a_decision_redelivered_after_its_worker_died_mid_send_continues_the_sam
 ) -> None:
     outbox = isolated_environment / "outbox"
     desk = make_desk(store, database_url, sample_warehouse.path, outbox, audience_cap=20)
-    started = start_winback(
-        desk.workflows["winback"],
-        state=store,
-        database_url=database_url,
-        started_by="tester",
-        trigger="cli",
-    )
+    started = propose_winback(desk)
     task_id = uuid.uuid4().hex
     store.queue_task(task_id, work="bot.work.decide", queue="batch")
     # The decision's first delivery dies (-9) right after writing its 8th email.
@@ -134,13 +114,7 @@ def test_an_address_suppressed_after_approval_is_not_sent_to(
 ) -> None:
     outbox = isolated_environment / "outbox"
     desk = make_desk(store, database_url, sample_warehouse.path, outbox)
-    started = start_winback(
-        desk.workflows["winback"],
-        state=store,
-        database_url=database_url,
-        started_by="tester",
-        trigger="cli",
-    )
+    started = propose_winback(desk)
     assert started.proposal is not None
     unsubscribed = started.proposal.samples[1]
     store.add_suppression(unsubscribed.recipient.upper(), reason="unsubscribed", actor="tester")
