@@ -3,8 +3,10 @@
 1. ``queue_emails``: the approved emails become outbox rows in one transaction;
    UNIQUE(run_id, customer_id) makes it idempotent (a re-run of the send step queues nothing new).
 2. ``send_queued``: claims the run's rows in batches (``Outbox.claim_emails``: suppressed and
-   capped rows are settled in the same transaction, across every campaign), sends each through
-   one provider session, and settles the batch's results in one transaction.
+   capped rows are settled in the same transaction, across every campaign) and sends each
+   through one provider session. The local outbox settles a batch's results in one transaction;
+   SMTP and SendGrid record each email's attempt just before handing it over, with the previous
+   email's result in the same transaction (``Outbox.attempt_email``).
 
 What can go wrong, and what each row becomes:
 
@@ -15,13 +17,16 @@ What can go wrong, and what each row becomes:
   "unavailable": ``approvals resume`` continues from there;
 - our login, key or sender refused: the send stops at once, every unsent row still queued, the
   run failed with what to fix; ``resume`` sends them once fixed;
-- the connection lost after the message was handed over, or the sending process killed: the
-  provider may have it. **Idempotent senders** (the local outbox: the ``.eml`` file is named by
-  the key) simply send it again. **SMTP and SendGrid** rows become ``in_doubt`` — at once when
-  the process that claimed them is dead on this host, after the lease otherwise — and are never
-  re-sent automatically; ``controlroom outbox list --status in_doubt`` shows each with its
-  Message-ID and ``outbox settle`` records a person's verdict. At most once: a missing email is
-  better than a duplicate.
+- the connection lost after the message was handed over, or the sending process killed or
+  interrupted: the provider may have the email in flight. **Idempotent senders** (the local
+  outbox: the ``.eml`` file is named by the key) simply send their whole batch again. For
+  **SMTP and SendGrid** only that one email — attempted, its answer unrecorded — becomes
+  ``in_doubt``, at once when the process that claimed it is dead on this host (or stopped
+  itself), after the lease otherwise; the rest of its batch was either recorded or never tried,
+  and goes back to the queue for the resume. An email in doubt is never re-sent automatically;
+  ``controlroom outbox list --status in_doubt`` shows each with its Message-ID and ``outbox
+  settle`` records a person's verdict. At most once: a missing email is better than a
+  duplicate.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from tenacity import (
 )
 
 from integrations.email import (
+    EmailConfigError,
     EmailInDoubtError,
     EmailRejectedError,
     EmailSender,
@@ -64,8 +70,9 @@ logger = logging.getLogger(__name__)
 # A claim older than this is taken to be a crashed sender's, when its process cannot be checked
 # (another host). Non-idempotent senders only.
 SEND_LEASE = timedelta(minutes=15)
-# Rows per claim: a crash leaves at most one batch to settle. The local outbox re-sends its own
-# batch harmlessly; a remote provider's batch would be in doubt, so it is kept small.
+# Rows per claim. The local outbox re-sends its own batch harmlessly after a crash. A remote
+# provider's claim is checked against the frequency cap as a whole and its rows stay claimed
+# (counted as maybe emailed by other campaigns) until settled, so it is kept small.
 IDEMPOTENT_BATCH = 250
 REMOTE_BATCH = 20
 # Tries per email while the provider is unavailable, and the first pause between them (doubled).
@@ -178,18 +185,50 @@ def send_queued(
                 )
                 if not batch.emails and not (batch.suppressed or batch.capped):
                     break
-                settled: list[Settlement] = []
-                try:
-                    for row in batch.emails:
-                        settled.append(_send_one(session, row, run_id, options))
-                finally:
-                    state.settle_emails(token, settled)
-                sent_now += sum(1 for s in settled if s.status == "sent")
+                sent_now += _send_batch(
+                    state, token, session, sender, batch.emails, run_id, options
+                )
                 if on_progress is not None:
                     on_progress(outbox_report(state, run_id, sent_now=sent_now))
     finally:
-        state.release_claims(token)
+        state.release_claims(token, reason=_doubt(sender))
     return outbox_report(state, run_id, sent_now=sent_now)
+
+
+def _send_batch(
+    state: StateStore,
+    token: str,
+    session: EmailSession,
+    sender: EmailSender,
+    rows: Sequence[OutboxEmail],
+    run_id: str,
+    options: SendOptions,
+) -> int:
+    """Send one claimed batch; returns how many went. The local outbox's results are settled
+    together at the end (it re-sends harmlessly). A non-idempotent sender records each attempt
+    before it, with the previous email's result (one commit per email): if it dies, only the
+    email in flight is in doubt, and an attempt it never recorded is queued again."""
+    unsettled: list[Settlement] = []  # results not yet recorded: the last one, remote
+    sent = 0
+    try:
+        for row in rows:
+            if not sender.idempotent:
+                previous = unsettled[-1] if unsettled else None
+                attempted = state.attempt_email(token, row.email_id, previous)
+                unsettled.clear()
+                if not attempted:  # the claim was taken over meanwhile (past the lease)
+                    continue
+            try:
+                settlement = _send_one(session, row, run_id, options)
+            except (EmailConfigError, EmailUnavailableError):
+                # Not delivered (``_send_one`` settles a lost answer as in doubt): queued again.
+                unsettled.append(Settlement(row.email_id, "queued"))
+                raise
+            unsettled.append(settlement)
+            sent += settlement.status == "sent"
+    finally:
+        state.settle_emails(token, unsettled)
+    return sent
 
 
 def _send_one(
@@ -233,18 +272,23 @@ def _send_one(
 def _put_dead_claims_in_doubt(
     state: StateStore, run_id: str, sender: EmailSender, lease: timedelta
 ) -> None:
-    """Rows claimed by a process that died (on this host) or longer ago than the lease may
-    have been delivered: in doubt, never re-sent."""
+    """Of the rows claimed by a process that died (on this host) or longer ago than the lease,
+    the one it was sending may have been delivered: in doubt, never re-sent. The rest of its
+    claim never left: queued again."""
     dead = [name for name in state.sending_processes(run_id) if process_died(name)]
     stuck = state.mark_emails_in_doubt(
-        run_id,
-        processes=dead,
-        claimed_before=datetime.now(UTC) - lease,
-        reason=f"the process sending it through {sender.name} stopped before the provider "
-        "answered; check the provider's activity for its Message-ID",
+        run_id, processes=dead, claimed_before=datetime.now(UTC) - lease, reason=_doubt(sender)
     )
     if stuck:
         logger.warning("run %s: %d emails in doubt (their sender stopped)", run_id, stuck)
+
+
+def _doubt(sender: EmailSender) -> str:
+    """Why an email handed to the provider, its answer never recorded, is in doubt."""
+    return (
+        f"the process sending it through {sender.name} stopped before the provider answered; "
+        "check the provider's activity for its Message-ID"
+    )
 
 
 def refresh_run_status(state: StateStore, run_id: str) -> SendReport:

@@ -1,5 +1,5 @@
 """The outbox: emails queued, claimed in batches, settled exactly once; the frequency cap per
-person across campaigns; and the suppression list.
+person across campaigns; and the suppression list's check at claim time.
 
 A claim is one transaction that, for a batch of a run's rows, first settles the rows that must
 not go (suppressed; the person emailed by another campaign within the cap, or twice in this
@@ -7,6 +7,11 @@ one) and then takes the rest (queued → sending, with a token and the claiming 
 PostgreSQL the claim holds a transaction-level advisory lock, on SQLite the database's write
 lock: two campaigns claiming the same person at once are serialised, and the second sees the
 first's claim. A person is the trimmed, lower-cased address (``outbox.person``).
+
+A non-idempotent sender records each claimed row's attempt (``attempted_at``) just before
+handing it to the provider, with the previous row's result in the same transaction: when the
+sender dies, only a row attempted and not settled may have gone (in doubt); the rest of its
+claim goes back to the queue.
 """
 
 from __future__ import annotations
@@ -67,7 +72,7 @@ class ClaimedBatch:
 
 
 class Outbox:
-    """The outbox and the suppression list (module docstring)."""
+    """The outbox, its claims and the frequency cap (module docstring)."""
 
     engine: Engine
 
@@ -158,6 +163,7 @@ class Outbox:
                     claim_token=token,
                     claimed_at=now(),
                     claimed_by=process_name(),
+                    attempted_at=None,
                     error=None,
                 )
             )
@@ -174,37 +180,27 @@ class Outbox:
         if not settlements:
             return 0
         at = now()
-        settled = 0
         with self.engine.begin() as connection:
-            for item in settlements:
-                values: dict[str, Any] = {"status": item.status, "error": item.error}
-                if item.status == "sent":
-                    values |= {"sent_at": at, "provider_message_id": item.provider_message_id}
-                elif item.provider_message_id:  # in doubt: the Message-ID to look it up by
-                    values["provider_message_id"] = item.provider_message_id
-                if item.status == "queued":
-                    values |= {"claim_token": None, "claimed_at": None, "claimed_by": None}
-                settled += connection.execute(
-                    outbox.update()
-                    .where(
-                        (outbox.c.email_id == item.email_id)
-                        & (outbox.c.status == "sending")
-                        & (outbox.c.claim_token == token)
-                    )
-                    .values(**values)
-                ).rowcount
-        return settled
+            return sum(_settle(connection, token, item, at) for item in settlements)
 
-    def release_claims(self, token: str) -> int:
-        """Put the rows still claimed by ``token`` back in the queue (the send stopped)."""
+    def attempt_email(
+        self, token: str, email_id: int, settle_previous: Settlement | None = None
+    ) -> bool:
+        """Record that a claimed email is about to go to a non-idempotent provider, and the
+        previous one's result, in one transaction (module docstring). False when the claim was
+        taken over meanwhile: the email must not be sent."""
+        at = now()
         with self.engine.begin() as connection:
-            return int(
-                connection.execute(
-                    outbox.update()
-                    .where((outbox.c.claim_token == token) & (outbox.c.status == "sending"))
-                    .values(status="queued", claim_token=None, claimed_at=None, claimed_by=None)
-                ).rowcount
-            )
+            if settle_previous is not None:
+                _settle(connection, token, settle_previous, at)
+            attempted = connection.execute(_ATTEMPT, {"row": email_id, "token": token, "at": at})
+            return bool(attempted.rowcount)
+
+    def release_claims(self, token: str, *, reason: str) -> int:
+        """The send stopped: the rows ``token`` still claims go back to the queue, but one
+        attempted and not settled may have gone: in doubt, saying why. Returns how many."""
+        with self.engine.begin() as connection:
+            return _unclaim(connection, outbox.c.claim_token == token, reason)
 
     def sending_processes(self, run_id: str) -> set[str]:
         """The processes (``host:pid``) holding claims on a run's rows."""
@@ -224,27 +220,23 @@ class Outbox:
         claimed_before: datetime | None = None,
         reason: str,
     ) -> int:
-        """Move a run's rows stuck in ``sending`` — claimed by one of ``processes`` (dead) or
-        since before ``claimed_before`` (a lease) — to ``in_doubt``, saying why."""
+        """Settle a run's rows stuck in ``sending`` — claimed by one of ``processes`` (dead) or
+        since before ``claimed_before`` (a lease): those attempted to ``in_doubt``, saying why;
+        the others back to the queue, never having left. Returns how many are in doubt."""
         stuck: sa.ColumnElement[bool] = outbox.c.claimed_by.in_(list(processes))
         if claimed_before is not None:
             stuck = stuck | (outbox.c.claimed_at < claimed_before)
         with self.engine.begin() as connection:
-            result = connection.execute(
-                outbox.update()
-                .where((outbox.c.run_id == run_id) & (outbox.c.status == "sending") & stuck)
-                .values(status="in_doubt", error=reason)
-            )
-        return int(result.rowcount)
+            return _unclaim(connection, (outbox.c.run_id == run_id) & stuck, reason)
 
     def settle_in_doubt(self, email_id: int, status: EmailStatus, *, reason: str) -> OutboxEmail:
         """A person's verdict on one row in doubt: ``sent`` (the provider has it) or
         ``queued`` (it never arrived: send it again)."""
         values: dict[str, Any] = {"status": status, "error": reason}
         if status == "sent":
-            values["sent_at"] = outbox.c.claimed_at
+            values["sent_at"] = sa.func.coalesce(outbox.c.attempted_at, outbox.c.claimed_at)
         else:
-            values |= {"claim_token": None, "claimed_at": None, "claimed_by": None}
+            values |= _REQUEUED
         with self.engine.begin() as connection:
             result = connection.execute(
                 outbox.update()
@@ -319,26 +311,58 @@ class Outbox:
                 found[customer] = max(moments)
         return found
 
-    # Suppression list -------------------------------------------------------------------------
-
-    def suppressed(self, emails: Sequence[str]) -> set[str]:
-        """Which of these addresses are on the suppression list (compared case-insensitively)."""
-        wanted = sorted({person_key(e) for e in emails})
-        found: set[str] = set()
-        with self.engine.connect() as connection:
-            for start in range(0, len(wanted), _IN_BATCH):
-                query = sa.select(suppressions.c.email).where(
-                    suppressions.c.email.in_(wanted[start : start + _IN_BATCH])
-                )
-                found.update(row[0] for row in connection.execute(query))
-        return found
-
     def _lock_claims(self, connection: Connection) -> None:
         if connection.dialect.name == "postgresql":
             connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_CLAIM_LOCK)))
 
 
 _CAPPED = "emailed by another campaign within the frequency cap, or twice in this one"
+# A row back in the queue: no claim, no attempt.
+_REQUEUED: dict[str, Any] = {
+    "status": "queued",
+    "claim_token": None,
+    "claimed_at": None,
+    "claimed_by": None,
+    "attempted_at": None,
+}
+# One row while a claim still holds it (parameters ``row``, ``token``), built once: it is
+# updated once or twice per email, and building the statement each time would cost more.
+_CLAIMED_ROW = outbox.update().where(
+    (outbox.c.email_id == sa.bindparam("row"))
+    & (outbox.c.status == "sending")
+    & (outbox.c.claim_token == sa.bindparam("token"))
+)
+_ATTEMPT = _CLAIMED_ROW.values(attempted_at=sa.bindparam("at"))
+
+
+def _unclaim(connection: Connection, rows: sa.ColumnElement[bool], reason: str) -> int:
+    """Of these rows in ``sending``: the attempted in doubt (why), the rest queued again; each
+    statement checks ``attempted_at``, as a live sender past its lease may attempt in between."""
+    claimed = rows & (outbox.c.status == "sending")
+    in_doubt = connection.execute(
+        outbox.update()
+        .where(claimed & outbox.c.attempted_at.is_not(None))
+        .values(status="in_doubt", error=reason)
+    ).rowcount
+    connection.execute(
+        outbox.update().where(claimed & outbox.c.attempted_at.is_(None)).values(**_REQUEUED)
+    )
+    return int(in_doubt)
+
+
+def _settle(connection: Connection, token: str, item: Settlement, at: datetime) -> int:
+    """Record one claimed email's result, unless its claim was taken over: rows settled."""
+    values: dict[str, Any] = {"status": item.status, "error": item.error}
+    if item.status == "sent":
+        values |= {"sent_at": at, "provider_message_id": item.provider_message_id}
+    elif item.provider_message_id:  # in doubt: the Message-ID to look it up by
+        values["provider_message_id"] = item.provider_message_id
+    if item.status == "queued":
+        values |= _REQUEUED
+    result = connection.execute(
+        _CLAIMED_ROW.values(**values), {"row": item.email_id, "token": token}
+    )
+    return int(result.rowcount)
 
 
 def contacted_since(

@@ -20,7 +20,8 @@ RunStatus = Literal["running", "paused", "succeeded", "partial", "rejected", "fa
 Trigger = Literal["command", "schedule", "button", "message", "cli"]
 # queued → sending (claimed by one sender) → sent | suppressed (at send time) | failed (refused);
 # capped (skipped at send time: another campaign emailed the person within the frequency cap);
-# in_doubt: a process died with it claimed on a provider that cannot say whether it was delivered.
+# in_doubt: its sender stopped after handing it to a provider that cannot say whether it was
+# delivered (the rest of a dead sender's claim, never attempted, goes back to queued).
 EmailStatus = Literal["queued", "sending", "sent", "suppressed", "capped", "failed", "in_doubt"]
 ApprovalStatus = Literal["pending", "approved", "rejected", "edited"]
 Decision = Literal["approved", "rejected", "edited"]

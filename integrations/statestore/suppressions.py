@@ -1,13 +1,14 @@
 """Managing the suppression list: add (with its audit entry), look up, list and remove.
 
-The send path's checks (``suppress``, ``suppressed``, ``is_suppressed``) live beside the outbox;
-these are for the people and links that change the list: ``controlroom suppress`` and the
-one-click unsubscribe endpoint. Addresses are kept lower-cased (``person_key``), so a campaign
-skips a person whatever the capitals.
+The claim's check at send time lives beside the outbox (``Outbox.claim_emails``); the rest is
+here: ``suppressed`` for a proposal's audience, and the changes made by people and links:
+``controlroom suppress`` and the one-click unsubscribe endpoint. Addresses are kept lower-cased
+(``person_key``), so a campaign skips a person whatever the capitals.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -87,6 +88,18 @@ class Suppressions:
             )
         return found
 
+    def suppressed(self, emails: Sequence[str]) -> set[str]:
+        """Which of these addresses are on the suppression list (compared case-insensitively)."""
+        wanted = sorted({person_key(e) for e in emails})
+        found: set[str] = set()
+        with self.engine.connect() as connection:
+            for start in range(0, len(wanted), _IN_BATCH):
+                query = sa.select(suppressions.c.email).where(
+                    suppressions.c.email.in_(wanted[start : start + _IN_BATCH])
+                )
+                found.update(row[0] for row in connection.execute(query))
+        return found
+
     def suppression(self, email: str) -> Suppression | None:
         """The list's entry for this address (any capitals), or None."""
         with self.engine.begin() as connection:
@@ -107,6 +120,10 @@ class Suppressions:
                     sa.select(sa.func.count()).select_from(suppressions)
                 ).scalar_one()
             )
+
+
+# Addresses per IN (...) list: well under SQLite's bound-parameter limit.
+_IN_BATCH = 500
 
 
 def _find(connection: Connection, key: str) -> Suppression | None:

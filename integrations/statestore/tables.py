@@ -103,6 +103,9 @@ sa.Index("ix_outbox_customer_sent", outbox.c.customer_id, outbox.c.sent_at)
 outbox.append_column(sa.Column("person", sa.String(320)))
 outbox.append_column(sa.Column("claimed_by", sa.String(128)))
 sa.Index("ix_outbox_person_status", outbox.c.person, outbox.c.status)
+# Migration 0012: when a non-idempotent sender (SMTP, SendGrid) handed the row to the provider.
+# A dead sender's claimed row with it set may have gone (in doubt); without it, it never left.
+outbox.append_column(sa.Column("attempted_at", sa.DateTime(timezone=True)))
 
 # One approval per run: a paused workflow waiting for a person. Deciding is one conditional
 # UPDATE ... WHERE status = 'pending', so of two simultaneous decisions exactly one wins.

@@ -33,6 +33,7 @@ def _in_doubt(state: StateStore) -> tuple[str, list[int]]:
     )
     claimed = state.claim_emails(run.run_id, "dead", limit=3).emails
     state.settle_emails("dead", [Settlement(e.email_id, "sent", "m") for e in claimed[:2]])
+    assert state.attempt_email("dead", claimed[2].email_id)  # handed over, then the sender died
     stuck = state.mark_emails_in_doubt(
         run.run_id, claimed_before=datetime.now(UTC) + timedelta(seconds=1), reason="it stopped"
     )

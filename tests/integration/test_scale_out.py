@@ -44,7 +44,6 @@ from sandbox import Call, CallLog, ScriptedSlack
 from tests.fakes.chroma_server import ChromaServer
 from tests.fakes.smtp_server import FaultySmtpServer, free_port
 from tests.slack_sandbox import CHANNELS, sandbox_workspace, served_sandbox, slack_environment
-from workflows.sending import REMOTE_BATCH
 
 pytestmark = pytest.mark.slow
 
@@ -270,16 +269,17 @@ def test_a_win_back_approved_through_both_webs_is_claimed_once_and_survives_its_
     emails = state.outbox_emails(run_id=run_id)
     by_status = Counter(email.status for email in emails)
     delivered = smtp.delivered()
-    # Each email at most once, whatever the kill: every one recorded sent was delivered once;
-    # those the dead worker had claimed are in doubt (it may have sent some: the server took
-    # them, the worker died before hearing so) and are not sent again; the run says so.
+    # Each email exactly once, whatever the kill, but the one the dead worker had handed over
+    # (the server held it, unanswered): in doubt, delivered at most once and never sent again.
+    # The rest of its batch, never tried, went back to the queue and the new worker sent them;
+    # the run says whether anything is in doubt.
     sent = {email.recipient for email in emails if email.status == "sent"}
     in_doubt = {email.recipient for email in emails if email.status == "in_doubt"}
     assert set(delivered.values()) == {1}
     assert sent <= set(delivered) <= sent | in_doubt
-    assert len(sent) > 30 and 0 < len(in_doubt) <= REMOTE_BATCH
+    assert len(sent) > 30 and len(in_doubt) <= 1, by_status
     assert set(by_status) <= {"sent", "in_doubt", "suppressed", "capped"}, by_status
-    assert run.status == "partial", run
+    assert run.status == ("partial" if in_doubt else "succeeded"), run
     # Claimed once: the second click was told it was decided already.
     approval = state.get_approval(run_id)
     assert (approval.status, approval.decided_by) == ("approved", APPROVER)

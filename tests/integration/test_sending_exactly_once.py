@@ -148,7 +148,7 @@ class _RecordingProvider:
         return f"<{email.idempotency_key}>"
 
 
-def test_a_crash_mid_send_on_a_remote_provider_leaves_the_email_in_doubt_not_resent(
+def test_a_crash_mid_send_on_a_remote_provider_leaves_only_the_email_in_flight_in_doubt(
     database_url: str,
 ) -> None:
     store = StateStore(database_url)
@@ -157,18 +157,25 @@ def test_a_crash_mid_send_on_a_remote_provider_leaves_the_email_in_doubt_not_res
     queue_emails(
         store,
         run.run_id,
-        [CampaignEmail(i, f"customer{i}@example.com", "Hello", "Hi there") for i in (1, 2, 3)],
+        [CampaignEmail(i, f"customer{i}@example.com", "Hello", "Hi there") for i in (1, 2, 3, 4)],
     )
-    # A sender on another host claimed customer 1's email and died before recording the
-    # provider's answer: its claim is older than the lease.
-    claimed = store.claim_emails(run.run_id, "dead-sender", limit=1)
-    assert [e.customer_id for e in claimed.emails] == [1]
+    # A sender on another host claimed customers 1-3, handed customer 1's email to the provider
+    # and died before recording its answer: its claim is older than the lease. It never tried 2
+    # or 3.
+    claimed = store.claim_emails(run.run_id, "dead-sender", limit=3)
+    assert [e.customer_id for e in claimed.emails] == [1, 2, 3]
+    assert store.attempt_email("dead-sender", claimed.emails[0].email_id)
 
     provider = _RecordingProvider()
     options = SendOptions(email_from=EMAIL_FROM, lease=timedelta(seconds=0))
     report = send_queued(store, run.run_id, provider, options)
-    assert (report.sent, report.in_doubt) == (2, 1)
-    assert provider.sent == [f"{run.run_id}:2", f"{run.run_id}:3"]
+    assert (report.sent, report.in_doubt) == (3, 1)
+    assert provider.sent == [f"{run.run_id}:{i}" for i in (2, 3, 4)]
+    (doubt,) = store.outbox_emails(run_id=run.run_id, status="in_doubt")
+    assert doubt.customer_id == 1
+    assert doubt.error is not None and "stopped before the provider answered" in doubt.error
+    # Taken over, the dead sender's claim can no longer be attempted nor settled.
+    assert not store.attempt_email("dead-sender", claimed.emails[1].email_id)
     again = send_queued(store, run.run_id, provider, SendOptions(email_from=EMAIL_FROM))
-    assert (again.sent_now, len(provider.sent)) == (0, 2)
+    assert (again.sent_now, len(provider.sent)) == (0, 3)
     store.close()

@@ -8,12 +8,23 @@ once the fault is cleared delivers the queued ones exactly once.
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
-from integrations.email import EmailConfigError, EmailUnavailableError, SmtpSender
+from integrations.email import (
+    EmailConfigError,
+    EmailSession,
+    EmailUnavailableError,
+    OutgoingEmail,
+    SmtpSender,
+)
 from integrations.statestore import StateStore
 from tests.fakes.smtp_server import FaultySmtpServer
 from tests.integration._campaigns import EMAIL_FROM
@@ -28,6 +39,7 @@ from workflows.sending import (
 
 OPTIONS = SendOptions(email_from=EMAIL_FROM, backoff_seconds=0.01)
 PASSWORD = "s3cret"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -257,3 +269,93 @@ def test_a_refused_login_fails_no_email_and_a_fixed_password_sends_each_once(
 
         assert send(store, run_id, smtp.url(password=PASSWORD)).sent_now == 5
         assert accounted(store, run_id, smtp) == {"sent": 5}
+
+
+class _StoppedSmtp(SmtpSender):
+    """SMTP whose process is told to stop (``SystemExit``, as on SIGTERM) right after the
+    server accepted its ``stop_after``-th email, before the send could record it."""
+
+    def __init__(self, url: str, stop_after: int) -> None:
+        super().__init__(url, timeout=5)
+        self.stop_after = stop_after
+        self.delivered = 0
+
+    @contextmanager
+    def session(self) -> Iterator[EmailSession]:
+        with super().session() as session:
+            yield _StoppingSession(self, session)
+
+
+class _StoppingSession:
+    def __init__(self, sender: _StoppedSmtp, session: EmailSession) -> None:
+        self._sender = sender
+        self._session = session
+
+    def send(self, email: OutgoingEmail) -> str:
+        message_id = self._session.send(email)
+        self._sender.delivered += 1
+        if self._sender.delivered >= self._sender.stop_after:
+            raise SystemExit("stopped")
+        return message_id
+
+
+def test_a_send_stopped_mid_batch_leaves_the_email_in_flight_in_doubt_and_requeues_the_rest(
+    store: StateStore, smtp: FaultySmtpServer
+) -> None:
+    run_id = queue(store, 2 * REMOTE_BATCH + 5)
+    with pytest.raises(SystemExit):
+        send_queued(store, run_id, _StoppedSmtp(smtp.url(), REMOTE_BATCH + 5), OPTIONS)
+    # The 25th was delivered, its answer never recorded; the rest of its batch never left.
+    assert accounted(store, run_id, smtp) == {
+        "sent": REMOTE_BATCH + 4,
+        "in_doubt": 1,
+        "queued": REMOTE_BATCH,
+    }
+    (doubt,) = store.outbox_emails(run_id=run_id, status="in_doubt")
+    assert doubt.recipient == address(REMOTE_BATCH + 5)
+
+    assert send(store, run_id, smtp.url()).sent_now == REMOTE_BATCH
+    assert accounted(store, run_id, smtp) == {"sent": 2 * REMOTE_BATCH + 4, "in_doubt": 1}
+    assert len(smtp.deliveries) == 2 * REMOTE_BATCH + 5
+
+
+# Sends a run through SMTP and is killed (-9) right after the server accepted its N-th email.
+_KILLED_SEND = """
+import sys
+from integrations.statestore import StateStore
+from tests.integration._campaigns import DyingSmtp
+from tests.integration.test_sending_faults import OPTIONS
+from workflows.sending import send_queued
+
+url, run_id, smtp_url, kill_after = sys.argv[1:]
+send_queued(StateStore(url), run_id, DyingSmtp(smtp_url, int(kill_after)), OPTIONS)
+"""
+
+
+@pytest.mark.slow  # a second process: ~2 s for each database
+def test_a_send_killed_mid_batch_leaves_one_email_in_doubt_and_the_resume_sends_the_rest_once(
+    store: StateStore, database_url: str, smtp: FaultySmtpServer
+) -> None:
+    run_id = queue(store, 2 * REMOTE_BATCH + 5)
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_SEND, database_url, run_id, smtp.url(), "25"],
+        cwd=ROOT,
+        check=False,
+        timeout=120,
+    )
+    assert killed.returncode == -signal.SIGKILL
+    assert len(smtp.deliveries) == 25
+    # Every email before the 25th is recorded; the 25th and the rest of its batch are claimed.
+    assert Counter(e.status for e in store.outbox_emails(run_id=run_id)) == {
+        "sent": 24,
+        "sending": REMOTE_BATCH - 4,
+        "queued": 5,
+    }
+
+    # The claimer is dead: only its email in flight is in doubt, the rest are sent once.
+    report = send(store, run_id, smtp.url())
+    assert (report.sent_now, report.problem) == (REMOTE_BATCH, "1 in doubt of 45 emails")
+    assert accounted(store, run_id, smtp) == {"sent": 44, "in_doubt": 1}
+    (doubt,) = store.outbox_emails(run_id=run_id, status="in_doubt")
+    assert doubt.recipient == address(25)
+    assert len(smtp.deliveries) == 45

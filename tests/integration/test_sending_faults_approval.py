@@ -8,6 +8,7 @@ queued — and ``resume`` then sends each queued email exactly once (counted by 
 from __future__ import annotations
 
 import signal
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -144,8 +145,8 @@ def test_an_smtp_server_down_fails_the_run_and_a_resume_once_it_is_back_sends_ea
 
 
 @pytest.mark.slow  # a second process: ~4 s for each point and database
-@pytest.mark.parametrize("kill_after", [1, AUDIENCE // 2, AUDIENCE - 1])
-def test_a_send_killed_mid_way_puts_its_claimed_emails_in_doubt_at_once_and_sends_the_rest_once(
+@pytest.mark.parametrize("kill_after", [1, AUDIENCE // 2, REMOTE_BATCH, AUDIENCE - 1])
+def test_a_send_killed_mid_way_puts_the_email_in_flight_in_doubt_at_once_and_sends_the_rest_once(
     store: StateStore,
     database_url: str,
     sample_warehouse: Warehouse,
@@ -171,22 +172,31 @@ def test_a_send_killed_mid_way_puts_its_claimed_emails_in_doubt_at_once_and_send
     child.communicate(timeout=180)
     assert child.returncode == -signal.SIGKILL
     assert len(smtp.deliveries) == kill_after
-    # The batch being sent when the process died is still claimed, its results unrecorded.
-    claimed = len(store.outbox_emails(run_id=started.run_id, status="sending"))
-    assert claimed == min(REMOTE_BATCH, AUDIENCE - kill_after // REMOTE_BATCH * REMOTE_BATCH)
+    # Every email before the one in flight is recorded as sent; the one in flight and the rest
+    # of its batch are still claimed, the batches after it still queued.
+    batch_end = min(AUDIENCE, (kill_after - 1) // REMOTE_BATCH * REMOTE_BATCH + REMOTE_BATCH)
+    assert Counter(e.status for e in store.outbox_emails(run_id=started.run_id)) == {
+        status: count
+        for status, count in [
+            ("sent", kill_after - 1),
+            ("sending", batch_end - kill_after + 1),
+            ("queued", AUDIENCE - batch_end),
+        ]
+        if count
+    }
 
-    # The claimer is dead: its rows are in doubt now, not after the 15-minute lease.
+    # The claimer is dead: at once (not after the 15-minute lease), the email in flight is in
+    # doubt and the rest of its batch goes back to the queue, for the resume to send once.
     outcome = desk.resume(started.run_id, APPROVER)
     assert outcome.status == "partial"
-    assert outcome.result.in_doubt == claimed
+    assert outcome.result.in_doubt == 1
     run = store.get_run(started.run_id)
-    assert run.error is not None and run.error.startswith(f"{claimed} in doubt of {AUDIENCE}")
-    assert accounted(store, started.run_id, smtp) == {
-        "sent": AUDIENCE - claimed,
-        "in_doubt": claimed,
-    }
-    assert len(smtp.deliveries) == kill_after + (AUDIENCE - claimed) - (
-        kill_after // REMOTE_BATCH * REMOTE_BATCH
+    assert run.error is not None and run.error.startswith(f"1 in doubt of {AUDIENCE}")
+    assert accounted(store, started.run_id, smtp) == {"sent": AUDIENCE - 1, "in_doubt": 1}
+    (doubt,) = store.outbox_emails(run_id=started.run_id, status="in_doubt")
+    assert [d.recipients for d in smtp.deliveries][kill_after - 1] == (
+        doubt.recipient.strip().lower(),
     )
+    assert len(smtp.deliveries) == AUDIENCE
     with pytest.raises(Exception, match="nothing left to do"):
         desk.resume(started.run_id, APPROVER)

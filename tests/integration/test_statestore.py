@@ -14,6 +14,7 @@ from alembic import command
 from alembic.config import Config
 
 from integrations.statestore import (
+    QueuedEmail,
     Settlement,
     SlackThread,
     StateStore,
@@ -21,7 +22,7 @@ from integrations.statestore import (
     UnknownRunError,
     process_name,
 )
-from integrations.statestore.tables import approvals, run_threads, runs
+from integrations.statestore.tables import approvals, outbox, run_threads, runs
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "integrations" / "statestore" / "migrations"
 
@@ -160,6 +161,58 @@ def test_a_claimed_email_is_settled_only_by_its_claim(store: StateStore) -> None
     assert store.outbox_emails(status="queued") == []
 
 
+def _attempted_at(store: StateStore, email_id: int) -> datetime | None:
+    with store.engine.connect() as connection:
+        return connection.execute(
+            sa.select(outbox.c.attempted_at).where(outbox.c.email_id == email_id)
+        ).scalar_one()
+
+
+def test_a_dead_senders_claim_leaves_only_its_attempt_in_doubt_and_counted_against_the_cap(
+    store: StateStore,
+) -> None:
+    people = [(i, f"person{i}@example.com") for i in (1, 2, 3)]
+    first, second = (store.start_run("winback", started_by="U1", trigger="cli") for _ in "ab")
+    for run in (first, second):
+        store.queue_emails(run.run_id, [QueuedEmail(c, a, "s", "b") for c, a in people])
+    one, two, three = store.claim_emails(first.run_id, "dead", limit=3).emails
+    assert store.attempt_email("dead", one.email_id)
+    assert store.attempt_email("dead", two.email_id, Settlement(one.email_id, "sent", "m-1"))
+    since = datetime.now(UTC) - timedelta(days=1)
+    # While claimed, all three may be emailed as far as another campaign can tell.
+    assert set(store.recently_contacted(people, since=since)) == {1, 2, 3}
+
+    # Its process died: 2 was handed to the provider (in doubt), 3 never left (queued again).
+    assert store.mark_emails_in_doubt(first.run_id, processes=[process_name()], reason="x") == 1
+    statuses = {e.customer_id: e.status for e in store.outbox_emails(run_id=first.run_id)}
+    assert statuses == {1: "sent", 2: "in_doubt", 3: "queued"}
+    assert _attempted_at(store, two.email_id) is not None
+    assert _attempted_at(store, three.email_id) is None
+    assert store.sending_processes(first.run_id) == set()
+    assert not store.attempt_email("dead", three.email_id)
+
+    # The other campaign skips the person emailed and the one maybe emailed, not the third.
+    batch = store.claim_emails(second.run_id, "live", limit=10, cap_since=since)
+    assert ([e.customer_id for e in batch.emails], batch.capped) == ([3], 2)
+
+
+def test_a_stopped_send_releases_its_unattempted_claims_and_its_attempt_is_in_doubt(
+    store: StateStore,
+) -> None:
+    run = store.start_run("winback", started_by="U1", trigger="cli")
+    store.queue_emails(run.run_id, [QueuedEmail(i, f"p{i}@example.com", "s", "b") for i in (1, 2)])
+    one, two = store.claim_emails(run.run_id, "t1", limit=2).emails
+    assert store.attempt_email("t1", one.email_id)
+    assert store.release_claims("t1", reason="it stopped") == 1
+    statuses = {e.customer_id: (e.status, e.error) for e in store.outbox_emails(run_id=run.run_id)}
+    assert statuses == {1: ("in_doubt", "it stopped"), 2: ("queued", None)}
+    # A person's verdict "never arrived" queues it again, unattempted.
+    assert store.settle_in_doubt(one.email_id, "queued", reason="not at the provider").status == (
+        "queued"
+    )
+    assert _attempted_at(store, one.email_id) is None
+
+
 def test_an_outbox_row_must_belong_to_a_known_run(store: StateStore) -> None:
     with pytest.raises(sa.exc.IntegrityError):
         store.queue_email("unknown-run", 1, recipient="a@example.com", subject="s", body="b")
@@ -268,3 +321,22 @@ def test_inline_run_threads_migrate_down_to_0009_and_up_again(store: StateStore)
     assert "ix_run_threads_thread" in {i["name"] for i in inspector.get_indexes("run_threads")}
     [foreign_key] = inspector.get_foreign_keys("run_threads")
     assert foreign_key["referred_table"] == "runs"
+
+
+def test_outbox_attempts_migrate_down_to_0011_and_up_again_keeping_the_rows(
+    store: StateStore,
+) -> None:
+    run = store.start_run("winback", started_by="U1", trigger="cli")
+    email = store.queue_email(run.run_id, 1, recipient="a@example.com", subject="s", body="b")
+
+    _migrate(store, "0011", down=True)
+    inspector = sa.inspect(store.engine)
+    assert "attempted_at" not in {c["name"] for c in inspector.get_columns("outbox")}
+    [foreign_key] = inspector.get_foreign_keys("outbox")
+    assert foreign_key["referred_table"] == "runs"
+
+    _migrate(store, "head")
+    assert [e.email_id for e in store.outbox_emails(run_id=run.run_id)] == [email.email_id]
+    (claimed,) = store.claim_emails(run.run_id, "t1", limit=1).emails
+    assert store.attempt_email("t1", claimed.email_id)
+    assert _attempted_at(store, claimed.email_id) is not None
