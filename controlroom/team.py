@@ -12,8 +12,6 @@ from agents.finance.agent import FinanceAgent
 from agents.finance.kpis import LastWeekKpis
 from agents.insights.agent import InsightsAgent
 from agents.marketing.agent import MarketingAgent
-from agents.planner.planner import Planner
-from agents.planner.rules import RulesPlanner
 from agents.specialist import Specialist, SpecialistAgent, TeamFactory
 from agents.support import KnowledgeBase
 from agents.support.agent import SupportAgent
@@ -23,6 +21,8 @@ from integrations.statestore import SlackThread, Trigger
 from integrations.warehouse.metrics import MetricCatalog, MetricsLayer
 
 if TYPE_CHECKING:
+    from agents.planner.planner import Planner
+    from agents.planner.rules import RulesPlanner
     from workflows.ask import Answer, Specialists
 
 
@@ -114,6 +114,9 @@ def planner(services: Services, knowledge_base: KnowledgeBase | None = None) -> 
     """The planner over the metrics layer's catalog and the RFM policy's segments; with the
     knowledge base, a request the rules cannot place that reads like a help-centre question
     is a customer's question."""
+    # Here, not at the top: the weekly digest builds the team too, and plans nothing.
+    from agents.planner.planner import Planner
+
     segments = tuple(services.policies.rfm.segment_names)
     help_centre = None
     if knowledge_base is not None:
@@ -130,6 +133,8 @@ def planner(services: Services, knowledge_base: KnowledgeBase | None = None) -> 
 
 @cache
 def _rules(segments: tuple[str, ...]) -> RulesPlanner:
+    from agents.planner.rules import RulesPlanner
+
     # Built once per process: its vocabulary and patterns are compiled from the catalog.
     return RulesPlanner(MetricCatalog.load(), segments)
 

@@ -18,7 +18,7 @@ from agents import formatting as fmt
 from agents.insights._arrow import numpy_array
 from agents.insights.churn import ChurnScores, churn_scores
 from agents.insights.cohorts import CohortRetention, retention_from_history, retention_heatmap_png
-from agents.insights.history import customer_histories, last_order_date
+from agents.insights.history import history_and_totals, last_order_date
 from agents.insights.rfm import RFMResult, SegmentMovements, movements_between, score_rfm
 from agents.specialist import (
     Chart,
@@ -82,7 +82,9 @@ class InsightsAgent:
         ``focus`` names them ("churn", "cohorts")."""
         with self._warehouse.connect() as connection:
             as_of = last_order_date(connection)
-            history, week_ago = customer_histories(connection, (as_of, as_of - timedelta(days=7)))
+            history, (week_ago,) = history_and_totals(
+                connection, as_of, (as_of - timedelta(days=7),)
+            )
         with ThreadPoolExecutor(1, thread_name_prefix="insights-churn") as pool:
             # The churn fit (numpy and scipy, which let go of the GIL) beside the segments,
             # cohorts and heatmap (mostly Python): on two cores, together.

@@ -18,7 +18,7 @@ import pyarrow as pa
 from numpy.typing import ArrayLike
 
 from agents.insights._arrow import arrow_array, numpy_array, string_array
-from agents.insights.history import CustomerHistory, customer_history
+from agents.insights.history import PurchaseTotals, customer_history
 from policies import RFMPolicy
 
 NOT_YET_A_CUSTOMER = "(no orders yet)"
@@ -133,7 +133,7 @@ def segment_grid(policy: RFMPolicy) -> np.ndarray:
     )
 
 
-def score_rfm(history: CustomerHistory, policy: RFMPolicy) -> RFMResult:
+def score_rfm(history: PurchaseTotals, policy: RFMPolicy) -> RFMResult:
     """Score and segment the customers of ``history`` (pure: arrays in, result out)."""
     r_score = quintile_scores(-history.days_since_last_order)
     f_score = quintile_scores(history.orders)
@@ -234,7 +234,7 @@ def segment_movements(
 
 
 def _summarise(
-    history: CustomerHistory, segment: np.ndarray, names: tuple[str, ...]
+    history: PurchaseTotals, segment: np.ndarray, names: tuple[str, ...]
 ) -> tuple[SegmentSummary, ...]:
     size = len(names)
     counts = np.bincount(segment, minlength=size)

@@ -10,15 +10,17 @@ sellers and the company's name are text slots and a number in a model's copy is 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agents import formatting as fmt
 from agents.finance.kpis import ChannelKpis, LastWeekKpis, WeeklyKpis
-from agents.planner.plans import CopyFormat
 from agents.specialist import FactSheet, Report, Specialist, slot_stems, write_slot_text
 from integrations.llm import Fact, LanguageModel, SlotText
 from integrations.warehouse import Warehouse
 from prompts import AgentPrompts
+
+if TYPE_CHECKING:
+    from agents.planner.plans import CopyFormat
 
 BRAND = "Two Peaks"
 # What copy in each format is, for the writer (model or offline).

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 from integrations.statestore import (
     QueuedEmail,
@@ -22,6 +25,7 @@ from integrations.statestore import (
     UnknownRunError,
     process_name,
 )
+from integrations.statestore.store import HEAD_REVISION
 from integrations.statestore.tables import approvals, outbox, run_threads, runs
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "integrations" / "statestore" / "migrations"
@@ -31,6 +35,41 @@ def test_migrating_twice_is_harmless_and_creates_every_table(store: StateStore) 
     store.migrate()
     tables = set(sa.inspect(store.engine).get_table_names())
     assert {"runs", "audit_log", "outbox", "alembic_version"} <= tables
+
+
+def test_the_head_revision_the_store_checks_is_alembics_newest_migration() -> None:
+    assert ScriptDirectory(str(MIGRATIONS)).get_current_head() == HEAD_REVISION
+
+
+def test_a_store_behind_the_newest_migration_is_brought_to_it(store: StateStore) -> None:
+    _migrate(store, "0009", down=True)
+    assert not _thread_ts_nullable(store)
+
+    store.migrate()
+
+    assert _thread_ts_nullable(store)
+    with store.engine.connect() as connection:
+        version = connection.execute(sa.text("SELECT version_num FROM alembic_version"))
+        assert list(version.scalars()) == [HEAD_REVISION]
+
+
+def test_a_store_at_the_newest_migration_starts_without_loading_alembic(
+    store: StateStore,
+) -> None:
+    # In a fresh interpreter: this test process has loaded Alembic long ago.
+    opened = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from integrations.statestore import StateStore; "
+            f"StateStore({store.url!r}).migrate(); print('alembic' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert opened.stdout.strip() == "False"
 
 
 def test_a_run_is_recorded_from_start_to_finish_with_its_cost(store: StateStore) -> None:

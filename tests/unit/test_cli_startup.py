@@ -87,6 +87,27 @@ def test_every_help_loads_nothing_heavy() -> None:
     assert [name for name in HEAVY if name in modules] == []
 
 
+def test_the_weekly_digests_modules_load_no_planner_and_no_migrations() -> None:
+    # What ``run weekly-gtm`` imports: the digest plans nothing, and a migrated state store
+    # needs no Alembic (``StateStore.migrate`` loads it only for a database behind head).
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json, sys, controlroom.team, controlroom.services, workflows.weekly_gtm, "
+            "workflows.digest_render; print(json.dumps(sorted(sys.modules)))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    modules = set(json.loads(loaded.stdout))
+
+    assert "agents.planner" not in modules
+    assert "alembic" not in modules
+
+
 @pytest.mark.parametrize(
     "table", [*_common._CONFIGURATION_ERRORS, *_common._USER_ERRORS], ids=lambda t: t[1]
 )

@@ -13,8 +13,8 @@ import policies
 from agents.insights import NoOrdersError
 from agents.insights.history import (
     CustomerHistory,
-    customer_histories,
     customer_history,
+    history_and_totals,
     last_order_date,
 )
 from agents.insights.rfm import (
@@ -118,7 +118,7 @@ def test_orders_after_the_as_of_date_are_ignored() -> None:
     assert last_order_date(connection) == date(2026, 6, 1)
 
 
-def test_histories_at_several_dates_from_one_query_equal_each_date_alone() -> None:
+def test_history_and_earlier_totals_from_one_query_equal_each_date_alone() -> None:
     # Across a month boundary (the month masks shift), over more than 63 months (two mask
     # words), and with a customer whose first order falls between the two dates.
     connection = warehouse_with(
@@ -131,25 +131,30 @@ def test_histories_at_several_dates_from_one_query_equal_each_date_alone() -> No
             (3, date(2026, 6, 3), 8.0),
         ]
     )
-    dates = (date(2026, 6, 3), date(2026, 5, 31))
-    for joint, day in zip(customer_histories(connection, dates), dates, strict=True):
+    as_of, week_ago = date(2026, 6, 3), date(2026, 5, 31)
+    history, (totals,) = history_and_totals(connection, as_of, (week_ago,))
+    fields = ("customer_id", "days_since_last_order", "orders", "revenue")
+    history_fields = (
+        *fields,
+        "first_to_last_days",
+        "age_days",
+        "months_since_first_order",
+        "active_months",
+    )
+    for joint, day, compared in ((history, as_of, history_fields), (totals, week_ago, fields)):
         alone = customer_history(connection, day)
         order, alone_order = np.argsort(joint.customer_id), np.argsort(alone.customer_id)
         assert joint.as_of == alone.as_of == day
-        for field in (
-            "customer_id",
-            "days_since_last_order",
-            "orders",
-            "revenue",
-            "first_to_last_days",
-            "age_days",
-            "months_since_first_order",
-            "active_months",
-        ):
+        for field in compared:
             got, want = getattr(joint, field)[order], getattr(alone, field)[alone_order]
             assert got.tolist() == want.tolist(), field
-    week_ago = customer_histories(connection, dates)[1]
-    assert sorted(week_ago.customer_id.tolist()) == [1, 2]
+    assert sorted(totals.customer_id.tolist()) == [1, 2]
+
+
+def test_earlier_totals_must_come_before_the_history_date() -> None:
+    connection = warehouse_with([(1, date(2026, 1, 1), 10.0)])
+    with pytest.raises(ValueError, match="before"):
+        history_and_totals(connection, date(2026, 1, 1), (date(2026, 1, 1),))
 
 
 def test_a_date_before_the_first_order_is_refused_as_no_orders() -> None:
