@@ -84,7 +84,11 @@ def find_periods(
     ]
     chosen: list[tuple[int, int, _Rule, Resolved]] = []
     for i, j, rule in sorted(found, key=lambda f: (f[0] - f[1], f[0])):
-        if any(i < b and a < j for a, b, _, _ in chosen):
+        # By characters, not tokens: "2025 Q3" is read both as a quarter and as a year.
+        if any(
+            tokens[i].start < tokens[b - 1].end and tokens[a].start < tokens[j - 1].end
+            for a, b, _, _ in chosen
+        ):
             continue
         resolved = None if rule.anchored else rule.resolve(Phrase(tuple(tokens[i:j]), today))
         if rule.anchored or resolved:

@@ -595,3 +595,10 @@ def test_any_text_gives_ordered_periods_whose_phrases_are_in_the_text(words, tod
         assert text[m.start : m.end] == m.phrase and m.phrase
         assert m.future == (m.range.end > today)
     assert all(a.end <= b.start for a, b in zip(matches, matches[1:], strict=False))
+
+
+def test_a_phrase_read_two_ways_is_matched_once() -> None:
+    # "2025 Q3" is read both as a quarter and as a year: hypothesis found both matched.
+    matches = find_periods("2025 2025 Q3", date(2023, 1, 1))
+    assert all(a.end <= b.start for a, b in zip(matches, matches[1:], strict=False))
+    assert [m.phrase for m in matches] == ["2025 2025 Q3"]
