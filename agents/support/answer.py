@@ -40,6 +40,8 @@ LONG_MESSAGE_DISCOUNT = 0.85
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 # Slack shows 3,000 characters per section; a quote longer than this is cut at a sentence.
 MAX_QUOTE_CHARS = 900
+# The answer is composed from the sections of this many of the best articles.
+COMPOSED_ARTICLES = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +130,10 @@ def offline_answer(
             cited=(),
         )
     best = passages[0]
+    cited = [best]
     if composition is not None and best.kind == "article":
         best, text = composition.section, composition.text
+        cited = [best] if composition.also is None else [best, composition.also]
     else:
         # Markdown wraps paragraphs at a fixed width; a quote reads better unwrapped.
         text = re.sub(r"(?<!\n)\n(?![\n>*-])", " ", best.text)
@@ -138,8 +142,8 @@ def offline_answer(
     if best.kind == "human":
         source = f"— answer from the Two Peaks support team ({best.author}, {best.updated})"
     else:
-        source = f"— {best.title} › {best.section} ({best.url})"
-    return WrittenAnswer(text=f"{quoted}\n{source}", cited=(best.id,))
+        source = "\n".join(f"— {p.title} › {p.section} ({p.url})" for p in cited)
+    return WrittenAnswer(text=f"{quoted}\n{source}", cited=tuple(p.id for p in cited))
 
 
 def answer(
@@ -241,7 +245,12 @@ def _composed(kb: KnowledgeBase, question: str, passages: Sequence[Passage]) -> 
     composer = _COMPOSERS.get(kb)
     if composer is None:
         composer = _COMPOSERS[kb] = Composer(kb.store.embed)
-    sections = [Section(p, asked) for p, asked in kb.sections(passages[0].article)]
+    articles = list(dict.fromkeys(p.article for p in passages if p.kind == "article"))
+    sections = [
+        Section(p, asked)
+        for article in articles[:COMPOSED_ARTICLES]
+        for p, asked in kb.sections(article)
+    ]
     return composer.compose(kb.rewrite(question).corrected, sections)
 
 
@@ -279,7 +288,9 @@ def _answer_one(
         reasons.append(f"confidence {confidence:.2f} below {policy.confidence_threshold:.2f}")
     by_id = {p.id: p for p in passages}
     if composition is not None:
-        by_id.setdefault(composition.section.id, composition.section)
+        for section in (composition.section, composition.also):
+            if section is not None:
+                by_id.setdefault(section.id, section)
     return SupportAnswer(
         question=question,
         text=written.text,

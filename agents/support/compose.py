@@ -20,7 +20,12 @@ down" for "how do I wash"), and plus or minus it when its heading names a span o
 time the question says has passed is in or not ("After 30 minutes" for "ordered 2 hours ago":
 ``time_windows``).
 
-The best section is chosen; the answer is its best unit, the units of the same section that
+The sections come from the best two articles (``answer.COMPOSED_ARTICLES``): retrieval ranks the
+right article second often enough, and a section-level score tells them apart better than the
+article-level one. The best section is chosen; when the next one scores within ``SECTION_TIE``
+of it, both are what the question may mean ("do my points expire": the points' rule and the
+rewards' rule), so its best units follow as a second paragraph and both are cited. The answer is
+the best section's best unit, the units of the same section that
 score nearly as well (at most ``MAX_UNITS`` sentences, in the article's order), and, when the unit
 is a list item or the sentence leading a list, the whole list. An article's overview says what
 the page covers, not the answer: it is quoted only when the article has no other section. The
@@ -57,6 +62,8 @@ TYPED_WEIGHT = 0.1
 # names a span of time ("within 30 minutes") that the time the question says has passed is not in;
 # and what it gains when that time is in the span.
 MISMATCH_PENALTY = 0.1
+# A section whose score is within this of the best one's answers too: its best units follow.
+SECTION_TIE = 0.05
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -91,6 +98,7 @@ class Composition:
     text: str
     similarity: float
     coverage: float
+    also: Passage | None = None
 
 
 def units_of(section: Passage) -> list[Unit]:
@@ -155,30 +163,42 @@ class Composer:
         kinds = expected_types(question)
         typed = np.array([float(bool(kinds) and states_any(kinds, u.text)) for u in units])
         score = similarity + COVERAGE_WEIGHT * coverage + TYPED_WEIGHT * typed
-        chosen_section, best_score, listed = None, -np.inf, 0.0
+        ranked: list[tuple[float, Passage, float]] = []  # (value, section, heading match)
         answering = [s for s in sections if s.passage.section != OVERVIEW] or list(sections)
         for section in answering:
-            mine = [i for i, u in enumerate(units) if u.section is section.passage]
-            if not mine:
+            if not any(u.section is section.passage for u in units):
                 continue
             # The heading says what the section answers, as the questions it lists do.
             matched = self._best_match(query, (*section.questions, section.passage.section))
-            value = (matched + max(score[i] for i in mine)) / 2
+            value = (
+                matched
+                + max(s for u, s in zip(units, score, strict=True) if u.section is section.passage)
+            ) / 2
             if mismatched(question, section.passage.section):
                 value -= MISMATCH_PENALTY
             in_window = fits(question, section.passage.section)
             if in_window is not None:
                 value += MISMATCH_PENALTY if in_window else -MISMATCH_PENALTY
-            if value > best_score:
-                chosen_section, best_score, listed = section.passage, value, matched
-        mine = [i for i, u in enumerate(units) if u.section is chosen_section]
-        best = max(mine, key=lambda i: score[i])
+            ranked.append((value, section.passage, matched))
+        ranked.sort(key=lambda item: -item[0])
+        (value, chosen, listed), *others = ranked
+        best = self._best_unit(units, score, chosen)
+        text = _joined(_chosen(units, score, best))
+        # Two sections this close are both what the question may mean: both answer it.
+        also = next((p for v, p, _ in others[:1] if value - v <= SECTION_TIE), None)
+        if also is not None:
+            text += "\n\n" + _joined(_chosen(units, score, self._best_unit(units, score, also)))
         return Composition(
-            section=units[best].section,
-            text=_joined(_chosen(units, score, best)),
+            section=chosen,
+            text=text,
             similarity=max(float(similarity[best]), listed),
             coverage=float(coverage[best]),
+            also=also,
         )
+
+    @staticmethod
+    def _best_unit(units: Sequence[Unit], score: npt.NDArray[np.float64], section: Passage) -> int:
+        return max((i for i, u in enumerate(units) if u.section is section), key=lambda i: score[i])
 
     def _best_match(self, query: npt.NDArray[np.float32], questions: Sequence[str]) -> float:
         if not questions:

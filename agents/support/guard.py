@@ -79,7 +79,9 @@ _RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
             r"\b(you are now|from now on you|pretend (?:you are|to be)|act as|roleplay|"
             r"developer mode|jailbreak|no restrictions|DAN)\b"
             r"|\b(?:for|in) this (?:convo|conversation|chat)\b.{0,10}\b(?:you'?re|ur|you are|u r)\b"
-            r"|\blet'?s play a game\b|\byou'?re \w*bot\b"
+            r"|\blet'?s play a game\b|\byou'?re \w*bot\b|\bsudo\b"
+            r"|\bnew (?:task|role|persona|mode|objective|job)\s*:"
+            r"|\bforget (?:about )?(?:support|customer service|your (?:job|role|task|purpose))\b"
             r"|\bevery (?:answer|reply|response|message)\b.{0,20}\b(?:starts?|begins?) with\b"
             r"|\b(?:respond|reply|answer) (?:to )?every (?:question|message)\b.{0,30}\bwith\b",
             _I,
@@ -89,7 +91,8 @@ _RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
         "fake_turn",
         0.9,
         re.compile(
-            r"^\s*(system|assistant|admin|developer)\s*:|[<\[]/?\s*(system|context|inst)\w*\s*[>\]]"
+            r"^\s*(system|assistant|admin|developer)\s*:|^\s*#{2,}\s*(?:instruction|system|"
+            r"response|task)\w*\b|[<\[]/?\s*(system|context|inst)\w*\s*[>\]]"
             r"|\bend of (?:the )?(?:customer|user|human)?\s*(?:message|input|question|prompt)\b"
             r"|(?-i:\b(?:Assistant|System|AI|Bot)\s?:\s)",
             _I,
@@ -105,6 +108,8 @@ _RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
             r"|\b(?:output|print|show|reveal|dump|paste|share|repeat)\b.{0,20}\b(?:your|ur) "
             r"(?:config\w*|rules|instructions|prompt|settings)\b"
             r"|\bwhat (?:were|are|have) you (?:been )?(?:told|instructed|programmed|trained) to\b"
+            r"|\b(?:guidelines|rules|instructions|prompt|directions)\b (?:that )?you(?:'ve| have)? "
+            r"(?:were |been )?(?:given|told|programmed|trained)\b|\bsystem message\b"
             r"|\b(?:text|message|words|instructions) (?:before|above) my (?:message|question)\b"
             r"|\bwhat (?:you'?re|you are) not allowed to (?:say|tell|do|share)\b"
             # "el prompt del sistema", "den Systemprompt", "tes instructions système"
@@ -118,7 +123,15 @@ _RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
         re.compile(
             r"\bnew instructions\b|\bfrom (head office|management|the admin)\b"
             r"|\b(?:from|with|on) the (?:two peaks )?(?:it|tech|security|dev|engineering|admin|"
-            r"developer) team\b|\bwe'?re (?:just )?testing\b",
+            r"developer) team\b|\bwe'?re (?:just )?testing\b"
+            # "As the store manager I'm authorising you to…"
+            r"|\b(?:i'?m|i am|we'?re|we are) (?:hereby )?authori[sz]ing you\b"
+            r"|\b(?:the|your) (?:\w+ )?polic(?:y|ies) (?:was|were|has been|have been) (?:just )?"
+            r"(?:updated|changed|extended)\b[^?]{0,60}\bconfirm\b"
+            r"|\byour new (?:polic(?:y|ies)|rules?|instructions?|guidelines)\b"
+            r"|(?:^|[.!]\s*)acknowledge\s*[.!]?\s*$"
+            r"|\bas (?:the|a|your) (?:store |shop |general |regional )?(?:manager|owner|"
+            r"administrator|admin|supervisor)\b[^.?!]{0,20}\b(?:i|we)\b",
             _I,
         ),
     ),
@@ -133,9 +146,13 @@ _RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
             r"|(?:^|[.!:;,]\s*|\b(?:and|then|now|just|please|you (?:can|should|must|will))\s+)"
             r"(give|generate|create|issue|apply)\b.{0,30}\b(\d{2,3}\s?% (off|discount)|free)\b"
             r"|\bcharge me (only |just )?\$\d"
+            r"|(?:^|[.!:;,]\s*|\b(?:and|then|now|just|please)\s+)refund (?:me )?\$\d"
             r"|\b(reply|say|respond|answer|write|type|output|confirm)\b[^.?!]{0,30}"
             r"\brefund(ed)? (is )?approved\b"
             r"|\bapprove (every|all)\b|\bauthori[sz]e a free\b"
+            r"|\b(?:cancel|refund|void|delete)\s+(?:every|all(?: the)?)\s+orders?\b"
+            r"|\b(?:confirm|state|put it)\b[^.?!]{0,20}\b(?:i'?m|i am|we'?re|we are) "
+            r"(?:owed|entitled to|due)\b"
             r"|\b(?:secret|hidden|internal|staff|employee-only) (?:discount|promo|coupon) codes\b"
             r"|\b(?:approve|authori[sz]e) (?:it|my (?:refund|return|discount))\b"
             # "dame un código de descuento del 50%", "gib mir einen Gutschein"
@@ -159,8 +176,10 @@ _RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
             r"[^.?!]{0,30}\b(?:write|add|include|say|put|state|confirm|give)\b"
             r"|\bwhen you (?:reply|answer|respond)\b[^.?!]{0,30}\b(?:include|add|write|say|give|"
             r"confirm|tell)\b"
-            r"|\b(?:respond|reply|answer)\b[^.?!]{0,10}\b(?:in json|only with|with only|"
-            r"just with|as if)\b"
+            r"|\b(?:respond|reply|answer)\b[^.?!]{0,25}\b(?:in json|only with|with only|"
+            r"just with|as if|with the words?)\b"
+            r"|\b(?:at the end|afterwards|after that|and then)\b[^.?!]{0,10}\b(?:add|say|write|"
+            r"mention|state) that\b"
             r"|\bthe (?:assistant|bot|ai|model|support bot|chatbot) (?:must|should|shall|is to|"
             r"will|needs to|has to)\b"
             r"|\b(?:note|message|instruction)s? (?:to|for) (?:the )?(?:ai|bot|assistant|model|"
@@ -185,7 +204,7 @@ _RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
         "account_id",
         0.85,
         re.compile(
-            r"\bTP-?\d{5,}\b|\b(order|ticket|claim|case|tracking)\s*(#|no\.?|number)?\s*\d{5,}\b",
+            r"\bTP-?\d{5,}\b|\bcustomer\s*(?:#|no\.?|number|id)\s*:?\s*\d{3,}\b|\b(order|ticket|claim|case|tracking)\s*(#|no\.?|number)?\s*\d{5,}\b",
             _I,
         ),
     ),

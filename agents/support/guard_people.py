@@ -28,12 +28,14 @@ _KIN = (
 _PERSON = r"(?:customers?|persons?|people|buyers?|shoppers?|members?|guy|lady|woman|man|owner)"
 _THEM = (
     rf"(?:someone|somebody|anyone|anybody|whoever|(?:an)?other {_PERSON}|"
-    rf"(?:a|the|that|this|every|each|any) {_PERSON}|(?:my|our|his|her) (?:{_KIN}))"
+    rf"(?:a|the|that|this|every|each|any) {_PERSON}|"
+    rf"(?:my|our|his|her) (?:ex-?|step-?|best |older |younger |little |big )?(?:{_KIN}))"
 )
 _SUBJECT = rf"(?:he|she|{_THEM})"
 _DATA = (
     r"(?:(?:home |shipping |e-?mail )?address(?:es)?|phone(?: number)?|number|e-?mail|contact|"
-    r"details|info\w*|name|orders?|order history|account|purchases?|tracking|card|refund)"
+    r"details|info\w*|name|orders?|order history|account|purchases?|tracking|card|refund|"
+    r"returns?|package|parcel|delivery|status|points|membership)"
 )
 _BOUGHT = r"(?:bought|ordered|purchased|returned|paid for|placed|paid|spent|got)"
 _ENGLISH = (
@@ -81,7 +83,8 @@ _ENGLISH = (
 # Lower-case names in a name's place: two words that are not a determiner, a pronoun or a
 # word of time ("an order for next day", "points for every dollar").
 _NOT_A_NAME = (
-    r"(?!(?:me|my|myself|us|our|ours|you|your|it|its|them|their|a|an|the|this|that|these|those|"
+    r"(?!(?:me|my|myself|us|we|our|ours|you|your|he|she|him|his|her|it|its|they|them|their|a|"
+    r"an|the|this|that|these|those|"
     r"every|each|all|any|some|next|same|one|two|peaks|free|more|pickup|delivery|store|shop|"
     r"online|today|tomorrow|yesterday|christmas|summit|rewards|return|returns|someone|anyone|"
     r"customer|service|support|password|reset|security|saved|which|what|order|gift|card|team|"
@@ -102,8 +105,29 @@ _NAMED = (
     rf"|\b{_LOWER_NAME}(?:'s|s'|s)\s+(?:e-?mail(?: address)?|phone(?: number)?|home address|"
     rf"(?:delivery |shipping )?address|order history|account)\b"
     # "whats his name and address", "her phone number"; not "ship it to her address"
-    rf"|(?<!\bto )\b(?:his|her|their)\s+(?:full |shipping |delivery |home |billing |e-?mail )?"
-    rf"(?:name|address|phone|number|e-?mail|details|contact)\b"
+    rf"|(?<!\bto )\b(?:his|her|their)\s+(?:full |shipping |delivery |home |billing |e-?mail |"
+    rf"tracking |card |order )?(?:name|address|phone|number|e-?mail|details|contact|status)\b"
+    # "jennifer lopez's last order", "did Bob Smith place", "my sister Anna Kowalski ordered"
+    rf"|\b{_LOWER_NAME}(?:'s|s')\s+(?:last |latest |recent |most recent |new )?(?:orders?|"
+    rf"purchases?|package|parcel|tracking|refund|delivery)\b"
+    rf"|\bdid\s+(?:{_LOWER_NAME}|(?!Two Peaks\b)(?-i:[A-Z][a-z]+\s+[A-Z][a-z'-]+))\s+"
+    rf"(?:ever\s+|already\s+)?(?:place|order|buy|purchase|spend|pay|return)\b"
+    rf"|(?!Two Peaks\b)(?-i:\b[A-Z][a-z]+\s+[A-Z][a-z'-]+)\s+(?:ordered|bought|purchased|"
+    rf"placed an order|returned)\b"
+    # "is my roommate a rewards member", "did my husband buy anything"; not "did my wife's order
+    # ship" (theirs, asked about our policy) nor "did he buy the wrong size" (the asker's story)
+    rf"|\b(?:is|was|are)\s+{_THEM}\s+(?:a|an|still a)\s+(?:\w+\s+)?(?:member|customer|"
+    rf"subscriber|client)\b"
+    rf"|\b(?:did|has|have)\s+{_THEM}\s+(?:ever\s+|already\s+|recently\s+)?(?:buy|bought|"
+    rf"order|ordered|purchase|purchased|spend|spent)\b"
+    rf"|\bwhich of (?:our|your|the|my) (?:employees|staff|customers|members|team|people)\b"
+    rf"[^.?!]{{0,30}}\b{_BOUGHT}"
+    # staff's and anyone's private contacts: "the CEO's home phone number"
+    rf"|\b(?:ceo|founder|owner|president)(?:'s|s')\s+(?:\w+\s+)?(?:phone|address|e-?mail|"
+    rf"number|cell)\b|\b(?:home|personal|private|cell|mobile) (?:phone|address|number|e-?mail)"
+    rf"(?: number)? (?:of|for)\b"
+    # "what card does he have on file"
+    rf"|\b(?:does|do|did) (?:he|she|they) have on file\b|\bon file for (?:him|her|them)\b"
     # "what's in her order", "what was in my brother's package"
     rf"|\bwhat(?:'s| is| was) in (?:his|her|their|my \w+'s) (?:order|package|box|parcel)\b"
     # a person named by title: "whether a mr. harrison placed an order", "Mrs Lee's address"
@@ -122,7 +146,8 @@ _KIN_ELSEWHERE = (
     r"vizinh[oa]|irm(?:ã|a)o?|esposa|sorella|fratello|vicin[oa]|moglie"
 )
 _BOUGHT_ELSEWHERE = (
-    r"(?:pidi(?:ó|o)|compr(?:ó|o)|bestellt|gekauft|command(?:é|e)|achet(?:é|e)|comprou|pediu|"
+    r"(?:pidi(?:ó|o)|compr(?:ó|o)|hizo un pedido|bestellt|gekauft|command(?:é|e)|achet(?:é|e)|"
+    r"fait une commande|comprou|pediu|fez um pedido|"
     r"comprato|ordinato)"
 )
 _THEIR_KIN = (
@@ -134,6 +159,9 @@ _ELSEWHERE = (
     rf"\b{_BOUGHT_ELSEWHERE}|{_BOUGHT_ELSEWHERE}\b[^.?!]{{0,30}}\b{_THEIR_KIN})\b"
     # "el correo de la clienta Ana López", "die Adresse von meiner Schwester", "l'adresse de
     # livraison de ma sœur"; not "send it to my sister's address" ("a la dirección de mi…")
+    # "Mi esposa hizo un pedido ayer, ¿a qué dirección se envió?"
+    rf"|\b{_THEIR_KIN}\b[^.?!]{{0,40}}\b{_BOUGHT_ELSEWHERE}\b.{{0,60}}\b(?:direcci(?:ó|o)n|"
+    rf"Adresse|adresse|endere(?:ç|c)o|indirizzo|seguimiento|Sendungsnummer|suivi|rastreio)"
     rf"|(?<!\ba la )(?<!\ban die )(?<!\bà l')(?<!\bpara o )\b(?:correo|direcci(?:ó|o)n|"
     rf"tel(?:é|e)fono|pedido|compras?|Adresse|E-Mail|Telefonnummer|Bestellung(?:en)?|adresse|"
     rf"courriel|e-mail|commande|endere(?:ç|c)o|indirizzo)(?:\s+\S+){{0,2}}?\s+"

@@ -12,6 +12,7 @@ import numpy.typing as npt
 import pytest
 
 from agents.support import compose
+from agents.support.answer import offline_answer
 from agents.support.answer_types import expected_types, mismatched, states_any
 from agents.support.compose import WHOLE_SECTION_CHARS, Composer, Section, units_of
 from agents.support.kb import Passage
@@ -224,3 +225,36 @@ def test_answer_types_read_heading_against_question() -> None:
     assert not mismatched("how often do I wash my puffy", "How often to wash down")
     assert not mismatched("is a paypal refund quicker than a card", "How long a refund takes")
     assert not mismatched("how do I wash my puffy", "Washing")
+
+
+def test_two_sections_that_answer_about_equally_are_both_quoted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rewards = _section("Rewards expire", "A reward expires 90 days after it is issued.")
+    points = _section("Points expire", "Points expire after 12 months without a purchase.")
+    pitching = _section("Pitching", "Stake the corners first, then raise the poles.")
+
+    composed = Composer(_embed).compose(
+        "do my points or rewards expire", [rewards, points, pitching]
+    )
+
+    assert composed is not None and composed.also is not None
+    assert {composed.section.section, composed.also.section} == {"Rewards expire", "Points expire"}
+    assert "90 days" in composed.text and "12 months" in composed.text
+    assert "Stake" not in composed.text
+    monkeypatch.setattr(compose, "SECTION_TIE", 0.0)
+    alone = Composer(_embed).compose("do my points or rewards expire", [rewards, points, pitching])
+    assert alone is not None and alone.also is None
+    assert ("90 days" in alone.text) != ("12 months" in alone.text)
+
+
+def test_a_quoted_second_section_is_cited_too() -> None:
+    rewards = _section("Rewards expire", "A reward expires 90 days after it is issued.")
+    points = _section("Points expire", "Points expire after 12 months without a purchase.")
+    composed = Composer(_embed).compose("do my points or rewards expire", [rewards, points])
+    assert composed is not None and composed.also is not None
+
+    written = offline_answer("do my points or rewards expire", [rewards.passage], composed)
+
+    assert written.cited == (composed.section.id, composed.also.id)
+    assert "/help/a#rewards expire" in written.text and "/help/a#points expire" in written.text
