@@ -163,42 +163,36 @@ class Composer:
         kinds = expected_types(question)
         typed = np.array([float(bool(kinds) and states_any(kinds, u.text)) for u in units])
         score = similarity + COVERAGE_WEIGHT * coverage + TYPED_WEIGHT * typed
-        ranked: list[tuple[float, Passage, float]] = []  # (value, section, heading match)
+        ranked: list[tuple[float, int, float]] = []  # (value, its best unit, heading match)
         answering = [s for s in sections if s.passage.section != OVERVIEW] or list(sections)
         for section in answering:
-            if not any(u.section is section.passage for u in units):
+            mine = [i for i, u in enumerate(units) if u.section is section.passage]
+            if not mine:
                 continue
+            top = max(mine, key=lambda i: score[i])
             # The heading says what the section answers, as the questions it lists do.
             matched = self._best_match(query, (*section.questions, section.passage.section))
-            value = (
-                matched
-                + max(s for u, s in zip(units, score, strict=True) if u.section is section.passage)
-            ) / 2
+            value = (matched + score[top]) / 2
             if mismatched(question, section.passage.section):
                 value -= MISMATCH_PENALTY
             in_window = fits(question, section.passage.section)
             if in_window is not None:
                 value += MISMATCH_PENALTY if in_window else -MISMATCH_PENALTY
-            ranked.append((value, section.passage, matched))
-        ranked.sort(key=lambda item: -item[0])
-        (value, chosen, listed), *others = ranked
-        best = self._best_unit(units, score, chosen)
+            ranked.append((value, top, matched))
+        ranked.sort(key=lambda item: -item[0])  # stable: the first of equals wins
+        (value, best, listed), *others = ranked
         text = _joined(_chosen(units, score, best))
         # Two sections this close are both what the question may mean: both answer it.
-        also = next((p for v, p, _ in others[:1] if value - v <= SECTION_TIE), None)
+        also = next((top for v, top, _ in others[:1] if value - v <= SECTION_TIE), None)
         if also is not None:
-            text += "\n\n" + _joined(_chosen(units, score, self._best_unit(units, score, also)))
+            text += "\n\n" + _joined(_chosen(units, score, also))
         return Composition(
-            section=chosen,
+            section=units[best].section,
             text=text,
             similarity=max(float(similarity[best]), listed),
             coverage=float(coverage[best]),
-            also=also,
+            also=None if also is None else units[also].section,
         )
-
-    @staticmethod
-    def _best_unit(units: Sequence[Unit], score: npt.NDArray[np.float64], section: Passage) -> int:
-        return max((i for i, u in enumerate(units) if u.section is section), key=lambda i: score[i])
 
     def _best_match(self, query: npt.NDArray[np.float32], questions: Sequence[str]) -> float:
         if not questions:
