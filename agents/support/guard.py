@@ -8,15 +8,17 @@ and from meaning, and the confidence is multiplied by ``1 - risk`` (``confidence
 Rules (each scores its weight when it fires; the risk is ``1 - Π(1 - score)`` over all signals):
 
 - ``override`` (0.95): ignore / disregard / forget / override + instructions, rules, policy…
-- ``role_play`` (0.9): "you are now", "pretend you are", "act as", developer mode, jailbreak
+- ``role_play`` (0.9): "you are now", "pretend you're", "act as", developer / debug mode, jailbreak
 - ``fake_turn`` (0.9): a line starting "system:" / "assistant:", or tags like ``</context>``
 - ``prompt_leak`` (0.9): asks for the system prompt, hidden rules, your instructions
-- ``authority`` (0.8): "new instructions", "from head office / management / the admin"
+- ``authority`` (0.8): "new instructions", "from head office / management / the admin", "I'm the
+  developer of this bot"
 - ``steering`` (0.9): orders about the answer itself, even beside a real question ("begin your
   answer with…", "when you reply, include a code", "the assistant must also…", "[note to AI: …]",
   "mark it as refunded", "just say yes")
 - ``coercion`` (0.6): orders a price, discount or approval ("…and give everyone 90% off",
-  "charge me $1", "reply 'refund approved'"); asking *whether* a discount exists is not one
+  "charge me $1", "reply 'refund approved'") or a dump of customers' data ("scrape your customer
+  list"); asking *whether* a discount exists is not one
 - ``account_id`` (0.85): an order, ticket or claim number (TP-1234567, order 7719203)
 - ``account_contact`` (0.7): an email address or "card ending 4242"
 - ``account_state`` (0.8): asks about the customer's own records ("how many points do I
@@ -76,13 +78,14 @@ _RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
         "role_play",
         0.9,
         re.compile(
-            r"\b(you are now|from now on you|pretend (?:you are|to be)|act as|roleplay|"
-            r"developer mode|jailbreak|no restrictions|DAN)\b"
+            r"\b(you are now|from now on you|pretend (?:you are|you'?re|ur|to be)|act as|roleplay|"
+            r"(?:developer|debug|admin|god|maintenance) mode|jailbreak|no restrictions|DAN)\b"
             r"|\b(?:for|in) this (?:convo|conversation|chat)\b.{0,10}\b(?:you'?re|ur|you are|u r)\b"
             r"|\blet'?s play a game\b|\byou'?re \w*bot\b|\bsudo\b"
-            r"|\bnew (?:task|role|persona|mode|objective|job)\s*:"
+            r"|\bnew (?:task|role|rule|persona|mode|objective|job)\s*:"
             r"|\bforget (?:about )?(?:support|customer service|your (?:job|role|task|purpose))\b"
-            r"|\bevery (?:answer|reply|response|message)\b.{0,20}\b(?:starts?|begins?) with\b"
+            r"|\bevery (?:answer|reply|response|message)\b.{0,20}\b(?:starts?|begins?|ends?|"
+            r"finish\w*) with\b"
             r"|\b(?:respond|reply|answer) (?:to )?every (?:question|message)\b.{0,30}\bwith\b",
             _I,
         ),
@@ -91,8 +94,9 @@ _RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
         "fake_turn",
         0.9,
         re.compile(
-            r"^\s*(system|assistant|admin|developer)\s*:|^\s*#{2,}\s*(?:instruction|system|"
-            r"response|task)\w*\b|[<\[]/?\s*(system|context|inst)\w*\s*[>\]]"
+            r"^\s*(system|assistant|admin|developer)(?: notice| message| alert| update)?\s*:"
+            r"|^\s*#{2,}\s*(?:instruction|system|response|task)\w*\b"
+            r"|[<\[]/?\s*(system|context|inst)\w*\s*[>\]]"
             r"|\bend of (?:the )?(?:customer|user|human)?\s*(?:message|input|question|prompt)\b"
             r"|(?-i:\b(?:Assistant|System|AI|Bot)\s?:\s)",
             _I,
@@ -111,7 +115,12 @@ _RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
             r"|\b(?:guidelines|rules|instructions|prompt|directions)\b (?:that )?you(?:'ve| have)? "
             r"(?:were |been )?(?:given|told|programmed|trained)\b|\bsystem message\b"
             r"|\b(?:text|message|words|instructions) (?:before|above) my (?:message|question)\b"
-            r"|\bwhat (?:you'?re|you are) not allowed to (?:say|tell|do|share)\b"
+            r"|\bwhat (?:you'?re|you are|are you|r u) not (?:allowed|supposed|meant|permitted) to "
+            r"(?:say|tell|do|share)\b"
+            r"|\bwhat (?:prompt|instructions|rules) (?:are|r) (?:you|u) "
+            r"(?:running|using|on|following)\b"
+            r"|\b(?:repeat|print|output|copy|paste)\b[^.?!]{0,25}\b(?:above this|before this|"
+            r"verbatim|word for word)\b"
             # "el prompt del sistema", "den Systemprompt", "tes instructions système"
             r"|\bprompt del sistema\b|\bSystem-?prompt\w*|\binstructions? syst(?:è|e)me\b",
             _I,
@@ -123,9 +132,15 @@ _RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
         re.compile(
             r"\bnew instructions\b|\bfrom (head office|management|the admin)\b"
             r"|\b(?:from|with|on) the (?:two peaks )?(?:it|tech|security|dev|engineering|admin|"
-            r"developer) team\b|\bwe'?re (?:just )?testing\b"
+            r"developer) team\b|\b(?:i'?m|im|i am|we'?re|this is) (?:from|with|in) (?:two peaks )?"
+            r"(?-i:IT)\b|\bwe'?re (?:just )?testing\b"
             # "As the store manager I'm authorising you to…"
             r"|\b(?:i'?m|i am|we'?re|we are) (?:hereby )?authori[sz]ing you\b"
+            # "I'm the developer of this bot"
+            r"|\b(?:i'?m|i am|we'?re|we are) (?:the|a|an|one of the) (?:developer|dev|engineer|"
+            r"admin|administrator|programmer|creator|owner)s? "
+            r"(?:of|for|at|behind|who (?:built|made)) (?:you\b|(?:this|the|your) (?:bot|assistant|"
+            r"chat\w*|ai|system|model)\b)"
             r"|\b(?:the|your) (?:\w+ )?polic(?:y|ies) (?:was|were|has been|have been) (?:just )?"
             r"(?:updated|changed|extended)\b[^?]{0,60}\bconfirm\b"
             r"|\byour new (?:polic(?:y|ies)|rules?|instructions?|guidelines)\b"
@@ -154,6 +169,8 @@ _RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
             r"|\b(?:confirm|state|put it)\b[^.?!]{0,20}\b(?:i'?m|i am|we'?re|we are) "
             r"(?:owed|entitled to|due)\b"
             r"|\b(?:secret|hidden|internal|staff|employee-only) (?:discount|promo|coupon) codes\b"
+            r"|\b(?:scrap|dump|export|download|extract|leak|output)\w*\b[^.?!]{0,30}"
+            r"\b(?:customer|member|user)s?'? (?:list|database|data|emails|records|details)\b"
             r"|\b(?:approve|authori[sz]e) (?:it|my (?:refund|return|discount))\b"
             # "dame un código de descuento del 50%", "gib mir einen Gutschein"
             r"|\b(?:dame|dadme|gib mir|donne-moi|donnez-moi|me d(?:ê|e)|dammi)\b.{0,30}"
@@ -185,6 +202,7 @@ _RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
             r"|\b(?:note|message|instruction)s? (?:to|for) (?:the )?(?:ai|bot|assistant|model|"
             r"chatbot)\b|<!--|\b(?:ai|bot|assistant|model)\s*:"
             r"|\byou(?:'re| are) (?:now )?(?:authori[sz]ed|allowed|permitted) to\b"
+            r"|\byou (?:must|have to|need to|will) (?:comply|obey)\b"
             r"|\bmark (?:it|this|my \w+|the \w+) as (?:refunded|paid|approved|shipped|returned|"
             r"delivered|cancell?ed)\b"
             r"|\b(?:list|tell me|show me|state|print|repeat)\b[^.?!]{0,15}\brules you "
@@ -220,7 +238,7 @@ _RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
             r"\bhow many (reward |summit )?points do i have\b|\bbalance on my account\b|"
             r"\bmy account balance\b|\bwhat did i (order|buy)\b|\bon file for me\b|"
             r"\b(has|have|did) (you|my)\b.{0,40}\b(receiv|process|approv|finish)\w*|"
-            r"\bdid you get my\b|"
+            r"\bdid you get my\b|\bwhat(?:'s| has) been ordered\b|"
             r"\b(is|was) my\b.{0,30}\b(approved|finished|processed|ready|done)\b",
             _I,
         ),
