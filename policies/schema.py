@@ -184,6 +184,7 @@ class ConfidenceCalibration(_Strict):
     answer_similarity: float = Field(default=4.0, ge=0)
     coverage: float = Field(default=1.0, ge=0)
     agreement: float = Field(default=0.5, ge=0)
+    remainder: float = Field(default=0.0, ge=0)
 
 
 class SupportGuard(_Strict):

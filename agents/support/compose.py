@@ -98,6 +98,7 @@ class Composition:
     text: str
     similarity: float
     coverage: float
+    remainder: float
     also: Passage | None = None
 
 
@@ -138,7 +139,11 @@ def units_of(section: Passage) -> list[Unit]:
 
 def content_words(text: str) -> set[str]:
     """Words that carry meaning, cut to a crude stem (refunds / refunded → refun)."""
-    return {w[:5] for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1}
+    return {w[:5] for w in _WORD.findall(text.lower()) if _content(w)}
+
+
+def _content(word: str) -> bool:
+    return word not in STOPWORDS and len(word) > 1
 
 
 class Composer:
@@ -181,18 +186,39 @@ class Composer:
             ranked.append((value, top, matched))
         ranked.sort(key=lambda item: -item[0])  # stable: the first of equals wins
         (value, best, listed), *others = ranked
-        text = _joined(_chosen(units, score, best))
+        quoted = _chosen(units, score, best)
+        text = _joined(quoted)
         # Two sections this close are both what the question may mean: both answer it.
         also = next((top for v, top, _ in others[:1] if value - v <= SECTION_TIE), None)
+        cited = [units[best].section]
         if also is not None:
-            text += "\n\n" + _joined(_chosen(units, score, also))
+            second = _chosen(units, score, also)
+            text += "\n\n" + _joined(second)
+            quoted += second
+            cited.append(units[also].section)
         return Composition(
-            section=units[best].section,
+            section=cited[0],
             text=text,
             similarity=max(float(similarity[best]), listed),
             coverage=float(coverage[best]),
-            also=None if also is None else units[also].section,
+            remainder=self._remainder(question, quoted, cited),
+            also=cited[1] if also is not None else None,
         )
+
+    def _remainder(self, question: str, quoted: Sequence[Unit], cited: Sequence[Passage]) -> float:
+        """Cosine of the question's words that the quoted units, their headings and titles do
+        not contain, to the quoted units (the mean of their vectors); 1.0 when they contain them
+        all. "are you hiring at the Boulder store" answered with the store's address leaves
+        "hiring", which the address does not answer; "is the Boulder shop open on Thanksgiving"
+        leaves "shop thanksgiving", which the opening hours do."""
+        said = " ".join([*(u.text for u in quoted), *(f"{p.section} {p.title}" for p in cited)])
+        known = content_words(said)
+        rest = [w for w in _WORD.findall(question.lower()) if _content(w) and w[:5] not in known]
+        if not rest:
+            return 1.0
+        answer = self._vectors_of([_embedded_text(u) for u in quoted]).mean(axis=0)
+        rest_vector = self._embed([" ".join(rest)])[0]
+        return float(rest_vector @ answer / max(float(np.linalg.norm(answer)), 1e-9))
 
     def _best_match(self, query: npt.NDArray[np.float32], questions: Sequence[str]) -> float:
         if not questions:

@@ -1,6 +1,6 @@
 """A confidence that means something: P(the answer the customer reads is right), calibrated.
 
-Five pieces of evidence go into a logistic model whose weights are fitted on the evaluation
+Six pieces of evidence go into a logistic model whose weights are fitted on the evaluation
 set (``fit_calibration``, labelled by whether the answer contains the fact the customer needed)
 and kept in ``policies/support.yaml``. None of them grows with the length of the message, so a
 long preamble cannot buy confidence:
@@ -11,7 +11,12 @@ long preamble cannot buy confidence:
   question the help centre lists for their section (``compose``);
 - ``coverage``: the share of the question's content words the quoted sentences, their section
   heading and article title contain;
-- ``agreement``: 1 when the passages' best by meaning is also their best by words (BM25), else 0.
+- ``agreement``: 1 when the passages' best by meaning is also their best by words (BM25), else 0;
+- ``remainder``: cosine of the question's words that the answer does not contain to the answer
+  (1 when it contains them all): whether the answer speaks to the rest of the question in
+  meaning. A question the help centre does not cover often shares its nouns with a passage
+  ("are you hiring at the Boulder store" and the store's address) and leaves its point
+  ("hiring") unanswered.
 
 ``p = sigmoid(intercept + w · evidence)`` with non-negative weights, so more evidence never
 lowers it; the guard's risk then scales it, ``confidence = p · (1 - risk)``, and a model's own
@@ -31,7 +36,7 @@ from agents.support.compose import Composition
 from agents.support.kb import Passage
 from policies.schema import ConfidenceCalibration
 
-FEATURES = ("similarity", "margin", "answer_similarity", "coverage", "agreement")
+FEATURES = ("similarity", "margin", "answer_similarity", "coverage", "agreement", "remainder")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +48,13 @@ class Evidence:
     answer_similarity: float
     coverage: float
     agreement: float
+    remainder: float
 
     def vector(self) -> npt.NDArray[np.float64]:
         return np.array([getattr(self, name) for name in FEATURES], dtype=np.float64)
 
 
-NO_EVIDENCE = Evidence(0.0, 0.0, 0.0, 0.0, 0.0)
+NO_EVIDENCE = Evidence(0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
 def evidence_of(passages: Sequence[Passage], composition: Composition | None = None) -> Evidence:
@@ -66,6 +72,7 @@ def evidence_of(passages: Sequence[Passage], composition: Composition | None = N
         answer_similarity=top.similarity if composition is None else composition.similarity,
         coverage=1.0 if composition is None else composition.coverage,
         agreement=float(top.similarity >= best_by_meaning and top.lexical >= best_by_words > 0.0),
+        remainder=1.0 if composition is None else composition.remainder,
     )
 
 

@@ -258,3 +258,17 @@ def test_a_quoted_second_section_is_cited_too() -> None:
 
     assert written.cited == (composed.section.id, composed.also.id)
     assert "/help/a#rewards expire" in written.text and "/help/a#points expire" in written.text
+
+
+def test_the_remainder_asks_whether_the_answer_speaks_to_the_words_it_does_not_contain() -> None:
+    sections = [
+        _section("Store addresses", "Boulder store: 1720 Pearl St, open 10 am to 7 pm daily."),
+        _section("Returns", "Bring the item with its receipt to any store."),
+    ]
+    composer = Composer(_embed)
+    hours = composer.compose("when is the boulder store open", sections)
+    hiring = composer.compose("are you hiring at the boulder store", sections)
+    assert hours is not None and hiring is not None
+    assert hours.section.section == hiring.section.section == "Store addresses"
+    assert hours.remainder == 1.0  # every word it asks about is in the answer
+    assert hiring.remainder < 0.2  # "hiring": the address does not speak to it

@@ -167,15 +167,23 @@ def test_reciprocal_rank_fusion_lets_agreement_beat_a_single_first_place() -> No
 
 
 CALIBRATION = ConfidenceCalibration(
-    intercept=-4.0, similarity=6.0, margin=10.0, answer_similarity=3.0, coverage=1.0, agreement=0.5
+    intercept=-4.0,
+    similarity=6.0,
+    margin=10.0,
+    answer_similarity=3.0,
+    coverage=1.0,
+    agreement=0.5,
+    remainder=2.0,
 )
-EVIDENCE = Evidence(similarity=0.8, margin=0.2, answer_similarity=0.7, coverage=0.5, agreement=1.0)
+EVIDENCE = Evidence(
+    similarity=0.8, margin=0.2, answer_similarity=0.7, coverage=0.5, agreement=1.0, remainder=0.4
+)
 
 
 @pytest.mark.parametrize("feature", FEATURES)
 def test_confidence_never_falls_when_evidence_grows(feature: str) -> None:
     base = {"similarity": 0.5, "margin": 0.05, "answer_similarity": 0.4, "coverage": 0.5}
-    base["agreement"] = 0.0
+    base["agreement"] = base["remainder"] = 0.0
     values = []
     for step in np.linspace(0.0, 1.0, 11):
         evidence = Evidence(**{**base, feature: float(step)})
@@ -217,7 +225,8 @@ def test_the_margin_is_measured_against_the_best_other_article() -> None:
     assert evidence.margin == pytest.approx(0.1)
     assert evidence.agreement == 1.0  # best by meaning and by words
     assert evidence.answer_similarity == pytest.approx(0.8) and evidence.coverage == 1.0
-    assert evidence_of([]) == Evidence(0.0, 0.0, 0.0, 0.0, 0.0)
+    assert evidence.remainder == 1.0  # a person's answer, quoted whole, stands for itself
+    assert evidence_of([]) == Evidence(0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
 def test_retrievers_disagree_when_another_passage_matches_more_words() -> None:
@@ -229,7 +238,7 @@ def test_fitting_learns_that_higher_similarity_means_more_often_right() -> None:
     rng = np.random.default_rng(7)
     similarity = rng.uniform(0.1, 0.9, 400)
     correct = rng.uniform(size=400) < 1 / (1 + np.exp(-(12 * similarity - 6)))
-    evidence = [Evidence(float(s), 0.0, 0.0, 0.0, 0.0) for s in similarity]
+    evidence = [Evidence(float(s), 0.0, 0.0, 0.0, 0.0, 0.0) for s in similarity]
     fitted = fit_calibration(evidence, correct.tolist())
     assert 8 < fitted.similarity < 16
     assert fitted.margin == 0.0 and fitted.coverage == 0.0
