@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import gspread
 import pytest
 from typer.testing import CliRunner
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 from integrations.llm import OpenAICompatibleModel
 from integrations.statestore import StateStore
 from integrations.warehouse import Warehouse
+from integrations.warehouse.metrics import MetricCatalog, MetricsLayer
 from tests.fakes.openai_server import FakeOpenAIServer, connect_model
 from tests.fakes.sheets_server import FakeSheetsServer
 from tests.integration._campaigns import make_desk
@@ -95,3 +97,16 @@ def cli(database_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 def state(store: StateStore) -> StateStore:
     """This test's state database (``store``), migrated; the CLI fixture reads the same one."""
     return store
+
+
+@pytest.fixture(scope="module")
+def connection(sample_warehouse_file: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the sample company's warehouse, opened once per module."""
+    with Warehouse(sample_warehouse_file).connect() as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def layer() -> MetricsLayer:
+    """The metrics layer over the shipped catalog, built once per module."""
+    return MetricsLayer(MetricCatalog.load())

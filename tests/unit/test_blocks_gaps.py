@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from agents.support.gaps import MAX_EXAMPLE_CHARS, KnowledgeGap, KnowledgeGapReport
 from bot.blocks.digest import digest_blocks
 from bot.blocks.gaps import knowledge_gap_blocks
-from tests.unit.test_blocks import RUN_ID, assert_valid
+from tests.proposals import RUN_ID
+from tests.unit._slack_blocks import assert_valid
 from workflows.digest import Digest
 
 UNTIL = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)

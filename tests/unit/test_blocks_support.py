@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from bot import ids
 from bot.blocks import kit
 from bot.blocks import support as blocks
-from tests.unit.test_blocks import assert_valid
+from tests.unit._slack_blocks import assert_valid
 from workflows.proposals import TicketResult
 
 RUN_ID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"

@@ -27,7 +27,7 @@ from tests.integration._ask import (
     on_team_day,
     revenue,
 )
-from tests.integration.slack_app.test_bot_support import (
+from tests.integration.slack_app._support import (
     CONFIDENT,
     asked,
     buttons,

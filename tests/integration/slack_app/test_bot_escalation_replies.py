@@ -32,8 +32,7 @@ from controlroom.services import Services
 from integrations.statestore import SlackThread
 from integrations.text import escape_mrkdwn
 from sandbox import Call, Workspace, payloads
-from tests.integration.slack_app.test_bot_retries import replica
-from tests.integration.slack_app.test_bot_support import (
+from tests.integration.slack_app._support import (
     APPROVER,
     CONFIDENT,
     ESCALATIONS_ID,
@@ -44,6 +43,7 @@ from tests.integration.slack_app.test_bot_support import (
     mention,
     posted,
 )
+from tests.integration.slack_app.test_bot_retries import replica
 from tests.proposals import ask_approval, winback_proposal
 from tests.slack_sandbox import RunningBot, texts
 

@@ -23,7 +23,7 @@ from bot.runner import ThreadRunner
 from controlroom.services import Services, build_services
 from controlroom.settings import Settings
 from sandbox import CallLog, Workspace
-from tests.integration.slack_app.test_bot_support import CONFIDENT, ESCALATIONS, UNSURE, mention
+from tests.integration.slack_app._support import CONFIDENT, ESCALATIONS, UNSURE, mention
 from tests.slack_sandbox import RunningBot, running_bot
 
 

@@ -21,7 +21,7 @@ from controlroom.services import Services, build_services
 from controlroom.settings import Settings
 from policies import PolicyError
 from sandbox import Person, Workspace
-from tests.integration.slack_app.test_bot_support import (
+from tests.integration.slack_app._support import (
     ASKER,
     ASKER_DM,
     CONFIDENT,
