@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import subprocess
 import time
 import uuid
@@ -52,6 +51,7 @@ MARKETER = "U0MARKETER"
 APPROVER = "U0APPROVER"  # policies/approvals.yaml
 # A task whose worker died is given to another after this long; every task here is shorter.
 VISIBILITY_SECONDS = 20
+SLACK_ACK_LIMIT = 3.0  # seconds: Slack retries a request not acked in time
 WAIT_SECONDS = 240.0
 QUESTIONS = (
     "what was revenue last week",
@@ -176,8 +176,10 @@ def test_signed_commands_over_both_web_processes_are_acked_at_once_and_answered_
     with ThreadPoolExecutor(8) as pool:
         acks = list(pool.map(send, range(len(keys))))
     assert [status for status, _ in acks] == [200] * len(keys)
-    p99 = statistics.quantiles([seconds for _, seconds in acks], n=100)[98]
-    assert p99 < 0.2, f"ack p99 {p99 * 1000:.0f} ms"
+    # Slack's limit: an ack later than 3 s is a failure and the command is retried. How fast the
+    # acks are is bench/slack_ack.py's figure, not a test's (a timed test flakes under load).
+    slowest = max(seconds for _, seconds in acks)
+    assert slowest < SLACK_ACK_LIMIT, f"slowest ack {slowest * 1000:.0f} ms"
 
     deployment.wait("every command answered", lambda: all(deployment.replies_to(k) for k in keys))
     time.sleep(2)  # a second answer would come now
