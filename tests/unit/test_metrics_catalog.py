@@ -184,6 +184,20 @@ def _define_clicks_twice(data: dict[str, Any]) -> None:
             id="median of weekly spend",
         ),
         pytest.param(
+            lambda data: _metric(data, "active_customers").update(
+                aggregation="sum", expression="orders.amount"
+            ),
+            "metric 'active_customers': window_days counts the distinct values",
+            id="sum over a window",
+        ),
+        pytest.param(
+            lambda data: _metric(data, "active_customers").update(
+                filter="orders.order_date < bucket_start"
+            ),
+            "metric 'active_customers': with window_days a row is counted for the window",
+            id="window naming its bucket",
+        ),
+        pytest.param(
             _define_clicks_twice, "metric 'clicks' is defined twice", id="metric defined twice"
         ),
     ],

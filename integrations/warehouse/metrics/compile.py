@@ -11,8 +11,9 @@ are always parameters, never part of the SQL text; the text comes from ``metrics
 Rows are placed in buckets by their source's date column. Marketing spend is recorded per week:
 a row counts towards a bucket in proportion to the days of its week inside the bucket (a week's
 spend spread evenly over its seven days), so whole weeks — and so months of whole weeks — are
-exact and a part-week gets its share. Snapshot metrics (``window_days``, active customers) take
-the rows of the N days ending on each bucket's last day.
+exact and a part-week gets its share. Snapshot metrics (``window_days``, active customers) count
+the distinct values in the rows of the N days ending on each bucket's last day (``snapshots``:
+one statement per value counted).
 
 The warehouse is always DuckDB: a PostgreSQL warehouse is read through DuckDB's postgres
 extension, so one dialect is enough.
@@ -41,6 +42,7 @@ from integrations.warehouse.metrics._exceptions import MetricQueryError
 from integrations.warehouse.metrics.catalog import MetricCatalog
 from integrations.warehouse.metrics.definitions import AggregateMetric, SqlMetric
 from integrations.warehouse.metrics.query import DateRange, DimensionName, Filter, MetricQuery
+from integrations.warehouse.metrics.snapshots import snapshot_sql
 from integrations.warehouse.metrics.sources import FIRST_ORDERS_SQL, SOURCES, Source
 
 UNKNOWN = "unknown"  # the dimension value of a row whose column is empty (no customer row)
@@ -103,6 +105,8 @@ class CompiledPass:
 
 # The rows a statement aggregates besides its source: the query's breakdown and filters.
 _Rows = tuple[DimensionName | None, tuple[Filter, ...]]
+# What a statement scans: its source, a snapshot's window and the expression it counts.
+_Scan = tuple[str, int | None, str | None]
 
 
 def compile_pass(catalog: MetricCatalog, queries: Sequence[MetricQuery]) -> CompiledPass:
@@ -112,19 +116,21 @@ def compile_pass(catalog: MetricCatalog, queries: Sequence[MetricQuery]) -> Comp
     ranges: dict[DateRange, int] = {}
     placed = [_buckets(query, ranges) for query in queries]
     buckets = [replace(bucket, ranges=tuple(ranges)) for bucket in placed]
-    groups: dict[_Rows, dict[tuple[str, int | None], list[AggregateMetric]]] = {}
+    groups: dict[_Rows, dict[_Scan, list[AggregateMetric]]] = {}
     for query, asked in zip(queries, metrics, strict=True):
         sources = groups.setdefault((query.by, query.filters), {})
         for metric in asked:
             for part in catalog.parts(metric):
-                group = sources.setdefault((part.table, part.window_days), [])
+                # A snapshot statement counts the values of one expression (``snapshots``).
+                counted = part.expression if part.window_days is not None else None
+                group = sources.setdefault((part.table, part.window_days, counted), [])
                 if part not in group:
                     group.append(part)
     statements: list[Statement] = []
     by_rows: dict[_Rows, tuple[Statement, ...]] = {}
     for rows, sources in groups.items():
         first = len(statements)
-        for (table, window_days), group in sources.items():
+        for (table, window_days, _), group in sources.items():
             statements.append(
                 _statement(
                     catalog,
@@ -248,13 +254,14 @@ def _statement(
         # Each bucket's days as rows, joined on equality (a hash join): measured ~15x faster
         # than a range join for a three-year daily series.
         first = "bucket_start"
+        placed = f"JOIN bucket_days AS buckets ON {day} = buckets.day"
         if window_days is not None:
             first = "bucket_end - $window_days_before"
             parameters["window_days_before"] = window_days - 1
             scan_start = min(bucket.end for bucket in ranges)
             scan_start -= timedelta(days=window_days - 1)
+            placed = f"JOIN day_buckets ON {day} = day_buckets.day"  # ``snapshots``
         ctes.append(_BUCKET_DAYS_CTE.format(first=first))
-        placed = f"JOIN bucket_days AS buckets ON {day} = buckets.day"
         weight = None
     parameters["scan_start"] = scan_start
     parameters["scan_end"] = max(bucket.end for bucket in ranges)
@@ -265,17 +272,34 @@ def _statement(
         column = _dimension_sql(catalog, source, condition.dimension)
         conditions.append(f"{column} IN ({', '.join('$' + name for name in names)})")
         parameters.update(zip(names, condition.values, strict=True))
-    if by is None:
-        dimension, grouping = "NULL", "buckets.bucket_id"
+    where = f"WHERE {' AND '.join(conditions)}"
+    dimension = None if by is None else _dimension_sql(catalog, source, by)
+    named = " ".join(
+        (dimension or "", where, *(f"{m.expression or ''} {m.filter or ''}" for m in metrics))
+    )
+    joins = [join.sql for join in source.joins if _names_table(named, join.table)]
+    if window_days is None:
+        if dimension is None:
+            grouping = "buckets.bucket_id"
+        else:
+            grouping = "GROUPING SETS ((buckets.bucket_id), (buckets.bucket_id, dimension_value))"
+        aggregates = ",\n       ".join(_aggregate(metric, weight) for metric in metrics)
+        select = (
+            f"SELECT buckets.bucket_id, {dimension or 'NULL'} AS dimension_value,\n"
+            f"       {aggregates}"
+        )
+        rest = f"{placed}\n{where}\nGROUP BY {grouping}"
+        body = "\n".join((select, f"FROM {source.name}", *joins, rest))
     else:
-        dimension = _dimension_sql(catalog, source, by)
-        grouping = "GROUPING SETS ((buckets.bucket_id), (buckets.bucket_id, dimension_value))"
-    aggregates = ",\n       ".join(_aggregate(metric, weight) for metric in metrics)
-    select = f"SELECT buckets.bucket_id, {dimension} AS dimension_value,\n       {aggregates}"
-    rest = f"{placed}\nWHERE {' AND '.join(conditions)}\nGROUP BY {grouping}"
-    joins = [join.sql for join in source.joins if _names_table(select + rest, join.table)]
-    first_orders = source.name == "first_orders" or _names_table(select + rest, "first_orders")
-    sql = "\n".join((f"WITH {', '.join(ctes)}", select, f"FROM {source.name}", *joins, rest))
+        snapshot, body = snapshot_sql(
+            metrics,
+            rows="\n    ".join((f"FROM {source.name}", *joins, placed, where)),
+            dimension=dimension,
+            buckets=len(ranges),
+        )
+        ctes.append(snapshot)
+    sql = f"WITH {', '.join(ctes)}\n{body}"
+    first_orders = source.name == "first_orders" or _names_table(sql, "first_orders")
     return Statement(
         index=index,
         source=source.name,

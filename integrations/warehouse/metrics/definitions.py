@@ -4,7 +4,8 @@ Three kinds, told apart by their keys:
 
 - ``AggregateMetric``: an aggregate (sum, count, count of distinct values, median) of an
   expression over one source's rows dated in the period, optionally only the rows a ``filter``
-  keeps; with ``window_days`` the rows of the N days ending on the period's last day instead.
+  keeps; with ``window_days`` the distinct values in the rows of the N days ending on the
+  period's last day instead.
 - ``RatioMetric``: one aggregate metric divided by another (None when the denominator is zero).
 - ``AnalysisMetric`` (``computed_by: analysis``): a figure the analytics tools compute (churn,
   lifetime value, segments, cohorts, forecast). The planner knows it by name; it is not compiled.
@@ -28,6 +29,7 @@ Aggregation = Literal["sum", "count", "count_distinct", "median"]
 # Names a metric's SQL may use besides table columns: the first and last day of the bucket
 # (the period, a comparison period or a point of a series) the row is counted in.
 BUCKET_COLUMNS = frozenset({"bucket_start", "bucket_end"})
+_BUCKET_NAME = re.compile(rf"\b({'|'.join(sorted(BUCKET_COLUMNS))})\b", re.IGNORECASE)
 _QUALIFIED_NAME = re.compile(r"\b([a-z_][a-z0-9_]*)\.[a-z_][a-z0-9_]*\b", re.IGNORECASE)
 
 
@@ -97,6 +99,18 @@ class AggregateMetric(_SqlMetric):
             )
         if self.expression is None and self.aggregation != "count":
             raise ValueError(f"aggregation {self.aggregation} needs an expression")
+        if self.window_days is not None and self.aggregation != "count_distinct":
+            raise ValueError(
+                "window_days counts the distinct values in the rows of the window: "
+                "only aggregation count_distinct applies"
+            )
+        if self.window_days is not None and _BUCKET_NAME.search(
+            f"{self.expression} {self.filter or ''}"
+        ):
+            raise ValueError(
+                "with window_days a row is counted for the window, not for one period: "
+                f"expression and filter cannot name {' or '.join(sorted(BUCKET_COLUMNS))}"
+            )
         if source.weekly and self.aggregation != "sum":
             raise ValueError(
                 f"{self.table} rows cover a week each and are shared out between periods: "
