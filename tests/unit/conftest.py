@@ -9,8 +9,11 @@ import pytest
 
 import policies
 from agents.planner.rules import RulesPlanner
+from agents.support.guard import Guard
+from integrations.vectorstore import MiniLMEmbeddingFunction
 from integrations.warehouse.metrics import MetricCatalog
 from policies import load_policies
+from policies.schema import SupportPolicy
 
 
 @pytest.fixture
@@ -34,3 +37,15 @@ def planner() -> RulesPlanner:
 def catalog() -> MetricCatalog:
     """The shipped metric catalog, read once per module."""
     return MetricCatalog.load()
+
+
+@pytest.fixture(scope="module")
+def support_policy() -> SupportPolicy:
+    """The shipped support policy."""
+    return load_policies(Path(policies.__file__).parent).support
+
+
+@pytest.fixture(scope="module")
+def support_guard(support_policy: SupportPolicy) -> Guard:
+    """The guard as answers use it: the shipped retailer list and the real embedding model."""
+    return Guard(support_policy.guard.other_companies, embed=MiniLMEmbeddingFunction().embed)

@@ -4,25 +4,10 @@ ordinary questions about family and work that must fire nothing."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-import policies
 from agents.support.guard import Guard
-from integrations.vectorstore import MiniLMEmbeddingFunction
-from policies import load_policies
 from policies.schema import SupportPolicy
-
-
-@pytest.fixture(scope="module")
-def policy() -> SupportPolicy:
-    return load_policies(Path(policies.__file__).parent).support
-
-
-@pytest.fixture(scope="module")
-def guard(policy: SupportPolicy) -> Guard:
-    return Guard(policy.guard.other_companies, embed=MiniLMEmbeddingFunction().embed)
 
 
 @pytest.mark.parametrize(
@@ -41,11 +26,11 @@ def guard(policy: SupportPolicy) -> Guard:
     ],
 )
 def test_new_disguises_of_an_injection_are_refused(
-    guard: Guard, policy: SupportPolicy, question: str
+    support_guard: Guard, support_policy: SupportPolicy, question: str
 ) -> None:
-    verdict = guard.check(question)
+    verdict = support_guard.check(question)
     assert verdict.signals, question
-    assert 1.0 - verdict.risk < policy.confidence_threshold
+    assert 1.0 - verdict.risk < support_policy.confidence_threshold
 
 
 @pytest.mark.parametrize(
@@ -60,10 +45,10 @@ def test_new_disguises_of_an_injection_are_refused(
     ],
 )
 def test_requests_about_someone_else_written_loosely_are_escalated(
-    guard: Guard, policy: SupportPolicy, question: str
+    support_guard: Guard, support_policy: SupportPolicy, question: str
 ) -> None:
-    assert ("other_person", 0.95) in guard.check(question).signals
-    assert 1.0 - guard.check(question).risk < policy.confidence_threshold
+    assert ("other_person", 0.95) in support_guard.check(question).signals
+    assert 1.0 - support_guard.check(question).risk < support_policy.confidence_threshold
 
 
 @pytest.mark.parametrize(
@@ -88,6 +73,6 @@ def test_requests_about_someone_else_written_loosely_are_escalated(
     ],
 )
 def test_ordinary_questions_about_family_and_work_fire_no_signal(
-    guard: Guard, question: str
+    support_guard: Guard, question: str
 ) -> None:
-    assert guard.check(question).signals == ()
+    assert support_guard.check(question).signals == ()
