@@ -8,12 +8,9 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from alembic.script import ScriptDirectory
 
 from integrations.statestore import (
@@ -27,8 +24,7 @@ from integrations.statestore import (
 )
 from integrations.statestore.store import HEAD_REVISION
 from integrations.statestore.tables import approvals, outbox, run_threads, runs
-
-MIGRATIONS = Path(__file__).resolve().parents[2] / "integrations" / "statestore" / "migrations"
+from tests.integration._migrations import MIGRATIONS, migrate_to
 
 
 def test_migrating_twice_is_harmless_and_creates_every_table(store: StateStore) -> None:
@@ -42,7 +38,7 @@ def test_the_head_revision_the_store_checks_is_alembics_newest_migration() -> No
 
 
 def test_a_store_behind_the_newest_migration_is_brought_to_it(store: StateStore) -> None:
-    _migrate(store, "0009", down=True)
+    migrate_to(store, "0009", down=True)
     assert not _thread_ts_nullable(store)
 
     store.migrate()
@@ -314,15 +310,6 @@ def test_an_inline_answer_keeps_no_thread_and_is_never_the_thread_of_a_follow_up
     assert store.run_thread(first.run_id) == SlackThread("D0ASKER", None)
 
 
-def _migrate(store: StateStore, revision: str, *, down: bool = False) -> None:
-    """Move the store's schema to ``revision``, as ``StateStore.migrate`` does to head."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with store.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
-
-
 def _thread_ts_nullable(store: StateStore) -> bool:
     columns = sa.inspect(store.engine).get_columns("run_threads")
     return bool(next(c for c in columns if c["name"] == "thread_ts")["nullable"])
@@ -335,7 +322,7 @@ def test_inline_run_threads_migrate_down_to_0009_and_up_again(store: StateStore)
     store.record_run_thread(inline.run_id, SlackThread("D0ASKER", None))
     assert _thread_ts_nullable(store)
 
-    _migrate(store, "0009", down=True)
+    migrate_to(store, "0009", down=True)
     assert not _thread_ts_nullable(store)
     # The older schema cannot say "inline": that place is forgotten, threads are kept.
     assert store.run_thread(inline.run_id) is None
@@ -350,7 +337,7 @@ def test_inline_run_threads_migrate_down_to_0009_and_up_again(store: StateStore)
             )
         )
 
-    _migrate(store, "head")
+    migrate_to(store, "head")
     assert _thread_ts_nullable(store)
     store.record_run_thread(inline.run_id, SlackThread("D0ASKER", None))
     assert store.run_thread(inline.run_id) == SlackThread("D0ASKER", None)
@@ -368,13 +355,13 @@ def test_outbox_attempts_migrate_down_to_0011_and_up_again_keeping_the_rows(
     run = store.start_run("winback", started_by="U1", trigger="cli")
     email = store.queue_email(run.run_id, 1, recipient="a@example.com", subject="s", body="b")
 
-    _migrate(store, "0011", down=True)
+    migrate_to(store, "0011", down=True)
     inspector = sa.inspect(store.engine)
     assert "attempted_at" not in {c["name"] for c in inspector.get_columns("outbox")}
     [foreign_key] = inspector.get_foreign_keys("outbox")
     assert foreign_key["referred_table"] == "runs"
 
-    _migrate(store, "head")
+    migrate_to(store, "head")
     assert [e.email_id for e in store.outbox_emails(run_id=run.run_id)] == [email.email_id]
     (claimed,) = store.claim_emails(run.run_id, "t1", limit=1).emails
     assert store.attempt_email("t1", claimed.email_id)

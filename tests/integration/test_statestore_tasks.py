@@ -14,23 +14,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from typer.testing import CliRunner
 
 from controlroom.cli import app
 from integrations.statestore import StateStore, TaskOutcome, UnknownTaskError, process_name
+from tests.integration._migrations import migrate_to
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "integrations" / "statestore" / "migrations"
 WORK = "bot.work.weekly_digest"
-
-
-def _migrate(store: StateStore, revision: str, *, down: bool = False) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with store.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
 
 
 def _queued(store: StateStore) -> str:
@@ -46,12 +36,12 @@ def test_queue_tasks_migrate_down_to_0010_and_up_again_keeping_the_runs(
     store.record_audit("noted", actor="U1", run_id=run.run_id)  # a foreign key to the run
     store.queue_task("t1", work=WORK, queue="batch")
 
-    _migrate(store, "0010", down=True)
+    migrate_to(store, "0010", down=True)
     inspector = sa.inspect(store.engine)
     assert "queue_tasks" not in inspector.get_table_names()
     assert "task_id" not in {c["name"] for c in inspector.get_columns("runs")}
 
-    _migrate(store, "head")
+    migrate_to(store, "head")
     inspector = sa.inspect(store.engine)
     assert "ix_queue_tasks_queued_at" in {i["name"] for i in inspector.get_indexes("queue_tasks")}
     assert "ix_runs_task_id" in {i["name"] for i in inspector.get_indexes("runs")}

@@ -18,5 +18,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("runs") as batch:
-        batch.drop_column("process")
+    # Not in batch mode: SQLite's copy of ``runs`` would drop the table every run thread, audit
+    # entry and proposal points at (a foreign key failure). SQLite drops a column itself since
+    # 3.35.
+    op.drop_column("runs", "process")
