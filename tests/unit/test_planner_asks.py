@@ -6,11 +6,7 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
-import pytest
-
-import policies
 from agents.planner.plans import (
     CopyPlan,
     DeclinePlan,
@@ -19,18 +15,11 @@ from agents.planner.plans import (
     WinbackWhatIfPlan,
 )
 from agents.planner.rules import RulesPlanner
-from integrations.warehouse.metrics import DateRange, Filter, MetricCatalog
-from policies import load_policies
+from integrations.warehouse.metrics import DateRange, Filter
 
 TODAY = date(2026, 3, 11)
 LAST_WEEK = DateRange(start=date(2026, 3, 2), end=date(2026, 3, 8))
 YESTERDAY = DateRange(start=date(2026, 3, 10), end=date(2026, 3, 10))
-
-
-@pytest.fixture(scope="module")
-def planner() -> RulesPlanner:
-    segments = load_policies(Path(policies.__file__).parent).rfm.segment_names
-    return RulesPlanner(MetricCatalog.load(), list(segments))
 
 
 def plans(planner: RulesPlanner, request: str) -> tuple[Plan, ...]:

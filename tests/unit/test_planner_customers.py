@@ -7,23 +7,14 @@ beside figures: what the team writes when it is not asking for a number.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-import policies
 from agents.planner.plans import AnalysisPlan, DeclinePlan, MetricsPlan, Plan, SupportPlan
 from agents.planner.rules import RulesPlanner
-from integrations.warehouse.metrics import DateRange, MetricCatalog
-from policies import load_policies
+from integrations.warehouse.metrics import DateRange
 
 TODAY = date(2026, 3, 11)
-
-
-@pytest.fixture(scope="module")
-def planner() -> RulesPlanner:
-    segments = load_policies(Path(policies.__file__).parent).rfm.segment_names
-    return RulesPlanner(MetricCatalog.load(), list(segments))
 
 
 def kinds(planner: RulesPlanner, request: str) -> list[str]:

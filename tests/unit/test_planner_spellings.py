@@ -8,11 +8,9 @@ capitalised name in another language's sentence, Québec French, and chores outs
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-import policies
 from agents.planner.plans import (
     AnalysisPlan,
     CopyPlan,
@@ -22,16 +20,9 @@ from agents.planner.plans import (
     WinbackWhatIfPlan,
 )
 from agents.planner.rules import RulesPlanner
-from integrations.warehouse.metrics import DateRange, Filter, MetricCatalog
-from policies import load_policies
+from integrations.warehouse.metrics import DateRange, Filter
 
 TODAY = date(2026, 3, 11)
-
-
-@pytest.fixture(scope="module")
-def planner() -> RulesPlanner:
-    segments = load_policies(Path(policies.__file__).parent).rfm.segment_names
-    return RulesPlanner(MetricCatalog.load(), list(segments))
 
 
 def one(planner: RulesPlanner, request: str) -> Plan:
