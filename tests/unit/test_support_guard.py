@@ -8,12 +8,8 @@ import pytest
 from agents.support.guard import REASON_WORDS, Guard
 from bot.blocks import approvals
 from policies.schema import SupportPolicy
+from tests.unit._support_guard import escalated_whatever_the_retrieval
 from workflows.proposals import AnswerProposal
-
-
-def _escalated_whatever_the_retrieval(risk: float, support_policy: SupportPolicy) -> bool:
-    # confidence = P(retrieval) x (1 - risk) and P(retrieval) <= 1
-    return 1.0 - risk < support_policy.confidence_threshold
 
 
 @pytest.mark.parametrize(
@@ -102,7 +98,7 @@ def test_a_request_about_another_persons_data_is_always_escalated(
 ) -> None:
     verdict = support_guard.check(question)
     assert "other_person" in verdict.reasons
-    assert _escalated_whatever_the_retrieval(verdict.risk, support_policy)
+    assert escalated_whatever_the_retrieval(verdict.risk, support_policy)
 
 
 @pytest.mark.parametrize(
@@ -123,7 +119,7 @@ def test_the_customers_own_records_keep_the_account_rule_and_someone_elses_escal
     assert mine.risk >= 0.8
     theirs = support_guard.check(someone_elses)
     assert "other_person" in theirs.reasons
-    assert _escalated_whatever_the_retrieval(theirs.risk, support_policy)
+    assert escalated_whatever_the_retrieval(theirs.risk, support_policy)
 
 
 @pytest.mark.parametrize(
@@ -145,7 +141,7 @@ def test_a_purchase_from_another_retailer_is_escalated_even_when_it_asks_about_u
 ) -> None:
     verdict = support_guard.check(question)
     assert "other_retailer" in verdict.reasons
-    assert _escalated_whatever_the_retrieval(verdict.risk, support_policy)
+    assert escalated_whatever_the_retrieval(verdict.risk, support_policy)
 
 
 @pytest.mark.parametrize(
@@ -191,7 +187,7 @@ def test_every_injection_rule_still_fires_and_the_injection_is_escalated(
 ) -> None:
     verdict = support_guard.check(question)
     assert rule in verdict.reasons
-    assert verdict.is_injection or _escalated_whatever_the_retrieval(verdict.risk, support_policy)
+    assert verdict.is_injection or escalated_whatever_the_retrieval(verdict.risk, support_policy)
 
 
 @pytest.mark.parametrize(
@@ -331,7 +327,7 @@ def test_ordinary_questions_near_the_new_rules_fire_no_signal(
 def test_orders_disguised_as_policy_authority_or_tasks_are_refused(
     support_guard: Guard, support_policy: SupportPolicy, question: str
 ) -> None:
-    assert _escalated_whatever_the_retrieval(support_guard.check(question).risk, support_policy)
+    assert escalated_whatever_the_retrieval(support_guard.check(question).risk, support_policy)
 
 
 @pytest.mark.parametrize(
@@ -354,7 +350,7 @@ def test_orders_disguised_as_policy_authority_or_tasks_are_refused(
 def test_someone_named_by_a_possessive_a_name_or_a_number_is_escalated(
     support_guard: Guard, support_policy: SupportPolicy, question: str
 ) -> None:
-    assert _escalated_whatever_the_retrieval(support_guard.check(question).risk, support_policy)
+    assert escalated_whatever_the_retrieval(support_guard.check(question).risk, support_policy)
 
 
 @pytest.mark.parametrize(
