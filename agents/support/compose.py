@@ -29,8 +29,9 @@ the best section's best unit, the units of the same section that
 score nearly as well (at most ``MAX_UNITS`` sentences, in the article's order), and, when the unit
 is a list item or the sentence leading a list, the whole list. An article's overview says what
 the page covers, not the answer: it is quoted only when the article has no other section. The
-composition carries the best unit's scores: the confidence reads them (``confidence``), so it
-judges the sentences the customer reads, not the passage retrieval ranked.
+composition carries the best unit's similarity and the whole answer's coverage (its quoted
+units, headings and titles): the confidence reads them (``confidence``), so it judges the
+sentences the customer reads, not the passage retrieval ranked.
 """
 
 from __future__ import annotations
@@ -91,8 +92,8 @@ class Section:
 
 @dataclass(frozen=True, slots=True)
 class Composition:
-    """The answer's text (plain, unquoted), the section it is cited from, and how well its best
-    unit matches the question."""
+    """The answer's text (plain, unquoted), the section it is cited from, how well its best unit
+    matches the question in meaning, and how much of the question the whole answer speaks to."""
 
     section: Passage
     text: str
@@ -196,23 +197,24 @@ class Composer:
             text += "\n\n" + _joined(second)
             quoted += second
             cited.append(units[also].section)
+        said = " ".join([*(u.text for u in quoted), *(f"{p.section} {p.title}" for p in cited)])
+        known = content_words(said)
         return Composition(
             section=cited[0],
             text=text,
             similarity=max(float(similarity[best]), listed),
-            coverage=float(coverage[best]),
-            remainder=self._remainder(question, quoted, cited),
+            coverage=len(asked & known) / len(asked) if asked else 0.0,
+            remainder=self._remainder(question, quoted, known),
             also=cited[1] if also is not None else None,
         )
 
-    def _remainder(self, question: str, quoted: Sequence[Unit], cited: Sequence[Passage]) -> float:
-        """Cosine of the question's words that the quoted units, their headings and titles do
-        not contain, to the quoted units (the mean of their vectors); 1.0 when they contain them
-        all. "are you hiring at the Boulder store" answered with the store's address leaves
-        "hiring", which the address does not answer; "is the Boulder shop open on Thanksgiving"
-        leaves "shop thanksgiving", which the opening hours do."""
-        said = " ".join([*(u.text for u in quoted), *(f"{p.section} {p.title}" for p in cited)])
-        known = content_words(said)
+    def _remainder(self, question: str, quoted: Sequence[Unit], known: set[str]) -> float:
+        """Cosine of the question's words that the answer does not contain (``known``: the
+        content words of the quoted units, their headings and titles) to the quoted units (the
+        mean of their vectors); 1.0 when it contains them all. "are you hiring at the Boulder
+        store" answered with the store's address leaves "hiring", which the address does not
+        answer; "is the Boulder shop open on Thanksgiving" leaves "shop thanksgiving", which the
+        opening hours do."""
         rest = [w for w in _WORD.findall(question.lower()) if _content(w) and w[:5] not in known]
         if not rest:
             return 1.0

@@ -92,6 +92,21 @@ def test_a_long_section_gives_the_sentences_that_answer_not_all_of_it() -> None:
     assert composed.coverage == 1.0
 
 
+def test_coverage_is_of_the_whole_answer_the_customer_reads_not_its_best_sentence() -> None:
+    # Two sentences of a short section, quoted together: "check" and "return" are in one,
+    # "refund" and "days" in the other, "inspection" in neither (nor in the heading or title).
+    section = _section(
+        "Timing",
+        "We check every return when it arrives. The refund reaches your card 5 days later.",
+    )
+
+    composed = Composer(_embed).compose("check return refund days inspection", [section])
+
+    assert composed is not None
+    assert composed.text.count(".") == 2
+    assert composed.coverage == pytest.approx(4 / 5)
+
+
 def test_the_overview_loses_to_the_section_that_answers_as_well() -> None:
     overview = _section("Overview", "Our tents come with care advice.", "how do I care for tents")
     drying = _section("Drying", "Hang a wet tent in the shade to dry it.", "how to dry my tent")
