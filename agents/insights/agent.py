@@ -2,8 +2,8 @@
 and why it matters.
 
 All figures come from ``rfm``, ``churn`` and ``cohorts`` over the warehouse as of its last order
-date, each a ``Fact`` the writer cites through a slot; the request only chooses which of the
-three the answer dwells on.
+date (or an earlier day a request names: "churn risk at the end of Q3"), each a ``Fact`` the
+writer cites through a slot; the request only chooses which of the three the answer dwells on.
 """
 
 from __future__ import annotations
@@ -77,11 +77,13 @@ class InsightsAgent:
         cohort highlight and the retention heatmap."""
         return self.report(list(FOCI))
 
-    def report(self, focus: list[str]) -> Report:
-        """Segments and who moved in the last week, with churn risk and cohort retention when
-        ``focus`` names them ("churn", "cohorts")."""
+    def report(self, focus: list[str], *, as_of: date | None = None) -> Report:
+        """Segments and who moved in the week to ``as_of`` (the last order date when None or
+        later), with churn risk and cohort retention when ``focus`` names them ("churn",
+        "cohorts"); ``NoOrdersError`` when there were no orders a week before ``as_of``."""
         with self._warehouse.connect() as connection:
-            as_of = last_order_date(connection)
+            last = last_order_date(connection)
+            as_of = last if as_of is None else min(as_of, last)
             history, (week_ago,) = history_and_totals(
                 connection, as_of, (as_of - timedelta(days=7),)
             )

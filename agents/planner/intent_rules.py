@@ -37,6 +37,9 @@ CAN_DO = (
 )
 # Specific analyses win over general ones: "lifetime value by segment" is lifetime value.
 _ANALYSIS_ORDER: tuple[AnalysisName, ...] = ("lifetime_value", "cohorts", "churn", "segments")
+# The analyses a period asks as of its last day ("at-risk customers in September"); a cohort's
+# period says which cohorts, and the forecast's which weeks.
+_AS_OF: tuple[AnalysisName, ...] = ("segments", "churn", "lifetime_value")
 _THEME_END = re.compile(r"[,;.!?\n]| - | — ")
 # What may join two formats asked together ("an email and 3 subject lines", "caption + tweet"),
 # or nothing at all ("email subject lines").
@@ -227,10 +230,13 @@ class IntentRules:
             chosen = self._joined(clause, named) or [
                 next(kind for kind in _ANALYSIS_ORDER if kind in named)
             ]
+            as_of = self._as_of(clause)
             return [
-                AnalysisPlan(analysis=kind, segment=segment[0] if segment else None)
-                if kind == "segments"
-                else AnalysisPlan(analysis=kind)
+                AnalysisPlan(
+                    analysis=kind,
+                    segment=segment[0] if segment and kind == "segments" else None,
+                    period=as_of if kind in _AS_OF else None,
+                )
                 for kind in chosen
             ]
         # "will we …" is a forecast about a figure, or about beating a period ("will Q4 come in
@@ -242,6 +248,23 @@ class IntentRules:
         if asks_ahead or turns_out or (mentions and any(p.future for p in clause.periods)):
             return [self._forecast(clause)]
         return []
+
+    def _as_of(self, clause: Clause) -> DateRange | None:
+        """The first period gone by (or under way) that the clause names, whose last day its
+        segments, churn risk or lifetime value are asked as of; None when it names none, when
+        it says which customers it means ("customers we acquired in 2024"), or when it asks
+        about what is still to come ("how many will be at risk in January": today's figures
+        are what there is); a period set as a deadline ("call them before the holidays") is
+        not one."""
+        lexicon = self._lexicon
+        past = [
+            p.range
+            for p in clause.periods
+            if not p.future and not lexicon.deadline.search(clause.folded[: p.start])
+        ]
+        if not past or clause.find(lexicon.cohort_cues) or clause.find(lexicon.forecast_questions):
+            return None
+        return past[0]
 
     def _joined(
         self, clause: Clause, named: Mapping[AnalysisName, tuple[int, int]]

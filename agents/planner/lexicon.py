@@ -144,6 +144,8 @@ class LexiconFile(_Strict):
     comparisons: dict[Literal["none", "four_week_average", "same_period_last_year"], Phrases]
     standing_comparisons: dict[Comparison, Phrases]
     analysis_phrasings: dict[AnalysisName, Phrases]
+    cohort_cues: Phrases
+    deadline_words: Phrases
     forecast_questions: Phrases
     forecast_outcomes: Phrases
     analysis_metrics: dict[str, AnalysisName]
@@ -207,6 +209,11 @@ class Lexicon:
         self.comparisons = _each(entry.comparisons)
         self.standing_comparisons = _each(entry.standing_comparisons)
         self.analysis_phrasings = _each(entry.analysis_phrasings)
+        self.cohort_cues = compile_phrases(entry.cohort_cues)
+        # the deadline word, then at most an article before the period's phrase
+        self.deadline = re.compile(
+            rf"\b(?:{'|'.join(entry.deadline_words)})\s+(?:(?:the|el|la|los|las|le|les|den|dem)\s+)?$"
+        )
         self.forecast_questions = compile_phrases(entry.forecast_questions)
         self.forecast_outcomes = compile_phrases(entry.forecast_outcomes)
         self.analysis_metrics = entry.analysis_metrics

@@ -58,7 +58,9 @@ class MetricsPlan(_Plan):
 class AnalysisPlan(_Plan):
     """An analysis from the insights and finance tools: RFM segments (optionally one),
     churn risk, cohort retention, expected lifetime value, or the revenue forecast for
-    ``period`` set against ``compare_to`` (e.g. this December vs last December)."""
+    ``period`` set against ``compare_to`` (e.g. this December vs last December). Segments,
+    churn risk and lifetime value with a ``period`` are computed as of its last day ("at-risk
+    customers in September")."""
 
     kind: Literal["analysis"] = "analysis"
     analysis: AnalysisName

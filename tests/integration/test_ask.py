@@ -4,6 +4,7 @@ as a run, and printed by the CLI with the plan each part ran."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,17 @@ from agents.planner.plans import AnalysisPlan, SupportPlan
 from controlroom.cli import app
 from controlroom.services import Services
 from integrations.warehouse import Warehouse
-from tests.integration._ask import ASKER, LAST_WEEK, ask, dollars, on_team_day, revenue
+from integrations.warehouse.metrics import DateRange
+from tests.integration._ask import (
+    ASKER,
+    LAST_WEEK,
+    ask,
+    dollars,
+    on_team_day,
+    revenue,
+    scalar,
+    whole,
+)
 
 runner = CliRunner()
 WIDE = {"COLUMNS": "200"}
@@ -59,6 +70,37 @@ def test_a_churn_question_is_answered_with_the_models_figures_and_recorded_as_a_
         "command",
     )
     assert run.cost_usd == 0.0
+
+
+def test_segments_asked_for_a_past_month_are_the_customers_as_of_its_last_day(
+    control_room: Services, sample_warehouse: Warehouse
+) -> None:
+    answer = ask(control_room, "how many customers were in each segment in september?")
+
+    (part,) = answer.parts
+    assert part.plan == AnalysisPlan(
+        analysis="segments", period=DateRange(start=date(2026, 9, 1), end=date(2026, 9, 30))
+    )
+    assert part.heading == "Customer segments (RFM) · as of 30 Sep 2026"
+    count = "SELECT count(DISTINCT customer_id) FROM orders WHERE order_date <= ?"
+    then = scalar(sample_warehouse, count, date(2026, 9, 30))
+    assert then < scalar(sample_warehouse, count, date(2026, 11, 22))  # today's would differ
+    assert part.text.startswith(f"{whole(then)} customers: ")
+    assert "Since 23 Sep 2026:" in part.text  # who moved in the week to 30 Sep
+
+
+def test_churn_asked_before_the_first_order_or_after_the_last_says_so(
+    control_room: Services,
+) -> None:
+    before, after = ask(control_room, "churn risk in 2019"), ask(control_room, "churn risk today")
+
+    assert before.parts[0].text == (
+        "There were no orders yet in the week to 31 Dec 2019: no customers to look at then."
+    )
+    assert after.parts[0].heading == "Churn risk · as of 22 Nov 2026"
+    assert after.parts[0].text.startswith(
+        "_The data runs to 22 Nov 2026: these are the customers as of then._"
+    )
 
 
 def test_a_customer_question_is_answered_from_the_help_centre_with_its_source(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from agents.planner.plans import (
+    AnalysisPlan,
     CopyPlan,
     DeclinePlan,
     MetricsPlan,
@@ -87,3 +88,34 @@ def test_a_short_month_name_at_one_end_of_a_range_is_a_month(planner: RulesPlann
     (plan,) = plans(planner, "orders jan through mar")
     assert isinstance(plan, MetricsPlan)
     assert plan.period == DateRange(start=date(2026, 1, 1), end=date(2026, 3, 10))
+
+
+SEPTEMBER = DateRange(start=date(2025, 9, 1), end=date(2025, 9, 30))
+
+
+def test_segments_churn_and_value_asked_for_a_period_gone_by_are_asked_as_of_its_end(
+    planner: RulesPlanner,
+) -> None:
+    assert plans(planner, "how many at risk customers did we have in september") == (
+        AnalysisPlan(analysis="segments", segment="At Risk", period=SEPTEMBER),
+    )
+    assert plans(planner, "churn risk last week") == (
+        AnalysisPlan(analysis="churn", period=LAST_WEEK),
+    )
+    assert plans(planner, "¿cuántos clientes en riesgo teníamos en septiembre?") == (
+        AnalysisPlan(analysis="segments", segment="At Risk", period=SEPTEMBER),
+    )
+
+
+def test_a_period_that_says_which_customers_or_when_to_act_is_not_an_as_of_day(
+    planner: RulesPlanner,
+) -> None:
+    for request, analysis in [
+        ("lifetime value of the customers we acquired in september", "lifetime_value"),
+        ("who's likely to churn? want to call them before the holidays", "churn"),
+        ("how many at risk customers will we have in september", "segments"),
+        ("do the people who first bought in september come back? cohort view", "cohorts"),
+    ]:
+        (plan,) = plans(planner, request)
+        assert isinstance(plan, AnalysisPlan) and plan.analysis == analysis, request
+        assert plan.period is None, request

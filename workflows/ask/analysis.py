@@ -10,6 +10,7 @@ import duckdb
 
 from agents.finance.forecast import MAX_HORIZON, MIN_HORIZON, RevenueForecast, forecast_revenue
 from agents.finance.weeks import weekly_revenue
+from agents.insights import NoOrdersError
 from agents.insights.agent import InsightsAgent
 from agents.planner.periods import period_label
 from agents.planner.plans import AnalysisPlan
@@ -36,13 +37,40 @@ _HEADINGS = {
 
 def answer_insights(plan: AnalysisPlan, insights: InsightsAgent) -> PlanAnswer:
     """Segments (one named segment first), churn risk, lifetime value or cohorts, as the
-    Insights specialist reports them."""
-    report = insights.report(_FOCUS[plan.analysis])
+    Insights specialist reports them: as of the end of the plan's period when it names one
+    ("at risk customers in September"), else of the data's last day. A cohort plan's period
+    says which cohorts are meant ("the people we acquired in the summer"): the heatmap shows
+    every cohort, so it is read as of the last day."""
+    as_of = plan.period.end if plan.period is not None and plan.analysis != "cohorts" else None
+    heading = _HEADINGS[plan.analysis] + (f" · {plan.segment}" if plan.segment else "")
+    try:
+        report = insights.report(_FOCUS[plan.analysis], as_of=as_of)
+    except NoOrdersError:
+        if as_of is None:  # no orders at all: the branch fails, saying so
+            raise
+        return PlanAnswer(
+            plan=plan,
+            heading=heading,
+            text=f"There were no orders yet in the week to {as_of:%-d %b %Y}: no customers to "
+            "look at then.",
+        )
     lines = []
+    reported = date.fromisoformat(report.facts["as_of"])
+    if as_of is not None:
+        heading += f" · as of {reported:%-d %b %Y}"
+        if as_of > reported:
+            lines.append(
+                f"_The data runs to {reported:%-d %b %Y}: these are the customers as of then._"
+            )
     if plan.segment:
         segment = report.facts.get("segments", {}).get(plan.segment)
         if segment is None:
-            lines.append(f"No customer is in *{escape_mrkdwn(plan.segment)}* right now.")
+            name = f"*{escape_mrkdwn(plan.segment)}*"
+            lines.append(
+                f"No customer is in {name} right now."
+                if as_of is None
+                else f"No customer was in {name} on {reported:%-d %b %Y}."
+            )
         else:
             lines.append(
                 f"*{escape_mrkdwn(plan.segment)}:* {segment['customers']:,} customers,"
@@ -50,7 +78,6 @@ def answer_insights(plan: AnalysisPlan, insights: InsightsAgent) -> PlanAnswer:
                 f" {segment['revenue_share']:.1%} of revenue."
             )
     lines.append(report.text)
-    heading = _HEADINGS[plan.analysis] + (f" · {plan.segment}" if plan.segment else "")
     return PlanAnswer(
         plan=plan,
         heading=heading,
