@@ -15,7 +15,10 @@ Peak memory is the process's peak resident set during the step (Linux: reset thr
 
 With the `bench` extra installed it compares our BG/NBD and MBG/NBD fits with `lifetimes`'
 ``BetaGeoFitter`` and ``ModifiedBetaGeoFitter`` like for like: same input, interleaved runs,
-the median of five each, and the fitted parameters side by side.
+the median of five each, and the fitted parameters side by side. A second peer for BG/NBD is
+PyMC-Marketing's ``BetaGeoModel`` fitted by MAP with flat priors on r, α, a and b (so its MAP
+is the same maximum-likelihood estimate): the model built and fitted each run, its first fit in
+the process (PyTensor compiling the model) reported apart.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import statistics
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -138,6 +142,7 @@ def run(
     )
     figures.add(f"{size}: RFM + cohorts + BG/NBD input", first_three * 1000, "ms")
     _compare_with_lifetimes(x, tx, age, runs=5, figures=figures)
+    _compare_with_pymc_marketing(x, tx, age, runs=5, figures=figures)
 
 
 def _compare_with_lifetimes(
@@ -171,6 +176,53 @@ def _compare_with_lifetimes(
             f"{params.r:.4f}, {params.alpha:.4f}, {params.a:.4f}, {params.b:.4f}; lifetimes "
             + ", ".join(f"{fitted.params_[k]:.4f}" for k in ("r", "alpha", "a", "b"))
         )
+
+
+def _compare_with_pymc_marketing(
+    x: np.ndarray, tx: np.ndarray, age: np.ndarray, runs: int, figures: Figures
+) -> None:
+    """Our BG/NBD against PyMC-Marketing's ``BetaGeoModel`` MAP fit with flat priors (the
+    maximum-likelihood estimate, as ours), on the same arrays, runs interleaved, the median of
+    each after one fit of theirs that compiles the model; the parameters side by side."""
+    try:
+        import pandas as pd
+        from pymc_marketing.clv import BetaGeoModel
+        from pymc_marketing.prior import Prior
+    except ImportError:
+        print("pymc-marketing not installed (pip install -e '.[bench]'): no comparison")
+        return
+    data = pd.DataFrame({"customer_id": np.arange(len(x)), "frequency": x, "recency": tx, "T": age})
+    flat = {name: Prior("HalfFlat") for name in ("r", "alpha", "a", "b")}
+
+    def theirs_fit() -> Any:
+        model = BetaGeoModel(data=data, model_config=flat)
+        model.fit(method="map", progressbar=False)
+        return model.fit_result  # the one MAP "draw" (fit_summary rounds to 3 decimals)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyTensor's advice on BLAS, printed once per process
+        started = time.perf_counter()
+        theirs_fit()
+        first = time.perf_counter() - started
+        ours: list[float] = []
+        theirs: list[float] = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            params = fit_bgnbd(x, tx, age, model="bg_nbd")
+            ours.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            fitted = theirs_fit()
+            theirs.append(time.perf_counter() - started)
+    mine, peer_s = statistics.median(ours), statistics.median(theirs)
+    figures.add(f"{len(x):,} customers: bg_nbd fit, PyMC-Marketing MAP ÷ ours", peer_s / mine, "×")
+    print(
+        f"\nPyMC-Marketing BetaGeoModel, MAP with flat priors, interleaved, median of {runs} "
+        f"({len(x):,} customers; its first fit, compiling the model: {first:.1f} s):\n"
+        f"{'model':<10}{'ours s':>9}{'PyMC s':>13}{'ratio':>8}   parameters (r, α, a, b)\n"
+        f"{'bg_nbd':<10}{mine:>9.3f}{peer_s:>13.3f}{peer_s / mine:>7.1f}×   ours "
+        f"{params.r:.4f}, {params.alpha:.4f}, {params.a:.4f}, {params.b:.4f}; PyMC-Marketing "
+        + ", ".join(f"{float(fitted[k].values.squeeze()):.4f}" for k in ("r", "alpha", "a", "b"))
+    )
 
 
 def main() -> None:
