@@ -5,6 +5,9 @@ The request is read as a fresh one (``RulesPlanner``), and what it states explic
 a breakdown, a series grain, filters, a comparison, metrics it names — replaces the same part of
 the last plan. A request that states none of those, or that is a new question of another kind
 (copy, a forecast, a support question), is not a follow-up.
+
+A thread with no metrics plan may follow up its last segments, churn or lifetime-value plan
+with a period alone ("and in September?"): the analysis as of that period's end.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from agents.planner.plans import ClarifyPlan, MetricsPlan, Plans
+from agents.planner.plans import AS_OF_ANALYSES, AnalysisPlan, ClarifyPlan, MetricsPlan, Plans
 from agents.planner.rules import RulesPlanner
 from integrations.warehouse.metrics import normalize_term
 from integrations.warehouse.metrics.periods import previous_period
@@ -31,7 +34,7 @@ def follow_up(request: str, previous: Plans, today: date, rules: RulesPlanner) -
     else: copy, a forecast, a customer's question)."""
     last = next((p for p in reversed(previous.plans) if isinstance(p, MetricsPlan)), None)
     if last is None:
-        return None
+        return _analysis_follow_up(request, previous, today, rules)
     fresh = rules.plan(request, today)
     if not all(isinstance(p, MetricsPlan | ClarifyPlan) for p in fresh.plans):
         return None
@@ -54,3 +57,31 @@ def follow_up(request: str, previous: Plans, today: date, rules: RulesPlanner) -
     if not update:
         return None
     return Plans(plans=(last.model_copy(update=update),))
+
+
+def _analysis_follow_up(
+    request: str, previous: Plans, today: date, rules: RulesPlanner
+) -> Plans | None:
+    """The thread's last as-of analysis at the period ``request`` states and nothing else
+    ("and in September?", "the month before?"); None when it states more or no period."""
+    last = next(
+        (
+            p
+            for p in reversed(previous.plans)
+            if isinstance(p, AnalysisPlan) and p.analysis in AS_OF_ANALYSES
+        ),
+        None,
+    )
+    if last is None or not all(
+        isinstance(p, ClarifyPlan) for p in rules.plan(request, today).plans
+    ):
+        return None
+    stated = rules.stated(request, today)
+    if stated.metrics or stated.by or stated.grain or stated.filters:
+        return None
+    period = stated.period
+    if _BEFORE.search(f" {normalize_term(request)} ") and last.period is not None:
+        period = previous_period(last.period)
+    if period is None:
+        return None
+    return Plans(plans=(last.model_copy(update={"period": period}),))

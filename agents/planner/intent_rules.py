@@ -19,6 +19,7 @@ from agents.planner.lexicon import Lexicon, compile_phrases, fold
 from agents.planner.metric_words import Mention
 from agents.planner.periods import PeriodMatch, find_period
 from agents.planner.plans import (
+    AS_OF_ANALYSES,
     AnalysisName,
     AnalysisPlan,
     CopyPlan,
@@ -37,9 +38,6 @@ CAN_DO = (
 )
 # Specific analyses win over general ones: "lifetime value by segment" is lifetime value.
 _ANALYSIS_ORDER: tuple[AnalysisName, ...] = ("lifetime_value", "cohorts", "churn", "segments")
-# The analyses a period asks as of its last day ("at-risk customers in September"); a cohort's
-# period says which cohorts, and the forecast's which weeks.
-_AS_OF: tuple[AnalysisName, ...] = ("segments", "churn", "lifetime_value")
 _THEME_END = re.compile(r"[,;.!?\n]| - | — ")
 # What may join two formats asked together ("an email and 3 subject lines", "caption + tweet"),
 # or nothing at all ("email subject lines").
@@ -235,7 +233,7 @@ class IntentRules:
                 AnalysisPlan(
                     analysis=kind,
                     segment=segment[0] if segment and kind == "segments" else None,
-                    period=as_of if kind in _AS_OF else None,
+                    period=as_of if kind in AS_OF_ANALYSES else None,
                 )
                 for kind in chosen
             ]

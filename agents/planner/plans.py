@@ -55,6 +55,11 @@ class MetricsPlan(_Plan):
         )
 
 
+# The analyses a period asks as of its last day ("at-risk customers in September"); a cohort
+# plan's period says which cohorts, and the forecast's which weeks.
+AS_OF_ANALYSES: tuple[AnalysisName, ...] = ("segments", "churn", "lifetime_value")
+
+
 class AnalysisPlan(_Plan):
     """An analysis from the insights and finance tools: RFM segments (optionally one),
     churn risk, cohort retention, expected lifetime value, or the revenue forecast for

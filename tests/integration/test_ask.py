@@ -14,6 +14,7 @@ from agents.insights.agent import InsightsAgent
 from agents.planner.plans import AnalysisPlan, SupportPlan
 from controlroom.cli import app
 from controlroom.services import Services
+from integrations.statestore import SlackThread
 from integrations.warehouse import Warehouse
 from integrations.warehouse.metrics import DateRange
 from tests.integration._ask import (
@@ -87,6 +88,20 @@ def test_segments_asked_for_a_past_month_are_the_customers_as_of_its_last_day(
     assert then < scalar(sample_warehouse, count, date(2026, 11, 22))  # today's would differ
     assert part.text.startswith(f"{whole(then)} customers: ")
     assert "Since 23 Sep 2026:" in part.text  # who moved in the week to 30 Sep
+
+
+def test_a_period_asked_in_the_thread_of_a_churn_answer_is_churn_as_of_its_end(
+    control_room: Services,
+) -> None:
+    thread = SlackThread("C0GTM", "1764000000.000002")
+    first = ask(control_room, "who is at risk of churning?")
+    control_room.state.record_run_thread(first.run_id, thread)
+
+    answer = ask(control_room, "and in september?", thread=thread)
+
+    (part,) = answer.parts
+    assert part.heading == "Churn risk · as of 30 Sep 2026"
+    assert part.text != first.parts[0].text
 
 
 def test_churn_asked_before_the_first_order_or_after_the_last_says_so(

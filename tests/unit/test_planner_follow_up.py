@@ -10,7 +10,7 @@ import pytest
 
 import policies
 from agents.planner.follow_up import follow_up
-from agents.planner.plans import CopyPlan, Filter, MetricsPlan, Plans
+from agents.planner.plans import AnalysisPlan, CopyPlan, Filter, MetricsPlan, Plans
 from agents.planner.rules import RulesPlanner
 from integrations.warehouse.metrics import DateRange, MetricCatalog
 from policies import load_policies
@@ -70,3 +70,26 @@ def test_a_new_question_of_another_kind_is_not_a_follow_up(rules: RulesPlanner) 
     )
     copy_only = Plans(plans=(CopyPlan(format="email", theme="boots"),))
     assert follow_up("and the week before?", copy_only, TODAY, rules) is None
+
+
+SEPTEMBER = DateRange(start=date(2026, 9, 1), end=date(2026, 9, 30))
+CHURN = Plans(plans=(AnalysisPlan(analysis="churn"),))
+
+
+def test_a_period_alone_after_churn_or_segments_asks_them_as_of_its_end(
+    rules: RulesPlanner,
+) -> None:
+    assert follow_up("and in september?", CHURN, TODAY, rules) == Plans(
+        plans=(AnalysisPlan(analysis="churn", period=SEPTEMBER),)
+    )
+    at_risk = AnalysisPlan(analysis="segments", segment="At Risk", period=SEPTEMBER)
+    before = follow_up("the month before?", Plans(plans=(at_risk,)), TODAY, rules)
+    august = DateRange(start=date(2026, 8, 1), end=date(2026, 8, 31))
+    assert before == Plans(plans=(at_risk.model_copy(update={"period": august}),))
+
+
+@pytest.mark.parametrize("request_text", ["by channel?", "revenue in september", "thanks!"])
+def test_anything_more_than_a_period_after_an_analysis_is_not_a_follow_up(
+    rules: RulesPlanner, request_text: str
+) -> None:
+    assert follow_up(request_text, CHURN, TODAY, rules) is None

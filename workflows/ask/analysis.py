@@ -13,7 +13,7 @@ from agents.finance.weeks import weekly_revenue
 from agents.insights import NoOrdersError
 from agents.insights.agent import InsightsAgent
 from agents.planner.periods import period_label
-from agents.planner.plans import AnalysisPlan
+from agents.planner.plans import AS_OF_ANALYSES, AnalysisPlan
 from integrations.llm import Fact, LanguageModel, SlotText
 from integrations.text import escape_mrkdwn
 from integrations.warehouse import Warehouse
@@ -41,7 +41,7 @@ def answer_insights(plan: AnalysisPlan, insights: InsightsAgent) -> PlanAnswer:
     ("at risk customers in September"), else of the data's last day. A cohort plan's period
     says which cohorts are meant ("the people we acquired in the summer"): the heatmap shows
     every cohort, so it is read as of the last day."""
-    as_of = plan.period.end if plan.period is not None and plan.analysis != "cohorts" else None
+    as_of = plan.period.end if plan.period and plan.analysis in AS_OF_ANALYSES else None
     heading = _HEADINGS[plan.analysis] + (f" · {plan.segment}" if plan.segment else "")
     try:
         report = insights.report(_FOCUS[plan.analysis], as_of=as_of)
