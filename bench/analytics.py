@@ -145,6 +145,24 @@ def run(
     _compare_with_pymc_marketing(x, tx, age, runs=5, figures=figures)
 
 
+def _interleaved(
+    ours: Callable[[], Any], theirs: Callable[[], Any], runs: int
+) -> tuple[tuple[float, Any], tuple[float, Any]]:
+    """Each function ``runs`` times, alternately (ours, theirs, ours …): the median seconds of
+    each and its last result."""
+    seconds: tuple[list[float], list[float]] = ([], [])
+    results: list[Any] = [None, None]
+    for _ in range(runs):
+        for side, fit in enumerate((ours, theirs)):
+            started = time.perf_counter()
+            results[side] = fit()
+            seconds[side].append(time.perf_counter() - started)
+    return (
+        (statistics.median(seconds[0]), results[0]),
+        (statistics.median(seconds[1]), results[1]),
+    )
+
+
 def _compare_with_lifetimes(
     x: np.ndarray, tx: np.ndarray, age: np.ndarray, runs: int, figures: Figures
 ) -> None:
@@ -160,16 +178,11 @@ def _compare_with_lifetimes(
     print(f"\nlike for like, interleaved, median of {runs} fits each ({len(x):,} customers):")
     print(f"{'model':<10}{'ours s':>9}{'lifetimes s':>13}{'ratio':>8}   parameters (r, α, a, b)")
     for model, peer in peers.items():
-        ours: list[float] = []
-        theirs: list[float] = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            params = fit_bgnbd(x, tx, age, model=model)
-            ours.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            fitted = peer().fit(x, tx, age)
-            theirs.append(time.perf_counter() - started)
-        mine, peer_s = statistics.median(ours), statistics.median(theirs)
+        (mine, params), (peer_s, fitted) = _interleaved(
+            lambda model=model: fit_bgnbd(x, tx, age, model=model),
+            lambda peer=peer: peer().fit(x, tx, age),
+            runs,
+        )
         figures.add(f"{len(x):,} customers: {model} fit, lifetimes ÷ ours", peer_s / mine, "×")
         print(
             f"{model:<10}{mine:>9.3f}{peer_s:>13.3f}{peer_s / mine:>7.1f}×   ours "
@@ -204,16 +217,9 @@ def _compare_with_pymc_marketing(
         started = time.perf_counter()
         theirs_fit()
         first = time.perf_counter() - started
-        ours: list[float] = []
-        theirs: list[float] = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            params = fit_bgnbd(x, tx, age, model="bg_nbd")
-            ours.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            fitted = theirs_fit()
-            theirs.append(time.perf_counter() - started)
-    mine, peer_s = statistics.median(ours), statistics.median(theirs)
+        (mine, params), (peer_s, fitted) = _interleaved(
+            lambda: fit_bgnbd(x, tx, age, model="bg_nbd"), theirs_fit, runs
+        )
     figures.add(f"{len(x):,} customers: bg_nbd fit, PyMC-Marketing MAP ÷ ours", peer_s / mine, "×")
     print(
         f"\nPyMC-Marketing BetaGeoModel, MAP with flat priors, interleaved, median of {runs} "
