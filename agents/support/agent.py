@@ -3,7 +3,8 @@ support volume when the team asks about tickets.
 
 With a language model configured, ``ModelAnswerWriter`` writes a grounded answer that cites the
 retrieved passages; its figures are held to the passages by the number guard, and any failure
-falls back to the offline answer (the best passage, quoted and cited).
+(no model configured, among them) leaves the offline answer: the sentences of the best section
+that answer the question, quoted and cited (``answer.offline_answer``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from agents import formatting as fmt
 from agents.specialist import Report, Specialist, import_now
 from agents.support._exceptions import SupportError
-from agents.support.answer import SupportAnswer, WrittenAnswer, answer, offline_answer
+from agents.support.answer import SupportAnswer, WrittenAnswer, answer
 from agents.support.gaps import QuestionLog, weekly_gaps
 from agents.support.kb import KnowledgeBase, Passage
 from agents.support.tickets import TicketWeek, ticket_week
@@ -42,13 +43,14 @@ class GroundedAnswer(BaseModel):
 
 
 class ModelAnswerWriter:
-    """An ``AnswerWriter`` over the language model, falling back to the offline answer."""
+    """An ``AnswerWriter`` over the language model; None (the offline answer stands) when the
+    model fails or is not configured, or its figures are not the passages'."""
 
     def __init__(self, model: LanguageModel, prompts: AgentPrompts) -> None:
         self._model = model
         self._prompts = prompts
 
-    def __call__(self, question: str, passages: Sequence[Passage]) -> WrittenAnswer:
+    def __call__(self, question: str, passages: Sequence[Passage]) -> WrittenAnswer | None:
         rendered = "\n\n".join(f"[{p.id}] {p.title} › {p.section}\n{p.text}" for p in passages)
         prompt = self._prompts.tasks["answer"].render(question=question, passages=rendered)
         try:
@@ -57,11 +59,11 @@ class ModelAnswerWriter:
             )
         except LanguageModelError as error:
             logger.info("support answer written offline: %s", error)
-            return offline_answer(question, passages)
+            return None
         verdict = check_figures(drafted.answer, [p.text for p in passages])
         if not verdict.passed:
             logger.warning("model answer refused by the number guard: %s", verdict.reason)
-            return offline_answer(question, passages)
+            return None
         return WrittenAnswer(
             text=drafted.answer, cited=tuple(drafted.cited), supported=drafted.supported
         )

@@ -1,10 +1,12 @@
 """Answer a customer's question from the knowledge base, with sources and a calibrated confidence.
 
 ``answer`` retrieves the best passages, asks the guard about the question, computes the
-confidence (``confidence``) and writes the reply. The offline writer quotes the best passage and
-cites it; a model-backed writer (``AnswerWriter``, e.g. over ``integrations.llm``) can be passed
-in to write a grounded answer that cites the passages instead. A question the guard flags as an
-injection never reaches a writer: it is escalated with the offline text.
+confidence (``confidence``) and writes the reply. The offline writer quotes the sentences of the
+best section that answer the question (``compose``) and cites it; a model-backed writer
+(``AnswerWriter``, e.g. over ``integrations.llm``) can be passed in to write a grounded answer
+that cites the passages instead, and when it writes none (no model configured, or its answer
+refused) the offline answer stands. A question the guard flags as an injection never reaches a
+writer: it is escalated with the offline text.
 
 Below ``policy.confidence_threshold`` the answer is marked ``escalate``: the support workflow
 sends it to a person, whose final answer comes back through ``learn_from_human``.
@@ -65,9 +67,10 @@ HAND_OFF = WrittenAnswer(
 
 
 class AnswerWriter(Protocol):
-    """Writes the reply from the question and the retrieved passages (best first)."""
+    """Writes the reply from the question and the retrieved passages (best first); None when
+    it wrote none (no model, or its answer was refused): the offline answer stands."""
 
-    def __call__(self, question: str, passages: Sequence[Passage]) -> WrittenAnswer: ...
+    def __call__(self, question: str, passages: Sequence[Passage]) -> WrittenAnswer | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,9 +273,9 @@ def _answer_one(
     if writer is not None and passages and not verdict.is_injection:
         drafted = writer(question, passages)
         known = {p.id for p in passages}
-        if drafted.cited and set(drafted.cited) <= known:
+        if drafted is not None and drafted.cited and set(drafted.cited) <= known:
             written, written_by = drafted, "model"
-        else:
+        elif drafted is not None:
             logger.warning("writer cited no retrieved passage; using the offline answer")
     confidence = min(
         cap,

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from controlroom.services import Services
+from agents.support.answer import answer, offline_answer
+from agents.support.evals import DEFAULT_DEV_SET, load_eval_set
+from controlroom.services import Services, ready_knowledge_base
 from integrations.tickets import ZendeskTickets
 from tests.fakes.local_http import LocalHTTPServer
 from tests.fakes.zendesk_server import FakeZendesk
@@ -116,3 +118,22 @@ def test_with_zendesk_configured_a_rejected_answer_opens_a_ticket_there(
     assert UNSURE in ticket["comment"]["body"]
     opened = desk.state.audit_entries(run_id=outcome.run_id)[-1]
     assert (opened.action, opened.detail["ticket_id"]) == ("ticket_opened", "1000")
+
+
+def test_what_the_workflow_sends_is_the_answer_the_evaluation_scores(
+    desk: ApprovalDesk, services: Services
+) -> None:
+    # With no model configured (the default), the Support agent's writer writes nothing and
+    # the composed answer stands: the asker reads the sentences the evaluation scores, not the
+    # retrieved passage quoted whole (often its article's overview).
+    kb, policy = ready_knowledge_base(services), services.policies.support
+    questions = [c.question for c in load_eval_set(DEFAULT_DEV_SET) if c.answerable][:40]
+    unlike_the_top_passage = 0
+    for question in questions:
+        outcome = _ask(desk, question)
+        said = outcome.proposal or outcome.result
+        assert isinstance(said, AnswerProposal | AnsweredResult)
+        scored = answer(question, kb, policy)
+        assert said.text == scored.text, question
+        unlike_the_top_passage += scored.text != offline_answer(question, scored.passages).text
+    assert unlike_the_top_passage >= 5
