@@ -271,8 +271,9 @@ def _answer_one(
     written = HAND_OFF if verdict.is_injection else offline_answer(question, passages, composition)
     written_by: Literal["offline", "model"] = "offline"
     if writer is not None and passages and not verdict.is_injection:
-        drafted = writer(question, passages)
-        known = {p.id for p in passages}
+        shown = _for_the_writer(passages, composition)
+        drafted = writer(question, shown)
+        known = {p.id for p in shown}
         if drafted is not None and drafted.cited and set(drafted.cited) <= known:
             written, written_by = drafted, "model"
         elif drafted is not None:
@@ -289,11 +290,7 @@ def _answer_one(
     reasons = list(verdict.reasons)
     if confidence < policy.confidence_threshold:
         reasons.append(f"confidence {confidence:.2f} below {policy.confidence_threshold:.2f}")
-    by_id = {p.id: p for p in passages}
-    if composition is not None:
-        for section in (composition.section, composition.also):
-            if section is not None:
-                by_id.setdefault(section.id, section)
+    by_id = {p.id: p for p in _for_the_writer(passages, composition)}
     return SupportAnswer(
         question=question,
         text=written.text,
@@ -306,6 +303,14 @@ def _answer_one(
         written_by=written_by,
         passages=tuple(passages),
     )
+
+
+def _for_the_writer(passages: Sequence[Passage], composition: Composition | None) -> list[Passage]:
+    """What a writer is shown, best first: the section(s) the composition chose (the one that
+    answers, not its article's overview retrieval may have ranked), then the other passages."""
+    chosen = [] if composition is None else [composition.section, composition.also]
+    first = [p for p in chosen if p is not None]
+    return first + [p for p in passages if p.id not in {c.id for c in first}]
 
 
 def learn_from_human(

@@ -113,6 +113,27 @@ def test_a_writers_grounded_answer_is_used_and_its_check_scales_the_confidence(
     assert written.confidence == pytest.approx(offline.confidence * 0.5)
 
 
+def test_a_writer_is_shown_the_section_that_answers_first_not_the_articles_overview(
+    kb: KnowledgeBase, policy: SupportPolicy
+) -> None:
+    from agents.support import WrittenAnswer
+
+    shown: list[list[str]] = []
+
+    def writer(question, passages):  # type: ignore[no-untyped-def]
+        shown.append([f"{p.article}#{p.section}" for p in passages])
+        return WrittenAnswer(text="Yes, swap them for free.", cited=(passages[0].id,))
+
+    question = "my daughter got boots for her birthday and they are too small, can we swap them?"
+    offline = answer(question, kb, policy)
+    written = answer(question, kb, policy, writer=writer)
+
+    assert offline.passages[0].section == "Overview"  # what retrieval ranks first
+    (first, *_), (cited,) = shown[0], written.sources
+    assert first == f"exchanges#{offline.sources[0].section}" != "exchanges#Overview"
+    assert cited.section == offline.sources[0].section
+
+
 def test_a_human_answer_makes_the_same_question_answered_directly_next_time(
     kb: KnowledgeBase, policy: SupportPolicy, tmp_path: Path
 ) -> None:
