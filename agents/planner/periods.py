@@ -51,8 +51,14 @@ from agents.planner._period_words import tokens as read_tokens
 from integrations.warehouse.metrics.periods import previous_period, same_period_last_year
 from integrations.warehouse.metrics.query import DateRange
 
-__all__ = ["PeriodMatch", "find_period", "find_periods", "period_label", "previous_period",
-           "same_period_last_year"]  # fmt: skip
+__all__ = ["PeriodMatch", "find_period", "find_periods", "impossible_date", "period_label",
+           "previous_period", "same_period_last_year"]  # fmt: skip
+
+# A date written with its year: 2026-02-30 (year first), 30/11/2026 or 11/30/2026, 30.11.2026.
+_WRITTEN_DATE = re.compile(
+    r"(?<![\d./-])(?:(?P<iso>(\d{4})-(\d\d?)-(\d\d?))|(\d\d?)(?P<sep>[/.])(\d\d?)(?P=sep)(\d{4}))"
+    r"(?![\d./-]|\.\d)"
+)
 
 _CLASSES = {"unit": "week month quarter year", "anyunit": "week month quarter year day"}
 _MACROS = {
@@ -191,3 +197,29 @@ def _grammar() -> tuple[tuple[_Rule, ...], dict[str, str]]:
     rules = [_Rule(compile_spec(s), f) for s, f in _GRAMMAR]
     rules += [_Rule(compile_spec(s), f, anchored=True) for s, f in _ANCHORED_GRAMMAR]
     return tuple(rules), code
+
+
+def impossible_date(text: str) -> str | None:
+    """The first date written with its year that is no day of the calendar ("2026-02-30",
+    "31/11/2026", "2026-13-01"), as written; None when every one is a day. Year-first dates are
+    year-month-day; slashed ones may be month/day or day/month, dotted ones day.month."""
+    for m in _WRITTEN_DATE.finditer(text):
+        if m["iso"]:
+            year, month, day = int(m[2]), int(m[3]), int(m[4])
+            readings = [(year, month, day)]
+        else:
+            first, second, year = int(m[5]), int(m[7]), int(m[8])
+            readings = [(year, second, first)]
+            if m["sep"] == "/":
+                readings.append((year, first, second))
+        if not any(_is_day(*reading) for reading in readings):
+            return m[0]
+    return None
+
+
+def _is_day(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True

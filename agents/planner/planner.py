@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from agents.planner.follow_up import follow_up
+from agents.planner.periods import impossible_date
 from agents.planner.plans import (
     ClarifyPlan,
     DeclinePlan,
@@ -73,7 +74,11 @@ class Planner:
         model: LanguageModel,
         previous: Plans | None = None,
     ) -> PlannedRequest:
-        """Plans for ``request`` on ``today`` (the team's date); ``previous``: the thread's last."""
+        """Plans for ``request`` on ``today`` (the team's date); ``previous``: the thread's last.
+        A date that is no day ("2026-02-30") is asked back, not guessed at."""
+        if (written := impossible_date(request)) is not None:
+            asked = f"{written} is not a date on the calendar: which day do you mean?"
+            return PlannedRequest(Plans(plans=(ClarifyPlan(question=asked),)), "rules")
         if previous is not None:
             changed = follow_up(request, previous, today, self.rules)
             if changed is not None:

@@ -118,6 +118,14 @@ def test_churn_asked_before_the_first_order_or_after_the_last_says_so(
     )
 
 
+def test_a_date_that_is_no_day_is_asked_back_not_guessed(control_room: Services) -> None:
+    answer = ask(control_room, "revenue on 2026-02-30 pls")
+
+    (part,) = answer.parts
+    assert part.plan.kind == "clarify"
+    assert part.text == "2026-02-30 is not a date on the calendar: which day do you mean?"
+
+
 def test_a_customer_question_is_answered_from_the_help_centre_with_its_source(
     control_room: Services,
 ) -> None:

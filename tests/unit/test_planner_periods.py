@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from agents.planner.periods import find_period, find_periods
+from agents.planner.periods import find_period, find_periods, impossible_date
 from tests.unit._planner_period_cases import WEDNESDAY, check_period, span
 
 # (question, phrase found, first day, last day, grain)
@@ -332,3 +332,23 @@ def test_a_period_that_ends_after_today_is_a_forecast(text, phrase, start, end, 
 def test_a_past_period_is_not_a_forecast(text, phrase, start, end, grain):
     match = find_period(text, WEDNESDAY)
     assert match is not None and not match.future
+
+
+@pytest.mark.parametrize(
+    ("text", "impossible"),
+    [
+        ("revenue on 2026-02-30", "2026-02-30"),
+        ("revenue from 2026-13-01 to yesterday", "2026-13-01"),  # not read as 13 Jan
+        ("orders on 31/11/2026", "31/11/2026"),  # neither 31 Nov nor month 31
+        ("orders on 31.11.2026", "31.11.2026"),
+        ("orders on 2025-02-29", "2025-02-29"),
+        ("orders on 2024-02-29", None),
+        ("orders on 11/30/2026 and 30/11/2026", None),  # month/day and day/month
+        ("revenue 2026-11-01 to 2026-11-15", None),
+        ("24/7 support, 50/50 split, orders on 13/13", None),  # no year: not a written date
+    ],
+)
+def test_a_date_written_with_its_year_that_is_no_day_is_found(
+    text: str, impossible: str | None
+) -> None:
+    assert impossible_date(text) == impossible
