@@ -228,14 +228,15 @@ class IntentRules:
             chosen = self._joined(clause, named) or [
                 next(kind for kind in _ANALYSIS_ORDER if kind in named)
             ]
-            as_of = self._as_of(clause)
+            days = self._as_of(clause)
             return [
                 AnalysisPlan(
                     analysis=kind,
                     segment=segment[0] if segment and kind == "segments" else None,
-                    period=as_of if kind in AS_OF_ANALYSES else None,
+                    period=period if kind in AS_OF_ANALYSES else None,
                 )
                 for kind in chosen
+                for period in (days if kind in AS_OF_ANALYSES else [None])
             ]
         # "will we …" is a forecast about a figure, or about beating a period ("will Q4 come in
         # above last year's?"); "will we be closed on Thanksgiving" is not. How a period yet
@@ -247,22 +248,27 @@ class IntentRules:
             return [self._forecast(clause)]
         return []
 
-    def _as_of(self, clause: Clause) -> DateRange | None:
-        """The first period gone by (or under way) that the clause names, whose last day its
-        segments, churn risk or lifetime value are asked as of; None when it names none, when
-        it says which customers it means ("customers we acquired in 2024"), or when it asks
-        about what is still to come ("how many will be at risk in January": today's figures
-        are what there is); a period set as a deadline ("call them before the holidays") is
-        not one."""
+    def _as_of(self, clause: Clause) -> list[DateRange | None]:
+        """The periods gone by (or under way) whose last day the clause's segments, churn risk
+        or lifetime value are asked as of: the first it names, or each of those it compares
+        ("lost customers in Q2 vs Q3"; None, the data's last day, with one: "churn risk vs last
+        month"); [None] when it names none,
+        when it says which customers it means ("customers we acquired in 2024"), or when it
+        asks about what is still to come ("how many will be at risk in January": today's
+        figures are what there is). A period set as a deadline ("call them before the
+        holidays") is not one."""
         lexicon = self._lexicon
-        past = [
+        past: list[DateRange | None] = [
             p.range
             for p in clause.periods
             if not p.future and not lexicon.deadline.search(clause.folded[: p.start])
         ]
         if not past or clause.find(lexicon.cohort_cues) or clause.find(lexicon.forecast_questions):
-            return None
-        return past[0]
+            return [None]
+        if not clause.find(lexicon.compare_markers):
+            return past[:1]
+        compared = list(dict.fromkeys(past))
+        return compared if len(compared) > 1 else [None, *compared]  # "now vs last month"
 
     def _joined(
         self, clause: Clause, named: Mapping[AnalysisName, tuple[int, int]]

@@ -253,9 +253,11 @@ class RulesPlanner:
 
 
 def _said_again(plan: Plan, plans: Sequence[Plan]) -> bool:
-    """An analysis asked again with nothing of its own ("… beat last year's Black Friday
-    weekend? what's the projection saying"): the one with its period answers it."""
-    bare = AnalysisPlan(analysis=plan.analysis) if isinstance(plan, AnalysisPlan) else None
+    """A forecast asked again with nothing of its own ("… beat last year's Black Friday
+    weekend? what's the projection saying"): the one with its period answers it. (Segments
+    or churn risk without a period are today's, beside those as of another day.)"""
+    forecast = isinstance(plan, AnalysisPlan) and plan.analysis == "forecast"
+    bare = AnalysisPlan(analysis="forecast") if forecast else None
     return plan == bare and any(
         isinstance(other, AnalysisPlan) and other.analysis == plan.analysis and other != plan
         for other in plans

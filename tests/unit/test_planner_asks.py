@@ -119,3 +119,19 @@ def test_a_period_that_says_which_customers_or_when_to_act_is_not_an_as_of_day(
         (plan,) = plans(planner, request)
         assert isinstance(plan, AnalysisPlan) and plan.analysis == analysis, request
         assert plan.period is None, request
+
+
+def test_segments_or_churn_compared_across_periods_are_asked_as_of_each(
+    planner: RulesPlanner,
+) -> None:
+    q2 = DateRange(start=date(2025, 4, 1), end=date(2025, 6, 30))
+    q3 = DateRange(start=date(2025, 7, 1), end=date(2025, 9, 30))
+    assert plans(planner, "how many lost customers did we have in q2 2025 vs q3 2025") == (
+        AnalysisPlan(analysis="segments", segment="Lost", period=q2),
+        AnalysisPlan(analysis="segments", segment="Lost", period=q3),
+    )
+    # one period compared with: against today's
+    assert plans(planner, "churn risk compared to q3 2025") == (
+        AnalysisPlan(analysis="churn"),
+        AnalysisPlan(analysis="churn", period=q3),
+    )
