@@ -8,6 +8,7 @@ opt-in from the customer record; suppressions and the frequency cap from the sta
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -24,6 +25,9 @@ from integrations.text import person_key
 from integrations.warehouse import Warehouse
 from policies.schema import RFMPolicy, WinbackPolicy
 from workflows.winback_state import WinbackState
+
+# "20%", "0.2", "15 pct", "20 percent off": what a person types for a discount.
+_A_DISCOUNT = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|pct|percent|per cent)?(?:\s*off)?", re.IGNORECASE)
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +138,16 @@ def targeting(policy: WinbackPolicy, segment: str | None, days: int | None) -> T
         found = [s for s in policy.segments if _segment_key(s) == wanted]
         if not found:
             allowed = ", ".join(policy.segments)
+            if _A_DISCOUNT.fullmatch(segment.strip()):
+                offered = ", ".join(
+                    f"{d:.0%}" for d in policy.discount_options if d <= policy.max_discount
+                )
+                raise WinbackTargetError(
+                    f"{segment!r} reads as a discount: a proposal prices the policy's offers "
+                    f"({offered}) and recommends one, and Edit on the proposal picks another. "
+                    f"Name a segment instead, or none (policies/winback.yaml segments: "
+                    f"{allowed})"
+                )
             raise WinbackTargetError(
                 f"{segment!r} is not a segment win-backs may target (policies/winback.yaml "
                 f"segments: {allowed})"

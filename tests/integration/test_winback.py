@@ -164,6 +164,12 @@ def test_a_winback_for_one_segment_and_a_longer_lapse_targets_only_those_custome
     [
         ("Champions", None, "'Champions' is not a segment win-backs may target"),
         ("at risk", 30, "--days 30 is shorter than the policy's lapse: at least 60 days"),
+        (
+            "20%",
+            None,
+            r"'20%' reads as a discount: a proposal prices the policy's offers \(10%, 15%, 20%\)",
+        ),
+        ("15 pct off", None, "'15 pct off' reads as a discount"),
     ],
 )
 def test_a_winback_asking_for_more_than_the_policy_allows_is_refused(
