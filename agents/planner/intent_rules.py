@@ -251,12 +251,11 @@ class IntentRules:
     def _as_of(self, clause: Clause) -> list[DateRange | None]:
         """The periods gone by (or under way) whose last day the clause's segments, churn risk
         or lifetime value are asked as of: the first it names, or each of those it compares
-        ("lost customers in Q2 vs Q3"; None, the data's last day, with one: "churn risk vs last
-        month"); [None] when it names none,
-        when it says which customers it means ("customers we acquired in 2024"), or when it
-        asks about what is still to come ("how many will be at risk in January": today's
-        figures are what there is). A period set as a deadline ("call them before the
-        holidays") is not one."""
+        ("lost customers in Q2 vs Q3"; with one, None too: "churn risk vs last month"). [None],
+        the data's last day, when it names none, when it says which customers it means
+        ("customers we acquired in 2024"), or when it asks about what is still to come ("how
+        many will be at risk in January": today's figures are what there is). A period set as
+        a deadline ("call them before the holidays") is not one."""
         lexicon = self._lexicon
         past: list[DateRange | None] = [
             p.range
