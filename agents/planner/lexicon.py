@@ -130,6 +130,7 @@ class LexiconFile(_Strict):
     metric_phrasings: tuple[MetricPhrasing, ...]
     not_metrics: Phrases
     unknown_figures: Phrases
+    vague_figures: Phrases
     dimensions: dict[DimensionName, Phrases]
     breakdown_markers: Phrases
     which_markers: Phrases
@@ -181,7 +182,9 @@ class Lexicon:
             (phrasing, compile_phrases(phrasing.phrases)) for phrasing in entry.metric_phrasings
         )
         self.not_metrics = compile_phrases(entry.not_metrics)
-        self.unknown_figures = compile_phrases(entry.unknown_figures)
+        # what no figure answers: the figures the layer lacks and those named by reference
+        self.unknown_figures = compile_phrases([*entry.unknown_figures, *entry.vague_figures])
+        self.missing_figures = compile_phrases(entry.unknown_figures)
         self.dimensions = _each(entry.dimensions)
         self.grains = _each(entry.grains)
         self.filters = {dimension: _each(values) for dimension, values in entry.filters.items()}

@@ -136,7 +136,17 @@ class RulesPlanner:
         if len(plans) == 1 and isinstance(plans[0], SupportPlan):
             # The whole request is the customer's question: the help centre gets it as written.
             plans = [SupportPlan(question=" ".join(request.split())[:MAX_REQUEST_CHARS])]
-        return Plans(plans=tuple(plans[:MAX_PLANS]) or (ClarifyPlan(question=ASK_AGAIN),))
+        return Plans(
+            plans=tuple(plans[:MAX_PLANS]) or (ClarifyPlan(question=self._ask_again(request)),)
+        )
+
+    def _ask_again(self, request: str) -> str:
+        """The question back for a request no rule placed: naming the figure it asks for when
+        the metrics layer has none ("gross margin"), so the person knows not to ask it again."""
+        missing = self._lexicon.missing_figures.search(fold(request))
+        if missing is None:
+            return ASK_AGAIN
+        return f"I have no figure for \u201c{missing[0]}\u201d. {ASK_AGAIN}"
 
     def stated(self, request: str, today: date) -> Stated:
         """What ``request`` states about a metrics question — metrics, period, breakdown,

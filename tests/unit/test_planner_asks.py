@@ -9,13 +9,15 @@ from datetime import date
 
 from agents.planner.plans import (
     AnalysisPlan,
+    ClarifyPlan,
     CopyPlan,
     DeclinePlan,
     MetricsPlan,
     Plan,
+    SupportPlan,
     WinbackWhatIfPlan,
 )
-from agents.planner.rules import RulesPlanner
+from agents.planner.rules import ASK_AGAIN, RulesPlanner
 from integrations.warehouse.metrics import DateRange, Filter
 
 TODAY = date(2026, 3, 11)
@@ -135,3 +137,21 @@ def test_segments_or_churn_compared_across_periods_are_asked_as_of_each(
         AnalysisPlan(analysis="churn"),
         AnalysisPlan(analysis="churn", period=q3),
     )
+
+
+def test_a_figure_the_metrics_layer_lacks_is_named_in_the_question_back(
+    planner: RulesPlanner,
+) -> None:
+    for request, figure in [
+        ("gross margin last quarter", "gross margin"),
+        ("how many refunds did we process last month", "refunds"),  # not revenue and orders
+        ("conversion rate on email vs organic last month", "conversion rate"),
+    ]:
+        (plan,) = plans(planner, request)
+        assert plan == ClarifyPlan(
+            question=f"I have no figure for \u201c{figure}\u201d. {ASK_AGAIN}"
+        )
+    (vague,) = plans(planner, "what about the thing we discussed")
+    assert vague == ClarifyPlan(question=ASK_AGAIN)
+    (customers,) = plans(planner, "how long do refunds take?")
+    assert customers == SupportPlan(question="how long do refunds take?")
