@@ -134,6 +134,7 @@ class LexiconFile(_Strict):
     dimensions: dict[DimensionName, Phrases]
     breakdown_markers: Phrases
     which_markers: Phrases
+    comparatives: Phrases
     breakdown_nouns: Phrases
     grains: dict[Grain, Phrases]
     filters: dict[DimensionName, dict[str, Phrases]]
@@ -209,6 +210,7 @@ class Lexicon:
             [f"({'|'.join(entry.filter_negations)}) ((the|any|all) )?$"]
         )
         self.compare_markers = compile_phrases(entry.compare_markers)
+        self.comparatives = compile_phrases(entry.comparatives)
         self.comparisons = _each(entry.comparisons)
         self.standing_comparisons = _each(entry.standing_comparisons)
         self.analysis_phrasings = _each(entry.analysis_phrasings)

@@ -34,6 +34,7 @@ from integrations.warehouse.metrics import (
 )
 
 _CUT = re.compile(r"[,;:?\u2014]")
+_OR = re.compile(r"\b(or|oder|o|ou)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +121,10 @@ class MetricRules:
         comparison = self._comparisons.read(clause, _spans(mentions, filters))
         asked = [p for p in clause.periods if p not in comparison.periods]
         parts = self._parts(clause, mentions, filters, asked)
+        for dimension in self._set_against(clause, filters):
+            for part in parts:
+                if part.by is None and len(part.filters.get(dimension, ())) > 1:
+                    part.by = dimension  # "paid social vs paid search": each apart
         shared = next((p.periods for p in parts if p.periods), [])
         plans = []
         for part in parts:
@@ -147,6 +152,21 @@ class MetricRules:
             compare=comparison.compare,
             compare_stated=comparison.compare != "previous_period" or bool(comparison.periods),
         )
+
+    def _set_against(self, clause: Clause, filters: Sequence[FilterValue]) -> set[DimensionName]:
+        """The dimensions whose values the clause sets against each other ("email vs organic",
+        "did paid social do better than paid search", "which did better, the US or Canada"):
+        a comparison word between two of them. Values joined by "and" are summed instead."""
+        against: set[DimensionName] = set()
+        for dimension in {f.dimension for f in filters}:
+            named = sorted((f for f in filters if f.dimension == dimension), key=lambda f: f.start)
+            for first, second in zip(named, named[1:], strict=False):
+                between = clause.folded[first.end : second.start]
+                if self._lexicon.compare_markers.search(between) or (
+                    _OR.search(between) and clause.find(self._lexicon.comparatives)
+                ):
+                    against.add(dimension)
+        return against
 
     def _plan(self, part: _Part, period: DateRange, compare: Comparison | None) -> MetricsPlan:
         """The plan of a part; a breakdown or filter the metrics cannot give is asked in the

@@ -170,6 +170,21 @@ def test_a_breakdown_by_channel_shows_each_channels_sql_revenue_and_change(
     assert f"• Revenue: {dollars(total)} (" in text
 
 
+def test_two_channels_set_against_each_other_are_each_shown_with_their_sql_revenue(
+    control_room: Services, sample_warehouse: Warehouse
+) -> None:
+    answer = _ask(control_room, "did email do better than organic last week?")
+
+    plan, text = _only(answer)
+    assert isinstance(plan, MetricsPlan) and plan.by == "channel"
+    lines = text.splitlines()
+    rows = lines[lines.index("*By channel:*") + 1 :]
+    assert sorted(row.split(" (")[0] for row in rows) == sorted(
+        f"• {channel}: Revenue {dollars(revenue(sample_warehouse, *LAST_WEEK, channel=channel))}"
+        for channel in ("email", "organic")
+    )
+
+
 def test_a_weekly_series_lists_each_weeks_sql_revenue_and_comes_with_a_chart(
     control_room: Services, sample_warehouse: Warehouse
 ) -> None:

@@ -155,3 +155,18 @@ def test_a_figure_the_metrics_layer_lacks_is_named_in_the_question_back(
     assert vague == ClarifyPlan(question=ASK_AGAIN)
     (customers,) = plans(planner, "how long do refunds take?")
     assert customers == SupportPlan(question="how long do refunds take?")
+
+
+def test_values_set_against_each_other_are_each_answered_and_values_joined_are_summed(
+    planner: RulesPlanner,
+) -> None:
+    for request in [
+        "email vs organic revenue last week",
+        "did paid social do better than paid search last week",
+        "which did better last week, paid social or paid search?",
+    ]:
+        (plan,) = plans(planner, request)
+        assert isinstance(plan, MetricsPlan) and plan.by == "channel", request
+    (summed,) = plans(planner, "revenue from email and organic last week")
+    assert isinstance(summed, MetricsPlan) and summed.by is None
+    assert summed.filters == (Filter(dimension="channel", values=("email", "organic")),)
