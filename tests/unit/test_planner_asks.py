@@ -170,3 +170,10 @@ def test_values_set_against_each_other_are_each_answered_and_values_joined_are_s
     (summed,) = plans(planner, "revenue from email and organic last week")
     assert isinstance(summed, MetricsPlan) and summed.by is None
     assert summed.filters == (Filter(dimension="channel", values=("email", "organic")),)
+
+
+def test_how_long_the_team_takes_to_resolve_tickets_is_the_time_to_resolve(
+    planner: RulesPlanner,
+) -> None:
+    (plan,) = plans(planner, "how long does it take us to resolve tickets on average")
+    assert isinstance(plan, MetricsPlan) and plan.metrics == ("time_to_resolve",)
