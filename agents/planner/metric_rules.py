@@ -158,12 +158,13 @@ class MetricRules:
         "did paid social do better than paid search", "which did better, the US or Canada"):
         a comparison word between two of them. Values joined by "and" are summed instead."""
         against: set[DimensionName] = set()
+        comparing = clause.find(self._lexicon.comparatives) is not None
         for dimension in {f.dimension for f in filters}:
             named = sorted((f for f in filters if f.dimension == dimension), key=lambda f: f.start)
             for first, second in zip(named, named[1:], strict=False):
                 between = clause.folded[first.end : second.start]
                 if self._lexicon.compare_markers.search(between) or (
-                    _OR.search(between) and clause.find(self._lexicon.comparatives)
+                    comparing and _OR.search(between)
                 ):
                     against.add(dimension)
         return against

@@ -270,8 +270,8 @@ def _answer_one(
     evidence = evidence_of(passages, composition)
     written = HAND_OFF if verdict.is_injection else offline_answer(question, passages, composition)
     written_by: Literal["offline", "model"] = "offline"
+    shown = _for_the_writer(passages, composition)
     if writer is not None and passages and not verdict.is_injection:
-        shown = _for_the_writer(passages, composition)
         drafted = writer(question, shown)
         known = {p.id for p in shown}
         if drafted is not None and drafted.cited and set(drafted.cited) <= known:
@@ -290,7 +290,7 @@ def _answer_one(
     reasons = list(verdict.reasons)
     if confidence < policy.confidence_threshold:
         reasons.append(f"confidence {confidence:.2f} below {policy.confidence_threshold:.2f}")
-    by_id = {p.id: p for p in _for_the_writer(passages, composition)}
+    by_id = {p.id: p for p in shown}
     return SupportAnswer(
         question=question,
         text=written.text,
@@ -310,7 +310,8 @@ def _for_the_writer(passages: Sequence[Passage], composition: Composition | None
     answers, not its article's overview retrieval may have ranked), then the other passages."""
     chosen = [] if composition is None else [composition.section, composition.also]
     first = [p for p in chosen if p is not None]
-    return first + [p for p in passages if p.id not in {c.id for c in first}]
+    ids = {p.id for p in first}
+    return first + [p for p in passages if p.id not in ids]
 
 
 def learn_from_human(

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import duckdb
 
+from agents import formatting as fmt
 from agents.finance.forecast import MAX_HORIZON, MIN_HORIZON, RevenueForecast, forecast_revenue
 from agents.finance.weeks import weekly_revenue
 from agents.insights import NoOrdersError
@@ -51,16 +52,16 @@ def answer_insights(plan: AnalysisPlan, insights: InsightsAgent) -> PlanAnswer:
         return PlanAnswer(
             plan=plan,
             heading=heading,
-            text=f"There were no orders yet in the week to {as_of:%-d %b %Y}: no customers to "
+            text=f"There were no orders yet in the week to {fmt.day(as_of)}: no customers to "
             "look at then.",
         )
     lines = []
     reported = date.fromisoformat(report.facts["as_of"])
     if as_of is not None:
-        heading += f" · as of {reported:%-d %b %Y}"
+        heading += f" · as of {fmt.day(reported)}"
         if as_of > reported:
             lines.append(
-                f"_The data runs to {reported:%-d %b %Y}: these are the customers as of then._"
+                f"_The data runs to {fmt.day(reported)}: these are the customers as of then._"
             )
     if plan.segment:
         segment = report.facts.get("segments", {}).get(plan.segment)
@@ -69,7 +70,7 @@ def answer_insights(plan: AnalysisPlan, insights: InsightsAgent) -> PlanAnswer:
             lines.append(
                 f"No customer is in {name} right now."
                 if as_of is None
-                else f"No customer was in {name} on {reported:%-d %b %Y}."
+                else f"No customer was in {name} on {fmt.day(reported)}."
             )
         else:
             lines.append(
@@ -185,7 +186,7 @@ def _beyond_horizon(plan: AnalysisPlan, period: DateRange, first_week: date) -> 
         plan=plan,
         heading=f"Revenue forecast · {period_label(period)}",
         text=(
-            f"The forecast reaches {MAX_HORIZON} weeks ahead, to {furthest:%-d %b %Y}: "
+            f"The forecast reaches {MAX_HORIZON} weeks ahead, to {fmt.day(furthest)}: "
             f"{escape_mrkdwn(period_label(period))} is further out than it can say anything useful."
         ),
     )
