@@ -10,6 +10,7 @@ from typing import Any, Final, Literal
 import filelock
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, ExceptionContext
+from tenacity import retry, retry_if_exception, stop_after_delay, wait_random
 
 from integrations.statestore.answers import HumanAnswers
 from integrations.statestore.approvals import ApprovalBook
@@ -40,6 +41,11 @@ LockName = Literal["knowledge_base"]
 _POSTGRES_LOCKS: Final[dict[LockName, int]] = {"knowledge_base": 0x4B6E6F776C656467}  # "Knowledg"
 # How long ``exclusive`` waits by default (a rebuild on a busy machine takes a minute or two).
 LOCK_TIMEOUT_S = 600
+# A new SQLite file is switched to WAL (which then stays set in the file) by whichever process
+# opens it first. Two processes opening it at the same instant both try, and SQLite refuses one
+# of them at once ("database is locked", without waiting out busy_timeout: each holds the lock
+# the other needs); so the switch is tried again, for up to this long.
+_WAL_SWITCH_WAIT_S = 30
 # PostgreSQL refusals that are about the database, not the statement: read-only (a standby,
 # or default_transaction_read_only), and a login without rights on the tables.
 _UNAVAILABLE_SQLSTATES = frozenset({"25006", "42501"})
@@ -194,7 +200,21 @@ class StateStore(
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    _use_wal(cursor)
     cursor.close()
+
+
+def _locked(error: BaseException) -> bool:
+    return "database is locked" in str(error)
+
+
+@retry(
+    retry=retry_if_exception(_locked),
+    wait=wait_random(0.01, 0.1),
+    stop=stop_after_delay(_WAL_SWITCH_WAIT_S),
+    reraise=True,
+)
+def _use_wal(cursor: Any) -> None:
+    cursor.execute("PRAGMA journal_mode=WAL")

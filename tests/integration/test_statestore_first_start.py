@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -26,6 +28,7 @@ MIGRATIONS = REPO / "integrations" / "statestore" / "migrations"
 _FIRST_START = """
 import sys, time
 from pathlib import Path
+from typing import Any
 from integrations.statestore import StateStore
 from workflows.runtime import open_checkpointer
 
@@ -107,3 +110,46 @@ def test_three_processes_starting_together_on_an_empty_postgres_database_all_sta
     _assert_all_started(
         postgres_database_url, _start_together(postgres_database_url, tmp_path / "gun")
     )
+
+
+def _open_when_told(url: str, gun: str, failures: Any) -> None:
+    """One process: wait for the gun, then open the store's first connection."""
+    store = StateStore(url)
+    while not Path(gun).exists():
+        pass
+    try:
+        with store.engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except Exception as error:  # noqa: BLE001 - reported to the test through the queue
+        failures.put(str(error))
+    finally:
+        store.close()
+
+
+@pytest.mark.slow
+def test_processes_opening_a_new_sqlite_file_at_the_same_instant_all_connect(
+    tmp_path: Path,
+) -> None:
+    """The first connection switches a new file to WAL; SQLite refuses the switch at once (no
+    busy wait) to one of two processes doing it at the same instant: a few in a hundred here."""
+    context = multiprocessing.get_context("fork")
+    failures = context.Queue()
+    for round_ in range(100):
+        folder = tmp_path / str(round_)
+        folder.mkdir()
+        url, gun = f"sqlite:///{folder / 'state.db'}", str(folder / "go")
+        started = [
+            context.Process(target=_open_when_told, args=(url, gun, failures))
+            for _ in range(PROCESSES)
+        ]
+        for process in started:
+            process.start()
+        time.sleep(0.02)
+        Path(gun).touch()
+        for process in started:
+            process.join(timeout=60)
+            assert process.exitcode == 0
+    reasons = []
+    while not failures.empty():
+        reasons.append(failures.get())
+    assert reasons == []
