@@ -49,11 +49,13 @@ _WAL_SWITCH_WAIT_S = 30
 # PostgreSQL refusals that are about the database, not the statement: read-only (a standby,
 # or default_transaction_read_only), and a login without rights on the tables.
 _UNAVAILABLE_SQLSTATES = frozenset({"25006", "42501"})
+# SQLite's reason when another connection holds the lock a statement needs.
+_SQLITE_LOCKED = "database is locked"
 # What to do, by a clue in the driver's reason.
 _ADVICE = (
     ("read-only transaction", "point DATABASE_URL at a writable primary"),
     ("permission denied", "grant the login rights on the control room's tables"),
-    ("database is locked", "another process is holding it; try again in a moment"),
+    (_SQLITE_LOCKED, "another process is holding it; try again in a moment"),
     ("lock timeout", "another process has held the lock that long; try again later"),
     ("readonly database", "the file or its folder is read-only: make both writable"),
     ("unable to open database file", "check that its folder exists and is writable"),
@@ -207,7 +209,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _locked(error: BaseException) -> bool:
-    return "database is locked" in str(error)
+    return _SQLITE_LOCKED in str(error)
 
 
 @retry(
