@@ -196,23 +196,39 @@ def _long_message_caps(
     policy: SupportPolicy,
     answered: Iterable[tuple[str, str, list[Passage]]],
 ) -> dict[str, float]:
-    """The most confidence a long message may get: the discount times the lower of what its
-    last sentence and what the whole message would get (``focus``). ``answered`` holds each
-    (message, what was looked up, the passages found)."""
+    """The most confidence a long message may get: the discount times the lowest of what the
+    whole message and each of its endings that a question fits in (its last sentence, its last
+    two, … up to ``LONG_MESSAGE_CHARS``: ``endings``) would get asked alone. A question with a
+    story before it is one of those endings, so the story never makes it more confident.
+    ``answered`` holds each (message, what was looked up, the passages found)."""
     long = [(message, focused, found) for message, focused, found in answered if message != focused]
     if not long:
         return {}
-    whole = kb.search_many([message for message, _, _ in long], policy.top_k)
-    caps = {}
-    for (message, focused, found_part), found in zip(long, whole, strict=True):
-        lowest = min(
-            retrieval_probability(
-                evidence_of(passages, _composed(kb, text, passages)), policy.calibration
-            )
-            for text, passages in ((message, found), (focused, found_part))
+    asked = [(message, text) for message, _, _ in long for text in (message, *endings(message)[1:])]
+    found = dict(zip(asked, kb.search_many([text for _, text in asked], policy.top_k), strict=True))
+    found |= {(message, focused): part for message, focused, part in long}
+    caps: dict[str, float] = {}
+    for (message, text), passages in found.items():
+        confidence = retrieval_probability(
+            evidence_of(passages, _composed(kb, text, passages)), policy.calibration
         )
-        caps[message] = LONG_MESSAGE_DISCOUNT * lowest
+        caps[message] = min(caps.get(message, 1.0), LONG_MESSAGE_DISCOUNT * confidence)
     return caps
+
+
+def endings(message: str) -> list[str]:
+    """The message's last sentence (cut to ``LONG_MESSAGE_CHARS``: ``focus``), its last two,
+    three, … while they fit in ``LONG_MESSAGE_CHARS``: where its question may start."""
+    sentences = [s.strip() for s in _SENTENCES.split(message.strip()) if s.strip()]
+    if not sentences:
+        return [message]
+    found = [sentences[-1][-LONG_MESSAGE_CHARS:]]
+    for start in range(len(sentences) - 2, -1, -1):
+        ending = " ".join(sentences[start:])
+        if len(ending) > LONG_MESSAGE_CHARS:
+            break
+        found.append(ending)
+    return found
 
 
 def focus(message: str) -> str:
@@ -222,8 +238,7 @@ def focus(message: str) -> str:
     answered more confidently than its question asked alone."""
     if len(message) <= LONG_MESSAGE_CHARS:
         return message
-    sentences = [s for s in _SENTENCES.split(message.strip()) if s.strip()]
-    return sentences[-1].strip()[-LONG_MESSAGE_CHARS:] if sentences else message
+    return endings(message)[0]
 
 
 # One composer per knowledge base: it keeps the vectors of the sentences it has embedded.
@@ -254,7 +269,8 @@ def _composed(kb: KnowledgeBase, question: str, passages: Sequence[Passage]) -> 
         for article in articles[:COMPOSED_ARTICLES]
         for p, asked in kb.sections(article)
     ]
-    return composer.compose(kb.rewrite(question).corrected, sections)
+    rewritten = kb.rewrite(question)
+    return composer.compose(rewritten.corrected, sections, rewritten.glosses)
 
 
 def _answer_one(

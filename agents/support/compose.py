@@ -9,7 +9,8 @@ unit is scored against the question:
   knowledge base's model; a list item is embedded with its section's heading, so "common reasons"
   items know what they are reasons for;
 - ``coverage``: the share of the question's content words (stop words aside, a crude stem: their
-  first five letters) that the unit, its section heading or its article title contains.
+  first five letters) that the unit, its section heading or its article title contains, or
+  says in the help centre's words (the glossary's: "store" for the customer's "shop").
 - ``typed``: whether the unit states the kind of fact the question asks for, if any ("how long"
   → a duration, "how much" → an amount: ``answer_types``); it breaks near-ties between a
   sentence that shares the question's words and one that answers it.
@@ -147,6 +148,27 @@ def _content(word: str) -> bool:
     return word not in STOPWORDS and len(word) > 1
 
 
+class Asked:
+    """The question's content words, and the help centre's words that say each of them."""
+
+    def __init__(self, words: set[str], glosses: Sequence[tuple[str, str]]) -> None:
+        self.words = words
+        self._aliases: dict[str, set[str]] = {}
+        for phrase, canonical in glosses:
+            for word in content_words(phrase) & words:
+                self._aliases.setdefault(word, set()).update(content_words(canonical))
+
+    def unsaid(self, said: set[str]) -> set[str]:
+        """The question's words that ``said`` (content words) neither contains nor glosses."""
+        return {w for w in self.words if w not in said and not self._aliases.get(w, set()) & said}
+
+    def coverage(self, said: set[str]) -> float:
+        """The share of the question's words that ``said`` contains or glosses."""
+        if not self.words:
+            return 0.0
+        return 1.0 - len(self.unsaid(said)) / len(self.words)
+
+
 class Composer:
     """Chooses the section and joins the units that answer a question; vectors of the units
     and of the sections' listed questions are kept per text."""
@@ -156,13 +178,20 @@ class Composer:
         self._vectors: dict[str, npt.NDArray[np.float32]] = {}
         self._kept = kept
 
-    def compose(self, question: str, sections: Sequence[Section]) -> Composition | None:
+    def compose(
+        self,
+        question: str,
+        sections: Sequence[Section],
+        glosses: Sequence[tuple[str, str]] = (),
+    ) -> Composition | None:
         """The composition over ``sections`` (every section of the best article, each with the
-        questions it answers); None when there is nothing to compose from."""
+        questions it answers); None when there is nothing to compose from. ``glosses`` pairs
+        the customer's phrases with the help centre's words for them (``query.Glossary``): a
+        unit that says "store" speaks to a question's "shop"."""
         units = [unit for section in sections for unit in units_of(section.passage)]
         if not units:
             return None
-        asked = content_words(question)
+        asked = Asked(content_words(question), glosses)
         query = self._embed([question])[0]
         similarity = self._vectors_of([_embedded_text(u) for u in units]) @ query
         coverage = np.array([_coverage(asked, unit) for unit in units])
@@ -203,19 +232,19 @@ class Composer:
             section=cited[0],
             text=text,
             similarity=max(float(similarity[best]), listed),
-            coverage=len(asked & known) / len(asked) if asked else 0.0,
-            remainder=self._remainder(question, quoted, known),
+            coverage=asked.coverage(known),
+            remainder=self._remainder(question, quoted, asked.unsaid(known)),
             also=cited[1] if also is not None else None,
         )
 
-    def _remainder(self, question: str, quoted: Sequence[Unit], known: set[str]) -> float:
+    def _remainder(self, question: str, quoted: Sequence[Unit], unsaid: set[str]) -> float:
         """Cosine of the question's words that the answer does not contain (``known``: the
         content words of the quoted units, their headings and titles) to the quoted units (the
         mean of their vectors); 1.0 when it contains them all. "are you hiring at the Boulder
         store" answered with the store's address leaves "hiring", which the address does not
         answer; "is the Boulder shop open on Thanksgiving" leaves "shop thanksgiving", which the
         opening hours do."""
-        rest = [w for w in _WORD.findall(question.lower()) if _content(w) and w[:5] not in known]
+        rest = [w for w in _WORD.findall(question.lower()) if _content(w) and w[:5] in unsaid]
         if not rest:
             return 1.0
         answer = self._vectors_of([_embedded_text(u) for u in quoted]).mean(axis=0)
@@ -244,11 +273,8 @@ def _embedded_text(unit: Unit) -> str:
     return unit.text
 
 
-def _coverage(asked: set[str], unit: Unit) -> float:
-    if not asked:
-        return 0.0
-    known = content_words(f"{unit.text} {unit.section.section} {unit.section.title}")
-    return len(asked & known) / len(asked)
+def _coverage(asked: Asked, unit: Unit) -> float:
+    return asked.coverage(content_words(f"{unit.text} {unit.section.section} {unit.section.title}"))
 
 
 def _chosen(units: Sequence[Unit], score: npt.NDArray[np.float64], best: int) -> list[Unit]:

@@ -10,7 +10,7 @@ long preamble cannot buy confidence:
 - ``answer_similarity``: cosine of the question to the sentences the answer quotes, or to a
   question the help centre lists for their section (``compose``);
 - ``coverage``: the share of the question's content words the quoted sentences, their section
-  heading and article title contain;
+  heading and article title contain (or say in the help centre's words: the glossary's);
 - ``agreement``: 1 when the passages' best by meaning is also their best by words (BM25), else 0;
 - ``remainder``: cosine of the question's words that the answer does not contain to the answer
   (1 when it contains them all): whether the answer speaks to the rest of the question in

@@ -44,6 +44,8 @@ UNANSWERABLE_KINDS = (
 # Package data, so that `controlroom kb eval` works from an installed wheel too.
 DEFAULT_EVAL_SET = Path(__file__).with_name("eval_set.yaml")
 DEFAULT_DEV_SET = Path(__file__).with_name("eval_set_dev.yaml")
+# The threshold is chosen on confidences scored by fits that did not see the question.
+FOLDS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,14 +280,16 @@ def fit_on_calibration_split(
     outcomes: Sequence[EvalOutcome],
     *,
     dev_outcomes: Sequence[EvalOutcome] = (),
-    min_escalated: float = 0.9,
-    min_correct: float = 0.9,
+    min_escalated: float = 0.95,
+    min_correct: float = 0.95,
     wrong_answer_cost: float = 5.0,
     thresholds: Sequence[float] = tuple(np.round(np.arange(0.30, 0.91, 0.05), 2)),
 ) -> tuple[ConfidenceCalibration, float]:
     """Fit the calibration on the calibration half (and the development set, when given), then
     the threshold of least cost among those that escalate at least ``min_escalated`` of the
-    unanswerable questions and keep at least ``min_correct`` of the direct answers right.
+    unanswerable questions and keep at least ``min_correct`` of the direct answers right (the
+    issue's floors), each question scored by a fit that did not see it
+    (``out_of_fold_confidence``).
 
     Both are labelled by the answer the customer would read: right when it states the fact the
     question asks for. The cost counts an answerable question escalated as 1 (a person answers
@@ -302,11 +306,8 @@ def fit_on_calibration_split(
     calibration = fit_calibration(
         [o.result.evidence for o in chosen], [o.answer_correct for o in chosen]
     )
-    confidence = [
-        combined_confidence(o.result.evidence, calibration, o.result.guard.risk) for o in chosen
-    ]
     threshold = least_cost_threshold(
-        confidence,
+        out_of_fold_confidence(chosen),
         answerable=[o.case.answerable for o in chosen],
         correct=[o.answer_correct for o in chosen],
         injection=[o.result.guard.is_injection for o in chosen],
@@ -316,6 +317,31 @@ def fit_on_calibration_split(
         wrong_answer_cost=wrong_answer_cost,
     )
     return calibration, threshold
+
+
+def out_of_fold_confidence(outcomes: Sequence[EvalOutcome], folds: int = FOLDS) -> list[float]:
+    """Each question's confidence under a calibration fitted without it: the questions fall in
+    ``folds`` groups by a hash of their text, and each group is scored by a fit on the others.
+
+    A threshold chosen on the confidences of the very questions the weights were fitted on is
+    chosen on flattering figures: the questions it lets through are those the fit happens to
+    be sure of. Chosen on these, its floors hold for questions the fit has not seen.
+    """
+    group = [
+        int.from_bytes(hashlib.sha256(o.case.question.strip().lower().encode()).digest()[1:3])
+        % folds
+        for o in outcomes
+    ]
+    confidence = [0.0] * len(outcomes)
+    for fold in range(folds):
+        fitted = fit_calibration(
+            [o.result.evidence for o, g in zip(outcomes, group, strict=True) if g != fold],
+            [o.answer_correct for o, g in zip(outcomes, group, strict=True) if g != fold],
+        )
+        for i, o in enumerate(outcomes):
+            if group[i] == fold:
+                confidence[i] = combined_confidence(o.result.evidence, fitted, o.result.guard.risk)
+    return confidence
 
 
 def least_cost_threshold(

@@ -73,7 +73,7 @@ _ENGLISH = (
     rf"|\b(?:what|how much|how many|which)\b[^.?!]{{0,30}}\b(?:did|has|have)\s+{_SUBJECT}\b"
     rf"[^.?!]{{0,25}}\b(?:order|buy|purchase|spend|pay|return|get|cost)\b"
     rf"|\bhow many (?:\w+ )?points (?:does|do|has) {_SUBJECT}\b"
-    rf"|\bwhat {_SUBJECT} {_BOUGHT}\b(?! (?:me|us|for (?:me|us))\b)"
+    rf"|\bwhat (?:else )?{_SUBJECT} (?:has |had )?{_BOUGHT}\b(?! (?:me|us|for (?:me|us))\b)"
     rf"|\b(?:check|see|know|tell me|find out|confirm|wondering)\s+(?:whether|if)\s+{_SUBJECT}"
     rf"\s+(?:has\s+|had\s+|already\s+)?(?:{_BOUGHT}|made|used)\b"
     rf"|(?<!\bto )\b(?:his|her) (?:account|order history|orders|address|phone number)\b"
@@ -87,14 +87,14 @@ _ENGLISH = (
     rf"(?!Two Peaks\b|(?:Service|Support|Care)\b)(?-i:[A-Z][a-z]+(?:\s+[A-Z][a-z'-]+)+)"
 )
 # Lower-case names in a name's place: two words that are not a determiner, a pronoun or a
-# word of time ("an order for next day", "points for every dollar").
+# word of time ("an order for next day", "points for every dollar", "my account for good").
 _NOT_A_NAME = (
     r"(?!(?:me|my|myself|us|we|our|ours|you|your|he|she|him|his|her|it|its|they|them|their|a|"
     r"an|the|this|that|these|those|"
     r"every|each|all|any|some|next|same|one|two|peaks|free|more|pickup|delivery|store|shop|"
     r"online|today|tomorrow|yesterday|christmas|summit|rewards|return|returns|someone|anyone|"
     r"customer|service|support|password|reset|security|saved|which|what|order|gift|card|team|"
-    r"company|brand|\w+ing)\b)"
+    r"company|brand|good|now|sure|ever|life|real|later|long|years|months|weeks|days|\w+ing)\b)"
 )
 _LOWER_NAME = rf"{_NOT_A_NAME}[a-z]{{2,}}\s+{_NOT_A_NAME}[a-z]{{2,}}"
 _NAMED = (

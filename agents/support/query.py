@@ -57,7 +57,12 @@ class RewrittenQuery:
 
     original: str
     corrected: str
-    expansion: tuple[str, ...]
+    glosses: tuple[tuple[str, str], ...]
+
+    @property
+    def expansion(self) -> tuple[str, ...]:
+        """The help centre's words for the customer's phrases, each once."""
+        return tuple(dict.fromkeys(c for _, c in self.glosses))
 
     @property
     def lexical(self) -> str:
@@ -85,10 +90,14 @@ class Glossary:
 
     def expand(self, text: str) -> tuple[str, ...]:
         """The help-centre words for the customers' phrases in ``text``, each once, in order."""
+        return tuple(dict.fromkeys(c for _, c in self.glosses(text)))
+
+    def glosses(self, text: str) -> tuple[tuple[str, str], ...]:
+        """(the customer's phrase, the help centre's words) for each phrase found in ``text``."""
         if self._pattern is None:
             return ()
         matches = self._pattern.findall(_normalise(text))
-        return tuple(dict.fromkeys(c for m in matches for c in self._canonical[m]))
+        return tuple(dict.fromkeys((m, c) for m in matches for c in self._canonical[m]))
 
 
 @cache
@@ -233,5 +242,5 @@ class QueryRewriter:
     def rewrite(self, query: str) -> RewrittenQuery:
         corrected = self.corrector.correct(query)
         # Glossary phrases are matched in what the customer wrote and in the correction.
-        expansion = tuple(dict.fromkeys(self.glossary.expand(f"{query} | {corrected}")))
-        return RewrittenQuery(original=query, corrected=corrected, expansion=expansion)
+        glosses = self.glossary.glosses(f"{query} | {corrected}")
+        return RewrittenQuery(original=query, corrected=corrected, glosses=glosses)

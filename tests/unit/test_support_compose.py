@@ -107,6 +107,20 @@ def test_coverage_is_of_the_whole_answer_the_customer_reads_not_its_best_sentenc
     assert composed.coverage == pytest.approx(4 / 5)
 
 
+def test_a_customers_word_is_covered_by_the_help_centres_word_the_glossary_gives_for_it() -> None:
+    # "shop" is not in the section; with the glossary's "store" for it, the section says it.
+    section = _section("In person", "Bring the item to any store with its receipt.")
+    question = "can i bring it to a shop"
+
+    plain = Composer(_embed).compose(question, [section])
+    glossed = Composer(_embed).compose(question, [section], [("shop", "store")])
+
+    assert plain is not None and glossed is not None
+    assert plain.coverage == pytest.approx(1 / 2)  # "bring" is said, "shop" is not
+    assert glossed.coverage == 1.0
+    assert glossed.remainder == 1.0  # nothing of the question is left unsaid
+
+
 def test_the_overview_loses_to_the_section_that_answers_as_well() -> None:
     overview = _section("Overview", "Our tents come with care advice.", "how do I care for tents")
     drying = _section("Drying", "Hang a wet tent in the shade to dry it.", "how to dry my tent")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from agents.support import KnowledgeBaseSourceError
+from agents.support.answer import LONG_MESSAGE_CHARS, SupportAnswer, endings, focus
 from agents.support.articles import DEFAULT_KB_DIR, anchor, load_chunks, parse_article
 from agents.support.confidence import (
     FEATURES,
@@ -20,9 +22,9 @@ from agents.support.confidence import (
     fit_calibration,
     retrieval_probability,
 )
-from agents.support.evals import least_cost_threshold
+from agents.support.evals import EvalCase, EvalOutcome, least_cost_threshold, out_of_fold_confidence
 from agents.support.fusion import LexicalIndex, lexical_tokens, reciprocal_rank_fusion
-from agents.support.guard import Guard
+from agents.support.guard import Guard, GuardVerdict
 from agents.support.kb import Passage
 from agents.support.query import (
     DEFAULT_GLOSSARY,
@@ -356,6 +358,7 @@ def test_only_the_bm25_query_is_expanded_the_embedded_one_is_corrected() -> None
     rewritten = rewriter.rewrite("my giftcard")
     assert rewritten.corrected == "my gift card"
     assert rewritten.expansion == ("gift card",)
+    assert rewritten.glosses == (("giftcard", "gift card"),)
     assert rewritten.lexical == "my gift card gift card"
 
 
@@ -398,8 +401,61 @@ def test_the_threshold_weighs_wrong_answers_sent_against_questions_escalated() -
     assert _threshold(wrong_answer_cost=5.0) == 0.85
 
 
+def _outcome(question: str, similarity: float, *, right: bool) -> EvalOutcome:
+    evidence = Evidence(similarity, similarity / 2, similarity, similarity, 1.0, 1.0)
+    answer = SupportAnswer(
+        question=question,
+        text="the fact" if right else "something else",
+        sources=(),
+        confidence=0.0,
+        escalate=False,
+        reasons=(),
+        evidence=evidence,
+        guard=GuardVerdict(risk=0.0, signals=()),
+        written_by="offline",
+    )
+    case = EvalCase(question, "a", "answerable", fact=re.compile("the fact"))
+    return EvalOutcome(case, answer)
+
+
+def test_a_questions_out_of_fold_confidence_is_fitted_without_its_own_label() -> None:
+    rng = np.random.default_rng(7)
+    similarity = rng.uniform(0.2, 0.9, 120)
+    outcomes = [
+        _outcome(f"question {i}", s, right=bool(s + rng.normal(0, 0.15) > 0.55))
+        for i, s in enumerate(similarity)
+    ]
+    flipped = [
+        _outcome(o.case.question, o.result.evidence.similarity, right=not o.answer_correct)
+        if i == 0
+        else o
+        for i, o in enumerate(outcomes)
+    ]
+
+    before, after = out_of_fold_confidence(outcomes), out_of_fold_confidence(flipped)
+
+    # The first question's label is not in the fit that scores it; it is in the others'.
+    assert after[0] == before[0]
+    assert after[1:] != before[1:]
+    # Confidence still follows the evidence out of fold.
+    assert np.corrcoef(similarity, before)[0, 1] > 0.9
+
+
 def test_the_threshold_meets_the_escalation_floor_and_never_answers_an_injection() -> None:
     assert _threshold(wrong_answer_cost=0.5, min_escalated=0.9) == 0.85
     # With the 0.8 question an injection (always escalated), 0.6 escalates every unanswerable
     # one and costs 2 (two answerable questions wait), less than 0.85's 3.
     assert _threshold(wrong_answer_cost=5.0, min_escalated=0.9, injection=True) == 0.6
+
+
+def test_a_long_messages_endings_are_its_last_sentences_while_a_question_fits() -> None:
+    story = "We hiked for days. " * 40
+    question = "My tent leaks. Is that covered?"
+
+    found = endings(f"{story}\n\n{question}")
+
+    assert found[0] == "Is that covered?"
+    assert question in found  # the question asked alone is one of them
+    assert all(len(ending) <= LONG_MESSAGE_CHARS for ending in found)
+    assert focus(f"{story}{question}") == "Is that covered?"
+    assert focus(question) == question
