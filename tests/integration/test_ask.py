@@ -4,7 +4,7 @@ as a run, and printed by the CLI with the plan each part ran."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -136,6 +136,29 @@ def test_a_customer_question_is_answered_from_the_help_centre_with_its_source(
     assert part.heading == "Support"
     assert any("/help/payments/gift-cards#" in source for source in part.sources)
     assert "Confidence" in part.text
+
+
+def test_a_support_question_answered_directly_goes_into_the_knowledge_gap_log(
+    control_room: Services,
+) -> None:
+    now = datetime.now(UTC)
+    direct = ask(control_room, "how long do refunds take?")
+    escalated = ask(control_room, "where is my order TP-4829173 right now?")
+
+    logged = control_room.state.support_questions(
+        since=now - timedelta(minutes=1), until=now + timedelta(minutes=5)
+    )
+
+    (part,) = direct.parts
+    assert part.support is not None and not part.support.escalate
+    assert [(r.run_id, r.question, r.escalated) for r in logged] == [
+        (direct.run_id, "how long do refunds take?", False)
+    ]
+    assert logged[0].confidence == part.support.confidence
+    assert logged[0].nearest is not None and logged[0].nearest.article == "refund-timing"
+    # Escalated, it is logged by the escalation workflow that takes it, not twice.
+    (other,) = escalated.parts
+    assert other.support is not None and other.support.escalate, other.plan
 
 
 def test_a_two_part_request_gets_both_parts_in_one_answer_in_the_order_asked(

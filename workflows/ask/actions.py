@@ -131,6 +131,7 @@ def answer_support(plan: SupportPlan, support: SupportAgent) -> PlanAnswer:
         written_by=reply.written_by,
         sources=tuple(source.url for source in reply.sources),
         escalation_draft=facts["draft"] if reply.escalate else None,
+        support=reply,
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from agents.planner.plans import AnalysisPlan, MetricsPlan, Plan, PlannedBy
 from agents.specialist import Chart
+from agents.support import SupportAnswer
 from integrations.llm import Cost, RefusedText
 from integrations.text import escape_mrkdwn
 from integrations.warehouse.metrics import Explanation, MetricQuery, MetricsLayer
@@ -41,6 +42,9 @@ class PlanAnswer:
     # person reviews.
     sources: tuple[str, ...] = ()
     escalation_draft: Mapping[str, Any] | None = None
+    # The Support agent's answer itself (its confidence, reasons and passages), for the
+    # knowledge-gap log.
+    support: SupportAnswer | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,8 @@ The LangGraph supervisor: ``plan`` (model or rules, or a follow-up of the thread
 → one ``answer`` branch per plan (``Send``) → ``assemble``. A branch that fails yields its part
 marked unavailable; the others still answer. The run is recorded with its plans, who planned
 them, who wrote each part and every text the slot check refused (audit ``planned`` and
-``answered``), so ``controlroom runs show`` explains the answer.
+``answered``), so ``controlroom runs show`` explains the answer. A support question it answers
+directly goes into the knowledge-gap log as the escalation workflow's do.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from langgraph.types import Send
 
 from agents.planner.planner import PlannedRequest, Planner
 from agents.planner.plans import Plan, Plans
+from agents.support.gaps import nearest_passage
 from integrations.llm import LanguageModel
 from integrations.statestore import StateStore, Trigger
 from integrations.warehouse import WarehouseNotSeededError
@@ -77,6 +79,7 @@ def answer_request(
         planned: PlannedRequest = final["planned"]
         parts = tuple(part for _, part in sorted(final.get("parts", []), key=lambda p: p[0]))
         _record(state, run, planned, parts, context)
+        _log_support_answers(state, run, parts)
         _judge(run, parts)
     return Answer(
         run_id=run.run_id,
@@ -166,6 +169,25 @@ def _record(
             }
             for part in parts
         ],
+    )
+
+
+def _log_support_answers(
+    state: StateStore, run: RecordedRun, parts: tuple[PlanAnswer, ...]
+) -> None:
+    """The support question answered directly, for the weekly knowledge-gap report (an answer
+    the Support agent wants a person to check is logged by the escalation workflow that takes
+    it: ``workflows.support_escalation``). One per run, as the log keeps."""
+    given = next((p.support for p in parts if p.support is not None), None)
+    if given is None or given.escalate:
+        return
+    state.record_support_question(
+        run.run_id,
+        question=given.question,
+        confidence=given.confidence,
+        escalated=False,
+        reasons=given.reasons,
+        nearest=nearest_passage(given),
     )
 
 
