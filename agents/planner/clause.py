@@ -64,14 +64,19 @@ class Clause:
         return [match.span() for match in pattern.finditer(self.folded)]
 
     def split_periods(
-        self, marker: tuple[int, int] | None, taken: Sequence[tuple[int, int]] = ()
+        self,
+        marker: tuple[int, int] | None,
+        taken: Sequence[tuple[int, int]] = (),
+        cues: Sequence[tuple[int, int]] = (),
     ) -> tuple[list[PeriodMatch], list[PeriodMatch]]:
         """(the periods asked about, the periods compared with): those right after the
         comparison ``marker``, one after the other, are compared with ("vs Q3 last year",
         "than last year's Q4"), or the one right before a marker that ends the clause, as a
         German verb does ("… den Dezember des Vorjahres schlagen?"); the others are asked
         about ("vs last year for Q3"). A figure or filter value between (``taken``) compares
-        those, not periods ("the US vs Canada last month")."""
+        those, not periods ("the US vs Canada last month"). A period inside a comparison phrase
+        the marker compares with (``cues``: "frente al mismo día de la semana pasada") is
+        compared with however far into the phrase it comes."""
         if marker is None:
             return list(self.periods), []
         asked: list[PeriodMatch] = []
@@ -80,7 +85,10 @@ class Clause:
             if compared:
                 joined = bool(_JOINED.fullmatch(self.folded[compared[-1].end : period.start]))
             else:
-                joined = self.linked(marker, period.start, period.end, taken)
+                joined = self.linked(marker, period.start, period.end, taken) or any(
+                    start <= period.start and period.end <= end and self.linked(marker, start, end)
+                    for start, end in cues
+                )
             (compared if joined else asked).append(period)
         return asked, compared
 

@@ -14,15 +14,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from agents.planner.clause import Clause
 from agents.planner.lexicon import Lexicon
 from agents.planner.periods import PeriodMatch, find_period
 from integrations.warehouse.metrics import Comparison, DateRange
+from integrations.warehouse.metrics.periods import previous_period
 
 _A_YEAR_BEFORE = range(300, 431)
 _A_YEAR = 365
+_A_WEEK = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,20 +50,24 @@ class Comparisons:
         """Where the clause's comparison marker is (one of ``markers``, by default the
         comparison markers) when a period or a comparison word is what it compares with
         (``Clause.linked``; ``taken``: the spans of figures and filter values), or None."""
-        cues = [
-            m.span() for p in self._lexicon.comparisons.values() for m in p.finditer(clause.folded)
-        ]
+        cues = self._cues(clause)
         spans = [(p.start, p.end) for p in clause.periods] + cues
         for match in (markers or self._lexicon.compare_markers).finditer(clause.folded):
             if any(clause.linked(match.span(), start, end, taken) for start, end in spans):
                 return match.span()
         return None
 
+    def _cues(self, clause: Clause) -> list[tuple[int, int]]:
+        """Where the clause's comparison phrases are ("the same day last week", "yoy")."""
+        return [
+            m.span() for p in self._lexicon.comparisons.values() for m in p.finditer(clause.folded)
+        ]
+
     def read(self, clause: Clause, taken: Sequence[tuple[int, int]] = ()) -> ComparisonRead:
         """The comparison asked for; ``taken``: the spans of the figures and filter values
         named (what a marker before them compares instead of periods)."""
         marker = self.marker(clause, taken=taken)
-        asked, compared = clause.split_periods(marker, taken)
+        asked, compared = clause.split_periods(marker, taken, self._cues(clause))
         phrase = clause.folded[marker[0] :] if marker is not None else ""
         kinds = self._lexicon.comparisons
         compare: Comparison | None = "previous_period"
@@ -76,6 +82,31 @@ class Comparisons:
         ):
             compare = "same_period_last_year"
         return ComparisonRead(compare, tuple(compared))
+
+    def against(
+        self,
+        clause: Clause,
+        period: DateRange,
+        read: ComparisonRead,
+        asked: Sequence[PeriodMatch],
+    ) -> tuple[Comparison | None, DateRange | None]:
+        """What a plan over ``period`` is compared with, and the days when they are named: a
+        period named to compare with is that period ("October vs August": August, not
+        September); "the same day last week" is ``period`` seven days earlier, as is a day
+        named again ("yesterday vs last Sunday" asked on a Monday: the Sunday before). A
+        comparison computed from ``period`` (the period before, a year before) names none."""
+        if read.compare != "previous_period":
+            return read.compare, None
+        if clause.find(self._lexicon.comparisons["same_period_last_week"]):
+            return "period", _shifted(period, _A_WEEK)
+        if not asked or not read.periods:
+            return read.compare, None
+        other = self.compared_range(read.periods, clause.today, asked[0])
+        if other == period and period.days <= _A_WEEK.days:
+            other = _shifted(period, _A_WEEK)
+        if other is None or other == period or other == previous_period(period):
+            return read.compare, None
+        return "period", other
 
     def current_of(self, compared: Sequence[PeriodMatch], today: date) -> DateRange | None:
         """The current period to date of the kind compared with ("than last month": this
@@ -114,7 +145,14 @@ class Comparisons:
         other = self.compared_range(compared, today)
         if other is None:
             return False
-        return other == main or (main.start - other.start).days in _A_YEAR_BEFORE
+        # The same name again is its previous occurrence: a year before for a month ("October vs
+        # last October"), a week before for a day (``against``).
+        same_again = other == main and main.days > _A_WEEK.days
+        return same_again or (main.start - other.start).days in _A_YEAR_BEFORE
+
+
+def _shifted(period: DateRange, by: timedelta) -> DateRange:
+    return DateRange(start=period.start - by, end=period.end - by)
 
 
 def _is_year(period: PeriodMatch) -> bool:

@@ -54,6 +54,11 @@ def follow_up(request: str, previous: Plans, today: date, rules: RulesPlanner) -
         update["filters"] = stated.filters
     if stated.compare_stated:
         update["compare"] = stated.compare
+    if last.compare_to is not None and ("period" in update or "compare" in update):
+        # The period named to compare with was named for the old period: the new one is set
+        # against its own period before (or what the follow-up states).
+        update.setdefault("compare", "previous_period")
+        update["compare_to"] = None
     if not update:
         return None
     return Plans(plans=(last.model_copy(update=update),))

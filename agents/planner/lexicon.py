@@ -143,7 +143,10 @@ class LexiconFile(_Strict):
     signup_cues: Phrases
     compare_markers: Phrases
     target_markers: Phrases
-    comparisons: dict[Literal["none", "four_week_average", "same_period_last_year"], Phrases]
+    comparisons: dict[
+        Literal["none", "four_week_average", "same_period_last_year", "same_period_last_week"],
+        Phrases,
+    ]
     standing_comparisons: dict[Comparison, Phrases]
     analysis_phrasings: dict[AnalysisName, Phrases]
     cohort_cues: Phrases

@@ -128,8 +128,12 @@ class MetricRules:
         shared = next((p.periods for p in parts if p.periods), [])
         plans = []
         for part in parts:
-            for period in self._periods(part.periods or shared, comparison.periods, clause):
-                plans.append(self._plan(part, period, comparison.compare))
+            asked_here = part.periods or shared
+            for period in self._periods(asked_here, comparison.periods, clause):
+                compare, compare_to = self._comparisons.against(
+                    clause, period, comparison, asked_here
+                )
+                plans.append(self._plan(part, period, compare, compare_to))
         return _series_joined(plans)
 
     def stated(self, clause: Clause) -> Stated:
@@ -169,7 +173,13 @@ class MetricRules:
                     against.add(dimension)
         return against
 
-    def _plan(self, part: _Part, period: DateRange, compare: Comparison | None) -> MetricsPlan:
+    def _plan(
+        self,
+        part: _Part,
+        period: DateRange,
+        compare: Comparison | None,
+        compare_to: DateRange | None = None,
+    ) -> MetricsPlan:
         """The plan of a part; a breakdown or filter the metrics cannot give is asked in the
         dimension they can (a ticket's category is its topic), and a ticket topic named
         beside figures that have none is not a filter ("returns" of orders)."""
@@ -186,6 +196,7 @@ class MetricRules:
             grain=part.grain,
             filters=filters,
             compare=compare,
+            compare_to=compare_to,
         )
 
     def _periods(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from integrations.warehouse.metrics.query import (
     Comparison,
@@ -19,6 +19,7 @@ from integrations.warehouse.metrics.query import (
     Filter,
     Grain,
     MetricQuery,
+    compared_period_problem,
 )
 
 AnalysisName = Literal["segments", "churn", "cohorts", "forecast", "lifetime_value"]
@@ -34,7 +35,8 @@ class _Plan(BaseModel):
 
 class MetricsPlan(_Plan):
     """Figures from the metrics layer: ``metrics`` over ``period``, broken down ``by`` a
-    dimension or as a series by ``grain``, filtered, against ``compare``."""
+    dimension or as a series by ``grain``, filtered, against ``compare`` (``compare_to``: the
+    period named to compare with, when ``compare`` is "period")."""
 
     kind: Literal["metrics"] = "metrics"
     metrics: tuple[str, ...] = Field(min_length=1)
@@ -43,6 +45,14 @@ class MetricsPlan(_Plan):
     grain: Grain | None = None
     filters: tuple[Filter, ...] = ()
     compare: Comparison | None = "previous_period"
+    compare_to: DateRange | None = None
+
+    @model_validator(mode="after")
+    def _compared(self) -> MetricsPlan:
+        problem = compared_period_problem(self.compare, self.compare_to)
+        if problem:
+            raise ValueError(problem)
+        return self
 
     def query(self) -> MetricQuery:
         return MetricQuery(
@@ -52,6 +62,7 @@ class MetricsPlan(_Plan):
             grain=self.grain,
             filters=self.filters,
             compare=self.compare,
+            compare_to=self.compare_to,
         )
 
 

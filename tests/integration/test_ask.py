@@ -172,6 +172,40 @@ def test_a_two_part_request_gets_both_parts_in_one_answer_in_the_order_asked(
     assert f"• Revenue: {dollars(revenue(sample_warehouse, *LAST_WEEK))} (" in text
 
 
+@pytest.mark.parametrize(
+    ("request_text", "asked", "compared", "label"),
+    [
+        (
+            "revenue in October vs August",
+            (date(2026, 10, 1), date(2026, 10, 31)),
+            (date(2026, 8, 1), date(2026, 8, 31)),
+            "Aug 2026",
+        ),
+        (
+            "revenue on 20 November vs the same day last week",
+            (date(2026, 11, 20), date(2026, 11, 20)),
+            (date(2026, 11, 13), date(2026, 11, 13)),
+            "13 Nov 2026",
+        ),
+    ],
+)
+def test_a_period_named_to_compare_with_is_the_figure_compared_with(
+    control_room: Services,
+    sample_warehouse: Warehouse,
+    request_text: str,
+    asked: tuple[date, date],
+    compared: tuple[date, date],
+    label: str,
+) -> None:
+    (part,) = ask(control_room, request_text).parts
+
+    assert part.heading.endswith(f"· vs {label}")
+    now, before = revenue(sample_warehouse, *asked), revenue(sample_warehouse, *compared)
+    assert now != before
+    assert f"Revenue: {dollars(now)} (" in part.text
+    assert f"vs {label}: {dollars(before)})" in part.text
+
+
 def test_the_cli_prints_each_plan_with_its_answer_and_who_planned_it(
     control_room: Services, sample_warehouse: Warehouse
 ) -> None:

@@ -299,3 +299,16 @@ def test_ratios_over_zero_are_none_and_explain_shows_the_formula_and_sql(
     (statement,) = explained[0].statements
     assert "sum(orders.amount)" in statement.sql
     assert statement.parameters["bucket_start"] == "[2026-11-09, 2026-11-02]"
+
+
+def test_a_named_period_is_the_comparison_and_must_be_named(catalog: MetricCatalog) -> None:
+    october, august = _range("2026-10-01", "2026-10-31"), _range("2026-08-01", "2026-08-31")
+    query = MetricQuery(metrics=("revenue",), period=october, compare="period", compare_to=august)
+
+    buckets = compile_query(catalog, query).buckets
+
+    assert [buckets.ranges[i] for i in buckets.comparison] == [august]
+    with pytest.raises(ValueError, match="compare_to"):
+        MetricQuery(metrics=("revenue",), period=october, compare="period")
+    with pytest.raises(ValueError, match="compare_to"):
+        MetricQuery(metrics=("revenue",), period=october, compare_to=august)

@@ -93,3 +93,19 @@ def test_anything_more_than_a_period_after_an_analysis_is_not_a_follow_up(
     rules: RulesPlanner, request_text: str
 ) -> None:
     assert follow_up(request_text, CHURN, TODAY, rules) is None
+
+
+def test_a_new_period_drops_the_period_named_to_compare_with(rules: RulesPlanner) -> None:
+    october_vs_august = MetricsPlan(
+        metrics=("revenue",),
+        period=DateRange(start=date(2026, 10, 1), end=date(2026, 10, 31)),
+        compare="period",
+        compare_to=DateRange(start=date(2026, 8, 1), end=date(2026, 8, 31)),
+    )
+    plans = follow_up("and november?", Plans(plans=(october_vs_august,)), TODAY, rules)
+
+    assert plans is not None
+    (plan,) = plans.plans
+    assert isinstance(plan, MetricsPlan)
+    assert plan.period.start == date(2026, 11, 1)
+    assert (plan.compare, plan.compare_to) == ("previous_period", None)

@@ -158,6 +158,45 @@ def test_a_compared_period_is_not_the_period_asked_about(planner: RulesPlanner) 
     assert (plan.period, plan.compare) == (FEBRUARY, "same_period_last_year")
 
 
+@pytest.mark.parametrize(
+    ("request_", "period", "compared"),
+    [
+        # a period named to compare with is that period, not the one before the period asked
+        (
+            "revenue in february vs december",
+            FEBRUARY,
+            DateRange(start=date(2025, 12, 1), end=date(2025, 12, 31)),
+        ),
+        (
+            "orders yesterday vs the same day last week",
+            DateRange(start=date(2026, 3, 10), end=date(2026, 3, 10)),
+            DateRange(start=date(2026, 3, 3), end=date(2026, 3, 3)),
+        ),
+        # a Tuesday asked on the Wednesday after it: "last Tuesday" is the one a week before
+        (
+            "revenue yesterday vs last tuesday",
+            DateRange(start=date(2026, 3, 10), end=date(2026, 3, 10)),
+            DateRange(start=date(2026, 3, 3), end=date(2026, 3, 3)),
+        ),
+        (
+            "ventas de ayer frente al mismo día de la semana pasada",
+            DateRange(start=date(2026, 3, 10), end=date(2026, 3, 10)),
+            DateRange(start=date(2026, 3, 3), end=date(2026, 3, 3)),
+        ),
+    ],
+)
+def test_a_period_named_to_compare_with_is_compared_with(
+    planner: RulesPlanner, request_: str, period: DateRange, compared: DateRange
+) -> None:
+    plan = metrics_plan(planner, request_)
+    assert (plan.period, plan.compare, plan.compare_to) == (period, "period", compared)
+
+
+def test_the_period_just_before_stays_the_period_before(planner: RulesPlanner) -> None:
+    plan = metrics_plan(planner, "revenue in february compared to january")
+    assert (plan.compare, plan.compare_to) == ("previous_period", None)
+
+
 def test_better_than_a_past_period_asks_about_the_current_one(planner: RulesPlanner) -> None:
     plan = metrics_plan(planner, "are sales better than last week?")
     assert plan.period.start == date(2026, 3, 9)  # this week, to date

@@ -255,4 +255,6 @@ def _comparison_words(plan: MetricsPlan) -> str:
         return "vs the 4-week average"
     if plan.compare == "same_period_last_year":
         return f"vs {period_label(same_period_last_year(plan.period))}"
+    if plan.compare_to is not None:
+        return f"vs {period_label(plan.compare_to)}"
     return f"vs {period_label(previous_period(plan.period))}"

@@ -211,6 +211,8 @@ def _buckets(query: MetricQuery, ranges: dict[DateRange, int]) -> Buckets:
         comparison: tuple[int, ...] = (bucket(periods.previous_period(query.period)),)
     elif query.compare == "same_period_last_year":
         comparison = (bucket(periods.same_period_last_year(query.period)),)
+    elif query.compare == "period" and query.compare_to is not None:
+        comparison = (bucket(query.compare_to),)
     elif query.compare == "four_week_average":
         comparison = tuple(bucket(block) for block in periods.four_week_blocks(query.period))
     else:

@@ -9,7 +9,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Grain = Literal["day", "week", "month", "quarter", "year"]
-Comparison = Literal["previous_period", "same_period_last_year", "four_week_average"]
+# "period": the period named in ``compare_to`` ("October vs August", "yesterday vs the same day
+# last week"); the others are computed from the period asked about.
+Comparison = Literal["previous_period", "same_period_last_year", "four_week_average", "period"]
 DimensionName = Literal["channel", "signup_channel", "category", "country", "topic"]
 
 
@@ -41,9 +43,18 @@ class Filter(_Frozen):
     values: tuple[str, ...] = Field(min_length=1)
 
 
+def compared_period_problem(compare: Comparison | None, compare_to: DateRange | None) -> str | None:
+    """Why ``compare`` and ``compare_to`` do not go together, or None: a named period is
+    compared with exactly when ``compare`` is "period"."""
+    if (compare == "period") != (compare_to is not None):
+        return "compare_to names the period compared with exactly when compare is 'period'"
+    return None
+
+
 class MetricQuery(_Frozen):
     """Metrics over a date range: one total each, a breakdown (``by``) or a series (``grain``),
-    with ``compare`` giving the comparison each figure is shown against (None: none)."""
+    with ``compare`` giving the comparison each figure is shown against (None: none;
+    "period": the days of ``compare_to``)."""
 
     metrics: tuple[str, ...] = Field(min_length=1)
     period: DateRange
@@ -51,3 +62,11 @@ class MetricQuery(_Frozen):
     grain: Grain | None = None
     filters: tuple[Filter, ...] = ()
     compare: Comparison | None = "previous_period"
+    compare_to: DateRange | None = None
+
+    @model_validator(mode="after")
+    def _compared(self) -> MetricQuery:
+        problem = compared_period_problem(self.compare, self.compare_to)
+        if problem:
+            raise ValueError(problem)
+        return self
