@@ -43,14 +43,6 @@ class Filter(_Frozen):
     values: tuple[str, ...] = Field(min_length=1)
 
 
-def compared_period_problem(compare: Comparison | None, compare_to: DateRange | None) -> str | None:
-    """Why ``compare`` and ``compare_to`` do not go together, or None: a named period is
-    compared with exactly when ``compare`` is "period"."""
-    if (compare == "period") != (compare_to is not None):
-        return "compare_to names the period compared with exactly when compare is 'period'"
-    return None
-
-
 class MetricQuery(_Frozen):
     """Metrics over a date range: one total each, a breakdown (``by``) or a series (``grain``),
     with ``compare`` giving the comparison each figure is shown against (None: none;
@@ -66,7 +58,8 @@ class MetricQuery(_Frozen):
 
     @model_validator(mode="after")
     def _compared(self) -> MetricQuery:
-        problem = compared_period_problem(self.compare, self.compare_to)
-        if problem:
-            raise ValueError(problem)
+        if (self.compare == "period") != (self.compare_to is not None):
+            raise ValueError(
+                "compare_to names the period compared with exactly when compare is 'period'"
+            )
         return self
