@@ -141,7 +141,7 @@ def test_a_ticket_topic_beside_order_figures_is_not_a_filter(planner: RulesPlann
         ("revenue in february compared to january", "previous_period"),
         ("revenue yoy", "same_period_last_year"),
         ("orders yesterday against the four week average", "four_week_average"),
-        ("Bestellungen gestern im Vergleich zum Vierwochenschnitt", "previous_period"),
+        ("Bestellungen gestern im Vergleich zum Vierwochenschnitt", "four_week_average"),
         ("clicks last week, no comparison", None),
         ("clientes nuevos en febrero sin comparación", None),
     ],
