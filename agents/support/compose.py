@@ -238,12 +238,12 @@ class Composer:
         )
 
     def _remainder(self, question: str, quoted: Sequence[Unit], unsaid: set[str]) -> float:
-        """Cosine of the question's words that the answer does not contain (``known``: the
-        content words of the quoted units, their headings and titles) to the quoted units (the
-        mean of their vectors); 1.0 when it contains them all. "are you hiring at the Boulder
-        store" answered with the store's address leaves "hiring", which the address does not
-        answer; "is the Boulder shop open on Thanksgiving" leaves "shop thanksgiving", which the
-        opening hours do."""
+        """Cosine of the question's words that the answer does not say (``unsaid``: neither the
+        quoted units, their headings and titles contain them nor the glossary's words for them)
+        to the quoted units (the mean of their vectors); 1.0 when it says them all. "are you
+        hiring at the Boulder store" answered with the store's address leaves "hiring", which
+        the address does not answer; "is the Boulder shop open on Thanksgiving" leaves
+        "thanksgiving", which the opening hours do."""
         rest = [w for w in _WORD.findall(question.lower()) if _content(w) and w[:5] in unsaid]
         if not rest:
             return 1.0

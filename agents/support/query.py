@@ -88,10 +88,6 @@ class Glossary:
             else None
         )
 
-    def expand(self, text: str) -> tuple[str, ...]:
-        """The help-centre words for the customers' phrases in ``text``, each once, in order."""
-        return tuple(dict.fromkeys(c for _, c in self.glosses(text)))
-
     def glosses(self, text: str) -> tuple[tuple[str, str], ...]:
         """(the customer's phrase, the help centre's words) for each phrase found in ``text``."""
         if self._pattern is None:

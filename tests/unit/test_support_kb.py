@@ -338,14 +338,18 @@ def test_edit_distance_is_a_symmetric_count_of_edits(a: str, b: str) -> None:
 
 def test_the_glossary_adds_the_help_centres_words_for_whole_phrases_only() -> None:
     glossary = Glossary({"cancel": ["call it off"], "klarna": ["bnpl", "pay later"]})
-    assert glossary.expand("Can I CALL IT OFF? or pay later with BNPL") == ("cancel", "klarna")
-    assert glossary.expand("recall it offer, bnpls") == ()
-    assert Glossary({"cancel": ["", "  "]}).expand("anything") == ()
+    assert glossary.glosses("Can I CALL IT OFF? or pay later with BNPL") == (
+        ("call it off", "cancel"),
+        ("pay later", "klarna"),
+        ("bnpl", "klarna"),
+    )
+    assert glossary.glosses("recall it offer, bnpls") == ()
+    assert Glossary({"cancel": ["", "  "]}).glosses("anything") == ()
 
 
 def test_a_phrase_listed_under_two_entries_adds_both() -> None:
     glossary = Glossary({"exchange": ["switch"], "edit order": ["switch"]})
-    assert glossary.expand("can I switch") == ("exchange", "edit order")
+    assert glossary.glosses("can I switch") == (("switch", "exchange"), ("switch", "edit order"))
 
 
 def test_only_the_bm25_query_is_expanded_the_embedded_one_is_corrected() -> None:
@@ -375,7 +379,7 @@ def test_every_glossary_entry_is_written_in_the_help_centres_words() -> None:
     terms = yaml.safe_load(DEFAULT_GLOSSARY.read_text(encoding="utf-8"))["terms"]
     unused = {key: t for key in terms for t in lexical_tokens(key) if t not in vocabulary}
     assert unused == {}
-    assert load_glossary().expand("can I call it off") == ("cancel",)
+    assert load_glossary().glosses("can I call it off") == (("call it off", "cancel"),)
 
 
 def _threshold(
