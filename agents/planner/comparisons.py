@@ -4,9 +4,10 @@ last year, the four-week average, or nothing.
 A comparison phrase starts at a marker ("vs", "compared to", "than", "im Vergleich zu") that a
 period or a comparison word follows closely, so "new vs returning customers last 30 days" is no
 comparison. The period it names decides the kind: a year before the period asked about (or the
-same name again: "October vs last October") is the same period last year; anything else is the
-previous period. Asked with no period of its own ("are we doing better than last month?") the
-question is about the current one to date.
+same name again: "October vs last October") is the same period last year; the period just before
+is the previous period; any other is compared with as named ("October vs August", "yesterday vs
+the same day last week": ``against``). Asked with no period of its own ("are we doing better than
+last month?") the question is about the current one to date, against the same days before.
 """
 
 from __future__ import annotations
