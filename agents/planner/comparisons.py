@@ -15,17 +15,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from agents.planner.clause import Clause
 from agents.planner.lexicon import Lexicon
 from agents.planner.periods import PeriodMatch, find_period
 from integrations.warehouse.metrics import Comparison, DateRange
-from integrations.warehouse.metrics.periods import previous_period
+from integrations.warehouse.metrics.periods import A_WEEK, previous_period, shifted
 
 _A_YEAR_BEFORE = range(300, 431)
 _A_YEAR = 365
-_A_WEEK = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +46,15 @@ class Comparisons:
         clause: Clause,
         markers: re.Pattern[str] | None = None,
         taken: Sequence[tuple[int, int]] = (),
+        cues: Sequence[tuple[int, int]] | None = None,
     ) -> tuple[int, int] | None:
         """Where the clause's comparison marker is (one of ``markers``, by default the
         comparison markers) when a period or a comparison word is what it compares with
-        (``Clause.linked``; ``taken``: the spans of figures and filter values), or None."""
-        cues = self._cues(clause)
-        spans = [(p.start, p.end) for p in clause.periods] + cues
+        (``Clause.linked``; ``taken``: the spans of figures and filter values; ``cues``: the
+        comparison words' spans, when already found), or None."""
+        if cues is None:
+            cues = self._cues(clause)
+        spans = [(p.start, p.end) for p in clause.periods] + list(cues)
         for match in (markers or self._lexicon.compare_markers).finditer(clause.folded):
             if any(clause.linked(match.span(), start, end, taken) for start, end in spans):
                 return match.span()
@@ -67,8 +69,9 @@ class Comparisons:
     def read(self, clause: Clause, taken: Sequence[tuple[int, int]] = ()) -> ComparisonRead:
         """The comparison asked for; ``taken``: the spans of the figures and filter values
         named (what a marker before them compares instead of periods)."""
-        marker = self.marker(clause, taken=taken)
-        asked, compared = clause.split_periods(marker, taken, self._cues(clause))
+        cues = self._cues(clause)
+        marker = self.marker(clause, taken=taken, cues=cues)
+        asked, compared = clause.split_periods(marker, taken, cues)
         phrase = clause.folded[marker[0] :] if marker is not None else ""
         kinds = self._lexicon.comparisons
         compare: Comparison | None = "previous_period"
@@ -99,12 +102,12 @@ class Comparisons:
         if read.compare != "previous_period":
             return read.compare, None
         if clause.find(self._lexicon.comparisons["same_period_last_week"]):
-            return "period", _shifted(period, _A_WEEK)
+            return "period", shifted(period, A_WEEK)
         if not asked or not read.periods:
             return read.compare, None
         other = self.compared_range(read.periods, clause.today, asked[0])
-        if other == period and period.days <= _A_WEEK.days:
-            other = _shifted(period, _A_WEEK)
+        if other == period and period.days <= A_WEEK.days:
+            other = shifted(period, A_WEEK)
         if other is None or other == period or other == previous_period(period):
             return read.compare, None
         return "period", other
@@ -148,12 +151,8 @@ class Comparisons:
             return False
         # The same name again is its previous occurrence: a year before for a month ("October vs
         # last October"), a week before for a day (``against``).
-        same_again = other == main and main.days > _A_WEEK.days
+        same_again = other == main and main.days > A_WEEK.days
         return same_again or (main.start - other.start).days in _A_YEAR_BEFORE
-
-
-def _shifted(period: DateRange, by: timedelta) -> DateRange:
-    return DateRange(start=period.start - by, end=period.end - by)
 
 
 def _is_year(period: PeriodMatch) -> bool:

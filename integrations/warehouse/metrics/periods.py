@@ -22,6 +22,7 @@ from integrations.warehouse.metrics.query import DateRange, Grain
 AVERAGE_DAYS = 28
 _DAY = timedelta(days=1)
 _FIFTY_TWO_WEEKS = timedelta(weeks=52)
+A_WEEK = timedelta(weeks=1)
 
 
 def previous_period(period: DateRange) -> DateRange:
@@ -37,7 +38,7 @@ def previous_period(period: DateRange) -> DateRange:
         start = _add_months(period.start, -to_date)
         return DateRange(start=start, end=_months_before(period.end, to_date))
     if period.start.weekday() == 0 and period.days < 7:
-        return DateRange(start=period.start - timedelta(days=7), end=period.end - timedelta(days=7))
+        return shifted(period, A_WEEK)
     return DateRange(start=period.start - timedelta(days=period.days), end=period.start - _DAY)
 
 
@@ -64,7 +65,7 @@ def same_period_last_year(period: DateRange) -> DateRange:
         end_month = _add_months(period.end.replace(day=1), -12)
         return DateRange(start=_add_months(period.start, -12), end=_add_months(end_month, 1) - _DAY)
     if period.start.weekday() == 0 and period.days % 7 == 0:
-        return DateRange(start=period.start - _FIFTY_TWO_WEEKS, end=period.end - _FIFTY_TWO_WEEKS)
+        return shifted(period, _FIFTY_TWO_WEEKS)
     return DateRange(start=_year_before(period.start), end=_year_before(period.end))
 
 
@@ -78,10 +79,12 @@ def four_week_blocks(period: DateRange) -> tuple[DateRange, ...]:
         )
     length = timedelta(days=period.days)
     count = AVERAGE_DAYS // period.days
-    return tuple(
-        DateRange(start=period.start - length * back, end=period.end - length * back)
-        for back in reversed(range(count))
-    )
+    return tuple(shifted(period, length * back) for back in reversed(range(count)))
+
+
+def shifted(period: DateRange, back: timedelta) -> DateRange:
+    """``period`` moved ``back`` earlier, its length kept."""
+    return DateRange(start=period.start - back, end=period.end - back)
 
 
 def series_buckets(period: DateRange, grain: Grain) -> tuple[DateRange, ...]:
