@@ -139,17 +139,6 @@ def _last_complete_week(connection: Any) -> date:
     return week_start
 
 
-def answer_facts(reply: SupportAnswer) -> dict[str, Any]:
-    return {
-        "confidence": reply.confidence,
-        "escalate": reply.escalate,
-        "sources": [source.url for source in reply.sources],
-        "passages": [passage.text for passage in reply.passages],
-        # What a person reviewing it needs: the escalation takes it instead of asking again.
-        "draft": reply.as_draft(),
-    }
-
-
 def answer_text(reply: SupportAnswer, threshold: float) -> str:
     """The answer, its sources, and what happens next."""
     lines = [reply.text]

@@ -69,9 +69,14 @@ class EvalCase:
         return self.fact is not None and self.fact.search(" ".join(answer.split())) is not None
 
     @property
+    def digest(self) -> bytes:
+        """A hash of the question as written, case and outer spaces aside: what splits and
+        folds the set, the same on every machine."""
+        return hashlib.sha256(self.question.strip().lower().encode()).digest()
+
+    @property
     def split(self) -> Split:
-        digest = hashlib.sha256(self.question.strip().lower().encode()).digest()
-        return "calibration" if digest[0] % 2 == 0 else "held_out"
+        return "calibration" if self.digest[0] % 2 == 0 else "held_out"
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,11 +332,7 @@ def out_of_fold_confidence(outcomes: Sequence[EvalOutcome], folds: int = FOLDS) 
     chosen on flattering figures: the questions it lets through are those the fit happens to
     be sure of. Chosen on these, its floors hold for questions the fit has not seen.
     """
-    group = [
-        int.from_bytes(hashlib.sha256(o.case.question.strip().lower().encode()).digest()[1:3])
-        % folds
-        for o in outcomes
-    ]
+    group = [int.from_bytes(o.case.digest[1:3]) % folds for o in outcomes]
     confidence = [0.0] * len(outcomes)
     for fold in range(folds):
         fitted = fit_calibration(

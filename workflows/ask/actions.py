@@ -7,7 +7,7 @@ from agents.finance.roi import InvalidRequestError, WinbackCandidates, winback_o
 from agents.marketing.agent import MarketingAgent
 from agents.planner.intent_rules import CAN_DO
 from agents.planner.plans import ClarifyPlan, CopyPlan, DeclinePlan, SupportPlan, WinbackWhatIfPlan
-from agents.support.agent import SupportAgent, answer_facts, answer_text
+from agents.support.agent import SupportAgent, answer_text
 from integrations.llm import Fact, LanguageModel, SlotText
 from integrations.statestore import StateStore
 from integrations.text import escape_mrkdwn, escape_mrkdwn_keeping_quotes
@@ -123,14 +123,12 @@ def answer_support(plan: SupportPlan, support: SupportAgent) -> PlanAnswer:
     """The knowledge base's answer, with its confidence; below the policy's threshold, the
     draft a person reviews (the Slack app escalates it)."""
     reply = support.reply(plan.question)
-    facts = answer_facts(reply)
     return PlanAnswer(
         plan=plan,
         heading="Support",
         text=escape_mrkdwn_keeping_quotes(answer_text(reply, support.threshold)),
         written_by=reply.written_by,
         sources=tuple(source.url for source in reply.sources),
-        escalation_draft=facts["draft"] if reply.escalate else None,
         support=reply,
     )
 

@@ -38,13 +38,15 @@ class PlanAnswer:
     refused: tuple[RefusedText, ...] = ()
     status: AnswerStatus = "ok"
     reason: str | None = None
-    # A support answer's help-centre sources; below the confidence threshold, the draft a
-    # person reviews.
+    # A support answer's help-centre sources.
     sources: tuple[str, ...] = ()
-    escalation_draft: Mapping[str, Any] | None = None
-    # The Support agent's answer itself (its confidence, reasons and passages), for the
-    # knowledge-gap log.
+    # The Support agent's answer itself (its confidence, reasons and passages).
     support: SupportAnswer | None = None
+
+    @property
+    def escalation_draft(self) -> Mapping[str, Any] | None:
+        """Below the confidence threshold, the support answer's draft a person reviews."""
+        return self.support.as_draft() if self.support and self.support.escalate else None
 
 
 @dataclass(frozen=True, slots=True)
