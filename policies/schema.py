@@ -253,6 +253,8 @@ class SupportPolicy(_Strict):
     top_k: int = Field(ge=1, le=20)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     calibration: ConfidenceCalibration = Field(default_factory=ConfidenceCalibration)
+    # The same map for questions in other languages (agents/support/crosslingual.py).
+    cross_lingual: ConfidenceCalibration = Field(default_factory=ConfidenceCalibration)
     guard: SupportGuard = Field(default_factory=SupportGuard)
     knowledge_gaps: KnowledgeGapSettings = Field(default_factory=KnowledgeGapSettings)
     channels: dict[SupportChannelName, SupportChannel] = Field(default_factory=dict)

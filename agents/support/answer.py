@@ -6,7 +6,9 @@ best section that answer the question (``compose``) and cites it; a model-backed
 (``AnswerWriter``, e.g. over ``integrations.llm``) can be passed in to write a grounded answer
 that cites the passages instead, and when it writes none (no model configured, or its answer
 refused) the offline answer stands. A question the guard flags as an injection never reaches a
-writer: it is escalated with the offline text.
+writer: it is escalated with the offline text. A question written in another language is looked
+up by the multilingual search instead (``crosslingual``), guarded with that model's signals, and
+scored by its own calibration; its answer is composed by the same rules, matched by that model.
 
 Below ``policy.confidence_threshold`` the answer is marked ``escalate``: the support workflow
 sends it to a person, whose final answer comes back through ``learn_from_human``.
@@ -16,8 +18,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 from weakref import WeakKeyDictionary
@@ -29,17 +31,21 @@ from agents.support.confidence import (
     evidence_of,
     retrieval_probability,
 )
+from agents.support.crosslingual import (
+    MULTILINGUAL_RAMPS,
+    CrossLingualSearch,
+    cross_lingual_evidence,
+    encode,
+    language,
+)
 from agents.support.guard import Guard, GuardVerdict
 from agents.support.kb import HumanAnswer, KnowledgeBase, Passage, human_answer_id
+from agents.support.long_messages import focus, long_message_caps
 from integrations.statestore import StateStore
-from policies.schema import SupportPolicy
+from policies.schema import ConfidenceCalibration, SupportPolicy
 
 logger = logging.getLogger(__name__)
 
-# A message longer than this is answered from its last sentence, with its confidence discounted.
-LONG_MESSAGE_CHARS = 400
-LONG_MESSAGE_DISCOUNT = 0.85
-_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 # Slack shows 3,000 characters per section; a quote longer than this is cut at a sentence.
 MAX_QUOTE_CHARS = 900
 # The answer is composed from the sections of this many of the best articles.
@@ -110,6 +116,8 @@ class SupportAnswer:
     guard: GuardVerdict
     written_by: Literal["offline", "model"]
     passages: tuple[Passage, ...] = field(default=(), repr=False)
+    # The language the question was read in when not English (the multilingual search's).
+    language: str | None = None
 
     def as_draft(self) -> dict[str, Any]:
         """The answer as the support escalation workflow keeps it (its ``draft``): plain data."""
@@ -169,121 +177,126 @@ def answer_many(
     guard: Guard | None = None,
     writer: AnswerWriter | None = None,
 ) -> list[SupportAnswer]:
-    """``answer`` for several questions with batched embedding (the evaluation uses it)."""
-    guard = guard or _guard(kb, policy)
-    asked = [focus(question) for question in questions]
-    results = kb.search_many(asked, policy.top_k)
-    verdicts = guard.check_many(questions)  # the whole message: an injection may hide anywhere
-    caps = _long_message_caps(kb, policy, zip(questions, asked, results, strict=True))
-    return [
-        _answer_one(
-            question,
-            passages,
-            _composed(kb, focused, passages),
-            verdict,
-            policy,
-            writer,
-            cap=caps.get(question, 1.0),
+    """``answer`` for several questions with batched embedding (the evaluation uses it). A
+    question written in another language is looked up by the multilingual search
+    (``crosslingual``), the others by the knowledge base's own."""
+    codes = [language(question) for question in questions]
+    found: dict[int, _Found] = {}
+    for multilingual in (False, True):
+        mine = [i for i, code in enumerate(codes) if (code is not None) is multilingual]
+        chosen = None if multilingual else guard
+        looked_up = _found([questions[i] for i in mine], kb, policy, chosen, multilingual)
+        found |= {i: replace(f, language=codes[i]) for i, f in zip(mine, looked_up, strict=True)}
+    return [_answer_one(q, found[i], policy, writer) for i, q in enumerate(questions)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """What the search found for one question and the evidence, before an answer is written."""
+
+    passages: list[Passage]
+    composition: Composition | None
+    evidence: Evidence
+    calibration: ConfidenceCalibration
+    verdict: GuardVerdict
+    cap: float  # the most confidence the message may get (``long_message_caps``)
+    language: str | None = None
+
+
+def _found(
+    questions: Sequence[str],
+    kb: KnowledgeBase,
+    policy: SupportPolicy,
+    guard: Guard | None,
+    multilingual: bool,
+) -> list[_Found]:
+    """Search, compose and weigh the evidence for each question, by the knowledge base's own
+    search or (``multilingual``) by the multilingual one, each with its calibration."""
+    if not questions:
+        return []
+    guard = guard or _guard(kb, policy, multilingual=multilingual)
+    if multilingual:
+        search = _SEARCHES.get(kb) or _SEARCHES.setdefault(kb, CrossLingualSearch(kb))
+        find, measure, calibration = (
+            search.search_many,
+            cross_lingual_evidence,
+            policy.cross_lingual,
         )
-        for question, focused, passages, verdict in zip(
-            questions, asked, results, verdicts, strict=True
+    else:
+        find, measure, calibration = kb.search_many, evidence_of, policy.calibration
+
+    def weighed(text: str, passages: list[Passage]) -> tuple[Composition | None, Evidence]:
+        composition = _composed(kb, text, passages, multilingual=multilingual)
+        return composition, measure(passages, composition)
+
+    def probability(texts: Sequence[str]) -> list[float]:
+        found = find(texts, policy.top_k)
+        return [
+            retrieval_probability(weighed(t, p)[1], calibration)
+            for t, p in zip(texts, found, strict=True)
+        ]
+
+    asked = [focus(question) for question in questions]
+    verdicts = guard.check_many(questions)  # the whole message: an injection may hide anywhere
+    caps = long_message_caps(questions, probability)
+    return [
+        _Found(passages, *weighed(text, passages), calibration, verdict, cap)
+        for text, passages, verdict, cap in zip(
+            asked, find(asked, policy.top_k), verdicts, caps, strict=True
         )
     ]
 
 
-def _long_message_caps(
-    kb: KnowledgeBase,
-    policy: SupportPolicy,
-    answered: Iterable[tuple[str, str, list[Passage]]],
-) -> dict[str, float]:
-    """The most confidence a long message may get: the discount times the lowest of what the
-    whole message and each of its endings that a question fits in (its last sentence, its last
-    two, … up to ``LONG_MESSAGE_CHARS``: ``endings``) would get asked alone. A question with a
-    story before it is one of those endings, so the story never makes it more confident.
-    ``answered`` holds each (message, what was looked up, the passages found)."""
-    long = [(message, focused, found) for message, focused, found in answered if message != focused]
-    if not long:
-        return {}
-    asked = [(message, text) for message, _, _ in long for text in (message, *endings(message)[1:])]
-    found = dict(zip(asked, kb.search_many([text for _, text in asked], policy.top_k), strict=True))
-    found |= {(message, focused): part for message, focused, part in long}
-    caps: dict[str, float] = {}
-    for (message, text), passages in found.items():
-        confidence = retrieval_probability(
-            evidence_of(passages, _composed(kb, text, passages)), policy.calibration
-        )
-        caps[message] = min(caps.get(message, 1.0), LONG_MESSAGE_DISCOUNT * confidence)
-    return caps
+# Per knowledge base, a composer per model: it keeps the vectors of the sentences it embedded.
+_COMPOSERS: WeakKeyDictionary[KnowledgeBase, dict[bool, Composer]] = WeakKeyDictionary()
+# One multilingual search per knowledge base: it keeps its passages' vectors.
+_SEARCHES: WeakKeyDictionary[KnowledgeBase, CrossLingualSearch] = WeakKeyDictionary()
+# Per knowledge base, a guard per retailer list and model: it keeps its examples' vectors.
+_GUARDS: WeakKeyDictionary[KnowledgeBase, dict[tuple[tuple[str, ...], bool], Guard]] = (
+    WeakKeyDictionary()
+)
 
 
-def endings(message: str) -> list[str]:
-    """The message's last sentence (cut to ``LONG_MESSAGE_CHARS``: ``focus``), its last two,
-    three, … while they fit in ``LONG_MESSAGE_CHARS``: where its question may start."""
-    sentences = [s.strip() for s in _SENTENCES.split(message.strip()) if s.strip()]
-    if not sentences:
-        return [message]
-    found = [sentences[-1][-LONG_MESSAGE_CHARS:]]
-    for start in range(len(sentences) - 2, -1, -1):
-        ending = " ".join(sentences[start:])
-        if len(ending) > LONG_MESSAGE_CHARS:
-            break
-        found.append(ending)
-    return found
-
-
-def focus(message: str) -> str:
-    """What to look up for ``message``: itself, or for a long message (a story, a forwarded
-    thread) its last sentence, where people put the question. A long message's confidence is
-    capped (``_long_message_caps``): the rest of it may change the question, so it is never
-    answered more confidently than its question asked alone."""
-    if len(message) <= LONG_MESSAGE_CHARS:
-        return message
-    return endings(message)[0]
-
-
-# One composer per knowledge base: it keeps the vectors of the sentences it has embedded.
-_COMPOSERS: WeakKeyDictionary[KnowledgeBase, Composer] = WeakKeyDictionary()
-# One guard per knowledge base and retailer list: it keeps its examples' vectors.
-_GUARDS: WeakKeyDictionary[KnowledgeBase, tuple[tuple[str, ...], Guard]] = WeakKeyDictionary()
-
-
-def _guard(kb: KnowledgeBase, policy: SupportPolicy) -> Guard:
+def _guard(kb: KnowledgeBase, policy: SupportPolicy, *, multilingual: bool) -> Guard:
     companies = tuple(policy.guard.other_companies)
-    kept = _GUARDS.get(kb)
-    if kept is None or kept[0] != companies:
-        kept = _GUARDS[kb] = (companies, Guard(companies, embed=kb.store.embed))
-    return kept[1]
+    kept = _GUARDS.setdefault(kb, {})
+    key = (companies, multilingual)
+    if key not in kept:
+        kept[key] = (
+            Guard(companies, embed=encode, ramps=MULTILINGUAL_RAMPS)
+            if multilingual
+            else Guard(companies, embed=kb.store.embed)
+        )
+    return kept[key]
 
 
-def _composed(kb: KnowledgeBase, question: str, passages: Sequence[Passage]) -> Composition | None:
+def _composed(
+    kb: KnowledgeBase, question: str, passages: Sequence[Passage], *, multilingual: bool = False
+) -> Composition | None:
     """The sentences of the best article that answer ``question`` (None for a person's answer
-    or no passage: those are quoted whole)."""
+    or no passage: those are quoted whole); ``multilingual``, matched by the multilingual model
+    and taken as written (the English rewriter would "correct" its words into English ones)."""
     if not passages or passages[0].kind != "article":
         return None
-    composer = _COMPOSERS.get(kb)
-    if composer is None:
-        composer = _COMPOSERS[kb] = Composer(kb.store.embed)
+    kept = _COMPOSERS.setdefault(kb, {})
+    if multilingual not in kept:
+        kept[multilingual] = Composer(encode if multilingual else kb.store.embed)
     articles = list(dict.fromkeys(p.article for p in passages if p.kind == "article"))
     sections = [
         Section(p, asked)
         for article in articles[:COMPOSED_ARTICLES]
         for p, asked in kb.sections(article)
     ]
+    if multilingual:
+        return kept[multilingual].compose(question, sections)
     rewritten = kb.rewrite(question)
-    return composer.compose(rewritten.corrected, sections, rewritten.glosses)
+    return kept[multilingual].compose(rewritten.corrected, sections, rewritten.glosses)
 
 
 def _answer_one(
-    question: str,
-    passages: list[Passage],
-    composition: Composition | None,
-    verdict: GuardVerdict,
-    policy: SupportPolicy,
-    writer: AnswerWriter | None,
-    *,
-    cap: float,
+    question: str, found: _Found, policy: SupportPolicy, writer: AnswerWriter | None
 ) -> SupportAnswer:
-    evidence = evidence_of(passages, composition)
+    passages, composition, verdict = found.passages, found.composition, found.verdict
     written = HAND_OFF if verdict.is_injection else offline_answer(question, passages, composition)
     written_by: Literal["offline", "model"] = "offline"
     shown = _for_the_writer(passages, composition)
@@ -295,10 +308,10 @@ def _answer_one(
         elif drafted is not None:
             logger.warning("writer cited no retrieved passage; using the offline answer")
     confidence = min(
-        cap,
+        found.cap,
         combined_confidence(
-            evidence,
-            policy.calibration,
+            found.evidence,
+            found.calibration,
             verdict.risk,
             written.supported if written_by == "model" else None,
         ),
@@ -314,10 +327,11 @@ def _answer_one(
         confidence=confidence,
         escalate=confidence < policy.confidence_threshold or verdict.is_injection,
         reasons=tuple(reasons),
-        evidence=evidence,
+        evidence=found.evidence,
         guard=verdict,
         written_by=written_by,
         passages=tuple(passages),
+        language=found.language,
     )
 
 

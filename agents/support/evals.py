@@ -26,10 +26,9 @@ import yaml
 
 from agents.support._exceptions import EvalSetError
 from agents.support.answer import SupportAnswer, answer_many
-from agents.support.confidence import combined_confidence, fit_calibration
 from agents.support.guard import Guard
 from agents.support.kb import KnowledgeBase
-from policies.schema import ConfidenceCalibration, SupportPolicy
+from policies.schema import SupportPolicy
 
 Split = Literal["calibration", "held_out"]
 UNANSWERABLE_KINDS = (
@@ -44,8 +43,8 @@ UNANSWERABLE_KINDS = (
 # Package data, so that `controlroom kb eval` works from an installed wheel too.
 DEFAULT_EVAL_SET = Path(__file__).with_name("eval_set.yaml")
 DEFAULT_DEV_SET = Path(__file__).with_name("eval_set_dev.yaml")
-# The threshold is chosen on confidences scored by fits that did not see the question.
-FOLDS = 5
+# Questions in other languages, held out like the held-out half (never tuned on).
+LANGUAGES_SET = Path(__file__).with_name("eval_set_languages.yaml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,19 +200,19 @@ def figures(outcomes: Sequence[EvalOutcome], threshold: float) -> EvalFigures:
 
     answered = [o for o in answerable if direct(o)]
     by_kind = {
-        kind: _share([not direct(o) for o in unanswerable if o.case.kind == kind])
+        kind: share([not direct(o) for o in unanswerable if o.case.kind == kind])
         for kind in UNANSWERABLE_KINDS
     }
     return EvalFigures(
         answerable=len(answerable),
         unanswerable=len(unanswerable),
-        hit_at_1=_share([o.top_correct for o in answerable]),
-        hit_at_3=_share([o.case.article in o.articles[:3] for o in answerable]),
-        answered_directly=_share([direct(o) for o in answerable]),
-        escalated=_share([not direct(o) for o in unanswerable]),
-        correct_when_answered=_share([o.answer_correct for o in answered]),
+        hit_at_1=share([o.top_correct for o in answerable]),
+        hit_at_3=share([o.case.article in o.articles[:3] for o in answerable]),
+        answered_directly=share([direct(o) for o in answerable]),
+        escalated=share([not direct(o) for o in unanswerable]),
+        correct_when_answered=share([o.answer_correct for o in answered]),
         escalated_by_kind={k: v for k, v in by_kind.items() if not np.isnan(v)},
-        fact_stated=_share([o.answer_correct for o in answerable]),
+        fact_stated=share([o.answer_correct for o in answerable]),
     )
 
 
@@ -281,99 +280,8 @@ def misses(report: EvalReport) -> list[Miss]:
     return sorted(found, key=lambda m: m.in_top_3)
 
 
-def fit_on_calibration_split(
-    outcomes: Sequence[EvalOutcome],
-    *,
-    dev_outcomes: Sequence[EvalOutcome] = (),
-    min_escalated: float = 0.95,
-    min_correct: float = 0.95,
-    wrong_answer_cost: float = 5.0,
-    thresholds: Sequence[float] = tuple(np.round(np.arange(0.30, 0.91, 0.05), 2)),
-) -> tuple[ConfidenceCalibration, float]:
-    """Fit the calibration on the calibration half (and the development set, when given), then
-    the threshold of least cost among those that escalate at least ``min_escalated`` of the
-    unanswerable questions and keep at least ``min_correct`` of the direct answers right (the
-    issue's floors), each question scored by a fit that did not see it
-    (``out_of_fold_confidence``).
-
-    Both are labelled by the answer the customer would read: right when it states the fact the
-    question asks for. The cost counts an answerable question escalated as 1 (a person answers
-    it) and a wrong answer sent — one without the fact, or any answer to an unanswerable
-    question — as
-    ``wrong_answer_cost``: a customer acting on a wrong answer costs more than a wait.
-
-    Every question but the held-out half's is fitted on: with the calibration half alone (about
-    80 answerable and 30 unanswerable questions) the threshold hinges on one or two questions.
-    The returned values go into ``policies/support.yaml``; re-run ``evaluate`` with them to see
-    the held-out figures.
-    """
-    chosen = [o for o in outcomes if o.case.split == "calibration"] + list(dev_outcomes)
-    calibration = fit_calibration(
-        [o.result.evidence for o in chosen], [o.answer_correct for o in chosen]
-    )
-    threshold = least_cost_threshold(
-        out_of_fold_confidence(chosen),
-        answerable=[o.case.answerable for o in chosen],
-        correct=[o.answer_correct for o in chosen],
-        injection=[o.result.guard.is_injection for o in chosen],
-        thresholds=thresholds,
-        min_escalated=min_escalated,
-        min_correct=min_correct,
-        wrong_answer_cost=wrong_answer_cost,
-    )
-    return calibration, threshold
-
-
-def out_of_fold_confidence(outcomes: Sequence[EvalOutcome], folds: int = FOLDS) -> list[float]:
-    """Each question's confidence under a calibration fitted without it: the questions fall in
-    ``folds`` groups by a hash of their text, and each group is scored by a fit on the others.
-
-    A threshold chosen on the confidences of the very questions the weights were fitted on is
-    chosen on flattering figures: the questions it lets through are those the fit happens to
-    be sure of. Chosen on these, its floors hold for questions the fit has not seen.
-    """
-    group = [int.from_bytes(o.case.digest[1:3]) % folds for o in outcomes]
-    confidence = [0.0] * len(outcomes)
-    for fold in range(folds):
-        fitted = fit_calibration(
-            [o.result.evidence for o, g in zip(outcomes, group, strict=True) if g != fold],
-            [o.answer_correct for o, g in zip(outcomes, group, strict=True) if g != fold],
-        )
-        for i, o in enumerate(outcomes):
-            if group[i] == fold:
-                confidence[i] = combined_confidence(o.result.evidence, fitted, o.result.guard.risk)
-    return confidence
-
-
-def least_cost_threshold(
-    confidence: Sequence[float],
-    *,
-    answerable: Sequence[bool],
-    correct: Sequence[bool],
-    injection: Sequence[bool],
-    thresholds: Sequence[float],
-    min_escalated: float,
-    min_correct: float,
-    wrong_answer_cost: float,
-) -> float:
-    """The threshold of least cost (``fit_on_calibration_split`` says which) that meets both
-    floors; the highest threshold when none does. A tie goes to the lower threshold."""
-    scores = np.asarray(confidence, dtype=np.float64)
-    can_answer = np.asarray(answerable, dtype=bool)
-    right = np.asarray(correct, dtype=bool)
-    refused = np.asarray(injection, dtype=bool)
-    best, best_cost = float(thresholds[-1]), np.inf
-    for threshold in thresholds:
-        direct = (scores >= threshold) & ~refused
-        escalated = float(np.mean(~direct[~can_answer])) if (~can_answer).any() else 1.0
-        kept_right = float(np.mean(right[direct])) if direct.any() else 1.0
-        cost = np.sum(can_answer & ~direct) + wrong_answer_cost * np.sum(direct & ~right)
-        if escalated >= min_escalated and kept_right >= min_correct and cost < best_cost:
-            best, best_cost = float(threshold), float(cost)
-    return best
-
-
-def _share(flags: Sequence[bool]) -> float:
+def share(flags: Sequence[bool]) -> float:
+    """The share of true flags (NaN for none)."""
     return float(np.mean(flags)) if len(flags) else float("nan")
 
 

@@ -33,6 +33,7 @@ over all signals):
   another retailer listed in ``support.yaml`` (price-match questions stay answerable)
 - ``semantic_injection`` (up to 0.9): cosine to injection examples from 0.45, full at 0.75
 - ``semantic_account`` (up to 0.6): cosine to account-lookup examples from 0.65, full at 0.85
+  (those are all-MiniLM-L6-v2's cosines; another model has its own ``SemanticRamps``)
 
 The semantic signals catch rephrasings that no pattern lists; their thresholds sit above the
 similarity to the examples of ordinary questions (the evaluation sets and the help centre's own
@@ -133,14 +134,29 @@ class GuardVerdict:
         return tuple(name for name, _ in self.signals)
 
 
-def _ramp(similarity: float, low: float, high: float, weight: float) -> float:
+def _ramp(similarity: float, ramp: tuple[float, float], weight: float) -> float:
+    low, high = ramp
     return float(np.clip((similarity - low) / (high - low), 0.0, 1.0)) * weight
+
+
+@dataclass(frozen=True, slots=True)
+class SemanticRamps:
+    """The cosines to the examples where each semantic signal starts and where it is full: a
+    property of the model that embeds (the defaults are all-MiniLM-L6-v2's)."""
+
+    injection: tuple[float, float] = (0.45, 0.75)
+    account: tuple[float, float] = (0.65, 0.85)
 
 
 class Guard:
     """Scores questions against the rules above; ``embed`` (optional) adds the semantic ones."""
 
-    def __init__(self, other_companies: Sequence[str] = (), embed: Embed | None = None) -> None:
+    def __init__(
+        self,
+        other_companies: Sequence[str] = (),
+        embed: Embed | None = None,
+        ramps: SemanticRamps = SemanticRamps(),
+    ) -> None:
         names = sorted((n for n in other_companies if n.strip()), key=len, reverse=True)
         self._names = frozenset(names)
         self._companies = (
@@ -149,6 +165,7 @@ class Guard:
             else None
         )
         self._embed = embed
+        self._ramps = ramps
         self._examples: tuple[npt.NDArray[np.float32], ...] | None = None
 
     def check(self, question: str) -> GuardVerdict:
@@ -172,8 +189,8 @@ class Guard:
             if semantic is not None:
                 injection, account = semantic[row]
                 for name, score in (
-                    ("semantic_injection", _ramp(injection, 0.45, 0.75, 0.9)),
-                    ("semantic_account", _ramp(account, 0.65, 0.85, 0.6)),
+                    ("semantic_injection", _ramp(injection, self._ramps.injection, 0.9)),
+                    ("semantic_account", _ramp(account, self._ramps.account, 0.6)),
                 ):
                     if score > 0:
                         signals.append((name, score))

@@ -212,6 +212,20 @@ class KnowledgeBase:
             for i in snapshot.by_article.get(article, ())
         ]
 
+    def indexed(self) -> tuple[str, list[tuple[str, Passage]]]:
+        """The collection's revision and every stored text with the passage it finds (the
+        passage's own text, or a question listed for it; unscored): what another index of the
+        same passages is built from."""
+        snapshot = self._current()
+        found = []
+        for entry_id, (text, metadata) in snapshot.by_id.items():
+            passage_id = _passage_id(entry_id, metadata)
+            stored = snapshot.by_id.get(passage_id)
+            if stored is not None:
+                passage = _passage(passage_id, *stored, similarity=0.0, lexical=0.0, fused=0.0)
+                found.append((text, passage))
+        return snapshot.revision, found
+
     def rewrite(self, query: str) -> RewrittenQuery:
         """What ``search`` looks for when asked ``query`` (typos corrected, words glossed)."""
         return self._current().rewriter.rewrite(query)

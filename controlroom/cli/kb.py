@@ -180,11 +180,11 @@ def eval_(
         DEFAULT_DEV_SET,
         DEFAULT_EVAL_SET,
         evaluate,
-        fit_on_calibration_split,
         load_eval_set,
         misses,
         threshold_sweep,
     )
+    from agents.support.fitting import fit_on_calibration_split
     from controlroom.services import build_knowledge_base, knowledge_base_folder
 
     with user_errors(), services() as built:
@@ -198,11 +198,13 @@ def eval_(
         dev_cases = load_eval_set(dev_set or DEFAULT_DEV_SET, articles=articles)
         report = evaluate(cases, kb, policy, dev_cases=dev_cases)
         if fit:
-            calibration, threshold = fit_on_calibration_split(
-                report.outcomes, dev_outcomes=report.dev_outcomes
-            )
+            fitted = fit_on_calibration_split(report.outcomes, dev_outcomes=report.dev_outcomes)
             policy = policy.model_copy(
-                update={"calibration": calibration, "confidence_threshold": threshold}
+                update={
+                    "calibration": fitted.calibration,
+                    "cross_lingual": fitted.cross_lingual,
+                    "confidence_threshold": fitted.threshold,
+                }
             )
             report = evaluate(cases, kb, policy, dev_cases=dev_cases)
     groups = {"overall": report.overall, "calibration": report.calibration}
@@ -215,6 +217,7 @@ def eval_(
             "threshold": report.threshold,
             "fusion": report.fusion,
             "calibration_weights": policy.calibration.model_dump(),
+            "cross_lingual_weights": policy.cross_lingual.model_dump(),
             **{name: asdict(figures) for name, figures in groups.items()},
             "held_out_reliability": asdict(held_out),
         }
@@ -237,11 +240,15 @@ def eval_(
         )
     console.print(sweep)
     if fit:
-        weights = ", ".join(f"{k}: {v}" for k, v in policy.calibration.model_dump().items())
+        weights, cross = (
+            ", ".join(f"{k}: {v}" for k, v in c.model_dump().items())
+            for c in (policy.calibration, policy.cross_lingual)
+        )
         console.print(
             f"fitted on the calibration half{' and the dev set' if report.dev else ''} — "
             f"put in policies/support.yaml: "
-            f"confidence_threshold: {policy.confidence_threshold}; calibration: {{{weights}}}"
+            f"confidence_threshold: {policy.confidence_threshold}; calibration: {{{weights}}}; "
+            f"cross_lingual: {{{cross}}}"
         )
 
 

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from agents.support import KnowledgeBaseSourceError
-from agents.support.answer import LONG_MESSAGE_CHARS, SupportAnswer, endings, focus
+from agents.support.answer import SupportAnswer
 from agents.support.articles import DEFAULT_KB_DIR, anchor, load_chunks, parse_article
 from agents.support.confidence import (
     FEATURES,
@@ -22,10 +22,16 @@ from agents.support.confidence import (
     fit_calibration,
     retrieval_probability,
 )
-from agents.support.evals import EvalCase, EvalOutcome, least_cost_threshold, out_of_fold_confidence
+from agents.support.evals import EvalCase, EvalOutcome
+from agents.support.fitting import (
+    fit_on_calibration_split,
+    least_cost_threshold,
+    out_of_fold_confidence,
+)
 from agents.support.fusion import LexicalIndex, lexical_tokens, reciprocal_rank_fusion
 from agents.support.guard import Guard, GuardVerdict
 from agents.support.kb import Passage
+from agents.support.long_messages import LONG_MESSAGE_CHARS, endings, focus
 from agents.support.query import (
     DEFAULT_GLOSSARY,
     Glossary,
@@ -405,7 +411,9 @@ def test_the_threshold_weighs_wrong_answers_sent_against_questions_escalated() -
     assert _threshold(wrong_answer_cost=5.0) == 0.85
 
 
-def _outcome(question: str, similarity: float, *, right: bool) -> EvalOutcome:
+def _outcome(
+    question: str, similarity: float, *, right: bool, language: str | None = None
+) -> EvalOutcome:
     evidence = Evidence(similarity, similarity / 2, similarity, similarity, 1.0, 1.0)
     answer = SupportAnswer(
         question=question,
@@ -417,6 +425,7 @@ def _outcome(question: str, similarity: float, *, right: bool) -> EvalOutcome:
         evidence=evidence,
         guard=GuardVerdict(risk=0.0, signals=()),
         written_by="offline",
+        language=language,
     )
     case = EvalCase(question, "a", "answerable", fact=re.compile("the fact"))
     return EvalOutcome(case, answer)
@@ -463,3 +472,29 @@ def test_a_long_messages_endings_are_its_last_sentences_while_a_question_fits() 
     assert all(len(ending) <= LONG_MESSAGE_CHARS for ending in found)
     assert focus(f"{story}{question}") == "Is that covered?"
     assert focus(question) == question
+
+
+def test_questions_in_other_languages_get_their_own_fit_held_to_the_same_floors() -> None:
+    rng = np.random.default_rng(3)
+    english = [
+        _outcome(f"question {i}", s, right=bool(s > 0.5))
+        for i, s in enumerate(rng.uniform(0.2, 0.9, 160))
+    ]
+    # Another language's evidence says less: a sure-looking answer is often wrong.
+    other = [
+        _outcome(f"pregunta {i}", s, right=bool(s + rng.normal(0, 0.25) > 0.5), language="es")
+        for i, s in enumerate(rng.uniform(0.2, 0.9, 80))
+    ]
+
+    fitted = fit_on_calibration_split([], dev_outcomes=english + other)
+
+    assert fitted.calibration == fit_calibration(
+        [o.result.evidence for o in english], [o.answer_correct for o in english]
+    )
+    plain = fit_calibration([o.result.evidence for o in other], [o.answer_correct for o in other])
+    shift = fitted.cross_lingual.intercept - plain.intercept
+    assert shift < 0
+    scored = out_of_fold_confidence(other, shift=shift)
+    answered = [o for o, c in zip(other, scored, strict=True) if c >= fitted.threshold]
+    assert answered
+    assert np.mean([o.answer_correct for o in answered]) >= 0.95

@@ -1,0 +1,44 @@
+"""Which search reads a support question: the language identifier's gate (crosslingual.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from agents.support.crosslingual import language
+
+
+@pytest.mark.parametrize(
+    ("question", "code"),
+    [
+        ("¿Cuánto cuesta el envío a Canadá?", "es"),
+        ("cuantos puntos summit gano por cada dolar que gasto?", "es"),  # no accents: es or pt
+        ("Combien coûte la livraison au Canada ?", "fr"),
+        ("Wie lange hebt ihr meine Abholbestellung im Laden auf?", "de"),
+        ("Posso pagare con Klarna un ordine da 40 dollari?", "it"),
+        ("Hoe lang duurt verzending naar Nederland?", "nl"),
+        ("ギフトメッセージは何文字まで書けますか？", "ja"),
+    ],
+)
+def test_a_question_in_another_language_goes_to_the_multilingual_search(
+    question: str, code: str
+) -> None:
+    assert language(question) == code
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how long do refunds take?",
+        "r u guys open saturdays?",
+        "whats ur phone #",
+        "can i pay w klarna",
+        "msr stove i got from u 2 years ago died, what do i do",
+        "im between a M and L for a puffer, which way should i go",
+        "hola",  # too short to tell
+        "Klarna?",
+    ],
+)
+def test_english_however_chatty_and_messages_too_short_to_tell_stay_with_the_english_search(
+    question: str,
+) -> None:
+    assert language(question) is None
