@@ -39,11 +39,12 @@ def fit_on_calibration_split(
 ) -> Fitted:
     """Fit the calibrations on the calibration half (and the development set, when given): the
     English one on the questions the knowledge base's search read, the cross-lingual one on
-    those the multilingual search read (``crosslingual``); then
-    the threshold of least cost among those that escalate at least ``min_escalated`` of the
+    those the multilingual search read (``crosslingual``). On the English ones, choose the
+    threshold of least cost among those that escalate at least ``min_escalated`` of the
     unanswerable questions and keep at least ``min_correct`` of the direct answers right (the
     issue's floors), each question scored by a fit that did not see it
-    (``out_of_fold_confidence``).
+    (``out_of_fold_confidence``); then lower the cross-lingual intercept until its questions,
+    scored the same way, meet the same floors at that threshold.
 
     Both are labelled by the answer the customer would read: right when it states the fact the
     question asks for. The cost counts an answerable question escalated as 1 (a person answers
