@@ -225,25 +225,29 @@ def _found(
     else:
         find, measure, calibration = kb.search_many, evidence_of, policy.calibration
 
-    def weighed(text: str, passages: list[Passage]) -> tuple[Composition | None, Evidence]:
-        composition = _composed(kb, text, passages, multilingual=multilingual)
-        return composition, measure(passages, composition)
+    asked = [focus(question) for question in questions]
+    # Looked up and weighed once per text: a long message's focus is also one of its endings.
+    looked_up = dict(zip(asked, find(asked, policy.top_k), strict=True))
+    weighed: dict[str, tuple[Composition | None, Evidence]] = {}
+
+    def weigh(text: str) -> tuple[Composition | None, Evidence]:
+        if text not in weighed:
+            passages = looked_up[text]
+            composition = _composed(kb, text, passages, multilingual=multilingual)
+            weighed[text] = (composition, measure(passages, composition))
+        return weighed[text]
 
     def probability(texts: Sequence[str]) -> list[float]:
-        found = find(texts, policy.top_k)
-        return [
-            retrieval_probability(weighed(t, p)[1], calibration)
-            for t, p in zip(texts, found, strict=True)
-        ]
+        missing = [t for t in dict.fromkeys(texts) if t not in looked_up]
+        if missing:
+            looked_up.update(zip(missing, find(missing, policy.top_k), strict=True))
+        return [retrieval_probability(weigh(t)[1], calibration) for t in texts]
 
-    asked = [focus(question) for question in questions]
     verdicts = guard.check_many(questions)  # the whole message: an injection may hide anywhere
     caps = long_message_caps(questions, probability)
     return [
-        _Found(passages, *weighed(text, passages), calibration, verdict, cap)
-        for text, passages, verdict, cap in zip(
-            asked, find(asked, policy.top_k), verdicts, caps, strict=True
-        )
+        _Found(looked_up[text], *weigh(text), calibration, verdict, cap)
+        for text, verdict, cap in zip(asked, verdicts, caps, strict=True)
     ]
 
 
