@@ -72,6 +72,7 @@ def build_support_escalation(
             escalated=given.escalate,
             reasons=given.reasons,
             nearest=nearest_passage(given),
+            language=given.language,
         )
         return {"draft": given.as_draft()}
 

@@ -20,6 +20,7 @@ from agents import formatting as fmt
 from agents.specialist import Report, Specialist, import_now
 from agents.support._exceptions import SupportError
 from agents.support.answer import SupportAnswer, WrittenAnswer, answer
+from agents.support.crosslingual import encode
 from agents.support.gaps import QuestionLog, weekly_gaps
 from agents.support.kb import KnowledgeBase, Passage
 from agents.support.tickets import TicketWeek, ticket_week
@@ -112,15 +113,15 @@ class SupportAgent:
     def weekly_section(self) -> Report:
         """The digest's support part: last complete week's tickets and escalations, with the
         week before's escalation rate to compare (no knowledge base needed); with the question
-        log, the knowledge gaps of the seven days before now (topics clustered by meaning with
-        the knowledge base, else by words). A gap report that fails is marked unavailable."""
+        log, the knowledge gaps of the seven days before now (topics clustered by meaning in the
+        multilingual model, which reads every language the questions come in; by words if it
+        fails). A gap report that fails is marked unavailable."""
         with self._warehouse.connect() as connection:
             week_start = _last_complete_week(connection)
             week = ticket_week(connection, week_start)
         facts = ticket_facts(week)
         if self._questions is not None:
-            embed = self._kb.store.embed if self._kb is not None else None
-            gaps = weekly_gaps(self._questions, self._policy, until=datetime.now(UTC), embed=embed)
+            gaps = weekly_gaps(self._questions, self._policy, until=datetime.now(UTC), embed=encode)
             facts["knowledge_gaps"] = gaps.model_dump(mode="json")
         return Report(
             agent="support",

@@ -6,9 +6,9 @@ Which questions count: those asked in the seven days before the report that were
 answered directly with a confidence below the threshold plus ``knowledge_gaps.margin``
 (``policies/support.yaml``: a near miss). A question the guard flagged as an instruction to
 the bot or as a look-up of someone's records (``NOT_KNOWLEDGE``) is left out and counted
-apart: no article answers it. The questions are grouped into topics and titled without a model
-(``topics``); the largest ``MAX_GAPS`` are shown. Every count is code's; ``KnowledgeGapReport``
-words the report for the terminal and ``bot.blocks.gaps`` for Slack.
+apart: no article answers it. The questions are grouped into topics and titled without a
+language model (``topics``); the largest ``MAX_GAPS`` are shown. Every count is code's;
+``KnowledgeGapReport`` words the report for the terminal and ``bot.blocks.gaps`` for Slack.
 """
 
 from __future__ import annotations
@@ -113,6 +113,8 @@ class KnowledgeGapReport(_Model):
     gaps: list[KnowledgeGap] = Field(default_factory=list)
     more_gaps: int = 0
     more_questions: int = 0
+    # Why the topics were grouped by their words, when the model for meaning failed.
+    by_words_because: str | None = None
 
     @property
     def window_text(self) -> str:
@@ -133,7 +135,8 @@ class KnowledgeGapReport(_Model):
 
     @property
     def left_out(self) -> str | None:
-        """The topics not shown and the questions the guard flagged, if any."""
+        """The topics not shown, the questions the guard flagged and, when the model for meaning
+        failed, that the topics were grouped by their words, if any."""
         parts = []
         if self.more_gaps:
             parts.append(
@@ -145,6 +148,8 @@ class KnowledgeGapReport(_Model):
                 f"{_many(self.flagged, 'question')} the guard flagged (instructions to the bot, "
                 "look-ups of someone's records) left out"
             )
+        if self.by_words_because:
+            parts.append(f"topics grouped by their words ({self.by_words_because})")
         return "; ".join(parts) + "." if parts else None
 
     def text(self) -> str:
@@ -183,8 +188,8 @@ def weekly_gaps(
     log: QuestionLog, policy: SupportPolicy, *, until: datetime, embed: Embed | None = None
 ) -> KnowledgeGapReport:
     """The knowledge gaps of the seven days before ``until``. Never raises: a failure (the
-    state store or the embedding model unavailable) gives an unavailable report, the traceback
-    in the log, so the rest of the digest stands."""
+    state store unavailable) gives an unavailable report, the traceback in the log, so the rest
+    of the digest stands; ``embed`` failing gives topics grouped by words, saying so."""
     since = until - WINDOW
     below = policy.confidence_threshold + policy.knowledge_gaps.margin
     try:
@@ -217,8 +222,7 @@ def knowledge_gaps(
         if not NOT_KNOWLEDGE.intersection(q.reasons) and (q.escalated or q.confidence < below)
     ]
     background = [q.question for q in asked]
-    vectors = question_vectors([q.question for q in weak], embed=embed, background=background)
-    merge = EMBEDDING_MERGE if embed is not None else WORDS_MERGE
+    vectors, merge, by_words_because = _vectors([q.question for q in weak], embed, background)
     gaps = [
         _gap([weak[i] for i in group], vectors[group], background)
         for group in group_questions(weak, vectors, merge=merge)
@@ -233,7 +237,28 @@ def knowledge_gaps(
         gaps=gaps[:MAX_GAPS],
         more_gaps=len(gaps[MAX_GAPS:]),
         more_questions=sum(gap.questions for gap in gaps[MAX_GAPS:]),
+        by_words_because=by_words_because,
     )
+
+
+def _vectors(
+    questions: Sequence[str], embed: Embed | None, background: Sequence[str]
+) -> tuple[Vectors, float, str | None]:
+    """The questions' unit vectors and the cosine at which their topics merge: by meaning with
+    ``embed``, else by words; and why by words when ``embed`` failed (logged: the report
+    stands)."""
+    failed = None
+    if embed is not None:
+        try:
+            return (
+                question_vectors(questions, embed=embed, background=background),
+                EMBEDDING_MERGE,
+                None,
+            )
+        except Exception as error:
+            logger.exception("knowledge gaps: the model for meaning failed; grouping by words")
+            failed = f"the model for meaning failed: {type(error).__name__}: {error}"
+    return question_vectors(questions, embed=None, background=background), WORDS_MERGE, failed
 
 
 def _gap(

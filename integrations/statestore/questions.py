@@ -34,7 +34,8 @@ class NearestPassage:
 class SupportQuestionRecord:
     """One support question: when, how sure its answer was, whether a person had to look and
     why (``reasons``: the guard's signal names, and the confidence's reason below the
-    threshold), and the passage nearest to it (None when none was recorded)."""
+    threshold), the passage nearest to it (None when none was recorded) and the language it was
+    read in when not English (its nearest passage was found by the multilingual search)."""
 
     run_id: str
     asked_at: datetime
@@ -43,6 +44,7 @@ class SupportQuestionRecord:
     escalated: bool
     reasons: tuple[str, ...]
     nearest: NearestPassage | None
+    language: str | None = None
 
 
 class SupportQuestions:
@@ -59,6 +61,7 @@ class SupportQuestions:
         escalated: bool,
         reasons: Sequence[str],
         nearest: NearestPassage | None = None,
+        language: str | None = None,
         asked_at: datetime | None = None,
     ) -> None:
         """Keep a run's question and its answer's outcome; the same run again (its step re-run
@@ -70,6 +73,7 @@ class SupportQuestions:
             "confidence": confidence,
             "escalated": escalated,
             "reasons": list(reasons),
+            "language": language,
         }
         if nearest is not None:
             values |= {
@@ -114,4 +118,5 @@ def _record(row: sa.Row[Any]) -> SupportQuestionRecord:
         escalated=bool(row.escalated),
         reasons=tuple(str(reason) for reason in row.reasons),
         nearest=nearest,
+        language=row.language,
     )

@@ -186,6 +186,9 @@ support_questions = sa.Table(
     sa.Column("nearest_section", sa.Text),
     sa.Column("nearest_url", sa.Text),
     sa.Column("similarity", sa.Float),
+    # Migration 0013: the language the question was read in when not English (the multilingual
+    # search found its nearest passage, and its similarity is that model's); null for English.
+    sa.Column("language", sa.String(16)),
     sa.Index("ix_support_questions_asked_at", "asked_at"),
 )
 

@@ -366,3 +366,29 @@ def test_outbox_attempts_migrate_down_to_0011_and_up_again_keeping_the_rows(
     (claimed,) = store.claim_emails(run.run_id, "t1", limit=1).emails
     assert store.attempt_email("t1", claimed.email_id)
     assert _attempted_at(store, claimed.email_id) is not None
+
+
+def test_support_question_languages_migrate_down_to_0012_and_up_again_keeping_the_rows(
+    store: StateStore,
+) -> None:
+    now = datetime.now(UTC)
+    run = store.start_run("support", started_by="U1", trigger="message")
+    store.record_support_question(
+        run.run_id,
+        question="¿hacen envíos a Canadá?",
+        confidence=0.9,
+        escalated=False,
+        reasons=(),
+        language="es",
+    )
+    window = {"since": now - timedelta(days=1), "until": now + timedelta(days=1)}
+    assert [q.language for q in store.support_questions(**window)] == ["es"]
+
+    migrate_to(store, "0012", down=True)
+    inspector = sa.inspect(store.engine)
+    assert "language" not in {c["name"] for c in inspector.get_columns("support_questions")}
+
+    migrate_to(store, "head")
+    # The row stays; its language went with the column (read as English, as before 0013).
+    (kept,) = store.support_questions(**window)
+    assert (kept.question, kept.confidence, kept.language) == ("¿hacen envíos a Canadá?", 0.9, None)

@@ -39,6 +39,7 @@ def asked(
     section: str = "Overview",
     similarity: float = 0.8,
     kind: str = "article",
+    language: str | None = None,
 ) -> Asked:
     """A question of the week as the support workflow records it."""
     nearest = None
@@ -61,6 +62,7 @@ def asked(
         escalated=escalated,
         reasons=tuple(reasons),
         nearest=nearest,
+        language=language,
     )
 
 
@@ -140,6 +142,55 @@ def test_with_an_embedding_questions_merge_while_their_average_cosine_is_half_or
         ["do you rent skis", "do you tune skis"],
         ["is there parking"],
     ]
+
+
+def test_a_question_read_in_another_language_is_near_its_article_at_that_models_cosine() -> None:
+    # The multilingual model's cosine runs lower than MiniLM's for the same closeness.
+    found = report(
+        [
+            asked(
+                "¿cuánto tarda el reembolso?",
+                article="refund-timing",
+                similarity=0.52,
+                language="es",
+            ),
+            asked("refund how long", article="refund-timing", similarity=0.52),
+            asked(
+                "¿venden licencias de pesca?", article="gift-cards", similarity=0.45, language="es"
+            ),
+        ]
+    )
+
+    assert {gap.examples[0]: gap.nearest for gap in found.gaps} == {
+        "¿cuánto tarda el reembolso?": "Refund timing › Overview",
+        "refund how long": None,
+        "¿venden licencias de pesca?": None,
+    }
+
+
+def test_a_model_for_meaning_that_fails_leaves_the_topics_grouped_by_words_saying_so() -> None:
+    def failing(texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        raise MemoryError("cannot allocate 120 MB")
+
+    found = knowledge_gaps(
+        [
+            asked("are you hiring at the boulder store"),
+            asked("are you hiring for the Bozeman store"),
+        ],
+        since=SINCE,
+        until=UNTIL,
+        below=BELOW,
+        embed=failing,
+    )
+
+    assert [(gap.title, gap.questions) for gap in found.gaps] == [
+        ("Hiring at the boulder store", 2)
+    ]
+    assert found.left_out == (
+        "topics grouped by their words (the model for meaning failed: MemoryError: cannot "
+        "allocate 120 MB)."
+    )
+    assert found.status == "ok"
 
 
 def test_injections_and_look_ups_of_records_are_left_out_and_counted_apart() -> None:

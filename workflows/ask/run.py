@@ -188,6 +188,7 @@ def _log_support_answers(
         escalated=False,
         reasons=given.reasons,
         nearest=nearest_passage(given),
+        language=given.language,
     )
 
 
