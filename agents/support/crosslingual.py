@@ -24,7 +24,6 @@ with this model, at this model's ``MULTILINGUAL_RAMPS``.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
@@ -37,6 +36,7 @@ from agents.support.compose import Composition
 from agents.support.confidence import Evidence
 from agents.support.guard import Embed, SemanticRamps
 from agents.support.kb import KnowledgeBase, Passage
+from agents.support.revisions import PerRevision
 
 if TYPE_CHECKING:
     from py3langid.langid import LanguageIdentifier
@@ -95,26 +95,24 @@ def encode(texts: Sequence[str]) -> npt.NDArray[np.float32]:
 
 @dataclass(frozen=True, slots=True)
 class _Index:
-    revision: str
     vectors: npt.NDArray[np.float32]
     passages: tuple[Passage, ...]  # the passage each row finds
 
 
 class CrossLingualSearch:
     """The multilingual model over one knowledge base's passages and listed questions, embedded
-    once per revision of the collection (rebuilt by one thread under a lock, as the knowledge
-    base's own snapshot is)."""
+    once per revision of the collection (``PerRevision``, as the knowledge base's own snapshot
+    is)."""
 
     def __init__(self, kb: KnowledgeBase, embed: Embed = encode) -> None:
         self._kb = kb
         self._embed = embed
-        self._index: _Index | None = None
-        self._rebuilding = threading.Lock()
+        self._indices = PerRevision(self._index_of)
 
     def search_many(self, queries: Sequence[str], k: int) -> list[list[Passage]]:
         """The ``k`` best passages for each query, best first, one per article at most: a
         passage's similarity is its best entry's (its text, or a question listed for it)."""
-        index = self._current()
+        index = self._indices.get(self._kb.store.revision(self._kb.collection))
         similarities = self._embed(queries) @ index.vectors.T
         found = []
         for row in similarities:
@@ -130,21 +128,12 @@ class CrossLingualSearch:
             found.append(list(best.values()))
         return found
 
-    def _current(self) -> _Index:
-        revision = self._kb.store.revision(self._kb.collection)
-        index = self._index
-        if index is not None and index.revision == revision:
-            return index
-        with self._rebuilding:
-            index = self._index
-            if index is None or index.revision != revision:
-                revision, entries = self._kb.indexed()
-                index = self._index = _Index(
-                    revision=revision,
-                    vectors=self._embed([text for text, _ in entries]),
-                    passages=tuple(passage for _, passage in entries),
-                )
-        return index
+    def _index_of(self) -> _Index:
+        entries = self._kb.indexed()
+        return _Index(
+            vectors=self._embed([text for text, _ in entries]),
+            passages=tuple(passage for _, passage in entries),
+        )
 
 
 # Where the guard's semantic signals start and are full in this model's cosine, measured on the

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -28,6 +27,7 @@ from typing import Literal
 from agents.support.articles import Chunk
 from agents.support.fusion import LexicalIndex, reciprocal_rank_fusion
 from agents.support.query import Glossary, QueryRewriter, RewrittenQuery, load_glossary
+from agents.support.revisions import PerRevision
 from integrations.vectorstore import Metadata, StoredText, VectorHit, VectorStore
 from policies.schema import RetrievalSettings
 
@@ -103,8 +103,7 @@ class KnowledgeBase:
         self.retrieval = retrieval or RetrievalSettings()
         self.collection = collection
         self.glossary = glossary if glossary is not None else load_glossary()
-        self._snapshot: _Snapshot | None = None
-        self._rebuilding = threading.Lock()
+        self._snapshots = PerRevision(self._snapshot_of)
 
     # Writing ----------------------------------------------------------------------------------
 
@@ -130,7 +129,7 @@ class KnowledgeBase:
             if s.metadata.get("kind") in _ARTICLE_ENTRIES and s.id not in current
         ]
         self.store.delete(self.collection, [s.id for s in stale])
-        self._snapshot = None
+        self._snapshots.clear()
         report = IngestReport(
             articles=len({c.article for c in chunks}),
             chunks=len(chunks),
@@ -151,7 +150,7 @@ class KnowledgeBase:
     ) -> IngestReport:
         """Drop the collection, then ingest the articles and re-add every human answer."""
         self.store.drop(self.collection)
-        self._snapshot = None
+        self._snapshots.clear()
         report = self.ingest(chunks)
         for answer in human_answers:
             self.add_human_answer(answer)
@@ -176,7 +175,7 @@ class KnowledgeBase:
             [metadata],
             embed_texts=[answer.question],
         )
-        self._snapshot = None
+        self._snapshots.clear()
 
     # Reading ----------------------------------------------------------------------------------
 
@@ -212,10 +211,9 @@ class KnowledgeBase:
             for i in snapshot.by_article.get(article, ())
         ]
 
-    def indexed(self) -> tuple[str, list[tuple[str, Passage]]]:
-        """The collection's revision and every stored text with the passage it finds (the
-        passage's own text, or a question listed for it; unscored): what another index of the
-        same passages is built from."""
+    def indexed(self) -> list[tuple[str, Passage]]:
+        """Every stored text with the passage it finds (the passage's own text, or a question
+        listed for it; unscored): what another index of the same passages is built from."""
         snapshot = self._current()
         found = []
         for entry_id, (text, metadata) in snapshot.by_id.items():
@@ -224,7 +222,7 @@ class KnowledgeBase:
             if stored is not None:
                 passage = _passage(passage_id, *stored, similarity=0.0, lexical=0.0, fused=0.0)
                 found.append((text, passage))
-        return snapshot.revision, found
+        return found
 
     def rewrite(self, query: str) -> RewrittenQuery:
         """What ``search`` looks for when asked ``query`` (typos corrected, words glossed)."""
@@ -282,21 +280,10 @@ class KnowledgeBase:
         return passages
 
     def _current(self) -> _Snapshot:
-        """The lexical snapshot of the collection's current revision: kept while nothing
-        changes, rebuilt (by one thread, the others waiting for it) when another client or
-        process changed the collection (the clock's nightly rebuild, a human answer learnt in
-        another process)."""
-        revision = self.store.revision(self.collection)
-        snapshot = self._snapshot
-        if snapshot is not None and snapshot.revision == revision:
-            return snapshot
-        with self._rebuilding:
-            snapshot = self._snapshot
-            if snapshot is None or snapshot.revision != revision:
-                snapshot = self._snapshot = self._snapshot_of(revision)
-        return snapshot
+        """The lexical snapshot of the collection's current revision (``PerRevision``)."""
+        return self._snapshots.get(self.store.revision(self.collection))
 
-    def _snapshot_of(self, revision: str) -> _Snapshot:
+    def _snapshot_of(self) -> _Snapshot:
         """The BM25 index and the query rewriter over the stored passages."""
         stored = self.store.all_texts(self.collection)
         asked: dict[str, list[str]] = {}
@@ -305,7 +292,6 @@ class KnowledgeBase:
                 asked.setdefault(_passage_id(entry.id, entry.metadata), []).append(entry.text)
         passages = [s for s in stored if s.metadata.get("kind") != "question"]
         return _Snapshot(
-            revision=revision,
             # BM25 matches a passage with its questions appended (document expansion): one
             # document per passage, so a short question cannot outscore every passage.
             lexical=LexicalIndex(["\n".join([s.text, *asked.get(s.id, [])]) for s in passages]),
@@ -321,7 +307,6 @@ class KnowledgeBase:
 class _Snapshot:
     """What a search reads besides the vector store, for one revision of the collection."""
 
-    revision: str
     lexical: LexicalIndex
     lexical_ids: tuple[str, ...]
     rewriter: QueryRewriter
