@@ -1,7 +1,9 @@
-"""Text that came from outside (an import, a form, an edit) and will reach a header or a screen."""
+"""Text that came from outside (an import, a form, an edit, a Slack message) and will reach a
+header or a screen: checked, escaped for Slack, or read back from Slack's markup."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Control characters, line and paragraph separators, and format characters (bidi overrides,
@@ -9,6 +11,9 @@ import unicodedata
 # a terminal line, or hide what a text says.
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
 _ALLOWED = frozenset({"\u200d"})  # ZERO WIDTH JOINER, inside emoji sequences
+# Slack's markup in a message's text: <@U…|name>, <#C…|name>, <!here>, <https://…|label>.
+_MARKUP = re.compile(r"<([^<>]*)>")
+_SPECIALS = ("channel", "here", "everyone")
 
 
 def unsafe_character(text: str, *, allow_newlines: bool = False) -> str | None:
@@ -40,3 +45,23 @@ def escape_mrkdwn_keeping_quotes(text: str) -> str:
     (a help-centre passage) kept as quotes."""
     lines = escape_mrkdwn(text).splitlines() or [" "]
     return "\n".join(">" + line[4:] if line.startswith("&gt;") else line for line in lines)
+
+
+def plain_text(text: str) -> str:
+    """Slack's text of a message as the words a person sees: mentions, channels, specials
+    (``<!channel>``) and links spelt out, ``&lt;`` ``&gt;`` ``&amp;`` read back. Nothing in it
+    is markup any more: escaped again where it is shown, it pings nobody and links nowhere new."""
+    spelt = _MARKUP.sub(_spelt, text)
+    return spelt.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _spelt(markup: re.Match[str]) -> str:
+    target, _, label = markup.group(1).partition("|")
+    if target[:1] in ("@", "#"):  # a person or a channel
+        return target[0] + (label.lstrip("@#") or target[1:])
+    if target[:1] == "!":  # @here and the like; a user group, a date: their own text
+        name = target[1:]
+        return f"@{name}" if name in _SPECIALS or not label else label
+    if label and label != target.removeprefix("mailto:"):
+        return f"{label} ({target})"
+    return label or target

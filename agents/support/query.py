@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_GLOSSARY = Path(__file__).with_name("glossary.yaml")
 _WORD = re.compile(r"[a-z]+")
+# A web address, with the bracket a Slack link's label leaves before it ("my order (https://…)").
+_LINK = re.compile(r"\(?(?:https?://|www\.)\S+")
 _MIN_CORRECTED = 4  # shorter words are too often right and too close to others to correct
 _MIN_PART = 3  # the shortest half of a split compound ("giftcard" → "gift card")
 # Inflections: a word that is a known word plus or minus one of these is itself a real word
@@ -49,6 +51,14 @@ _CONTRACTIONS = frozenset(
         "whos", "hows",
     }
 )  # fmt: skip
+
+
+def without_links(question: str) -> str:
+    """``question`` without its web addresses: a link names a page, not what is asked, and its
+    words ("https", "orders", a domain) would count as words no answer says. As written when it
+    is nothing but links."""
+    text = " ".join(_LINK.sub(" ", question).split())
+    return text if re.search(r"\w", text) else question
 
 
 @dataclass(frozen=True, slots=True)

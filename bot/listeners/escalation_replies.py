@@ -21,7 +21,6 @@ too late is told so privately; nothing is decided.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +43,7 @@ from bot.listeners.support_channels import (
 from bot.runner import WorkflowRunner
 from controlroom.services import Services
 from integrations.statestore import ApprovalRecord, SlackThread
+from integrations.text import plain_text
 from workflows.approvals import NoSuchApprovalError
 from workflows.support_escalation import WORKFLOW as SUPPORT
 
@@ -55,9 +55,6 @@ NO_REPLY = "This button carries no reply to send: answer in the thread again."
 NOT_AN_ESCALATION = (
     "This button names no support escalation, so there is no customer to send the reply to."
 )
-# Slack's markup in a message's text: <@U…|name>, <#C…|name>, <!here>, <https://…|label>.
-_MARKUP = re.compile(r"<([^<>]*)>")
-_SPECIALS = ("channel", "here", "everyone")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,26 +65,6 @@ class ThreadReply:
     text: str
     author: str
     thread: SlackThread
-
-
-def plain_text(text: str) -> str:
-    """Slack's text of a message as the words a person sees: mentions, channels, specials
-    (``<!channel>``) and links spelt out, ``&lt;`` ``&gt;`` ``&amp;`` read back. Nothing in it
-    is markup any more: escaped again where it is shown, it pings nobody and links nowhere new."""
-    spelt = _MARKUP.sub(_spelt, text)
-    return spelt.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def _spelt(markup: re.Match[str]) -> str:
-    target, _, label = markup.group(1).partition("|")
-    if target[:1] in ("@", "#"):  # a person or a channel
-        return target[0] + (label.lstrip("@#") or target[1:])
-    if target[:1] == "!":  # @here and the like; a user group, a date: their own text
-        name = target[1:]
-        return f"@{name}" if name in _SPECIALS or not label else label
-    if label and label != target.removeprefix("mailto:"):
-        return f"{label} ({target})"
-    return label or target
 
 
 def parse_reply(event: dict[str, Any], bot_user_id: str | None) -> ThreadReply | None:

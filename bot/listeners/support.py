@@ -46,6 +46,7 @@ from bot.listeners.support_channels import (
 from bot.runner import WorkflowRunner
 from controlroom.services import Services
 from integrations.statestore import ApprovalRecord, SlackThread
+from integrations.text import plain_text
 from policies.schema import SupportAudience
 from workflows.proposals import AnsweredResult, AnswerProposal, TicketResult, proposal_of
 from workflows.steps import RunOutcome
@@ -69,7 +70,8 @@ class SupportQuestion:
 
 
 def parse_event(event: dict[str, Any], bot_user_id: str | None) -> SupportQuestion | None:
-    """A mention or direct message as a question (the bot's mention removed), answered where
+    """A mention or direct message as a question (the bot's mention removed, Slack's markup read
+    back as the words the asker sees: ``plain_text``), answered where
     ``replies.event_thread`` says: in the thread it was written in, inline in a direct message
     written at the top level, else on the message itself; None for what must not be answered:
     the bot's own messages, other bots', and subtypes (edits, deletions, joins)."""
@@ -84,7 +86,9 @@ def parse_event(event: dict[str, Any], bot_user_id: str | None) -> SupportQuesti
         text = re.sub(rf"<@{re.escape(bot_user_id)}(\|[^>]*)?>", " ", text)
     else:
         text = re.sub(r"^\s*<@[A-Z0-9]+(\|[^>]*)?>", " ", text)
-    return SupportQuestion(" ".join(text.split()), str(user), thread.channel_id, thread.thread_ts)
+    # As the asker sees it: "&" not "&amp;", a link as its label and address.
+    question = " ".join(plain_text(text).split())
+    return SupportQuestion(question, str(user), thread.channel_id, thread.thread_ts)
 
 
 def register(app: AsyncApp, services: Services, runner: WorkflowRunner) -> None:

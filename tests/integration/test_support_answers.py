@@ -64,6 +64,23 @@ def test_the_readmes_refund_question_is_answered_directly_and_right(
     assert "5–10 business days" in result.text
 
 
+def test_a_link_in_a_question_changes_neither_its_answer_nor_its_confidence(
+    kb: KnowledgeBase, policy: SupportPolicy
+) -> None:
+    questions = ["how long do refunds take?", "can i return my tent if i used it once"]
+    linked = [
+        "how long do refunds take? https://twopeaks.example/help/returns",
+        "can i return my tent (https://twopeaks.example/p/basecamp-2) if i used it once",
+    ]
+    plain, with_links = answer_many(questions, kb, policy), answer_many(linked, kb, policy)
+
+    for alone, linked_one in zip(plain, with_links, strict=True):
+        assert linked_one.text == alone.text
+        assert linked_one.confidence == pytest.approx(alone.confidence, abs=0.01)
+        assert not linked_one.escalate, linked_one.reasons
+    assert with_links[0].question == linked[0]  # kept as written, for the person and the log
+
+
 NO_IDEA = 0.01
 CHAT = (
     "hi there, hope you're having a good week! so I was out hiking last weekend with my sister "

@@ -39,6 +39,7 @@ from agents.support.query import (
     SpellingCorrector,
     edit_distance,
     load_glossary,
+    without_links,
 )
 from policies.schema import ConfidenceCalibration
 
@@ -356,6 +357,25 @@ def test_the_glossary_adds_the_help_centres_words_for_whole_phrases_only() -> No
 def test_a_phrase_listed_under_two_entries_adds_both() -> None:
     glossary = Glossary({"exchange": ["switch"], "edit order": ["switch"]})
     assert glossary.glosses("can I switch") == (("switch", "exchange"), ("switch", "edit order"))
+
+
+@pytest.mark.parametrize(
+    ("question", "searched"),
+    [
+        ("how long do refunds take? https://twopeaks.example/help", "how long do refunds take?"),
+        (
+            "return my tent (https://twopeaks.example/p/2) if used once",
+            "return my tent if used once",
+        ),
+        ("seen www.twopeaks.example/deals?x=1 — still on?", "seen — still on?"),
+        ("https://twopeaks.example/orders", "https://twopeaks.example/orders"),  # nothing else
+        ("no link, just twopeaks.example", "no link, just twopeaks.example"),
+    ],
+)
+def test_the_search_reads_a_question_without_its_web_addresses(
+    question: str, searched: str
+) -> None:
+    assert without_links(question) == searched
 
 
 def test_only_the_bm25_query_is_expanded_the_embedded_one_is_corrected() -> None:

@@ -8,14 +8,11 @@ request answered means every earlier one was answered (or had nothing to answer)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
 from bot import ids
@@ -26,7 +23,6 @@ from bot.listeners.escalation_replies import (
     NOT_AN_ESCALATION,
     ThreadReply,
     parse_reply,
-    plain_text,
 )
 from controlroom.services import Services
 from integrations.statestore import SlackThread
@@ -301,35 +297,6 @@ def test_parsing_ignores_what_is_no_persons_reply_in_a_thread(
 ) -> None:
     event = reply_event(workspace, REPLY, "1764000000.000005") | extra
     assert parse_reply(event, ME) is None
-
-
-@pytest.mark.parametrize(
-    ("slack", "plain"),
-    [
-        ("<!channel> <!here|here> <!everyone>", "@channel @here @everyone"),
-        ("ask <@U0AVERY> or <@U0SAM|sam> in <#C0HELP|help>", "ask @U0AVERY or @sam in #help"),
-        ("<!subteam^S0SUPPORT|@support> on <!date^1764000000^{date}|Nov 24>", "@support on Nov 24"),
-        (
-            "<https://twopeaks.example> and <mailto:help@twopeaks.example|help@twopeaks.example>",
-            "https://twopeaks.example and help@twopeaks.example",
-        ),
-        ("1 &lt; 2 &amp;&amp; 3 &gt; 2, &amp;lt; stays", "1 < 2 && 3 > 2, &lt; stays"),
-        ("empty <> and <|> markup", "empty  and  markup"),
-    ],
-)
-def test_slack_markup_is_spelt_out_as_plain_words(slack: str, plain: str) -> None:
-    assert plain_text(slack) == plain
-
-
-@given(st.text())
-def test_typed_text_comes_back_as_typed(typed: str) -> None:
-    # Slack sends what a person typed with & < > escaped: those are all its markup can hold.
-    assert plain_text(escape_mrkdwn(typed)) == typed
-
-
-@given(st.text())
-def test_plain_text_holds_no_slack_markup_once_escaped(slack: str) -> None:
-    assert not re.search(r"<[@#!]", escape_mrkdwn(plain_text(slack)))
 
 
 def test_the_offer_fits_slacks_limits_and_a_reply_too_long_for_its_button_says_so() -> None:

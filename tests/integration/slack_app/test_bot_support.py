@@ -5,6 +5,7 @@ workspace before their events are sent, as Slack does."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from bot import ids
 from bot.blocks import support as support_blocks
 from bot.listeners.support import SupportQuestion, parse_event
 from controlroom.services import Services
-from integrations.statestore import SlackThread
+from integrations.statestore import SlackThread, SupportQuestionRecord
 from sandbox import Workspace, payloads
 from tests.integration.slack_app._support import (
     APPROVER,
@@ -56,6 +57,22 @@ def test_a_confident_mention_is_answered_in_the_askers_thread_with_sources_and_f
     assert [e.action for e in services.state.audit_entries(run_id=run_id)] == ["answer_sent"]
     assert services.state.run_thread(run_id) == SlackThread("C0GTM", ts)
     assert len(bot.api.calls_to("chat.postMessage")) == 1  # nothing went to a person
+
+
+def test_a_question_with_a_link_and_an_ampersand_is_read_as_the_asker_wrote_it(
+    bot: RunningBot, services: Services
+) -> None:
+    # Slack sends "&" as "&amp;" and a link as <address|label>: the search reads the words.
+    link = "<https://twopeaks.example/account|my account>"
+    ts = asked(bot, mention(bot, f"how do I reset my password &amp; sign in to {link}?"))
+    [answer] = posted(bot, "C0GTM", ts)
+    assert "Sources: /help/account-privacy/password-and-sign-in" in texts(answer.args["blocks"])
+    run_id = buttons(answer.args["blocks"])[ids.SUPPORT_HELPFUL]
+    assert [e.action for e in services.state.audit_entries(run_id=run_id)] == ["answer_sent"]
+    (recorded,) = [q for q in _questions(services) if q.run_id == run_id]
+    assert recorded.question == (
+        "how do I reset my password & sign in to my account (https://twopeaks.example/account)?"
+    )
 
 
 def test_a_helpful_click_is_audited_and_the_buttons_replaced_by_who_said_so(
@@ -200,6 +217,11 @@ def test_parsing_ignores_bots_and_message_subtypes(
         extra = {"user": me}
     event = _event(workspace, CONFIDENT, "1.2", channel=ASKER) | extra
     assert parse_event(event, me) is None
+
+
+def _questions(services: Services) -> list[SupportQuestionRecord]:
+    now = datetime.now(UTC)
+    return services.state.support_questions(since=now - timedelta(days=1), until=now + timedelta(1))
 
 
 # /controlroom ask --------------------------------------------------------------------------
