@@ -14,6 +14,8 @@ _ALLOWED = frozenset({"\u200d"})  # ZERO WIDTH JOINER, inside emoji sequences
 # Slack's markup in a message's text: <@U…|name>, <#C…|name>, <!here>, <https://…|label>.
 _MARKUP = re.compile(r"<([^<>]*)>")
 _SPECIALS = ("channel", "here", "everyone")
+# An emoji as Slack's text writes it: ":wave:", with a skin tone ":wave::skin-tone-3:".
+_EMOJI_NAME = re.compile(r":([a-z0-9_+-]+):")
 
 
 def unsafe_character(text: str, *, allow_newlines: bool = False) -> str | None:
@@ -49,9 +51,15 @@ def escape_mrkdwn_keeping_quotes(text: str) -> str:
 
 def plain_text(text: str) -> str:
     """Slack's text of a message as the words a person sees: mentions, channels, specials
-    (``<!channel>``) and links spelt out, ``&lt;`` ``&gt;`` ``&amp;`` read back. Nothing in it
-    is markup any more: escaped again where it is shown, it pings nobody and links nowhere new."""
+    (``<!channel>``) and links spelt out, emoji names as their characters (a workspace's own
+    emoji stay named), ``&lt;`` ``&gt;`` ``&amp;`` read back. Nothing in it is markup any more:
+    escaped again where it is shown, it pings nobody and links nowhere new."""
+    # Here, not at the top: the emoji table loads the emoji package's data.
+    from integrations.emoji_names import emoji_table
+
+    table = emoji_table()
     spelt = _MARKUP.sub(_spelt, text)
+    spelt = _EMOJI_NAME.sub(lambda name: table.get(name.group(1), name.group(0)), spelt)
     return spelt.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 

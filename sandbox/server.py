@@ -32,7 +32,7 @@ from starlette.responses import (
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from sandbox.emoji_names import emoji_table
+from integrations.emoji_names import emoji_table
 from sandbox.errors import ApiError
 from sandbox.files import sniff_mimetype
 from sandbox.interactions import Interactions, Outcome

@@ -41,7 +41,7 @@ from agents.support.crosslingual import (
 from agents.support.guard import Guard, GuardVerdict
 from agents.support.kb import HumanAnswer, KnowledgeBase, Passage, human_answer_id
 from agents.support.long_messages import focus, long_message_caps
-from agents.support.query import without_links
+from agents.support.query import searched_text
 from integrations.statestore import StateStore
 from policies.schema import ConfidenceCalibration, SupportPolicy
 
@@ -181,7 +181,7 @@ def answer_many(
     """``answer`` for several questions with batched embedding (the evaluation uses it). A
     question written in another language is looked up by the multilingual search
     (``crosslingual``), the others by the knowledge base's own."""
-    codes = [language(without_links(question)) for question in questions]
+    codes = [language(searched_text(question)) for question in questions]
     found: dict[int, _Found] = {}
     for multilingual in (False, True):
         mine = [i for i, code in enumerate(codes) if (code is not None) is multilingual]
@@ -226,7 +226,7 @@ def _found(
     else:
         find, measure, calibration = kb.search_many, evidence_of, policy.calibration
 
-    searched = [without_links(question) for question in questions]
+    searched = [searched_text(question) for question in questions]
     asked = [focus(text) for text in searched]
     # Looked up and weighed once per text: a long message's focus is also one of its endings.
     looked_up = dict(zip(asked, find(asked, policy.top_k), strict=True))

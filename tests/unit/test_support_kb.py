@@ -39,7 +39,7 @@ from agents.support.query import (
     SpellingCorrector,
     edit_distance,
     load_glossary,
-    without_links,
+    searched_text,
 )
 from policies.schema import ConfidenceCalibration
 
@@ -370,12 +370,14 @@ def test_a_phrase_listed_under_two_entries_adds_both() -> None:
         ("seen www.twopeaks.example/deals?x=1 — still on?", "seen — still on?"),
         ("https://twopeaks.example/orders", "https://twopeaks.example/orders"),  # nothing else
         ("no link, just twopeaks.example", "no link, just twopeaks.example"),
+        ("hey 👋🏼 refund pls 🙏 :partyparrot: at 10:30", "hey refund pls at 10:30"),
+        ("🙏🙏", "🙏🙏"),
     ],
 )
-def test_the_search_reads_a_question_without_its_web_addresses(
+def test_the_search_reads_a_question_without_its_web_addresses_and_emoji(
     question: str, searched: str
 ) -> None:
-    assert without_links(question) == searched
+    assert searched_text(question) == searched
 
 
 def test_only_the_bm25_query_is_expanded_the_embedded_one_is_corrected() -> None:

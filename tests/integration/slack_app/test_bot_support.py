@@ -59,19 +59,22 @@ def test_a_confident_mention_is_answered_in_the_askers_thread_with_sources_and_f
     assert len(bot.api.calls_to("chat.postMessage")) == 1  # nothing went to a person
 
 
-def test_a_question_with_a_link_and_an_ampersand_is_read_as_the_asker_wrote_it(
+def test_a_question_with_emoji_a_link_and_an_ampersand_is_read_as_the_asker_wrote_it(
     bot: RunningBot, services: Services
 ) -> None:
-    # Slack sends "&" as "&amp;" and a link as <address|label>: the search reads the words.
-    link = "<https://twopeaks.example/account|my account>"
-    ts = asked(bot, mention(bot, f"how do I reset my password &amp; sign in to {link}?"))
+    # Slack sends "&" as "&amp;", a link as <address|label> and an emoji by its name: the asker
+    # sees the words, and the search reads them without the link and the emoji.
+    link = "<https://twopeaks.example/returns|returned my boots>"
+    ts = asked(bot, mention(bot, f"hey :wave: how long do refunds take? I {link} &amp; :pray:"))
     [answer] = posted(bot, "C0GTM", ts)
-    assert "Sources: /help/account-privacy/password-and-sign-in" in texts(answer.args["blocks"])
+    shown = texts(answer.args["blocks"])
+    assert "5–10 business days" in shown
     run_id = buttons(answer.args["blocks"])[ids.SUPPORT_HELPFUL]
     assert [e.action for e in services.state.audit_entries(run_id=run_id)] == ["answer_sent"]
     (recorded,) = [q for q in _questions(services) if q.run_id == run_id]
     assert recorded.question == (
-        "how do I reset my password & sign in to my account (https://twopeaks.example/account)?"
+        "hey 👋 how long do refunds take? I returned my boots "
+        "(https://twopeaks.example/returns) & 🙏"
     )
 
 

@@ -1,4 +1,5 @@
-"""Slack's emoji names (``:white_check_mark:``) and the characters they stand for, for the page.
+"""Slack's emoji names (``:white_check_mark:``) and the characters they stand for: the sandbox
+page shows them, and a message's text is read back with them (``integrations.text.plain_text``).
 
 Slack names emoji as the emoji-data project does: mostly GitHub's short names (``+1``,
 ``hourglass_flowing_sand``), with spellings of its own (``large_green_circle``, ``flag-de``,

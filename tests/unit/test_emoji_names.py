@@ -1,5 +1,5 @@
-"""The sandbox page's emoji table knows Slack's names: the ones the app writes, GitHub's short
-names, and Slack's own spellings."""
+"""The emoji table knows Slack's names: the ones the app writes, GitHub's short names, and
+Slack's own spellings."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.emoji_names import emoji_table
+from integrations.emoji_names import emoji_table
 
 ROOT = Path(__file__).resolve().parents[2]
 EMOJI_NAME = re.compile(r":([a-z][a-z0-9_+-]*):")
