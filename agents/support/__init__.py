@@ -24,9 +24,7 @@ from agents.support.answer import (
     WrittenAnswer,
     answer,
     answer_many,
-    learn_from_human,
     offline_answer,
-    stored_human_answers,
 )
 from agents.support.articles import DEFAULT_KB_DIR, Chunk, load_chunks
 from agents.support.guard import Guard, GuardVerdict
@@ -37,6 +35,7 @@ from agents.support.kb import (
     KnowledgeBase,
     Passage,
 )
+from agents.support.learning import learn_from_human, stored_human_answers
 
 __all__ = [
     "COLLECTION",

@@ -20,7 +20,6 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 from weakref import WeakKeyDictionary
 
@@ -39,10 +38,9 @@ from agents.support.crosslingual import (
     language,
 )
 from agents.support.guard import Guard, GuardVerdict
-from agents.support.kb import HumanAnswer, KnowledgeBase, Passage, human_answer_id
+from agents.support.kb import KnowledgeBase, Passage
 from agents.support.long_messages import focus, long_message_caps
 from agents.support.query import searched_text
-from integrations.statestore import StateStore
 from policies.schema import ConfidenceCalibration, SupportPolicy
 
 logger = logging.getLogger(__name__)
@@ -181,12 +179,15 @@ def answer_many(
     """``answer`` for several questions with batched embedding (the evaluation uses it). A
     question written in another language is looked up by the multilingual search
     (``crosslingual``), the others by the knowledge base's own."""
-    codes = [language(searched_text(question)) for question in questions]
+    searched = [searched_text(question) for question in questions]
+    codes = [language(text) for text in searched]
     found: dict[int, _Found] = {}
     for multilingual in (False, True):
         mine = [i for i, code in enumerate(codes) if (code is not None) is multilingual]
         chosen = None if multilingual else guard
-        looked_up = _found([questions[i] for i in mine], kb, policy, chosen, multilingual)
+        looked_up = _found(
+            [(questions[i], searched[i]) for i in mine], kb, policy, chosen, multilingual
+        )
         found |= {i: replace(f, language=codes[i]) for i, f in zip(mine, looked_up, strict=True)}
     return [_answer_one(q, found[i], policy, writer) for i, q in enumerate(questions)]
 
@@ -205,14 +206,15 @@ class _Found:
 
 
 def _found(
-    questions: Sequence[str],
+    questions: Sequence[tuple[str, str]],
     kb: KnowledgeBase,
     policy: SupportPolicy,
     guard: Guard | None,
     multilingual: bool,
 ) -> list[_Found]:
-    """Search, compose and weigh the evidence for each question, by the knowledge base's own
-    search or (``multilingual``) by the multilingual one, each with its calibration."""
+    """Search, compose and weigh the evidence for each question (as written, and what the
+    search reads of it: ``searched_text``), by the knowledge base's own search or
+    (``multilingual``) by the multilingual one, each with its calibration."""
     if not questions:
         return []
     guard = guard or _guard(kb, policy, multilingual=multilingual)
@@ -226,7 +228,7 @@ def _found(
     else:
         find, measure, calibration = kb.search_many, evidence_of, policy.calibration
 
-    searched = [searched_text(question) for question in questions]
+    written, searched = [q for q, _ in questions], [text for _, text in questions]
     asked = [focus(text) for text in searched]
     # Looked up and weighed once per text: a long message's focus is also one of its endings.
     looked_up = dict(zip(asked, find(asked, policy.top_k), strict=True))
@@ -245,7 +247,7 @@ def _found(
             looked_up.update(zip(missing, find(missing, policy.top_k), strict=True))
         return [retrieval_probability(weigh(t)[1], calibration) for t in texts]
 
-    verdicts = guard.check_many(questions)  # the whole message: an injection may hide anywhere
+    verdicts = guard.check_many(written)  # the whole message: an injection may hide anywhere
     caps = long_message_caps(searched, probability)
     return [
         _Found(looked_up[text], *weigh(text), calibration, verdict, cap)
@@ -348,54 +350,6 @@ def _for_the_writer(passages: Sequence[Passage], composition: Composition | None
     first = [p for p in chosen if p is not None]
     ids = {p.id for p in first}
     return first + [p for p in passages if p.id not in ids]
-
-
-def learn_from_human(
-    kb: KnowledgeBase,
-    state: StateStore,
-    question: str,
-    text: str,
-    *,
-    author: str,
-    at: datetime | None = None,
-) -> HumanAnswer:
-    """Keep a person's answer durably and add it to the knowledge base at once.
-
-    The state store is the record (``rebuild`` re-adds from it); the same question asked again
-    replaces the earlier answer. Both writes hold the state store's "knowledge_base" lock, so a
-    rebuild in another process cannot read the record before this answer and drop it after.
-    """
-    human = HumanAnswer(
-        answer_id=human_answer_id(question),
-        question=question.strip(),
-        answer=text.strip(),
-        author=author,
-        approved_at=at or datetime.now(UTC),
-    )
-    with state.exclusive("knowledge_base"):
-        state.add_kb_answer(
-            human.answer_id,
-            question=human.question,
-            answer=human.answer,
-            author=human.author,
-            approved_at=human.approved_at,
-        )
-        kb.add_human_answer(human)
-    return human
-
-
-def stored_human_answers(state: StateStore) -> list[HumanAnswer]:
-    """Every human answer in the state store, oldest first, ready for ``KnowledgeBase.rebuild``."""
-    return [
-        HumanAnswer(
-            answer_id=row.answer_id,
-            question=row.question,
-            answer=row.answer,
-            author=row.author,
-            approved_at=row.approved_at,
-        )
-        for row in state.kb_answers()
-    ]
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -26,6 +26,7 @@ from bot.failures import BUSY
 from bot.listeners import ask
 from bot.runner import WorkflowRunner
 from controlroom.services import Services
+from integrations.text import plain_text
 from workflows.proposals import NobodyResult
 from workflows.winback import nobody_text
 from workflows.winback_audience import Targeting, WinbackTargetError
@@ -63,7 +64,8 @@ class CommandRequest:
 
 def parse_command(text: str) -> CommandRequest:
     """Read the command's text; never raises: a mistake becomes help with the ``problem``,
-    which quotes at most ``MAX_QUOTED`` characters of what was typed."""
+    which quotes at most ``MAX_QUOTED`` characters of what was typed. A question is read as the
+    person sees it (``plain_text``: "&" not "&amp;", emoji not their names)."""
     if len(text) > MAX_COMMAND_TEXT:
         return CommandRequest("help", problem=TOO_LONG)
     words = text.split()
@@ -76,12 +78,12 @@ def parse_command(text: str) -> CommandRequest:
                 "help",
                 problem=f"`{_quote(words[0])}` is not a subcommand; ask a question in a sentence.",
             )
-        return CommandRequest("ask", question=" ".join(words))
+        return CommandRequest("ask", question=plain_text(" ".join(words)))
     kind = first  # narrowed to Kind by the membership test above
     if kind == "ask":
         if not rest:
             return CommandRequest("help", problem="`ask` needs a question: `ask who churned?`")
-        return CommandRequest("ask", question=" ".join(rest))
+        return CommandRequest("ask", question=plain_text(" ".join(rest)))
     if kind == "winback":
         return _winback(rest)
     if rest:

@@ -121,6 +121,10 @@ def test_a_failing_workflow_gets_a_plain_message_and_the_log_gets_the_error(
         ("ask who churned?", CommandRequest("ask", question="who churned?")),
         ("who is about to churn?", CommandRequest("ask", question="who is about to churn?")),
         ("churn?", CommandRequest("ask", question="churn?")),
+        (
+            "ask revenue &amp; margin in <#C0GTM|gtm> :eyes:",
+            CommandRequest("ask", question="revenue & margin in #gtm 👀"),
+        ),
         ("winback --as-of 2026-11-22", CommandRequest("winback", as_of=date(2026, 11, 22))),
         ("winback at-risk --days 90", CommandRequest("winback", segment="at-risk", days=90)),
         (
