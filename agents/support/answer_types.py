@@ -5,6 +5,11 @@ long" a duration, "what's your number" a phone number. A help-centre sentence th
 such a fact is more likely the answer than one that only shares the question's words ("How
 often to wash down" for "how long does the refund take"). The composer prefers such sentences
 (``compose``), and the confidence hears whether the answer states the fact asked for.
+
+A question in another language asks in its own words ("¿cuánto cuesta?", "wie lange"): the
+commonest of Spanish, Portuguese, Italian, French, German and Dutch are known too, or every
+section headed with a kind of fact would read as answering another kind than the question's
+(``mismatched``). What states a fact is English: the help centre is.
 """
 
 from __future__ import annotations
@@ -33,7 +38,12 @@ TYPES = (
         re.compile(
             r"\bhow (?:much|many)\b|\bwhat (?:amounts?|prices?|fees?|costs?|denominations?)\b"
             r"|\b(?:fee|fees|cost|costs|price|charge|charged|minimum|maximum|limit)\b"
-            r"|\bwhat size\b|\bhow (?:big|large|heavy)\b",
+            r"|\bwhat size\b|\bhow (?:big|large|heavy)\b"
+            # Spanish, Portuguese, Italian, French, German, Dutch: "¿cuánto cuesta?", "quanto
+            # custa", "combien", "wie viel kostet", "hoeveel kost"
+            r"|\bcu[aá]nt[oa]s?\b|\bquant[oaie]s?\b|\bcombien\b|\bwie ?viele?\b|\bhoeveel\b"
+            r"|\b(?:cuesta|custa|costa|co[uû]te|kostet|kost|precio|pre[cç]o|prezzo|prix|preis|"
+            r"prijs|tarifa|frais|geb[uü]hr\w*)\b",
             re.IGNORECASE,
         ),
         re.compile(
@@ -47,7 +57,13 @@ TYPES = (
         re.compile(
             r"\bhow (?:long|soon|quickly|fast)\b|\bwhen (?:will|does|do|can|is|would)\b"
             r"|\bexpire[sd]?\b|\bexpiry\b|\bexpiration\b|\bhow many (?:days|weeks|months)\b"
-            r"|\b(?:quicker|faster|sooner|slower)\b",
+            r"|\b(?:quicker|faster|sooner|slower)\b"
+            # "¿cuánto tarda?", "quanto tempo", "combien de temps", "wie lange", "hoe lang",
+            # "¿cuándo?", "quand", "wann", "wanneer", "caducan", "scadono", "verfallen"
+            r"|\bcu[aá]nto (?:tarda|tiempo|demora)\b|\bquanto (?:tempo|demora|ci vuole)\b"
+            r"|\bcombien de (?:temps|jours)\b|\bwie lange?\b|\bhoe lang\b"
+            r"|\bcu[aá]ndo\b|\bquando\b|\bquand\b|\bwann\b|\bwanneer\b"
+            r"|\b(?:caduc|venc|scad|verf[aä]ll|verloop)\w*\b",
             re.IGNORECASE,
         ),
         re.compile(

@@ -190,6 +190,26 @@ def test_answer_types_know_what_a_question_asks_for_and_what_a_sentence_states()
     assert states_any(duration, "Points never expire while your account is active.")
 
 
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("¿cuánto cuesta el envío a Canadá?", ["amount"]),
+        ("Quanto custa trocar o zíper?", ["amount"]),
+        ("Wie viel kostet die Reparatur?", ["amount"]),
+        ("wie lange dauert eine Rückerstattung?", ["duration"]),
+        ("combien de temps pour le remboursement ?", ["amount", "duration"]),
+        ("quando scadono i punti?", ["duration"]),
+        ("¿puedo devolver una tienda usada?", []),
+    ],
+)
+def test_questions_in_other_languages_ask_for_their_kind_of_fact_too(
+    question: str, kinds: list[str]
+) -> None:
+    # Else a heading that asks for one ("How long a refund takes") reads as another kind's.
+    assert [t.name for t in expected_types(question)] == kinds
+    assert mismatched(question, "How long a refund takes") is ("duration" not in kinds)
+
+
 def test_a_section_headed_for_another_kind_of_question_loses(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
