@@ -269,8 +269,11 @@ def _gap(
     questions = [member.question for member in members]
     order = representative_order(questions, vectors)
     nearest = _nearest_article(members)
+    # The help centre is written in English: a topic also asked in English is titled in the
+    # words of its English questions.
+    titled = [i for i in order if members[i].language is None] or order
     return KnowledgeGap(
-        title=suggested_title(questions, central=order[0], background=background),
+        title=suggested_title([questions[i] for i in titled], central=0, background=background),
         questions=len(members),
         escalated=sum(member.escalated for member in members),
         low_confidence=sum(not member.escalated for member in members),

@@ -168,6 +168,20 @@ def test_a_question_read_in_another_language_is_near_its_article_at_that_models_
     }
 
 
+def test_a_topic_also_asked_in_english_is_titled_in_its_english_words() -> None:
+    spanish = "¿están contratando en la tienda de Bozeman?"
+    questions = [
+        asked(spanish, language="es"),
+        asked(spanish, language="es"),  # asked most: first among the examples
+        asked("are you hiring at the Bozeman store", similarity=0.3),
+    ]
+    found = report(questions, embed={q.question: [1.0, 0.0] for q in questions})
+
+    (gap,) = found.gaps
+    assert gap.examples[0] == spanish
+    assert gap.title == "Hiring at the Bozeman store"
+
+
 def test_a_model_for_meaning_that_fails_leaves_the_topics_grouped_by_words_saying_so() -> None:
     def failing(texts: Sequence[str]) -> npt.NDArray[np.float32]:
         raise MemoryError("cannot allocate 120 MB")
