@@ -37,6 +37,8 @@ DEFAULT_GLOSSARY = Path(__file__).with_name("glossary.yaml")
 _WORD = re.compile(r"[a-z]+")
 # A web address, with the bracket a Slack link's label leaves before it ("my order (https://…)").
 _LINK = re.compile(r"\(?(?:https?://|www\.)\S+")
+# A mention of a person or a group ("@sam", "@here"; not an email address's "@").
+_MENTION = re.compile(r"(?<![\w.])@[\w.-]+")
 # An emoji's name between colons that Slack's text kept (a workspace's own emoji).
 _EMOJI_NAME = re.compile(r":[a-z0-9_+'-]*[a-z][a-z0-9_+'-]*:")
 _MIN_CORRECTED = 4  # shorter words are too often right and too close to others to correct
@@ -56,14 +58,15 @@ _CONTRACTIONS = frozenset(
 
 
 def searched_text(question: str) -> str:
-    """What the search reads in ``question``: its words, without web addresses and emoji. A link
-    names a page and an emoji a mood, not what is asked; their words ("https", a domain) would
-    count as words no answer says, and an emoji pulls the question's embedding away from its
-    meaning. As written when it is nothing but those."""
+    """What the search reads in ``question``: its words, without web addresses, mentions and
+    emoji. A link names a page, a mention a person and an emoji a mood, not what is asked; their
+    words ("https", a domain, a name) would count as words no answer says, and an emoji pulls
+    the question's embedding away from its meaning. As written when it is nothing but those."""
     # Here, not at the top: the emoji package loads its data.
     import emoji
 
-    text = emoji.replace_emoji(_EMOJI_NAME.sub(" ", _LINK.sub(" ", question)), replace=" ")
+    text = _MENTION.sub(" ", _EMOJI_NAME.sub(" ", _LINK.sub(" ", question)))
+    text = emoji.replace_emoji(text, replace=" ")
     text = " ".join(text.split())
     return text if re.search(r"\w", text) else question
 

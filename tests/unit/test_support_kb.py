@@ -372,9 +372,10 @@ def test_a_phrase_listed_under_two_entries_adds_both() -> None:
         ("no link, just twopeaks.example", "no link, just twopeaks.example"),
         ("hey 👋🏼 refund pls 🙏 :partyparrot: at 10:30", "hey refund pls at 10:30"),
         ("🙏🙏", "🙏🙏"),
+        ("cc @here @sam.k: refunds? mail sam@example.com", "cc : refunds? mail sam@example.com"),
     ],
 )
-def test_the_search_reads_a_question_without_its_web_addresses_and_emoji(
+def test_the_search_reads_a_question_without_its_web_addresses_mentions_and_emoji(
     question: str, searched: str
 ) -> None:
     assert searched_text(question) == searched
