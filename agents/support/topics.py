@@ -21,7 +21,8 @@ language model (the knowledge-gap report's grouping, ``gaps``).
   makes 20 groups of 44 questions (hiring at the Bozeman store, renting tents, Moosejaw's
   returns, RDS down in English and in Portuguese…), none of one language alone, one doubtful
   (returning REI boots with hemming trousers and reserving boots: store services); at 0.5 a
-  German and a Spanish pair join by language. The word vectors at 0.4 make four of the pairs
+  German and a Spanish pair join by language. On the 33 uncovered questions the sets held when
+  it was measured, the word vectors at 0.4 made four sound pairs and joined nothing unrelated
   (at 0.35 "do you have a wedding registry … for camping gear" joins "do you rent out camping
   gear").
 
