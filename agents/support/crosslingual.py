@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from agents._blas import one_blas_thread
 from agents.support.compose import Composition
 from agents.support.confidence import Evidence
 from agents.support.guard import Embed, SemanticRamps
@@ -89,8 +90,13 @@ def _encoder() -> USE:
 
 
 def encode(texts: Sequence[str]) -> npt.NDArray[np.float32]:
-    """Unit vectors in the multilingual model's space (one row per text)."""
-    return np.asarray(_encoder().encode(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+    """Unit vectors in the multilingual model's space (one row per text). Encoded in turn with
+    the model fits (``one_blas_thread``): the encoder sets and restores BLAS's one per-process
+    thread count itself, and two threads doing that at once (the digest's gap report beside its
+    forecast fit) left the whole process on one thread."""
+    with one_blas_thread():
+        vectors = _encoder().encode(list(texts))
+    return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
 
 @dataclass(frozen=True, slots=True)

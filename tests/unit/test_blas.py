@@ -1,8 +1,10 @@
 """BLAS on one thread for small problems: in force inside the block, restored after it, also
-when the weekly sections' blocks run side by side in several threads."""
+when the weekly sections' blocks run side by side in several threads, and beside the
+multilingual encoder, which limits BLAS itself."""
 
 from __future__ import annotations
 
+import os
 import threading
 
 import numpy as np
@@ -23,7 +25,11 @@ def before() -> set[int]:
     np.ones(2) @ np.ones(2)  # numpy's BLAS is loaded
     counts = blas_threads()
     if counts == {1}:
-        pytest.skip("BLAS already runs on one thread here (one core, or OPENBLAS_NUM_THREADS=1)")
+        one_core = (os.cpu_count() or 1) == 1
+        if one_core or any(os.environ.get(v) for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")):
+            pytest.skip("BLAS runs on one thread here (one core, or a thread count set)")
+        # On several cores, one thread here means an earlier test's limit was never undone.
+        pytest.fail(f"BLAS is left on one thread on {os.cpu_count()} cores: a limit leaked")
     return counts
 
 
@@ -75,5 +81,35 @@ def test_blocks_in_several_threads_each_run_on_one_thread_and_restore_the_count(
 def test_an_error_inside_the_block_still_restores_the_thread_count(before: set[int]) -> None:
     with pytest.raises(RuntimeError), one_blas_thread():
         raise RuntimeError("a fit failed")
+
+    assert blas_threads() == before
+
+
+def test_the_multilingual_encoder_beside_the_fits_leaves_the_thread_count_as_it_was(
+    before: set[int],
+) -> None:
+    # The encoder limits BLAS itself; entered and left beside a fit's block in another thread,
+    # its limit restored the fit's one thread for the whole process.
+    from agents.support.crosslingual import encode
+
+    encode(["loads the model first"])
+    start = threading.Barrier(4)
+
+    def fits() -> None:
+        start.wait(5)
+        for _ in range(40):
+            with one_blas_thread():
+                np.ones((50, 50)) @ np.ones((50, 50))
+
+    def encodes() -> None:
+        start.wait(5)
+        for n in range(40):
+            encode([f"¿cuánto cuesta el envío número {n}?"])
+
+    threads = [threading.Thread(target=work) for work in (fits, fits, encodes, encodes)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
 
     assert blas_threads() == before
