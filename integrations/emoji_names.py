@@ -14,8 +14,8 @@ from functools import cache
 
 import emoji
 
-# The names the page looks for between colons (its pattern is the same).
-_NAME = re.compile(r"[a-z0-9_+-]+")
+from integrations.text import EMOJI_NAME
+
 # Slack's "large_…" colours of the circles and squares the Unicode names call plainly "…_circle".
 _LARGE = re.compile(r"(red|orange|yellow|green|blue|purple|brown|black|white)_(circle|square)")
 _REGIONAL_A = 0x1F1E6
@@ -30,7 +30,7 @@ def emoji_table() -> dict[str, str]:
         for character, data in emoji.EMOJI_DATA.items():
             names = data.get(key, ())
             for name in [names] if isinstance(names, str) else names:
-                if _NAME.fullmatch(name.strip(":")):
+                if EMOJI_NAME.fullmatch(name.strip(":")):
                     table.setdefault(name.strip(":"), character)
     for name, character in list(table.items()):
         for spelling in _slack_spellings(name):

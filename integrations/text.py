@@ -14,8 +14,10 @@ _ALLOWED = frozenset({"\u200d"})  # ZERO WIDTH JOINER, inside emoji sequences
 # Slack's markup in a message's text: <@U…|name>, <#C…|name>, <!here>, <https://…|label>.
 _MARKUP = re.compile(r"<([^<>]*)>")
 _SPECIALS = ("channel", "here", "everyone")
-# An emoji as Slack's text writes it: ":wave:", with a skin tone ":wave::skin-tone-3:".
-_EMOJI_NAME = re.compile(r":([a-z0-9_+-]+):")
+# An emoji's name as Slack writes it between colons ("wave", "+1", "skin-tone-3"; the sandbox
+# page's script looks for the same); ":wave::skin-tone-3:" is an emoji with a skin tone.
+EMOJI_NAME = re.compile(r"[a-z0-9_+-]+")
+_EMOJI = re.compile(rf":({EMOJI_NAME.pattern}):")
 
 
 def unsafe_character(text: str, *, allow_newlines: bool = False) -> str | None:
@@ -59,7 +61,7 @@ def plain_text(text: str) -> str:
 
     table = emoji_table()
     spelt = _MARKUP.sub(_spelt, text)
-    spelt = _EMOJI_NAME.sub(lambda name: table.get(name.group(1), name.group(0)), spelt)
+    spelt = _EMOJI.sub(lambda name: table.get(name.group(1), name.group(0)), spelt)
     return spelt.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
