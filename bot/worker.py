@@ -67,7 +67,9 @@ def start_worker(
         services = build_services(settings)
         multiprocessing.util.Finalize(None, services.close, exitpriority=10)
         if warm_knowledge_base:
-            ready_knowledge_base(services)
+            from agents.support import prepare
+
+            prepare(ready_knowledge_base(services))
     except Exception as error:
         reports.put(("failed", os.getpid(), f"{type(error).__name__}: {error}"))
         raise

@@ -185,6 +185,8 @@ class ConfidenceCalibration(_Strict):
     coverage: float = Field(default=1.0, ge=0)
     agreement: float = Field(default=0.5, ge=0)
     remainder: float = Field(default=0.0, ge=0)
+    meaning: float = Field(default=0.0, ge=0)
+    meaning_margin: float = Field(default=0.0, ge=0)
 
 
 class SupportGuard(_Strict):

@@ -25,6 +25,7 @@ from agents.support.answer import (
     answer,
     answer_many,
     offline_answer,
+    prepare,
 )
 from agents.support.articles import DEFAULT_KB_DIR, Chunk, load_chunks
 from agents.support.guard import Guard, GuardVerdict
@@ -59,5 +60,6 @@ __all__ = [
     "learn_from_human",
     "load_chunks",
     "offline_answer",
+    "prepare",
     "stored_human_answers",
 ]

@@ -26,6 +26,7 @@ from weakref import WeakKeyDictionary
 from agents.support.compose import Composer, Composition, Section
 from agents.support.confidence import (
     Evidence,
+    Meaning,
     combined_confidence,
     evidence_of,
     retrieval_probability,
@@ -218,35 +219,46 @@ def _found(
     if not questions:
         return []
     guard = guard or _guard(kb, policy, multilingual=multilingual)
-    if multilingual:
-        search = _SEARCHES.get(kb) or _SEARCHES.setdefault(kb, CrossLingualSearch(kb))
-        find, measure, calibration = (
-            search.search_many,
-            cross_lingual_evidence,
-            policy.cross_lingual,
-        )
-    else:
-        find, measure, calibration = kb.search_many, evidence_of, policy.calibration
+    search = _multilingual_search(kb)
+    find = search.search_many if multilingual else kb.search_many
+    calibration = policy.cross_lingual if multilingual else policy.calibration
 
     written, searched = [q for q, _ in questions], [text for _, text in questions]
     asked = [focus(text) for text in searched]
     # Looked up and weighed once per text: a long message's focus is also one of its endings.
-    looked_up = dict(zip(asked, find(asked, policy.top_k), strict=True))
+    looked_up: dict[str, list[Passage]] = {}
+    meanings: dict[str, Meaning] = {}
     weighed: dict[str, tuple[Composition | None, Evidence]] = {}
+
+    def look_up(texts: Sequence[str]) -> None:
+        missing = [t for t in dict.fromkeys(texts) if t not in looked_up]
+        if not missing:
+            return
+        looked_up.update(zip(missing, find(missing, policy.top_k), strict=True))
+        # The English search's second opinion, by the multilingual model (``confidence``).
+        found_some = [t for t in missing if looked_up[t] and not multilingual]
+        if found_some:
+            meanings.update(zip(found_some, search.meaning_many(found_some), strict=True))
 
     def weigh(text: str) -> tuple[Composition | None, Evidence]:
         if text not in weighed:
             passages = looked_up[text]
-            composition = _composed(kb, text, passages, multilingual=multilingual)
-            weighed[text] = (composition, measure(passages, composition))
+            composition = _composed(
+                kb, text, passages, multilingual=multilingual, meaning=meanings.get(text)
+            )
+            evidence = (
+                cross_lingual_evidence(passages, composition)
+                if multilingual
+                else evidence_of(passages, composition, meanings.get(text))
+            )
+            weighed[text] = (composition, evidence)
         return weighed[text]
 
     def probability(texts: Sequence[str]) -> list[float]:
-        missing = [t for t in dict.fromkeys(texts) if t not in looked_up]
-        if missing:
-            looked_up.update(zip(missing, find(missing, policy.top_k), strict=True))
+        look_up(texts)
         return [retrieval_probability(weigh(t)[1], calibration) for t in texts]
 
+    look_up(asked)
     verdicts = guard.check_many(written)  # the whole message: an injection may hide anywhere
     caps = long_message_caps(searched, probability)
     return [
@@ -265,6 +277,16 @@ _GUARDS: WeakKeyDictionary[KnowledgeBase, dict[tuple[tuple[str, ...], bool], Gua
 )
 
 
+def _multilingual_search(kb: KnowledgeBase) -> CrossLingualSearch:
+    return _SEARCHES.get(kb) or _SEARCHES.setdefault(kb, CrossLingualSearch(kb))
+
+
+def prepare(kb: KnowledgeBase) -> None:
+    """Load now what the first question would wait for: the multilingual model and its index of
+    ``kb``'s passages (every question's second opinion reads it: ``confidence``). 4 s here."""
+    _multilingual_search(kb).meaning_many(["warm-up"])
+
+
 def _guard(kb: KnowledgeBase, policy: SupportPolicy, *, multilingual: bool) -> Guard:
     companies = tuple(policy.guard.other_companies)
     kept = _GUARDS.setdefault(kb, {})
@@ -279,7 +301,12 @@ def _guard(kb: KnowledgeBase, policy: SupportPolicy, *, multilingual: bool) -> G
 
 
 def _composed(
-    kb: KnowledgeBase, question: str, passages: Sequence[Passage], *, multilingual: bool = False
+    kb: KnowledgeBase,
+    question: str,
+    passages: Sequence[Passage],
+    *,
+    multilingual: bool = False,
+    meaning: Meaning | None = None,
 ) -> Composition | None:
     """The sentences of the best article that answer ``question`` (None for a person's answer
     or no passage: those are quoted whole); ``multilingual``, matched by the multilingual model
@@ -298,7 +325,12 @@ def _composed(
     if multilingual:
         return kept[multilingual].compose(question, sections)
     rewritten = kb.rewrite(question)
-    return kept[multilingual].compose(rewritten.corrected, sections, rewritten.glosses)
+    return kept[multilingual].compose(
+        rewritten.corrected,
+        sections,
+        rewritten.glosses,
+        None if meaning is None else meaning.by_passage,
+    )
 
 
 def _answer_one(

@@ -1,6 +1,6 @@
 """A confidence that means something: P(the answer the customer reads is right), calibrated.
 
-Six pieces of evidence go into a logistic model whose weights are fitted on the evaluation
+Eight pieces of evidence go into a logistic model whose weights are fitted on the evaluation
 set (``fit_calibration``, labelled by whether the answer contains the fact the customer needed)
 and kept in ``policies/support.yaml``. None of them grows with the length of the message, so a
 long preamble cannot buy confidence:
@@ -16,7 +16,14 @@ long preamble cannot buy confidence:
   (1 when it contains them all): whether the answer speaks to the rest of the question in
   meaning. A question the help centre does not cover often shares its nouns with a passage
   ("are you hiring at the Boulder store" and the store's address) and leaves its point
-  ("hiring") unanswered.
+  ("hiring") unanswered;
+- ``meaning`` and ``meaning_margin``: a second opinion by another model, the multilingual
+  Universal Sentence Encoder (``crosslingual``; trained on question–answer pairs, where MiniLM was
+  trained on paraphrases): its cosine of the question to the quoted section (its text or a
+  question the help centre lists for it), and how far the top article's best entry beats another
+  article's (``Meaning``). Chatty questions written by people who never saw the help centre sit
+  lower in MiniLM's cosine whether their answer is right or not; the two models agreeing is what
+  tells them apart. Zero for the multilingual search, whose own similarity is this model's.
 
 ``p = sigmoid(intercept + w · evidence)`` with non-negative weights, so more evidence never
 lowers it; the guard's risk then scales it, ``confidence = p · (1 - risk)``, and a model's own
@@ -26,7 +33,7 @@ is always a 0 when fitting.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +43,16 @@ from agents.support.compose import Composition
 from agents.support.kb import Passage
 from policies.schema import ConfidenceCalibration
 
-FEATURES = ("similarity", "margin", "answer_similarity", "coverage", "agreement", "remainder")
+FEATURES = (
+    "similarity",
+    "margin",
+    "answer_similarity",
+    "coverage",
+    "agreement",
+    "remainder",
+    "meaning",
+    "meaning_margin",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +65,8 @@ class Evidence:
     coverage: float
     agreement: float
     remainder: float
+    meaning: float = 0.0
+    meaning_margin: float = 0.0
 
     def vector(self) -> npt.NDArray[np.float64]:
         return np.array([getattr(self, name) for name in FEATURES], dtype=np.float64)
@@ -57,15 +75,41 @@ class Evidence:
 NO_EVIDENCE = Evidence(0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
-def evidence_of(passages: Sequence[Passage], composition: Composition | None = None) -> Evidence:
+@dataclass(frozen=True, slots=True)
+class Meaning:
+    """How close the multilingual model puts one question to every passage and article of the
+    knowledge base, each at its best entry (its text, or a question listed for it)."""
+
+    by_passage: Mapping[str, float]
+    by_article: Mapping[str, float]
+
+    def of(self, cited: Passage, top_article: str) -> tuple[float, float]:
+        """``meaning`` for the quoted passage and ``meaning_margin`` for the top article."""
+        best_elsewhere = max(
+            (s for article, s in self.by_article.items() if article != top_article), default=0.0
+        )
+        return (
+            self.by_passage.get(cited.id, 0.0),
+            self.by_article.get(top_article, 0.0) - best_elsewhere,
+        )
+
+
+def evidence_of(
+    passages: Sequence[Passage],
+    composition: Composition | None = None,
+    meaning: Meaning | None = None,
+) -> Evidence:
     """The evidence for a (diversified, best-first) result and the answer composed from it
-    (without a composition — a person's answer, quoted whole — the top passage stands for it)."""
+    (without a composition — a person's answer, quoted whole — the top passage stands for it),
+    with the multilingual model's second opinion when ``meaning`` is given."""
     if not passages:
         return NO_EVIDENCE
     top = passages[0]
     runner_up = max((p.similarity for p in passages[1:] if p.article != top.article), default=0.0)
     best_by_words = max(p.lexical for p in passages)
     best_by_meaning = max(p.similarity for p in passages)
+    cited = top if composition is None else composition.section
+    second_opinion = (0.0, 0.0) if meaning is None else meaning.of(cited, top.article)
     return Evidence(
         similarity=top.similarity,
         margin=top.similarity - runner_up,
@@ -73,6 +117,8 @@ def evidence_of(passages: Sequence[Passage], composition: Composition | None = N
         coverage=1.0 if composition is None else composition.coverage,
         agreement=float(top.similarity >= best_by_meaning and top.lexical >= best_by_words > 0.0),
         remainder=1.0 if composition is None else composition.remainder,
+        meaning=second_opinion[0],
+        meaning_margin=second_opinion[1],
     )
 
 

@@ -34,7 +34,7 @@ import numpy.typing as npt
 
 from agents._blas import one_blas_thread
 from agents.support.compose import Composition
-from agents.support.confidence import Evidence
+from agents.support.confidence import Evidence, Meaning
 from agents.support.guard import Embed, SemanticRamps
 from agents.support.kb import KnowledgeBase, Passage
 from agents.support.revisions import PerRevision
@@ -103,6 +103,35 @@ def encode(texts: Sequence[str]) -> npt.NDArray[np.float32]:
 class _Index:
     vectors: npt.NDArray[np.float32]
     passages: tuple[Passage, ...]  # the passage each row finds
+    passage_ids: tuple[str, ...]  # each passage once
+    articles: tuple[str, ...]  # each article once
+    passage_of_row: npt.NDArray[np.intp]  # its passage's place in ``passage_ids``
+    article_of_row: npt.NDArray[np.intp]  # its article's place in ``articles``
+
+    @classmethod
+    def of(cls, vectors: npt.NDArray[np.float32], passages: tuple[Passage, ...]) -> _Index:
+        passage_ids = tuple(dict.fromkeys(p.id for p in passages))
+        articles = tuple(dict.fromkeys(p.article for p in passages))
+        place = {pid: i for i, pid in enumerate(passage_ids)}
+        article_place = {article: i for i, article in enumerate(articles)}
+        return cls(
+            vectors,
+            passages,
+            passage_ids,
+            articles,
+            np.array([place[p.id] for p in passages], dtype=np.intp),
+            np.array([article_place[p.article] for p in passages], dtype=np.intp),
+        )
+
+    def meaning(self, row: npt.NDArray[np.float32]) -> Meaning:
+        by_passage = np.full(len(self.passage_ids), -1.0)
+        by_article = np.full(len(self.articles), -1.0)
+        np.maximum.at(by_passage, self.passage_of_row, row)
+        np.maximum.at(by_article, self.article_of_row, row)
+        return Meaning(
+            dict(zip(self.passage_ids, by_passage.tolist(), strict=True)),
+            dict(zip(self.articles, by_article.tolist(), strict=True)),
+        )
 
 
 class CrossLingualSearch:
@@ -134,11 +163,16 @@ class CrossLingualSearch:
             found.append(list(best.values()))
         return found
 
+    def meaning_many(self, queries: Sequence[str]) -> list[Meaning]:
+        """How close this model puts each query to every passage and article (``Meaning``):
+        the English search's second opinion (``confidence``)."""
+        index = self._indices.get(self._kb.store.revision(self._kb.collection))
+        return [index.meaning(row) for row in self._embed(queries) @ index.vectors.T]
+
     def _index_of(self) -> _Index:
         entries = self._kb.indexed()
-        return _Index(
-            vectors=self._embed([text for text, _ in entries]),
-            passages=tuple(passage for _, passage in entries),
+        return _Index.of(
+            self._embed([text for text, _ in entries]), tuple(passage for _, passage in entries)
         )
 
 

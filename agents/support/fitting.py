@@ -17,6 +17,10 @@ from policies.schema import ConfidenceCalibration
 
 # The threshold is chosen on confidences scored by fits that did not see the question.
 FOLDS = 5
+# Costs within this share of the least are a tie, which the lowest threshold (the one answering
+# the most) wins: the out-of-fold cost curve is flat around its least (219-228 from 0.6 to 0.8 on
+# 2026-12-07), and two runs of the same code put its least at 0.7 and at 0.8.
+COST_TIE = 0.02
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,17 +156,21 @@ def least_cost_threshold(
     wrong_answer_cost: float,
 ) -> float:
     """The threshold of least cost (``fit_on_calibration_split`` says which) that meets both
-    floors; the highest threshold when none does. A tie goes to the lower threshold."""
+    floors; the highest threshold when none does. A tie, or a cost within ``COST_TIE`` of the
+    least, goes to the lower threshold."""
     scores = np.asarray(confidence, dtype=np.float64)
     can_answer = np.asarray(answerable, dtype=bool)
     right = np.asarray(correct, dtype=bool)
     refused = np.asarray(injection, dtype=bool)
-    best, best_cost = float(thresholds[-1]), np.inf
+    costs: dict[float, float] = {}
     for threshold in thresholds:
         direct = (scores >= threshold) & ~refused
         escalated = float(np.mean(~direct[~can_answer])) if (~can_answer).any() else 1.0
         kept_right = float(np.mean(right[direct])) if direct.any() else 1.0
-        cost = np.sum(can_answer & ~direct) + wrong_answer_cost * np.sum(direct & ~right)
-        if escalated >= min_escalated and kept_right >= min_correct and cost < best_cost:
-            best, best_cost = float(threshold), float(cost)
-    return best
+        if escalated >= min_escalated and kept_right >= min_correct:
+            cost = np.sum(can_answer & ~direct) + wrong_answer_cost * np.sum(direct & ~right)
+            costs[float(threshold)] = float(cost)
+    if not costs:
+        return float(thresholds[-1])
+    least = min(costs.values())
+    return min(t for t, cost in costs.items() if cost <= least * (1 + COST_TIE))

@@ -104,10 +104,11 @@ def demo(
 
 
 def _warm_up(services: Services) -> None:
+    from agents.support import prepare
     from controlroom.services import ready_knowledge_base
 
     try:
-        ready_knowledge_base(services)
+        prepare(ready_knowledge_base(services))
     except Exception:  # the first question will try again and report what is wrong
         logger.exception("could not ingest the help centre")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import policies
-from agents.support import KnowledgeBase, answer
+from agents.support import KnowledgeBase, answer, prepare
 from agents.support.answer import answer_many
 from agents.support.evals import DEFAULT_DEV_SET, load_eval_set
 from agents.support.kb import HumanAnswer
@@ -53,6 +53,19 @@ def test_the_answer_quotes_the_section_holding_the_fact_and_cites_it(
     assert re.search(fact, result.text), result.text
     assert [source.section for source in result.sources] == [section]
     assert result.sources[0].url in result.text
+
+
+def test_an_english_answer_carries_the_multilingual_models_second_opinion(
+    kb: KnowledgeBase, policy: SupportPolicy
+) -> None:
+    prepare(kb)  # the multilingual index, built as a worker does at start
+
+    asked = answer("how long do refunds take?", kb, policy)
+    off_topic = answer("what's the capital of australia", kb, policy)
+
+    # The cited section is close in that model too, and its article beats every other.
+    assert asked.evidence.meaning > 0.8 and asked.evidence.meaning_margin > 0.1
+    assert off_topic.evidence.meaning < 0.5 and off_topic.evidence.meaning_margin < 0.05
 
 
 def test_the_readmes_refund_question_is_answered_directly_and_right(

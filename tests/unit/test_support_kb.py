@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,11 +18,13 @@ from agents.support.articles import DEFAULT_KB_DIR, anchor, load_chunks, parse_a
 from agents.support.confidence import (
     FEATURES,
     Evidence,
+    Meaning,
     combined_confidence,
     evidence_of,
     fit_calibration,
     retrieval_probability,
 )
+from agents.support.crosslingual import _Index
 from agents.support.evals import EvalCase, EvalOutcome
 from agents.support.fitting import (
     fit_on_calibration_split,
@@ -183,6 +186,8 @@ CALIBRATION = ConfidenceCalibration(
     coverage=1.0,
     agreement=0.5,
     remainder=2.0,
+    meaning=5.0,
+    meaning_margin=4.0,
 )
 EVIDENCE = Evidence(
     similarity=0.8, margin=0.2, answer_similarity=0.7, coverage=0.5, agreement=1.0, remainder=0.4
@@ -192,7 +197,7 @@ EVIDENCE = Evidence(
 @pytest.mark.parametrize("feature", FEATURES)
 def test_confidence_never_falls_when_evidence_grows(feature: str) -> None:
     base = {"similarity": 0.5, "margin": 0.05, "answer_similarity": 0.4, "coverage": 0.5}
-    base["agreement"] = base["remainder"] = 0.0
+    base["agreement"] = base["remainder"] = base["meaning"] = base["meaning_margin"] = 0.0
     values = []
     for step in np.linspace(0.0, 1.0, 11):
         evidence = Evidence(**{**base, feature: float(step)})
@@ -236,6 +241,30 @@ def test_the_margin_is_measured_against_the_best_other_article() -> None:
     assert evidence.answer_similarity == pytest.approx(0.8) and evidence.coverage == 1.0
     assert evidence.remainder == 1.0  # a person's answer, quoted whole, stands for itself
     assert evidence_of([]) == Evidence(0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+def test_the_second_opinion_reads_the_quoted_passage_and_the_best_other_article() -> None:
+    meaning = Meaning(
+        by_passage={"article:a#x": 0.7, "article:a#y": 0.9, "article:c#x": 0.5},
+        by_article={"a": 0.9, "b": 0.6, "c": 0.5},
+    )
+    evidence = evidence_of([_passage("a", 0.8), _passage("b", 0.6)], meaning=meaning)
+    assert evidence.meaning == pytest.approx(0.7)  # the quoted passage's, not its article's best
+    assert evidence.meaning_margin == pytest.approx(0.3)  # over b, the best other article
+    without = evidence_of([_passage("a", 0.8), _passage("b", 0.6)])
+    assert without.meaning == without.meaning_margin == 0.0
+
+
+def test_the_multilingual_index_scores_each_passage_and_article_by_its_best_entry() -> None:
+    first, second = _passage("a", 0.0), replace(_passage("a", 0.0), id="article:a#y")
+    other = _passage("b", 0.0)
+    # Rows: a#x's text, a question listed for a#x, a#y's text, b#x's text.
+    index = _Index.of(np.eye(4, dtype=np.float32), (first, first, second, other))
+    meaning = index.meaning(np.array([0.2, 0.6, 0.4, 0.5], dtype=np.float32))
+    assert meaning.by_passage == pytest.approx(
+        {"article:a#x": 0.6, "article:a#y": 0.4, "article:b#x": 0.5}
+    )
+    assert meaning.by_article == pytest.approx({"a": 0.6, "b": 0.5})
 
 
 def test_retrievers_disagree_when_another_passage_matches_more_words() -> None:
@@ -432,6 +461,27 @@ def test_the_threshold_weighs_wrong_answers_sent_against_questions_escalated() -
     # At 0.25 nothing answerable waits but two wrong answers go out; at 0.85 three wait.
     assert _threshold(wrong_answer_cost=0.5) == 0.25
     assert _threshold(wrong_answer_cost=5.0) == 0.85
+
+
+def _between(right: int, wrong: int) -> float:
+    # Answerable questions all at 0.55: answered at 0.5, escalated at 0.6.
+    return least_cost_threshold(
+        [0.55] * (right + wrong),
+        answerable=[True] * (right + wrong),
+        correct=[True] * right + [False] * wrong,
+        injection=[False] * (right + wrong),
+        thresholds=[0.5, 0.6],
+        min_escalated=0.95,
+        min_correct=0.5,
+        wrong_answer_cost=5.0,
+    )
+
+
+def test_a_near_tie_in_cost_goes_to_the_threshold_that_answers_more() -> None:
+    # 20 wrong: 0.5 costs 100 (each sent); 0.6 costs right + 20 (each escalated).
+    assert _between(right=60, wrong=20) == 0.6  # 80 against 100
+    assert _between(right=79, wrong=20) == 0.5  # 99 against 100: a tie
+    assert _between(right=81, wrong=20) == 0.5  # 101 against 100
 
 
 def _outcome(
