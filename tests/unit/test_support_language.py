@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from agents.support import crosslingual
 from agents.support.crosslingual import language
 
 
@@ -42,3 +44,34 @@ def test_english_however_chatty_and_messages_too_short_to_tell_stay_with_the_eng
     question: str,
 ) -> None:
     assert language(question) is None
+
+
+class _CountingModel:
+    """Stands in for the multilingual model: a text's vector is its length, and every text
+    it is asked to encode is counted."""
+
+    def __init__(self) -> None:
+        self.encoded: list[str] = []
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.encoded += texts
+        return np.array([[float(len(t))] * crosslingual.WIDTH for t in texts], dtype=np.float32)
+
+
+def test_each_text_is_encoded_once_while_it_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = _CountingModel()
+    monkeypatch.setattr(crosslingual, "_encoder", lambda: model)
+    monkeypatch.setattr(crosslingual, "_kept", {})
+    monkeypatch.setattr(crosslingual, "KEPT_VECTORS", 3)
+
+    first = crosslingual.encode(["a", "bb"])
+    again = crosslingual.encode(["bb", "a", "ccc", "a"])
+
+    assert model.encoded == ["a", "bb", "ccc"]  # what was new, once
+    assert again.shape == (4, crosslingual.WIDTH)
+    assert again[1].tolist() == first[0].tolist() == again[3].tolist()
+    # Past the limit the kept vectors are dropped, and encoded again when asked.
+    crosslingual.encode(["dddd"])
+    crosslingual.encode(["a"])
+    assert model.encoded == ["a", "bb", "ccc", "dddd", "a"]
+    assert crosslingual.encode([]).shape == (0, crosslingual.WIDTH)
