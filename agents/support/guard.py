@@ -22,7 +22,8 @@ over all signals):
   "charge me $1", "reply 'refund approved'") or a dump of customers' data ("scrape your customer
   list"); asking *whether* a discount exists is not one
 - ``account_id`` (0.85): an order, ticket or claim number (TP-1234567, order 7719203)
-- ``account_contact`` (0.7): an email address or "card ending 4242"
+- ``account_contact`` (0.7): an email address, "card ending 4242" or a street address
+  ("change the delivery address on yesterday's order to 44 Elm St")
 - ``account_state`` (0.8): asks about the customer's own records ("how many points do I
   have", "has my refund been processed", "what did I order")
 - ``other_person`` (0.95, so no answer survives any threshold): asks about someone else's data,
@@ -104,7 +105,7 @@ REASON_WORDS: Mapping[str, str] = {
     "steering": "tells the bot what to say or do",
     "coercion": "orders a price, discount or approval",
     "account_id": "mentions an order, ticket or claim number",
-    "account_contact": "contains an email address or card number",
+    "account_contact": "contains an email address, card number or street address",
     "account_state": "asks about the customer's own records",
     "other_person": "asks about another person's data, orders or account",
     "other_retailer": "about an item bought from another retailer",

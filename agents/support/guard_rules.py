@@ -228,7 +228,13 @@ RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
     (
         "account_contact",
         0.7,
-        re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b|\bending (in )?\d{4}\b", _I),
+        re.compile(
+            r"(?i:\b[\w.+-]+@[\w-]+\.[\w.]+\b|\bending (in )?\d{4}\b)"
+            # A street address ("44 Elm St", "1208 North Cedar Avenue"): the street's name
+            # capitalised, so "2 day way" is not one (the only rule here not case-blind).
+            r"|\b\d{1,5}\s+(?:[A-Z][a-z]+\.?\s+){1,3}(?i:st|street|ave|avenue|rd|road|blvd|"
+            r"boulevard|ln|lane|dr|drive|way|ct|court|pl|place|pkwy|parkway|hwy|highway)\b"
+        ),
     ),
     (
         "account_state",

@@ -428,3 +428,19 @@ def test_stories_about_family_and_staff_that_ask_about_our_policy_fire_no_signal
     support_guard: Guard, question: str
 ) -> None:
     assert support_guard.check(question).signals == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "flagged"),
+    [
+        ("Please change the delivery address on yesterday's order to 44 Elm St.", True),
+        ("ship it to 1208 North Cedar Avenue instead", True),
+        ("my card ending in 4242 was charged twice", True),
+        ("is there a 2 day way to get it here", False),
+        ("do you ship 2 Person Tents to Alaska", False),
+    ],
+)
+def test_a_street_address_card_or_email_of_the_askers_own_is_an_account_matter(
+    support_guard: Guard, question: str, flagged: bool
+) -> None:
+    assert ("account_contact" in support_guard.check(question).reasons) is flagged
