@@ -152,9 +152,10 @@ def test_a_setting_like_markup_is_shown_as_written_by_config_check(
 def test_a_question_like_markup_is_listed_as_written_by_approvals_list(
     sample_warehouse: Warehouse,
 ) -> None:
-    _printed(_invoke("run", "support", "[/x] can I pay by [bold]invoice?"))
+    # A question the help centre does not answer, so that it waits for a person.
+    _printed(_invoke("run", "support", "[/x] who won the [bold]world cup?"))
     output = _printed(_invoke("approvals", "list"))
-    assert "[/x] can I pay by [bold]invoice?" in output
+    assert "[/x] who won the [bold]world cup?" in output
 
 
 def test_a_customer_named_like_markup_is_shown_as_written_in_the_winback_proposal(
