@@ -2,13 +2,15 @@
 
 The patterns are matched against the question as written and, when it differs, against the
 question with the disguises of a word undone (``deobfuscated``): digits standing for letters
-("1gn0re"), letters spaced apart ("i g n o r e"). Those disguises have no use in a real
+("1gn0re"), letters spaced apart ("i g n o r e") or by invisible characters (zero-width spaces,
+soft hyphens: Unicode's format characters). Those disguises have no use in a real
 question, so undoing them costs nothing there, while "order 7719203" is still read as written.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from agents.support.guard_people import OTHER_PERSON
 
@@ -245,7 +247,7 @@ RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
             r"\bwhat(?:'s| is) my (?:\w+ )?(?:points|rewards?) balance\b|"
             r"\bbalance on my account\b|"
             r"\bmy account balance\b|\bwhat did i (order|buy)\b|\bon file for me\b|"
-            r"\b(has|have|did) (you|my)\b.{0,40}\b(receiv|process|approv|finish)\w*|"
+            r"\b(has|have|did) (you|my)\b.{0,40}\b(receiv|process|approv|finish|arriv)\w*|"
             r"\bdid you get my\b|\bwhat(?:'s| has) been ordered\b|"
             r"\b(is|was) my\b.{0,30}\b(approved|finished|processed|ready|done)\b",
             _I,
@@ -260,6 +262,8 @@ _SPACED = re.compile(r"\b(?:[a-z] ){3,}[a-z]\b", re.IGNORECASE)
 
 
 def deobfuscated(text: str) -> str:
-    """``text`` with digit-for-letter words read as letters and spaced-out letters joined."""
+    """``text`` without invisible characters, with digit-for-letter words read as letters and
+    spaced-out letters joined."""
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
     text = _SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)
     return _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), text)

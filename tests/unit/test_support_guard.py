@@ -107,6 +107,7 @@ def test_a_request_about_another_persons_data_is_always_escalated(
         ("how many rewards points do i have at the moment", "how many points do I get per dollar"),
         ("what's my points balance?", "how do I check my gift card balance"),
         ("how many summit points have I earned so far", "how many points is a $10 reward"),
+        ("has my exchange arrived at your end yet?", "how long does an exchange take to arrive"),
     ],
 )
 def test_a_question_about_the_askers_own_balance_needs_their_account_a_general_one_does_not(
