@@ -23,7 +23,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 from weakref import WeakKeyDictionary
 
-from agents.support.compose import Composer, Composition, Section
+from agents.support.compose import Composition
+from agents.support.composed import composed
 from agents.support.confidence import (
     Evidence,
     Meaning,
@@ -48,8 +49,6 @@ logger = logging.getLogger(__name__)
 
 # Slack shows 3,000 characters per section; a quote longer than this is cut at a sentence.
 MAX_QUOTE_CHARS = 900
-# The answer is composed from the sections of this many of the best articles.
-COMPOSED_ARTICLES = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,15 +234,18 @@ def _found(
         if not missing:
             return
         looked_up.update(zip(missing, find(missing, policy.top_k), strict=True))
-        # The English search's second opinion, by the multilingual model (``confidence``).
+        # The English search's second opinion, by the multilingual model (``confidence``), of
+        # the question as the search reads it: that model is no better at typos ("shippin to
+        # canda") than the other.
         found_some = [t for t in missing if looked_up[t] and not multilingual]
         if found_some:
-            meanings.update(zip(found_some, search.meaning_many(found_some), strict=True))
+            corrected = [kb.rewrite(t).corrected for t in found_some]
+            meanings.update(zip(found_some, search.meaning_many(corrected), strict=True))
 
     def weigh(text: str) -> tuple[Composition | None, Evidence]:
         if text not in weighed:
             passages = looked_up[text]
-            composition = _composed(
+            composition = composed(
                 kb, text, passages, multilingual=multilingual, meaning=meanings.get(text)
             )
             evidence = (
@@ -267,8 +269,6 @@ def _found(
     ]
 
 
-# Per knowledge base, a composer per model: it keeps the vectors of the sentences it embedded.
-_COMPOSERS: WeakKeyDictionary[KnowledgeBase, dict[bool, Composer]] = WeakKeyDictionary()
 # One multilingual search per knowledge base: it keeps its passages' vectors.
 _SEARCHES: WeakKeyDictionary[KnowledgeBase, CrossLingualSearch] = WeakKeyDictionary()
 # Per knowledge base, a guard per retailer list and model: it keeps its examples' vectors.
@@ -298,39 +298,6 @@ def _guard(kb: KnowledgeBase, policy: SupportPolicy, *, multilingual: bool) -> G
             else Guard(companies, embed=kb.store.embed)
         )
     return kept[key]
-
-
-def _composed(
-    kb: KnowledgeBase,
-    question: str,
-    passages: Sequence[Passage],
-    *,
-    multilingual: bool = False,
-    meaning: Meaning | None = None,
-) -> Composition | None:
-    """The sentences of the best article that answer ``question`` (None for a person's answer
-    or no passage: those are quoted whole); ``multilingual``, matched by the multilingual model
-    and taken as written (the English rewriter would "correct" its words into English ones)."""
-    if not passages or passages[0].kind != "article":
-        return None
-    kept = _COMPOSERS.setdefault(kb, {})
-    if multilingual not in kept:
-        kept[multilingual] = Composer(encode if multilingual else kb.store.embed)
-    articles = list(dict.fromkeys(p.article for p in passages if p.kind == "article"))
-    sections = [
-        Section(p, asked)
-        for article in articles[:COMPOSED_ARTICLES]
-        for p, asked in kb.sections(article)
-    ]
-    if multilingual:
-        return kept[multilingual].compose(question, sections)
-    rewritten = kb.rewrite(question)
-    return kept[multilingual].compose(
-        rewritten.corrected,
-        sections,
-        rewritten.glosses,
-        None if meaning is None else meaning.by_passage,
-    )
 
 
 def _answer_one(

@@ -22,7 +22,7 @@ of fact ("How often to wash down" for "how do I wash"), and plus or minus it whe
 names a span of time that the time the question says has passed is in or not ("After 30
 minutes" for "ordered 2 hours ago": ``time_windows``).
 
-The sections come from the best two articles (``answer.COMPOSED_ARTICLES``): retrieval ranks the
+The sections come from the best two articles (``composed.COMPOSED_ARTICLES``): retrieval ranks the
 right article second often enough, and a section-level score tells them apart better than the
 article-level one. The best section is chosen; when the next one scores within ``SECTION_TIE``
 of it, both are what the question may mean ("do my points expire": the points' rule and the
@@ -39,7 +39,7 @@ sentences the customer reads, not the passage retrieval ranked.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,8 +49,7 @@ from agents.support.answer_types import expected_types, mismatched, states_any
 from agents.support.fusion import STOPWORDS
 from agents.support.kb import Passage
 from agents.support.time_windows import fits
-
-Embed = Callable[[Sequence[str]], npt.NDArray[np.float32]]
+from agents.support.vectors import Embed
 
 OVERVIEW = "Overview"
 MAX_UNITS = 3
@@ -176,13 +175,11 @@ class Asked:
 
 
 class Composer:
-    """Chooses the section and joins the units that answer a question; vectors of the units
-    and of the sections' listed questions are kept per text."""
+    """Chooses the section and joins the units that answer a question, with ``embed``'s vectors
+    of the units and of the sections' listed questions (a ``KeptVectors`` keeps them)."""
 
-    def __init__(self, embed: Embed, *, kept: int = 20_000) -> None:
+    def __init__(self, embed: Embed) -> None:
         self._embed = embed
-        self._vectors: dict[str, npt.NDArray[np.float32]] = {}
-        self._kept = kept
 
     def compose(
         self,
@@ -200,7 +197,7 @@ class Composer:
             return None
         asked = Asked(content_words(question), glosses)
         query = self._embed([question])[0]
-        similarity = self._vectors_of([_embedded_text(u) for u in units]) @ query
+        similarity = self._embed([_embedded_text(u) for u in units]) @ query
         coverage = np.array([_coverage(asked, unit) for unit in units])
         kinds = expected_types(question)
         typed = np.array([float(bool(kinds) and states_any(kinds, u.text)) for u in units])
@@ -256,22 +253,14 @@ class Composer:
         rest = [w for w in _WORD.findall(question.lower()) if _content(w) and w[:5] in unsaid]
         if not rest:
             return 1.0
-        answer = self._vectors_of([_embedded_text(u) for u in quoted]).mean(axis=0)
+        answer = self._embed([_embedded_text(u) for u in quoted]).mean(axis=0)
         rest_vector = self._embed([" ".join(rest)])[0]
         return float(rest_vector @ answer / max(float(np.linalg.norm(answer)), 1e-9))
 
     def _best_match(self, query: npt.NDArray[np.float32], questions: Sequence[str]) -> float:
         if not questions:
             return 0.0
-        return float(np.max(self._vectors_of(questions) @ query))
-
-    def _vectors_of(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        missing = [text for text in dict.fromkeys(texts) if text not in self._vectors]
-        if missing:
-            if len(self._vectors) + len(missing) > self._kept:
-                self._vectors.clear()
-            self._vectors.update(zip(missing, self._embed(missing), strict=True))
-        return np.stack([self._vectors[text] for text in texts])
+        return float(np.max(self._embed(questions) @ query))
 
 
 def _embedded_text(unit: Unit) -> str:

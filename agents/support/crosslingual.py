@@ -24,7 +24,6 @@ with this model, at this model's ``MULTILINGUAL_RAMPS``.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
@@ -36,9 +35,10 @@ import numpy.typing as npt
 from agents._blas import one_blas_thread
 from agents.support.compose import Composition
 from agents.support.confidence import Evidence, Meaning
-from agents.support.guard import Embed, SemanticRamps
+from agents.support.guard import SemanticRamps
 from agents.support.kb import KnowledgeBase, Passage
 from agents.support.revisions import PerRevision
+from agents.support.vectors import Embed, KeptVectors
 
 if TYPE_CHECKING:
     from py3langid.langid import LanguageIdentifier
@@ -90,36 +90,21 @@ def _encoder() -> USE:
     return USE(threads=1)
 
 
-# Vectors kept per text, at most this many (20 MB): the index of a knowledge base rebuilt after
-# one learnt answer, or of another knowledge base over the same help centre (a test's, an
-# evaluation's), encodes only its new entries (2 s for 1,311 otherwise).
-KEPT_VECTORS = 10_000
-WIDTH = 512  # the model's vectors' dimensions
-_kept: dict[str, npt.NDArray[np.float32]] = {}
-_kept_lock = threading.Lock()
-
-
-def encode(texts: Sequence[str]) -> npt.NDArray[np.float32]:
-    """Unit vectors in the multilingual model's space (one row per text), each text encoded once
-    while it is kept (``KEPT_VECTORS``). Encoded in turn with the model fits
-    (``one_blas_thread``): the encoder sets and restores BLAS's one per-process thread count
-    itself, and two threads doing that at once (the digest's gap report beside its forecast fit)
-    left the whole process on one thread."""
-    with _kept_lock:
-        found = {text: _kept[text] for text in texts if text in _kept}
-    missing = [text for text in dict.fromkeys(texts) if text not in found]
-    if missing:
-        with one_blas_thread():
-            vectors = _encoder().encode(missing)
-        fresh = np.asarray(vectors, dtype=np.float32).reshape(len(missing), -1)
-        found |= dict(zip(missing, fresh, strict=True))
-        with _kept_lock:
-            if len(_kept) + len(missing) > KEPT_VECTORS:
-                _kept.clear()
-            _kept.update(zip(missing, fresh, strict=True))
+def _encoded(texts: Sequence[str]) -> npt.NDArray[np.float32]:
+    """Encoded in turn with the model fits (``one_blas_thread``): the encoder sets and restores
+    BLAS's one per-process thread count itself, and two threads doing that at once (the
+    digest's gap report beside its forecast fit) left the whole process on one thread."""
     if not texts:
         return np.zeros((0, WIDTH), dtype=np.float32)
-    return np.stack([found[text] for text in texts])
+    with one_blas_thread():
+        return np.asarray(_encoder().encode(list(texts)), dtype=np.float32)
+
+
+WIDTH = 512  # the model's vectors' dimensions
+# Unit vectors in the multilingual model's space, kept per text (10,000, 20 MB): the index of a
+# knowledge base rebuilt after one learnt answer, or of another knowledge base over the same help
+# centre (a test's, an evaluation's), encodes only its new entries (2 s for 1,311 otherwise).
+encode = KeptVectors(_encoded, kept=10_000)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,6 @@ from agents.support.answer import SupportAnswer
 from agents.support.topics import (
     EMBEDDING_MERGE,
     WORDS_MERGE,
-    Embed,
     Vectors,
     clean_text,
     covering,
@@ -36,6 +35,7 @@ from agents.support.topics import (
     representative_order,
     suggested_title,
 )
+from agents.support.vectors import Embed
 from integrations.statestore import NearestPassage, SupportQuestionRecord
 from policies.schema import SupportPolicy
 

@@ -50,15 +50,14 @@ help-centre question) is as close to other-person examples as the requests thems
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from agents.support.guard_rules import RULES, deobfuscated
-
-Embed = Callable[[Sequence[str]], npt.NDArray[np.float32]]
+from agents.support.vectors import Embed
 
 _ABOUT_US = re.compile(r"\b(you|your|u|two peaks|match|here)\b", re.IGNORECASE)
 # Bought from someone else: a purchase verb, then in the same clause "at / from / on" and the

@@ -46,9 +46,9 @@ import numpy as np
 import numpy.typing as npt
 
 from agents.support.fusion import lexical_tokens
+from agents.support.vectors import Embed
 from integrations.statestore import NearestPassage, SupportQuestionRecord
 
-Embed = Callable[[Sequence[str]], npt.NDArray[np.float32]]
 Vectors = npt.NDArray[np.float64]
 
 COVERED_SIMILARITY = 0.55

@@ -55,6 +55,28 @@ def test_the_answer_quotes_the_section_holding_the_fact_and_cites_it(
     assert result.sources[0].url in result.text
 
 
+def test_a_question_asking_for_a_number_gets_it_from_a_lower_article_when_the_top_two_lack_it(
+    kb: KnowledgeBase, policy: SupportPolicy
+) -> None:
+    # The privacy page and the account page say "phone number" and rank first; neither gives
+    # one: the contact page, third, does.
+    result = answer("whats your phone number", kb, policy)
+
+    assert re.search(r"1-800-\d{3}-\d{4}", result.text), result.text
+    assert result.sources[0].title == "Contacting customer support"
+
+
+def test_the_second_opinion_reads_the_question_spelling_corrected(
+    kb: KnowledgeBase, policy: SupportPolicy
+) -> None:
+    prepare(kb)
+    typed = answer("how mch is shippin to canda", kb, policy)
+    spelt = answer("how mch is shipping to canada", kb, policy)
+
+    assert "$19.95" in typed.text
+    assert typed.evidence.meaning == pytest.approx(spelt.evidence.meaning, abs=1e-6)
+
+
 def test_an_english_answer_carries_the_multilingual_models_second_opinion(
     kb: KnowledgeBase, policy: SupportPolicy
 ) -> None:

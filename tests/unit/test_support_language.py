@@ -7,6 +7,7 @@ import pytest
 
 from agents.support import crosslingual
 from agents.support.crosslingual import language
+from agents.support.vectors import KeptVectors
 
 
 @pytest.mark.parametrize(
@@ -61,8 +62,7 @@ class _CountingModel:
 def test_each_text_is_encoded_once_while_it_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     model = _CountingModel()
     monkeypatch.setattr(crosslingual, "_encoder", lambda: model)
-    monkeypatch.setattr(crosslingual, "_kept", {})
-    monkeypatch.setattr(crosslingual, "KEPT_VECTORS", 3)
+    monkeypatch.setattr(crosslingual, "encode", KeptVectors(crosslingual._encoded, kept=3))
 
     first = crosslingual.encode(["a", "bb"])
     again = crosslingual.encode(["bb", "a", "ccc", "a"])
