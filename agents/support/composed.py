@@ -23,10 +23,11 @@ _COMPOSERS: WeakKeyDictionary[KnowledgeBase, dict[bool, Composer]] = WeakKeyDict
 
 
 def _sections(kb: KnowledgeBase, question: str, passages: Sequence[Passage]) -> list[Section]:
-    """Every section of the best ``COMPOSED_ARTICLES`` articles found; when the question asks for
-    a kind of fact (an amount, a time, a phone number: ``answer_types``) that none of them
-    states, the sections of the next article found that does ("what's your phone number": the
-    privacy page and the account page say "phone number", the contact page, third, gives it)."""
+    """Every section of the best ``COMPOSED_ARTICLES`` articles found, best first; when the
+    question asks for a kind of fact (an amount, a time, a phone number: ``answer_types``) that
+    none of them states, the sections of the next article found that does, first ("what's your
+    phone number": the privacy page and the account page say "phone number", the contact page,
+    third, gives it)."""
     articles = list(dict.fromkeys(p.article for p in passages if p.kind == "article"))
     sections = [
         Section(p, asked)
@@ -38,7 +39,7 @@ def _sections(kb: KnowledgeBase, question: str, passages: Sequence[Passage]) -> 
         for article in articles[COMPOSED_ARTICLES:]:
             more = [Section(p, asked) for p, asked in kb.sections(article)]
             if any(states_any(kinds, s.passage.text) for s in more):
-                return sections + more
+                return more + sections
     return sections
 
 

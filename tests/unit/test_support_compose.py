@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
@@ -128,6 +129,23 @@ def test_the_overview_loses_to_the_section_that_answers_as_well() -> None:
     composed = Composer(_embed).compose("how do I dry my tent", [overview, drying])
 
     assert composed is not None and composed.section.section == "Drying"
+
+
+def test_a_close_call_between_two_articles_goes_to_the_one_retrieval_ranked_first() -> None:
+    question = "how do I dry a wet tent in the shade until aired"
+    ranked_first = _section("Drying", "Hang a wet tent in the shade until it is dry.")
+    closer = _section("Drying", "Hang a wet tent in the shade until it is dry and aired.")
+    closer = Section(replace(closer.passage, id="article:b#drying", article="b"), ())
+    first_alone = Composer(_embed).compose(question, [ranked_first])
+    closer_alone = Composer(_embed).compose(question, [closer])
+    assert first_alone is not None and closer_alone is not None
+    assert closer_alone.similarity > first_alone.similarity  # a little closer to the question
+
+    chosen = Composer(_embed).compose(question, [ranked_first, closer])
+    swapped = Composer(_embed).compose(question, [closer, ranked_first])
+
+    assert chosen is not None and chosen.section.article == "a"
+    assert swapped is not None and swapped.section.article == "b"
 
 
 def test_a_list_item_brings_its_whole_list_and_the_sentence_leading_it() -> None:
