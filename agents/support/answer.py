@@ -42,7 +42,7 @@ from agents.support.crosslingual import (
 from agents.support.guard import Guard, GuardVerdict
 from agents.support.kb import KnowledgeBase, Passage
 from agents.support.long_messages import focus, long_message_caps
-from agents.support.query import searched_text
+from agents.support.query import RewrittenQuery, searched_text
 from policies.schema import ConfidenceCalibration, SupportPolicy
 
 logger = logging.getLogger(__name__)
@@ -226,6 +226,7 @@ def _found(
     asked = [focus(text) for text in searched]
     # Looked up and weighed once per text: a long message's focus is also one of its endings.
     looked_up: dict[str, list[Passage]] = {}
+    rewritten: dict[str, RewrittenQuery] = {}  # English questions as the search read them
     meanings: dict[str, Meaning] = {}
     weighed: dict[str, tuple[Composition | None, Evidence]] = {}
 
@@ -239,14 +240,15 @@ def _found(
         # canda") than the other.
         found_some = [t for t in missing if looked_up[t] and not multilingual]
         if found_some:
-            corrected = [kb.rewrite(t).corrected for t in found_some]
+            rewritten.update((t, kb.rewrite(t)) for t in found_some)
+            corrected = [rewritten[t].corrected for t in found_some]
             meanings.update(zip(found_some, search.meaning_many(corrected), strict=True))
 
     def weigh(text: str) -> tuple[Composition | None, Evidence]:
         if text not in weighed:
             passages = looked_up[text]
             composition = composed(
-                kb, text, passages, multilingual=multilingual, meaning=meanings.get(text)
+                kb, text, passages, rewritten.get(text), meaning=meanings.get(text)
             )
             evidence = (
                 cross_lingual_evidence(passages, composition)

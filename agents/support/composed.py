@@ -11,6 +11,7 @@ from agents.support.compose import Composer, Composition, Section
 from agents.support.confidence import Meaning
 from agents.support.crosslingual import encode
 from agents.support.kb import KnowledgeBase, Passage
+from agents.support.query import RewrittenQuery
 from agents.support.vectors import KeptVectors
 
 # The answer is composed from the sections of this many of the best articles.
@@ -47,24 +48,25 @@ def composed(
     kb: KnowledgeBase,
     question: str,
     passages: Sequence[Passage],
+    rewritten: RewrittenQuery | None,
     *,
-    multilingual: bool = False,
     meaning: Meaning | None = None,
 ) -> Composition | None:
     """The sentences of the best article that answer ``question`` (None for a person's answer
-    or no passage: those are quoted whole); ``multilingual``, matched by the multilingual model
+    or no passage: those are quoted whole): an English question as the search ``rewritten``
+    it; a question in another language (``rewritten`` None) matched by the multilingual model
     and taken as written (the English rewriter would "correct" its words into English ones)."""
     if not passages or passages[0].kind != "article":
         return None
+    multilingual = rewritten is None
     kept = _COMPOSERS.setdefault(kb, {})
     if multilingual not in kept:
         kept[multilingual] = Composer(
             encode if multilingual else KeptVectors(kb.store.embed, kept=COMPOSER_KEPT)
         )
     sections = _sections(kb, question, passages)
-    if multilingual:
+    if rewritten is None:
         return kept[multilingual].compose(question, sections)
-    rewritten = kb.rewrite(question)
     return kept[multilingual].compose(
         rewritten.corrected,
         sections,

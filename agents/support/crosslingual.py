@@ -90,6 +90,9 @@ def _encoder() -> USE:
     return USE(threads=1)
 
 
+WIDTH = 512  # the model's vectors' dimensions
+
+
 def _encoded(texts: Sequence[str]) -> npt.NDArray[np.float32]:
     """Encoded in turn with the model fits (``one_blas_thread``): the encoder sets and restores
     BLAS's one per-process thread count itself, and two threads doing that at once (the
@@ -100,7 +103,6 @@ def _encoded(texts: Sequence[str]) -> npt.NDArray[np.float32]:
         return np.asarray(_encoder().encode(list(texts)), dtype=np.float32)
 
 
-WIDTH = 512  # the model's vectors' dimensions
 # Unit vectors in the multilingual model's space, kept per text (10,000, 20 MB): the index of a
 # knowledge base rebuilt after one learnt answer, or of another knowledge base over the same help
 # centre (a test's, an evaluation's), encodes only its new entries (2 s for 1,311 otherwise).
