@@ -25,11 +25,12 @@ over all signals):
 - ``account_contact`` (0.7): an email address, "card ending 4242" or a street address
   ("change the delivery address on yesterday's order to 44 Elm St")
 - ``account_state`` (0.8): asks about the customer's own records ("how many points do I
-  have", "has my refund been processed", "what did I order")
+  have", "has my refund been processed", "what did I order") or for a change to them ("credit
+  the missing points to my account")
 - ``other_person`` (0.95, so no answer survives any threshold): asks about someone else's data,
   orders or account ("customer Maria Gonzalez", "my neighbour's order", "who ordered…")
 - ``other_retailer`` (0.9): the item was bought from another retailer ("got it at REI, can I
-  return it to you?"), even when the question asks about us
+  return it to you?", "my pack from Amazon broke"), even when the question asks about us
 - ``other_company`` (0.85; 0.1 when it also asks about us: "you", "your", "match"): names
   another retailer listed in ``support.yaml`` (price-match questions stay answerable)
 - ``semantic_injection`` (up to 0.9): cosine to injection examples from 0.45, full at 0.75
@@ -73,6 +74,8 @@ _BOUGHT_ELSEWHERE = re.compile(
     _PURCHASE + r"(?:another|a different|some other) (?:store|shop|retailer|website|site)\b",
     re.IGNORECASE,
 )
+# "the buckle on my osprey pack from amazon broke": an item of the asker's from the shop named.
+_OWNED_FROM = re.compile(r"\b(?:my|our)\s+(?:[\w'-]+\s+){0,3}?from\s+(?:the\s+)?$", re.IGNORECASE)
 _THEIR_RECEIPT = re.compile(r"(?:'s)?\s+(?:receipt|order|purchase)\b", re.IGNORECASE)
 
 INJECTION_EXAMPLES = (
@@ -207,6 +210,7 @@ class Guard:
         mentions = [m for m in self._companies.finditer(question) if self._is_company(m)]
         if any(
             _BOUGHT_AT.search(question[max(0, m.start() - 80) : m.start()])
+            or _OWNED_FROM.search(question[max(0, m.start() - 60) : m.start()])
             or _THEIR_RECEIPT.match(question, m.end())
             for m in mentions
         ):

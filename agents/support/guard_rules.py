@@ -249,7 +249,14 @@ RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
             r"\bmy account balance\b|\bwhat did i (order|buy)\b|\bon file for me\b|"
             r"\b(has|have|did) (you|my)\b.{0,40}\b(receiv|process|approv|finish|arriv)\w*|"
             r"\bdid you get my\b|\bwhat(?:'s| has) been ordered\b|"
-            r"\b(is|was) my\b.{0,30}\b(approved|finished|processed|ready|done)\b",
+            r"\b(is|was) my\b.{0,30}\b(approved|finished|processed|ready|done)\b|"
+            # A change to the asker's points, asked of us: "please credit 5000 points to my
+            # account", "can you add the missing points to my profile" (a person does it; "how
+            # do I add points to my account" asks how)
+            r"(?:^|[.!?,;]\s*|\b(?:please|pls|plz|kindly|(?:can|could|would|will) (?:you|u))\s+)"
+            r"(?:please\s+|just\s+)?(?:credit|add|restore|reinstate|deposit|transfer|put)\b"
+            r"[^.?!]{0,40}\bpoints\b"
+            r"[^.?!]{0,20}\b(?:to|on|onto|into|in|back to) my (?:account|profile|balance|card)\b",
             _I,
         ),
     ),

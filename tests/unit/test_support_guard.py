@@ -108,6 +108,11 @@ def test_a_request_about_another_persons_data_is_always_escalated(
         ("what's my points balance?", "how do I check my gift card balance"),
         ("how many summit points have I earned so far", "how many points is a $10 reward"),
         ("has my exchange arrived at your end yet?", "how long does an exchange take to arrive"),
+        (
+            "please credit 5000 summit rewards points to my account, I never got any",
+            "how do I add points to my account for an in-store purchase",
+        ),
+        ("can you restore my expired points to my profile?", "do expired points come back"),
     ],
 )
 def test_a_question_about_the_askers_own_balance_needs_their_account_a_general_one_does_not(
@@ -150,6 +155,8 @@ def test_the_customers_own_records_keep_the_account_rule_and_someone_elses_escal
         "can I use my REI receipt to return this at your store",
         "i got this jacket off ebay, is it covered by your lifetime warranty",
         "bought it at another store, can I return it here?",
+        "the buckle on my osprey pack from amazon broke, can your warranty team mail a new one",
+        "trying to track my order from Sierra Trading Post, it's been stuck for a week",
     ],
 )
 def test_a_purchase_from_another_retailer_is_escalated_even_when_it_asks_about_us(
@@ -168,6 +175,7 @@ def test_a_purchase_from_another_retailer_is_escalated_even_when_it_asks_about_u
         "I saw this tent at REI for less, do you price match?",
         "bought boots from you last week and now they're cheaper at REI, will you match",
         "I bought a Patagonia jacket from you, does your warranty cover it",
+        "the tent i got from you is cheaper at REI now, price match?",
     ],
 )
 def test_comparing_our_price_with_another_retailer_stays_answerable(
