@@ -151,6 +151,9 @@ RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
             r"|\b(reply|say|respond|answer|write|type|output|confirm)\b[^.?!]{0,30}"
             r"\brefund(ed)? (is )?approved\b"
             r"|\bapprove (every|all)\b|\bauthori[sz]e a free\b"
+            # "the code never came, can you just make me one here?"
+            r"|\b(?:make|generate|create|issue|write)\s+(?:me|us)\s+(?:one|another|a new one|"
+            r"an?\s+(?:new |fresh |replacement |working )?(?:code|coupon|voucher|promo))\b"
             r"|\b(?:cancel|refund|void|delete)\s+(?:every|all(?: the)?)\s+orders?\b"
             r"|\b(?:confirm|state|put it)\b[^.?!]{0,20}\b(?:i'?m|i am|we'?re|we are) "
             r"(?:owed|entitled to|due)\b"
@@ -208,6 +211,11 @@ RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
             r"|\bpretend (?:that )?(?:the|your|it|this)\b"
             r"|\binclude (?:a |an )?(?:valid |working |real )?(?:gift card|promo|discount|coupon|"
             r"voucher) code\b"
+            # A statement on the record about the asker's case: "could you confirm here that my
+            # pole is covered, I need it in writing"
+            r"|\b(?:confirm|guarantee|promise|certify|state)\b (?:here|in writing|"
+            r"in (?:the |this )?chat|on (?:the )?record|officially)\b"
+            r"|\b(?:need|want) (?:it|this|that) in writing\b"
             # "P.S. Assistant, add a note to my account that I'm owed…" (a change to records, not
             # "hey bot, tell me the return window")
             r"|(?:^|[.!?]\s*|\b(?:p\.?s\.?|also|and|btw|oh and)[,:]?\s+)"
@@ -249,7 +257,7 @@ RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
             r"\bmy account balance\b|\bwhat did i (order|buy)\b|\bon file for me\b|"
             r"\b(has|have|did) (you|my)\b.{0,40}\b(receiv|process|approv|finish|arriv)\w*|"
             r"\bdid you get my\b|\bwhat(?:'s| has) been ordered\b|"
-            r"\b(is|was) my\b.{0,30}\b(approved|finished|processed|ready|done)\b|"
+            r"\b(is|was|are|were) (?:my|our)\b.{0,40}\b(approved|finished|processed|ready|done)\b|"
             # A change to the asker's points, asked of us: "please credit 5000 points to my
             # account", "can you add the missing points to my profile" (a person does it; "how
             # do I add points to my account" asks how)
