@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 import policies
 from agents.support import (
+    COLLECTION,
     DEFAULT_KB_DIR,
     HumanAnswer,
     KnowledgeBase,
@@ -200,6 +201,23 @@ def test_a_question_an_article_lists_finds_its_passage_and_only_passages_come_ba
     assert found[0].similarity == pytest.approx(1.0, abs=1e-3)  # matched on the question itself
     assert found[0].text == chunk.text
     assert all(p.kind == "article" and "?" not in p.id for p in found)
+
+
+def test_many_questions_at_once_are_all_answered_in_their_order(
+    open_store: Callable[[], ChromaVectorStore],
+) -> None:
+    # 200 questions x 200 hits in one Chroma call read 40,000 records in one SQL statement,
+    # past SQLite's limit on its variables (an evaluation of 2,300 questions hit it).
+    store = open_store()
+    questions = [f"how long does a refund take for order {n}" for n in range(200)]
+    one_by_one = [store.query(COLLECTION, [q], 200)[0] for q in questions[:3]]
+
+    together = store.query(COLLECTION, questions, 200)
+
+    assert len(together) == 200 and all(len(hits) == 200 for hits in together)
+    assert [[h.id for h in hits] for hits in together[:3]] == [
+        [h.id for h in hits] for hits in one_by_one
+    ]
 
 
 def test_the_default_store_lives_under_var_and_an_unreachable_server_is_reported(
