@@ -15,6 +15,8 @@ import unicodedata
 from agents.support.guard_people import OTHER_PERSON
 
 _I = re.IGNORECASE | re.MULTILINE
+# A request that we do something ourselves: "please …", "can you …"
+_ASKED_OF_US = r"(?:please|pls|plz|kindly|(?:can|could|would|will) (?:you|u))"
 RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
     (
         "override",
@@ -276,13 +278,13 @@ RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
             # A hold or a deadline of the asker's moved, asked of us: "please hold it till
             # tuesday", "can you keep my order a few more days" ("how long will you hold my
             # order" asks the policy)
-            r"\b(?:please|pls|plz|kindly|(?:can|could|would|will) (?:you|u))\s+(?:just\s+)?"
+            rf"\b{_ASKED_OF_US}\s+(?:just\s+)?"
             r"(?:hold|keep|save|extend)\b[^.?!]{0,30}\b(?:till|until|through|past|another|"
             r"(?:an? )?(?:few|couple|extra|\d+) (?:more )?(?:days?|weeks?)|more days?)\b|"
             # A change to the asker's points, asked of us: "please credit 5000 points to my
             # account", "can you add the missing points to my profile" (a person does it; "how
             # do I add points to my account" asks how)
-            r"(?:^|[.!?,;]\s*|\b(?:please|pls|plz|kindly|(?:can|could|would|will) (?:you|u))\s+)"
+            rf"(?:^|[.!?,;]\s*|\b{_ASKED_OF_US}\s+)"
             r"(?:please\s+|just\s+)?(?:credit|add|restore|reinstate|deposit|transfer|put)\b"
             r"[^.?!]{0,40}\bpoints\b"
             r"[^.?!]{0,20}\b(?:to|on|onto|into|in|back to) my (?:account|profile|balance|card)\b",
