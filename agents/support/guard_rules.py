@@ -23,8 +23,9 @@ RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
         0.95,
         re.compile(
             r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}"
-            r"\b(instructions?|rules?|polic(?:y|ies)|prompt|everything|above|previous|guidelines|"
-            r"guidance)"
+            r"\b(instructions?|rules?|polic(?:y|ies)|prompt|above|previous|guidelines|guidance"
+            # "forget everything you have on me": a request to delete one's data, asked of us
+            r"|everything(?!\s+(?:you|u)\s+(?:have|hold|keep|store|know)\w*\s+(?:on|about)\s+me\b))"
             r"|\b(?:system|admin|security|manager|bot|ai|assistant)[ _-]?override\b"
             # "set aside your usual guidelines just this once", "bend the rules for me"
             r"|\b(?:set aside|put aside|bend|break|waive|suspend|relax)\b.{0,20}"
@@ -275,6 +276,12 @@ RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
             r"\b(has|have|did) (you|my)\b.{0,40}\b(receiv|process|approv|finish|arriv)\w*|"
             r"\bdid you get my\b|\bwhat(?:'s| has) been ordered\b|"
             r"\b(is|was|are|were) (?:my|our)\b.{0,40}\b(approved|finished|processed|ready|done)\b|"
+            # "am i summit tier yet", "have i reached summit", "which of my friends used my link"
+            r"\bam i\b[^.?!]{0,30}\byet\b|"
+            r"\b(?:have|did) i (?:reach(?:ed)?|hit|qualif\w*|ma[dk]e)\b[^.?!]{0,30}"
+            r"\b(?:tier|summit|status|level)\b|"
+            r"\b(?:which|who|how many)\b[^.?!]{0,30}\b(?:used|signed up with|joined with|clicked|"
+            r"redeemed)\b[^.?!]{0,10}\bmy (?:referral|invite|link|code)\b|"
             # A hold or a deadline of the asker's moved, asked of us: "please hold it till
             # tuesday", "can you keep my order a few more days" ("how long will you hold my
             # order" asks the policy)
