@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from agents.support.confidence import combined_confidence, fit_calibration
-from agents.support.evals import EvalOutcome, share
+from agents.support.evals import EvalOutcome
 from policies.schema import ConfidenceCalibration
 
 # The threshold is chosen on confidences scored by fits that did not see the question.
@@ -21,6 +22,8 @@ FOLDS = 5
 # the most) wins: the out-of-fold cost curve is flat around its least (219-228 from 0.6 to 0.8 on
 # 2026-12-07), and two runs of the same code put its least at 0.7 and at 0.8.
 COST_TIE = 0.02
+# How far the cross-lingual intercept may move from its fit (``_least_cost_shift``).
+SHIFTS = tuple(float(s) for s in np.round(np.arange(-10.0, 1.01, 0.25), 2))
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +50,9 @@ def fit_on_calibration_split(
     threshold of least cost among those that escalate at least ``min_escalated`` of the
     unanswerable questions and keep at least ``min_correct`` of the direct answers right (the
     issue's floors), each question scored by a fit that did not see it
-    (``out_of_fold_confidence``); then lower the cross-lingual intercept until its questions,
-    scored the same way, meet the same floors at that threshold.
+    (``out_of_fold_confidence``); then move the cross-lingual intercept by the same rule: the
+    least cost at that threshold among the shifts whose questions, scored the same way, meet the
+    same floors (``_least_cost_shift``).
 
     Both are labelled by the answer the customer would read: right when it states the fact the
     question asks for. The cost counts an answerable question escalated as 1 (a person answers
@@ -77,13 +81,13 @@ def fit_on_calibration_split(
     cross_lingual = fit_calibration(
         [o.result.evidence for o in other], [o.answer_correct for o in other]
     )
-    # Held to the English route's floors: its intercept is lowered until its direct answers at
-    # the threshold, scored out of fold, meet them (few questions: a fit alone is too sure).
-    shift = 0.0
-    while shift > -10 and not _meets_floors(
-        out_of_fold_confidence(other, shift=shift), other, threshold, min_escalated, min_correct
-    ):
-        shift -= 0.25
+    shift = _least_cost_shift(
+        other,
+        threshold,
+        min_escalated=min_escalated,
+        min_correct=min_correct,
+        wrong_answer_cost=wrong_answer_cost,
+    )
     return Fitted(
         calibration=fit_calibration(
             [o.result.evidence for o in english], [o.answer_correct for o in english]
@@ -95,22 +99,63 @@ def fit_on_calibration_split(
     )
 
 
-def _meets_floors(
-    confidence: Sequence[float],
+def _least_cost_shift(
     outcomes: Sequence[EvalOutcome],
     threshold: float,
+    *,
     min_escalated: float,
     min_correct: float,
-) -> bool:
-    direct = [
-        c >= threshold and not o.result.guard.is_injection
-        for c, o in zip(confidence, outcomes, strict=True)
-    ]
-    escalated = [not d for d, o in zip(direct, outcomes, strict=True) if not o.case.answerable]
-    right = [o.answer_correct for d, o in zip(direct, outcomes, strict=True) if d]
-    return (not escalated or share(escalated) >= min_escalated) and (
-        not right or share(right) >= min_correct
-    )
+    wrong_answer_cost: float,
+) -> float:
+    """How far to move the cross-lingual intercept: by the English threshold's rule, the least
+    cost among the shifts (``SHIFTS``) whose direct answers at ``threshold``, scored out of fold,
+    meet the floors (a tie to the one answering more); the lowest when none does.
+
+    Its questions are few (about 440), so its fit alone is too sure of itself: out of fold, it
+    kept 88% of its answers right on 2026-12-07. Moved down until the floors were just met, as
+    it was before, it answered as many as they allow whatever a wrong answer costs; by cost, a
+    dearer wrong answer answers fewer. (On that day's questions, at 0.65, both rules chose -1.0:
+    the least cost, 171, was the first shift to meet the floors.)"""
+    answerable = [o.case.answerable for o in outcomes]
+    correct = [o.answer_correct for o in outcomes]
+    refused = [o.result.guard.is_injection for o in outcomes]
+    costs: dict[float, float] = {}
+    for shift in SHIFTS:
+        direct = np.asarray(out_of_fold_confidence(outcomes, shift=shift)) >= threshold
+        cost = _cost(
+            direct & ~np.asarray(refused, dtype=bool),
+            answerable,
+            correct,
+            min_escalated=min_escalated,
+            min_correct=min_correct,
+            wrong_answer_cost=wrong_answer_cost,
+        )
+        if cost is not None:
+            costs[shift] = cost
+    if not costs:
+        return SHIFTS[0]
+    least = min(costs.values())
+    return max(s for s, cost in costs.items() if cost <= least * (1 + COST_TIE))
+
+
+def _cost(
+    direct: npt.NDArray[np.bool_],
+    answerable: Sequence[bool],
+    correct: Sequence[bool],
+    *,
+    min_escalated: float,
+    min_correct: float,
+    wrong_answer_cost: float,
+) -> float | None:
+    """What answering ``direct`` costs (an answerable question escalated: 1; a wrong answer
+    sent: ``wrong_answer_cost``), or None when it misses a floor."""
+    can_answer = np.asarray(answerable, dtype=bool)
+    right = np.asarray(correct, dtype=bool)
+    escalated = float(np.mean(~direct[~can_answer])) if (~can_answer).any() else 1.0
+    kept_right = float(np.mean(right[direct])) if direct.any() else 1.0
+    if escalated < min_escalated or kept_right < min_correct:
+        return None
+    return float(np.sum(can_answer & ~direct) + wrong_answer_cost * np.sum(direct & ~right))
 
 
 def out_of_fold_confidence(
@@ -159,17 +204,19 @@ def least_cost_threshold(
     floors; the highest threshold when none does. A tie, or a cost within ``COST_TIE`` of the
     least, goes to the lower threshold."""
     scores = np.asarray(confidence, dtype=np.float64)
-    can_answer = np.asarray(answerable, dtype=bool)
-    right = np.asarray(correct, dtype=bool)
     refused = np.asarray(injection, dtype=bool)
     costs: dict[float, float] = {}
     for threshold in thresholds:
-        direct = (scores >= threshold) & ~refused
-        escalated = float(np.mean(~direct[~can_answer])) if (~can_answer).any() else 1.0
-        kept_right = float(np.mean(right[direct])) if direct.any() else 1.0
-        if escalated >= min_escalated and kept_right >= min_correct:
-            cost = np.sum(can_answer & ~direct) + wrong_answer_cost * np.sum(direct & ~right)
-            costs[float(threshold)] = float(cost)
+        cost = _cost(
+            (scores >= threshold) & ~refused,
+            answerable,
+            correct,
+            min_escalated=min_escalated,
+            min_correct=min_correct,
+            wrong_answer_cost=wrong_answer_cost,
+        )
+        if cost is not None:
+            costs[float(threshold)] = cost
     if not costs:
         return float(thresholds[-1])
     least = min(costs.values())

@@ -571,3 +571,31 @@ def test_questions_in_other_languages_get_their_own_fit_held_to_the_same_floors(
     answered = [o for o, c in zip(other, scored, strict=True) if c >= fitted.threshold]
     assert answered
     assert np.mean([o.answer_correct for o in answered]) >= 0.95
+
+
+def test_the_cross_lingual_intercept_is_chosen_by_cost_not_at_the_floors_edge() -> None:
+    rng = np.random.default_rng(5)
+    english = [
+        _outcome(f"question {i}", s, right=bool(s > 0.5))
+        for i, s in enumerate(rng.uniform(0.2, 0.9, 160))
+    ]
+    other = [
+        _outcome(f"pregunta {i}", s, right=bool(s + rng.normal(0, 0.15) > 0.5), language="es")
+        for i, s in enumerate(rng.uniform(0.2, 0.9, 120))
+    ]
+    plain = fit_calibration([o.result.evidence for o in other], [o.answer_correct for o in other])
+
+    def answered(wrong_answer_cost: float) -> int:
+        # Floors every shift meets, and one threshold: only the cost can tell the shifts apart.
+        fitted = fit_on_calibration_split(
+            [],
+            dev_outcomes=english + other,
+            wrong_answer_cost=wrong_answer_cost,
+            min_escalated=0.0,
+            min_correct=0.0,
+            thresholds=(0.5,),
+        )
+        shift = fitted.cross_lingual.intercept - plain.intercept
+        return sum(c >= 0.5 for c in out_of_fold_confidence(other, shift=shift))
+
+    assert answered(20.0) < answered(5.0) < answered(0.5)
