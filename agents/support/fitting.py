@@ -6,7 +6,7 @@ by a fit that did not see it (``out_of_fold_confidence``) before a threshold is 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -116,46 +116,50 @@ def _least_cost_shift(
     it was before, it answered as many as they allow whatever a wrong answer costs; by cost, a
     dearer wrong answer answers fewer. (On that day's questions, at 0.65, both rules chose -1.0:
     the least cost, 171, was the first shift to meet the floors.)"""
-    answerable = [o.case.answerable for o in outcomes]
-    correct = [o.answer_correct for o in outcomes]
-    refused = [o.result.guard.is_injection for o in outcomes]
-    costs: dict[float, float] = {}
-    for shift in SHIFTS:
-        direct = np.asarray(out_of_fold_confidence(outcomes, shift=shift)) >= threshold
-        cost = _cost(
-            direct & ~np.asarray(refused, dtype=bool),
-            answerable,
-            correct,
-            min_escalated=min_escalated,
-            min_correct=min_correct,
-            wrong_answer_cost=wrong_answer_cost,
-        )
-        if cost is not None:
-            costs[shift] = cost
-    if not costs:
-        return SHIFTS[0]
-    least = min(costs.values())
-    return max(s for s, cost in costs.items() if cost <= least * (1 + COST_TIE))
+    refused = np.array([o.result.guard.is_injection for o in outcomes], dtype=bool)
+    costs = _costs(
+        {
+            shift: (np.asarray(out_of_fold_confidence(outcomes, shift=shift)) >= threshold)
+            & ~refused
+            for shift in SHIFTS
+        },
+        [o.case.answerable for o in outcomes],
+        [o.answer_correct for o in outcomes],
+        min_escalated=min_escalated,
+        min_correct=min_correct,
+        wrong_answer_cost=wrong_answer_cost,
+    )
+    return max(_cheapest(costs), default=SHIFTS[0])
 
 
-def _cost(
-    direct: npt.NDArray[np.bool_],
+def _costs(
+    choices: Mapping[float, npt.NDArray[np.bool_]],
     answerable: Sequence[bool],
     correct: Sequence[bool],
     *,
     min_escalated: float,
     min_correct: float,
     wrong_answer_cost: float,
-) -> float | None:
-    """What answering ``direct`` costs (an answerable question escalated: 1; a wrong answer
-    sent: ``wrong_answer_cost``), or None when it misses a floor."""
+) -> dict[float, float]:
+    """What each choice (the questions it answers directly) costs, for the choices that meet
+    both floors: an answerable question escalated counts 1, a wrong answer sent
+    ``wrong_answer_cost``."""
     can_answer = np.asarray(answerable, dtype=bool)
     right = np.asarray(correct, dtype=bool)
-    escalated = float(np.mean(~direct[~can_answer])) if (~can_answer).any() else 1.0
-    kept_right = float(np.mean(right[direct])) if direct.any() else 1.0
-    if escalated < min_escalated or kept_right < min_correct:
-        return None
-    return float(np.sum(can_answer & ~direct) + wrong_answer_cost * np.sum(direct & ~right))
+    costs = {}
+    for choice, direct in choices.items():
+        escalated = float(np.mean(~direct[~can_answer])) if (~can_answer).any() else 1.0
+        kept_right = float(np.mean(right[direct])) if direct.any() else 1.0
+        if escalated >= min_escalated and kept_right >= min_correct:
+            wrong = np.sum(direct & ~right)
+            costs[choice] = float(np.sum(can_answer & ~direct) + wrong_answer_cost * wrong)
+    return costs
+
+
+def _cheapest(costs: Mapping[float, float]) -> list[float]:
+    """The choices whose cost is the least or within ``COST_TIE`` of it (a tie)."""
+    least = min(costs.values(), default=0.0)
+    return [choice for choice, cost in costs.items() if cost <= least * (1 + COST_TIE)]
 
 
 def out_of_fold_confidence(
@@ -205,19 +209,12 @@ def least_cost_threshold(
     least, goes to the lower threshold."""
     scores = np.asarray(confidence, dtype=np.float64)
     refused = np.asarray(injection, dtype=bool)
-    costs: dict[float, float] = {}
-    for threshold in thresholds:
-        cost = _cost(
-            (scores >= threshold) & ~refused,
-            answerable,
-            correct,
-            min_escalated=min_escalated,
-            min_correct=min_correct,
-            wrong_answer_cost=wrong_answer_cost,
-        )
-        if cost is not None:
-            costs[float(threshold)] = cost
-    if not costs:
-        return float(thresholds[-1])
-    least = min(costs.values())
-    return min(t for t, cost in costs.items() if cost <= least * (1 + COST_TIE))
+    costs = _costs(
+        {float(t): (scores >= t) & ~refused for t in thresholds},
+        answerable,
+        correct,
+        min_escalated=min_escalated,
+        min_correct=min_correct,
+        wrong_answer_cost=wrong_answer_cost,
+    )
+    return min(_cheapest(costs), default=float(thresholds[-1]))

@@ -547,17 +547,26 @@ def test_a_long_messages_endings_are_its_last_sentences_while_a_question_fits() 
     assert focus(question) == question
 
 
-def test_questions_in_other_languages_get_their_own_fit_held_to_the_same_floors() -> None:
-    rng = np.random.default_rng(3)
+def _english_and_other(
+    seed: int, others: int, noise: float
+) -> tuple[list[EvalOutcome], list[EvalOutcome]]:
+    """160 English outcomes right exactly when their evidence is over 0.5, and ``others`` in
+    Spanish whose evidence says less: right when it is, give or take ``noise``."""
+    rng = np.random.default_rng(seed)
     english = [
         _outcome(f"question {i}", s, right=bool(s > 0.5))
         for i, s in enumerate(rng.uniform(0.2, 0.9, 160))
     ]
-    # Another language's evidence says less: a sure-looking answer is often wrong.
     other = [
-        _outcome(f"pregunta {i}", s, right=bool(s + rng.normal(0, 0.25) > 0.5), language="es")
-        for i, s in enumerate(rng.uniform(0.2, 0.9, 80))
+        _outcome(f"pregunta {i}", s, right=bool(s + rng.normal(0, noise) > 0.5), language="es")
+        for i, s in enumerate(rng.uniform(0.2, 0.9, others))
     ]
+    return english, other
+
+
+def test_questions_in_other_languages_get_their_own_fit_held_to_the_same_floors() -> None:
+    # Another language's evidence says less: a sure-looking answer is often wrong.
+    english, other = _english_and_other(seed=3, others=80, noise=0.25)
 
     fitted = fit_on_calibration_split([], dev_outcomes=english + other)
 
@@ -574,15 +583,7 @@ def test_questions_in_other_languages_get_their_own_fit_held_to_the_same_floors(
 
 
 def test_the_cross_lingual_intercept_is_chosen_by_cost_not_at_the_floors_edge() -> None:
-    rng = np.random.default_rng(5)
-    english = [
-        _outcome(f"question {i}", s, right=bool(s > 0.5))
-        for i, s in enumerate(rng.uniform(0.2, 0.9, 160))
-    ]
-    other = [
-        _outcome(f"pregunta {i}", s, right=bool(s + rng.normal(0, 0.15) > 0.5), language="es")
-        for i, s in enumerate(rng.uniform(0.2, 0.9, 120))
-    ]
+    english, other = _english_and_other(seed=5, others=120, noise=0.15)
     plain = fit_calibration([o.result.evidence for o in other], [o.answer_correct for o in other])
 
     def answered(wrong_answer_cost: float) -> int:
