@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -110,58 +110,39 @@ def build_sandbox(interactions: Interactions) -> Starlette:
             headers={"Cache-Control": "no-cache"},
         )
 
-    async def command(request: Request) -> Response:
-        body = await request.json()
-        return await _outcome(
-            interactions.command(body["user"], body["channel"], str(body["text"]))
-        )
+    async def command(body: Body) -> Outcome:
+        user, channel, text = body.required("user", "channel", "text")
+        return await interactions.command(user, channel, text)
 
-    async def message(request: Request) -> Response:
-        body = await request.json()
-        return await _outcome(
-            interactions.message(
-                body["user"], body["channel"], str(body["text"]), body.get("thread_ts")
+    async def message(body: Body) -> Outcome:
+        user, channel, text = body.required("user", "channel", "text")
+        return await interactions.message(user, channel, text, body.optional("thread_ts"))
+
+    async def action(body: Body) -> Outcome:
+        user, block_id, action_id = body.required("user", "block_id", "action_id")
+        chosen = body.fields.get("chosen")
+        if body.optional("view_id"):
+            (view_id,) = body.required("view_id")
+            values = body.fields.get("values")
+            return await interactions.act_on_view(
+                user, view_id, block_id, action_id, chosen, values
             )
+        channel, message_ts = body.required("channel", "message_ts")
+        return await interactions.act_on_message(
+            user, channel, message_ts, block_id, action_id, chosen
         )
 
-    async def action(request: Request) -> Response:
-        body = await request.json()
-        chosen = body.get("chosen")
-        if body.get("view_id"):
-            return await _outcome(
-                interactions.act_on_view(
-                    body["user"],
-                    body["view_id"],
-                    body["block_id"],
-                    body["action_id"],
-                    chosen,
-                    body.get("values"),
-                )
-            )
-        return await _outcome(
-            interactions.act_on_message(
-                body["user"],
-                body["channel"],
-                body["message_ts"],
-                body["block_id"],
-                body["action_id"],
-                chosen,
-            )
-        )
+    async def submit(body: Body) -> Outcome:
+        user, view_id = body.required("user", "view_id")
+        return await interactions.submit(user, view_id, body.fields.get("values") or {})
 
-    async def submit(request: Request) -> Response:
-        body = await request.json()
-        return await _outcome(
-            interactions.submit(body["user"], body["view_id"], body.get("values") or {})
-        )
+    async def close(body: Body) -> Outcome:
+        user, view_id = body.required("user", "view_id")
+        return await interactions.close(user, view_id)
 
-    async def close(request: Request) -> Response:
-        body = await request.json()
-        return await _outcome(interactions.close(body["user"], body["view_id"]))
-
-    async def home(request: Request) -> Response:
-        body = await request.json()
-        return await _outcome(interactions.open_home(body["user"]))
+    async def home(body: Body) -> Outcome:
+        (user,) = body.required("user")
+        return await interactions.open_home(user)
 
     return Starlette(
         routes=[
@@ -174,12 +155,12 @@ def build_sandbox(interactions: Interactions) -> Starlette:
             Route("/ui/state", state, methods=["GET"]),
             Route("/ui/emoji", emoji, methods=["GET"]),
             Route("/ui/stream", stream, methods=["GET"]),
-            Route("/ui/command", command, methods=["POST"]),
-            Route("/ui/message", message, methods=["POST"]),
-            Route("/ui/action", action, methods=["POST"]),
-            Route("/ui/submit", submit, methods=["POST"]),
-            Route("/ui/close", close, methods=["POST"]),
-            Route("/ui/home", home, methods=["POST"]),
+            Route("/ui/command", _person(command), methods=["POST"]),
+            Route("/ui/message", _person(message), methods=["POST"]),
+            Route("/ui/action", _person(action), methods=["POST"]),
+            Route("/ui/submit", _person(submit), methods=["POST"]),
+            Route("/ui/close", _person(close), methods=["POST"]),
+            Route("/ui/home", _person(home), methods=["POST"]),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ]
     )
@@ -245,13 +226,48 @@ async def _changes(request: Request, workspace: Workspace) -> AsyncIterator[str]
         quiet += POLL_SECONDS
 
 
-async def _outcome(pending: Any) -> Response:
-    """Run one of the person's actions; a mistake (unknown user, channel, view) is a 400."""
-    try:
-        outcome: Outcome = await pending
-    except ApiError as error:
-        return JSONResponse({"ok": False, "error": error.code, "errors": {}}, status_code=400)
-    return JSONResponse(asdict(outcome))
+class Body:
+    """The JSON object a ``/ui/`` call sends: the person's action and its arguments."""
+
+    def __init__(self, fields: dict[str, Any]) -> None:
+        self.fields = fields
+
+    def required(self, *names: str) -> list[str]:
+        """The named fields as text; ``ApiError("invalid_arguments")`` names those missing."""
+        missing = [name for name in names if self.fields.get(name) in (None, "")]
+        if missing:
+            raise ApiError("invalid_arguments", *(f"missing field: {name}" for name in missing))
+        return [str(self.fields[name]) for name in names]
+
+    def optional(self, name: str) -> str | None:
+        value = self.fields.get(name)
+        return None if value in (None, "") else str(value)
+
+
+def _person(act: Callable[[Body], Awaitable[Outcome]]) -> Callable[[Request], Awaitable[Response]]:
+    """A ``/ui/`` route running one of the person's actions; a body that is not a JSON object,
+    a missing field or a mistake (unknown user, channel, view) is a 400 naming what is wrong."""
+
+    async def route(request: Request) -> Response:
+        try:
+            fields = json.loads(await request.body() or b"{}")
+            if not isinstance(fields, dict):
+                raise ApiError("invalid_json", "the body must be a JSON object")
+            outcome = await act(Body(fields))
+        except json.JSONDecodeError as error:
+            return _refused(ApiError("invalid_json", str(error)))
+        except ApiError as error:
+            return _refused(error)
+        return JSONResponse(asdict(outcome))
+
+    return route
+
+
+def _refused(error: ApiError) -> Response:
+    return JSONResponse(
+        {"ok": False, "error": error.code, "errors": {}, "messages": error.messages},
+        status_code=400,
+    )
 
 
 async def _arguments(request: Request) -> dict[str, Any]:

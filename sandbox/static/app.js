@@ -32,7 +32,8 @@ async function call(path, body) {
   });
   const answer = await reply.json().catch(() => ({ ok: false, error: `HTTP ${reply.status}` }));
   if (!answer.ok && answer.error && answer.error !== "invalid_input" && answer.error !== "errors") {
-    toast(`The app did not take it: ${answer.error}`);
+    const detail = (answer.messages || []).join(", ");
+    toast(`The app did not take it: ${answer.error}${detail ? ` (${detail})` : ""}`);
   }
   return answer;
 }

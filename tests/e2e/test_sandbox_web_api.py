@@ -9,7 +9,7 @@ from typing import Any
 import requests
 from slack_sdk.errors import SlackApiError
 
-from tests.e2e.conftest import client_for, run_async
+from tests.e2e.conftest import APPROVER, client_for, run_async
 
 
 def tiny_png(width: int = 3, height: int = 2) -> bytes:
@@ -143,6 +143,49 @@ def test_mistakes_get_slacks_error_codes(sandbox) -> None:
         "user_not_found",
         "no_such_subteam",
     ]
+
+
+def test_the_pages_calls_with_a_bad_body_get_a_400_naming_what_is_wrong(sandbox) -> None:
+    served, workspace = sandbox
+    url = served.url
+
+    def post(path: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
+        reply = requests.post(f"{url}{path}", timeout=10, **kwargs)
+        return reply.status_code, reply.json()
+
+    # One field missing from each of the person's actions, and bodies that are not an object.
+    answers = [
+        post("/ui/message", json={"user": APPROVER, "channel": "CGENERAL"}),
+        post("/ui/command", json={"channel": "CGENERAL", "text": "/controlroom help"}),
+        post("/ui/action", json={"user": APPROVER, "block_id": "b", "action_id": "a"}),
+        post("/ui/action", json={"user": APPROVER, "view_id": "V1", "action_id": "a"}),
+        post("/ui/submit", json={"user": APPROVER}),
+        post("/ui/close", json={"view_id": "V1"}),
+        post("/ui/home", json={}),
+        post("/ui/message", data=b"{not json", headers={"Content-Type": "application/json"}),
+        post("/ui/message", json=[APPROVER, "CGENERAL", "hi"]),
+    ]
+
+    assert [status for status, _ in answers] == [400] * len(answers)
+    assert [(answer["ok"], answer["error"]) for _, answer in answers] == [
+        (False, "invalid_arguments")
+    ] * 7 + [(False, "invalid_json")] * 2
+    assert [answer["messages"] for _, answer in answers[:7]] == [
+        ["missing field: text"],
+        ["missing field: user"],
+        ["missing field: channel", "missing field: message_ts"],
+        ["missing field: block_id"],
+        ["missing field: view_id"],
+        ["missing field: user"],
+        ["missing field: user"],
+    ]
+    # Nothing was posted by the refused calls; a whole one still goes through.
+    assert workspace.history("CGENERAL") == []
+    status, answer = post(
+        "/ui/message", json={"user": APPROVER, "channel": "CGENERAL", "text": "hi"}
+    )
+    assert status == 200
+    assert [m["text"] for m in workspace.history("CGENERAL")] == ["hi"]
 
 
 def test_a_home_tab_published_for_someone_is_kept_and_reused(sandbox) -> None:
