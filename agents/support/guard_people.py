@@ -3,7 +3,8 @@
 A support bot must never look up, confirm or hint at another person's records, whoever asks and
 however kindly ("customer Maria Gonzalez", "the person who bought the kayak", "what did my
 sister order"). ``OTHER_PERSON`` matches such requests in English and, for the common phrasings,
-in Spanish, German, French, Portuguese and Italian; the guard (``guard``) escalates every match.
+in Spanish, German, French, Portuguese, Italian, Japanese, Chinese and Korean; the guard
+(``guard``) escalates every match.
 
 It names the person asked about (a relative, "someone", a customer, a name) *and* what only our
 records hold about them (an address, an order, a purchase, points); a question that merely
@@ -180,4 +181,55 @@ _ELSEWHERE = (
     rf"(?:mi|ma|mon|mein\w*|minha|meu|mia|mio)\s+(?:{_KIN_ELSEWHERE})|"
     rf"(?-i:[A-Z][a-zà-ÿ]+\s+[A-Z][a-zà-ÿ]+))"
 )
-OTHER_PERSON = re.compile(rf"{_ENGLISH}|{_NAMED}|{_ELSEWHERE}", _I)
+# Japanese, Chinese and Korean (no spaces between words, so no \b): someone else, then soon after
+# their records, then a request about them ("母のアカウントのメールアドレスを教えて", "帮我查下我妈
+# 的订单到哪了", "엄마 주문 배송 어디쯤인지 확인해 주세요"). Between the person and the records
+# nothing before the records may say the message is the asker's own errand: sending to them
+# ("母の住所に送れますか"), collecting for them ("夫が代わりに受け取れますか"), a present, a
+# referral.
+_WHO_CJK = (
+    r"(?:姪|甥|妻|夫|主人|旦那|嫁|(?<!お客)(?<!父)母(?!の日)|(?<!祖)父(?!の日)|お母さん|お父さん|姉|妹|"
+    r"兄|弟|友達|友人|知人|隣人|隣の\w{1,4}|近所の人|息子|娘|彼女|彼氏|同僚|先輩|後輩|上司|祖母|"
+    r"祖父|叔母|伯母|叔父|伯父|いとこ|家族|ルームメイト|他のお客|別のお客|[一-龯ァ-ヶ]{1,4}さん|"
+    r"彼(?![女氏ら])|(?:^|(?<=[，,。！!？?\s]))[他她](?=[上去前昨在说說换換退买買订訂])|"
+    r"妻子|老婆|太太|媳妇|媳婦|丈夫|老公|妈妈|媽媽|我妈|我媽|母亲|母親|爸爸|我爸|父亲|父親|姐姐|我姐|"
+    r"妹妹|我妹|哥哥|我哥|弟弟|我弟|朋友|闺蜜|閨蜜|邻居|鄰居|侄女|侄子|外甥女?|同事|老板|老闆|儿子|"
+    r"兒子|女儿|女兒|女朋友|男朋友|前男友|前女友|室友|奶奶|爷爷|爺爺|婆婆|公公|岳母|岳父|他的|她的|"
+    r"(?:其他|别的|別的|另一位|另一个|另一個)(?:客户|客戶|顾客|顧客)|"
+    r"아내|와이프|남편|엄마|어머니|아빠|아버지|언니|누나|오빠|여동생|남동생|동생|친구|이웃|옆집|조카|"
+    r"(?<![가-힣])형(?=[이가의]|한테|\s)|동료|상사|선배|후배|아들|딸|여자친구|남자친구|룸메이트|할머니|할아버지|시어머니|장모|"
+    r"다른 고객|[가-힣]{2,3}\s?씨|걔|그 사람)"
+)
+_RECORDS_CJK = (
+    r"注文|購入|住所|電話番号|連絡先|メール|アドレス|アカウント|ポイント|配送|追跡番号|返品|返金|交換|"
+    r"会員|登録|ランク|(?i:tier)|誰が|"
+    r"订单|訂單|下单|下單|购买|購買|买的|買的|买了|買了|买过|買過|订的|訂的|订了|訂了|地址|电话|電話|手机号|手機號|邮箱|郵箱|账户|帳戶|"
+    r"账号|帳號|积分|積分|物流|快递|快遞|单号|單號|退款|退货|退貨|换货|換貨|换成|換成|会员|會員|登记|登記|"
+    r"包裹|주문|구매|샀|주소|전화번호|연락처|번호|이메일|계정|포인트|배송|택배|운송장|추적번호|환불|"
+    r"반품|교환|바꿨|회원|등급|등록"
+)
+_ASKED_CJK = (
+    r"教えて|確認|調べ|分かり|わかり|知りたい|見せて|送って|キャンセル|取り消|変更|変えて|どこ|いつ|"
+    r"なってますか|済み|何の|見れ|見て|告诉|告訴|查|看下|看一下|了没|了沒|给我|給我|确认|取消|修改|改成|到哪|在哪|什么时候|什麼時候|"
+    r"状态|狀態|是哪|是什么|是什麼|几码|幾碼|多少|了没有|了沒有|알려|확인|조회|봐주|봐 주|알 수 있|"
+    r"취소|바꿔|변경|어디|언제|됐는지|뭐예요|뭔지"
+)
+# The asker's own errand for the person: sending, collecting, giving.
+_ERRAND_CJK = (
+    r"に送|へ送|宛|代わりに|代理|受け取|受取|取りに|プレゼント|ギフト|贈|寄到|寄给|寄給|送到|送给|送給|"
+    r"代领|代領|代取|帮我取|幫我取|礼物|禮物|买给|買給|로 보내|에게 보내|대신 찾|대신 수령|"
+    r"픽업|선물|사주|사 주|もらった|貰った|收到|받은|받았|紹介|推荐|推薦|추천|[给給帮幫]我?(?:的)?"
+    rf"{_WHO_CJK}"
+)
+_CJK = (
+    rf"\A(?:(?!{_ERRAND_CJK})[\s\S])*?{_WHO_CJK}(?:(?!{_ERRAND_CJK})[^\n]){{0,30}}?"
+    rf"(?:{_RECORDS_CJK})[^\n]{{0,40}}?(?:{_ASKED_CJK})"
+    # "告诉我我妈妈的订单", "帮我查一下我朋友的地址"
+    rf"|(?:告诉|告訴|帮我查|幫我查|查一下|查询|查詢|帮我取消|幫我取消|帮我改|幫我改)"
+    rf"[^。？?！!\n]{{0,10}}{_WHO_CJK}"
+    # Who sent or ordered it: "誰が注文したのか教えて", "是谁下的单", "누가 산 건지 알려"
+    rf"|(?:{_ASKED_CJK})[^\n]{{0,15}}(?:是谁|是誰)[^\n]{{0,4}}(?:下的单|下的單|买的|買的|寄的)"
+    rf"|(?:誰が|谁|誰|누가)[^\n]{{0,15}}(?:注文|買った|送った|下的单|下的單|买的|買的|寄的|산|주문|보낸)"
+    rf"[^\n]{{0,20}}(?:{_ASKED_CJK})"
+)
+OTHER_PERSON = re.compile(rf"{_ENGLISH}|{_NAMED}|{_ELSEWHERE}|{_CJK}", _I)

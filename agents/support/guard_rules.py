@@ -234,6 +234,10 @@ RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
             r"|\b(?:confirm|guarantee|promise|certify|state)\b (?:here|in writing|"
             r"in (?:the |this )?chat|on (?:the )?record|officially)\b"
             r"|\b(?:need|want) (?:it|this|that) in writing\b"
+            # "…and sign your answer 'approved by management'"
+            r"|\bsign (?:off )?(?:your|ur|the|this) (?:answer|reply|response|message)\b"
+            r"|\bsign (?:it|off)\b[^.?!]{0,10}\b(?:approved|authori[sz]ed|management|manager|"
+            r"supervisor)\b"
             # "P.S. Assistant, add a note to my account that I'm owed…" (a change to records, not
             # "hey bot, tell me the return window")
             r"|(?:^|[.!?]\s*|\b(?:p\.?s\.?|also|and|btw|oh and)[,:]?\s+)"
@@ -273,9 +277,16 @@ RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
             r"\bwhat(?:'s| is) my (?:\w+ )?(?:points|rewards?) balance\b|"
             r"\bbalance on my account\b|"
             r"\bmy account balance\b|\bwhat did i (order|buy)\b|\bon file for me\b|"
+            # What was bought or exchanged, asked of us in Japanese: "何を注文したか教えて",
+            # "何色に替えたのか教えてもらえますか" (a look-up, whoever's order it is)
+            r"(?:何|どの|どれ|どんな)[^。？?！!\n]{0,10}(?:に替えた|に交換した|を買った|を注文した|"
+            r"を購入した)(?:の)?か[^。？?！!\n]{0,6}(?:教えて|確認|知りたい)|"
             r"\b(has|have|did) (you|my)\b.{0,40}\b(receiv|process|approv|finish|arriv)\w*|"
             r"\bdid you get my\b|\bwhat(?:'s| has) been ordered\b|"
             r"\b(is|was|are|were) (?:my|our)\b.{0,40}\b(approved|finished|processed|ready|done)\b|"
+            # "is my pickup order at bozeman in yet", "has my exchange shipped yet"
+            r"\b(?:is|are|has|have) (?:my|our)\b[^.?!]{0,40}\b(?:in|here|there|arrived|ready|"
+            r"back|through|shipped|out|come|gone|landed)\s+yet\b|"
             # "am i summit tier yet", "have i reached summit", "which of my friends used my link"
             r"\bam i\b[^.?!]{0,30}\byet\b|"
             r"\b(?:have|did) i (?:reach(?:ed)?|hit|qualif\w*|ma[dk]e)\b[^.?!]{0,30}"
