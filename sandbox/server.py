@@ -121,8 +121,8 @@ def build_sandbox(interactions: Interactions) -> Starlette:
     async def action(body: Body) -> Outcome:
         user, block_id, action_id = body.required("user", "block_id", "action_id")
         chosen = body.fields.get("chosen")
-        if body.optional("view_id"):
-            (view_id,) = body.required("view_id")
+        view_id = body.optional("view_id")
+        if view_id is not None:
             values = body.fields.get("values")
             return await interactions.act_on_view(
                 user, view_id, block_id, action_id, chosen, values
