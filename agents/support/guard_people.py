@@ -162,6 +162,11 @@ _BOUGHT_ELSEWHERE = (
 _THEIR_KIN = (
     rf"(?:mi|mis|su|mein(?:e[snm]?)?|ma|mon|mes|sa|meu|minha|mio|mia)\s+(?:{_KIN_ELSEWHERE})"
 )
+# A purchase through the asker's own referral link ("Meine Schwester hat über meinen
+# Empfehlungslink bestellt. Was bekomme ich … wann?") asks about the asker's reward.
+_REFERRAL_ELSEWHERE = (
+    r"(?:Empfehlung|referid|recomendaci|parrain|indica(?:ç|c)|invit|referral|link|enlace|lien)"
+)
 _ELSEWHERE = (
     # "¿qué compró mi hermana?", "was hat mein Nachbar bestellt", "ce que mon frère a commandé"
     rf"\b(?:qu(?:é|e)|was|ce qu['e]|o que|cosa)\b[^.?!]{{0,40}}\b(?:{_THEIR_KIN}\b[^.?!]{{0,30}}"
@@ -169,7 +174,8 @@ _ELSEWHERE = (
     # "el correo de la clienta Ana López", "die Adresse von meiner Schwester", "l'adresse de
     # livraison de ma sœur"; not "send it to my sister's address" ("a la dirección de mi…")
     # "Mi esposa hizo un pedido ayer, ¿a qué dirección se envió?"
-    rf"|\b{_THEIR_KIN}\b[^.?!]{{0,40}}\b{_BOUGHT_ELSEWHERE}\b.{{0,60}}\b(?:direcci(?:ó|o)n|"
+    rf"|\b{_THEIR_KIN}\b(?:(?!{_REFERRAL_ELSEWHERE})[^.?!]){{0,40}}\b{_BOUGHT_ELSEWHERE}\b"
+    rf"(?:(?!{_REFERRAL_ELSEWHERE}).){{0,60}}\b(?:direcci(?:ó|o)n|"
     rf"Adresse|adresse|endere(?:ç|c)o|indirizzo|seguimiento|Sendungsnummer|suivi|rastreio|"
     # "mi hermano compró una mochila, ¿cuándo llega?"
     rf"cu(?:á|a)ndo|d(?:ó|o)nde|wann|quand|o(?:ù|u)|quando|onde|dove)"

@@ -145,6 +145,10 @@ ORDINARY = [
     "可以寄到我妈妈的地址吗",
     "매장 픽업으로 주문했는데 엄마가 주말에나 가실 수 있대요. 매장에서 며칠까지 보관해 주나요?",
     "동생 선물로 산 재킷 반품했는데 제 카드로 환불은 언제 들어와요?",
+    # a relative's order through the asker's own referral link asks about the asker's reward
+    "Meine Schwester hat über meinen Empfehlungslink bestellt. Was bekomme ich dafür und wann?",
+    "mi amiga compró con mi enlace de referido, ¿cuándo recibo mi recompensa?",
+    "ma sœur a commandé avec mon lien de parrainage, quand est-ce que je reçois ma récompense ?",
 ]
 
 
