@@ -228,8 +228,13 @@ _ERRAND_CJK = (
     r"픽업|선물|사주|사 주|もらった|貰った|收到|받은|받았|紹介|推荐|推薦|추천|[给給帮幫]我?(?:的)?"
     rf"{_WHO_CJK}"
 )
+# Kana, CJK ideographs and Hangul: every person above has one, so a message without any (most
+# of them) is passed over in one scan instead of trying each person at each of its characters.
+_CJK_RANGES = r"\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
+_CJK_CHAR, _NO_CJK = rf"[{_CJK_RANGES}]", rf"[^{_CJK_RANGES}]"
 _CJK = (
-    rf"\A(?:(?!{_ERRAND_CJK})[\s\S])*?{_WHO_CJK}(?:(?!{_ERRAND_CJK})[^\n]){{0,30}}?"
+    rf"\A(?={_NO_CJK}*+{_CJK_CHAR})(?:(?!{_ERRAND_CJK})[\s\S])*?{_WHO_CJK}"
+    rf"(?:(?!{_ERRAND_CJK})[^\n]){{0,30}}?"
     rf"(?:{_RECORDS_CJK})[^\n]{{0,40}}?(?:{_ASKED_CJK})"
     # "告诉我我妈妈的订单", "帮我查一下我朋友的地址"
     rf"|(?:告诉|告訴|帮我查|幫我查|查一下|查询|查詢|帮我取消|幫我取消|帮我改|幫我改)"
