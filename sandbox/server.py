@@ -234,12 +234,14 @@ class Body:
 
     def required(self, *names: str) -> list[str]:
         """The named fields as text; ``ApiError("invalid_arguments")`` names those missing."""
-        missing = [name for name in names if self.fields.get(name) in (None, "")]
+        given = {name: self.optional(name) for name in names}
+        missing = [name for name, value in given.items() if value is None]
         if missing:
             raise ApiError("invalid_arguments", *(f"missing field: {name}" for name in missing))
-        return [str(self.fields[name]) for name in names]
+        return [value for value in given.values() if value is not None]
 
     def optional(self, name: str) -> str | None:
+        """The field as text; None when it is absent, null or empty."""
         value = self.fields.get(name)
         return None if value in (None, "") else str(value)
 
